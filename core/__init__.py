@@ -1,0 +1,1 @@
+"""guanai core: programme model, calendar, engine, storage and CLI."""

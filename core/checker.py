@@ -1,0 +1,328 @@
+"""Rules of SPEC §1 that need more than types: dates, overlaps, names, plugins, steps."""
+
+from __future__ import annotations
+
+import difflib
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from guanai.core.calendar import SchoolCalendar, windows
+from guanai.core.diagnostics import Diagnostic, diag
+from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
+from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
+
+ALWAYS_ON = "care_basics"
+BUILTIN_INDICATORS = ("profile_complete", "coverage", "duty_compliance")
+
+
+class Checker:
+    def __init__(self, programme: Programme, loaded: Any, registry: Any):
+        self.p = programme
+        self.loaded = loaded
+        self.registry = registry
+        self.out: list[Diagnostic] = []
+
+    def error(self, path: tuple[Any, ...], code: str, at_key: bool = False, **params: Any) -> None:
+        file, pos, path_text = self.loaded.locate(path, at_key)
+        self.out.append(diag(file, pos, path_text, code, **params))
+
+    def warning(self, path: tuple[Any, ...], code: str, **params: Any) -> None:
+        file, pos, path_text = self.loaded.locate(path)
+        d = diag(file, pos, path_text, code, **params)
+        self.out.append(Diagnostic(d.file, d.line, d.col, d.path, d.code, d.params, "warning"))
+
+    def run(self) -> list[Diagnostic]:
+        self.calendar()
+        self.unique_ids()
+        self.plugins_and_settings()
+        self.phases()
+        self.duties()
+        self.triggers()
+        self.activities()
+        self.indicators()
+        return self.out
+
+    # calendar ---------------------------------------------------------------
+    def calendar(self) -> None:
+        cal = self.p.calendar
+        try:
+            zoneinfo.ZoneInfo(cal.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.error(("calendar", "timezone"), "calendar.timezone", value=cal.timezone)
+        for i, term in enumerate(cal.terms):
+            self.ordered(("calendar", "terms", i), term.start, term.end)
+            if term.midterm and not term.start <= term.midterm <= term.end:
+                self.error(("calendar", "terms", i, "midterm"), "calendar.midterm_outside", term=term.name)
+        ordered = sorted(enumerate(cal.terms), key=lambda it: it[1].start)
+        for (_, a), (j, b) in zip(ordered, ordered[1:], strict=False):
+            if b.start <= a.end:
+                self.error(("calendar", "terms", j), "calendar.terms_overlap", term=b.name, other=a.name)
+        first, last = min(t.start for t in cal.terms), max(t.end for t in cal.terms)
+        for i, brk in enumerate(cal.breaks):
+            self.ordered(("calendar", "breaks", i), brk.start, brk.end)
+            if not any(t.start <= brk.start and brk.end <= t.end for t in cal.terms):
+                self.error(("calendar", "breaks", i), "calendar.break_outside", name=brk.name)
+        for key in ("extra_workdays", "extra_holidays"):
+            for i, day in enumerate(getattr(cal, key)):
+                if not first <= day <= last:
+                    self.error(("calendar", key, i), "calendar.day_outside", day=day.isoformat())
+        if all(t.start <= t.end for t in cal.terms):
+            for year in SchoolCalendar(cal).unknown_holiday_years():
+                self.warning(("calendar", "public_holidays"), "calendar.holidays_unknown_year", year=year)
+
+    def ordered(self, path: tuple[Any, ...], start: date, end: date) -> None:
+        if end < start:
+            self.error((*path, "end"), "dates.end_before_start", start=start.isoformat(), end=end.isoformat())
+
+    def inside_calendar(self, path: tuple[Any, ...], start: date, end: date, name: str) -> None:
+        first = min(t.start for t in self.p.calendar.terms)
+        last = max(t.end for t in self.p.calendar.terms)
+        if start < first or end > last:
+            self.error(path, "calendar.outside", name=name, first=first.isoformat(), last=last.isoformat())
+
+    # ids ----------------------------------------------------------------------
+    def unique_ids(self) -> None:
+        lists: list[tuple[tuple[Any, ...], Iterable[Any]]] = [
+            (("calendar", "terms"), self.p.calendar.terms),
+            (("phases",), self.p.phases),
+            (("duties",), self.p.duties),
+            (("triggers",), self.p.triggers),
+            (("indicators",), self.p.indicators),
+            (("activities",), self.p.activities),
+        ]
+        for path, items in lists:
+            self.no_duplicates(path, [getattr(item, "id", None) for item in items])
+        for i, trigger in enumerate(self.p.triggers):
+            self.no_duplicates(("triggers", i, "then"), [f.id for f in trigger.then])
+        seen: dict[str, tuple[Any, ...]] = {d.id: ("duties", i) for i, d in enumerate(self.p.duties)}
+        for path, task in self.all_tasks():
+            if task.id in seen:
+                self.error((*path, "id"), "ids.task_clash", id=task.id)
+            seen[task.id] = path
+        roles = [a.role for a in self.p.assignments]
+        self.no_duplicates(("assignments",), roles, key="role")
+
+    def no_duplicates(self, path: tuple[Any, ...], ids: list[Any], key: str = "id") -> None:
+        first: dict[Any, int] = {}
+        for i, ident in enumerate(ids):
+            if ident is None:
+                continue
+            if ident in first:
+                self.error((*path, i, key), "ids.duplicate", id=ident, index=first[ident])
+            else:
+                first[ident] = i
+
+    def all_tasks(self) -> Iterable[tuple[tuple[Any, ...], Any]]:
+        for i, phase in enumerate(self.p.phases):
+            for j, task in enumerate(phase.tasks):
+                yield ("phases", i, "tasks", j), task
+        for i, activity in enumerate(self.p.activities):
+            for j, task in enumerate(activity.tasks):
+                yield ("activities", i, "tasks", j), task
+
+    # plugins --------------------------------------------------------------------
+    def plugins_and_settings(self) -> None:
+        installed = self.registry.plugins if self.registry else {}
+        for i, name in enumerate(self.p.plugins):
+            if name not in installed:
+                self.error(("plugins", i), "plugins.not_installed", plugin=name)
+        listed = {*self.p.plugins, ALWAYS_ON}
+        for name, value in self.p.settings.items():
+            if name not in listed:
+                self.error(("settings", name), "settings.not_listed", plugin=name, at_key=True)
+                continue
+            model = self.registry.settings_models.get(name) if self.registry else None
+            if model is None:
+                self.error(("settings", name), "settings.no_model", plugin=name, at_key=True)
+                continue
+            try:
+                model.model_validate(value)
+            except ValidationError as exc:
+                from guanai.core.loader import pydantic_diagnostics
+
+                sub = self.loaded.data["settings"][name]
+                for d in pydantic_diagnostics(exc, sub, self.loaded.positions, self.loaded.file, model):
+                    path = f"settings.{name}" + (f".{d.path}" if d.path and not d.path.startswith("[") else d.path)
+                    self.out.append(Diagnostic(d.file, d.line, d.col, path, d.code, d.params))
+
+    def step(self, path: tuple[Any, ...], name: str) -> Any:
+        """The step type `name` if usable here, else an error at `path` (and None)."""
+        steps = self.registry.steps if self.registry else {}
+        step = steps.get(name)
+        if step is None:
+            guess = difflib.get_close_matches(name, list(steps), n=1)
+            if guess:
+                self.error(path, "steps.unknown_hint", step=name, hint=guess[0])
+            else:
+                self.error(path, "steps.unknown", step=name)
+            return None
+        if step.plugin != ALWAYS_ON and step.plugin not in self.p.plugins:
+            self.error(path, "steps.plugin_not_listed", step=name, plugin=step.plugin)
+            return None
+        return step
+
+    def match_fields(self, path: tuple[Any, ...], step: Any, match: dict[str, Any]) -> None:
+        if step is None:
+            return
+        fields = set(step.fields()) | {info.alias for info in step.payload.model_fields.values() if info.alias}
+        for key, value in match.items():
+            if key not in fields:
+                self.error((*path, "match", key), "match.unknown_field", at_key=True, field=key, step=step.name,
+                           fields=", ".join(sorted(fields - {"notes"})))
+                continue
+            try:
+                step.payload.model_validate({**_required_stub(step), key: value})
+            except ValidationError as exc:
+                bad = [e for e in exc.errors() if e["loc"] and e["loc"][0] == key]
+                if bad:
+                    self.error((*path, "match", key), "match.bad_value", field=key, value=value)
+
+    def where_fields(self, path: tuple[Any, ...], conditions: tuple[Condition, ...], scope: str, step: Any = None) -> None:
+        for i, cond in enumerate(conditions):
+            if step is not None:
+                ok = cond.field in step.fields() or any(
+                    info.alias == cond.field for info in step.payload.model_fields.values()
+                )
+                if not ok:
+                    self.error((*path, i, "field"), "where.unknown_step_field", field=cond.field, step=step.name)
+            elif not subject_has_field(scope, cond.field):
+                guess = difflib.get_close_matches(cond.field, SUBJECT_FIELDS[scope], n=1)
+                self.error((*path, i, "field"), "where.unknown_field", field=cond.field, scope=scope,
+                           hint=guess[0] if guess else "—")
+            if cond.op in ("in", "not_in") and not isinstance(cond.value, tuple):
+                self.error((*path, i, "value"), "where.needs_list", op=cond.op)
+            if cond.op in ("empty", "not_empty") and cond.value is not None:
+                self.error((*path, i, "value"), "where.no_value", op=cond.op)
+            if cond.op not in ("empty", "not_empty") and cond.value is None:
+                self.error((*path, i), "where.needs_value", op=cond.op, at_key=True)
+
+    def role(self, path: tuple[Any, ...], role: str | None) -> None:
+        if role is None:
+            return
+        known = {*BUILTIN_ROLES, *(a.role for a in self.p.assignments)}
+        if role not in known:
+            self.error(path, "roles.unknown", role=role, roles=", ".join(sorted(known)))
+
+    # phases, duties, triggers, activities, indicators ------------------------------
+    def phases(self) -> None:
+        for i, phase in enumerate(self.p.phases):
+            self.ordered(("phases", i), phase.start, phase.end)
+            self.inside_calendar(("phases", i), phase.start, phase.end, phase.name)
+            for j, task in enumerate(phase.tasks):
+                self.task(("phases", i, "tasks", j), task)
+                if task.due and not phase.start <= task.due <= phase.end:
+                    self.error(("phases", i, "tasks", j, "due"), "tasks.due_outside_phase", phase=phase.name)
+                if task.every:
+                    self.error(("phases", i, "tasks", j, "every"), "tasks.every_in_phase")
+
+    def task(self, path: tuple[Any, ...], task: Any) -> None:
+        step = self.step((*path, "step"), task.step)
+        self.match_fields(path, step, task.match)
+        self.where_fields((*path, "where"), task.where, task.scope)
+        self.role((*path, "by"), task.by)
+
+    def duties(self) -> None:
+        phase_ids = [p.id for p in self.p.phases]
+        cal = None
+        if all(t.start <= t.end for t in self.p.calendar.terms):
+            cal = SchoolCalendar(self.p.calendar)
+        for i, duty in enumerate(self.p.duties):
+            path = ("duties", i)
+            timings = [k for k in ("every", "at", "festivals") if getattr(duty, k) is not None]
+            if len(timings) != 1:
+                code = "duties.no_timing" if not timings else "duties.many_timings"
+                self.error(path, code, at_key=True, keys=", ".join(timings))
+            step = self.step((*path, "step"), duty.step)
+            self.match_fields(path, step, duty.match)
+            self.where_fields((*path, "where"), duty.where, duty.scope)
+            self.role((*path, "by"), duty.by)
+            for j, phase_id in enumerate(duty.during or ()):
+                if phase_id not in phase_ids:
+                    guess = difflib.get_close_matches(phase_id, phase_ids, n=1)
+                    self.error((*path, "during", j), "duties.unknown_phase", phase=phase_id,
+                               phases=", ".join(phase_ids) or "—", hint=guess[0] if guess else "")
+            if duty.every == "phase" and not self.p.phases:
+                self.error((*path, "every"), "duties.no_phases")
+            if cal and len(timings) == 1 and not any(
+                pid not in phase_ids for pid in duty.during or ()
+            ) and (duty.at or duty.festivals):
+                found = windows(self.p, cal, duty)
+                for a, b in zip(found, found[1:], strict=False):
+                    if b.start <= a.end:
+                        self.error((*path, "window_days"), "duties.windows_overlap", a=a.label, b=b.label)
+                        break
+
+    def triggers(self) -> None:
+        for i, trigger in enumerate(self.p.triggers):
+            step = self.step((("triggers", i, "when", "step")), trigger.when.step)
+            if step is not None:
+                self.where_fields(("triggers", i, "when", "where"), trigger.when.where, "child", step)
+            for j, follow in enumerate(trigger.then):
+                path = ("triggers", i, "then", j)
+                self.match_fields(path, self.step((*path, "step"), follow.step), follow.match)
+
+    def activities(self) -> None:
+        for i, activity in enumerate(self.p.activities):
+            year, month = (int(x) for x in activity.month.split("-"))
+            first = date(year, month, 1)
+            last = date(year + (month == 12), month % 12 + 1, 1)
+            self.inside_calendar(("activities", i, "month"), first, first, activity.name)
+            for j, task in enumerate(activity.tasks):
+                path = ("activities", i, "tasks", j)
+                self.task(path, task)
+                if task.due and not first <= task.due < last:
+                    self.error((*path, "due"), "tasks.due_outside_month", month=activity.month)
+
+    def indicators(self) -> None:
+        kinds = {*BUILTIN_INDICATORS, *(getattr(self.registry, "indicator_kinds", {}) or {})}
+        groups = {d.group for d in self.p.duties if d.group} | {
+            t.group for _, t in self.all_tasks() if t.group
+        }
+        duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
+        for i, ind in enumerate(self.p.indicators):
+            path = ("indicators", i)
+            if ind.kind not in kinds:
+                self.error((*path, "kind"), "indicators.unknown_kind", kind=ind.kind, kinds=", ".join(sorted(kinds)))
+            elif ind.kind == "profile_complete":
+                if not ind.fields:
+                    self.error(path, "indicators.needs", at_key=True, key="fields", kind=ind.kind)
+                for j, name in enumerate(ind.fields):
+                    if not subject_has_field("child", name):
+                        guess = difflib.get_close_matches(name, CHILD_FIELDS, n=1)
+                        self.error((*path, "fields", j), "where.unknown_field", field=name, scope="child",
+                                   hint=guess[0] if guess else "—")
+            elif ind.kind == "coverage":
+                if ind.step is None or ind.period is None:
+                    self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)
+                if ind.step is not None:
+                    self.step((*path, "step"), ind.step)
+            elif ind.kind == "duty_compliance":
+                if not ind.group and not ind.duties:
+                    self.error(path, "indicators.needs", at_key=True, key="group | duties", kind=ind.kind)
+                if ind.group and ind.group not in groups:
+                    self.error((*path, "group"), "indicators.unknown_group", group=ind.group,
+                               groups=", ".join(sorted(groups)) or "—")
+                for j, duty_id in enumerate(ind.duties):
+                    if duty_id not in duty_ids:
+                        self.error((*path, "duties", j), "indicators.unknown_duty", duty=duty_id)
+
+
+def _required_stub(step: Any) -> dict[str, Any]:
+    """Placeholder values for a payload's required fields, to test one `match` value alone."""
+    stub: dict[str, Any] = {}
+    for name, info in step.payload.model_fields.items():
+        if info.is_required():
+            stub[info.alias or name] = "2025-01-01" if "date" in str(info.annotation) else "x"
+    return stub
+
+
+def check_programme(programme: Programme, loaded: Any, registry: Any) -> list[Diagnostic]:
+    if registry is None:
+        from guanai.core.plugins import load_registry
+
+        registry = load_registry()
+    return Checker(programme, loaded, registry).run()

@@ -1,0 +1,170 @@
+"""`guanai programme check|show|calendar`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from guanai.core.diagnostics import InputError, diag
+from guanai.core.i18n import t
+from guanai.core.output import console, dump_csv, dump_json, table
+
+
+def check_files(files: tuple[str, ...], as_json: bool, as_csv: bool) -> int:
+    """Check every file; print all diagnostics sorted by position. 0 clean, 1 errors."""
+    from guanai.core.loader import load_programme
+    from guanai.core.plugins import load_registry
+
+    registry = load_registry()
+    _report_plugin_problems(registry)
+    diagnostics = []
+    for file in files:
+        diagnostics.extend(load_programme(file, registry).diagnostics)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = [d for d in diagnostics if d.severity != "error"]
+    if as_json:
+        dump_json([d.as_json() for d in diagnostics])
+    elif as_csv:
+        dump_csv([d.as_json() for d in diagnostics], ["file", "line", "col", "path", "severity", "code", "message"])
+    else:
+        for d in diagnostics:
+            click.echo(d.render(), err=True)
+        if errors:
+            click.echo(t("diag.summary_errors", n=len(errors)), err=True)
+        else:
+            for file in files:
+                click.echo(t("diag.ok", file=file))
+        if warnings:
+            click.echo(t("diag.summary_warnings", n=len(warnings)), err=True)
+    return 1 if errors else 0
+
+
+def _report_plugin_problems(registry: Any) -> None:
+    for problem in registry.problems:
+        click.echo(t(problem.code, plugin=problem.plugin, **problem.params), err=True)
+        click.echo(t("plugin.disable_hint", plugin=problem.plugin), err=True)
+
+
+def load_or_fail(file: str, registry: Any = None) -> Any:
+    """A valid programme, or InputError with its diagnostics (exit 2 in the CLI)."""
+    from guanai.core.loader import load_programme
+
+    loaded = load_programme(file, registry)
+    if loaded.errors:
+        raise InputError(loaded.errors)
+    return loaded
+
+
+def parse_cli_date(value: str | None, option: str) -> date | None:
+    from pydantic_core import PydanticCustomError
+
+    from guanai.core.programme import parse_day
+
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except PydanticCustomError as exc:
+        raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
+
+
+def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
+    from guanai.core.calendar import SchoolCalendar, windows
+    from guanai.core.render import role, scope, timing
+
+    loaded = load_or_fail(file)
+    p = loaded.programme
+    if month is not None:
+        from pydantic import TypeAdapter, ValidationError
+
+        from guanai.core.programme import Month
+
+        try:
+            month = TypeAdapter(Month).validate_python(month)
+        except ValidationError:
+            raise InputError([diag("--month", None, "", "month.format", value=month)]) from None
+    cal = SchoolCalendar(p.calendar)
+    duty_rows = []
+    for duty in p.duties:
+        found = windows(p, cal, duty)
+        if month:
+            found = [w for w in found if w.start.strftime("%Y-%m") <= month <= w.end.strftime("%Y-%m")]
+        per_term = {term.id: sum(1 for w in found if term.start <= w.due <= term.end) for term in cal.terms}
+        outside = len(found) - sum(per_term.values())
+        duty_rows.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
+                          "by": duty.by, "step": duty.step, "timing": timing(duty),
+                          "windows": per_term, "windows_outside_terms": outside, "times": duty.times})
+    activities = [a for a in p.activities if month is None or a.month == month]
+    phases = [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")]
+    if as_json:
+        dump_json({"id": p.id, "version": p.version, "title": p.title, "issuer": p.issuer,
+                   "terms": [tm.model_dump() for tm in p.calendar.terms],
+                   "phases": [ph.model_dump() for ph in phases], "duties": duty_rows,
+                   "triggers": [tr.model_dump() for tr in p.triggers],
+                   "activities": [a.model_dump() for a in activities],
+                   "indicators": [i.model_dump() for i in p.indicators]})
+        return
+    if as_csv:
+        dump_csv(duty_rows, ["id", "name", "group", "scope", "by", "step", "timing", "windows"])
+        return
+    out = console()
+    out.print(f"[bold]{p.title}[/bold]")
+    out.print(t("show.meta", id=p.id, version=p.version, issuer=p.issuer or "—"))
+    terms = t("list.sep").join(f"{tm.name}（{tm.start:%Y-%m-%d} — {tm.end:%Y-%m-%d}）" for tm in cal.terms)
+    out.print(t("show.terms", terms=terms))
+    if phases:
+        rows = []
+        for ph in phases:
+            tasks = t("list.sep").join(f"{tk.name or ph.name}（{_due(tk, ph.end)}）" for tk in ph.tasks)
+            rows.append((ph.name, f"{ph.start:%Y-%m-%d} — {ph.end:%Y-%m-%d}", tasks or "—"))
+        out.print(table(t("show.phases"), [t("show.col.phase"), t("show.col.dates"), t("show.col.tasks")], rows))
+    if duty_rows:
+        term_names = [tm.name for tm in cal.terms]
+        headers = [t("show.col.duty"), t("show.col.group"), t("show.col.scope"), t("show.col.by"),
+                   t("show.col.timing"), *[t("show.col.windows", term=n) for n in term_names]]
+        rows = [(r["name"], r["group"] or "—", scope(r["scope"]), role(r["by"]), r["timing"],
+                 *[r["windows"][tm.id] for tm in cal.terms]) for r in duty_rows]
+        title = t("show.duties_month", month=month) if month else t("show.duties")
+        out.print(table(title, headers, rows, justify=["left"] * 5 + ["right"] * len(term_names)))
+    if p.triggers:
+        rows = [(tr.name or tr.id, f.name or f.id, f.within) for tr in p.triggers for f in tr.then]
+        out.print(table(t("show.triggers"), [t("show.col.trigger"), t("show.col.followup"), t("show.col.within")], rows))
+    if activities:
+        rows = [(a.month, a.name, t("list.sep").join(tk.name or tk.id for tk in a.tasks) or "—") for a in activities]
+        out.print(table(t("show.activities"), [t("show.col.month"), t("show.col.activity"), t("show.col.tasks")], rows))
+    if p.indicators and not month:
+        rows = [(i.name, i.kind, f"{i.target:.0%}") for i in p.indicators]
+        out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
+    for w in loaded.warnings:
+        click.echo(w.render(), err=True)
+
+
+def _due(task: Any, default: date) -> str:
+    return f"{(task.due or default):%m-%d}"
+
+
+def show_calendar(file: str, start: str | None, end: str | None, as_json: bool, as_csv: bool) -> None:
+    from guanai.core.calendar import SchoolCalendar, days
+    from guanai.core.render import weekday
+
+    loaded = load_or_fail(file)
+    cal = SchoolCalendar(loaded.programme.calendar)
+    first = parse_cli_date(start, "--from") or cal.first
+    last = parse_cli_date(end, "--to") or cal.last
+    rows = []
+    for day in days(first, last):
+        ok, reason, detail = cal.reason(day)
+        text = t(f"calendar.reason.{reason}") + (f"：{detail}" if detail and reason != "school_day" else "")
+        rows.append({"date": day, "school_day": ok, "reason": reason, "detail": detail, "text": text})
+    if as_json:
+        dump_json([{k: r[k] for k in ("date", "school_day", "reason", "detail")} for r in rows])
+    elif as_csv:
+        dump_csv(rows, ["date", "school_day", "reason", "detail"])
+    else:
+        out = console()
+        body = [(f"{r['date']:%Y-%m-%d}", weekday(r["date"]), "✓" if r["school_day"] else "·", r["text"]) for r in rows]
+        out.print(table(None, [t("calendar.col.date"), t("calendar.col.weekday"), t("calendar.col.school_day"),
+                               t("calendar.col.reason")], body))
+        out.print(t("calendar.summary", n=sum(r["school_day"] for r in rows), total=len(rows)))

@@ -1,0 +1,51 @@
+"""The one catalogue of user-facing strings: core/locale/<lang>.toml, looked up by key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from importlib import resources
+
+DEFAULT_LANG = "zh"
+_lang: str | None = None
+
+
+def set_lang(lang: str | None) -> None:
+    global _lang
+    _lang = lang
+
+
+def current_lang() -> str:
+    lang = _lang or os.environ.get("GUANAI_LANG") or DEFAULT_LANG
+    lang = lang.split("_")[0].split(".")[0].lower()
+    return lang if lang in available_langs() else DEFAULT_LANG
+
+
+@cache
+def available_langs() -> tuple[str, ...]:
+    files = resources.files("guanai.core.locale").iterdir()
+    return tuple(sorted(f.name[:-5] for f in files if f.name.endswith(".toml")))
+
+
+@cache
+def _catalogue(lang: str) -> dict[str, str]:
+    text = resources.files("guanai.core.locale").joinpath(f"{lang}.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def has(key: str) -> bool:
+    return key in _catalogue(DEFAULT_LANG)
+
+
+def t(key: str, /, **params: object) -> str:
+    """The message `key` in the current language, formatted with `params`.
+
+    Falls back to the default language, then to the key itself, so a missing
+    translation shows something rather than failing.
+    """
+    text = _catalogue(current_lang()).get(key) or _catalogue(DEFAULT_LANG).get(key) or key
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text

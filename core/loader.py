@@ -1,0 +1,357 @@
+"""Programme files: YAML with positions → `extends` merge → `Programme` model → diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from guanai.core.diagnostics import Diagnostic, diag
+from guanai.core.i18n import has
+from guanai.core.programme import Programme
+from guanai.core.yamlsafe import Pos, Positions, load_yaml
+
+# Lists merged across `extends` by a key; an item with a base item's key replaces it.
+MERGED_LISTS: dict[tuple[str, ...], str] = {
+    ("phases",): "id",
+    ("duties",): "id",
+    ("triggers",): "id",
+    ("indicators",): "id",
+    ("activities",): "id",
+    ("assignments",): "role",
+    ("calendar", "terms"): "id",
+    ("calendar", "breaks"): "name",
+}
+MERGED_MAPS = {("target",), ("calendar",), ("settings",)}
+REMOVABLE = ("phases", "duties", "triggers", "indicators", "activities")
+
+
+@dataclass
+class Loaded:
+    """A loaded programme (None when it has errors) with everything needed to explain it."""
+
+    file: str
+    programme: Programme | None
+    data: Any
+    positions: Positions
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity != "error"]
+
+    def locate(self, path: tuple[Any, ...], at_key: bool = False) -> tuple[str, tuple[int, int] | None, str]:
+        return locate(self.data, self.positions, path, self.file, at_key)
+
+
+def display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_programme(path: str | Path, registry: Any = None) -> Loaded:
+    """Load, merge, validate and check a programme file. Never raises for bad input."""
+    from guanai.core.checker import check_programme
+
+    path = Path(path)
+    display = display_name(path)
+    positions = Positions()
+    diagnostics: list[Diagnostic] = []
+    files: list[str] = []
+    data = _load_chain(path, display, positions, diagnostics, files, chain=())
+    loaded = Loaded(display, None, data, positions, diagnostics, files)
+    if data is None or diagnostics:
+        loaded.diagnostics = _sorted(diagnostics)
+        return loaded
+    if not isinstance(data, dict):
+        diagnostics.append(diag(display, (1, 1), "", "programme.not_mapping"))
+        loaded.diagnostics = diagnostics
+        return loaded
+    try:
+        programme = Programme.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(pydantic_diagnostics(exc, data, positions, display, Programme))
+        loaded.diagnostics = _sorted(diagnostics)
+        return loaded
+    diagnostics.extend(check_programme(programme, loaded, registry))
+    loaded.diagnostics = _sorted(diagnostics)
+    if not loaded.errors:
+        loaded.programme = programme
+    return loaded
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    unique = {(d.file, d.line, d.col, d.path, d.code, d.params): d for d in diagnostics}
+    return sorted(unique.values(), key=lambda d: (d.file, d.line, d.col, d.path))
+
+
+def _load_chain(
+    path: Path,
+    display: str,
+    positions: Positions,
+    diagnostics: list[Diagnostic],
+    files: list[str],
+    chain: tuple[Path, ...],
+) -> Any:
+    data, pos, errors = load_yaml(path, display)
+    files.append(display)
+    if errors:
+        diagnostics.extend(errors)
+        return None
+    positions.merge(pos)
+    if not isinstance(data, dict) or "extends" not in data:
+        return data
+    target = data["extends"]
+    where = positions.entries.get((id(data), "extends"))
+    at = where.value if where else (1, 1)
+    if not isinstance(target, str) or not target:
+        diagnostics.append(diag(display, at, "extends", "extends.not_path"))
+        return None
+    base_path = (path.parent / target).resolve()
+    here = path.resolve()
+    if base_path in (*chain, here):
+        cycle = " → ".join(display_name(p) for p in (*chain, here, base_path))
+        diagnostics.append(diag(display, at, "extends", "extends.cycle", cycle=cycle))
+        return None
+    if not base_path.is_file():
+        diagnostics.append(diag(display, at, "extends", "extends.missing", path=target))
+        return None
+    base = _load_chain(base_path, display_name(base_path), positions, diagnostics, files, (*chain, here))
+    if base is None:
+        return None
+    if not isinstance(base, dict):
+        diagnostics.append(diag(display, at, "extends", "programme.not_mapping"))
+        return None
+    return _merge(base, data, positions, display, diagnostics)
+
+
+def _merge(base: dict, child: dict, positions: Positions, display: str, diagnostics: list[Diagnostic]) -> dict:
+    """Child over base: keyed lists by key, maps shallowly, plugins as a union, scalars replaced."""
+    merged: dict[str, Any] = {}
+    removed = child.get("remove") or []
+    base = dict(base)
+    if isinstance(removed, list):
+        for index, item_id in enumerate(removed):
+            if not _remove_from(base, item_id, positions):
+                pos = positions.entries.get((id(removed), index))
+                diagnostics.append(diag(display, pos.value if pos else None, f"remove[{index}]", "extends.remove_unknown", id=item_id))
+    for key in dict.fromkeys([*base, *child]):
+        if key == "remove":
+            continue
+        source = child if key in child else base
+        if key in base and key in child:
+            value = _merge_value((key,), base[key], child[key], positions)
+        else:
+            value = source[key]
+        merged[key] = value
+        positions.copy_entry(source, key, merged, key)
+    if "extends" in child:
+        positions.copy_entry(child, "extends", merged, "extends")
+    positions.add_node(merged, positions.nodes.get(id(child), Pos(display, 1, 1)))
+    return merged
+
+
+def _remove_from(base: dict, item_id: Any, positions: Positions) -> bool:
+    for key in REMOVABLE:
+        items = base.get(key)
+        if isinstance(items, list):
+            kept = [i for i in items if not (isinstance(i, dict) and i.get("id") == item_id)]
+            if len(kept) != len(items):
+                for new_index, item in enumerate(kept):
+                    positions.copy_entry(items, items.index(item), kept, new_index)
+                positions.copy_entry(base, key, base, key)
+                positions.add_node(kept, positions.nodes.get(id(items), Pos("", 0, 0)))
+                base[key] = kept
+                return True
+    return False
+
+
+def _merge_value(path: tuple[str, ...], base: Any, child: Any, positions: Positions) -> Any:
+    if path == ("plugins",) and isinstance(base, list) and isinstance(child, list):
+        out = list(base)
+        for index, item in enumerate(base):
+            positions.copy_entry(base, index, out, index)
+        for index, item in enumerate(child):
+            if item not in out:
+                positions.copy_entry(child, index, out, len(out))
+                out.append(item)
+        positions.add_node(out, positions.nodes.get(id(child), Pos("", 0, 0)))
+        return out
+    key = MERGED_LISTS.get(path)
+    if key and isinstance(base, list) and isinstance(child, list):
+        out, where = [], {}
+        for source in (base, child):
+            for index, item in enumerate(source):
+                ident = item.get(key) if isinstance(item, dict) else None
+                if ident is not None and ident in where:
+                    out[where[ident]] = item
+                    positions.copy_entry(source, index, out, where[ident])
+                    continue
+                if ident is not None:
+                    where[ident] = len(out)
+                positions.copy_entry(source, index, out, len(out))
+                out.append(item)
+        positions.add_node(out, positions.nodes.get(id(child), Pos("", 0, 0)))
+        return out
+    if path in MERGED_MAPS and isinstance(base, dict) and isinstance(child, dict):
+        out_map: dict[str, Any] = {}
+        for sub in dict.fromkeys([*base, *child]):
+            source = child if sub in child else base
+            if sub in base and sub in child:
+                out_map[sub] = _merge_value((*path, sub), base[sub], child[sub], positions)
+            else:
+                out_map[sub] = source[sub]
+            positions.copy_entry(source, sub, out_map, sub)
+        positions.add_node(out_map, positions.nodes.get(id(child), Pos("", 0, 0)))
+        return out_map
+    return child
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def locate(
+    data: Any, positions: Positions, path: tuple[Any, ...], fallback: str, at_key: bool = False
+) -> tuple[str, tuple[int, int] | None, str]:
+    """(file, (line, col), path text) of the deepest existing node along `path`.
+
+    A scalar is located at its value, a container at its key (or list item); when the
+    path runs past what exists, the nearest existing ancestor is used.
+    """
+    node, walked, pos = data, [], None
+    for part in path:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            pos = positions.entries.get((id(node), part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            pos = positions.entries.get((id(node), part))
+            node = node[part]
+        else:
+            break
+        walked.append(part)
+    if pos is None:
+        root = positions.nodes.get(id(data))
+        return (root.file if root else fallback), (1, 1), format_path(tuple(walked))
+    container = isinstance(node, (dict, list))
+    where = pos.key if (at_key or container or node is None) else pos.value
+    return pos.file, where, format_path(tuple(walked))
+
+
+def walk_known(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The part of a pydantic `loc` that names real keys and indexes (union noise dropped)."""
+    node, out = data, []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that validates the node at `path` (for 'did you mean')."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, list, typing.Annotated) or args:
+        for arg in args:
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def pydantic_diagnostics(
+    exc: ValidationError, data: Any, positions: Positions, display: str, root_model: type[BaseModel]
+) -> list[Diagnostic]:
+    """Pydantic errors → positioned diagnostics, one per place, union noise stripped."""
+    out: dict[str, Diagnostic] = {}
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        known = walk_known(data, loc)
+        params: dict[str, Any] = {k: v for k, v in (error.get("ctx") or {}).items()}
+        if kind == "extra_forbidden":
+            extra = loc[-1]
+            parent = known[:-1] if known and known[-1] == extra else known
+            model = model_at(root_model, parent)
+            choices = field_names(model) if model else []
+            guess = difflib.get_close_matches(str(extra), choices, n=1)
+            code = "model.unknown_key_hint" if guess else "model.unknown_key"
+            file, pos, _ = locate(data, positions, (*parent, extra), display, at_key=True)
+            d = diag(file, pos, format_path(parent), code, key=extra, hint=guess[0] if guess else "")
+        elif kind == "missing":
+            file, pos, path_text = locate(data, positions, known, display, at_key=True)
+            d = diag(file, pos, path_text, "model.missing", key=loc[-1])
+        else:
+            value = error.get("input")
+            file, pos, path_text = locate(data, positions, known, display)
+            code = kind if kind.split(".")[0] in {"date", "month", "duration"} else f"pyd.{kind}"
+            params.setdefault("value", _show(value))
+            params["expected"] = ", ".join(str(e) for e in _expected(error))
+            params["pydantic"] = error["msg"]
+            if value is None:
+                code = "model.null"
+            elif not has(code):
+                code = "pyd.other"
+            d = diag(file, pos, path_text, code, **params)
+        key = f"{d.file}:{d.line}:{d.col}:{d.path}"
+        if key in out and out[key].code != d.code:
+            d = diag(d.file, (d.line, d.col), d.path, "model.wrong_type", value=_show(error.get("input")))
+        out.setdefault(key, d)
+    return list(out.values())
+
+
+def _expected(error: Any) -> list[str]:
+    ctx = error.get("ctx") or {}
+    exp = ctx.get("expected")
+    return [exp] if exp else []
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return type(value).__name__
+    return str(value)

@@ -1,0 +1,112 @@
+"""The plugin manager factory: built-ins first, then entry points of group ``guanai``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from importlib import metadata
+
+import pluggy
+
+from guanai.core import hookspecs
+from guanai.core.registry import (
+    DuplicateStep,
+    PluginProblem,
+    Registry,
+    settings_registrar,
+    step_registrar,
+)
+
+BUILTIN_PLUGINS = ("care_basics",)
+ENTRY_POINT_GROUP = "guanai"
+
+
+def disabled_plugins() -> set[str]:
+    raw = os.environ.get("GUANAI_DISABLE_PLUGINS", "")
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def get_plugin_manager(load_entrypoints: bool = True) -> tuple[pluggy.PluginManager, list[PluginProblem]]:
+    """A fresh plugin manager and the problems met while loading plugins.
+
+    A plugin that fails to import or implements an unknown hook is left out and
+    reported; the others keep working.
+    """
+    pm = pluggy.PluginManager("guanai")
+    pm.add_hookspecs(hookspecs)
+    problems: list[PluginProblem] = []
+    skip = disabled_plugins()
+    for name in BUILTIN_PLUGINS:
+        if name not in skip:
+            pm.register(importlib.import_module(f"guanai.plugins.{name}"), name=name)
+    if load_entrypoints:
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in skip or pm.get_plugin(ep.name) is not None and ep.name not in BUILTIN_PLUGINS:
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not take guanai down
+                problems.append(PluginProblem(ep.name, "plugin.import_failed", {"error": _one_line(exc)}))
+                continue
+            if pm.get_plugin(ep.name) is not None:
+                pm.unregister(name=ep.name)  # a county's plugin overrides a built-in of the same name
+            pm.register(plugin, name=ep.name)
+    while True:  # check_pending raises for the first bad plugin; drop it and look again
+        try:
+            pm.check_pending()
+            break
+        except pluggy.PluginValidationError as exc:
+            bad_name = pm.get_name(exc.plugin) or str(exc.plugin)
+            problems.append(PluginProblem(bad_name, "plugin.bad_hook", {"error": _one_line(exc)}))
+            pm.unregister(exc.plugin)
+    if os.environ.get("GUANAI_TRACE_PLUGINS") == "1":
+        pm.trace.root.setwriter(lambda text: sys.stderr.write(text))
+        pm.enable_tracing()
+    return pm, problems
+
+
+def build_registry(pm: pluggy.PluginManager, problems: list[PluginProblem] | None = None) -> Registry:
+    """Call each plugin's registration hooks, stamping what it registers with its name."""
+    registry = Registry(problems=list(problems or []))
+    for name, plugin in pm.list_name_plugin():
+        others = [p for p in pm.get_plugins() if p is not plugin]
+        snapshot = (dict(registry.steps), dict(registry.settings_models))
+        try:
+            pm.subset_hook_caller("register_step_types", others)(register=step_registrar(registry, name))
+            pm.subset_hook_caller("register_settings_model", others)(
+                register=settings_registrar(registry, name)
+            )
+        except DuplicateStep as dup:
+            registry.steps, registry.settings_models = snapshot
+            registry.problems.append(
+                PluginProblem(name, "plugin.duplicate_step", {"step": dup.step, "owner": dup.owner})
+            )
+            continue
+        except Exception as exc:
+            registry.steps, registry.settings_models = snapshot
+            registry.problems.append(PluginProblem(name, "plugin.register_failed", {"error": _one_line(exc)}))
+            continue
+        registry.plugins[name] = _version_of(plugin)
+    return registry
+
+
+def load_registry(load_entrypoints: bool = True) -> Registry:
+    pm, problems = get_plugin_manager(load_entrypoints)
+    return build_registry(pm, problems)
+
+
+def _version_of(plugin: object) -> str:
+    version = getattr(plugin, "__version__", None)
+    if version:
+        return str(version)
+    top = getattr(plugin, "__name__", "").split(".")[0]
+    try:
+        return metadata.version(top) if top else "0"
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,271 @@
+"""Pydantic models of the programme file (SPEC §1). Loaded programmes are immutable."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+FESTIVALS = ("元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节")
+BUILTIN_ROLES = ("head_teacher", "proxy_parent", "buddy")
+CATEGORIES = ("left_behind", "orphan", "abandoned", "single_parent")
+PERIODS = ("week", "month", "quarter", "term", "year", "phase")
+OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty")
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_DURATION_RE = re.compile(r"^([1-9]\d*)(m|h|d)$")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def parse_day(value: Any) -> date:
+    """A real calendar date from a date or a 'YYYY-MM-DD' string; a clear error otherwise."""
+    if isinstance(value, date):
+        return value
+    match = _DATE_RE.match(str(value).strip()) if isinstance(value, str) else None
+    if not match:
+        raise PydanticCustomError("date.format", "", {"value": str(value)})
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        raise PydanticCustomError("date.bad_month", "", {"value": value, "month": month})
+    try:
+        return date(year, month, day)
+    except ValueError:
+        days = 29 if month == 2 and _leap(year) else (28 if month == 2 else _DAYS_IN_MONTH[month - 1])
+        raise PydanticCustomError(
+            "date.impossible", "", {"value": value, "month": month, "days": days}
+        ) from None
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _parse_month(value: Any) -> str:
+    match = _MONTH_RE.match(str(value).strip()) if isinstance(value, (str, int)) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise PydanticCustomError("month.format", "", {"value": str(value)})
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def parse_duration(value: str) -> timedelta:
+    match = _DURATION_RE.match(value)
+    if not match:
+        raise PydanticCustomError("duration.format", "", {"value": value})
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
+
+
+def _check_duration(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("duration.format", "", {"value": str(value)})
+    parse_duration(value)
+    return value
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(parse_day),
+    WithJsonSchema({"type": "string", "format": "date", "description": "日期 YYYY-MM-DD"}),
+]
+Month = Annotated[
+    str,
+    BeforeValidator(_parse_month),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{1,2}$", "description": "月份 YYYY-MM"}),
+]
+Duration = Annotated[
+    str,
+    BeforeValidator(_check_duration),
+    WithJsonSchema({"type": "string", "pattern": r"^[1-9][0-9]*(m|h|d)$", "description": "时限：30m、1h、7d"}),
+]
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Scope = Literal["child", "staff", "class", "school"]
+Period = Literal["week", "month", "quarter", "term", "year", "phase"]
+TermPoint = Literal["term_start", "midterm", "term_end"]
+Festival = Literal["元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节"]
+Scalar = str | int | float | bool | date
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(Model):
+    """工作对象：哪些孩子纳入关爱。"""
+
+    categories: tuple[Literal["left_behind", "orphan", "abandoned", "single_parent"], ...] = Field(
+        CATEGORIES, description="纳入的类别：留守、孤儿、遗弃、单亲"
+    )
+    left_behind_min_months: int = Field(3, ge=1, le=24, description="父母外出至少几个月算留守（长年或连续3个月）")
+
+
+class Term(Model):
+    """学期。"""
+
+    id: Id = Field(description="学期编号，如 2025-autumn")
+    name: str = Field(description="学期名称，如 2025年秋季学期")
+    start: Day = Field(description="开学日期")
+    end: Day = Field(description="结束日期（含）")
+    midterm: Day | None = Field(None, description="期中日期；默认为学期正中")
+
+
+class Break(Model):
+    """学期中的假期（如国庆假期）。"""
+
+    name: str = Field(description="假期名称")
+    start: Day = Field(description="第一天")
+    end: Day = Field(description="最后一天（含）")
+
+
+class Calendar(Model):
+    """校历：学期、假期、法定节假日与调休。"""
+
+    timezone: str = Field("Asia/Shanghai", description="时区")
+    public_holidays: Literal["CN", "none"] = Field("CN", description="CN：按国家法定节假日与调休；none：不考虑")
+    terms: tuple[Term, ...] = Field(min_length=1, description="学期列表")
+    breaks: tuple[Break, ...] = Field((), description="学期中的假期")
+    extra_workdays: tuple[Day, ...] = Field((), description="节假日数据尚未收录的调休上班日")
+    extra_holidays: tuple[Day, ...] = Field((), description="额外放假日（地方节日、雪天停课）")
+
+
+class Assignment(Model):
+    """结对规则，由 guanai assign check 检查。"""
+
+    role: Id = Field(description="角色，如 proxy_parent 代理家长、buddy 学习帮手")
+    per_child: int | None = Field(None, ge=1, description="每个孩子需要几位")
+    per_staff_min: int | None = Field(None, ge=0, description="每位教职工至少结对几个孩子")
+    party_member_min: int | None = Field(None, ge=0, description="党员教师至少结对几个孩子")
+
+
+class Condition(Model):
+    """筛选条件：字段、运算符、值。"""
+
+    field: str = Field(description="字段名")
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty"] = Field(
+        "eq", description="运算符"
+    )
+    value: Scalar | tuple[Scalar, ...] | None = Field(None, description="比较的值")
+
+
+class Task(Model):
+    """一次性任务（阶段任务或月度活动任务）；带 every 的活动任务是当月的周期职责。"""
+
+    id: Id = Field(description="任务编号")
+    name: str | None = Field(None, description="任务名称；默认取所在阶段或活动的名称")
+    scope: Scope = Field("school", description="对象：child 孩子 / staff 教职工 / class 班级 / school 学校")
+    by: Id | None = Field(None, description="负责角色")
+    step: Id = Field(description="完成它所需的记录类型")
+    due: Day | None = Field(None, description="截止日期；默认为阶段最后一天或活动月最后一天")
+    every: Period | None = Field(None, description="活动任务的周期（仅当月有效）")
+    times: int = Field(1, ge=1, description="每个周期需要的记录数")
+    grace_days: int = Field(0, ge=0, le=366, description="宽限天数")
+    match: dict[str, Scalar] = Field({}, description="记录字段须等于这些值")
+    where: tuple[Condition, ...] = Field((), description="只对符合条件的对象")
+    group: str | None = Field(None, description="分组，如 五个一")
+
+
+class Phase(Model):
+    """实施步骤（阶段）。"""
+
+    id: Id = Field(description="阶段编号")
+    name: str = Field(description="阶段名称，如 安排部署阶段")
+    start: Day = Field(description="开始日期")
+    end: Day = Field(description="结束日期（含）")
+    tasks: tuple[Task, ...] = Field((), description="本阶段的一次性任务")
+
+
+class Duty(Model):
+    """周期性职责（如 五个一）。计时方式 every、at、festivals 三选一。"""
+
+    id: Id = Field(description="职责编号")
+    name: str = Field(description="职责名称，如 一周一谈心")
+    group: str | None = Field(None, description="分组，如 五个一、三个优先")
+    scope: Scope = Field("child", description="对象：child 孩子 / staff 教职工 / class 班级 / school 学校")
+    by: Id | None = Field(None, description="负责角色：proxy_parent、head_teacher、buddy 或结对规则中的角色")
+    step: Id = Field(description="满足职责的记录类型")
+    every: Period | None = Field(None, description="周期：week 周 / month 月 / quarter 季 / term 学期 / year 学年 / phase 阶段")
+    at: tuple[TermPoint, ...] | None = Field(None, description="学期节点：term_start 期初 / midterm 期中 / term_end 期末")
+    festivals: tuple[Festival, ...] | None = Field(None, description="节日：春节、端午节、中秋节 …")
+    times: int = Field(1, ge=1, description="每个周期需要的记录数")
+    during: tuple[Id, ...] | None = Field(None, description="只在这些阶段内有效；默认整个校历")
+    grace_days: int = Field(0, ge=0, le=366, description="宽限天数")
+    window_days: int = Field(7, ge=1, le=120, description="学期节点与节日窗口的天数")
+    match: dict[str, Scalar] = Field({}, description="记录字段须等于这些值，如 {with: parents}")
+    where: tuple[Condition, ...] = Field((), description="只对符合条件的对象，如祖辈监护的孩子")
+
+
+class TriggerWhen(Model):
+    """触发条件：哪种记录。"""
+
+    step: Id = Field(description="触发的记录类型")
+    where: tuple[Condition, ...] = Field((), description="记录字段须满足的条件")
+
+
+class FollowUp(Model):
+    """触发后必须在时限内完成的事。"""
+
+    id: Id = Field(description="编号")
+    name: str | None = Field(None, description="名称")
+    step: Id = Field(description="完成它所需的记录类型")
+    match: dict[str, Scalar] = Field({}, description="记录字段须等于这些值")
+    within: Duration = Field(description="时限：30m、1h、2h、7d")
+
+
+class Trigger(Model):
+    """由一条记录引出的义务（如突发事件应急报告）。"""
+
+    id: Id = Field(description="编号")
+    name: str | None = Field(None, description="名称")
+    when: TriggerWhen = Field(description="触发条件")
+    then: tuple[FollowUp, ...] = Field(min_length=1, description="随后必须完成的事")
+
+
+class Activity(Model):
+    """月度活动安排（活动内容及安排）。"""
+
+    id: Id | None = Field(None, description="编号（用于 extends 替换或删除）")
+    month: Month = Field(description="月份 YYYY-MM")
+    name: str = Field(description="活动内容")
+    tasks: tuple[Task, ...] = Field((), description="本月任务")
+
+
+class Indicator(Model):
+    """目标指标，如 建档率 100%。"""
+
+    id: Id = Field(description="编号")
+    name: str = Field(description="名称，如 建档率")
+    kind: Id = Field(description="种类：profile_complete、coverage、duty_compliance 或插件提供的种类")
+    target: float = Field(ge=0, description="目标值，如 1.0 表示 100%")
+    fields: tuple[str, ...] = Field((), description="profile_complete：必须填写的档案字段")
+    step: Id | None = Field(None, description="coverage：记录类型")
+    period: Period | None = Field(None, description="coverage：统计周期")
+    group: str | None = Field(None, description="duty_compliance：职责分组")
+    duties: tuple[Id, ...] = Field((), description="duty_compliance：职责编号")
+    params: dict[str, Any] = Field({}, description="插件指标的参数")
+
+
+class Programme(Model):
+    """关爱留守儿童实施方案。"""
+
+    id: Id = Field(description="方案编号")
+    version: int = Field(1, ge=1, description="版本号")
+    title: str = Field(description="方案标题")
+    issuer: str | None = Field(None, description="发文单位")
+    extends: str | None = Field(None, description="继承的基础方案（相对本文件的路径）")
+    remove: tuple[str, ...] = Field((), description="从基础方案中删除的条目编号")
+    plugins: tuple[Id, ...] = Field((), description="需要的插件（care_basics 默认包含）")
+    target: Target = Field(Target(), description="工作对象")
+    calendar: Calendar = Field(description="校历")
+    assignments: tuple[Assignment, ...] = Field((), description="结对规则")
+    phases: tuple[Phase, ...] = Field((), description="实施步骤")
+    duties: tuple[Duty, ...] = Field((), description="周期性职责")
+    triggers: tuple[Trigger, ...] = Field((), description="触发的义务")
+    activities: tuple[Activity, ...] = Field((), description="月度活动安排")
+    settings: dict[str, dict[str, Any]] = Field({}, description="各插件的设置")
+    indicators: tuple[Indicator, ...] = Field((), description="目标指标")
+
+    def phase(self, phase_id: str) -> Phase | None:
+        return next((p for p in self.phases if p.id == phase_id), None)

@@ -1,0 +1,48 @@
+"""How programme things read to people: timings, scopes, dates in Chinese (or English)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from guanai.core.i18n import t
+
+WEEKDAYS = "一二三四五六日"
+
+
+def weekday(day: date) -> str:
+    return t("date.weekday", d=t(f"date.wd{day.weekday()}"))
+
+
+def short_date(day: date) -> str:
+    return f"{day:%m-%d} {weekday(day)}"
+
+
+def long_date(day: date) -> str:
+    return t("date.long", y=day.year, m=day.month, d=day.day, wd=weekday(day))
+
+
+def timing(duty: Any) -> str:
+    if getattr(duty, "festivals", None):
+        names = t("list.sep").join(duty.festivals)
+        return t("timing.festivals", names=names, days=duty.window_days)
+    if getattr(duty, "at", None):
+        names = t("list.sep").join(t(f"timing.at.{p}") for p in duty.at)
+        return t("timing.at", names=names, days=duty.window_days)
+    every = getattr(duty, "every", None) or ""
+    text = t(f"timing.every.{every}", n=duty.times) if every else ""
+    if getattr(duty, "grace_days", 0):
+        text += t("timing.grace", n=duty.grace_days)
+    return text
+
+
+def scope(name: str) -> str:
+    return t(f"scope.{name}")
+
+
+def role(name: str | None) -> str:
+    if not name:
+        return "—"
+    key = f"role.{name}"
+    text = t(key)
+    return name if text == key else text

@@ -1,0 +1,48 @@
+"""JSON Schema (draft-07, what yaml-language-server reads) of the programme file."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic.json_schema import GenerateJsonSchema
+
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+
+
+class Draft07(GenerateJsonSchema):
+    """Pydantic emits 2020-12; rewrite `$defs` to `definitions` for draft-07 readers."""
+
+    def generate(self, schema: Any, mode: Any = "validation") -> dict[str, Any]:
+        out = super().generate(schema, mode=mode)
+        text = json.dumps(out, ensure_ascii=False).replace('"#/$defs/', '"#/definitions/')
+        out = json.loads(text)
+        if "$defs" in out:
+            out["definitions"] = out.pop("$defs")
+        return {"$schema": DRAFT_07, **out}
+
+
+def programme_schema() -> dict[str, Any]:
+    from guanai.core.programme import Programme
+
+    from guanai.core.plugins import load_registry
+
+    registry = load_registry(load_entrypoints=False)
+    schema = Programme.model_json_schema(schema_generator=Draft07)
+    schema["title"] = "guanai programme"
+    steps = sorted(registry.steps)
+    for definition in [schema, *schema.get("definitions", {}).values()]:
+        step = definition.get("properties", {}).get("step")
+        if step is not None:
+            step["examples"] = steps
+            step["description"] += "：" + "、".join(f"{s}（{registry.steps[s].title}）" for s in steps)
+    settings = schema["properties"]["settings"]
+    settings["properties"] = {
+        name: model.model_json_schema(schema_generator=Draft07)
+        for name, model in sorted(registry.settings_models.items())
+    }
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(programme_schema(), ensure_ascii=False, indent=2) + "\n"

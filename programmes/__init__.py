@@ -1,0 +1,1 @@
+"""Sample care programmes shipped with guanai."""
