@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
-
 from guanai.core.calendar import SchoolCalendar, windows
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
+from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
 BUILTIN_INDICATORS = ("profile_complete", "coverage", "duty_compliance")
@@ -168,11 +167,11 @@ class Checker:
     def match_fields(self, path: tuple[Any, ...], step: Any, match: dict[str, Any]) -> None:
         if step is None:
             return
-        fields = set(step.fields()) | {info.alias for info in step.payload.model_fields.values() if info.alias}
+        fields = {info.alias or name for name, info in step.payload.model_fields.items()}
         for key, value in match.items():
             if key not in fields:
                 self.error((*path, "match", key), "match.unknown_field", at_key=True, field=key, step=step.name,
-                           fields=", ".join(sorted(fields - {"notes"})))
+                           fields=", ".join(sorted(fields - {"notes"})) or "—")
                 continue
             try:
                 step.payload.model_validate({**_required_stub(step), key: value})

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import click
-
 from guanai.core.i18n import set_lang, t
 from guanai.core.output import output_options
 
@@ -66,7 +65,7 @@ def build_cli() -> click.Group:
         pass
 
     @programme.command("check", help=t("cli.check.help"), epilog=t("cli.check.example"))
-    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
     @output_options
     def check(files: tuple[str, ...], as_json: bool, as_csv: bool) -> None:
         from guanai.core.commands.programme import check_files

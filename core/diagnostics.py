@@ -34,7 +34,7 @@ class Diagnostic:
             where = f"{self.file}:{self.line}:{self.col}"
         else:
             where = self.file
-        prefix = "" if self.severity == "error" else t("diag.warning") + " "
+        prefix = "" if self.severity == "error" else t("diag.warning")
         path = f"{self.path}: " if self.path else ""
         return f"{where}: {prefix}{path}{self.message}"
 

@@ -10,12 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.i18n import has
 from guanai.core.programme import Programme
 from guanai.core.yamlsafe import Pos, Positions, load_yaml
+from pydantic import BaseModel, ValidationError
 
 # Lists merged across `extends` by a key; an item with a base item's key replaces it.
 MERGED_LISTS: dict[tuple[str, ...], str] = {
@@ -182,7 +181,7 @@ def _remove_from(base: dict, item_id: Any, positions: Positions) -> bool:
 def _merge_value(path: tuple[str, ...], base: Any, child: Any, positions: Positions) -> Any:
     if path == ("plugins",) and isinstance(base, list) and isinstance(child, list):
         out = list(base)
-        for index, item in enumerate(base):
+        for index in range(len(base)):
             positions.copy_entry(base, index, out, index)
         for index, item in enumerate(child):
             if item not in out:
@@ -340,13 +339,17 @@ def pydantic_diagnostics(
         if key in out and out[key].code != d.code:
             d = diag(d.file, (d.line, d.col), d.path, "model.wrong_type", value=_show(error.get("input")))
         out.setdefault(key, d)
-    return list(out.values())
+    found = list(out.values())
+    # a list that fails an item also reports itself too short: keep the item's error only
+    return [d for d in found if not (d.code == "pyd.too_short" and any(
+        o.path.startswith(d.path + "[") for o in found))]
 
 
 def _expected(error: Any) -> list[str]:
-    ctx = error.get("ctx") or {}
-    exp = ctx.get("expected")
-    return [exp] if exp else []
+    exp = (error.get("ctx") or {}).get("expected")
+    if not exp:
+        return []
+    return [part.strip().strip("'\"") for part in str(exp).replace(" or ", ", ").split(",") if part.strip()]
 
 
 def _show(value: Any) -> str:

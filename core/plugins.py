@@ -8,7 +8,6 @@ import sys
 from importlib import metadata
 
 import pluggy
-
 from guanai.core import hookspecs
 from guanai.core.registry import (
     DuplicateStep,

@@ -6,7 +6,14 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 FESTIVALS = ("元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节")

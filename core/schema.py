@@ -23,9 +23,8 @@ class Draft07(GenerateJsonSchema):
 
 
 def programme_schema() -> dict[str, Any]:
-    from guanai.core.programme import Programme
-
     from guanai.core.plugins import load_registry
+    from guanai.core.programme import Programme
 
     registry = load_registry(load_entrypoints=False)
     schema = Programme.model_json_schema(schema_generator=Draft07)

@@ -6,10 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from guanai.core.hookspecs import hookimpl
 from guanai.core.registry import StepType
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __version__ = "1.0"
 

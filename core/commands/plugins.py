@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
 

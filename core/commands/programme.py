@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import click
-
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
@@ -22,6 +21,7 @@ def check_files(files: tuple[str, ...], as_json: bool, as_csv: bool) -> int:
     diagnostics = []
     for file in files:
         diagnostics.extend(load_programme(file, registry).diagnostics)
+    diagnostics.sort(key=lambda d: (d.file, d.line, d.col, d.path))
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = [d for d in diagnostics if d.severity != "error"]
     if as_json:
@@ -58,9 +58,8 @@ def load_or_fail(file: str, registry: Any = None) -> Any:
 
 
 def parse_cli_date(value: str | None, option: str) -> date | None:
-    from pydantic_core import PydanticCustomError
-
     from guanai.core.programme import parse_day
+    from pydantic_core import PydanticCustomError
 
     if value is None:
         return None
@@ -77,9 +76,8 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
     loaded = load_or_fail(file)
     p = loaded.programme
     if month is not None:
-        from pydantic import TypeAdapter, ValidationError
-
         from guanai.core.programme import Month
+        from pydantic import TypeAdapter, ValidationError
 
         try:
             month = TypeAdapter(Month).validate_python(month)
@@ -91,11 +89,13 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         found = windows(p, cal, duty)
         if month:
             found = [w for w in found if w.start.strftime("%Y-%m") <= month <= w.end.strftime("%Y-%m")]
-        per_term = {term.id: sum(1 for w in found if term.start <= w.due <= term.end) for term in cal.terms}
-        outside = len(found) - sum(per_term.values())
+        per_term = {term.id: 0 for term in cal.terms}
+        for w in found:  # a window in a vacation (a festival) counts for the term before it
+            per_term[max((tm for tm in cal.terms if tm.start <= w.due), key=lambda tm: tm.start,
+                         default=cal.terms[0]).id] += 1
         duty_rows.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
                           "by": duty.by, "step": duty.step, "timing": timing(duty),
-                          "windows": per_term, "windows_outside_terms": outside, "times": duty.times})
+                          "windows": per_term, "times": duty.times})
     activities = [a for a in p.activities if month is None or a.month == month]
     phases = [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")]
     if as_json:
@@ -132,13 +132,20 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         rows = [(tr.name or tr.id, f.name or f.id, f.within) for tr in p.triggers for f in tr.then]
         out.print(table(t("show.triggers"), [t("show.col.trigger"), t("show.col.followup"), t("show.col.within")], rows))
     if activities:
-        rows = [(a.month, a.name, t("list.sep").join(tk.name or tk.id for tk in a.tasks) or "—") for a in activities]
+        rows = [(a.month, a.name, t("list.sep").join(_task_text(tk, a) for tk in a.tasks) or "—") for a in activities]
         out.print(table(t("show.activities"), [t("show.col.month"), t("show.col.activity"), t("show.col.tasks")], rows))
     if p.indicators and not month:
         rows = [(i.name, i.kind, f"{i.target:.0%}") for i in p.indicators]
         out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
     for w in loaded.warnings:
         click.echo(w.render(), err=True)
+
+
+def _task_text(task: Any, activity: Any) -> str:
+    from guanai.core.render import scope, timing
+
+    name = task.name or activity.name
+    return f"{name}（{scope(task.scope)}，{timing(task)}）" if task.every else name
 
 
 def _due(task: Any, default: date) -> str:

@@ -1,0 +1,44 @@
+# guanai: two commands on a fresh machine with only Python: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.PHONY: demo test bench lint schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/guanai programme show programmes/xibei.yaml
+	@$(BIN)/guanai plugins list
+	@echo
+	@echo "接下来试试："
+	@echo "  $(BIN)/guanai programme show programmes/yangdeng.yaml --month 2025-10"
+	@echo "  $(BIN)/guanai programme calendar programmes/xibei.yaml --from 2025-09-28 --to 2025-10-12"
+	@echo "  $(BIN)/guanai programme check programmes/shangguan.yaml"
+
+test: $(TSTAMP)
+	$(BIN)/python -m pytest
+
+bench: $(TSTAMP)
+	$(BIN)/python bench/check_programme.py
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check core plugins tests bench
+
+schema: $(STAMP)
+	$(BIN)/guanai programme schema > schemas/programme.schema.json
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

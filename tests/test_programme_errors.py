@@ -1,0 +1,101 @@
+"""Authoring mistakes: each invalid file gives exactly the expected FILE:LINE:COL lines, exit 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA
+
+INVALID = DATA / "invalid"
+CASES = sorted(p.name for p in INVALID.glob("[0-9]*.yaml"))
+
+
+def test_there_are_at_least_25_distinct_mistakes():
+    assert len(CASES) >= 25
+    codes = {(INVALID / c).with_suffix(".expected").read_text("utf-8").splitlines()[0].split(": ")[-1][:8]
+             for c in CASES}
+    assert len(codes) >= 25
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden(name, cli, monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = cli("programme", "check", name)
+    expected = (INVALID / name).with_suffix(".expected").read_text("utf-8")
+    assert result.exit_code == 1
+    assert result.stderr == expected
+    assert "Traceback" not in result.output
+
+
+def test_impossible_date_names_the_month_length(cli, monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = cli("programme", "check", "01_impossible_date.yaml")
+    assert result.stderr.splitlines()[0] == (
+        "01_impossible_date.yaml:10:10: phases[0].end: 日期 2025-11-31 不存在（11月只有30天）"
+    )
+
+
+def test_errors_from_several_files_are_sorted_and_counted(cli, monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = cli("programme", "check", "09_times_zero.yaml", "05_unknown_key_typo.yaml")
+    lines = result.stderr.splitlines()
+    assert lines == [
+        "05_unknown_key_typo.yaml:10:5: duties[0]: 未知字段 “evry”，是否想写 “every”？",
+        "09_times_zero.yaml:7:68: duties[0].times: 0 太小，至少为 1",
+        "发现 2 处错误。",
+    ]
+
+
+def test_json_output_keeps_positions(cli, monkeypatch):
+    import json
+
+    monkeypatch.chdir(INVALID)
+    result = cli("programme", "check", "--json", "06_unknown_step.yaml")
+    assert result.exit_code == 1
+    [error] = json.loads(result.stdout)
+    assert (error["file"], error["line"], error["col"], error["path"]) == ("06_unknown_step.yaml", 7, 74, "duties[0].step")
+    assert error["code"] == "steps.unknown_hint"
+    assert error["params"] == {"step": "talkk", "hint": "talk"}
+
+
+def test_english_messages(cli, monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = cli("--lang", "en", "programme", "check", "05_unknown_key_typo.yaml")
+    assert result.stderr.splitlines()[0] == '05_unknown_key_typo.yaml:10:5: duties[0]: unknown key "evry"; did you mean "every"?'
+
+
+def test_file_over_one_megabyte_is_refused_before_parsing(cli, tmp_path: Path, monkeypatch):
+    big = tmp_path / "big.yaml"
+    big.write_text("id: x\n" + "# padding\n" * 110_000, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cli("programme", "check", "big.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("big.yaml:1:1: 文件太大（1100006 字节），上限 1000000 字节")
+
+
+def test_missing_file_is_a_usage_error(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("programme", "check", "nope.yaml")
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_alias_bomb_is_refused_quickly(cli, monkeypatch):
+    import time
+
+    monkeypatch.chdir(INVALID)
+    started = time.perf_counter()
+    result = cli("programme", "check", "18_alias_bomb.yaml")
+    assert result.exit_code == 1
+    assert "别名" in result.stderr
+    assert time.perf_counter() - started < 5  # refused during the event scan, never expanded
+
+
+def test_show_of_a_bad_file_exits_2_with_the_errors(cli, monkeypatch):
+    monkeypatch.chdir(INVALID)
+    result = cli("programme", "show", "01_impossible_date.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == "01_impossible_date.yaml:10:10: phases[0].end: 日期 2025-11-31 不存在（11月只有30天）\n"
