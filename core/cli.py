@@ -62,7 +62,7 @@ def build_cli() -> click.Group:
 
     @cli.group(help=t("cli.programme.help"))
     def programme() -> None:
-        pass
+        """Group of programme commands; the subcommands do the work."""
 
     @programme.command("check", help=t("cli.check.help"), epilog=t("cli.check.example"))
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
@@ -99,7 +99,7 @@ def build_cli() -> click.Group:
 
     @cli.group(help=t("cli.plugins.help"))
     def plugins() -> None:
-        pass
+        """Group of plugin commands; the subcommands do the work."""
 
     @plugins.command("list", help=t("cli.plugins_list.help"), epilog=t("cli.plugins_list.example"))
     @output_options

@@ -16,11 +16,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-FESTIVALS = ("元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节")
 BUILTIN_ROLES = ("head_teacher", "proxy_parent", "buddy")
 CATEGORIES = ("left_behind", "orphan", "abandoned", "single_parent")
-PERIODS = ("week", "month", "quarter", "term", "year", "phase")
-OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty")
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")

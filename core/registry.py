@@ -7,8 +7,6 @@ from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel
 
-SUBJECT_SCOPES = ("child", "school", "staff", "class")
-
 
 @dataclass(frozen=True)
 class StepType:

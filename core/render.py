@@ -7,8 +7,6 @@ from typing import Any
 
 from guanai.core.i18n import t
 
-WEEKDAYS = "一二三四五六日"
-
 
 def weekday(day: date) -> str:
     return t("date.weekday", d=t(f"date.wd{day.weekday()}"))

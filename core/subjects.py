@@ -19,7 +19,6 @@ SUBJECT_FIELDS = {
 }
 PROFILE_PREFIX = "profile."  # extra profile columns of the roster: where: [{field: profile.health}]
 
-GUARDIAN_TYPES = ("grandparents", "one_parent", "relatives", "other")
 
 
 def subject_has_field(scope: str, name: str) -> bool:

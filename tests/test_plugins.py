@@ -43,6 +43,17 @@ def register_settings_model(register):
 """
 
 
+def write_programme(tmp_path, extra: str = "") -> None:
+    (tmp_path / "p.yaml").write_text(textwrap.dedent("""\
+        id: t
+        title: 测试
+        calendar:
+          terms: [{id: a, name: 秋, start: 2025-09-01, end: 2026-01-16}]
+        duties:
+          - {id: screen, name: 心理筛查, step: psych_screening, every: term}
+        """) + extra, encoding="utf-8")
+
+
 def test_hook_register_step_types_stamps_the_plugin(tmp_path, monkeypatch):
     install_fake_plugin(tmp_path, monkeypatch, "guanai_psych", GOOD)
     registry = load_registry()
@@ -55,17 +66,7 @@ def test_hook_register_step_types_stamps_the_plugin(tmp_path, monkeypatch):
 def test_hook_register_settings_model_validates_programme_settings(tmp_path, monkeypatch, cli):
     install_fake_plugin(tmp_path, monkeypatch, "guanai_psych", GOOD)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.yaml").write_text(textwrap.dedent("""\
-        id: t
-        title: 测试
-        plugins: [guanai_psych]
-        calendar:
-          terms: [{id: a, name: 秋, start: 2025-09-01, end: 2026-01-16}]
-        duties:
-          - {id: screen, name: 心理筛查, step: psych_screening, every: term}
-        settings:
-          guanai_psych: {threshold: high}
-        """), encoding="utf-8")
+    write_programme(tmp_path, "plugins: [guanai_psych]\nsettings:\n  guanai_psych: {threshold: high}\n")
     result = cli("programme", "check", "p.yaml")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "p.yaml:9:29: settings.guanai_psych.threshold: “high” 不是整数"
@@ -74,14 +75,7 @@ def test_hook_register_settings_model_validates_programme_settings(tmp_path, mon
 def test_step_of_an_unlisted_plugin_names_the_plugin_to_add(tmp_path, monkeypatch, cli):
     install_fake_plugin(tmp_path, monkeypatch, "guanai_psych", GOOD)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.yaml").write_text(textwrap.dedent("""\
-        id: t
-        title: 测试
-        calendar:
-          terms: [{id: a, name: 秋, start: 2025-09-01, end: 2026-01-16}]
-        duties:
-          - {id: screen, name: 心理筛查, step: psych_screening, every: term}
-        """), encoding="utf-8")
+    write_programme(tmp_path)
     result = cli("programme", "check", "p.yaml")
     assert result.stderr.splitlines()[0] == (
         "p.yaml:6:36: duties[0].step: 记录类型 “psych_screening” 由插件 guanai_psych 提供，请在 plugins 中加上 guanai_psych"
