@@ -105,7 +105,7 @@ def test_misspelt_hook_is_refused_by_check_pending(tmp_path, monkeypatch):
 
         @hookimpl
         def register_step_type(register):
-            pass
+            return None  # never called: the hook name is misspelt on purpose
         """)
     pm, problems = get_plugin_manager()
     assert [(p.plugin, p.code) for p in problems] == [("guanai_typo", "plugin.bad_hook")]

@@ -85,6 +85,13 @@ def test_calendar_bad_date_option(cli):
     assert result.stderr == "--from: 日期 2025-02-30 不存在（2月只有28天）\n"
 
 
+def test_calendar_reversed_range_is_bad_input(cli):
+    result = cli("programme", "calendar", "--from", "2025-10-05", "--to", "2025-10-01", str(PROGRAMMES / "xibei.yaml"))
+    assert result.exit_code == 2
+    assert result.stderr == "--to: 结束日期 2025-10-01 早于开始日期 2025-10-05\n"
+    assert result.stdout == ""
+
+
 def test_schema_file_is_up_to_date(cli):
     result = cli("programme", "schema")
     assert result.stdout == (ROOT / "schemas" / "programme.schema.json").read_text("utf-8")

@@ -160,6 +160,8 @@ def show_calendar(file: str, start: str | None, end: str | None, as_json: bool, 
     cal = SchoolCalendar(loaded.programme.calendar)
     first = parse_cli_date(start, "--from") or cal.first
     last = parse_cli_date(end, "--to") or cal.last
+    if last < first:
+        raise InputError([diag("--to", None, "", "dates.end_before_start", start=first.isoformat(), end=last.isoformat())])
     rows = []
     for day in days(first, last):
         ok, reason, detail = cal.reason(day)
