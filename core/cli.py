@@ -22,13 +22,18 @@ def _lang_from_argv(argv: list[str]) -> str | None:
 
 class GuanaiGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
-        from guanai.core.diagnostics import InputError
+        from guanai.core.diagnostics import InputError, Refusal
 
         try:
             return super().invoke(ctx)
         except InputError as exc:
             for d in exc.diagnostics:
                 click.echo(d.render(), err=True)
+            if len(exc.diagnostics) > 1:
+                click.echo(t("diag.summary_errors", n=len(exc.diagnostics)), err=True)
+            ctx.exit(2)
+        except Refusal as exc:
+            click.echo(exc.message, err=True)
             ctx.exit(2)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -97,6 +102,25 @@ def build_cli() -> click.Group:
 
         show_calendar(file, start, end, as_json, as_csv)
 
+    @programme.command("publish", help=t("cli.publish.help"), epilog=t("cli.publish.example"))
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--to", "orgs", multiple=True, metavar="ORG", help=t("cli.opt.publish_to"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.publish_from"))
+    @click.pass_context
+    def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | None) -> None:
+        from guanai.core.commands.facts import publish as do_publish
+
+        do_publish(ctx, file, orgs, start)
+
+    @cli.command("init", help=t("cli.init.help"), epilog=t("cli.init.example"))
+    @click.pass_context
+    def init(ctx: click.Context) -> None:
+        from guanai.core.commands.facts import init_db
+
+        init_db(ctx)
+
+    _fact_commands(cli)
+
     @cli.group(help=t("cli.plugins.help"))
     def plugins() -> None:
         """Group of plugin commands; the subcommands do the work."""
@@ -109,6 +133,191 @@ def build_cli() -> click.Group:
         list_plugins(as_json, as_csv)
 
     return cli
+
+
+def _import_command(group: click.Group, help_key: str, **extra: Any) -> Any:
+    """An `… import FILE [--dry-run]` command; `extra` are its further options."""
+
+    def wrap(func: Any) -> Any:
+        func = click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))(func)
+        for option in reversed(list(extra.values())):
+            func = option(func)
+        func = click.argument("file", type=click.Path(dir_okay=False, exists=True))(func)
+        return group.command("import", help=t(f"{help_key}.help"), epilog=t(f"{help_key}.example"))(
+            click.pass_context(func))
+
+    return wrap
+
+
+def _fact_commands(cli: click.Group) -> None:
+    """org / roster / staff / assign / record / children / records commands."""
+    school_opt = click.option("--school", required=True, metavar="CODE", help=t("cli.opt.school"))
+    left_opt = click.option("--mark-left", is_flag=True, help=t("cli.opt.mark_left"))
+    org_opt = click.option("--org", metavar="CODE", help=t("cli.opt.org"))
+    contacts_opt = click.option("--show-contacts", is_flag=True, help=t("cli.opt.show_contacts"))
+
+    @cli.group(help=t("cli.org.help"))
+    def org() -> None:
+        """Group of org unit commands."""
+
+    @_import_command(org, "cli.org_import")
+    def org_import(ctx: click.Context, file: str, dry_run: bool) -> None:
+        from guanai.core.commands.facts import import_orgs
+
+        import_orgs(ctx, file, dry_run)
+
+    @cli.group(help=t("cli.roster.help"))
+    def roster() -> None:
+        """Group of roster commands."""
+
+    @_import_command(roster, "cli.roster_import", school=school_opt, mark_left=left_opt)
+    def roster_import(ctx: click.Context, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+        from guanai.core.commands.facts import import_people
+
+        import_people(ctx, "child", file, school, mark_left, dry_run)
+
+    @cli.group(help=t("cli.staff.help"))
+    def staff() -> None:
+        """Group of staff commands."""
+
+    @_import_command(staff, "cli.staff_import", school=school_opt, mark_left=left_opt)
+    def staff_import(ctx: click.Context, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+        from guanai.core.commands.facts import import_people
+
+        import_people(ctx, "staff", file, school, mark_left, dry_run)
+
+    @staff.command("list", help=t("cli.staff_list.help"), epilog=t("cli.staff_list.example"))
+    @org_opt
+    @click.option("--role", help=t("cli.opt.staff_role"))
+    @contacts_opt
+    @output_options
+    @click.pass_context
+    def staff_list(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
+                   as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.listings import list_staff
+
+        list_staff(ctx, org, role, show_contacts, as_json, as_csv)
+
+    @cli.group(help=t("cli.assign.help"))
+    def assign() -> None:
+        """Group of pairing commands."""
+
+    role_opt = click.option("--role", required=True, metavar="ROLE", help=t("cli.opt.role"))
+
+    @_import_command(assign, "cli.assign_import", role=role_opt)
+    def assign_import(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
+        from guanai.core.commands.facts import import_pairings
+
+        import_pairings(ctx, file, role, dry_run)
+
+    @assign.command("auto", help=t("cli.assign_auto.help"), epilog=t("cli.assign_auto.example"))
+    @school_opt
+    @role_opt
+    @click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
+    @click.pass_context
+    def assign_auto(ctx: click.Context, school: str, role: str, dry_run: bool) -> None:
+        from guanai.core.commands.facts import auto_pairings
+
+        auto_pairings(ctx, school, role, dry_run)
+
+    @assign.command("check", help=t("cli.assign_check.help"), epilog=t("cli.assign_check.example"))
+    @org_opt
+    @click.option("--as-of", metavar="DATE", help=t("cli.opt.as_of"))
+    @output_options
+    @click.pass_context
+    def assign_check(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.facts import check_pairings
+
+        sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv))
+
+    cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
+
+    @cli.group(help=t("cli.children.help"))
+    def children() -> None:
+        """Group of children commands."""
+
+    @children.command("list", help=t("cli.children_list.help"), epilog=t("cli.children_list.example"))
+    @org_opt
+    @click.option("--class", "cls", metavar="NAME", help=t("cli.opt.class"))
+    @click.option("--category", help=t("cli.opt.category"))
+    @click.option("--include-left", is_flag=True, help=t("cli.opt.include_left"))
+    @contacts_opt
+    @output_options
+    @click.pass_context
+    def children_list(ctx: click.Context, org: str | None, cls: str | None, category: str | None,
+                      include_left: bool, show_contacts: bool, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.listings import list_children
+
+        list_children(ctx, org, cls, category, include_left, show_contacts, as_json, as_csv)
+
+    @cli.group(help=t("cli.records.help"))
+    def records() -> None:
+        """Group of record listing commands."""
+
+    @records.command("list", help=t("cli.records_list.help"), epilog=t("cli.records_list.example"))
+    @org_opt
+    @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))
+    @click.option("--by", metavar="STAFF", help=t("cli.opt.by"))
+    @click.option("--step", help=t("cli.opt.step"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.from"))
+    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.to"))
+    @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help=t("cli.opt.limit"))
+    @output_options
+    @click.pass_context
+    def records_list(ctx: click.Context, org: str | None, child_id: str | None, by: str | None,
+                     step: str | None, start: str | None, end: str | None, limit: int,
+                     as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.listings import list_records
+
+        list_records(ctx, org, child_id, by, step, start, end, limit, as_json, as_csv)
+
+
+class RecordGroup(click.Group):
+    """`record import FILE`, and `record STEP …` for every step type the plugins provide."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from guanai.core.plugins import load_registry
+
+        return ["import", *sorted(load_registry().steps)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "import":
+            return _record_import
+        return _record_step(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0]
+        return name, self.get_command(ctx, name), args[1:]
+
+
+@click.command("import", help=t("cli.record_import.help"), epilog=t("cli.record_import.example"))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
+@click.pass_context
+def _record_import(ctx: click.Context, file: str, dry_run: bool) -> None:
+    from guanai.core.commands.records import import_records
+
+    import_records(ctx, file, dry_run)
+
+
+def _record_step(step: str) -> click.Command:
+    @click.command(step, help=t("cli.record_step.help", step=step), epilog=t("cli.record.example"))
+    @click.option("--child", metavar="ID", help=t("cli.opt.child"))
+    @click.option("--school", metavar="CODE", help=t("cli.opt.record_school"))
+    @click.option("--staff", metavar="ID", help=t("cli.opt.record_staff"))
+    @click.option("--class", "cls", metavar="NAME", help=t("cli.opt.record_class"))
+    @click.option("--by", metavar="STAFF", help=t("cli.opt.by"))
+    @click.option("--at", metavar="WHEN", help=t("cli.opt.at"))
+    @click.option("--set", "settings", multiple=True, metavar="K=V", help=t("cli.opt.set"))
+    @click.option("--id", "key", metavar="KEY", help=t("cli.opt.key"))
+    @click.pass_context
+    def command(ctx: click.Context, child: str | None, school: str | None, staff: str | None, cls: str | None,
+                by: str | None, at: str | None, settings: tuple[str, ...], key: str | None) -> None:
+        from guanai.core.commands.records import record_one
+
+        record_one(ctx, step, child, school, staff, cls, by, at, settings, key)
+
+    return command
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -60,3 +60,15 @@ class InputError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__("\n".join(d.render() for d in diagnostics))
         self.diagnostics = sorted(diagnostics)
+
+
+class Refusal(Exception):
+    """A command that cannot go ahead (no database, unknown school …): one message, exit 2."""
+
+    def __init__(self, code: str, **params: object):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+    @property
+    def message(self) -> str:
+        return t(self.code, **self.params)

@@ -324,16 +324,8 @@ def pydantic_diagnostics(
             file, pos, path_text = locate(data, positions, known, display, at_key=True)
             d = diag(file, pos, path_text, "model.missing", key=loc[-1])
         else:
-            value = error.get("input")
             file, pos, path_text = locate(data, positions, known, display)
-            code = kind if kind.split(".")[0] in {"date", "month", "duration"} else f"pyd.{kind}"
-            params.setdefault("value", _show(value))
-            params["expected"] = ", ".join(str(e) for e in _expected(error))
-            params["pydantic"] = error["msg"]
-            if value is None:
-                code = "model.null"
-            elif not has(code):
-                code = "pyd.other"
+            code, params = value_message(error)
             d = diag(file, pos, path_text, code, **params)
         key = f"{d.file}:{d.line}:{d.col}:{d.path}"
         if key in out and out[key].code != d.code:
@@ -343,6 +335,22 @@ def pydantic_diagnostics(
     # a list that fails an item also reports itself too short: keep the item's error only
     return [d for d in found if not (d.code == "pyd.too_short" and any(
         o.path.startswith(d.path + "[") for o in found))]
+
+
+def value_message(error: Any) -> tuple[str, dict[str, Any]]:
+    """The catalogue code and parameters for a pydantic error about a value."""
+    kind = error["type"]
+    value = error.get("input")
+    params: dict[str, Any] = {k: v for k, v in (error.get("ctx") or {}).items()}
+    code = kind if kind.split(".")[0] in {"date", "month", "duration"} else f"pyd.{kind}"
+    params.setdefault("value", _show(value))
+    params["expected"] = ", ".join(str(e) for e in _expected(error))
+    params["pydantic"] = error["msg"]
+    if value is None:
+        code = "model.null"
+    elif not has(code):
+        code = "pyd.other"
+    return code, params
 
 
 def _expected(error: Any) -> list[str]:

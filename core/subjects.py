@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 CHILD_FIELDS = (
     "id", "name", "gender", "birth_date", "class", "grade", "category", "guardian_type",
     "guardian_name", "guardian_relation", "guardian_phone", "father_name", "father_phone",
@@ -25,3 +28,47 @@ def subject_has_field(scope: str, name: str) -> bool:
     if scope == "child" and name.startswith(PROFILE_PREFIX) and len(name) > len(PROFILE_PREFIX):
         return True
     return name in SUBJECT_FIELDS[scope]
+
+# Spellings a roster may use (compared without spaces, lower case) -> the stored value.
+CATEGORY_SPELLINGS = {
+    "left_behind": "left_behind", "留守": "left_behind", "留守儿童": "left_behind",
+    "父母均外出": "left_behind", "父母双方外出": "left_behind", "双方外出": "left_behind",
+    "父亲外出": "left_behind", "母亲外出": "left_behind", "单方外出": "left_behind",
+    "orphan": "orphan", "孤儿": "orphan",
+    "abandoned": "abandoned", "遗弃": "abandoned", "事实孤儿": "abandoned", "事实无人抚养": "abandoned",
+    "single_parent": "single_parent", "单亲": "single_parent", "单亲家庭": "single_parent",
+    "none": "none", "非留守": "none", "否": "none", "无": "none", "普通": "none",
+}
+GUARDIAN_SPELLINGS = {
+    "grandparents": "grandparents", "祖辈监护": "grandparents", "祖辈": "grandparents",
+    "隔代监护": "grandparents", "祖父母": "grandparents", "外祖父母": "grandparents",
+    "one_parent": "one_parent", "父母单方监护": "one_parent", "单方监护": "one_parent",
+    "父亲监护": "one_parent", "母亲监护": "one_parent", "父亲": "one_parent", "母亲": "one_parent",
+    "relatives": "relatives", "亲朋监护": "relatives", "亲友监护": "relatives", "亲戚监护": "relatives",
+    "self": "self", "自我监护": "self", "无人监护": "self",
+    "institution": "institution", "机构监护": "institution", "福利院": "institution",
+    "other": "other", "其他": "other",
+}
+ORG_KIND_SPELLINGS = {
+    "county": "county", "县": "county", "区": "county", "县区": "county", "县教育局": "county",
+    "township": "township", "乡镇": "township", "镇": "township", "乡": "township", "街道": "township",
+    "school": "school", "学校": "school", "校": "school",
+}
+
+
+def months_between(since: date, day: date) -> int:
+    """Whole months from `since` to `day` (2025-03-15 → 2025-06-14 is 2, → 2025-06-15 is 3)."""
+    return (day.year - since.year) * 12 + day.month - since.month - (day.day < since.day)
+
+
+def in_target(category: str | None, away_since: date | None, target: Any, day: date) -> bool:
+    """Whether a child is one the programme cares for (工作对象) on `day`.
+
+    Its category must be one of the target's; a left-behind child whose parents left less than
+    `left_behind_min_months` ago is not (yet) one. An unknown `away_since` trusts the category.
+    """
+    if category not in target.categories:
+        return False
+    if category == "left_behind" and away_since is not None:
+        return months_between(away_since, day) >= target.left_behind_min_months
+    return True

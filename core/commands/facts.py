@@ -1,0 +1,132 @@
+"""Commands that fill and change the facts: init, publish, org/roster/staff/assign/record imports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+from guanai.core.i18n import t
+from guanai.core.store.db import Store
+
+
+def open_store(ctx: click.Context) -> Store:
+    return Store(ctx.find_root().obj["db"]).ready()
+
+
+def init_db(ctx: click.Context) -> None:
+    store = Store(ctx.find_root().obj["db"])
+    before, after = store.init()
+    if before is None:
+        click.echo(t("init.created", url=store.url, revision=after))
+    elif before == after:
+        click.echo(t("init.current", url=store.url, revision=after))
+    else:
+        click.echo(t("init.upgraded", url=store.url, before=before, revision=after))
+
+
+def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | None) -> None:
+    from guanai.core.commands.programme import load_or_fail, parse_cli_date
+    from guanai.core.plugins import load_registry
+    from guanai.core.store.programmes import publish as do_publish
+
+    store = open_store(ctx)
+    loaded = load_or_fail(file, load_registry())
+    programme = loaded.programme
+    effective = parse_cli_date(start, "--from") or programme.calendar.terms[0].start
+    result = do_publish(store, loaded, orgs, effective)
+    key = "publish.new" if result["new_version"] else "publish.same"
+    click.echo(t(key, programme=programme.id, version=programme.version, title=programme.title))
+    if result["bound"]:
+        click.echo(t("publish.bound", n=len(result["bound"]), orgs="、".join(result["bound"][:10])
+                     + ("…" if len(result["bound"]) > 10 else ""), start=effective.isoformat()))
+    if result["already"]:
+        click.echo(t("publish.already", n=len(result["already"]), start=effective.isoformat()))
+
+
+def import_orgs(ctx: click.Context, file: str, dry_run: bool) -> None:
+    from guanai.core.store.orgs import import_orgs as do_import
+
+    changes = do_import(open_store(ctx), file, dry_run)
+    _summary("org", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
+
+
+def _summary(kind: str, total: int, changes: Any, dry_run: bool) -> None:
+    key = "import.summary_dry" if dry_run else "import.summary"
+    click.echo(t(key, what=t(f"import.what.{kind}"), total=total, new=len(changes.new),
+                 changed=len(changes.changed), same=changes.same))
+
+
+def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+    from guanai.core.store.people import import_roster, import_staff
+
+    store = open_store(ctx)
+    run = import_roster if kind == "child" else import_staff
+    result = run(store, file, school, mark_left=mark_left, dry_run=dry_run)
+    changes = result.changes
+    for row, code, params in result.outside_target:
+        click.echo(t(code, id=row["id"], name=row["name"], **params))
+    if result.outside_target:
+        click.echo(t("roster.outside_summary", n=len(result.outside_target)))
+    if result.missing:
+        names = "、".join(f"{m['name']}（{m['id']}）" for m in result.missing[:10])
+        more = t("list.more", n=len(result.missing) - 10) if len(result.missing) > 10 else ""
+        if result.marked_left:
+            click.echo(t(f"import.marked_left.{kind}", n=result.marked_left, names=names + more))
+        elif dry_run and mark_left:
+            click.echo(t(f"import.would_mark_left.{kind}", n=len(result.missing), names=names + more))
+        else:
+            click.echo(t(f"import.missing.{kind}", n=len(result.missing), names=names + more))
+    _summary(kind, len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
+
+
+def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
+    from guanai.core.store.pairings import import_pairings as do_import
+
+    changes = do_import(open_store(ctx), file, role, dry_run)
+    _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
+
+
+def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool) -> None:
+    from guanai.core.render import role as render_role
+    from guanai.core.store.pairings import auto_assign
+
+    made = auto_assign(open_store(ctx), school, role, dry_run=dry_run)
+    load: dict[str, int] = {}
+    for p in made:
+        load[p["staff"]] = load.get(p["staff"], 0) + 1
+    key = "assign.auto_dry" if dry_run else "assign.auto_done"
+    click.echo(t(key, n=len(made), staff=len(load), school=school, role=render_role(role)))
+
+
+def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool) -> int:
+    from dataclasses import asdict
+
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.output import dump_csv, dump_json
+    from guanai.core.render import role
+    from guanai.core.store.orgs import all_orgs, schools_under
+    from guanai.core.store.pairings import check_pairings as do_check
+
+    store = open_store(ctx)
+    with store.read() as conn:
+        orgs = all_orgs(conn)
+    if org is not None and org not in orgs:
+        from guanai.core.diagnostics import Refusal
+
+        raise Refusal("org.unknown", code=org)
+    schools = schools_under(orgs, org) if org else sorted(c for c, o in orgs.items() if o["kind"] == "school")
+    day = parse_cli_date(as_of, "--as-of") or date.today()
+    found = do_check(store, schools, day)
+    rows = [asdict(v) for v in found]
+    if as_json:
+        dump_json(rows)
+    elif as_csv:
+        dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need"])
+    else:
+        for v in found:
+            click.echo(t(f"assign.violation.{v.kind}", school=v.school, role=role(v.role), id=v.subject, name=v.name,
+                         cls=v.class_name or "", have=v.have, need=v.need))
+        click.echo(t("assign.check_found", n=len(found)) if found else t("assign.check_ok", n=len(schools)))
+    return 1 if found else 0
+

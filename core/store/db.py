@@ -1,0 +1,173 @@
+"""Opening the database: SQLite (default, embedded) or PostgreSQL, and creating/migrating it.
+
+SQLite is opened in WAL mode with foreign keys on and a busy timeout, and every write
+transaction begins IMMEDIATE: the write lock is taken up front, so a transaction that reads and
+then writes never fails half-way with "database is locked" — it waits its turn instead.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from guanai.core.diagnostics import Refusal
+from guanai.core.store.schema import SCHEMA_REVISION, audit_log
+from sqlalchemy import Connection, Engine, create_engine, event, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+
+BUSY_TIMEOUT_S = 60
+
+
+def actor() -> str:
+    """Who is acting, for the audit log: GUANAI_USER, else the login name."""
+    name = os.environ.get("GUANAI_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still audit, as "unknown"
+        return "unknown"
+
+
+def utcnow() -> datetime:
+    """Now as naive UTC, the form every time is stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """One database. `read()` and `write()` give a connection inside a transaction."""
+
+    def __init__(self, url: str):
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise Refusal("db.bad_url", url=url) from exc
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise Refusal("db.unsupported", url=url)
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(url, parsed.database)
+        else:
+            try:
+                self.engine = create_engine(url, connect_args={"application_name": "guanai"})
+            except ModuleNotFoundError as exc:
+                raise Refusal("db.no_driver", url=url) from exc
+        self._writer = self.engine.execution_options(guanai_write=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._connect(self.engine) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._connect(self._writer) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _connect(self, engine: Engine) -> Iterator[Connection]:
+        try:
+            conn = engine.connect()
+        except OperationalError as exc:
+            raise Refusal("db.cannot_open", url=self.url, error=str(exc.orig).strip()) from exc
+        with conn:
+            yield conn
+
+    def revision(self) -> str | None:
+        """The migration the database is at; None when it was never initialised."""
+        with self.read() as conn:
+            try:
+                with conn.begin_nested():
+                    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except (OperationalError, ProgrammingError):
+                return None
+
+    def ready(self) -> Store:
+        """Refuse to work on a database that `guanai init` has not created or upgraded."""
+        current = self.revision()
+        if current is None:
+            raise Refusal("db.not_initialised", url=self.url)
+        if current != SCHEMA_REVISION:
+            raise Refusal("db.needs_upgrade", url=self.url, current=current, head=SCHEMA_REVISION)
+        return self
+
+    def init(self) -> tuple[str | None, str]:
+        """Create or upgrade to the latest schema; returns (before, after) revisions."""
+        import guanai.core.store.migrations as migrations
+        from alembic import command
+        from alembic.config import Config
+
+        before = self.revision()
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+        with self._connect(self._writer) as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+        return before, self.revision() or ""
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        folder = Path(database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise Refusal("db.no_folder", url=url, folder=str(folder))
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("guanai_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as JSON-ready values (dates as ISO text), for the audit log."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
+    """Append audit entries: each {action, table_name, row_key, before, after}."""
+    if not entries:
+        return
+    who, now = actor(), utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor": who,
+            "source": source[:300],
+            "action": e["action"],
+            "table_name": e["table_name"],
+            "row_key": str(e["row_key"])[:200],
+            "before": jsonable(e["before"]) if e.get("before") is not None else None,
+            "after": jsonable(e["after"]) if e.get("after") is not None else None,
+        }
+        for e in entries
+    ]
+    conn.execute(insert(audit_log), rows)

@@ -1,0 +1,96 @@
+"""Turning a read table into typed rows, collecting every bad cell as FILE:ROW:COLUMN."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from guanai.core import cells
+from guanai.core.diagnostics import Diagnostic
+from guanai.core.tabular import Column, Table
+
+READERS = {
+    "text": cells.text,
+    "name": cells.text,
+    "id": cells.identifier,
+    "phone": cells.phone,
+    "date": cells.day,
+    "month_date": lambda v: cells.day(v, month_ok=True),
+    "gender": cells.gender,
+    "bool": cells.yes_no,
+    "list": cells.items,
+}
+
+
+@dataclass
+class Row:
+    """One data row: its spreadsheet number and the typed values of the columns present."""
+
+    number: int
+    values: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    table: Table
+    rows: list[Row]
+    problems: list[Diagnostic]
+
+    def problem(self, row: int, field_name: str, code: str, **params: object) -> None:
+        self.problems.append(cell_problem(self.table, row, field_name, code, **params))
+
+
+def cell_problem(table: Table, row: int, field_name: str, code: str, **params: object) -> Diagnostic:
+    index = table.columns.get(field_name, table.extra.get(field_name))
+    column = table.labels[index] if index is not None else field_name
+    return Diagnostic(table.file, row, 0, "", code, tuple(params.items()), column=column)
+
+
+def cell(values: list[Any], index: int) -> Any:
+    return values[index] if index < len(values) else None
+
+
+def parse_rows(table: Table, columns: Sequence[Column]) -> Parsed:
+    """Read every cell of the known columns; bad cells become problems, never exceptions."""
+    parsed = Parsed(table, [], [])
+    present = [c for c in columns if c.field in table.columns]
+    for number, values in table.rows:
+        row = Row(number, {})
+        for col in present:
+            raw = cell(values, table.columns[col.field])
+            try:
+                value = cells.choice(raw, col.choices) if col.kind == "choice" else READERS[col.kind](raw)
+            except cells.CellError as exc:
+                parsed.problem(number, col.field, exc.code, **exc.params)
+                continue
+            if col.required and (value is None or value == []):
+                parsed.problem(number, col.field, "cell.required")
+                continue
+            row.values[col.field] = value
+        for label, index in table.extra.items():
+            raw = cell(values, index)
+            if not cells.blank(raw):
+                row.extra[label] = raw
+        parsed.rows.append(row)
+    return parsed
+
+
+def duplicates(parsed: Parsed, key: str, code: str = "import.duplicate_id") -> None:
+    """Report a second row carrying the same key (the first one wins nothing: both are named)."""
+    first: dict[Any, int] = {}
+    for row in parsed.rows:
+        value = row.values.get(key)
+        if value is None:
+            continue
+        if value in first:
+            parsed.problem(row.number, key, code, value=value, row=first[value])
+        else:
+            first[value] = row.number
+
+
+def school_year_start(today: date) -> date:
+    """1 September of the school year `today` is in."""
+    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)

@@ -1,0 +1,99 @@
+"""Org units: county (县), township (乡镇), school (学校); their tree and their import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guanai.core.diagnostics import InputError, Refusal
+from guanai.core.store.db import Store
+from guanai.core.store.importing import parse_rows
+from guanai.core.store.schema import org_unit
+from guanai.core.store.sync import Changes, apply, diff
+from guanai.core.subjects import ORG_KIND_SPELLINGS
+from guanai.core.tabular import Column, read_table
+from sqlalchemy import Connection, select
+
+ORG_COLUMNS = (
+    Column("code", ("代码", "编码", "单位代码", "code"), "id", required=True),
+    Column("name", ("名称", "单位名称", "name"), "name", required=True),
+    Column("kind", ("类型", "级别", "kind"), "choice", required=True, choices=ORG_KIND_SPELLINGS),
+    Column("parent", ("上级", "上级代码", "parent"), "id"),
+)
+ALLOWED_PARENTS = {"county": {None}, "township": {"county"}, "school": {"township", "county"}}
+KIND_ORDER = {"county": 0, "township": 1, "school": 2}
+
+
+def all_orgs(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Every org unit by code (a county has a few hundred: one query, kept in memory)."""
+    return {r.code: dict(r._mapping) for r in conn.execute(select(org_unit))}
+
+
+def schools_under(orgs: dict[str, dict[str, Any]], code: str) -> list[str]:
+    """The schools in the subtree of `code` (itself if it is a school)."""
+    children: dict[str | None, list[str]] = {}
+    for c, o in orgs.items():
+        children.setdefault(o["parent"], []).append(c)
+    out, stack, seen = [], [code], set()
+    while stack:
+        c = stack.pop()
+        if c in seen:
+            continue
+        seen.add(c)
+        if orgs[c]["kind"] == "school":
+            out.append(c)
+        stack.extend(children.get(c, ()))
+    return sorted(out)
+
+
+def resolve_schools(conn: Connection, code: str | None) -> list[str] | None:
+    """Schools an --org/--school filter means; None for no filter. An unknown code is refused."""
+    if code is None:
+        return None
+    orgs = all_orgs(conn)
+    if code not in orgs:
+        raise Refusal("org.unknown", code=code)
+    return schools_under(orgs, code)
+
+
+def require_school(conn: Connection, code: str) -> dict[str, Any]:
+    row = conn.execute(select(org_unit).where(org_unit.c.code == code)).mappings().first()
+    if row is None:
+        raise Refusal("org.unknown", code=code)
+    if row["kind"] != "school":
+        raise Refusal("org.not_school", code=code, name=row["name"])
+    return dict(row)
+
+
+def import_orgs(store: Store, path: str, dry_run: bool = False) -> Changes:
+    table = read_table(path, ORG_COLUMNS)
+    parsed = parse_rows(table, ORG_COLUMNS)
+    with store.write() as conn:
+        stored = all_orgs(conn)
+        in_file = {r.values["code"]: r for r in parsed.rows if "code" in r.values}
+        seen: dict[str, int] = {}
+        for row in parsed.rows:
+            code, kind, parent = (row.values.get(k) for k in ("code", "kind", "parent"))
+            if code is None or kind is None:
+                continue
+            if code in seen:
+                parsed.problem(row.number, "code", "import.duplicate_id", value=code, row=seen[code])
+                continue
+            seen[code] = row.number
+            if parent is not None and parent not in in_file and parent not in stored:
+                parsed.problem(row.number, "parent", "org.parent_unknown", parent=parent)
+                continue
+            parent_kind = None
+            if parent is not None:
+                prow = in_file.get(parent)
+                parent_kind = prow.values.get("kind") if prow else stored[parent]["kind"]
+            if parent_kind not in ALLOWED_PARENTS[kind]:
+                parsed.problem(row.number, "parent", "org.parent_kind", kind=kind, parent=parent or "—",
+                               parent_kind=parent_kind or "—")
+        if parsed.problems:
+            raise InputError(parsed.problems)
+        rows = sorted((r.values for r in parsed.rows), key=lambda v: KIND_ORDER[v["kind"]])
+        rows = [{"parent": None, **v} for v in rows]
+        changes = diff(org_unit, rows, list(stored.values()), key=lambda r: r["code"])
+        if not dry_run:
+            apply(conn, changes, path)
+    return changes

@@ -1,0 +1,257 @@
+"""Pairings (结对): proxy parents (代理家长), study buddies (学习帮手) and any role a programme
+names — imported, made automatically, and checked against the programme's `assignments` rules."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from guanai.core.diagnostics import InputError, Refusal
+from guanai.core.store.db import Store
+from guanai.core.store.importing import parse_rows, school_year_start
+from guanai.core.store.orgs import require_school
+from guanai.core.store.programmes import in_force, load_version
+from guanai.core.store.schema import child, pairing, staff
+from guanai.core.store.sync import Changes, apply, diff, fetch_by
+from guanai.core.subjects import in_target
+from guanai.core.tabular import Column, read_table
+from sqlalchemy import Connection, and_, or_, select
+
+ASSIGN_COLUMNS = (
+    Column("child", ("学籍号", "学生学籍号", "child"), "id", required=True),
+    Column("staff", ("工号", "教师工号", "代理家长工号", "staff"), "id"),
+    Column("buddy", ("学习帮手", "帮手学籍号", "buddy"), "id"),
+    Column("start", ("开始", "开始日期", "start"), "date"),
+    Column("end", ("结束", "结束日期", "end"), "date"),
+)
+DERIVED_ROLES = {"head_teacher"}  # held through staff.head_of_class, never paired
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["role"], row["child"], row.get("staff"), row.get("buddy"), row["start"])
+
+
+def check_role(role: str) -> None:
+    if role in DERIVED_ROLES:
+        raise Refusal("assign.derived_role", role=role)
+
+
+def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
+                    today: date | None = None) -> Changes:
+    check_role(role)
+    today = today or date.today()
+    table = read_table(path, ASSIGN_COLUMNS)
+    parsed = parse_rows(table, ASSIGN_COLUMNS)
+    with store.write() as conn:
+        kids = {r["id"]: r for r in fetch_by(conn, child, "id", [
+            v for row in parsed.rows for v in (row.values.get("child"), row.values.get("buddy")) if v])}
+        adults = {r["id"]: r for r in fetch_by(conn, staff, "id", [
+            row.values["staff"] for row in parsed.rows if row.values.get("staff")])}
+        rows: list[dict[str, Any]] = []
+        numbers: list[int] = []
+        for row in parsed.rows:
+            v = row.values
+            kid = kids.get(v.get("child"))
+            if "child" in v and kid is None:
+                parsed.problem(row.number, "child", "assign.child_unknown", value=v["child"])
+            partner_field = "buddy" if v.get("buddy") or role == "buddy" else "staff"
+            partner_id = v.get(partner_field)
+            if partner_id is None:
+                parsed.problem(row.number, partner_field, "cell.required")
+                continue
+            partner = (kids if partner_field == "buddy" else adults).get(partner_id)
+            if partner is None:
+                code = "assign.child_unknown" if partner_field == "buddy" else "assign.staff_unknown"
+                parsed.problem(row.number, partner_field, code, value=partner_id)
+                continue
+            if kid is None:
+                continue
+            if partner["school"] != kid["school"]:
+                parsed.problem(row.number, partner_field, "assign.other_school", partner=partner_id,
+                               partner_school=partner["school"], child=kid["id"], school=kid["school"])
+            if partner_field == "buddy" and partner_id == kid["id"]:
+                parsed.problem(row.number, "buddy", "assign.self_buddy", value=partner_id)
+            start = v.get("start") or max(kid["enrolled_on"], school_year_start(today))
+            if v.get("end") is not None and v["end"] < start:
+                parsed.problem(row.number, "end", "assign.end_before_start", start=start.isoformat(),
+                               end=v["end"].isoformat())
+            numbers.append(row.number)
+            rows.append({"role": role, "child": kid["id"], "staff": v.get("staff") if partner_field == "staff"
+                         else None, "buddy": partner_id if partner_field == "buddy" else None,
+                         "start": start, **({"end": v["end"]} if "end" in v else {})})
+        seen: dict[tuple[Any, ...], int] = {}
+        for number, values in zip(numbers, rows, strict=True):
+            if _key(values) in seen:
+                parsed.problem(number, "child", "assign.duplicate", row=seen[_key(values)])
+            seen.setdefault(_key(values), number)
+        if parsed.problems:
+            raise InputError(parsed.problems)
+        existing = fetch_by(conn, pairing, "child", [r["child"] for r in rows])
+        changes = diff(pairing, rows, existing, key=_key)  # stored rows carry the id updates match on
+        if not dry_run:
+            apply(conn, changes, path)
+    return changes
+
+
+def holding(conn: Connection, school: str, role: str, day: date) -> list[dict[str, Any]]:
+    """Pairings of `role` at the school that hold on `day` (start <= day <= end, end open)."""
+    query = (
+        select(pairing).join(child, child.c.id == pairing.c.child)
+        .where(child.c.school == school, pairing.c.role == role, pairing.c.start <= day,
+               or_(pairing.c.end.is_(None), pairing.c.end >= day))
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _rule(programme: Any, role: str) -> Any:
+    for rule in programme.assignments if programme else ():
+        if rule.role == role:
+            return rule
+    return None
+
+
+def _enrolled(day: date) -> Any:
+    return and_(child.c.enrolled_on <= day, or_(child.c.left_on.is_(None), child.c.left_on > day))
+
+
+def _active_staff(day: date) -> Any:
+    return or_(staff.c.left_on.is_(None), staff.c.left_on > day)
+
+
+def _context(conn: Connection, school: str, day: date) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    binding = in_force(conn, school, day)
+    programme = load_version(conn, binding["id"]) if binding else None
+    kids = [dict(r._mapping) for r in conn.execute(
+        select(child).where(child.c.school == school, _enrolled(day)).order_by(child.c.class_name, child.c.id))]
+    if programme is not None:
+        kids = [k for k in kids if in_target(k["category"], k["away_since"], programme.target, day)]
+    else:
+        kids = [k for k in kids if k["category"] != "none"]
+    adults = [dict(r._mapping) for r in conn.execute(
+        select(staff).where(staff.c.school == school, _active_staff(day)).order_by(staff.c.id))]
+    return programme, kids, adults
+
+
+def auto_assign(store: Store, school: str, role: str, day: date | None = None,
+                dry_run: bool = False) -> list[dict[str, Any]]:
+    """Pair every unpaired target child with a staff member.
+
+    Order of preference: first each staff member below their minimum (party members:
+    `party_member_min`, others: `per_staff_min`) takes a child — from their own class when they
+    are its head teacher; then the rest go to their own head teacher while that teacher is under
+    the balanced load ceil(children / staff), else to the least-loaded staff member (ties by 工号).
+    """
+    check_role(role)
+    day = day or date.today()
+    with store.write() as conn:
+        require_school(conn, school)
+        programme, kids, adults = _context(conn, school, day)
+        if not adults:
+            raise Refusal("assign.no_staff", school=school)
+        rule = _rule(programme, role)
+        need_per_child = rule.per_child if rule and rule.per_child else 1
+        held = holding(conn, school, role, day)
+        load = Counter(p["staff"] for p in held if p["staff"])
+        have = Counter(p["child"] for p in held)
+        pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
+        total = sum(load.values()) + len(pool)
+        ceiling = max(1, math.ceil(total / len(adults)))
+        by_class: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for k in pool:
+            by_class[k["class_name"]].append(k)
+        paired: dict[str, set[str]] = defaultdict(set)
+        for p in held:
+            if p["staff"]:
+                paired[p["child"]].add(p["staff"])
+        made: list[dict[str, Any]] = []
+
+        def give(adult: dict[str, Any], kid: dict[str, Any]) -> None:
+            by_class[kid["class_name"]].remove(kid)
+            load[adult["id"]] += 1
+            paired[kid["id"]].add(adult["id"])
+            made.append({"role": role, "child": kid["id"], "staff": adult["id"], "buddy": None, "start": day})
+
+        def pick(adult: dict[str, Any]) -> dict[str, Any] | None:
+            own = [k for k in by_class.get(adult["head_of_class"], []) if adult["id"] not in paired[k["id"]]]
+            if own:
+                return own[0]
+            # Otherwise from the largest class whose children the adult is not yet paired with.
+            for cls in sorted(by_class, key=lambda c: (-len(by_class[c]), c or "")):
+                for k in by_class[cls]:
+                    if adult["id"] not in paired[k["id"]]:
+                        return k
+            return None
+
+        def minimum(adult: dict[str, Any]) -> int:
+            if rule is None:
+                return 0
+            floor = rule.per_staff_min or 0
+            if adult["party_member"] and rule.party_member_min:
+                floor = max(floor, rule.party_member_min)
+            return floor
+
+        for adult in sorted(adults, key=lambda a: (not a["party_member"], a["id"])):
+            while load[adult["id"]] < minimum(adult):
+                kid = pick(adult)
+                if kid is None:
+                    break
+                give(adult, kid)
+        heads = {a["head_of_class"]: a for a in adults if a["head_of_class"]}
+        for cls in sorted(by_class, key=lambda c: c or ""):
+            for kid in list(by_class[cls]):
+                head = heads.get(cls)
+                if head and load[head["id"]] < ceiling and head["id"] not in paired[kid["id"]]:
+                    give(head, kid)
+                    continue
+                free = [a for a in adults if a["id"] not in paired[kid["id"]]]
+                if free:
+                    give(min(free, key=lambda a: (load[a["id"]], a["id"])), kid)
+        if not dry_run and made:
+            apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}")
+    return made
+
+
+@dataclass(frozen=True)
+class Violation:
+    school: str
+    role: str
+    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min
+    subject: str
+    name: str
+    have: int
+    need: int
+    class_name: str | None = None
+
+
+def check_pairings(store: Store, schools: list[str], day: date | None = None) -> list[Violation]:
+    """Every violation of the `assignments` rules of the programme in force at each school."""
+    day = day or date.today()
+    out: list[Violation] = []
+    with store.read() as conn:
+        for school in schools:
+            programme, kids, adults = _context(conn, school, day)
+            if programme is None:
+                continue
+            for rule in programme.assignments:
+                held = holding(conn, school, rule.role, day)
+                per_child = Counter(p["child"] for p in held)
+                per_staff = Counter(p["staff"] for p in held if p["staff"])
+                if rule.per_child:
+                    for k in kids:
+                        n = per_child[k["id"]]
+                        if n != rule.per_child:
+                            kind = "child_too_few" if n < rule.per_child else "child_too_many"
+                            out.append(Violation(school, rule.role, kind, k["id"], k["name"], n, rule.per_child,
+                                                 k["class_name"]))
+                for a in adults:
+                    n = per_staff[a["id"]]
+                    if rule.per_staff_min and n < rule.per_staff_min:
+                        out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n,
+                                             rule.per_staff_min))
+                    elif a["party_member"] and rule.party_member_min and n < rule.party_member_min:
+                        out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n,
+                                             rule.party_member_min))
+    return out

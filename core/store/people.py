@@ -1,0 +1,215 @@
+"""Children (花名册) and staff (教职工) of a school: their import, re-import and leaving."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from guanai.core.diagnostics import InputError
+from guanai.core.store.db import Store
+from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
+from guanai.core.store.orgs import require_school
+from guanai.core.store.schema import child, school_class, staff
+from guanai.core.store.sync import Changes, apply, diff, fetch_by
+from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
+from guanai.core.tabular import Column, read_table
+from sqlalchemy import Connection, insert, select
+
+ROSTER_COLUMNS = (
+    Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
+    Column("name", ("姓名", "学生姓名", "name"), "name", required=True),
+    Column("gender", ("性别", "gender"), "gender"),
+    Column("birth_date", ("出生日期", "出生年月", "生日", "birth_date"), "date"),
+    Column("class_name", ("班级", "class"), "text"),
+    Column("category", ("留守类型", "类别", "category"), "choice", choices=CATEGORY_SPELLINGS),
+    Column("guardian_type", ("监护类型", "guardian_type"), "choice", choices=GUARDIAN_SPELLINGS),
+    Column("guardian_name", ("监护人", "监护人姓名", "委托监护人", "guardian_name"), "name"),
+    Column("guardian_relation", ("监护人关系", "与监护人关系", "guardian_relation"), "text"),
+    Column("guardian_phone", ("监护人电话", "监护人联系电话", "guardian_phone"), "phone"),
+    Column("father_name", ("父亲", "父亲姓名", "father_name"), "name"),
+    Column("father_phone", ("父亲电话", "父亲联系电话", "father_phone"), "phone"),
+    Column("father_workplace", ("父亲务工地", "父亲务工地址", "父亲工作单位", "father_workplace"), "text"),
+    Column("mother_name", ("母亲", "母亲姓名", "mother_name"), "name"),
+    Column("mother_phone", ("母亲电话", "母亲联系电话", "mother_phone"), "phone"),
+    Column("mother_workplace", ("母亲务工地", "母亲务工地址", "母亲工作单位", "mother_workplace"), "text"),
+    Column("away_since", ("外出开始", "外出时间", "away_since"), "month_date"),
+    Column("address", ("家庭住址", "住址", "address"), "text"),
+    Column("enrolled_on", ("入学", "入学日期", "入学时间", "enrolled_on"), "date"),
+    Column("left_on", ("离校", "离校日期", "left_on"), "date"),
+)
+STAFF_COLUMNS = (
+    Column("id", ("工号", "教师编号", "id"), "id", required=True),
+    Column("name", ("姓名", "教师姓名", "name"), "name", required=True),
+    Column("roles", ("职务", "岗位", "role", "roles"), "list"),
+    Column("head_of_class", ("班主任班级", "任班主任", "head_of_class"), "text"),
+    Column("party_member", ("党员", "是否党员", "政治面貌", "party_member"), "bool"),
+    Column("phone", ("电话", "联系电话", "手机", "phone"), "phone"),
+    Column("left_on", ("离职", "离职日期", "left_on"), "date"),
+)
+
+
+@dataclass
+class PeopleImport:
+    """What a roster or staff import did (or, with --dry-run, would do)."""
+
+    changes: Changes
+    missing: list[dict[str, Any]] = field(default_factory=list)  # stored, active, not in the file
+    marked_left: int = 0
+    outside_target: list[tuple[dict[str, Any], str, dict[str, Any]]] = field(default_factory=list)
+
+
+def grade_of(class_name: str) -> str | None:
+    """七(1)班 → 七年级; 三年级2班 → 三年级."""
+    m = re.match(r"^(.+?年级)", class_name) or re.match(r"^(.+?)[（(]", class_name)
+    if not m:
+        return None
+    grade = m.group(1)
+    return grade if grade.endswith("年级") else f"{grade}年级"
+
+
+def _ensure_classes(conn: Connection, school: str, names: set[str]) -> None:
+    names.discard(None)  # type: ignore[arg-type]
+    if not names:
+        return
+    have = set(conn.execute(select(school_class.c.name).where(school_class.c.school == school)).scalars())
+    rows = [{"school": school, "name": n, "grade": grade_of(n)} for n in sorted(names - have)]
+    if rows:
+        conn.execute(insert(school_class), rows)
+
+
+def _people_import(store: Store, path: str, school: str, columns: tuple[Column, ...], table_obj: Any,
+                   build: Any, mark_left: bool, dry_run: bool, today: date,
+                   extra_checks: Any = None, extra_ok: bool = True) -> PeopleImport:
+    table = read_table(path, columns)
+    parsed = parse_rows(table, columns)
+    duplicates(parsed, "id")
+    if not extra_ok:
+        known = "、".join(c.headers[0] for c in columns)
+        for label in table.extra:
+            parsed.problem(table.header_row, label, "import.unknown_column", known=known)
+    with store.write() as conn:
+        require_school(conn, school)
+        ids = [r.values["id"] for r in parsed.rows if "id" in r.values]
+        existing = fetch_by(conn, table_obj, "id", ids)
+        by_id = {e["id"]: e for e in existing}
+        rows = [build(r, by_id.get(r.values.get("id")), parsed) for r in parsed.rows]
+        if extra_checks:
+            extra_checks(conn, parsed, rows)
+        if parsed.problems:
+            raise InputError(parsed.problems)
+        rows = [r for r in rows if r is not None]
+        changes = diff(table_obj, rows, existing, key=lambda r: r["id"])
+        in_file = set(ids)
+        active = conn.execute(select(table_obj).where(table_obj.c.school == school, table_obj.c.left_on.is_(None)))
+        missing = [dict(r._mapping) for r in active if r.id not in in_file]
+        result = PeopleImport(changes, missing)
+        if not dry_run:
+            classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
+            _ensure_classes(conn, school, classes)
+            apply(conn, changes, path)
+            if mark_left and missing:
+                left = Changes(table_obj, changes.key, changed=[(m, {**m, "left_on": today}) for m in missing])
+                apply(conn, left, path)
+                result.marked_left = len(missing)
+    return result
+
+
+def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
+                  today: date | None = None) -> PeopleImport:
+    today = today or date.today()
+    default_enrolment = school_year_start(today)
+
+    def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
+        values = dict(row.values)
+        if "id" not in values or "name" not in values:
+            return None
+        values["school"] = school
+        if values.get("category") is None and (old is None or "category" in values):
+            values["category"] = "none"
+        if values.get("enrolled_on") is None:
+            values["enrolled_on"] = old["enrolled_on"] if old else default_enrolment
+        profile = dict(old["profile"]) if old else {}
+        profile.update({k: str(v).strip() for k, v in row.extra.items()})
+        values["profile"] = profile
+        for key, code in (("birth_date", "child.born_after_enrolment"),):
+            if values.get(key) and values[key] > values["enrolled_on"]:
+                parsed.problem(row.number, key, code, born=values[key].isoformat(),
+                               enrolled=values["enrolled_on"].isoformat())
+        if values.get("left_on") and values["left_on"] <= values["enrolled_on"]:
+            parsed.problem(row.number, "left_on", "child.left_before_enrolment",
+                           left=values["left_on"].isoformat(), enrolled=values["enrolled_on"].isoformat())
+        if values.get("away_since") and values["away_since"] > today:
+            parsed.problem(row.number, "away_since", "child.away_future", value=values["away_since"].isoformat())
+        return values
+
+    result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today)
+    result.outside_target = _outside_target(store, school, result, today)
+    return result
+
+
+def _outside_target(store: Store, school: str, result: PeopleImport,
+                    today: date) -> list[tuple[dict[str, Any], str, dict[str, Any]]]:
+    """Children marked as cared-for whom the programme in force does not take in."""
+    from guanai.core.store.programmes import in_force, load_version
+
+    with store.read() as conn:
+        binding = in_force(conn, school, today)
+        if binding is None:
+            return []
+        programme = load_version(conn, binding["id"])
+    target = programme.target
+    out = []
+    rows = result.changes.new + [after for _, after in result.changes.changed]
+    for row in rows:
+        category = row.get("category")
+        if category in (None, "none"):
+            continue
+        if category not in target.categories:
+            out.append((row, "roster.category_outside", {"category": category}))
+        elif category == "left_behind":
+            since = row.get("away_since")
+            if since is None:
+                out.append((row, "roster.away_unknown", {"months": target.left_behind_min_months}))
+                continue
+            months = months_between(since, today)
+            if months < target.left_behind_min_months:
+                out.append((row, "roster.away_short", {"months": months, "min": target.left_behind_min_months,
+                                                       "since": since.isoformat()}))
+    return out
+
+
+def import_staff(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
+                 today: date | None = None) -> PeopleImport:
+    today = today or date.today()
+
+    def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
+        values = dict(row.values)
+        if "id" not in values or "name" not in values:
+            return None
+        values["school"] = school
+        if "roles" not in values and old is None:
+            values["roles"] = []
+        if "party_member" not in values and old is None:
+            values["party_member"] = False
+        return values
+
+    def one_head_per_class(conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
+        seen: dict[str, int] = {}
+        in_file = {r["id"] for r in rows if r}
+        for row, values in zip(parsed.rows, rows, strict=True):
+            cls = values and values.get("head_of_class")
+            if not cls:
+                continue
+            if cls in seen:
+                parsed.problem(row.number, "head_of_class", "staff.two_heads", cls=cls, row=seen[cls])
+            seen[cls] = row.number
+        others = conn.execute(select(staff.c.id, staff.c.head_of_class).where(
+            staff.c.school == school, staff.c.head_of_class.in_(list(seen)), staff.c.left_on.is_(None)))
+        for other_id, cls in others:
+            if other_id not in in_file:
+                parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
+
+    return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
+                          one_head_per_class, extra_ok=False)

@@ -1,0 +1,259 @@
+"""Records: one thing done (a talk, a call, a visit …), checked before it is stored.
+
+A record names its step (whose payload model a plugin provides), its subject (a child, school,
+staff member or class), who did it and when. It is refused when the step or subject is unknown,
+the payload does not fit the step's model, the doer belongs to another school, the time is more
+than 10 minutes ahead or before the child's enrolment. A user key (`--id`, 编号) makes recording
+idempotent. Records are never updated: each row carries who entered it, when, and from where.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guanai.core import cells
+from guanai.core.diagnostics import Diagnostic, InputError
+from guanai.core.store.db import Store, actor, audit, utcnow
+from guanai.core.store.orgs import all_orgs
+from guanai.core.store.programmes import timezone_of
+from guanai.core.store.schema import child, record, school_class, staff
+from guanai.core.store.sync import chunks, fetch_by
+from pydantic import ValidationError
+from sqlalchemy import Connection, insert, select, text
+
+FUTURE_SLACK = timedelta(minutes=10)
+RECORD_LOCK = 72_707_001  # PostgreSQL advisory lock: record writes are serialised, like SQLite's
+
+
+@dataclass
+class Draft:
+    """A record as entered, before checking. `where(field)` names the cell or option of a field."""
+
+    step: str
+    subject_kind: str
+    subject: str
+    at: Any
+    payload: dict[str, Any] = field(default_factory=dict)
+    by: str | None = None
+    school: str | None = None  # for a class subject: the class's school
+    key: str | None = None
+    where: Callable[[str, str, dict[str, Any]], Diagnostic] | None = None
+
+    def problem(self, field_name: str, code: str, **params: Any) -> Diagnostic:
+        assert self.where is not None
+        return self.where(field_name, code, params)
+
+
+@dataclass
+class Saved:
+    inserted: int = 0
+    existing: int = 0  # same key, same content: already stored
+    by_step: Counter = field(default_factory=Counter)
+
+
+def option_where(options: dict[str, str]) -> Callable[[str, str, dict[str, Any]], Diagnostic]:
+    """Positions for a record given on the command line: the option that holds the field."""
+
+    def where(field_name: str, code: str, params: dict[str, Any]) -> Diagnostic:
+        label = options.get(field_name, f"--set {field_name}")
+        return Diagnostic(label, 0, 0, "", code, tuple(params.items()))
+
+    return where
+
+
+def digest(values: dict[str, Any]) -> str:
+    content = [values[k] for k in ("step", "subject_kind", "subject", "school", "by_staff")]
+    content += [values["occurred_at"].isoformat(), values["payload"]]
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
+                 now: datetime | None = None, dry_run: bool = False) -> Saved:
+    """Check every draft (all problems at once); store them all or nothing (nothing: dry run)."""
+    now = now or utcnow()
+    with store.write() as conn:
+        if store.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
+        rows, problems = _check(conn, registry, drafts, now)
+        keyed = [r for r in rows if r["key"] is not None]
+        stored = {r["key"]: r for r in fetch_by(conn, record, "key", [r["key"] for r in keyed])}
+        saved, fresh, seen = Saved(), [], {}
+        for row, draft in zip(rows, drafts, strict=True):
+            if row is None:
+                continue
+            if row["key"] is not None:
+                other = stored.get(row["key"]) or seen.get(row["key"])
+                if other is not None:
+                    if other["digest"] != row["digest"]:
+                        problems.append(draft.problem("key", "record.key_reused", key=row["key"]))
+                    else:
+                        saved.existing += 1
+                    continue
+                seen[row["key"]] = row
+            fresh.append(row)
+        if problems:
+            raise InputError(problems)
+        saved.inserted = len(fresh)
+        if dry_run:
+            return saved
+        stamp, who = utcnow(), actor()
+        for part in chunks(fresh, 5000):
+            conn.execute(insert(record), [{**r, "recorded_at": stamp, "recorded_by": who, "source": source[:300]}
+                                          for r in part])
+        saved.by_step.update(r["step"] for r in fresh)
+        if fresh:
+            audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
+                          "after": {"count": len(fresh), "steps": dict(saved.by_step)}}], source)
+    return saved
+
+
+def _check(conn: Connection, registry: Any, drafts: list[Draft],
+           now: datetime) -> tuple[list[dict[str, Any] | None], list[Diagnostic]]:
+    kids = {r["id"]: r for r in fetch_by(conn, child, "id", {d.subject for d in drafts if d.subject_kind == "child"})}
+    people = {r["id"]: r for r in fetch_by(conn, staff, "id", {d.subject for d in drafts if d.subject_kind == "staff"}
+                                           | {d.by for d in drafts if d.by})}
+    orgs = all_orgs(conn) if any(d.subject_kind in ("school", "class") for d in drafts) else {}
+    classes = set()
+    if any(d.subject_kind == "class" for d in drafts):
+        classes = {(r.school, r.name) for r in conn.execute(select(school_class.c.school, school_class.c.name))}
+    zones: dict[str, ZoneInfo] = {}
+    problems: list[Diagnostic] = []
+    rows: list[dict[str, Any] | None] = []
+    for d in drafts:
+        before = len(problems)
+        row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, problems)
+        rows.append(row if len(problems) == before else None)
+    return rows, problems
+
+
+def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: dict, people: dict, orgs: dict,
+               classes: set, zones: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
+    step = registry.steps.get(d.step)
+    if step is None:
+        hint = difflib.get_close_matches(d.step, list(registry.steps), n=1)
+        code = "record.unknown_step_hint" if hint else "record.unknown_step"
+        problems.append(d.problem("step", code, step=d.step, hint=hint[0] if hint else ""))
+    school = _subject_school(d, kids, people, orgs, classes, problems)
+    doer = None
+    if d.by is not None:
+        doer = people.get(d.by)
+        if doer is None:
+            problems.append(d.problem("by", "record.staff_unknown", value=d.by))
+        elif school is not None and doer["school"] != school:
+            problems.append(d.problem("by", "record.other_school", by=d.by, by_school=doer["school"],
+                                      subject=d.subject, school=school))
+    occurred = None
+    if school is not None:
+        occurred = _occurred(conn, d, school, zones, problems)
+    if occurred is not None:
+        if occurred > now + FUTURE_SLACK:
+            problems.append(d.problem("at", "record.future", at=_local(occurred, zones[school])))
+        kid = kids.get(d.subject) if d.subject_kind == "child" else None
+        if kid is not None and _local_day(occurred, zones[school]) < kid["enrolled_on"]:
+            problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
+                                      enrolled=kid["enrolled_on"].isoformat()))
+    payload = _payload(step, d, problems) if step is not None else None
+    if payload is None or school is None or occurred is None:
+        return None
+    values = {"key": d.key, "step": d.step, "subject_kind": d.subject_kind, "subject": d.subject,
+              "school": school, "by_staff": d.by, "occurred_at": occurred, "payload": payload}
+    values["digest"] = digest(values)
+    return values
+
+
+def _subject_school(d: Draft, kids: dict, people: dict, orgs: dict, classes: set,
+                    problems: list[Diagnostic]) -> str | None:
+    if d.subject_kind == "child":
+        found = kids.get(d.subject)
+        if found is None:
+            problems.append(d.problem("child", "record.child_unknown", value=d.subject))
+            return None
+        return found["school"]
+    if d.subject_kind == "staff":
+        found = people.get(d.subject)
+        if found is None:
+            problems.append(d.problem("staff", "record.staff_unknown", value=d.subject))
+            return None
+        return found["school"]
+    if d.subject_kind == "school":
+        org = orgs.get(d.subject)
+        if org is None or org["kind"] != "school":
+            problems.append(d.problem("school", "record.school_unknown", value=d.subject))
+            return None
+        return d.subject
+    if (d.school, d.subject) not in classes:
+        problems.append(d.problem("class", "record.class_unknown", value=d.subject, school=d.school or "—"))
+        return None
+    return d.school
+
+
+def _occurred(conn: Connection, d: Draft, school: str, zones: dict, problems: list[Diagnostic]) -> datetime | None:
+    if school not in zones:
+        zones[school] = ZoneInfo(timezone_of(conn, school, utcnow().date()))
+    try:
+        the_day, (h, m, s), offset = cells.moment(d.at)
+    except cells.CellError as exc:
+        problems.append(d.problem("at", exc.code, **exc.params))
+        return None
+    local = datetime.combine(the_day, time(h, m, s))
+    if offset is not None:
+        aware = datetime.fromisoformat(f"{local.isoformat()}{'+00:00' if offset == 'Z' else offset}")
+    else:
+        aware = local.replace(tzinfo=zones[school])
+    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _local(utc: datetime, zone: ZoneInfo) -> str:
+    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _local_day(utc: datetime, zone: ZoneInfo) -> Any:
+    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+
+
+def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> dict[str, Any] | None:
+    model = step.payload
+    names = {}
+    for name, info in model.model_fields.items():
+        names[name] = name
+        if info.alias:
+            names[info.alias] = name
+    data = {}
+    for key, value in d.payload.items():
+        if key not in names:
+            hint = difflib.get_close_matches(key, list(names), n=1)
+            fields = "、".join(info.alias or name for name, info in model.model_fields.items())
+            problems.append(d.problem(key, "record.unknown_field_hint" if hint else "record.unknown_field",
+                                      field=key, step=step.name, fields=fields, hint=hint[0] if hint else ""))
+            continue
+        annotation = model.model_fields[names[key]].annotation
+        if annotation in (bool, bool | None) and isinstance(value, str):
+            try:
+                value = cells.yes_no(value)
+            except cells.CellError as exc:
+                problems.append(d.problem(key, exc.code, **exc.params))
+                continue
+        data[key] = value
+    try:
+        validated = model.model_validate(data)
+    except ValidationError as exc:
+        from guanai.core.loader import value_message
+
+        for error in exc.errors(include_url=False):
+            loc = str(error["loc"][0]) if error["loc"] else ""
+            name = next((k for k in d.payload if names.get(k) == loc), loc)
+            if error["type"] == "missing":
+                problems.append(d.problem(name, "model.missing", key=name))
+            else:
+                code, params = value_message(error)
+                problems.append(d.problem(name, code, **params))
+        return None
+    return validated.model_dump(mode="json", by_alias=True, exclude_none=True)

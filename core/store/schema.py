@@ -1,0 +1,169 @@
+"""The database tables (SQLAlchemy Core). Facts only: obligations are derived, never stored.
+
+Migrations in `migrations/versions` create exactly these tables; a test compares the two.
+Times are stored as naive UTC; dates as dates. Ids are the school's own (学籍号, 工号, org code).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
+# ordinary commands can check the database without importing Alembic (start-up time).
+SCHEMA_REVISION = "0001"
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+org_unit = Table(
+    "org_unit", metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent", String(32), ForeignKey("org_unit.code"), nullable=True, index=True),
+    CheckConstraint("kind IN ('county', 'township', 'school')", name="kind"),
+)
+
+school_class = Table(
+    "school_class", metadata,
+    Column("school", String(32), ForeignKey("org_unit.code"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("grade", String(32), nullable=True),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("head_of_class", String(64), nullable=True),
+    Column("party_member", Boolean, nullable=False),
+    Column("phone", String(32), nullable=True),
+    Column("left_on", Date, nullable=True),
+    ForeignKeyConstraint(["school", "head_of_class"], ["school_class.school", "school_class.name"]),
+)
+
+child = Table(
+    "child", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("class_name", String(64), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("gender", String(8), nullable=True),
+    Column("birth_date", Date, nullable=True),
+    Column("category", String(32), nullable=False),
+    Column("guardian_type", String(32), nullable=True),
+    Column("guardian_name", String(100), nullable=True),
+    Column("guardian_relation", String(32), nullable=True),
+    Column("guardian_phone", String(32), nullable=True),
+    Column("father_name", String(100), nullable=True),
+    Column("father_phone", String(32), nullable=True),
+    Column("father_workplace", String(200), nullable=True),
+    Column("mother_name", String(100), nullable=True),
+    Column("mother_phone", String(32), nullable=True),
+    Column("mother_workplace", String(200), nullable=True),
+    Column("away_since", Date, nullable=True),
+    Column("address", String(300), nullable=True),
+    Column("enrolled_on", Date, nullable=False),
+    Column("left_on", Date, nullable=True),
+    Column("profile", JSON, nullable=False),
+    ForeignKeyConstraint(["school", "class_name"], ["school_class.school", "school_class.name"]),
+)
+
+pairing = Table(
+    "pairing", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("role", String(64), nullable=False),
+    Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
+    Column("staff", String(64), ForeignKey("staff.id"), nullable=True, index=True),
+    Column("buddy", String(64), ForeignKey("child.id"), nullable=True),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    CheckConstraint("(staff IS NULL) <> (buddy IS NULL)", name="one_partner"),
+    UniqueConstraint("role", "child", "staff", "buddy", "start"),
+)
+
+record = Table(
+    "record", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=True, unique=True),  # the user's --id / 编号: idempotency
+    Column("step", String(64), nullable=False),
+    Column("subject_kind", String(8), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False),
+    Column("by_staff", String(64), ForeignKey("staff.id"), nullable=True),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("source", String(300), nullable=False),
+    CheckConstraint("subject_kind IN ('child', 'school', 'staff', 'class')", name="subject_kind"),
+    Index(None, "step", "subject_kind", "subject", "occurred_at"),
+    Index(None, "school", "step", "occurred_at"),
+    Index(None, "by_staff", "step", "occurred_at"),
+)
+
+programme_version = Table(
+    "programme_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("programme", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("files", JSON, nullable=False),  # {path: text} of every file of the extends chain
+    Column("data", JSON, nullable=False),  # the resolved programme, as validated when published
+    Column("sha256", String(64), nullable=False),
+    Column("published_at", DateTime, nullable=False),
+    Column("published_by", String(100), nullable=False),
+    UniqueConstraint("programme", "version"),
+)
+
+programme_binding = Table(
+    "programme_binding", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version_id", Integer, ForeignKey("programme_version.id"), nullable=False),
+    Column("org", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("effective_from", Date, nullable=False),
+    Column("bound_at", DateTime, nullable=False),
+    UniqueConstraint("org", "effective_from", "version_id"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("row_key", String(200), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("source", String(300), nullable=False),
+    Index(None, "table_name", "row_key"),
+)

@@ -1,0 +1,165 @@
+"""Reading the tables schools really make: .csv (UTF-8, UTF-8 with BOM, GB18030/GBK) and .xlsx.
+
+A table becomes header labels as the user wrote them plus rows numbered the way the
+spreadsheet numbers them, so every message can say `FILE:ROW:COLUMN`. In .xlsx files a title
+row above the header is skipped, merged header cells are filled in, and a two-level header
+(父亲 over 姓名 / 电话 / 务工地) is read as 父亲电话 when that is a known column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from guanai.core.diagnostics import Diagnostic, InputError
+
+HEADER_SCAN_ROWS = 12
+MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an import knows: its field, the headers accepted for it, and how to read it."""
+
+    field: str
+    headers: tuple[str, ...]
+    kind: str = "text"  # text, id, name, date, month_date, gender, bool, phone, int, choice, list
+    required: bool = False
+    choices: dict[str, str] = field(default_factory=dict)  # normalised spelling -> stored value
+
+
+@dataclass
+class Table:
+    """A read table: `labels[i]` is the header of column i as written; rows keep their numbers."""
+
+    file: str
+    labels: list[str]
+    columns: dict[str, int]  # field -> index
+    extra: dict[str, int]  # header as written -> index, for headers no Column knows
+    rows: list[tuple[int, list[Any]]]
+    header_row: int = 1
+
+
+def norm(header: Any) -> str:
+    """A header as compared: no spaces, no required-marks, no unit in brackets, lower case."""
+    text = "" if header is None else str(header)
+    text = re.sub(r"[\s*＊]", "", text)
+    text = re.sub(r"[（(][^）)]*[）)]$", "", text)
+    return text.lower()
+
+
+def read_table(path: str | Path, columns: Sequence[Column], display: str | None = None) -> Table:
+    """Read FILE into a Table whose header row is the best match for `columns`."""
+    path = Path(path)
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError([Diagnostic(name, 0, 0, "", "table.cannot_read", (("error", exc.strerror),))]) from None
+    if size > MAX_BYTES:
+        raise InputError([Diagnostic(name, 0, 0, "", "table.too_big", (("size", size),))])
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        grid, merged_across = _read_xlsx(path, name)
+    elif suffix in (".csv", ".txt"):
+        grid, merged_across = _read_csv(path, name), set()
+    else:
+        raise InputError([Diagnostic(name, 0, 0, "", "table.format", (("suffix", suffix or "?"),))])
+    return _locate_header(name, grid, merged_across, columns)
+
+
+def _read_csv(path: Path, name: str) -> list[list[Any]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # gb18030 decodes almost anything; this is for truly broken files
+        raise InputError([Diagnostic(name, 0, 0, "", "table.encoding")])
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def _read_xlsx(path: Path, name: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        # Not read-only: merged cell ranges are only known to a fully loaded sheet.
+        book = load_workbook(path, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError([Diagnostic(name, 0, 0, "", "table.bad_xlsx", (("error", str(exc)),))]) from None
+    sheet = book.worksheets[0]
+    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    merged_across: set[tuple[int, int]] = set()  # (row, col) 0-based cells in a horizontal merge
+    for rng in sheet.merged_cells.ranges:
+        top = grid[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row - 1, rng.max_row):
+            for c in range(rng.min_col - 1, rng.max_col):
+                if r < len(grid) and c < len(grid[r]):
+                    grid[r][c] = top
+                    if rng.max_col > rng.min_col:
+                        merged_across.add((r, c))
+    return grid, merged_across
+
+
+def _locate_header(name: str, grid: list[list[Any]], merged_across: set[tuple[int, int]],
+                   columns: Sequence[Column]) -> Table:
+    known = {norm(h): col.field for col in columns for h in (col.field, *col.headers)}
+    best: tuple[int, int, list[str], list[str | None]] | None = None
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        labels, fields = [], []
+        for c, value in enumerate(grid[r]):
+            label, fld = _label(grid, merged_across, r, c, value, known)
+            labels.append(label)
+            fields.append(fld)
+        hits = len({f for f in fields if f})
+        if hits >= 2 and (best is None or hits > best[1]):
+            best = (r, hits, labels, fields)
+    if best is None:
+        expected = "、".join(col.headers[0] for col in columns if col.required)
+        raise InputError([Diagnostic(name, 1, 0, "", "table.no_header", (("expected", expected),))])
+    r, _, labels, fields = best
+    index: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    problems = []
+    for c, (label, fld) in enumerate(zip(labels, fields, strict=True)):
+        if fld is None:
+            if label:
+                extra[label] = c
+            continue
+        if fld in index:
+            problems.append(Diagnostic(name, r + 1, 0, "", "table.duplicate_column",
+                                       (("other", labels[index[fld]]),), column=label))
+            continue
+        index[fld] = c
+    for col in columns:
+        if col.required and col.field not in index:
+            problems.append(Diagnostic(name, r + 1, 0, "", "table.missing_column",
+                                       (("column", col.headers[0]),), column=col.headers[0]))
+    if problems:
+        raise InputError(problems)
+    rows = [(i + 1, row) for i, row in enumerate(grid[r + 1:], start=r + 1)
+            if any(v is not None and str(v).strip() for v in row)]
+    return Table(name, labels, index, extra, rows, r + 1)
+
+
+def _label(grid: list[list[Any]], merged_across: set[tuple[int, int]], r: int, c: int, value: Any,
+           known: dict[str, str]) -> tuple[str, str | None]:
+    label = "" if value is None else str(value).strip()
+    if r > 0 and (r - 1, c) in merged_across and c < len(grid[r - 1]):
+        group = grid[r - 1][c]
+        if group is not None and group != value:
+            combined = f"{str(group).strip()}{label}"
+            if norm(combined) in known:
+                return combined, known[norm(combined)]
+    return label, known.get(norm(label))
