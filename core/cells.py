@@ -29,7 +29,7 @@ GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "f
 
 
 class CellError(Exception):
-    def __init__(self, code: str, **params: object):
+    def __init__(self, code: str, /, **params: object):
         super().__init__(code)
         self.code, self.params = code, params
 
@@ -155,7 +155,11 @@ def choice(value: Any, choices: dict[str, str]) -> str | None:
     key = re.sub(r"\s", "", str(value)).lower()
     if key in choices:
         return choices[key]
-    shown = "、".join(dict.fromkeys(k for k, v in choices.items() if not k.isascii()))
+    first: dict[str, str] = {}  # one Chinese spelling per value
+    for spelling, stored in choices.items():
+        if not spelling.isascii():
+            first.setdefault(stored, spelling)
+    shown = "、".join(first.values())
     raise CellError("cell.choice", value=str(value).strip(), choices=shown)
 
 

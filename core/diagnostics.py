@@ -65,7 +65,7 @@ class InputError(Exception):
 class Refusal(Exception):
     """A command that cannot go ahead (no database, unknown school …): one message, exit 2."""
 
-    def __init__(self, code: str, **params: object):
+    def __init__(self, code: str, /, **params: object):
         super().__init__(code)
         self.code, self.params = code, params
 

@@ -127,7 +127,7 @@ def _locate_header(name: str, grid: list[list[Any]], merged_across: set[tuple[in
             best = (r, hits, labels, fields)
     if best is None:
         expected = "、".join(col.headers[0] for col in columns if col.required)
-        raise InputError([Diagnostic(name, 1, 0, "", "table.no_header", (("expected", expected),))])
+        raise InputError([Diagnostic(name, 1, 1, "", "table.no_header", (("expected", expected),))])
     r, _, labels, fields = best
     index: dict[str, int] = {}
     extra: dict[str, int] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,88 @@ def cli():
         return CliRunner().invoke(build_cli(), list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+# —— databases: SQLite always; PostgreSQL too when GUANAI_TEST_PG is set (.ci/run sets it) ——
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("GUANAI_TEST_PG") else [])
+FACTS = DATA / "facts"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path):
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'guanai.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = os.environ["GUANAI_TEST_PG"]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+class Db:
+    """An initialised database and a way to run `guanai --db URL …` against it."""
+
+    def __init__(self, url: str, cli):
+        self.url, self._cli = url, cli
+
+    def run(self, *args: str, input: str | None = None):
+        return self._cli("--db", self.url, *args, input=input)
+
+    def ok(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.exit_code == 0, result.output + result.stderr
+        return result.stdout
+
+    def query(self, sql: str, **params):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def rows(self, table: str, *columns: str, order: str = "", **where):
+        """Typed rows of a guanai table (dates as dates on both backends)."""
+        from guanai.core.store import schema
+        from sqlalchemy import create_engine, select
+
+        tab = getattr(schema, table)
+        query = select(*(tab.c[c] for c in columns)).where(*(tab.c[k] == v for k, v in where.items()))
+        query = query.order_by(*(tab.c[c] for c in (order or columns[0]).split(",")))
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(query)]
+        finally:
+            engine.dispose()
+
+    def count(self, table: str) -> int:
+        return self.query(f"SELECT count(*) FROM {table}")[0][0]
+
+
+@pytest.fixture
+def db(db_url, cli):
+    database = Db(db_url, cli)
+    database.ok("init")
+    return database
+
+
+@pytest.fixture
+def school(db):
+    """示例县 with its schools, the 西北 programme published, S001's staff and roster."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"))
+    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    return db

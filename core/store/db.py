@@ -57,7 +57,8 @@ class Store:
             self.engine = _sqlite_engine(url, parsed.database)
         else:
             try:
-                self.engine = create_engine(url, connect_args={"application_name": "guanai"})
+                self.engine = create_engine(url, connect_args={"application_name": "guanai"},
+                                            json_serializer=_json)
             except ModuleNotFoundError as exc:
                 raise Refusal("db.no_driver", url=url) from exc
         self._writer = self.engine.execution_options(guanai_write=True)
@@ -115,12 +116,19 @@ class Store:
         return before, self.revision() or ""
 
 
+def _json(value: Any) -> str:
+    """JSON as people can read it in the database: Chinese stays Chinese."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise Refusal("db.no_folder", url=url, folder=str(folder))
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

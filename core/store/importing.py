@@ -39,14 +39,15 @@ class Parsed:
     rows: list[Row]
     problems: list[Diagnostic]
 
-    def problem(self, row: int, field_name: str, code: str, **params: object) -> None:
-        self.problems.append(cell_problem(self.table, row, field_name, code, **params))
+    def problem(self, number: int, field_name: str, code: str, /, **params: object) -> None:
+        self.problems.append(cell_problem(self.table, number, field_name, code, **params))
 
 
-def cell_problem(table: Table, row: int, field_name: str, code: str, **params: object) -> Diagnostic:
+def cell_problem(table: Table, number: int, field_name: str, code: str, /, **params: object) -> Diagnostic:
     index = table.columns.get(field_name, table.extra.get(field_name))
     column = table.labels[index] if index is not None else field_name
-    return Diagnostic(table.file, row, 0, "", code, tuple(params.items()), column=column)
+    col = index + 1 if index is not None else 0  # sorts a row's problems left to right
+    return Diagnostic(table.file, number, col, "", code, tuple(params.items()), column=column)
 
 
 def cell(values: list[Any], index: int) -> Any:

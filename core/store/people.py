@@ -204,7 +204,7 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
                 continue
             if cls in seen:
                 parsed.problem(row.number, "head_of_class", "staff.two_heads", cls=cls, row=seen[cls])
-            seen[cls] = row.number
+            seen.setdefault(cls, row.number)
         others = conn.execute(select(staff.c.id, staff.c.head_of_class).where(
             staff.c.school == school, staff.c.head_of_class.in_(list(seen)), staff.c.left_on.is_(None)))
         for other_id, cls in others:
