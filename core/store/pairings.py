@@ -199,13 +199,12 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
                 if kid is None:
                     break
                 give(adult, kid)
-        heads = {a["head_of_class"]: a for a in adults if a["head_of_class"]}
+        for head in adults:  # head teachers take their own class, up to the balanced load
+            for kid in list(by_class.get(head["head_of_class"], [])) if head["head_of_class"] else []:
+                if load[head["id"]] < ceiling and head["id"] not in paired[kid["id"]]:
+                    give(head, kid)
         for cls in sorted(by_class, key=lambda c: c or ""):
             for kid in list(by_class[cls]):
-                head = heads.get(cls)
-                if head and load[head["id"]] < ceiling and head["id"] not in paired[kid["id"]]:
-                    give(head, kid)
-                    continue
                 free = [a for a in adults if a["id"] not in paired[kid["id"]]]
                 if free:
                     give(min(free, key=lambda a: (load[a["id"]], a["id"])), kid)
@@ -248,10 +247,10 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
                                                  k["class_name"]))
                 for a in adults:
                     n = per_staff[a["id"]]
-                    if rule.per_staff_min and n < rule.per_staff_min:
+                    party_min = (rule.party_member_min or 0) if a["party_member"] else 0
+                    if party_min > (rule.per_staff_min or 0) and n < party_min:
+                        out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n, party_min))
+                    elif rule.per_staff_min and n < rule.per_staff_min:
                         out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n,
                                              rule.per_staff_min))
-                    elif a["party_member"] and rule.party_member_min and n < rule.party_member_min:
-                        out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n,
-                                             rule.party_member_min))
     return out

@@ -18,14 +18,14 @@ def roster(path: Path, rows: list[list[object]]) -> None:
     sheet.title = "花名册"
     sheet["A1"] = "示例镇中心小学2025年秋季留守儿童花名册"
     sheet.merge_cells("A1:L1")
-    for col, title in zip("ABCDEF", ["学籍号", "姓名", "性别", "出生日期", "班级", "留守类型"]):
+    for col, title in zip("ABCDEF", ["学籍号", "姓名", "性别", "出生日期", "班级", "留守类型"], strict=True):
         sheet[f"{col}2"] = title
         sheet.merge_cells(f"{col}2:{col}3")
     sheet["G2"] = "监护人"
     sheet.merge_cells("G2:I2")
     sheet["J2"] = "父亲"
     sheet.merge_cells("J2:L2")
-    for col, title in zip("GHIJKL", ["姓名", "关系", "电话", "姓名", "电话", "务工地"]):
+    for col, title in zip("GHIJKL", ["姓名", "关系", "电话", "姓名", "电话", "务工地"], strict=True):
         sheet[f"{col}3"] = title
     for row in rows:
         sheet.append(row)

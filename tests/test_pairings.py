@@ -1,0 +1,118 @@
+"""Pairings: import, automatic pairing by the programme's rules, and `assign check`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from tests.conftest import FACTS, PROGRAMMES
+
+CLASSES = ["七(1)班", "七(2)班", "八(1)班", "八(2)班"]
+
+
+@pytest.fixture
+def big_school(db, tmp_path):
+    """40 left-behind children in 4 classes, 10 staff: 3 party members, 2 head teachers."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"))
+    staff = ["工号,姓名,班主任班级,党员"]
+    for i in range(10):
+        head = CLASSES[i] if i < 2 else ""
+        staff.append(f"T{i:03d},教师{i},{head},{'是' if i in (2, 5, 9) else '否'}")
+    (tmp_path / "staff.csv").write_text("\n".join(staff), encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "staff.csv"), "--school", "S001")
+    kids = ["学籍号,姓名,班级,留守类型,外出开始,入学"]
+    for i in range(44):
+        category = "留守" if i < 40 else "非留守"
+        kids.append(f"G{i:04d},学生{i},{CLASSES[i % 4]},{category},2020-01,2024-09-01")
+    (tmp_path / "kids.csv").write_text("\n".join(kids), encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "kids.csv"), "--school", "S001")
+    return db
+
+
+def test_auto_pairs_every_child_balanced_with_head_teachers_and_party_members(big_school):
+    out = big_school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
+    assert out == "已为 S001 新建 40 个结对（代理家长），分给 10 位教职工。\n"
+    pairs = big_school.rows("pairing", "child", "staff", "start", role="proxy_parent")
+    assert len(pairs) == 40 and len({p[0] for p in pairs}) == 40  # every target child once, none other
+    assert all(p[2] == date.today() for p in pairs)
+    load = Counter(p[1] for p in pairs)
+    assert sorted(load.values()) == [4] * 10  # 40 children / 10 staff
+    klass = dict(big_school.rows("child", "id", "class_name"))
+    assert {klass[c] for c, s, _ in pairs if s == "T000"} == {"七(1)班"}  # head teacher's own class
+    assert {klass[c] for c, s, _ in pairs if s == "T001"} == {"七(2)班"}
+    again = big_school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
+    assert again == "已为 S001 新建 0 个结对（代理家长），分给 0 位教职工。\n"
+
+
+def test_auto_gives_party_members_their_minimum_first(db, tmp_path):
+    """3 children, 2 staff: the party member must get 2 (西北: party_member_min 2)."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名,党员\nA1,甲,否\nB2,乙,是\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型\nK1,一,留守\nK2,二,留守\nK3,三,孤儿\n", encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
+    assert Counter(s for _, s in db.rows("pairing", "child", "staff")) == {"B2": 2, "A1": 1}
+
+
+def test_check_lists_violations_and_exits_1_then_0(big_school, tmp_path):
+    result = big_school.run("assign", "check", "--org", "S001", "--json")
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)
+    assert Counter((v["role"], v["kind"]) for v in found) == {
+        ("proxy_parent", "child_too_few"): 40, ("proxy_parent", "staff_below_min"): 7,
+        ("proxy_parent", "party_below_min"): 3, ("buddy", "child_too_few"): 40}
+    big_school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
+    buddies = ["学籍号,学习帮手"] + [f"G{i:04d},G{40 + i % 4:04d}" for i in range(40)]
+    (tmp_path / "b.csv").write_text("\n".join(buddies), encoding="utf-8")
+    out = big_school.ok("assign", "import", str(tmp_path / "b.csv"), "--role", "buddy")
+    assert out == "导入 40 条结对：新增 40，更新 0，未变 0。\n"
+    result = big_school.run("assign", "check", "--org", "S001")
+    assert (result.exit_code, result.stdout) == (0, "1 所学校的结对都符合方案要求。\n")
+
+
+def test_check_text_names_child_class_and_counts(school):
+    result = school.run("assign", "check", "--org", "S001")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "S001 · 刘小明（G510722201203150022）七(1)班：代理家长 0 位，应为 1 位"
+    assert "S001 · 王芳（T001，党员）：结对 0 名孩子（代理家长），党员至少应 2 名" in lines
+    assert lines[-1] == "发现 13 处不符合结对要求。"  # 4 children, 5 staff, 4 buddies
+
+
+def test_assign_import_rules(school, tmp_path):
+    school.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    f = tmp_path / "pairs.csv"
+    f.write_text("学籍号,工号,开始,结束\n"
+                 "G510722201203150022,T001,2025-09-01,\n"
+                 "G510722201205010031,P001,2025-09-01,\n"
+                 "G510722201107300047,T002,2025-09-10,2025-09-01\n"
+                 "G000,T002,2025-09-01,\n"
+                 "G510722201203150022,T001,2025-09-01,\n", encoding="utf-8")
+    result = school.run("assign", "import", str(f), "--role", "proxy_parent")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{f}:3:工号: P001 属于 S002，学生 G510722201205010031 属于 S001：不能跨校结对",
+        f"{f}:4:结束: 结束日期 2025-09-01 早于开始日期 2025-09-10",
+        f"{f}:5:学籍号: 没有学籍号为 “G000” 的学生",
+        f"{f}:6:学籍号: 与第 2 行是同一结对",
+        "发现 4 处错误。",
+    ]
+    assert school.count("pairing") == 0
+    f.write_text("学籍号,工号,开始\nG510722201203150022,T001,2025-09-01\n", encoding="utf-8")
+    assert school.ok("assign", "import", str(f), "--role", "proxy_parent").endswith("新增 1，更新 0，未变 0。\n")
+    assert school.ok("assign", "import", str(f), "--role", "proxy_parent").endswith("新增 0，更新 0，未变 1。\n")
+    f.write_text("学籍号,工号,开始,结束\nG510722201203150022,T001,2025-09-01,2025-12-31\n", encoding="utf-8")
+    assert school.ok("assign", "import", str(f), "--role", "proxy_parent").endswith("新增 0，更新 1，未变 0。\n")
+    assert school.rows("pairing", "child", "staff", "start", "end") == [
+        ("G510722201203150022", "T001", date(2025, 9, 1), date(2025, 12, 31))]
+
+
+def test_head_teacher_is_not_a_pairing_role(school, tmp_path):
+    result = school.run("assign", "auto", "--school", "S001", "--role", "head_teacher")
+    assert (result.exit_code, result.stderr) == (2, "head_teacher 由教职工名单的“班主任班级”决定，不需要结对\n")
