@@ -301,7 +301,13 @@ def _record_import(ctx: click.Context, file: str, dry_run: bool) -> None:
 
 
 def _record_step(step: str) -> click.Command:
-    @click.command(step, help=t("cli.record_step.help", step=step), epilog=t("cli.record.example"))
+    from guanai.core.plugins import load_registry
+
+    known = load_registry().steps.get(step)
+    title = f"{known.title}（{step}）" if known else step
+
+    @click.command(step, help=t("cli.record_step.help", step=title), short_help=title,
+                   epilog=t("cli.record.example"))
     @click.option("--child", metavar="ID", help=t("cli.opt.child"))
     @click.option("--school", metavar="CODE", help=t("cli.opt.record_school"))
     @click.option("--staff", metavar="ID", help=t("cli.opt.record_staff"))

@@ -101,9 +101,7 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
         drafts.append(Draft(step, kind, v[kind], v.get("at"), payload, v.get("by"),
                             v.get("school") if kind == "class" else None, v.get("key"),
                             _row_where(table, row.number, where_label)))
-    if problems:
-        raise InputError(problems)
-    saved = save_records(store, registry, drafts, file, dry_run=dry_run)
+    saved = save_records(store, registry, drafts, file, dry_run=dry_run, found=problems)
     if dry_run:
         click.echo(t("record.import_dry", total=len(drafts), new=saved.inserted, same=saved.existing))
         return

@@ -76,14 +76,16 @@ def digest(values: dict[str, Any]) -> str:
 
 
 def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
-                 now: datetime | None = None, dry_run: bool = False) -> Saved:
+                 now: datetime | None = None, dry_run: bool = False,
+                 found: list[Diagnostic] | None = None) -> Saved:
     """Check every draft (all problems at once); store them all or nothing (nothing: dry run)."""
     now = now or utcnow()
     with store.write() as conn:
         if store.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
         rows, problems = _check(conn, registry, drafts, now)
-        keyed = [r for r in rows if r["key"] is not None]
+        problems += found or []  # what the caller found reading the drafts
+        keyed = [r for r in rows if r is not None and r["key"] is not None]
         stored = {r["key"]: r for r in fetch_by(conn, record, "key", [r["key"] for r in keyed])}
         saved, fresh, seen = Saved(), [], {}
         for row, draft in zip(rows, drafts, strict=True):
