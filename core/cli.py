@@ -231,6 +231,7 @@ def _fact_commands(cli: click.Group) -> None:
         sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv))
 
     cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
+    _engine_commands(cli, org_opt)
 
     @cli.group(help=t("cli.children.help"))
     def children() -> None:
@@ -270,6 +271,70 @@ def _fact_commands(cli: click.Group) -> None:
         from guanai.core.commands.listings import list_records
 
         list_records(ctx, org, child_id, by, step, start, end, limit, as_json, as_csv)
+
+
+def _engine_commands(cli: click.Group, org_opt: Any) -> None:
+    """due / compliance / indicators / explain."""
+    as_of_opt = click.option("--as-of", "when", metavar="WHEN", help=t("cli.opt.as_of_when"))
+    known_opt = click.option("--known-at", metavar="WHEN", help=t("cli.opt.known_at"))
+
+    @cli.command("due", help=t("cli.due.help"), epilog=t("cli.due.example"))
+    @org_opt
+    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.due_staff"))
+    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.class"))
+    @as_of_opt
+    @known_opt
+    @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help=t("cli.opt.limit"))
+    @output_options
+    @click.pass_context
+    def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
+            known_at: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.engine import due as run
+
+        run(ctx, org, staff_id, class_name, when, known_at, limit, as_json, as_csv)
+
+    @cli.command("compliance", help=t("cli.compliance.help"), epilog=t("cli.compliance.example"))
+    @org_opt
+    @click.option("--by", default="duty", show_default=True, metavar="KEYS", help=t("cli.opt.compliance_by"))
+    @click.option("--group", help=t("cli.opt.group"))
+    @click.option("--duty", "duties", multiple=True, metavar="ID", help=t("cli.opt.duty"))
+    @click.option("--sort", type=click.Choice(["key", "rate"]), default="key", help=t("cli.opt.sort"))
+    @as_of_opt
+    @known_opt
+    @output_options
+    @click.pass_context
+    def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
+                   sort: str, when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.engine import compliance as run
+
+        run(ctx, org, by, group, duties, when, known_at, sort, as_json, as_csv)
+
+    @cli.command("indicators", help=t("cli.indicators.help"), epilog=t("cli.indicators.example"))
+    @org_opt
+    @as_of_opt
+    @known_opt
+    @output_options
+    @click.pass_context
+    def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
+                   as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.engine import indicators as run
+
+        run(ctx, org, when, known_at, as_json, as_csv)
+
+    @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
+    @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
+    @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))
+    @click.option("--school", metavar="CODE", help=t("cli.opt.school"))
+    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.record_staff"))
+    @as_of_opt
+    @known_opt
+    @output_options
+    @click.pass_context
+    def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
+                when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.engine import explain as run
+
+        run(ctx, duty, child_id, school, staff_id, when, known_at, as_json, as_csv)
 
 
 class RecordGroup(click.Group):

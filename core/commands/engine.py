@@ -1,0 +1,445 @@
+"""`due`, `compliance`, `indicators` and `explain`: the engine's answers, for people and scripts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from guanai.core.diagnostics import Diagnostic, InputError, Refusal
+from guanai.core.i18n import t
+from guanai.core.obligations import (
+    DUE,
+    MET,
+    MET_LATE,
+    OVERDUE,
+    UTC,
+    AsOf,
+    as_of,
+    status,
+    trigger_status,
+)
+from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.render import long_date, short_date
+from sqlalchemy import select
+
+DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "school", "responsible",
+               "window_start", "due", "status", "required", "done")
+GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org")
+
+
+def parse_when(value: str | None, option: str) -> date | datetime | None:
+    """A date (end of that day) or a local date-time."""
+    from guanai.core import cells
+
+    if value is None:
+        return None
+    try:
+        day, (h, m, s), offset = cells.moment(value)
+    except cells.CellError as exc:
+        raise InputError([Diagnostic(option, 0, 0, "", exc.code, tuple(exc.params.items()))]) from None
+    if " " not in value.strip() and "T" not in value and offset is None:
+        return day
+    moment = datetime(day.year, day.month, day.day, h, m, s)
+    if offset is not None:
+        moment = datetime.fromisoformat(f"{moment.isoformat()}{'+00:00' if offset == 'Z' else offset}")
+    return moment
+
+
+@dataclass
+class Context:
+    store: Any
+    orgs: dict[str, dict[str, Any]]
+    schools: list[str]
+    segs: list[Any]
+    zone: ZoneInfo
+    asof: AsOf
+    org: str | None
+
+
+def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None) -> Context:
+    from guanai.core.commands.facts import open_store
+    from guanai.core.store.engine import segments
+    from guanai.core.store.orgs import all_orgs, schools_under
+
+    store = open_store(ctx)
+    with store.read() as conn:
+        orgs = all_orgs(conn)
+        if org is not None and org not in orgs:
+            raise Refusal("org.unknown", code=org)
+        schools = schools_under(orgs, org) if org else sorted(c for c, o in orgs.items() if o["kind"] == "school")
+        segs = segments(conn, schools)
+    if not segs:
+        raise Refusal("engine.no_programme", org=org or "—")
+    zone = segs[0].zone
+    moment = parse_when(when, "--as-of") or datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    known = parse_when(known_at, "--known-at")
+    if isinstance(known, date) and not isinstance(known, datetime):
+        known = datetime.combine(known + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
+    return Context(store, orgs, schools, segs, zone, as_of(moment, zone, known), org)
+
+
+def _local(utc: datetime, zone: ZoneInfo) -> datetime:
+    return utc.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
+# —— due ——
+
+def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
+        known_at: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+    from guanai.core.store.engine import Question, obligation_rows, triggered
+    from guanai.core.store.schema import staff
+
+    c = prepare(ctx, org, when, known_at)
+    person = None
+    with c.store.read() as conn:
+        if staff_id:
+            person = conn.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
+            if person is None:
+                raise Refusal("record.staff_unknown", value=staff_id)
+        question = Question(c.schools, c.asof, staff=staff_id, class_name=class_name)
+        rows = []
+        for _seg, rule, window, data in obligation_rows(conn, c.segs, question, open_only=True):
+            state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), c.asof.day)
+            rows.append({"duty": rule.id, "name": rule.name, "scope": rule.scope, "subject": data["subject"],
+                         "subject_name": data["name"], "class": data["class_name"], "school": data["school"],
+                         "responsible": data["responsible"], "window_start": window.start.isoformat(),
+                         "due": window.end.isoformat(), "status": state, "required": rule.times,
+                         "done": data["done"], "step": rule.step, "_sort": (window.end, 0), "_days":
+                         (c.asof.day - window.end).days})
+        for ob in triggered(conn, c.segs, question):
+            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
+            if state not in (DUE, OVERDUE):
+                continue
+            deadline = _local(ob.deadline, ob.zone)
+            rows.append({"duty": ob.rule_id, "name": ob.name, "scope": ob.subject_kind, "subject": ob.subject,
+                         "subject_name": ob.subject_name, "class": ob.class_name, "school": ob.school,
+                         "responsible": ob.responsible,
+                         "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
+                         "due": deadline.isoformat(timespec="minutes"), "status": state, "required": 1, "done": 0,
+                         "step": ob.step, "_sort": (deadline.date(), 1),
+                         "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
+    rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], r["subject"]))
+    public = [{k: v for k, v in r.items() if not k.startswith("_") and k != "step"} for r in rows]
+    if as_json:
+        dump_json(public)
+        return
+    if as_csv:
+        dump_csv(public, DUE_COLUMNS)
+        return
+    _print_due(c, rows, person, org, limit)
+
+
+def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
+    if row["status"] == OVERDUE:
+        if "_minutes" in row:
+            minutes = row["_minutes"]
+            text = t("due.overdue_minutes", n=minutes) if minutes < 120 else t("due.overdue_hours", n=minutes // 60)
+            return text, "red"
+        return t("due.overdue_days", n=row["_days"]), "red"
+    if "_minutes" in row:
+        return t("due.left_minutes", n=-row["_minutes"]), "yellow"
+    end = date.fromisoformat(row["due"][:10])
+    if end.isocalendar()[:2] == today.isocalendar()[:2]:
+        return t("due.this_week"), "yellow"
+    if (end.year, end.month) == (today.year, today.month):
+        return t("due.this_month"), ""
+    return t("due.later"), ""
+
+
+def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int) -> None:
+    from guanai.core.plugins import load_registry
+
+    out = console()
+    when = long_date(c.asof.day)
+    if person is not None:
+        school = c.orgs[person["school"]]["name"]
+        out.print(t("due.title_staff", name=person["name"], id=person["id"], school=school, when=when))
+    else:
+        place = c.orgs[org]["name"] if org else t("due.everywhere")
+        out.print(t("due.title_org", place=place, when=when))
+    if not rows:
+        out.print(t("due.nothing"))
+        return
+    headers = [t("due.col.status"), t("due.col.due"), t("due.col.duty"), t("due.col.subject")]
+    if person is None:
+        headers.append(t("due.col.responsible"))
+    headers.append(t("due.col.progress"))
+    from rich import box
+    from rich.table import Table
+
+    tab = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for h in headers:
+        tab.add_column(h, justify="right" if h == t("due.col.progress") else "left")
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        label, style = _due_label(row, c.asof.day)
+        key = "overdue" if row["status"] == OVERDUE else label
+        counts[key] += 1
+    for row in rows[:limit]:
+        label, style = _due_label(row, c.asof.day)
+        end = date.fromisoformat(row["due"][:10])
+        due_text = short_date(end) + (f" {row['due'][11:16]}" if len(row["due"]) > 10 else "")
+        subject = " ".join(x for x in (row["subject_name"] or row["subject"], row["class"] or "") if x)
+        cells = [label, due_text, row["name"], subject]
+        if person is None:
+            cells.append(row["responsible"] or t("due.unassigned"))
+        cells.append(f"{row['done']}/{row['required']}")
+        tab.add_row(*cells, style=style or None)
+    out.print(tab)
+    if len(rows) > limit:
+        out.print(t("due.more", n=len(rows) - limit))
+    parts = [t("due.sum_overdue", n=counts.pop("overdue"))] if "overdue" in counts else []
+    parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
+    out.print(t("due.summary", n=len(rows), parts=t("list.sep").join(parts)))
+    first = rows[0]
+    step = load_registry().steps.get(first["step"])
+    option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[first["scope"]]
+    by = f" --by {person['id']}" if person is not None else (f" --by {first['responsible']}"
+                                                              if first["responsible"] else "")
+    now = _local(c.asof.instant_utc, c.zone)
+    at = f"{now:%Y-%m-%d}" if now.time() > datetime.max.time().replace(microsecond=0, second=0) else \
+        f"\"{now:%Y-%m-%d %H:%M}\""
+    out.print(t("due.hint", step=step.title if step else first["step"], command=(
+        f"guanai record {first['step']} {option} {first['subject']}{by} --at {at}")))
+
+
+# —— compliance ——
+
+def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
+               when: str | None, known_at: str | None, sort: str | None, as_json: bool, as_csv: bool) -> None:
+    keys = tuple(k.strip() for k in by.split(",") if k.strip()) if by else ()
+    for k in keys:
+        if k not in GROUP_KEYS:
+            raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key", (("key", k),
+                                                                                ("keys", "|".join(GROUP_KEYS))))])
+    c = prepare(ctx, org, when, known_at)
+    rows, names = _compliance(c, keys, group, set(duties) or None)
+    total = _total(rows)
+    if sort == "rate":
+        rows.sort(key=lambda r: (r["rate"] is None, r["rate"] if r["rate"] is not None else 0))
+    if as_json:
+        dump_json({"as_of": _as_of_text(c), "rows": rows, "total": total})
+        return
+    if as_csv:
+        flat = [{**r["key"], **{k: r[k] for k in ("expected", "met", "met_late", "rate")}} for r in rows]
+        dump_csv(flat, [*keys, "expected", "met", "met_late", "rate"])
+        return
+    _print_compliance(c, keys, rows, total, names, group)
+
+
+def _as_of_text(c: Context) -> str:
+    return _local(c.asof.instant_utc, c.zone).isoformat(timespec="minutes")
+
+
+def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
+                duties: set[str] | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    from guanai.core.store.engine import Question, compliance_rows, triggered
+    from guanai.core.store.schema import staff
+
+    sql_keys = tuple(k for k in ("school", "class", "staff", "duty") if k in keys or
+                     (k == "school" and ({"township", "org"} & set(keys))))
+    question = Question(c.schools, c.asof, rules=duties, group=group)
+    sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    names: dict[str, dict[str, str]] = {"duty": {}, "school": {}, "staff": {}, "township": {}, "org": {}}
+    with c.store.read() as conn:
+        for row in compliance_rows(conn, c.segs, question, sql_keys):
+            names["duty"][row["rule"].id] = row["rule"].name
+            key = _key(c, keys, row)
+            acc = sums[key]
+            acc[0] += row["expected"] or 0
+            acc[1] += row["met"] or 0
+        for ob in triggered(conn, c.segs, question):
+            if not ob.deadline < c.asof.instant_utc:
+                continue
+            names["duty"][ob.rule_id] = ob.name
+            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
+            key = _key(c, keys, {"school": ob.school, "class": ob.class_name, "staff": ob.responsible,
+                                 "duty": ob.rule_id})
+            acc = sums[key]
+            acc[0] += 1
+            acc[1] += state == MET
+            acc[2] += state == MET_LATE
+        people = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
+            staff.c.id.in_([k[keys.index("staff")] for k in sums if k[keys.index("staff")]])))} \
+            if "staff" in keys else {}
+    names["staff"] = people
+    names["school"] = names["township"] = names["org"] = {code: o["name"] for code, o in c.orgs.items()}
+    rows = []
+    for key, (exp, met, late) in sorted(sums.items(), key=lambda kv: tuple(str(x or "") for x in kv[0])):
+        rows.append({"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
+                     "rate": round(met / exp, 4) if exp else None})
+    return rows, names
+
+
+def _key(c: Context, keys: tuple[str, ...], row: dict[str, Any]) -> tuple[Any, ...]:
+    out = []
+    for k in keys:
+        if k == "township":
+            parent = c.orgs[row["school"]]["parent"]
+            out.append(parent if parent and c.orgs[parent]["kind"] == "township" else None)
+        elif k == "org":
+            out.append(c.org or _root(c, row["school"]))
+        else:
+            out.append(row.get(k))
+    return tuple(out)
+
+
+def _root(c: Context, code: str) -> str:
+    while c.orgs[code]["parent"]:
+        code = c.orgs[code]["parent"]
+    return code
+
+
+def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    exp = sum(r["expected"] for r in rows)
+    met = sum(r["met"] for r in rows)
+    return {"expected": exp, "met": met, "met_late": sum(r["met_late"] for r in rows),
+            "rate": round(met / exp, 4) if exp else None}
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _print_compliance(c: Context, keys: tuple[str, ...], rows: list[dict[str, Any]], total: dict[str, Any],
+                      names: dict[str, dict[str, str]], group: str | None) -> None:
+    out = console()
+    place = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
+    title = " · ".join(x for x in (place, group, t("compliance.as_of", when=long_date(c.asof.day))) if x)
+    out.print(title)
+    headers = [t(f"compliance.col.{k}") for k in keys]
+    headers += [t("compliance.col.expected"), t("compliance.col.met"), t("compliance.col.met_late"),
+                t("compliance.col.rate")]
+    body = []
+    for r in rows:
+        cells = []
+        for k in keys:
+            value = r["key"][k]
+            cells.append(names.get(k, {}).get(value, value) if value else t("due.unassigned"))
+        body.append([*cells, f"{r['expected']:,}", f"{r['met']:,}", f"{r['met_late']:,}", _rate(r["rate"])])
+    if keys:
+        body.append([t("compliance.total")] + [""] * (len(keys) - 1) + [
+            f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}", _rate(total["rate"])])
+    else:
+        body.append([f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}", _rate(total["rate"])])
+    out.print(table(None, headers, body, justify=["left"] * len(keys) + ["right"] * 4))
+
+
+# —— indicators ——
+
+def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
+               as_json: bool, as_csv: bool) -> None:
+    from guanai.core.store.indicators import compute
+
+    c = prepare(ctx, org, when, known_at)
+    with c.store.read() as conn:
+        found = compute(conn, c.segs, c.asof, lambda g, d: _compliance(c, (), g, d)[0])
+    code = c.org or _root(c, c.schools[0])
+    rows = [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
+             "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,
+             "denominator": r.denominator} for r in found]
+    if as_json:
+        dump_json(rows)
+        return
+    if as_csv:
+        dump_csv(rows, ["id", "name", "org", "value", "target", "ok", "kind", "numerator", "denominator"])
+        return
+    out = console()
+    out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
+    body = [[r["name"], _rate(r["value"]), _rate(r["target"]), f"{r['numerator']:,}/{r['denominator']:,}",
+             t("indicators.ok") if r["ok"] else t("indicators.not_ok")] for r in rows]
+    out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),
+                           t("indicators.col.count"), t("indicators.col.ok")], body,
+                    justify=["left", "right", "right", "right", "left"]))
+
+
+# —— explain ——
+
+def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
+            when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+    from guanai.core.store.engine import Question, obligation_rows, triggered
+    from guanai.core.store.schema import child, record, staff
+
+    given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
+    if len(given) != 1:
+        raise InputError([Diagnostic("--child", 0, 0, "", "explain.one_subject")])
+    kind, subject = given[0]
+    from guanai.core.commands.facts import open_store
+
+    with open_store(ctx).read() as conn:
+        if kind == "child":
+            home = conn.execute(select(child.c.school).where(child.c.id == subject)).scalar()
+        elif kind == "staff":
+            home = conn.execute(select(staff.c.school).where(staff.c.id == subject)).scalar()
+        else:
+            home = subject
+    if home is None:
+        raise Refusal(f"record.{kind}_unknown", value=subject)
+    c = prepare(ctx, home, when, known_at)
+    known_rules = {r.id: r for seg in c.segs for r in seg.rules}
+    known_triggers = {f"{tr.id}.{f.id}" for seg in c.segs for tr in seg.programme.triggers for f in tr.then} | {
+        tr.id for seg in c.segs for tr in seg.programme.triggers}
+    if duty not in known_rules and duty not in known_triggers:
+        raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
+    question = Question([home], c.asof, rules={duty}, subject=(kind, subject))
+    rows = []
+    with c.store.read() as conn:
+        found = list(obligation_rows(conn, c.segs, question, open_only=False))
+        rule = known_rules.get(duty)
+        evidence = []
+        if found and rule is not None:
+            first = min(w.start for _, _, w, _ in found)
+            last = max(w.end for _, _, w, _ in found)
+            seg = found[0][0]
+            from guanai.core.obligations import local_midnight_utc
+
+            r = record
+            query = select(r.c.id, r.c.key, r.c.occurred_at, r.c.recorded_at, r.c.by_staff, r.c.payload).where(
+                r.c.step == rule.step, r.c.occurred_at >= local_midnight_utc(first, seg.zone),
+                r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone))
+            if rule.scope == "staff":
+                query = query.where(r.c.by_staff == subject)
+            else:
+                query = query.where(r.c.subject_kind == kind, r.c.subject == subject)
+            evidence = [dict(x._mapping) for x in conn.execute(query.order_by(r.c.occurred_at))]
+        for _seg, rl, window, data in found:
+            state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day)
+            used = [_local(e["occurred_at"], c.zone).isoformat(timespec="minutes") for e in evidence
+                    if window.start <= _local(e["occurred_at"], c.zone).date() <= window.end
+                    and e["occurred_at"] <= c.asof.instant_utc
+                    and all(str(e["payload"].get(k)) == str(v) for k, v in rl.match)
+                    and (c.asof.known_at_utc is None or e["recorded_at"] <= c.asof.known_at_utc)]
+            rows.append({"duty": rl.id, "window": window.label, "start": window.start.isoformat(),
+                         "due": window.end.isoformat(), "grace_days": rl.grace_days, "status": state,
+                         "required": rl.times, "done": data["done"], "responsible": data["responsible"],
+                         "records": used})
+        for ob in triggered(conn, c.segs, question):
+            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
+            rows.append({"duty": ob.rule_id, "window": ob.name,
+                         "start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
+                         "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "grace_days": 0,
+                         "status": state, "required": 1, "done": int(ob.first is not None),
+                         "responsible": ob.responsible,
+                         "records": [_local(ob.first, ob.zone).isoformat(timespec="minutes")] if ob.first else []})
+    if as_json:
+        dump_json(rows)
+        return
+    if as_csv:
+        dump_csv(rows, ["duty", "window", "start", "due", "grace_days", "status", "required", "done", "responsible",
+                        "records"])
+        return
+    out = console()
+    name = rule.name if rule is not None else duty
+    out.print(t("explain.title", duty=name, subject=subject, when=long_date(c.asof.day)))
+    body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
+             r["responsible"] or t("due.unassigned"), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
+            for r in rows]
+    out.print(table(None, [t("explain.col.window"), t("explain.col.dates"), t("explain.col.status"),
+                           t("explain.col.progress"), t("explain.col.responsible"), t("explain.col.records")], body))
+    out.print(t("explain.summary", n=len(rows), met=sum(r["status"] == MET for r in rows),
+                overdue=sum(r["status"] == OVERDUE for r in rows)))
+

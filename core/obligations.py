@@ -1,0 +1,135 @@
+"""Obligations, derived (never stored): what a programme asks, window by window, and the status
+of one window given how many satisfying records it has. Pure functions; SPEC §2.
+
+A *rule* is anything that creates windows: a duty, a phase task, an activity task (one-off, or a
+duty for one month when it has `every`). The database side (core/store/engine.py) joins a rule's
+windows with subjects and records set-based; it uses `status` below for single obligations and
+the same conditions, written in SQL, for counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guanai.core.calendar import SchoolCalendar, Window, windows
+from guanai.core.programme import Condition, Programme
+
+UPCOMING, DUE, OVERDUE, MET, MET_LATE, EXCUSED = "upcoming", "due", "overdue", "met", "met_late", "excused"
+OPEN = (DUE, OVERDUE)
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One source of obligations and all its windows (for one programme version)."""
+
+    id: str
+    name: str
+    group: str | None
+    scope: str
+    by: str | None
+    step: str
+    times: int
+    grace_days: int
+    match: tuple[tuple[str, Any], ...]
+    where: tuple[Condition, ...]
+    windows: tuple[Window, ...]
+
+
+def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
+    """Every duty and task of the programme with its windows, in programme order."""
+    out = [_rule(d, d.name, windows(programme, cal, d)) for d in programme.duties]
+    for phase in programme.phases:
+        for task in phase.tasks:
+            due = task.due or phase.end
+            out.append(_rule(task, task.name or phase.name, (Window(phase.start, due, phase.name),)))
+    for activity in programme.activities:
+        year, month = (int(p) for p in activity.month.split("-"))
+        first = date(year, month, 1)
+        last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        for task in activity.tasks:
+            name = task.name or activity.name
+            if task.every:
+                found = windows(programme, cal, task, month=activity.month)
+            else:
+                found = [Window(first, task.due or last, activity.month)]
+            out.append(_rule(task, name, tuple(found)))
+    return out
+
+
+def _rule(item: Any, name: str, found: Any) -> Rule:
+    return Rule(item.id, name, getattr(item, "group", None), item.scope, item.by, item.step, item.times,
+                item.grace_days, tuple(sorted(item.match.items())), tuple(item.where), tuple(found))
+
+
+def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date) -> str:
+    """The status of one window at the end of day `as_of` with `done` satisfying records."""
+    if excused:
+        return EXCUSED
+    if done >= times:
+        return MET
+    if as_of < window.start:
+        return UPCOMING
+    if as_of > window.end + timedelta(days=grace_days):
+        return OVERDUE
+    return DUE
+
+
+def expected(window: Window, grace_days: int, as_of: date) -> bool:
+    """Counted in compliance: due date + grace is before as_of (an open window never counts)."""
+    return window.end + timedelta(days=grace_days) < as_of
+
+
+def trigger_status(occurred: datetime, deadline: datetime, first: datetime | None, as_of: datetime) -> str:
+    """A triggered obligation at instant `as_of` (all naive UTC); `first` = first satisfying record."""
+    if first is not None:
+        return MET if first <= deadline else MET_LATE
+    if as_of < occurred:
+        return UPCOMING
+    return OVERDUE if as_of > deadline else DUE
+
+
+def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant (naive) at which `day` begins in `zone`."""
+    return datetime.combine(day, time()).replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def months_back(day: date, months: int) -> date:
+    """`day` moved back whole months, clamped to the month's end (05-31 minus 3 → 02-28).
+
+    A child whose parents left on `since` has been away `months` full months on `day` exactly
+    when since <= months_back(day, months) — the SQL form of subjects.in_target.
+    """
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment a question is asked: end of a local day, or an exact instant; in UTC too."""
+
+    day: date
+    instant_utc: datetime
+    known_at_utc: datetime | None = None
+
+
+def as_of(value: date | datetime, zone: ZoneInfo, known_at: datetime | None = None) -> AsOf:
+    """A date means the end of that day (local); a date-time is that instant (local)."""
+    if isinstance(value, datetime):
+        local = value if value.tzinfo else value.replace(tzinfo=zone)
+        instant = local.astimezone(UTC).replace(tzinfo=None)
+        day = local.astimezone(zone).date()
+    else:
+        day = value
+        instant = local_midnight_utc(value + timedelta(days=1), zone) - timedelta(microseconds=1)
+    known = None
+    if known_at is not None:
+        known_local = known_at if known_at.tzinfo else known_at.replace(tzinfo=zone)
+        known = known_local.astimezone(UTC).replace(tzinfo=None)
+    return AsOf(day, instant, known)

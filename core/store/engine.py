@@ -1,0 +1,488 @@
+"""The engine's database side: obligations joined with subjects and records, set-based.
+
+For each programme version in force (a *segment*: a version, the schools it binds and the days it
+is in force), every rule's windows go into a temporary table; one SQL statement per rule then
+joins them with the subjects (children, classes, staff, schools), counts the satisfying records
+with an index-driven correlated subquery, and finds excuses and the responsible staff member.
+Compliance aggregates that statement in SQL (GROUP BY); `due` and `explain` read its rows for a
+teacher, class or school. Nothing is stored; nothing is computed per child in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guanai.core.calendar import SchoolCalendar
+from guanai.core.obligations import AsOf, Rule, expected, local_midnight_utc, months_back, rules_of
+from guanai.core.programme import Condition, Programme, parse_duration
+from guanai.core.store.orgs import all_orgs
+from guanai.core.store.programmes import load_version
+from guanai.core.store.schema import (
+    child,
+    org_unit,
+    pairing,
+    programme_binding,
+    programme_version,
+    record,
+    school_class,
+    staff,
+)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
+
+EXCUSE_STEP = "excuse"  # SPEC §2: records of kind `excuse` whose from–to covers a window excuse it
+CHILD_COLUMNS = {"class": "class_name"}
+
+_tmp = MetaData()
+window_table = Table(
+    "guanai_window", _tmp,
+    Column("wid", Integer, primary_key=True),
+    Column("rule", String(200), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("start_d", Date, nullable=False),
+    Column("due_d", Date, nullable=False),
+    Column("start_s", String(10), nullable=False),
+    Column("due_s", String(10), nullable=False),
+    Column("start_utc", DateTime, nullable=False),
+    Column("end_utc", DateTime, nullable=False),
+    Column("cutoff", Date, nullable=False),  # parents away since on or before: a left-behind target child
+    Column("expected", Boolean, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass
+class Segment:
+    """A programme version in force at some schools from `start` to `end` (inclusive)."""
+
+    version_id: int
+    programme: Programme
+    cal: SchoolCalendar
+    rules: list[Rule]
+    zone: ZoneInfo
+    schools: list[str]
+    start: date
+    end: date
+
+    def key(self, rule: Rule) -> str:
+        return f"{self.version_id}:{self.start}:{rule.id}"
+
+
+@dataclass
+class Question:
+    """What is asked: which schools, at which moment, narrowed to rules or one subject."""
+
+    schools: list[str]
+    as_of: AsOf
+    rules: set[str] | None = None  # rule ids; None = all
+    group: str | None = None
+    staff: str | None = None  # responsible staff member (due --staff)
+    class_name: str | None = None
+    subject: tuple[str, str] | None = None  # (kind, id) for explain
+    orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def wants(self, rule: Rule) -> bool:
+        if self.rules is not None and rule.id not in self.rules:
+            return False
+        return self.group is None or rule.group == self.group
+
+
+_version_cache: dict[tuple[str, int], tuple[Programme, SchoolCalendar, list[Rule]]] = {}
+
+
+def segments(conn: Connection, schools: list[str]) -> list[Segment]:
+    """The programme versions in force at `schools`, each with the schools and days it covers.
+
+    A binding to a county or township reaches every school under it; on the same day the binding
+    nearest the school wins, then the one bound last. A version is in force from its effective
+    date until the next version's. Two queries, whatever the number of schools.
+    """
+    orgs = all_orgs(conn)
+    rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
+                               programme_binding.c.bound_at, programme_binding.c.version_id,
+                               programme_version.c.timezone)
+                        .join(programme_version, programme_version.c.id == programme_binding.c.version_id)).all()
+    by_org: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_org[r.org].append(r)
+    timelines: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for school in schools:
+        chain, code = [], school
+        while code is not None and code in orgs and code not in chain:
+            chain.append(code)
+            code = orgs[code]["parent"]
+        depth = {c: i for i, c in enumerate(chain)}
+        found = [r for c in chain for r in by_org.get(c, ())]
+        found.sort(key=lambda r: (r.effective_from, -depth[r.org], r.bound_at))
+        chosen: dict[date, Any] = {}
+        for r in found:
+            chosen[r.effective_from] = r  # the last one for a day wins
+        timeline = tuple((d, chosen[d].version_id, chosen[d].timezone) for d in sorted(chosen))
+        if timeline:
+            timelines[timeline].append(school)
+    out = []
+    for timeline, members in timelines.items():
+        for i, (start, version_id, zone) in enumerate(timeline):
+            end = timeline[i + 1][0] - timedelta(days=1) if i + 1 < len(timeline) else date.max
+            programme, cal, rules = _version(conn, version_id)
+            out.append(Segment(version_id, programme, cal, rules, ZoneInfo(zone), sorted(members), start, end))
+    return out
+
+
+def _version(conn: Connection, version_id: int) -> tuple[Programme, SchoolCalendar, list[Rule]]:
+    sha = conn.execute(select(programme_version.c.sha256).where(programme_version.c.id == version_id)).scalar_one()
+    key = (sha, version_id)
+    if key not in _version_cache:
+        programme = load_version(conn, version_id)
+        cal = SchoolCalendar(programme.calendar)
+        _version_cache[key] = (programme, cal, rules_of(programme, cal))
+    return _version_cache[key]
+
+
+def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
+    """Fill the temporary window table; returns wid -> (segment, rule, window)."""
+    window_table.drop(conn, checkfirst=True)
+    window_table.create(conn)
+    rows, index, wid = [], {}, 0
+    for seg in segs:
+        target = seg.programme.target
+        for rule in seg.rules:
+            if not question.wants(rule) or not rule.windows:
+                continue
+            for w in rule.windows:
+                if not (seg.start <= w.end <= seg.end):
+                    continue
+                is_expected = expected(w, rule.grace_days, question.as_of.day)
+                if only_expected and not is_expected:
+                    continue
+                wid += 1
+                index[wid] = (seg, rule, w)
+                rows.append({
+                    "wid": wid, "rule": seg.key(rule), "label": w.label, "start_d": w.start, "due_d": w.end,
+                    "start_s": w.start.isoformat(), "due_s": w.end.isoformat(),
+                    "start_utc": local_midnight_utc(w.start, seg.zone),
+                    "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
+                    "cutoff": months_back(w.start, target.left_behind_min_months), "expected": is_expected,
+                })
+    if rows:
+        conn.execute(insert(window_table), rows)
+    return index
+
+
+def drop_windows(conn: Connection) -> None:
+    window_table.drop(conn, checkfirst=True)
+
+
+# —— SQL pieces ——
+
+def payload_condition(col: Any, name: str, value: Any) -> Any:
+    """payload[name] == value, typed by the value (JSON text, number or boolean)."""
+    if isinstance(value, bool):
+        return col[name].as_boolean() == value
+    if isinstance(value, (int, float)):
+        return col[name].as_float() == value
+    return col[name].as_string() == str(value)
+
+
+def condition(column: Any, cond: Condition) -> Any:
+    value = cond.value
+    op = cond.op
+    if op == "empty":
+        return or_(column.is_(None), column == "")
+    if op == "not_empty":
+        return and_(column.is_not(None), column != "")
+    if op == "in":
+        return column.in_(list(value or ()))
+    if op == "not_in":
+        return or_(column.is_(None), column.not_in(list(value or ())))
+    if op == "ne":
+        return or_(column.is_(None), column != value)
+    return {"eq": column.__eq__, "lt": column.__lt__, "le": column.__le__, "gt": column.__gt__,
+            "ge": column.__ge__}[op](value)
+
+
+def child_field(name: str) -> Any:
+    if name.startswith("profile."):
+        return child.c.profile[name.removeprefix("profile.")].as_string()
+    if name == "grade":
+        return (select(school_class.c.grade).where(school_class.c.school == child.c.school,
+                                                  school_class.c.name == child.c.class_name)
+                .scalar_subquery())
+    return child.c[CHILD_COLUMNS.get(name, name)]
+
+
+def payload_field(col: Any, cond: Condition) -> Any:
+    sample = cond.value[0] if isinstance(cond.value, (list, tuple)) and cond.value else cond.value
+    if isinstance(sample, bool):
+        return col[cond.field].as_boolean()
+    if isinstance(sample, (int, float)):
+        return col[cond.field].as_float()
+    return col[cond.field].as_string()
+
+
+def _known(table: Any, asof: AsOf) -> list[Any]:
+    conds = [table.c.occurred_at <= asof.instant_utc]
+    if asof.known_at_utc is not None:
+        conds.append(table.c.recorded_at <= asof.known_at_utc)
+    return conds
+
+
+def _done(rule: Rule, asof: AsOf, subject: list[Any]) -> Any:
+    r = record.alias("r")
+    conds = [r.c.step == rule.step, *[c(r) for c in subject], r.c.occurred_at >= window_table.c.start_utc,
+             r.c.occurred_at < window_table.c.end_utc, *_known(r, asof)]
+    conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
+    return select(func.count()).select_from(r).where(*conds).scalar_subquery()
+
+
+def _excused(asof: AsOf, subject: list[Any]) -> Any:
+    e = record.alias("e")
+    conds = [e.c.step == EXCUSE_STEP, *[c(e) for c in subject], e.c.payload["from"].as_string() <= window_table.c.start_s,
+             e.c.payload["to"].as_string() >= window_table.c.due_s]
+    if asof.known_at_utc is not None:
+        conds.append(e.c.recorded_at <= asof.known_at_utc)
+    return exists().where(*conds)
+
+
+def _active_staff(s: Any) -> Any:
+    return or_(s.c.left_on.is_(None), s.c.left_on > window_table.c.due_d)
+
+
+def _head_teacher(school: Any, class_name: Any) -> Any:
+    s = staff.alias("h")
+    return (select(func.min(s.c.id)).where(s.c.school == school, s.c.head_of_class == class_name, _active_staff(s))
+            .scalar_subquery())
+
+
+def _paired(role: str) -> Any:
+    p, s = pairing.alias("p"), staff.alias("ps")
+    holds = [p.c.child == child.c.id, p.c.role == role, p.c.start <= window_table.c.due_d,
+             or_(p.c.end.is_(None), p.c.end >= window_table.c.due_d)]
+    if role == "buddy":
+        return select(func.min(p.c.buddy)).where(*holds).scalar_subquery()
+    return (select(func.min(p.c.staff)).select_from(p.join(s, s.c.id == p.c.staff))
+            .where(*holds, _active_staff(s)).scalar_subquery())
+
+
+def _target_children(seg: Segment, rule: Rule) -> list[Any]:
+    target = seg.programme.target
+    conds = [child.c.school.in_(seg.schools), child.c.enrolled_on <= window_table.c.start_d,
+             or_(child.c.left_on.is_(None), child.c.left_on > window_table.c.due_d),
+             child.c.category.in_(list(target.categories))]
+    if "left_behind" in target.categories:
+        conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
+                         child.c.away_since <= window_table.c.cutoff))
+    conds += [condition(child_field(c.field), c) for c in rule.where]
+    return conds
+
+
+def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
+    """One row per (subject, window) of the rule: school, class, subject, name, wid, responsible,
+    done (satisfying records up to as_of), excused."""
+    w = window_table
+    asof = question.as_of
+    on_rule = [w.c.rule == seg.key(rule)]
+    if rule.scope == "child":
+        subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == child.c.id]
+        if rule.by == "head_teacher":
+            responsible = _head_teacher(child.c.school, child.c.class_name)
+        elif rule.by:
+            responsible = _paired(rule.by)
+        else:
+            responsible = null()
+        query = (select(child.c.school, child.c.class_name, child.c.id.label("subject"), child.c.name,
+                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject).label("done"),
+                        _excused(asof, subject).label("excused"))
+                 .select_from(child).join(w, and_(*on_rule, *_target_children(seg, rule))))
+        if question.class_name:
+            query = query.where(child.c.class_name == question.class_name)
+        if question.subject:
+            query = query.where(literal(question.subject[0]) == "child", child.c.id == question.subject[1])
+    elif rule.scope == "class":
+        k = school_class
+        subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
+                   lambda r: r.c.school == k.c.school]
+        responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
+        has_children = exists().where(child.c.class_name == k.c.name, *_target_children(seg, rule))
+        query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
+                        responsible.label("responsible"), _done(rule, asof, subject).label("done"),
+                        _excused(asof, subject).label("excused"))
+                 .select_from(k).join(w, and_(*on_rule, k.c.school.in_(seg.schools), has_children)))
+        if question.class_name:
+            query = query.where(k.c.name == question.class_name)
+        if question.subject:
+            query = query.where(literal(question.subject[0]) == "class", k.c.name == question.subject[1])
+    elif rule.scope == "staff":
+        s = staff
+        responsible = s.c.id
+        subject = [lambda r: r.c.by_staff == s.c.id]
+        conds = [s.c.school.in_(seg.schools), _active_staff(s)]
+        if rule.by == "head_teacher":
+            conds.append(s.c.head_of_class.is_not(None))
+        elif rule.by:
+            p = pairing.alias("sp")
+            conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, p.c.start <= w.c.due_d,
+                                        or_(p.c.end.is_(None), p.c.end >= w.c.due_d)))
+        conds += [_staff_condition(c) for c in rule.where]
+        query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
+                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject).label("done"),
+                        _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id])
+                        .label("excused"))
+                 .select_from(s).join(w, and_(*on_rule, *conds)))
+        if question.subject:
+            query = query.where(literal(question.subject[0]) == "staff", s.c.id == question.subject[1])
+    else:
+        o = org_unit
+        responsible = None  # a school's own obligations have no responsible staff member
+        subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
+        query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
+                        o.c.name, w.c.wid, cast(null(), String).label("responsible"),
+                        _done(rule, asof, subject).label("done"), _excused(asof, subject).label("excused"))
+                 .select_from(o).join(w, and_(*on_rule, o.c.code.in_(seg.schools))))
+        if question.subject:
+            query = query.where(literal(question.subject[0]) == "school", o.c.code == question.subject[1])
+    if question.staff:
+        query = query.where(false() if responsible is None else responsible == question.staff)
+    return query
+
+
+def _staff_condition(cond: Condition) -> Any:
+    if cond.field == "roles":
+        value = cond.value if not isinstance(cond.value, (list, tuple)) else cond.value[0]
+        found = cast(staff.c.roles, String).like(f'%"{value}"%')
+        return ~found if cond.op in ("ne", "not_in") else found
+    return condition(staff.c[cond.field], cond)
+
+
+def compliance_rows(conn: Connection, segs: list[Segment], question: Question, keys: tuple[str, ...]) -> Iterator[dict]:
+    """Expected and met counts grouped by `keys` (a subset of school, class, staff, duty), in SQL."""
+    load_windows(conn, segs, question, only_expected=True)
+    try:
+        for seg in segs:
+            for rule in seg.rules:
+                if not question.wants(rule) or not rule.windows:
+                    continue
+                sub = obligations(seg, rule, question).subquery()
+                counted = ~sub.c.excused if conn.dialect.name == "postgresql" else sub.c.excused == false()
+                cols = {"school": sub.c.school, "class": sub.c.class_name, "staff": sub.c.responsible}
+                group = [cols[k].label(k) for k in keys if k in cols]
+                query = (select(*group, func.sum(case((counted, 1), else_=0)).label("expected"),
+                                func.sum(case((and_(counted, sub.c.done >= rule.times), 1), else_=0)).label("met"))
+                         .group_by(*group))
+                for row in conn.execute(query):
+                    out = dict(row._mapping)
+                    if "duty" in keys:
+                        out["duty"] = rule.id
+                    out["met_late"] = 0
+                    out["rule"] = rule
+                    yield out
+    finally:
+        drop_windows(conn)
+
+
+def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
+                    open_only: bool) -> Iterator[tuple[Segment, Rule, Any, dict]]:
+    """Every obligation row (with its window) for a narrow question: a teacher, class or subject."""
+    index = load_windows(conn, segs, question, only_expected=False)
+    try:
+        for seg in segs:
+            for rule in seg.rules:
+                if not question.wants(rule) or not rule.windows:
+                    continue
+                query = obligations(seg, rule, question)
+                if open_only:
+                    query = query.where(window_table.c.start_d <= question.as_of.day)
+                for row in conn.execute(query):
+                    data = dict(row._mapping)
+                    if open_only and (data["excused"] or data["done"] >= rule.times):
+                        continue
+                    yield seg, rule, index[data["wid"]][2], data
+    finally:
+        drop_windows(conn)
+
+
+@dataclass
+class Triggered:
+    """One obligation created by a record, e.g. 告知委托监护人 within 30 minutes of an incident."""
+
+    trigger_id: str
+    rule_id: str
+    name: str
+    step: str
+    school: str
+    class_name: str | None
+    subject_kind: str
+    subject: str
+    subject_name: str | None
+    responsible: str | None
+    occurred: datetime  # naive UTC
+    deadline: datetime
+    first: datetime | None
+    zone: ZoneInfo
+
+
+def triggered(conn: Connection, segs: list[Segment], question: Question) -> list[Triggered]:
+    """Triggered obligations: one query per follow-up; trigger records are few (incidents)."""
+    out: list[Triggered] = []
+    asof = question.as_of
+    for seg in segs:
+        first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
+        last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
+        for trig in seg.programme.triggers:
+            for follow in trig.then:
+                rule_id = f"{trig.id}.{follow.id}"
+                if question.rules is not None and rule_id not in question.rules and trig.id not in question.rules:
+                    continue
+                if question.group is not None:
+                    continue
+                t, f = record.alias("t"), record.alias("f")
+                conds = [f.c.step == follow.step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
+                         f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
+                conds += [payload_condition(f.c.payload, k, v) for k, v in sorted(follow.match.items())]
+                first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
+                query = (select(t.c.subject_kind, t.c.subject, t.c.school, t.c.by_staff, t.c.occurred_at,
+                                first.label("first"), child.c.class_name, child.c.name)
+                         .select_from(t.outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
+                         .where(t.c.step == trig.when.step, t.c.school.in_(seg.schools),
+                                t.c.occurred_at >= first_day, t.c.occurred_at < last_day, *_known(t, asof),
+                                *[condition(payload_field(t.c.payload, c), c) for c in trig.when.where]))
+                if question.staff:
+                    query = query.where(t.c.by_staff == question.staff)
+                if question.class_name:
+                    query = query.where(child.c.class_name == question.class_name)
+                if question.subject:
+                    query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
+                for r in conn.execute(query):
+                    out.append(Triggered(trig.id, rule_id, follow.name or trig.name or follow.id, follow.step,
+                                         r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
+                                         r.occurred_at, r.occurred_at + parse_duration(follow.within), r.first, seg.zone))
+    return out
+
+
+def latest_day(segs: list[Segment]) -> date | None:
+    return max((seg.cal.last for seg in segs), default=None)

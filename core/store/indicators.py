@@ -1,0 +1,109 @@
+"""Indicators (目标指标) against the programme's targets: coverage, profile_complete,
+duty_compliance — each a count in SQL over the children cared for at as_of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from guanai.core.obligations import AsOf, local_midnight_utc, months_back
+from guanai.core.store.engine import Segment, child_field
+from guanai.core.store.schema import child, record
+from sqlalchemy import Connection, and_, exists, func, or_, select
+
+
+@dataclass
+class Value:
+    id: str
+    name: str
+    kind: str
+    target: float
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return round(self.numerator / self.denominator, 4) if self.denominator else None
+
+
+def cared_for(seg: Segment, day: date) -> list[Any]:
+    """Children of the segment's schools enrolled on `day` whom the programme cares for."""
+    target = seg.programme.target
+    conds = [child.c.school.in_(seg.schools), child.c.enrolled_on <= day,
+             or_(child.c.left_on.is_(None), child.c.left_on > day), child.c.category.in_(list(target.categories))]
+    if "left_behind" in target.categories:
+        conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
+                         child.c.away_since <= months_back(day, target.left_behind_min_months)))
+    return conds
+
+
+def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
+    """The period of kind `kind` that holds `day` (the current week, month, term …)."""
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if kind == "month":
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if kind == "quarter":
+        first_month = 3 * ((day.month - 1) // 3) + 1
+        start = date(day.year, first_month, 1)
+        return start, (start + timedelta(days=95)).replace(day=1) - timedelta(days=1)
+    if kind == "phase":
+        for phase in seg.programme.phases:
+            if phase.start <= day <= phase.end:
+                return phase.start, phase.end
+    if kind in ("term", "phase"):
+        terms = [t for t in seg.programme.calendar.terms if t.start <= day]
+        if terms:
+            term = terms[-1]
+            return term.start, term.end
+    year = day.year if day.month >= 9 else day.year - 1
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
+def compute(conn: Connection, segs: list[Segment], asof: AsOf,
+            compliance: Callable[[str | None, set[str] | None], list[dict[str, Any]]]) -> list[Value]:
+    """Every indicator of the programmes in force at as_of, summed over their schools."""
+    out: dict[str, Value] = {}
+    day = asof.day
+    for seg in segs:
+        if not (seg.start <= day <= seg.end):
+            continue
+        for ind in seg.programme.indicators:
+            found = out.setdefault(ind.id, Value(ind.id, ind.name, ind.kind, ind.target, 0, 0))
+            if ind.kind == "duty_compliance":
+                continue  # counted once below, over all segments
+            base = cared_for(seg, day)
+            if ind.kind == "profile_complete":
+                filled = [and_(child_field(f).is_not(None), child_field(f) != "") for f in ind.fields]
+                yes = func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
+            elif ind.kind == "coverage":
+                first, last = period_of(seg, ind.period, day)
+                r = record.alias("r")
+                has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == child.c.id,
+                                     r.c.occurred_at >= local_midnight_utc(first, seg.zone),
+                                     r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
+                                     r.c.occurred_at <= asof.instant_utc,
+                                     *([r.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []))
+                yes = func.sum(_flag(has))
+            else:
+                continue  # a plugin's kind; its plugin computes it
+            total, hit = conn.execute(select(func.count(), yes).select_from(child).where(*base)).one()
+            found.denominator += total or 0
+            found.numerator += hit or 0
+    for seg in segs:
+        for ind in seg.programme.indicators:
+            if ind.kind == "duty_compliance" and out[ind.id].denominator == 0:
+                rows = compliance(ind.group, set(ind.duties) or None)
+                out[ind.id].denominator = sum(r["expected"] for r in rows)
+                out[ind.id].numerator = sum(r["met"] for r in rows)
+    return list(out.values())
+
+
+def _flag(cond: Any) -> Any:
+    from sqlalchemy import case
+
+    return case((cond, 1), else_=0)
