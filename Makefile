@@ -20,13 +20,7 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
-	@$(BIN)/guanai programme show programmes/xibei.yaml
-	@$(BIN)/guanai plugins list
-	@echo
-	@echo "接下来试试："
-	@echo "  $(BIN)/guanai programme show programmes/yangdeng.yaml --month 2025-10"
-	@echo "  $(BIN)/guanai programme calendar programmes/xibei.yaml --from 2025-09-28 --to 2025-10-12"
-	@echo "  $(BIN)/guanai programme check programmes/shangguan.yaml"
+	@$(BIN)/guanai demo --db demo.db
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest
@@ -41,4 +35,4 @@ schema: $(STAMP)
 	$(BIN)/guanai programme schema > schemas/programme.schema.json
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis demo.db demo.db-wal demo.db-shm

@@ -274,7 +274,17 @@ def _fact_commands(cli: click.Group) -> None:
 
 
 def _engine_commands(cli: click.Group, org_opt: Any) -> None:
-    """due / compliance / indicators / explain."""
+    """due / compliance / indicators / explain / demo."""
+
+    @cli.command("demo", help=t("cli.demo.help"), epilog=t("cli.demo.example"))
+    @click.option("--db", "target", default="guanai-demo.db", show_default=True, metavar="PATH",
+                  help=t("cli.opt.demo_db"))
+    @click.pass_context
+    def demo(ctx: click.Context, target: str) -> None:
+        from guanai.core.commands.demo import run_demo
+
+        run_demo(ctx, target)
+
     as_of_opt = click.option("--as-of", "when", metavar="WHEN", help=t("cli.opt.as_of_when"))
     known_opt = click.option("--known-at", metavar="WHEN", help=t("cli.opt.known_at"))
 

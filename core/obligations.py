@@ -37,6 +37,7 @@ class Rule:
     match: tuple[tuple[str, Any], ...]
     where: tuple[Condition, ...]
     windows: tuple[Window, ...]
+    one_off: bool = False  # a task without `every`: a record after its due date makes it met_late
 
 
 def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
@@ -45,7 +46,7 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
     for phase in programme.phases:
         for task in phase.tasks:
             due = task.due or phase.end
-            out.append(_rule(task, task.name or phase.name, (Window(phase.start, due, phase.name),)))
+            out.append(_rule(task, task.name or phase.name, (Window(phase.start, due, phase.name),), True))
     for activity in programme.activities:
         year, month = (int(p) for p in activity.month.split("-"))
         first = date(year, month, 1)
@@ -56,21 +57,25 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
                 found = windows(programme, cal, task, month=activity.month)
             else:
                 found = [Window(first, task.due or last, activity.month)]
-            out.append(_rule(task, name, tuple(found)))
+            out.append(_rule(task, name, tuple(found), not task.every))
     return out
 
 
-def _rule(item: Any, name: str, found: Any) -> Rule:
+def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
     return Rule(item.id, name, getattr(item, "group", None), item.scope, item.by, item.step, item.times,
-                item.grace_days, tuple(sorted(item.match.items())), tuple(item.where), tuple(found))
+                item.grace_days, tuple(sorted(item.match.items())), tuple(item.where), tuple(found), one_off)
 
 
-def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date) -> str:
-    """The status of one window at the end of day `as_of` with `done` satisfying records."""
+def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,
+           late: int = 0) -> str:
+    """The status of one window at the end of day `as_of` with `done` satisfying records in it
+    (and, for one-off tasks, `late` ones after its due date)."""
     if excused:
         return EXCUSED
     if done >= times:
         return MET
+    if done + late >= times:
+        return MET_LATE
     if as_of < window.start:
         return UPCOMING
     if as_of > window.end + timedelta(days=grace_days):

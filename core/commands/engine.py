@@ -103,7 +103,10 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
         question = Question(c.schools, c.asof, staff=staff_id, class_name=class_name)
         rows = []
         for _seg, rule, window, data in obligation_rows(conn, c.segs, question, open_only=True):
-            state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), c.asof.day)
+            state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), c.asof.day,
+                           data["late"])
+            if state not in (DUE, OVERDUE):
+                continue
             rows.append({"duty": rule.id, "name": rule.name, "scope": rule.scope, "subject": data["subject"],
                          "subject_name": data["name"], "class": data["class_name"], "school": data["school"],
                          "responsible": data["responsible"], "window_start": window.start.isoformat(),
@@ -174,11 +177,12 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     tab = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for h in headers:
         tab.add_column(h, justify="right" if h == t("due.col.progress") else "left")
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = {"overdue": 0, t("due.this_week"): 0, t("due.this_month"): 0, t("due.later"): 0}
     for row in rows:
         label, style = _due_label(row, c.asof.day)
         key = "overdue" if row["status"] == OVERDUE else label
-        counts[key] += 1
+        counts[key] = counts.get(key, 0) + 1
+    counts = {k: n for k, n in counts.items() if n}
     for row in rows[:limit]:
         label, style = _due_label(row, c.asof.day)
         end = date.fromisoformat(row["due"][:10])
@@ -252,6 +256,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
             acc = sums[key]
             acc[0] += row["expected"] or 0
             acc[1] += row["met"] or 0
+            acc[2] += row["met_late"] or 0
         for ob in triggered(conn, c.segs, question):
             if not ob.deadline < c.asof.instant_utc:
                 continue
@@ -268,8 +273,13 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
             if "staff" in keys else {}
     names["staff"] = people
     names["school"] = names["township"] = names["org"] = {code: o["name"] for code, o in c.orgs.items()}
+    order = {rid: i for i, rid in enumerate(names["duty"])}  # duties in programme order
+
+    def sort_key(item: Any) -> tuple[Any, ...]:
+        return tuple(order.get(x, 0) if k == "duty" else str(x or "") for k, x in zip(keys, item[0], strict=True))
+
     rows = []
-    for key, (exp, met, late) in sorted(sums.items(), key=lambda kv: tuple(str(x or "") for x in kv[0])):
+    for key, (exp, met, late) in sorted(sums.items(), key=sort_key):
         rows.append({"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
                      "rate": round(met / exp, 4) if exp else None})
     return rows, names
@@ -407,7 +417,8 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
                 query = query.where(r.c.subject_kind == kind, r.c.subject == subject)
             evidence = [dict(x._mapping) for x in conn.execute(query.order_by(r.c.occurred_at))]
         for _seg, rl, window, data in found:
-            state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day)
+            state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
+                           data["late"])
             used = [_local(e["occurred_at"], c.zone).isoformat(timespec="minutes") for e in evidence
                     if window.start <= _local(e["occurred_at"], c.zone).date() <= window.end
                     and e["occurred_at"] <= c.asof.instant_utc

@@ -252,10 +252,14 @@ def _known(table: Any, asof: AsOf) -> list[Any]:
     return conds
 
 
-def _done(rule: Rule, asof: AsOf, subject: list[Any]) -> Any:
+def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False) -> Any:
+    """Satisfying records in the window; with `late`, those after it (one-off tasks only)."""
     r = record.alias("r")
-    conds = [r.c.step == rule.step, *[c(r) for c in subject], r.c.occurred_at >= window_table.c.start_utc,
-             r.c.occurred_at < window_table.c.end_utc, *_known(r, asof)]
+    if late and not rule.one_off:
+        return literal(0)
+    inside = [r.c.occurred_at >= window_table.c.end_utc] if late else [
+        r.c.occurred_at >= window_table.c.start_utc, r.c.occurred_at < window_table.c.end_utc]
+    conds = [r.c.step == rule.step, *[c(r) for c in subject], *inside, *_known(r, asof)]
     conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
     return select(func.count()).select_from(r).where(*conds).scalar_subquery()
 
@@ -316,7 +320,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         else:
             responsible = null()
         query = (select(child.c.school, child.c.class_name, child.c.id.label("subject"), child.c.name,
-                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject).label("done"),
+                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
                         _excused(asof, subject).label("excused"))
                  .select_from(child).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
@@ -330,7 +334,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
         has_children = exists().where(child.c.class_name == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
-                        responsible.label("responsible"), _done(rule, asof, subject).label("done"),
+                        responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
                         _excused(asof, subject).label("excused"))
                  .select_from(k).join(w, and_(*on_rule, k.c.school.in_(seg.schools), has_children)))
         if question.class_name:
@@ -350,7 +354,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
                                         or_(p.c.end.is_(None), p.c.end >= w.c.due_d)))
         conds += [_staff_condition(c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
-                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject).label("done"),
+                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
                         _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id])
                         .label("excused"))
                  .select_from(s).join(w, and_(*on_rule, *conds)))
@@ -362,7 +366,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
         query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
                         o.c.name, w.c.wid, cast(null(), String).label("responsible"),
-                        _done(rule, asof, subject).label("done"), _excused(asof, subject).label("excused"))
+                        _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"), _excused(asof, subject).label("excused"))
                  .select_from(o).join(w, and_(*on_rule, o.c.code.in_(seg.schools))))
         if question.subject:
             query = query.where(literal(question.subject[0]) == "school", o.c.code == question.subject[1])
@@ -391,14 +395,16 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                 counted = ~sub.c.excused if conn.dialect.name == "postgresql" else sub.c.excused == false()
                 cols = {"school": sub.c.school, "class": sub.c.class_name, "staff": sub.c.responsible}
                 group = [cols[k].label(k) for k in keys if k in cols]
+                met = and_(counted, sub.c.done >= rule.times)
+                late = and_(counted, sub.c.done < rule.times, sub.c.done + sub.c.late >= rule.times)
                 query = (select(*group, func.sum(case((counted, 1), else_=0)).label("expected"),
-                                func.sum(case((and_(counted, sub.c.done >= rule.times), 1), else_=0)).label("met"))
+                                func.sum(case((met, 1), else_=0)).label("met"),
+                                func.sum(case((late, 1), else_=0)).label("met_late"))
                          .group_by(*group))
                 for row in conn.execute(query):
                     out = dict(row._mapping)
                     if "duty" in keys:
                         out["duty"] = rule.id
-                    out["met_late"] = 0
                     out["rule"] = rule
                     yield out
     finally:
@@ -419,7 +425,7 @@ def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
                     query = query.where(window_table.c.start_d <= question.as_of.day)
                 for row in conn.execute(query):
                     data = dict(row._mapping)
-                    if open_only and (data["excused"] or data["done"] >= rule.times):
+                    if open_only and (data["excused"] or data["done"] + data["late"] >= rule.times):
                         continue
                     yield seg, rule, index[data["wid"]][2], data
     finally:

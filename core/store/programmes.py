@@ -17,7 +17,8 @@ from sqlalchemy import Connection, insert, select
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
-def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: date) -> dict[str, Any]:
+def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: date,
+            by: str | None = None) -> dict[str, Any]:
     """Store the programme (once per version) and bind it to `orgs` (default: every school)."""
     programme = loaded.programme
     files = {name: Path(name).read_text(encoding="utf-8") for name in loaded.files}
@@ -41,7 +42,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         if row is None:
             values = {"programme": programme.id, "version": programme.version, "title": programme.title,
                       "timezone": programme.calendar.timezone, "text": main_text, "files": files,
-                      "data": data, "sha256": digest, "published_at": utcnow(), "published_by": actor()}
+                      "data": data, "sha256": digest, "published_at": utcnow(), "published_by": by or actor()}
             version_id = conn.execute(insert(programme_version).values(values)).inserted_primary_key[0]
             entries.append({"action": "insert", "table_name": "programme_version",
                             "row_key": f"{programme.id}@{programme.version}",
