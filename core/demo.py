@@ -13,11 +13,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
 from guanai.core.calendar import SchoolCalendar
 from guanai.core.store.db import Store
 from guanai.core.store.schema import child, org_unit, pairing, school_class, staff
+from sqlalchemy import insert
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "小明红伟芳娜敏静丽强磊军洋勇艳杰娟涛超秀霞平刚桂英华玉兰萍鹏辉建国志浩宇轩梓涵欣怡子豪雨婷佳琪俊熙诗涵"
@@ -167,9 +166,8 @@ def _school_days(cal: SchoolCalendar, start: date, end: date) -> list[date]:
 
 
 def _records(rng: random.Random, store: Store, cal: SchoolCalendar) -> list[Any]:
-    from sqlalchemy import select
-
     from guanai.core.store.records import Draft
+    from sqlalchemy import select
 
     with store.read() as conn:
         pairs = conn.execute(select(pairing.c.child, pairing.c.staff).where(pairing.c.role == "proxy_parent")).all()
@@ -211,9 +209,8 @@ def _records(rng: random.Random, store: Store, cal: SchoolCalendar) -> list[Any]
 
 def is_demo(store: Store) -> bool:
     """Whether an existing database was made by `guanai demo` (and may be rebuilt)."""
-    from sqlalchemy import select
-
     from guanai.core.store.schema import programme_version
+    from sqlalchemy import select
 
     if store.revision() is None:
         return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
