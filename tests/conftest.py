@@ -84,6 +84,16 @@ class Db:
         finally:
             engine.dispose()
 
+    def execute(self, sql: str, **params) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql), params)
+        finally:
+            engine.dispose()
+
     def rows(self, table: str, *columns: str, order: str = "", **where):
         """Typed rows of a guanai table (dates as dates on both backends)."""
         from guanai.core.store import schema

@@ -1,0 +1,206 @@
+"""The engine, hand-worked: each scenario says why the expected answer is what it is.
+
+Programme: tests/data/engine/term.yaml — one term from 2025-09-01, National Day break stretched
+to 10-01…10-12, phase `implement` ending mid-month on 11-15. School S001: K1 (enrolled 2024) paired
+with T001; K2 enrolled 2025-10-15 and paired with T002, who leaves on 2025-10-20; K3 not cared for.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from tests.conftest import FACTS
+
+ENGINE = FACTS.parent / "engine"
+
+
+@pytest.fixture
+def term(db):
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ENGINE / "term.yaml"), "--to", "S001")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("assign", "import", str(ENGINE / "pairs.csv"), "--role", "proxy_parent")
+    return db
+
+
+def record(db, step, subject, at, *sets, by="T001", key=None):
+    option = "--school" if subject.startswith("S") else "--child"
+    args = ["record", step, option, subject, "--by", by, "--at", at]
+    for s in sets:
+        args += ["--set", s]
+    if key:
+        args += ["--id", key]
+    db.ok(*args)
+
+
+def explain(db, duty, child, as_of):
+    return json.loads(db.ok("explain", "--duty", duty, "--child", child, "--as-of", as_of, "--json"))
+
+
+def windows(db, duty, child, as_of):
+    return {w["start"]: w for w in explain(db, duty, child, as_of)}
+
+
+def test_child_enrolled_mid_term_starts_with_the_first_whole_window(term):
+    """K2 enrolled on Wed 10-15: the week 10-13…10-19 began before, so it is not K2's; 10-20 is."""
+    weeks = windows(term, "weekly-talk", "K2", "2025-10-31")
+    assert min(weeks) == "2025-10-20"
+    assert "2025-10-13" in windows(term, "weekly-talk", "K1", "2025-10-31")
+
+
+def test_a_week_that_is_all_holiday_has_no_window(term):
+    """10-06…10-12 lies inside the break: no school day, so no window. 09-29…10-05 keeps 09-29/30."""
+    weeks = windows(term, "weekly-talk", "K1", "2025-10-31")
+    assert "2025-09-29" in weeks and "2025-10-06" not in weeks and "2025-10-13" in weeks
+
+
+def test_a_month_split_by_the_end_of_a_phase(term):
+    """monthly-call runs during `implement`, which ends 11-15: November's window is 11-01…11-15."""
+    months = windows(term, "monthly-call", "K1", "2025-12-31")
+    assert [(w["start"], w["due"]) for w in months.values()][-1] == ("2025-11-01", "2025-11-15")
+    assert len(months) == 3  # September, October, half of November
+
+
+def test_times_two(term):
+    """open-home needs 2 records a week: one leaves it open, two meet it."""
+    record(term, "home_open", "S001", "2025-10-14 16:00")
+    rows = json.loads(term.ok("explain", "--duty", "open-home", "--school", "S001", "--as-of", "2025-10-19",
+                              "--json"))
+    week = next(w for w in rows if w["start"] == "2025-10-13")
+    assert (week["status"], week["done"], week["required"]) == ("due", 1, 2)
+    record(term, "home_open", "S001", "2025-10-16 16:00")
+    rows = json.loads(term.ok("explain", "--duty", "open-home", "--school", "S001", "--as-of", "2025-10-19",
+                              "--json"))
+    assert next(w for w in rows if w["start"] == "2025-10-13")["status"] == "met"
+
+
+def test_grace_days_move_a_window_from_due_to_overdue(term):
+    """weekly-talk: week 10-13…10-19 is due Sunday 10-19 with 2 days' grace: open on 10-21, overdue on
+    10-22; and only then does it count as expected in compliance."""
+    assert windows(term, "weekly-talk", "K1", "2025-10-21")["2025-10-13"]["status"] == "due"
+    assert windows(term, "weekly-talk", "K1", "2025-10-22")["2025-10-13"]["status"] == "overdue"
+
+    def expected(as_of):
+        out = json.loads(term.ok("compliance", "--org", "S001", "--duty", "weekly-talk", "--by", "duty",
+                                 "--as-of", as_of, "--json"))
+        return out["rows"][0]["expected"]
+
+    # K1's weeks from 09-01: 09-01, 09-08, 09-15, 09-22, 09-29, (10-06 holiday), 10-13 → 6 by 10-22
+    assert expected("2025-10-21") == 5
+    assert expected("2025-10-22") == 6
+
+
+def test_an_excuse_covers_one_window_but_not_the_next(term):
+    """Excused 10-13…10-22: the week 10-13…10-19 is wholly covered, the week 10-20…10-26 only partly."""
+    term.ok("record", "excuse", "--child", "K1", "--by", "T001", "--at", "2025-10-13 08:00",
+            "--set", "from=2025-10-13", "--set", "to=2025-10-22", "--set", "reason=病假")
+    weeks = windows(term, "weekly-talk", "K1", "2025-10-31")
+    assert weeks["2025-10-13"]["status"] == "excused"
+    assert weeks["2025-10-20"]["status"] == "overdue"
+    out = json.loads(term.ok("compliance", "--org", "S001", "--duty", "weekly-talk", "--as-of", "2025-10-31",
+                             "--json"))
+    assert out["rows"][0]["expected"] == 6 + 1 - 1 + 1  # K1: 7 weeks to 10-26 less the excused; K2: 10-20
+
+
+def test_a_teacher_leaving_leaves_the_child_unassigned(term):
+    """T002 leaves on 10-20 (the first day away): K2's week due 10-26 has nobody responsible."""
+    weeks = windows(term, "weekly-talk", "K2", "2025-10-31")
+    assert weeks["2025-10-20"]["responsible"] is None
+    due = json.loads(term.ok("due", "--org", "S001", "--as-of", "2025-10-31", "--json"))
+    k2 = [r for r in due if r["subject"] == "K2" and r["duty"] == "weekly-talk"]
+    assert [(r["window_start"], r["responsible"], r["status"]) for r in k2] == [
+        ("2025-10-20", None, "overdue"), ("2025-10-27", None, "due")]
+    assert json.loads(term.ok("due", "--staff", "T002", "--as-of", "2025-10-31", "--json")) == []
+
+
+def test_incident_chain_to_the_minute(term):
+    """Incident at 10:00: guardian told at 10:29 (in 30m: met), parents at 11:01 (61m > 1h: met late),
+    bureau never (2h passed: overdue)."""
+    record(term, "incident", "K1", "2025-10-14 10:00", "kind=受伤")
+    record(term, "notify", "K1", "2025-10-14 10:29", "to=guardian")
+    record(term, "notify", "K1", "2025-10-14 11:01", "to=parents")
+    rows = json.loads(term.ok("explain", "--duty", "incident-chain", "--child", "K1", "--as-of",
+                              "2025-10-14 13:00", "--json"))
+    assert [(r["duty"], r["due"], r["status"]) for r in rows] == [
+        ("incident-chain.tell-guardian", "2025-10-14T10:30", "met"),
+        ("incident-chain.tell-parents", "2025-10-14T11:00", "met_late"),
+        ("incident-chain.tell-bureau", "2025-10-14T12:00", "overdue"),
+    ]
+    at_1159 = json.loads(term.ok("due", "--staff", "T001", "--as-of", "2025-10-14 11:59", "--json"))
+    bureau = [r for r in at_1159 if r["duty"] == "incident-chain.tell-bureau"]
+    assert [(r["status"], r["due"]) for r in bureau] == [("due", "2025-10-14T12:00")]
+    out = json.loads(term.ok("compliance", "--org", "S001", "--by", "duty", "--as-of", "2025-10-14 13:00",
+                             "--json"))
+    chain = {r["key"]["duty"]: (r["expected"], r["met"], r["met_late"]) for r in out["rows"]
+             if r["key"]["duty"].startswith("incident")}
+    assert chain == {"incident-chain.tell-guardian": (1, 1, 0), "incident-chain.tell-parents": (1, 0, 1),
+                     "incident-chain.tell-bureau": (1, 0, 0)}
+
+
+def test_festival_window_crossing_a_month_boundary(term):
+    """中秋节 2025 is 10-06; 15 days centred on it start 7 days before: 09-29…10-13, one window
+    across the month end, in the holidays (festival windows need no school day)."""
+    visits = windows(term, "mid-autumn", "K1", "2025-10-31")
+    assert [(w["start"], w["due"]) for w in visits.values()] == [("2025-09-29", "2025-10-13")]
+    term.ok("record", "home_visit", "--child", "K1", "--by", "T001", "--at", "2025-09-30 10:00")
+    assert windows(term, "mid-autumn", "K1", "2025-10-31")["2025-09-29"]["status"] == "met"
+
+
+def test_a_programme_version_change_mid_term(term, tmp_path):
+    """Version 2 from 11-01 asks two talks a week: windows due before 11-01 keep version 1's one."""
+    text = (ENGINE / "term.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2").replace(
+        "step: talk,\n     every: week, grace_days: 2}", "step: talk,\n     every: week, times: 2, grace_days: 2}")
+    v2 = tmp_path / "term-v2.yaml"
+    v2.write_text(text, encoding="utf-8")
+    out = term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-11-01")
+    assert out.splitlines()[0] == "已发布方案 engine-test 第 2 版：引擎测试方案"
+    weeks = windows(term, "weekly-talk", "K1", "2025-11-30")
+    assert weeks["2025-10-27"]["required"] == 2  # due Sunday 11-02: version 2
+    assert weeks["2025-10-20"]["required"] == 1  # due 10-26: version 1
+
+
+def test_as_of_counts_history_entered_later_and_known_at_reproduces_the_old_report(term):
+    """A talk held on 10-14 but entered on 10-23 counts for 10-22 (it happened); a report known
+    at 10-22 did not have it."""
+    record(term, "talk", "K1", "2025-10-14 16:00")
+    term.execute("UPDATE record SET recorded_at = :at", at=datetime(2025, 10, 23, 2, 0))
+    now = windows(term, "weekly-talk", "K1", "2025-10-22")["2025-10-13"]
+    assert now["status"] == "met"
+    then = json.loads(term.ok("explain", "--duty", "weekly-talk", "--child", "K1", "--as-of", "2025-10-22",
+                              "--known-at", "2025-10-22 18:00", "--json"))
+    assert next(w for w in then if w["start"] == "2025-10-13")["status"] == "overdue"
+
+
+def test_due_table_for_a_teacher(term):
+    """As of Wed 10-22, with this week's talk done on 10-21: six past weeks without a talk (the holiday
+    week has no window), September's call overdue, October's call due this month."""
+    record(term, "talk", "K1", "2025-10-21 16:00")
+    lines = term.ok("due", "--staff", "T001", "--as-of", "2025-10-22").splitlines()
+    assert lines[0] == "王芳（T001）· 示例镇中学 · 截至 2025年10月22日 周三"
+    body = [" ".join(line.split()) for line in lines[3:-2]]
+    assert body == [
+        "逾期45天 09-07 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "逾期38天 09-14 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "逾期31天 09-21 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "逾期24天 09-28 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "逾期22天 09-30 周二 一月一电话 刘小明 七(1)班 0/1",
+        "逾期17天 10-05 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "逾期3天 10-19 周日 一周一谈心 刘小明 七(1)班 0/1",
+        "本月 10-31 周五 一月一电话 刘小明 七(1)班 0/1",
+    ]
+    assert lines[-2] == "共 8 项：逾期 7 项、本月 1 项。"
+    assert lines[-1] == "记录一次谈心：guanai record talk --child K1 --by T001 --at 2025-10-22"
+
+
+def test_indicators(term):
+    record(term, "talk", "K1", "2025-10-21 16:00")
+    rows = {r["id"]: r for r in json.loads(term.ok("indicators", "--org", "S001", "--as-of", "2025-10-22",
+                                                    "--json"))}
+    # Cared for on 10-22: K1 and K2 (K3 is not left-behind). K2 has no guardian phone.
+    assert (rows["archive-rate"]["value"], rows["archive-rate"]["ok"]) == (0.5, False)
+    assert (rows["talk-coverage"]["numerator"], rows["talk-coverage"]["denominator"]) == (1, 2)
+    assert rows["five-ones"]["target"] == 0.9
