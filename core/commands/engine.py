@@ -329,7 +329,8 @@ def _print_compliance(c: Context, keys: tuple[str, ...], rows: list[dict[str, An
         cells = []
         for k in keys:
             value = r["key"][k]
-            cells.append(names.get(k, {}).get(value, value) if value else t("due.unassigned"))
+            shown = names.get(k, {}).get(value, value) if value else t("due.unassigned")
+            cells.append(f"{shown}（{value}）" if k == "staff" and value and shown != value else shown)
         body.append([*cells, f"{r['expected']:,}", f"{r['met']:,}", f"{r['met_late']:,}", _rate(r["rate"])])
     if keys:
         body.append([t("compliance.total")] + [""] * (len(keys) - 1) + [
@@ -381,12 +382,12 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
     from guanai.core.commands.facts import open_store
 
     with open_store(ctx).read() as conn:
-        if kind == "child":
-            home = conn.execute(select(child.c.school).where(child.c.id == subject)).scalar()
-        elif kind == "staff":
-            home = conn.execute(select(staff.c.school).where(staff.c.id == subject)).scalar()
+        table_ = {"child": child, "staff": staff}.get(kind)
+        if table_ is not None:
+            found = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
+            home, label = (found.school, f"{found.name}（{subject}）") if found else (None, subject)
         else:
-            home = subject
+            home, label = subject, subject
     if home is None:
         raise Refusal(f"record.{kind}_unknown", value=subject)
     c = prepare(ctx, home, when, known_at)
@@ -445,7 +446,7 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
         return
     out = console()
     name = rule.name if rule is not None else duty
-    out.print(t("explain.title", duty=name, subject=subject, when=long_date(c.asof.day)))
+    out.print(t("explain.title", duty=name, subject=label, when=long_date(c.asof.day)))
     body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
              r["responsible"] or t("due.unassigned"), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
             for r in rows]
