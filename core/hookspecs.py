@@ -31,3 +31,49 @@ def register_settings_model(register):
     does not pass the model fails ``programme check`` at the offending key.
     Returns nothing.
     """
+
+
+@hookspec
+def register_indicator_kinds(register):
+    """Register indicator kinds (e.g. ``checkup_rate``) that programmes may use in ``indicators:``.
+
+    Call ``register(IndicatorKind(name, title, compute))``. ``compute(ctx)`` receives an
+    ``IndicatorContext`` (connection, schools, programme, indicator, as_of) and returns
+    ``(numerator, denominator)`` as integers, computed set-based (a few SQL statements, never one
+    per child). A kind name already registered by another plugin is refused. Returns nothing.
+    """
+
+
+@hookspec
+def on_record(record, ctx):
+    """Called for every record about to be stored, inside the write transaction.
+
+    ``record`` is a ``RecordView`` (step, subject_kind, subject, school, by, occurred_at as a local
+    aware datetime, payload as validated); ``ctx`` a ``RecordContext`` (connection, the programme
+    in force, ``settings(plugin)``, the child's row, records accepted earlier in the same batch).
+    To refuse the record raise ``Rejected(message, field=None)``: nothing of the batch is stored
+    and the message is shown at the record's position. To oblige follow-up work return a list of
+    ``FollowUp(id, name, step, within, match)``; the engine then tracks each like a triggered
+    obligation (due ``within`` after the record). Return None when there is nothing to add.
+    Results of all plugins are collected.
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands or groups to the ``guanai`` command group: ``cli.add_command(cmd)``.
+
+    Called only when a command that is not built in is asked for (or for ``--help``), so a plugin
+    never slows down the core commands. Command names must not clash with built-in ones (those
+    are refused with a message naming the plugin). Returns nothing.
+    """
+
+
+@hookspec
+def report_sections(ctx):
+    """Contribute sections to a school's term report (工作总结).
+
+    ``ctx`` is a ``ReportContext`` (connection, school, first and last day, programme). Return a
+    list of ``ReportSection(title, lines)`` — Chinese text, one line per fact, e.g.
+    "完成体检 300 人，转介 12 人" — or None. Results of all plugins are collected in plugin order.
+    """

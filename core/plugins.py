@@ -13,6 +13,7 @@ from guanai.core.registry import (
     DuplicateStep,
     PluginProblem,
     Registry,
+    indicator_registrar,
     settings_registrar,
     step_registrar,
 )
@@ -67,24 +68,29 @@ def get_plugin_manager(load_entrypoints: bool = True) -> tuple[pluggy.PluginMana
 
 def build_registry(pm: pluggy.PluginManager, problems: list[PluginProblem] | None = None) -> Registry:
     """Call each plugin's registration hooks, stamping what it registers with its name."""
-    registry = Registry(problems=list(problems or []))
-    for name, plugin in pm.list_name_plugin():
+    registry = Registry(problems=list(problems or []), pm=pm)
+    for name, plugin in list(pm.list_name_plugin()):
         others = [p for p in pm.get_plugins() if p is not plugin]
-        snapshot = (dict(registry.steps), dict(registry.settings_models))
+        snapshot = (dict(registry.steps), dict(registry.settings_models), dict(registry.indicator_kinds))
         try:
             pm.subset_hook_caller("register_step_types", others)(register=step_registrar(registry, name))
             pm.subset_hook_caller("register_settings_model", others)(
                 register=settings_registrar(registry, name)
             )
+            pm.subset_hook_caller("register_indicator_kinds", others)(
+                register=indicator_registrar(registry, name)
+            )
         except DuplicateStep as dup:
-            registry.steps, registry.settings_models = snapshot
+            registry.steps, registry.settings_models, registry.indicator_kinds = snapshot
             registry.problems.append(
                 PluginProblem(name, "plugin.duplicate_step", {"step": dup.step, "owner": dup.owner})
             )
+            pm.unregister(plugin)  # none of its hooks may run
             continue
         except Exception as exc:
-            registry.steps, registry.settings_models = snapshot
+            registry.steps, registry.settings_models, registry.indicator_kinds = snapshot
             registry.problems.append(PluginProblem(name, "plugin.register_failed", {"error": _one_line(exc)}))
+            pm.unregister(plugin)
             continue
         registry.plugins[name] = _version_of(plugin)
     return registry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -20,6 +21,41 @@ class StepType:
 
     def fields(self) -> tuple[str, ...]:
         return tuple(self.payload.model_fields)
+
+
+@dataclass(frozen=True)
+class IndicatorKind:
+    """An indicator kind a plugin computes: ``compute(ctx) -> (numerator, denominator)``."""
+
+    name: str
+    title: str
+    compute: Callable[[Any], tuple[int, int]]
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Work a record obliges, due `within` (a timedelta or "30m" / "2h" / "14d") after it."""
+
+    id: str
+    name: str
+    step: str
+    within: Any
+    match: dict[str, Any] = field(default_factory=dict)
+
+
+class Rejected(Exception):
+    """Raised by an ``on_record`` hook to refuse a record; `field` names the payload field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    title: str
+    lines: tuple[str, ...]
 
 
 @dataclass
@@ -39,6 +75,8 @@ class Registry:
     settings_models: dict[str, type[BaseModel]] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)  # name -> version
     problems: list[PluginProblem] = field(default_factory=list)
+    indicator_kinds: dict[str, IndicatorKind] = field(default_factory=dict)
+    pm: Any = None  # the plugin manager, for the call hooks (on_record, report_sections …)
 
     def steps_of(self, plugin: str) -> list[StepType]:
         return [s for s in self.steps.values() if s.plugin == plugin]
@@ -48,6 +86,18 @@ class DuplicateStep(Exception):
     def __init__(self, step: str, owner: str, other: str):
         super().__init__(step)
         self.step, self.owner, self.other = step, owner, other
+
+
+def indicator_registrar(registry: Registry, plugin: str) -> Callable[[IndicatorKind], None]:
+    def register(kind: IndicatorKind) -> None:
+        if not isinstance(kind, IndicatorKind):
+            raise TypeError(f"register_indicator_kinds expects IndicatorKind, got {type(kind).__name__}")
+        owner = registry.indicator_kinds.get(kind.name)
+        if owner is not None and owner.plugin != plugin:
+            raise DuplicateStep(kind.name, owner.plugin, plugin)
+        registry.indicator_kinds[kind.name] = replace(kind, plugin=plugin)
+
+    return register
 
 
 def step_registrar(registry: Registry, plugin: str) -> Callable[[StepType], None]:

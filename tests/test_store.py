@@ -11,9 +11,9 @@ from tests.conftest import BACKENDS
 def test_init_creates_then_reports_current(db_url, cli):
     first = cli("--db", db_url, "init")
     assert first.exit_code == 0
-    assert first.stdout == f"已创建数据库 {db_url}（结构版本 0001）。\n"
+    assert first.stdout == f"已创建数据库 {db_url}（结构版本 0002）。\n"
     again = cli("--db", db_url, "init")
-    assert again.stdout == f"数据库 {db_url} 已是最新结构（0001），无需改动。\n"
+    assert again.stdout == f"数据库 {db_url} 已是最新结构（0002），无需改动。\n"
 
 
 def test_commands_refuse_an_uninitialised_database(db_url, cli):
@@ -77,3 +77,26 @@ def test_bad_database_urls_are_refused(cli, tmp_path):
     result = cli("--db", f"sqlite:///{missing}", "init")
     assert result.exit_code == 2
     assert result.stderr == f"数据库所在文件夹 {missing.parent} 不存在\n"
+
+
+def test_init_upgrades_an_older_database_and_commands_ask_for_it(db_url, cli):
+    from pathlib import Path
+
+    import guanai.core.store.migrations as migrations
+    from alembic import command
+    from alembic.config import Config
+    from guanai.core.store.db import Store
+
+    store = Store(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    with store._connect(store._writer) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.commit()
+    store.engine.dispose()
+    result = cli("--db", db_url, "children", "list")
+    assert (result.exit_code, result.stderr) == (
+        2, f"数据库 {db_url} 的结构是旧版本（0001，最新 0002）：请运行 guanai init 升级\n")
+    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0001 升级到 0002。\n"
+    assert cli("--db", db_url, "children", "list").exit_code == 0

@@ -10,6 +10,7 @@ teacher, class or school. Nothing is stored; nothing is computed per child in Py
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from guanai.core.store.orgs import all_orgs
 from guanai.core.store.programmes import load_version
 from guanai.core.store.schema import (
     child,
+    follow_up,
     org_unit,
     pairing,
     programme_binding,
@@ -487,6 +489,47 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                     out.append(Triggered(trig.id, rule_id, follow.name or trig.name or follow.id, follow.step,
                                          r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
                                          r.occurred_at, r.occurred_at + parse_duration(follow.within), r.first, seg.zone))
+    return out + plugin_follow_ups(conn, segs, question)
+
+
+def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question) -> list[Triggered]:
+    """Follow-ups that plugins' on_record obliged (e.g. a referral after an abnormal check-up).
+
+    One query for the distinct (step, match) pairs, then one per pair — never one per record.
+    """
+    zones = {school: seg.zone for seg in segs for school in seg.schools}
+    if not zones or (question.group is not None):
+        return []
+    asof = question.as_of
+    t = record.alias("t")
+    base = [t.c.school.in_(list(zones)), *_known(t, asof)]
+    if question.staff:
+        base.append(t.c.by_staff == question.staff)
+    if question.subject:
+        base += [t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1]]
+    if question.rules is not None:
+        base.append(follow_up.c.rule.in_(list(question.rules)))
+    kinds = conn.execute(select(follow_up.c.step, cast(follow_up.c.match, String).label("m")).distinct()
+                         .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)).where(*base)).all()
+    out = []
+    for step, match_text in kinds:
+        match = json.loads(match_text or "{}")
+        f = record.alias("f")
+        conds = [f.c.step == step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
+                 f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
+        conds += [payload_condition(f.c.payload, k, v) for k, v in sorted(match.items())]
+        first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
+        query = (select(follow_up.c.rule, follow_up.c.name, follow_up.c.deadline, t.c.subject_kind, t.c.subject,
+                        t.c.school, t.c.by_staff, t.c.occurred_at, first.label("first"), child.c.class_name,
+                        child.c.name.label("child_name"))
+                 .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)
+                              .outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
+                 .where(*base, follow_up.c.step == step, cast(follow_up.c.match, String) == match_text))
+        if question.class_name:
+            query = query.where(child.c.class_name == question.class_name)
+        for r in conn.execute(query):
+            out.append(Triggered(r.rule, r.rule, r.name, step, r.school, r.class_name, r.subject_kind, r.subject,
+                                 r.child_name, r.by_staff, r.occurred_at, r.deadline, r.first, zones[r.school]))
     return out
 
 

@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
+from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, actor, audit, utcnow
+from guanai.core.store.hooks import Programmes, RecordContext, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.programmes import timezone_of
-from guanai.core.store.schema import child, record, school_class, staff
+from guanai.core.store.schema import child, follow_up, record, school_class, staff
 from guanai.core.store.sync import chunks, fetch_by
 from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, text
@@ -107,9 +109,17 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
         if dry_run:
             return saved
         stamp, who = utcnow(), actor()
-        for part in chunks(fresh, 5000):
-            conn.execute(insert(record), [{**r, "recorded_at": stamp, "recorded_by": who, "source": source[:300]}
-                                          for r in part])
+        extra = {"recorded_at": stamp, "recorded_by": who, "source": source[:300]}
+        plain = [r for r in fresh if "_follow" not in r]
+        for part in chunks(plain, 5000):
+            conn.execute(insert(record), [{**r, **extra} for r in part])
+        for r in fresh:
+            if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
+                values = {k: v for k, v in r.items() if k != "_follow"}
+                record_id = conn.execute(insert(record).values(**values, **extra)).inserted_primary_key[0]
+                conn.execute(insert(follow_up), [
+                    {"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
+                     "deadline": deadline, "plugin": plugin} for plugin, f, deadline in r["_follow"]])
         saved.by_step.update(r["step"] for r in fresh)
         if fresh:
             audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
@@ -129,11 +139,37 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     zones: dict[str, ZoneInfo] = {}
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
+    hooked = getattr(registry, "pm", None) is not None and bool(registry.pm.hook.on_record.get_hookimpls())
+    programmes, pending = Programmes(conn), []
     for d in drafts:
         before = len(problems)
         row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, problems)
+        if row is not None and len(problems) == before and hooked:
+            row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, problems)
         rows.append(row if len(problems) == before else None)
     return rows, problems
+
+
+def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
+             pending: list[RecordView], problems: list[Diagnostic]) -> dict[str, Any] | None:
+    """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
+    local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+    step = registry.steps[row["step"]]
+    view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
+                      row["payload"], step.payload.model_validate(row["payload"]))
+    kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
+    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending)
+    try:
+        follows = on_record(registry, view, ctx)
+    except Rejected as exc:
+        field_name = exc.field if exc.field and exc.field in d.payload else "step"
+        problems.append(d.problem(field_name, "record.rejected", plugin=getattr(exc, "plugin", "?"),
+                                  message=exc.message))
+        return None
+    pending.append(view)
+    if follows:
+        row = {**row, "_follow": follows}
+    return row
 
 
 def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: dict, people: dict, orgs: dict,

@@ -26,7 +26,7 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData(
     naming_convention={
@@ -166,4 +166,16 @@ audit_log = Table(
     Column("after", JSON, nullable=True),
     Column("source", String(300), nullable=False),
     Index(None, "table_name", "row_key"),
+)
+
+follow_up = Table(
+    "follow_up", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("record_id", Integer, ForeignKey("record.id"), nullable=False, index=True),
+    Column("rule", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("match", JSON, nullable=False),
+    Column("deadline", DateTime, nullable=False),
+    Column("plugin", String(64), nullable=False),
 )

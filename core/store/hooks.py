@@ -1,0 +1,80 @@
+"""Calling plugins' call hooks from the store: `on_record` while recording, with the context a
+plugin needs (the programme in force, its settings, the child, the rest of the batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guanai.core.programme import parse_duration
+from guanai.core.registry import FollowUp, Rejected
+from sqlalchemy import Connection
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A checked record as plugins see it; `occurred_at` is local and time-zone aware."""
+
+    step: str
+    subject_kind: str
+    subject: str
+    school: str
+    by: str | None
+    occurred_at: datetime
+    payload: dict[str, Any]  # JSON form (decimals as text)
+    model: Any  # the validated payload model
+
+
+@dataclass
+class RecordContext:
+    conn: Connection
+    programme: Any  # the Programme in force for the school on the record's day, or None
+    child: dict[str, Any] | None
+    pending: list[RecordView] = field(default_factory=list)  # accepted earlier in this batch
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        """The programme's `settings.<plugin>` block as written (empty when absent)."""
+        if self.programme is None:
+            return {}
+        return dict(self.programme.settings.get(plugin) or {})
+
+
+class Programmes:
+    """The programme in force per (school, day), loaded once per version within a batch."""
+
+    def __init__(self, conn: Connection):
+        self.conn, self._versions = conn, {}
+
+    def at(self, school: str, day: Any) -> Any:
+        from guanai.core.store.programmes import in_force, load_version
+
+        binding = in_force(self.conn, school, day)
+        if binding is None:
+            return None
+        if binding["id"] not in self._versions:
+            self._versions[binding["id"]] = load_version(self.conn, binding["id"])
+        return self._versions[binding["id"]]
+
+
+def on_record(registry: Any, view: RecordView, ctx: RecordContext) -> list[tuple[str, FollowUp, datetime]]:
+    """Run every plugin's on_record; returns (plugin, follow-up, deadline in naive UTC).
+
+    Raises Rejected (with the plugin's name added) when a plugin refuses the record.
+    """
+    pm = getattr(registry, "pm", None)
+    if pm is None:
+        return []
+    out = []
+    for impl in pm.hook.on_record.get_hookimpls():
+        try:
+            found = impl.function(record=view, ctx=ctx)
+        except Rejected as exc:
+            exc.plugin = impl.plugin_name  # type: ignore[attr-defined]
+            raise
+        for follow in found or ():
+            within = parse_duration(follow.within) if isinstance(follow.within, str) else follow.within
+            due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            out.append((impl.plugin_name, follow, due))
+    return out
