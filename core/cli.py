@@ -43,6 +43,39 @@ class GuanaiGroup(click.Group):
             click.echo(t("cli.internal_error", error=f"{type(exc).__name__}: {exc}"), err=True)
             ctx.exit(2)
 
+    _plugin_commands_loaded = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and not self._plugin_commands_loaded:
+            self._load_plugin_commands()
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+    def _load_plugin_commands(self) -> None:
+        """Let plugins add commands (register_commands), only when a command is not built in: `--help`
+        stays fast and lists the built-in commands; `guanai plugins list` shows plugins' commands."""
+        if self._plugin_commands_loaded:
+            return
+        self._plugin_commands_loaded = True
+        from guanai.core.plugins import load_registry
+
+        pm = load_registry().pm
+        builtin = dict(self.commands)
+        for impl in pm.hook.register_commands.get_hookimpls():
+            before = dict(self.commands)
+            try:
+                impl.function(cli=self)
+            except Exception as exc:  # a broken plugin must not take the CLI down
+                self.commands = before
+                click.echo(t("plugin.register_failed", plugin=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"),
+                           err=True)
+                continue
+            for name, command in builtin.items():
+                if self.commands.get(name) is not command:
+                    self.commands[name] = command
+                    click.echo(t("plugin.command_clash", plugin=impl.plugin_name, command=name), err=True)
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         click.echo(t("cli.overview"), nl=False)
         super().format_help(ctx, formatter)

@@ -18,7 +18,7 @@ from guanai.core.registry import (
     step_registrar,
 )
 
-BUILTIN_PLUGINS = ("care_basics",)
+BUILTIN_PLUGINS = ("care_basics", "health_check", "subsidy", "contest")
 ENTRY_POINT_GROUP = "guanai"
 
 

@@ -10,19 +10,20 @@ def test_demo_builds_and_prints_due_and_compliance(cli, tmp_path):
     result = cli("demo", "--db", str(path))
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
-    assert out[0] == (f"演示数据库 sqlite:///{path}：西北中学 600 名学生（关爱对象 315 名）、40 名教职工、"
-                      "3023 条记录（2025年秋季学期前八周）。")
+    assert out[0] == (f"演示数据库 sqlite:///{path}：西北中学 600 名学生（关爱对象 294 名）、40 名教职工、"
+                      "3101 条记录（2025年秋季学期前八周）。")
     assert "谢萍佳（T008）· 西北中学 · 截至 2025年10月27日 周一" in out
-    assert "共 59 项：逾期 22 项、本周 17 项、本月 3 项、待办 17 项。" in out
-    assert any(" ".join(line.split()) == "每一周至少谈心一次 1,575 1,115 0 70.8%" for line in out)
+    assert "共 58 项：逾期 20 项、本周 18 项、本月 3 项、待办 17 项。" in out
+    assert any(" ".join(line.split()) == "每一周至少谈心一次 1,470 1,049 0 71.4%" for line in out)
     assert any(" ".join(line.split()) == "1小时内告知在外务工家长 1 0 1 0.0%" for line in out)
-    assert any(" ".join(line.split()) == "合计 3,471 2,386 2 68.7%" for line in out)
+    assert any(" ".join(line.split()) == "合计 3,240 2,195 2 67.8%" for line in out)
+    assert any(" ".join(line.split()) == "体检率 88.4% 95.0% 260/294 未达标" for line in out)  # a plugin's kind
     again = cli("demo", "--db", str(path))  # rebuilt from scratch: the same numbers
     assert again.stdout.splitlines()[0] == out[0]
     by_township = json.loads(cli("--db", f"sqlite:///{path}", "compliance", "--by", "township,school",
                                  "--as-of", "2025-10-27", "--json").stdout)
-    assert by_township["rows"] == [{"key": {"township": "T01", "school": "S001"}, "expected": 3471, "met": 2386,
-                                    "met_late": 2, "rate": 0.6874}]
+    assert by_township["rows"] == [{"key": {"township": "T01", "school": "S001"}, "expected": 3240, "met": 2195,
+                                    "met_late": 2, "rate": 0.6775}]
     worst = json.loads(cli("--db", f"sqlite:///{path}", "compliance", "--by", "staff", "--group", "五个一",
                            "--sort", "rate", "--as-of", "2025-10-27", "--json").stdout)["rows"]
     rates = [r["rate"] for r in worst]

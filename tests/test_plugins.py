@@ -147,11 +147,14 @@ def test_every_hookspec_has_a_docstring_and_a_test():
 
     from guanai.core import hookspecs
 
-    names = [n for n in dir(hookspecs) if n.startswith("register_") or n.startswith("on_")]
+    names = [n for n, f in vars(hookspecs).items() if hasattr(f, "guanai_spec")]
+    assert len(names) == 6
     source = "".join(p.read_text("utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    guide = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text("utf-8")
     for name in names:
         assert getattr(hookspecs, name).__doc__, name
         assert f"def test_hook_{name}" in source, name
+        assert f"### `{name}(" in guide, name
 
 
 @pytest.mark.parametrize("bad", ["not a step", 42])

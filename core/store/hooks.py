@@ -73,8 +73,38 @@ def on_record(registry: Any, view: RecordView, ctx: RecordContext) -> list[tuple
         except Rejected as exc:
             exc.plugin = impl.plugin_name  # type: ignore[attr-defined]
             raise
+        except Exception as exc:  # a broken plugin: refuse rather than guess, and say how to go on
+            failed = Rejected(f"{type(exc).__name__}: {exc}")
+            failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
+            raise failed from exc
         for follow in found or ():
             within = parse_duration(follow.within) if isinstance(follow.within, str) else follow.within
             due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
             out.append((impl.plugin_name, follow, due))
     return out
+
+
+@dataclass
+class ReportContext:
+    """What report_sections hooks get: one school and the days the report covers (inclusive)."""
+
+    conn: Connection
+    school: str
+    first: Any  # date
+    last: Any  # date
+    programme: Any
+    zone: ZoneInfo
+
+    def utc(self, day: Any) -> datetime:
+        """The UTC instant the local `day` begins (compare with record.occurred_at)."""
+        from guanai.core.obligations import local_midnight_utc
+
+        return local_midnight_utc(day, self.zone)
+
+
+def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
+    """Every plugin's sections for the report, in plugin registration order."""
+    sections = []
+    for found in reversed(registry.pm.hook.report_sections(ctx=ctx)):  # pluggy calls last-registered first
+        sections.extend(found or ())
+    return sections

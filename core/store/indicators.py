@@ -64,8 +64,33 @@ def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
     return date(year, 9, 1), date(year + 1, 8, 31)
 
 
+@dataclass
+class IndicatorContext:
+    """What a plugin's indicator kind gets: compute (numerator, denominator) set-based from it."""
+
+    conn: Connection
+    schools: list[str]
+    programme: Any
+    indicator: Any  # the programme's Indicator (its `params` are the plugin's)
+    as_of: AsOf
+    segment: Segment
+
+    def cared_for(self, day: date | None = None) -> list[Any]:
+        """SQL conditions on `child` for the children cared for on `day` (default as_of)."""
+        return cared_for(self.segment, day or self.as_of.day)
+
+    def period(self, kind: str | None) -> tuple[date, date]:
+        """The week/month/quarter/term/year/phase holding as_of, as local first and last days."""
+        return period_of(self.segment, kind, self.as_of.day)
+
+    def utc(self, day: date) -> Any:
+        """The UTC instant the local `day` begins (compare with record.occurred_at)."""
+        return local_midnight_utc(day, self.segment.zone)
+
+
 def compute(conn: Connection, segs: list[Segment], asof: AsOf,
-            compliance: Callable[[str | None, set[str] | None], list[dict[str, Any]]]) -> list[Value]:
+            compliance: Callable[[str | None, set[str] | None], list[dict[str, Any]]],
+            kinds: dict[str, Any] | None = None) -> list[Value]:
     """Every indicator of the programmes in force at as_of, summed over their schools."""
     out: dict[str, Value] = {}
     day = asof.day
@@ -89,8 +114,14 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                                      r.c.occurred_at <= asof.instant_utc,
                                      *([r.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []))
                 yes = func.sum(_flag(has))
+            elif kinds and ind.kind in kinds:
+                hit, total = kinds[ind.kind].compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof,
+                                                                      seg))
+                found.numerator += hit or 0
+                found.denominator += total or 0
+                continue
             else:
-                continue  # a plugin's kind; its plugin computes it
+                continue  # a plugin that is not installed: `programme check` already said so
             total, hit = conn.execute(select(func.count(), yes).select_from(child).where(*base)).one()
             found.denominator += total or 0
             found.numerator += hit or 0

@@ -163,8 +163,8 @@ def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids:
         follows = on_record(registry, view, ctx)
     except Rejected as exc:
         field_name = exc.field if exc.field and exc.field in d.payload else "step"
-        problems.append(d.problem(field_name, "record.rejected", plugin=getattr(exc, "plugin", "?"),
-                                  message=exc.message))
+        code = "record.plugin_failed" if getattr(exc, "broken", False) else "record.rejected"
+        problems.append(d.problem(field_name, code, plugin=getattr(exc, "plugin", "?"), message=exc.message))
         return None
     pending.append(view)
     if follows:

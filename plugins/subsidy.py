@@ -1,0 +1,223 @@
+"""subsidy (资助): payments to children from ring-fenced funds (专款专用) — 两免一补, 济难救助,
+结对资助, 学校捐款 … Amounts are exact decimals (yuan to the fen); a payment that would overspend
+its fund's budget for the term is refused with the fund's balance; eligibility by category/tags.
+Indicators `fund_usage` and `poor_coverage`; `guanai subsidy summary`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import click
+from guanai.core.hookspecs import hookimpl
+from guanai.core.registry import IndicatorKind, Rejected, ReportSection, StepType
+from pydantic import BaseModel, ConfigDict, Field
+
+__version__ = "1.0"
+STEP = "subsidy"
+TAGS_FIELD = "标签"  # roster column holding tags such as 贫困、建档立卡
+
+
+class Subsidy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount_yuan: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="金额（元，精确到分）")
+    fund: str = Field(description="资金编号，见方案 settings.subsidy.funds")
+    purpose: str | None = Field(None, description="用途")
+    approved_by: str | None = Field(None, description="审批人")
+
+
+class Fund(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="资金编号")
+    name: str = Field(description="名称，如 两免一补")
+    budget_yuan: Decimal = Field(ge=0, decimal_places=2, description="每学期预算（元）")
+    categories: tuple[str, ...] = Field((), description="只资助这些类别的孩子（空 = 不限）")
+    tags: tuple[str, ...] = Field((), description="只资助带这些标签的孩子，如 贫困（空 = 不限）")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    funds: tuple[Fund, ...] = Field((), description="资金及其每学期预算")
+    poor_tag: str = Field("贫困", description="poor_coverage 统计的标签")
+
+
+def tags_of(child: dict[str, Any] | None) -> set[str]:
+    import re
+
+    raw = ((child or {}).get("profile") or {}).get(TAGS_FIELD) or ""
+    return {t.strip() for t in re.split(r"[、,，;；/\s]+", raw) if t.strip()}
+
+
+def term_of(programme: Any, day: date) -> tuple[date, date] | None:
+    for term in programme.calendar.terms:
+        if term.start <= day <= term.end:
+            return term.start, term.end
+    return None
+
+
+def spent(conn: Any, school: str, fund: str, first: date, last: date, zone: Any) -> Decimal:
+    """Exact sum of a fund's payments at a school between two local days (amounts summed as Decimal)."""
+    from guanai.core.obligations import local_midnight_utc
+    from guanai.core.store.schema import record
+    from sqlalchemy import select
+
+    rows = conn.execute(select(record.c.payload).where(
+        record.c.step == STEP, record.c.school == school, record.c.payload["fund"].as_string() == fund,
+        record.c.occurred_at >= local_midnight_utc(first, zone),
+        record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), zone)))
+    return sum((Decimal(p["amount_yuan"]) for (p,) in rows), Decimal("0.00"))
+
+
+@hookimpl
+def register_step_types(register):
+    register(StepType(STEP, "资助", Subsidy, "资助款项：金额、资金、用途、审批人"))
+
+
+@hookimpl
+def register_settings_model(register):
+    register(Settings)
+
+
+@hookimpl
+def on_record(record, ctx):
+    if record.step != STEP:
+        return None
+    settings = Settings.model_validate(ctx.settings("subsidy"))
+    funds = {f.id: f for f in settings.funds}
+    fund = funds.get(record.model.fund)
+    if fund is None:
+        known = "、".join(f"{f.id}（{f.name}）" for f in settings.funds) or "无"
+        raise Rejected(f"方案没有资金 “{record.model.fund}”；有：{known}", "fund")
+    if fund.categories and (ctx.child or {}).get("category") not in fund.categories:
+        raise Rejected(f"“{fund.name}”只资助 {'、'.join(fund.categories)} 类的孩子", "fund")
+    if fund.tags and not (tags_of(ctx.child) & set(fund.tags)):
+        raise Rejected(f"“{fund.name}”只资助标有 {'、'.join(fund.tags)} 的孩子", "fund")
+    term = term_of(ctx.programme, record.occurred_at.date())
+    if term is None:
+        raise Rejected(f"{record.occurred_at:%Y-%m-%d} 不在任何学期内，无法计入“{fund.name}”的学期预算", "fund")
+    zone = record.occurred_at.tzinfo
+    used = spent(ctx.conn, record.school, fund.id, *term, zone)
+    used += sum((p.model.amount_yuan for p in ctx.pending if p.step == STEP and p.school == record.school
+                 and p.model.fund == fund.id and term[0] <= p.occurred_at.date() <= term[1]), Decimal("0.00"))
+    left = fund.budget_yuan - used
+    if record.model.amount_yuan > left:
+        raise Rejected(f"“{fund.name}”本学期余额 ¥{left:,.2f}，不足以支付 ¥{record.model.amount_yuan:,.2f}"
+                       f"（专款专用，预算 ¥{fund.budget_yuan:,.2f}）", "amount_yuan")
+    return None
+
+
+def fund_usage(ctx) -> tuple[int, int]:
+    """Spent ÷ budget this term, in fen (exact integers), over the funds or `params.fund`."""
+    settings = Settings.model_validate(ctx.programme.settings.get("subsidy") or {})
+    wanted = ctx.indicator.params.get("fund")
+    term = ctx.period("term")
+    used = budget = Decimal(0)
+    for fund in settings.funds:
+        if wanted and fund.id != wanted:
+            continue
+        for school in ctx.schools:
+            used += spent(ctx.conn, school, fund.id, *term, ctx.segment.zone)
+            budget += fund.budget_yuan
+    return int(used * 100), int(budget * 100)
+
+
+def poor_coverage(ctx) -> tuple[int, int]:
+    """Share of cared-for children tagged 贫困 (settings.subsidy.poor_tag) paid at least once this school year."""
+    from guanai.core.store.schema import child, record
+    from sqlalchemy import exists, select
+
+    settings = Settings.model_validate(ctx.programme.settings.get("subsidy") or {})
+    first, last = ctx.period("year")
+    r = record.alias("r")
+    paid = exists().where(r.c.step == STEP, r.c.subject_kind == "child", r.c.subject == child.c.id,
+                          r.c.occurred_at >= ctx.utc(first), r.c.occurred_at < ctx.utc(last + timedelta(days=1)),
+                          r.c.occurred_at <= ctx.as_of.instant_utc)
+    rows = ctx.conn.execute(select(child.c.profile, paid.label("paid")).where(
+        *ctx.cared_for(), child.c.profile[TAGS_FIELD].as_string().like(f"%{settings.poor_tag}%"))).all()
+    poor = [r for r in rows if settings.poor_tag in tags_of({"profile": r.profile})]
+    return sum(bool(r.paid) for r in poor), len(poor)
+
+
+@hookimpl
+def register_indicator_kinds(register):
+    register(IndicatorKind("fund_usage", "资金使用率", fund_usage))
+    register(IndicatorKind("poor_coverage", "贫困留守儿童资助覆盖率", poor_coverage))
+
+
+def summary(ctx: click.Context, org: str | None, per_child: bool, as_json: bool) -> None:
+    """Per fund (budget, spent, balance this term) or, with --by-child, per child, for each school."""
+    from guanai.core.commands.engine import prepare
+    from guanai.core.output import console, dump_json, table
+    from guanai.core.store.schema import child, record
+    from sqlalchemy import select
+
+    c = prepare(ctx, org, None)
+    out_rows = []
+    with c.store.read() as conn:
+        for seg in c.segs:
+            if not (seg.start <= c.asof.day <= seg.end):
+                continue
+            settings = Settings.model_validate(seg.programme.settings.get("subsidy") or {})
+            term = term_of(seg.programme, c.asof.day) or (seg.programme.calendar.terms[-1].start,
+                                                          seg.programme.calendar.terms[-1].end)
+            for school in seg.schools:
+                if per_child:
+                    rows = conn.execute(select(record.c.subject, child.c.name, record.c.payload)
+                                        .join(child, child.c.id == record.c.subject)
+                                        .where(record.c.step == STEP, record.c.school == school)).all()
+                    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+                    for kid, name, payload in rows:
+                        sums[(kid, name)] += Decimal(payload["amount_yuan"])
+                    out_rows += [{"school": school, "child": k, "name": n, "total_yuan": f"{v:.2f}"}
+                                 for (k, n), v in sorted(sums.items())]
+                    continue
+                for fund in settings.funds:
+                    used = spent(conn, school, fund.id, *term, seg.zone)
+                    out_rows.append({"school": school, "fund": fund.id, "name": fund.name,
+                                     "term": f"{term[0]}—{term[1]}", "budget_yuan": f"{fund.budget_yuan:.2f}",
+                                     "spent_yuan": f"{used:.2f}", "balance_yuan": f"{fund.budget_yuan - used:.2f}"})
+    if as_json:
+        dump_json(out_rows)
+        return
+    if per_child:
+        body = [(r["school"], r["child"], r["name"], f"¥{Decimal(r['total_yuan']):,.2f}") for r in out_rows]
+        console().print(table("资助（按孩子）", ["学校", "学籍号", "姓名", "合计"], body, ["left", "left", "left", "right"]))
+        return
+    body = [(r["school"], r["name"], r["term"], f"¥{Decimal(r['budget_yuan']):,.2f}",
+             f"¥{Decimal(r['spent_yuan']):,.2f}", f"¥{Decimal(r['balance_yuan']):,.2f}") for r in out_rows]
+    console().print(table("资助（按资金，本学期）", ["学校", "资金", "学期", "预算", "已支出", "余额"], body,
+                          ["left", "left", "left", "right", "right", "right"]))
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.group("subsidy", help="资助：按资金或按孩子汇总")
+    def subsidy() -> None:
+        """Group of subsidy commands."""
+
+    @subsidy.command("summary", help=summary.__doc__, epilog="示例：guanai subsidy summary --org S001")
+    @click.option("--org", metavar="CODE", help="县、乡镇或学校代码")
+    @click.option("--by-child", is_flag=True, help="按孩子汇总")
+    @click.option("--json", "as_json", is_flag=True, help="JSON")
+    @click.pass_context
+    def subsidy_summary(ctx: click.Context, org: str | None, by_child: bool, as_json: bool) -> None:
+        summary(ctx, org, by_child, as_json)
+
+
+@hookimpl
+def report_sections(ctx):
+    from guanai.core.store.schema import record
+    from sqlalchemy import select
+
+    rows = ctx.conn.execute(select(record.c.subject, record.c.payload).where(
+        record.c.step == STEP, record.c.school == ctx.school, record.c.occurred_at >= ctx.utc(ctx.first),
+        record.c.occurred_at < ctx.utc(ctx.last + timedelta(days=1)))).all()
+    total = sum((Decimal(p["amount_yuan"]) for _, p in rows), Decimal("0.00"))
+    kids = len({k for k, _ in rows})
+    return [ReportSection("资助", (f"资助留守儿童 {kids} 人，{len(rows)} 笔，共 ¥{total:,.2f}。",))]
+
