@@ -36,10 +36,15 @@ def programme_schema() -> dict[str, Any]:
             step["examples"] = steps
             step["description"] += "：" + "、".join(f"{s}（{registry.steps[s].title}）" for s in steps)
     settings = schema["properties"]["settings"]
-    settings["properties"] = {
-        name: model.model_json_schema(schema_generator=Draft07)
-        for name, model in sorted(registry.settings_models.items())
-    }
+    settings["properties"] = {}
+    for name, model in sorted(registry.settings_models.items()):
+        # A plugin's nested models move to the root's definitions, prefixed with the plugin's name.
+        text = json.dumps(model.model_json_schema(schema_generator=Draft07), ensure_ascii=False)
+        part = json.loads(text.replace('"#/definitions/', f'"#/definitions/{name}.'))
+        part.pop("$schema", None)
+        for key, definition in part.pop("definitions", {}).items():
+            schema.setdefault("definitions", {})[f"{name}.{key}"] = definition
+        settings["properties"][name] = part
     return schema
 
 

@@ -117,7 +117,7 @@ def test_plugins_list_json_shape(cli):
     result = cli("plugins", "list", "--json")
     rows = json.loads(result.stdout)
     basics = next(r for r in rows if r["name"] == "care_basics")
-    assert set(basics) == {"name", "version", "steps"}
+    assert set(basics) == {"name", "version", "steps", "indicators", "commands"}  # SPEC shape, plus two fields
     for step in ("talk", "phone_call", "home_visit", "support_visit", "notify", "incident", "excuse"):
         assert step in basics["steps"]
 
