@@ -100,14 +100,16 @@ def on_record(record, ctx):
     term = term_of(ctx.programme, record.occurred_at.date())
     if term is None:
         raise Rejected(f"{record.occurred_at:%Y-%m-%d} 不在任何学期内，无法计入“{fund.name}”的学期预算", "fund")
-    zone = record.occurred_at.tzinfo
-    used = spent(ctx.conn, record.school, fund.id, *term, zone)
-    used += sum((p.model.amount_yuan for p in ctx.pending if p.step == STEP and p.school == record.school
-                 and p.model.fund == fund.id and term[0] <= p.occurred_at.date() <= term[1]), Decimal("0.00"))
-    left = fund.budget_yuan - used
+    # The fund's spending this term: stored payments once per batch, then a running sum in ctx.memo
+    # (the batch is stored all or nothing, so counting accepted payments as spent is exact).
+    key = ("subsidy", record.school, fund.id, term)
+    if key not in ctx.memo:
+        ctx.memo[key] = spent(ctx.conn, record.school, fund.id, *term, record.occurred_at.tzinfo)
+    left = fund.budget_yuan - ctx.memo[key]
     if record.model.amount_yuan > left:
         raise Rejected(f"“{fund.name}”本学期余额 ¥{left:,.2f}，不足以支付 ¥{record.model.amount_yuan:,.2f}"
                        f"（专款专用，预算 ¥{fund.budget_yuan:,.2f}）", "amount_yuan")
+    ctx.memo[key] += record.model.amount_yuan
     return None
 
 

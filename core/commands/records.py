@@ -61,14 +61,14 @@ def _now_text() -> str:
 def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.commands.facts import open_store
     from guanai.core.plugins import load_registry
-    from guanai.core.store.importing import cell, cell_problem, parse_rows
+    from guanai.core.store.importing import cell_problem, parse_rows
     from guanai.core.store.records import save_records
     from guanai.core.tabular import norm, read_table
 
     store = open_store(ctx)
     registry = load_registry()
     table = read_table(file, RECORD_COLUMNS)
-    parsed = parse_rows(table, RECORD_COLUMNS)
+    parsed = parse_rows(table, RECORD_COLUMNS, keep_extra=False)  # step fields are read below
     headers = _step_headers(registry)
     problems = list(parsed.problems)
     for label in table.extra:
@@ -77,6 +77,7 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     if problems:
         raise InputError(problems)
     extra_fields = {label: headers[norm(label)] for label in table.extra}
+    extras = list(table.extra.items())
     drafts = []
     for (_, values), row in zip(table.rows, parsed.rows, strict=True):
         v = row.values
@@ -87,9 +88,9 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
         kind = subjects[0]
         step = v["step"]
         payload, where_label = {}, {}
-        for label, index in table.extra.items():
-            raw = cell(values, index)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+        for label, index in extras:
+            raw = values[index] if index < len(values) else None
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
                 continue
             fields = extra_fields[label]
             name = fields.get(step)

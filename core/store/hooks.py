@@ -33,6 +33,7 @@ class RecordContext:
     programme: Any  # the Programme in force for the school on the record's day, or None
     child: dict[str, Any] | None
     pending: list[RecordView] = field(default_factory=list)  # accepted earlier in this batch
+    memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
 
     def settings(self, plugin: str) -> dict[str, Any]:
         """The programme's `settings.<plugin>` block as written (empty when absent)."""
@@ -45,12 +46,14 @@ class Programmes:
     """The programme in force per (school, day), loaded once per version within a batch."""
 
     def __init__(self, conn: Connection):
-        self.conn, self._versions = conn, {}
+        self.conn, self._versions, self._bindings = conn, {}, {}
 
     def at(self, school: str, day: Any) -> Any:
-        from guanai.core.store.programmes import in_force, load_version
+        from guanai.core.store.programmes import bindings_for, load_version
 
-        binding = in_force(self.conn, school, day)
+        if school not in self._bindings:  # two queries per school, not per record
+            self._bindings[school] = bindings_for(self.conn, school)
+        binding = next((b for b in self._bindings[school] if b["effective_from"] <= day), None)
         if binding is None:
             return None
         if binding["id"] not in self._versions:

@@ -54,8 +54,11 @@ def cell(values: list[Any], index: int) -> Any:
     return values[index] if index < len(values) else None
 
 
-def parse_rows(table: Table, columns: Sequence[Column]) -> Parsed:
-    """Read every cell of the known columns; bad cells become problems, never exceptions."""
+def parse_rows(table: Table, columns: Sequence[Column], keep_extra: bool = True) -> Parsed:
+    """Read every cell of the known columns; bad cells become problems, never exceptions.
+
+    `keep_extra` also keeps the cells of unknown columns per row (a roster's profile fields).
+    """
     parsed = Parsed(table, [], [])
     present = [c for c in columns if c.field in table.columns]
     for number, values in table.rows:
@@ -71,10 +74,11 @@ def parse_rows(table: Table, columns: Sequence[Column]) -> Parsed:
                 parsed.problem(number, col.field, "cell.required")
                 continue
             row.values[col.field] = value
-        for label, index in table.extra.items():
-            raw = cell(values, index)
-            if not cells.blank(raw):
-                row.extra[label] = raw
+        if keep_extra:
+            for label, index in table.extra.items():
+                raw = cell(values, index)
+                if not cells.blank(raw):
+                    row.extra[label] = raw
         parsed.rows.append(row)
     return parsed
 

@@ -140,25 +140,25 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
     hooked = getattr(registry, "pm", None) is not None and bool(registry.pm.hook.on_record.get_hookimpls())
-    programmes, pending = Programmes(conn), []
+    programmes, pending, memo = Programmes(conn), [], {}
     for d in drafts:
         before = len(problems)
         row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, problems)
         if row is not None and len(problems) == before and hooked:
-            row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, problems)
+            row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
         rows.append(row if len(problems) == before else None)
     return rows, problems
 
 
 def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
-             pending: list[RecordView], problems: list[Diagnostic]) -> dict[str, Any] | None:
+             pending: list[RecordView], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     step = registry.steps[row["step"]]
     view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
                       row["payload"], step.payload.model_validate(row["payload"]))
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
-    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending)
+    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending, memo)
     try:
         follows = on_record(registry, view, ctx)
     except Rejected as exc:

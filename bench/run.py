@@ -1,0 +1,288 @@
+"""County-scale benchmarks against the raw-SQL limit, all in one run on one machine.
+
+Measures (medians of --runs where repeated):
+  import_records_per_s, import_vs_raw  `guanai record import` of the year's records vs
+                                       sqlite3.executemany of the same rows into the same schema
+  compliance_s, compliance_vs_sql      `guanai compliance --by school,duty` (fresh process) vs a
+                                       hand-written SQL query of the same met counts (checked equal)
+  due_cli_ms, floor_ms, due_vs_floor   `guanai due --staff ID` as a fresh process vs
+                                       `python -c "import sqlalchemy, pydantic, click"`
+  help_cli_ms                          `guanai --help`
+  peak_rss_mb                          of the county compliance process
+  scaling                              compliance time at N/4, N and 4N children
+  pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
+
+Usage: python bench/run.py [--children 40000] [--runs 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+GUANAI = str(BIN / "guanai")
+CHILD_DUTIES = ("weekly-talk", "monthly-call", "quarterly-visit", "termly-support", "yearly-reunion",
+                "home-visits", "grandparent-call")
+AS_OF = generate.AS_OF.isoformat()
+
+
+def wall(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KB) and stdout of a fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = proc.stdout.read() if proc.stdout else b""
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()}")
+    return elapsed, usage.ru_maxrss, out.decode()
+
+
+def median_of(runs: int, fn: Any) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def build(children: int, folder: Path, records: bool = True) -> tuple[generate.County, str]:
+    county = generate.plan(children)
+    path = folder / f"county-{children}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    generate.prepare_db(county, f"sqlite:///{path}")
+    if records:
+        generate.load_records_raw(county, str(path))
+    return county, f"sqlite:///{path}"
+
+
+def windows_table(conn: Any, paramstyle: str) -> None:
+    """The child duties' windows, as a hand-written query would keep them (prepared, not timed)."""
+    from guanai.core.obligations import expected, local_midnight_utc
+
+    _, _, rules = generate._rules()
+    conn.execute("DROP TABLE IF EXISTS bw")
+    conn.execute("CREATE TABLE bw (wid INTEGER PRIMARY KEY, duty TEXT, step TEXT, times INTEGER, start_d TEXT, "
+                 "due_d TEXT, start_utc TEXT, end_utc TEXT, match_with TEXT, grand INTEGER)")
+    rows, wid = [], 0
+    for rule in rules:
+        if rule.id not in CHILD_DUTIES:
+            continue
+        for w in rule.windows:
+            if not expected(w, rule.grace_days, generate.AS_OF):
+                continue
+            wid += 1
+            rows.append((wid, rule.id, rule.step, rule.times, w.start.isoformat(), w.end.isoformat(),
+                         local_midnight_utc(w.start, generate.ZONE).strftime(generate.STAMP),
+                         local_midnight_utc(w.end + timedelta(days=1), generate.ZONE).strftime(generate.STAMP),
+                         dict(rule.match).get("with"), int(bool(rule.where))))
+    marks = ", ".join(["?" if paramstyle == "qmark" else "%s"] * 10)
+    conn.executemany(f"INSERT INTO bw VALUES ({marks})", rows)
+
+
+SQL_AGGREGATE = """
+SELECT c.school, w.duty, COUNT(*) AS expected,
+       SUM(CASE WHEN COALESCE(n.cnt, 0) >= w.times THEN 1 ELSE 0 END) AS met
+FROM child c
+JOIN bw w ON c.enrolled_on <= w.start_d AND (c.left_on IS NULL OR c.left_on > w.due_d)
+         AND (w.grand = 0 OR c.guardian_type = 'grandparents')
+LEFT JOIN (
+    SELECT w2.wid, r.subject, COUNT(*) AS cnt
+    FROM bw w2 JOIN record r ON r.step = w2.step AND r.subject_kind = 'child'
+     AND r.occurred_at >= w2.start_utc AND r.occurred_at < w2.end_utc
+     AND (w2.match_with IS NULL OR {with_} = w2.match_with)
+    GROUP BY w2.wid, r.subject
+) n ON n.wid = w.wid AND n.subject = c.id
+GROUP BY c.school, w.duty
+"""
+
+SQL_CORRELATED = """
+SELECT c.school, w.duty, COUNT(*) AS expected,
+       SUM(CASE WHEN (SELECT COUNT(*) FROM record r WHERE r.step = w.step AND r.subject_kind = 'child'
+                      AND r.subject = c.id AND r.occurred_at >= w.start_utc AND r.occurred_at < w.end_utc
+                      AND (w.match_with IS NULL OR {with_} = w.match_with)) >= w.times
+           THEN 1 ELSE 0 END) AS met
+FROM child c
+JOIN bw w ON c.enrolled_on <= w.start_d AND (c.left_on IS NULL OR c.left_on > w.due_d)
+         AND (w.grand = 0 OR c.guardian_type = 'grandparents')
+GROUP BY c.school, w.duty
+"""
+
+
+def hand_sql_sqlite(path: str, runs: int) -> tuple[float, dict[tuple[str, str], tuple[int, int]]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    windows_table(conn, "qmark")
+    conn.commit()
+    best, answer = None, {}
+    for sql in (SQL_AGGREGATE, SQL_CORRELATED):
+        query = sql.format(with_="json_extract(r.payload, '$.with')")
+
+        def once(q: str = query) -> float:
+            start = time.perf_counter()
+            rows = conn.execute(q).fetchall()
+            answer.update({(s, d): (e, m) for s, d, e, m in rows})
+            return time.perf_counter() - start
+
+        t = median_of(runs, once)
+        best = t if best is None else min(best, t)
+    conn.execute("DROP TABLE bw")
+    conn.commit()
+    conn.close()
+    return best, answer
+
+
+def ours(url: str, runs: int) -> tuple[float, int, dict[tuple[str, str], tuple[int, int]]]:
+    cmd = [GUANAI, "--db", url, "compliance", "--by", "school,duty", "--as-of", AS_OF, "--json"]
+    for duty in CHILD_DUTIES:
+        cmd += ["--duty", duty]
+    results = [wall(cmd) for _ in range(runs)]
+    rows = json.loads(results[-1][2])["rows"]
+    answer = {(r["key"]["school"], r["key"]["duty"]): (r["expected"], r["met"]) for r in rows if r["expected"]}
+    return statistics.median(r[0] for r in results), max(r[1] for r in results), answer
+
+
+def import_benchmark(children: int, folder: Path, runs: int) -> dict[str, Any]:
+    county = generate.plan(children)
+    csv_path, n = generate.write_files(county, folder / f"files-{children}")
+    timings = []
+    for _ in range(runs):
+        _, url = build(children, folder, records=False)
+        timings.append(wall([GUANAI, "--db", url, "record", "import", str(csv_path)])[0])
+    raw = []
+    rows = list(generate.record_rows(county))
+    for _ in range(runs):
+        _, url = build(children, folder, records=False)
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        start = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.executemany(generate.INSERT_SQL, rows)
+        conn.commit()
+        raw.append(time.perf_counter() - start)
+        conn.close()
+    ours_s, raw_s = statistics.median(timings), statistics.median(raw)
+    return {"records": n, "import_s": round(ours_s, 3), "import_records_per_s": round(n / ours_s),
+            "raw_s": round(raw_s, 3), "raw_records_per_s": round(n / raw_s), "import_vs_raw": round(raw_s / ours_s, 3)}
+
+
+def startup(url: str, staff_id: str, runs: int) -> dict[str, Any]:
+    floor = median_of(runs, lambda: wall([sys.executable, "-c", "import sqlalchemy, pydantic, click"])[0])
+    due = median_of(runs, lambda: wall([GUANAI, "--db", url, "due", "--staff", staff_id, "--as-of", "2025-11-20"])[0])
+    helps = median_of(runs, lambda: wall([GUANAI, "--help"])[0])
+    return {"due_cli_ms": round(due * 1000, 1), "floor_ms": round(floor * 1000, 1),
+            "due_vs_floor": round(due / floor, 2), "help_cli_ms": round(helps * 1000, 1)}
+
+
+def pg_ratio(county: generate.County, runs: int) -> dict[str, Any] | None:
+    base = os.environ.get("GUANAI_TEST_PG")
+    if not base:
+        return None
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS bench CASCADE"))
+        conn.execute(text("CREATE SCHEMA bench"))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench"
+    generate.prepare_db(county, url)
+    dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, options="-csearch_path=bench") as conn:
+        with conn.cursor() as cur:
+            insert = generate.INSERT_SQL.replace("?", "%s")
+            batch: list[Any] = []
+            for row in generate.record_rows(county):
+                batch.append(row)
+                if len(batch) >= 20000:
+                    cur.executemany(insert, batch)
+                    batch = []
+            cur.executemany(insert, batch)
+            cur.execute("ANALYZE")
+        conn.commit()
+        with conn.cursor() as cur:
+            windows_table(cur, "format")
+        conn.commit()
+        best, answer = None, {}
+        for sql in (SQL_AGGREGATE, SQL_CORRELATED):
+            query = sql.format(with_="(r.payload::json ->> 'with')").replace("c.enrolled_on <= w.start_d",
+                                                                           "c.enrolled_on <= w.start_d::date") \
+                .replace("c.left_on > w.due_d", "c.left_on > w.due_d::date") \
+                .replace("r.occurred_at >= w2.start_utc", "r.occurred_at >= w2.start_utc::timestamp") \
+                .replace("r.occurred_at < w2.end_utc", "r.occurred_at < w2.end_utc::timestamp") \
+                .replace("r.occurred_at >= w.start_utc", "r.occurred_at >= w.start_utc::timestamp") \
+                .replace("r.occurred_at < w.end_utc", "r.occurred_at < w.end_utc::timestamp")
+            with conn.cursor() as cur:
+                start = time.perf_counter()
+                for _ in range(runs):
+                    cur.execute(query)
+                    rows = cur.fetchall()
+                t = (time.perf_counter() - start) / runs
+            answer = {(s, d): (e, m) for s, d, e, m in rows}
+            best = t if best is None else min(best, t)
+    ours_s, _, mine = ours(url, runs)
+    with admin.begin() as conn:
+        conn.execute(text("DROP SCHEMA bench CASCADE"))
+    admin.dispose()
+    assert mine == answer, "PostgreSQL: guanai and the hand-written SQL disagree"
+    return {"pg_compliance_s": round(ours_s, 3), "pg_sql_s": round(best, 3),
+            "pg_compliance_vs_sql": round(ours_s / best, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=40000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the databases in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="guanai-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    n = args.children
+    result: dict[str, Any] = {"children": n, "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+                              "date": date.today().isoformat()}
+    result.update(import_benchmark(n, folder, max(1, args.runs - 1)))
+    scaling = {}
+    for size in (n // 4, n, 4 * n):
+        county, url = build(size, folder)
+        sql_s, answer = hand_sql_sqlite(url.removeprefix("sqlite:///"), args.runs)
+        ours_s, rss_kb, mine = ours(url, args.runs)
+        assert mine == answer, f"{size} children: guanai and the hand-written SQL disagree"
+        scaling[str(size)] = round(ours_s, 3)
+        if size == n:
+            result.update({"compliance_s": round(ours_s, 3), "sql_s": round(sql_s, 3),
+                           "compliance_vs_sql": round(ours_s / sql_s, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
+                           "obligations": sum(e for e, _ in mine.values())})
+            result.update(startup(url, county.schools[0].staff[0], max(5, args.runs)))
+            pg = pg_ratio(county, args.runs)
+            if pg:
+                result.update(pg)
+    result["scaling"] = scaling
+    result["scaling_x4"] = round(scaling[str(4 * n)] / scaling[str(n)], 2)
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
