@@ -40,13 +40,29 @@ class Rule:
     one_off: bool = False  # a task without `every`: a record after its due date makes it met_late
 
 
-def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
-    """Every duty and task of the programme with its windows, in programme order."""
-    out = [_rule(d, d.name, windows(programme, cal, d)) for d in programme.duties]
+def rules_of(programme: Programme, cal: SchoolCalendar, known: list[list[Window]] | None = None) -> list[Rule]:
+    """Every duty and task of the programme with its windows, in programme order.
+
+    `known` are the windows of an earlier call for the same programme (a cache: computing them
+    needs the holiday tables), in the same order.
+    """
+    found = iter(known) if known is not None else None
+
+    def periodic(item: Any, month: str | None = None) -> tuple[Window, ...]:
+        if found is not None:
+            return tuple(next(found))
+        return tuple(windows(programme, cal, item, month=month))
+
+    def one(window: Window) -> tuple[Window, ...]:
+        if found is not None:
+            next(found)
+        return (window,)
+
+    out = [_rule(d, d.name, periodic(d)) for d in programme.duties]
     for phase in programme.phases:
         for task in phase.tasks:
             due = task.due or phase.end
-            out.append(_rule(task, task.name or phase.name, (Window(phase.start, due, phase.name),), True))
+            out.append(_rule(task, task.name or phase.name, one(Window(phase.start, due, phase.name)), True))
     for activity in programme.activities:
         year, month = (int(p) for p in activity.month.split("-"))
         first = date(year, month, 1)
@@ -54,10 +70,9 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
         for task in activity.tasks:
             name = task.name or activity.name
             if task.every:
-                found = windows(programme, cal, task, month=activity.month)
+                out.append(_rule(task, name, periodic(task, activity.month), False))
             else:
-                found = [Window(first, task.due or last, activity.month)]
-            out.append(_rule(task, name, tuple(found), not task.every))
+                out.append(_rule(task, name, one(Window(first, task.due or last, activity.month)), True))
     return out
 
 

@@ -193,7 +193,7 @@ def test_due_table_for_a_teacher(term):
         "本月 10-31 周五 一月一电话 刘小明 七(1)班 0/1",
     ]
     assert lines[-2] == "共 8 项：逾期 7 项、本月 1 项。"
-    assert lines[-1] == "记录一次谈心：guanai record talk --child K1 --by T001 --at 2025-10-22"
+    assert lines[-1] == "下一步（一周一谈心）：guanai record talk --child K1 --by T001 --at 2025-10-22"
 
 
 def test_indicators(term):

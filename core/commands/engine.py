@@ -154,8 +154,6 @@ def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
 
 
 def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int) -> None:
-    from guanai.core.plugins import load_registry
-
     out = console()
     when = long_date(c.asof.day)
     if person is not None:
@@ -200,14 +198,13 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
     out.print(t("due.summary", n=len(rows), parts=t("list.sep").join(parts)))
     first = rows[0]
-    step = load_registry().steps.get(first["step"])
     option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[first["scope"]]
     by = f" --by {person['id']}" if person is not None else (f" --by {first['responsible']}"
                                                               if first["responsible"] else "")
     now = _local(c.asof.instant_utc, c.zone)
     at = f"{now:%Y-%m-%d}" if now.time() > datetime.max.time().replace(microsecond=0, second=0) else \
         f"\"{now:%Y-%m-%d %H:%M}\""
-    out.print(t("due.hint", step=step.title if step else first["step"], command=(
+    out.print(t("due.hint", duty=first["name"], command=(
         f"guanai record {first['step']} {option} {first['subject']}{by} --at {at}")))
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from guanai.core.calendar import SchoolCalendar
+from guanai.core.calendar import SchoolCalendar, Window
 from guanai.core.obligations import AsOf, Rule, expected, local_midnight_utc, months_back, rules_of
 from guanai.core.programme import Condition, Programme, parse_duration
 from guanai.core.store.orgs import all_orgs
@@ -162,8 +162,40 @@ def _version(conn: Connection, version_id: int) -> tuple[Programme, SchoolCalend
     if key not in _version_cache:
         programme = load_version(conn, version_id)
         cal = SchoolCalendar(programme.calendar)
-        _version_cache[key] = (programme, cal, rules_of(programme, cal))
+        _version_cache[key] = (programme, cal, _cached_rules(sha, programme, cal))
     return _version_cache[key]
+
+
+def _cached_rules(sha: str, programme: Programme, cal: SchoolCalendar) -> list[Rule]:
+    """rules_of, with the windows kept in a JSON file cache keyed by the programme's sha256 and the
+    code that computes windows: a teacher's `due` then skips the holiday tables (start-up time).
+    The cache holds nothing but a pure function of those two; deleting it changes no answer."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    import guanai.core.calendar as calendar_module
+    import guanai.core.obligations as obligations_module
+
+    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (calendar_module, obligations_module)))
+    folder = Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
+    path = folder / f"windows-{sha[:32]}-{code.hexdigest()[:16]}.json"
+    try:
+        known = [[Window(date.fromisoformat(a), date.fromisoformat(b), c) for a, b, c in ws]
+                 for ws in json.loads(path.read_text(encoding="utf-8"))]
+        return rules_of(programme, cal, known)
+    except (OSError, ValueError, TypeError, StopIteration):
+        pass
+    rules = rules_of(programme, cal)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = [[[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows] for r in rules]
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home: compute each time
+    return rules
 
 
 def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
@@ -329,6 +361,8 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
             query = query.where(child.c.class_name == question.class_name)
         if question.subject:
             query = query.where(literal(question.subject[0]) == "child", child.c.id == question.subject[1])
+        if question.staff:  # narrow to the teacher's children first; `responsible` below stays exact
+            query = query.where(_children_of(question.staff, rule.by))
     elif rule.scope == "class":
         k = school_class
         subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
@@ -375,6 +409,17 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
     if question.staff:
         query = query.where(false() if responsible is None else responsible == question.staff)
     return query
+
+
+def _children_of(staff_id: str, by: str | None) -> Any:
+    """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
+    if by is None:
+        return false()
+    if by == "head_teacher":
+        s = staff.alias("hs")
+        return exists().where(s.c.id == staff_id, s.c.school == child.c.school, s.c.head_of_class == child.c.class_name)
+    p = pairing.alias("sp2")
+    return child.c.id.in_(select(p.c.child).where(p.c.role == by, p.c.staff == staff_id))
 
 
 def _staff_condition(cond: Condition) -> Any:
