@@ -223,11 +223,10 @@ def write_files(county: County, out: Path) -> tuple[Path, int]:
 
 def prepare_db(county: County, url: str) -> None:
     """Schema, the programme published county-wide, and every fact but the records."""
-    from sqlalchemy import insert
-
     from guanai.core.store import schema
     from guanai.core.store.db import Store
     from guanai.core.store.programmes import publish
+    from sqlalchemy import insert
 
     store = Store(url)
     store.init()
@@ -241,16 +240,27 @@ def prepare_db(county: County, url: str) -> None:
     store.engine.dispose()
 
 
-def record_rows(county: County) -> Iterator[tuple[Any, ...]]:
-    """Records as the tuples stored in the `record` table (what the raw-SQL baseline inserts)."""
+def record_rows(county: County, exact: bool = True) -> Iterator[tuple[Any, ...]]:
+    """Records as the tuples stored in the `record` table (what the raw-SQL baseline inserts).
+
+    With `exact`, each row carries the digest guanai computes (the rows a `record import` would
+    store); without, a placeholder — enough for the scaling databases, which are never re-imported.
+    """
     from guanai.core.store.records import digest
 
-    stamp = datetime(2026, 7, 20, 8, 0)
+    stamp = datetime(2026, 7, 20, 8, 0).strftime(STAMP)
+    eight = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991
     for r in records(county):
-        row = {**r, "occurred_at": utc(r["occurred_at"]), "payload": _json_payload(r["payload"])}
-        yield (row["key"], row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"],
-               row["occurred_at"].strftime(STAMP), json.dumps(row["payload"], ensure_ascii=False),
-               digest(row), stamp.strftime(STAMP), "bench", "bench")
+        payload = r["payload"]
+        text = json.dumps(_json_payload(payload), ensure_ascii=False)
+        occurred = r["occurred_at"] - eight
+        if exact:
+            row = {**r, "occurred_at": occurred, "payload": _json_payload(payload)}
+            check = digest(row)
+        else:
+            check = r["key"]
+        yield (r["key"], r["step"], r["subject_kind"], r["subject"], r["school"], r["by_staff"],
+               occurred.strftime(STAMP), text, check, stamp, "bench", "bench")
 
 
 def _json_payload(payload: dict[str, Any]) -> dict[str, Any]:
@@ -261,8 +271,8 @@ INSERT_SQL = ("INSERT INTO record (key, step, subject_kind, subject, school, by_
               "recorded_at, recorded_by, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
-def load_records_raw(county: County, path: str, chunk: int = 50000) -> int:
-    """Insert the year's records with sqlite3.executemany, one transaction (the raw baseline)."""
+def load_records_raw(county: County, path: str, chunk: int = 50000, exact: bool = False) -> int:
+    """Insert the year's records with sqlite3.executemany in one transaction (scaling databases)."""
     import sqlite3
 
     conn = sqlite3.connect(path)
@@ -271,7 +281,7 @@ def load_records_raw(county: County, path: str, chunk: int = 50000) -> int:
     n = 0
     batch: list[tuple[Any, ...]] = []
     conn.execute("BEGIN")
-    for row in record_rows(county):
+    for row in record_rows(county, exact):
         batch.append(row)
         if len(batch) >= chunk:
             conn.executemany(INSERT_SQL, batch)

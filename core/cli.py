@@ -37,6 +37,9 @@ class GuanaiGroup(click.Group):
             ctx.exit(2)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `guanai due … | head`: the reader has seen enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:  # last resort: users never see a traceback
             if os.environ.get("GUANAI_DEBUG") == "1":
                 raise

@@ -67,3 +67,37 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
     for row in rows:
         tab.add_row(*("" if v is None else str(v) for v in row))
     return tab
+
+
+ANSI = {"red": "\x1b[31m", "yellow": "\x1b[33m"}
+
+
+def text_width(text: str) -> int:
+    """Columns a string takes in a terminal: Chinese characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
+                styles: Sequence[str | None] = ()) -> str:
+    """A table laid out like the rich ones (header, a rule, rows) without importing rich: the
+    teacher's `due` is the command people run most, and rich costs a tenth of a second to load.
+    Row styles (red, yellow) are applied only on a terminal."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([text_width(h)] + [text_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    colour = sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i, v in enumerate(values):
+            pad = " " * (widths[i] - text_width(v))
+            parts.append(pad + v if i in right else v + pad)
+        return "   ".join(parts).rstrip()
+
+    out = [line(list(headers)), "─" * (sum(widths) + 3 * (len(widths) - 1))]
+    for i, row in enumerate(cells):
+        text = line(row)
+        style = styles[i] if i < len(styles) else None
+        out.append(f"{ANSI[style]}{text}\x1b[0m" if colour and style in ANSI else text)
+    return "\n".join(out)

@@ -22,7 +22,7 @@ from guanai.core.obligations import (
     status,
     trigger_status,
 )
-from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.output import console, dump_csv, dump_json, plain_table, table
 from guanai.core.render import long_date, short_date
 from sqlalchemy import select
 
@@ -154,35 +154,28 @@ def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
 
 
 def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int) -> None:
-    out = console()
     when = long_date(c.asof.day)
     if person is not None:
         school = c.orgs[person["school"]]["name"]
-        out.print(t("due.title_staff", name=person["name"], id=person["id"], school=school, when=when))
+        click.echo(t("due.title_staff", name=person["name"], id=person["id"], school=school, when=when))
     else:
         place = c.orgs[org]["name"] if org else t("due.everywhere")
-        out.print(t("due.title_org", place=place, when=when))
+        click.echo(t("due.title_org", place=place, when=when))
     if not rows:
-        out.print(t("due.nothing"))
+        click.echo(t("due.nothing"))
         return
     headers = [t("due.col.status"), t("due.col.due"), t("due.col.duty"), t("due.col.subject")]
     if person is None:
         headers.append(t("due.col.responsible"))
     headers.append(t("due.col.progress"))
-    from rich import box
-    from rich.table import Table
-
-    tab = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for h in headers:
-        tab.add_column(h, justify="right" if h == t("due.col.progress") else "left")
     counts: dict[str, int] = {"overdue": 0, t("due.this_week"): 0, t("due.this_month"): 0, t("due.later"): 0}
-    for row in rows:
+    body, styles = [], []
+    for n, row in enumerate(rows):
         label, style = _due_label(row, c.asof.day)
         key = "overdue" if row["status"] == OVERDUE else label
         counts[key] = counts.get(key, 0) + 1
-    counts = {k: n for k, n in counts.items() if n}
-    for row in rows[:limit]:
-        label, style = _due_label(row, c.asof.day)
+        if n >= limit:
+            continue
         end = date.fromisoformat(row["due"][:10])
         due_text = short_date(end) + (f" {row['due'][11:16]}" if len(row["due"]) > 10 else "")
         subject = " ".join(x for x in (row["subject_name"] or row["subject"], row["class"] or "") if x)
@@ -190,13 +183,15 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
         if person is None:
             cells.append(row["responsible"] or t("due.unassigned"))
         cells.append(f"{row['done']}/{row['required']}")
-        tab.add_row(*cells, style=style or None)
-    out.print(tab)
+        body.append(cells)
+        styles.append(style or None)
+    click.echo(plain_table(headers, body, right=(len(headers) - 1,), styles=styles))
     if len(rows) > limit:
-        out.print(t("due.more", n=len(rows) - limit))
+        click.echo(t("due.more", n=len(rows) - limit))
+    counts = {k: n for k, n in counts.items() if n}
     parts = [t("due.sum_overdue", n=counts.pop("overdue"))] if "overdue" in counts else []
     parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
-    out.print(t("due.summary", n=len(rows), parts=t("list.sep").join(parts)))
+    click.echo(t("due.summary", n=len(rows), parts=t("list.sep").join(parts)))
     first = rows[0]
     option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[first["scope"]]
     by = f" --by {person['id']}" if person is not None else (f" --by {first['responsible']}"
@@ -204,7 +199,7 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     now = _local(c.asof.instant_utc, c.zone)
     at = f"{now:%Y-%m-%d}" if now.time() > datetime.max.time().replace(microsecond=0, second=0) else \
         f"\"{now:%Y-%m-%d %H:%M}\""
-    out.print(t("due.hint", duty=first["name"], command=(
+    click.echo(t("due.hint", duty=first["name"], command=(
         f"guanai record {first['step']} {option} {first['subject']}{by} --at {at}")))
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -74,6 +75,7 @@ window_table = Table(
     Column("end_utc", DateTime, nullable=False),
     Column("cutoff", Date, nullable=False),  # parents away since on or before: a left-behind target child
     Column("expected", Boolean, nullable=False),
+    Index("guanai_window_rule", "rule"),
     prefixes=["TEMPORARY"],
 )
 
@@ -90,6 +92,7 @@ class Segment:
     schools: list[str]
     start: date
     end: date
+    any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
 
     def key(self, rule: Rule) -> str:
         return f"{self.version_id}:{self.start}:{rule.id}"
@@ -204,6 +207,8 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     window_table.create(conn)
     rows, index, wid = [], {}, 0
     for seg in segs:
+        seg.any_excuse = conn.execute(select(exists().where(
+            record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar()
         target = seg.programme.target
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
@@ -298,7 +303,11 @@ def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False) -> Any
     return select(func.count()).select_from(r).where(*conds).scalar_subquery()
 
 
-def _excused(asof: AsOf, subject: list[Any]) -> Any:
+def _excused(asof: AsOf, subject: list[Any], any_excuse: bool = True) -> Any:
+    """Whether an excuse covers the whole window; constant false when the schools have none at all
+    (one cheap query per segment saves a lookup per obligation)."""
+    if not any_excuse:
+        return literal(False)
     e = record.alias("e")
     conds = [e.c.step == EXCUSE_STEP, *[c(e) for c in subject], e.c.payload["from"].as_string() <= window_table.c.start_s,
              e.c.payload["to"].as_string() >= window_table.c.due_s]
@@ -339,15 +348,18 @@ def _target_children(seg: Segment, rule: Rule) -> list[Any]:
     return conds
 
 
-def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
+def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed: bool = True) -> Any:
     """One row per (subject, window) of the rule: school, class, subject, name, wid, responsible,
-    done (satisfying records up to as_of), excused."""
+    done (satisfying records up to as_of), excused. Without `responsible_needed` the responsible
+    column is NULL (compliance not grouped by staff skips that per-obligation lookup)."""
     w = window_table
     asof = question.as_of
     on_rule = [w.c.rule == seg.key(rule)]
     if rule.scope == "child":
         subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == child.c.id]
-        if rule.by == "head_teacher":
+        if not responsible_needed and not question.staff:
+            responsible = null()
+        elif rule.by == "head_teacher":
             responsible = _head_teacher(child.c.school, child.c.class_name)
         elif rule.by:
             responsible = _paired(rule.by)
@@ -355,7 +367,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
             responsible = null()
         query = (select(child.c.school, child.c.class_name, child.c.id.label("subject"), child.c.name,
                         w.c.wid, responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
-                        _excused(asof, subject).label("excused"))
+                        _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(child).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
             query = query.where(child.c.class_name == question.class_name)
@@ -371,7 +383,7 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         has_children = exists().where(child.c.class_name == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
                         responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
-                        _excused(asof, subject).label("excused"))
+                        _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(k).join(w, and_(*on_rule, k.c.school.in_(seg.schools), has_children)))
         if question.class_name:
             query = query.where(k.c.name == question.class_name)
@@ -391,7 +403,8 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         conds += [_staff_condition(c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
-                        _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id])
+                        _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id],
+                                 seg.any_excuse)
                         .label("excused"))
                  .select_from(s).join(w, and_(*on_rule, *conds)))
         if question.subject:
@@ -402,7 +415,8 @@ def obligations(seg: Segment, rule: Rule, question: Question) -> Any:
         subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
         query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
                         o.c.name, w.c.wid, cast(null(), String).label("responsible"),
-                        _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"), _excused(asof, subject).label("excused"))
+                        _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
+                        _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(o).join(w, and_(*on_rule, o.c.code.in_(seg.schools))))
         if question.subject:
             query = query.where(literal(question.subject[0]) == "school", o.c.code == question.subject[1])
@@ -438,18 +452,30 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
             for rule in seg.rules:
                 if not question.wants(rule) or not rule.windows:
                     continue
-                sub = obligations(seg, rule, question).subquery()
-                counted = ~sub.c.excused if conn.dialect.name == "postgresql" else sub.c.excused == false()
-                cols = {"school": sub.c.school, "class": sub.c.class_name, "staff": sub.c.responsible}
+                sub = obligations(seg, rule, question, responsible_needed="staff" in keys).subquery()
+                # One state per obligation, and the count per state: each correlated subquery is
+                # referenced once, so SQLite evaluates it once per obligation (a CASE per count
+                # would evaluate it three times once the subquery is flattened).
+                excused = sub.c.excused if conn.dialect.name == "postgresql" else sub.c.excused != false()
+                branches = [(excused, "x"), (sub.c.done >= rule.times, "m")]
+                if rule.one_off:
+                    branches.append((sub.c.done + sub.c.late >= rule.times, "l"))
+                state = case(*branches, else_="o").label("state")
+                inner = select(sub, state).subquery()
+                cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible}
                 group = [cols[k].label(k) for k in keys if k in cols]
-                met = and_(counted, sub.c.done >= rule.times)
-                late = and_(counted, sub.c.done < rule.times, sub.c.done + sub.c.late >= rule.times)
-                query = (select(*group, func.sum(case((counted, 1), else_=0)).label("expected"),
-                                func.sum(case((met, 1), else_=0)).label("met"),
-                                func.sum(case((late, 1), else_=0)).label("met_late"))
-                         .group_by(*group))
+                query = select(*group, inner.c.state, func.count().label("n")).group_by(*group, inner.c.state)
+                found: dict[tuple[Any, ...], dict[str, Any]] = {}
                 for row in conn.execute(query):
-                    out = dict(row._mapping)
+                    data = dict(row._mapping)
+                    key = tuple(data[k] for k in keys if k in cols)
+                    out = found.setdefault(key, {**{k: data[k] for k in keys if k in cols},
+                                                 "expected": 0, "met": 0, "met_late": 0})
+                    if data["state"] != "x":
+                        out["expected"] += data["n"]
+                    out["met"] += data["n"] if data["state"] == "m" else 0
+                    out["met_late"] += data["n"] if data["state"] == "l" else 0
+                for out in found.values():
                     if "duty" in keys:
                         out["duty"] = rule.id
                     out["rule"] = rule

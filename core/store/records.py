@@ -146,6 +146,8 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
         row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, problems)
         if row is not None and len(problems) == before and hooked:
             row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
+        if row is not None:
+            row.pop("_model", None)
         rows.append(row if len(problems) == before else None)
     return rows, problems
 
@@ -154,9 +156,8 @@ def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids:
              pending: list[RecordView], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-    step = registry.steps[row["step"]]
     view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
-                      row["payload"], step.payload.model_validate(row["payload"]))
+                      row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
     ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending, memo)
     try:
@@ -198,12 +199,14 @@ def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: d
         if kid is not None and _local_day(occurred, zones[school]) < kid["enrolled_on"]:
             problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
                                       enrolled=kid["enrolled_on"].isoformat()))
-    payload = _payload(step, d, problems) if step is not None else None
+    model = _payload(step, d, problems) if step is not None else None
+    payload = model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
     if payload is None or school is None or occurred is None:
         return None
     values = {"key": d.key, "step": d.step, "subject_kind": d.subject_kind, "subject": d.subject,
               "school": school, "by_staff": d.by, "occurred_at": occurred, "payload": payload}
     values["digest"] = digest(values)
+    values["_model"] = model  # plugins see the validated payload; removed before the row is stored
     return values
 
 
@@ -257,7 +260,7 @@ def _local_day(utc: datetime, zone: ZoneInfo) -> Any:
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
 
 
-def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> dict[str, Any] | None:
+def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
     model = step.payload
     names = {}
     for name, info in model.model_fields.items():
@@ -294,4 +297,4 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> dict[str, Any] 
                 code, params = value_message(error)
                 problems.append(d.problem(name, code, **params))
         return None
-    return validated.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return validated
