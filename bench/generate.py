@@ -143,12 +143,12 @@ def records(county: County) -> Iterator[dict[str, Any]]:
         seq = 0
 
         def make(step: str, kind: str, subject: str, by: str | None, day: date, payload: dict[str, Any],
-                 minute: int | None = None) -> dict[str, Any]:
+                 minute: int | None = None, rng: random.Random = rng, school: School = s) -> dict[str, Any]:
             nonlocal seq
             seq += 1
             local = datetime.combine(day, time(8 + rng.randrange(9), rng.randrange(60) if minute is None else minute))
-            return {"key": f"{s.code}-{seq:07d}", "step": step, "subject_kind": kind, "subject": subject,
-                    "school": s.code, "by_staff": by, "occurred_at": local, "payload": payload}
+            return {"key": f"{school.code}-{seq:07d}", "step": step, "subject_kind": kind, "subject": subject,
+                    "school": school.code, "by_staff": by, "occurred_at": local, "payload": payload}
 
         diligence = {sid: min(1.0, max(0.0, rng.gauss(s.completion, 0.08))) for sid in s.staff}
         for i, cid in county.child_ids(s):
