@@ -171,6 +171,7 @@ def items(value: Any) -> list[str]:
 
 
 TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+FAST_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):[0-5]\d")
 
 
 def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
@@ -181,6 +182,11 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
     """
     if isinstance(value, datetime):
         return value.date(), (value.hour, value.minute, value.second), None
+    if isinstance(value, str) and len(value) == 16 and FAST_MOMENT.match(value):  # 2025-10-22 16:00
+        try:
+            return date(int(value[:4]), int(value[5:7]), int(value[8:10])), (int(value[11:13]), int(value[14:]), 0), None
+        except ValueError:
+            pass  # an impossible date: the full path below says which
     raw = "" if value is None else str(value).strip()
     if not raw:
         raise CellError("cell.required")

@@ -32,6 +32,8 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select, text
 
 FUTURE_SLACK = timedelta(minutes=10)
+UTC = ZoneInfo("UTC")
+_OFFSETS: dict[tuple[Any, Any, int], timedelta] = {}
 RECORD_LOCK = 72_707_001  # PostgreSQL advisory lock: record writes are serialised, like SQLite's
 
 
@@ -111,8 +113,11 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
         stamp, who = utcnow(), actor()
         extra = {"recorded_at": stamp, "recorded_by": who, "source": source[:300]}
         plain = [r for r in fresh if "_follow" not in r]
-        for part in chunks(plain, 5000):
-            conn.execute(insert(record), [{**r, **extra} for r in part])
+        if store.dialect == "sqlite":
+            _insert_sqlite(conn, plain, extra)
+        else:
+            for part in chunks(plain, 5000):
+                conn.execute(insert(record), [{**r, **extra} for r in part])
         for r in fresh:
             if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
                 values = {k: v for k, v in r.items() if k != "_follow"}
@@ -125,6 +130,23 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
             audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
                           "after": {"count": len(fresh), "steps": dict(saved.by_step)}}], source)
     return saved
+
+
+RECORD_COLUMNS = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload", "digest",
+                  "recorded_at", "recorded_by", "source")
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's DateTime storage format on SQLite
+
+
+def _insert_sqlite(conn: Connection, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """Bulk insert for SQLite through the driver, with values as SQLAlchemy would store them:
+    its per-value type processing was a third of a large import's time (measured, docs/BENCHMARKS.md)."""
+    sql = f"INSERT INTO record ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
+    stamp = extra["recorded_at"].strftime(SQLITE_TIME)
+    for part in chunks(rows, 5000):
+        conn.exec_driver_sql(sql, [
+            (r["key"], r["step"], r["subject_kind"], r["subject"], r["school"], r["by_staff"],
+             r["occurred_at"].strftime(SQLITE_TIME), json.dumps(r["payload"], ensure_ascii=False), r["digest"],
+             stamp, extra["recorded_by"], extra["source"]) for r in part])
 
 
 def _check(conn: Connection, registry: Any, drafts: list[Draft],
@@ -247,9 +269,12 @@ def _occurred(conn: Connection, d: Draft, school: str, zones: dict, problems: li
     local = datetime.combine(the_day, time(h, m, s))
     if offset is not None:
         aware = datetime.fromisoformat(f"{local.isoformat()}{'+00:00' if offset == 'Z' else offset}")
-    else:
-        aware = local.replace(tzinfo=zones[school])
-    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return aware.astimezone(UTC).replace(tzinfo=None)
+    key = (zones[school], the_day, h)  # a zone's offset is the same within an hour of a day
+    shift = _OFFSETS.get(key)
+    if shift is None:
+        shift = _OFFSETS[key] = local.replace(tzinfo=zones[school]).utcoffset()
+    return local - shift
 
 
 def _local(utc: datetime, zone: ZoneInfo) -> str:
