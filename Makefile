@@ -27,6 +27,7 @@ test: $(TSTAMP)
 
 bench: $(TSTAMP)
 	$(BIN)/python bench/check_programme.py
+	$(BIN)/python bench/run.py
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check core plugins tests bench

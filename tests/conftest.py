@@ -15,6 +15,12 @@ DATA = Path(__file__).resolve().parent / "data"
 PROGRAMMES = ROOT / "programmes"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory):
+    """Keep guanai's window cache out of the tester's home."""
+    os.environ["GUANAI_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
 @pytest.fixture(autouse=True)
 def _chinese(monkeypatch):
     monkeypatch.setenv("GUANAI_LANG", "zh")

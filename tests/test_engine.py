@@ -204,3 +204,19 @@ def test_indicators(term):
     assert (rows["archive-rate"]["value"], rows["archive-rate"]["ok"]) == (0.5, False)
     assert (rows["talk-coverage"]["numerator"], rows["talk-coverage"]["denominator"]) == (1, 2)
     assert rows["five-ones"]["target"] == 0.9
+
+
+def test_window_cache_changes_no_answer(term, tmp_path, monkeypatch):
+    """Windows are cached per programme (JSON) to spare the holiday tables at start-up; the cached
+    and the computed answers are the same, and a damaged cache is ignored."""
+    from guanai.core.store import engine
+
+    monkeypatch.setenv("GUANAI_CACHE_DIR", str(tmp_path))
+    engine._version_cache.clear()  # each CLI run is a new process for users; so here too
+    first = explain(term, "weekly-talk", "K1", "2025-10-31")
+    [cached] = list(tmp_path.glob("windows-*.json"))
+    engine._version_cache.clear()
+    assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
+    cached.write_text("not json", encoding="utf-8")
+    engine._version_cache.clear()
+    assert explain(term, "weekly-talk", "K1", "2025-10-31") == first

@@ -63,14 +63,12 @@ class Context:
 def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None) -> Context:
     from guanai.core.commands.facts import open_store
     from guanai.core.store.engine import segments
-    from guanai.core.store.orgs import all_orgs, schools_under
+    from guanai.core.store.orgs import all_orgs, schools_in
 
     store = open_store(ctx)
     with store.read() as conn:
         orgs = all_orgs(conn)
-        if org is not None and org not in orgs:
-            raise Refusal("org.unknown", code=org)
-        schools = schools_under(orgs, org) if org else sorted(c for c, o in orgs.items() if o["kind"] == "school")
+        schools = schools_in(orgs, org)
         segs = segments(conn, schools)
     if not segs:
         raise Refusal("engine.no_programme", org=org or "—")

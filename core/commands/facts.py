@@ -105,17 +105,12 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.output import dump_csv, dump_json
     from guanai.core.render import role
-    from guanai.core.store.orgs import all_orgs, schools_under
+    from guanai.core.store.orgs import all_orgs, schools_in
     from guanai.core.store.pairings import check_pairings as do_check
 
     store = open_store(ctx)
     with store.read() as conn:
-        orgs = all_orgs(conn)
-    if org is not None and org not in orgs:
-        from guanai.core.diagnostics import Refusal
-
-        raise Refusal("org.unknown", code=org)
-    schools = schools_under(orgs, org) if org else sorted(c for c, o in orgs.items() if o["kind"] == "school")
+        schools = schools_in(all_orgs(conn), org)
     day = parse_cli_date(as_of, "--as-of") or date.today()
     found = do_check(store, schools, day)
     rows = [asdict(v) for v in found]

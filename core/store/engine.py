@@ -10,6 +10,7 @@ teacher, class or school. Nothing is stored; nothing is computed per child in Py
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -188,16 +189,13 @@ def _cached_rules(sha: str, programme: Programme, cal: SchoolCalendar) -> list[R
                  for ws in json.loads(path.read_text(encoding="utf-8"))]
         return rules_of(programme, cal, known)
     except (OSError, ValueError, TypeError, StopIteration):
-        pass
-    rules = rules_of(programme, cal)
-    try:
+        rules = rules_of(programme, cal)  # no cache yet, or one this code cannot read: compute
+    data = [[[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows] for r in rules]
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):  # a read-only home: compute each time
         folder.mkdir(parents=True, exist_ok=True)
-        data = [[[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows] for r in rules]
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
-    except OSError:
-        pass  # a read-only home: compute each time
     return rules
 
 

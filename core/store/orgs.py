@@ -45,14 +45,18 @@ def schools_under(orgs: dict[str, dict[str, Any]], code: str) -> list[str]:
     return sorted(out)
 
 
-def resolve_schools(conn: Connection, code: str | None) -> list[str] | None:
-    """Schools an --org/--school filter means; None for no filter. An unknown code is refused."""
+def schools_in(orgs: dict[str, dict[str, Any]], code: str | None) -> list[str]:
+    """The schools an --org option means: under `code`, or every school; an unknown code is refused."""
     if code is None:
-        return None
-    orgs = all_orgs(conn)
+        return sorted(c for c, o in orgs.items() if o["kind"] == "school")
     if code not in orgs:
         raise Refusal("org.unknown", code=code)
     return schools_under(orgs, code)
+
+
+def resolve_schools(conn: Connection, code: str | None) -> list[str] | None:
+    """Schools an --org/--school filter means; None for no filter. An unknown code is refused."""
+    return None if code is None else schools_in(all_orgs(conn), code)
 
 
 def require_school(conn: Connection, code: str) -> dict[str, Any]:
