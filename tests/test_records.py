@@ -138,3 +138,15 @@ def test_records_list_filters_and_local_times(school):
     assert [r["occurred_at"] for r in rows] == ["2025-10-01T00:30:00+08:00"]
     out = school.ok("records", "list", "--by", "T001", "--to", "2025-09-30")
     assert "2025-09-30 23:30" in out and "2025-10-01" not in out
+
+
+def test_record_import_row_without_type_or_subject(school, tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text(f"类型,学籍号,工号,时间\n,{LIU},T001,2025-10-08 16:00\ntalk,,T001,2025-10-08 16:00\n",
+                 encoding="utf-8")
+    result = school.run("record", "import", str(f))
+    assert result.stderr.splitlines() == [
+        f"{f}:2:类型: 不能为空",
+        f"{f}:3:学籍号: 每行只能填一个对象：学籍号、学校、对象工号或班级（班级需同时填学校）",
+        "发现 2 处错误。",
+    ]

@@ -70,17 +70,18 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     table = read_table(file, RECORD_COLUMNS)
     parsed = parse_rows(table, RECORD_COLUMNS, keep_extra=False)  # step fields are read below
     headers = _step_headers(registry)
+    unknown = [cell_problem(table, table.header_row, label, "record.unknown_column")
+               for label in table.extra if norm(label) not in headers]
+    if unknown:  # without knowing every column no row can be read
+        raise InputError(unknown)
     problems = list(parsed.problems)
-    for label in table.extra:
-        if norm(label) not in headers:
-            problems.append(cell_problem(table, table.header_row, label, "record.unknown_column"))
-    if problems:
-        raise InputError(problems)
     extra_fields = {label: headers[norm(label)] for label in table.extra}
     extras = list(table.extra.items())
     drafts = []
     for (_, values), row in zip(table.rows, parsed.rows, strict=True):
         v = row.values
+        if "step" not in v:
+            continue  # an empty 类型 cell: already reported
         subjects = [k for k in ("child", "staff", "class") if v.get(k)] or (["school"] if v.get("school") else [])
         if len(subjects) != 1:
             problems.append(cell_problem(table, row.number, "child", "record.one_subject_row"))
