@@ -601,6 +601,3 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
                                  r.child_name, r.by_staff, r.occurred_at, r.deadline, r.first, zones[r.school]))
     return out
 
-
-def latest_day(segs: list[Segment]) -> date | None:
-    return max((seg.cal.last for seg in segs), default=None)
