@@ -197,7 +197,9 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
     parts = re.split(r"[T\s]+", raw, maxsplit=1)
     try:
         the_day = day(parts[0])
-    except CellError:
+    except CellError as exc:
+        if exc.code == "cell.no_such_date":
+            raise  # 2025-02-30: say the date does not exist, not that it is no time
         raise CellError("cell.moment", value=str(value).strip()) from None
     if the_day is None:
         raise CellError("cell.moment", value=str(value).strip())

@@ -220,3 +220,13 @@ def test_window_cache_changes_no_answer(term, tmp_path, monkeypatch):
     cached.write_text("not json", encoding="utf-8")
     engine._version_cache.clear()
     assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
+
+
+def test_engine_commands_on_an_empty_database(db):
+    """Before org import and publish, each command says what to do first (exit 2)."""
+    assert db.run("due").stderr == "还没有任何学校：请先运行 guanai org import 导入县、乡镇和学校\n"
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    result = db.run("compliance", "--org", "S001")
+    assert (result.exit_code, result.stderr) == (2, "示例镇中学还没有适用的方案：请先运行 guanai programme publish\n")
+    result = db.run("due", "--as-of", "2025-02-30")
+    assert (result.exit_code, result.stderr) == (2, "--as-of: 日期 2025-02-30 不存在\n")

@@ -65,16 +65,19 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
     from guanai.core.store.engine import segments
     from guanai.core.store.orgs import all_orgs, schools_in
 
+    moment = parse_when(when, "--as-of")  # bad input is reported before any database work
+    known = parse_when(known_at, "--known-at")
     store = open_store(ctx)
     with store.read() as conn:
         orgs = all_orgs(conn)
         schools = schools_in(orgs, org)
+        if not schools:
+            raise Refusal("publish.no_schools")
         segs = segments(conn, schools)
     if not segs:
-        raise Refusal("engine.no_programme", org=org or "—")
+        raise Refusal("engine.no_programme", org=orgs[org]["name"] if org else t("due.everywhere"))
     zone = segs[0].zone
-    moment = parse_when(when, "--as-of") or datetime.now(zone).replace(tzinfo=None, microsecond=0)
-    known = parse_when(known_at, "--known-at")
+    moment = moment or datetime.now(zone).replace(tzinfo=None, microsecond=0)
     if isinstance(known, date) and not isinstance(known, datetime):
         known = datetime.combine(known + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
     return Context(store, orgs, schools, segs, zone, as_of(moment, zone, known), org)

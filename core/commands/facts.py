@@ -111,6 +111,10 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
     store = open_store(ctx)
     with store.read() as conn:
         schools = schools_in(all_orgs(conn), org)
+    if not schools:
+        from guanai.core.diagnostics import Refusal
+
+        raise Refusal("publish.no_schools")
     day = parse_cli_date(as_of, "--as-of") or date.today()
     found = do_check(store, schools, day)
     rows = [asdict(v) for v in found]
