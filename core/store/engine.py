@@ -491,6 +491,8 @@ def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
             for rule in seg.rules:
                 if not question.wants(rule) or not rule.windows:
                     continue
+                if question.staff and rule.scope != "staff" and (rule.by is None or rule.scope == "school"):
+                    continue  # nobody is responsible for it: never on a teacher's list (saves a statement)
                 query = obligations(seg, rule, question)
                 if open_only:
                     query = query.where(window_table.c.start_d <= question.as_of.day)
@@ -527,6 +529,10 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
     """Triggered obligations: one query per follow-up; trigger records are few (incidents)."""
     out: list[Triggered] = []
     asof = question.as_of
+    steps = {trig.when.step for seg in segs for trig in seg.programme.triggers}
+    if question.staff and steps and not conn.execute(select(exists().where(
+            record.c.by_staff == question.staff, record.c.step.in_(steps)))).scalar():
+        return plugin_follow_ups(conn, segs, question)  # the teacher recorded no trigger: one query, not one per follow-up
     for seg in segs:
         first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
         last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
