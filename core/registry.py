@@ -88,28 +88,27 @@ class DuplicateStep(Exception):
         self.step, self.owner, self.other = step, owner, other
 
 
-def indicator_registrar(registry: Registry, plugin: str) -> Callable[[IndicatorKind], None]:
-    def register(kind: IndicatorKind) -> None:
-        if not isinstance(kind, IndicatorKind):
-            raise TypeError(f"register_indicator_kinds expects IndicatorKind, got {type(kind).__name__}")
-        owner = registry.indicator_kinds.get(kind.name)
+def _named_registrar(table: dict[str, Any], kind: type, hook: str, plugin: str) -> Callable[[Any], None]:
+    """A `register` callback for named things (step types, indicator kinds): checks the type,
+    refuses a name another plugin owns, stamps the owning plugin."""
+
+    def register(item: Any) -> None:
+        if not isinstance(item, kind):
+            raise TypeError(f"{hook} expects {kind.__name__}, got {type(item).__name__}")
+        owner = table.get(item.name)
         if owner is not None and owner.plugin != plugin:
-            raise DuplicateStep(kind.name, owner.plugin, plugin)
-        registry.indicator_kinds[kind.name] = replace(kind, plugin=plugin)
+            raise DuplicateStep(item.name, owner.plugin, plugin)
+        table[item.name] = replace(item, plugin=plugin)
 
     return register
+
+
+def indicator_registrar(registry: Registry, plugin: str) -> Callable[[IndicatorKind], None]:
+    return _named_registrar(registry.indicator_kinds, IndicatorKind, "register_indicator_kinds", plugin)
 
 
 def step_registrar(registry: Registry, plugin: str) -> Callable[[StepType], None]:
-    def register(step: StepType) -> None:
-        if not isinstance(step, StepType):
-            raise TypeError(f"register_step_types expects StepType, got {type(step).__name__}")
-        owner = registry.steps.get(step.name)
-        if owner is not None and owner.plugin != plugin:
-            raise DuplicateStep(step.name, owner.plugin, plugin)
-        registry.steps[step.name] = replace(step, plugin=plugin)
-
-    return register
+    return _named_registrar(registry.steps, StepType, "register_step_types", plugin)
 
 
 def settings_registrar(registry: Registry, plugin: str) -> Callable[[type[BaseModel]], None]:

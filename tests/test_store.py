@@ -80,20 +80,10 @@ def test_bad_database_urls_are_refused(cli, tmp_path):
 
 
 def test_init_upgrades_an_older_database_and_commands_ask_for_it(db_url, cli):
-    from pathlib import Path
-
-    import guanai.core.store.migrations as migrations
-    from alembic import command
-    from alembic.config import Config
     from guanai.core.store.db import Store
 
     store = Store(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
-    with store._connect(store._writer) as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
-        conn.commit()
+    assert store.init("0001") == (None, "0001")
     store.engine.dispose()
     result = cli("--db", db_url, "children", "list")
     assert (result.exit_code, result.stderr) == (

@@ -100,8 +100,8 @@ class Store:
             raise Refusal("db.needs_upgrade", url=self.url, current=current, head=SCHEMA_REVISION)
         return self
 
-    def init(self) -> tuple[str | None, str]:
-        """Create or upgrade to the latest schema; returns (before, after) revisions."""
+    def init(self, revision: str = "head") -> tuple[str | None, str]:
+        """Create or upgrade the schema (to the latest unless `revision`); returns (before, after)."""
         import guanai.core.store.migrations as migrations
         from alembic import command
         from alembic.config import Config
@@ -111,7 +111,7 @@ class Store:
         cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
         with self._connect(self._writer) as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, revision)
             conn.commit()
         return before, self.revision() or ""
 

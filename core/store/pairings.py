@@ -11,9 +11,9 @@ from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
 from guanai.core.store.db import Store
+from guanai.core.store.hooks import Programmes
 from guanai.core.store.importing import parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.programmes import in_force, load_version
 from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import in_target
@@ -121,9 +121,9 @@ def _active_staff(day: date) -> Any:
     return or_(staff.c.left_on.is_(None), staff.c.left_on > day)
 
 
-def _context(conn: Connection, school: str, day: date) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
-    binding = in_force(conn, school, day)
-    programme = load_version(conn, binding["id"]) if binding else None
+def _context(conn: Connection, school: str, day: date,
+             programmes: Programmes | None = None) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    programme = (programmes or Programmes(conn)).at(school, day)  # a version is loaded once per call
     kids = [dict(r._mapping) for r in conn.execute(
         select(child).where(child.c.school == school, _enrolled(day)).order_by(child.c.class_name, child.c.id))]
     if programme is not None:
@@ -230,8 +230,9 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
     day = day or date.today()
     out: list[Violation] = []
     with store.read() as conn:
+        programmes = Programmes(conn)
         for school in schools:
-            programme, kids, adults = _context(conn, school, day)
+            programme, kids, adults = _context(conn, school, day, programmes)
             if programme is None:
                 continue
             for rule in programme.assignments:

@@ -234,16 +234,10 @@ def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: d
 
 def _subject_school(d: Draft, kids: dict, people: dict, orgs: dict, classes: set,
                     problems: list[Diagnostic]) -> str | None:
-    if d.subject_kind == "child":
-        found = kids.get(d.subject)
+    if d.subject_kind in ("child", "staff"):
+        found = (kids if d.subject_kind == "child" else people).get(d.subject)
         if found is None:
-            problems.append(d.problem("child", "record.child_unknown", value=d.subject))
-            return None
-        return found["school"]
-    if d.subject_kind == "staff":
-        found = people.get(d.subject)
-        if found is None:
-            problems.append(d.problem("staff", "record.staff_unknown", value=d.subject))
+            problems.append(d.problem(d.subject_kind, f"record.{d.subject_kind}_unknown", value=d.subject))
             return None
         return found["school"]
     if d.subject_kind == "school":
