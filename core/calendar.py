@@ -12,8 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
-from guanai.core.programme import Calendar, Duty, Phase, Programme, Task
+if TYPE_CHECKING:
+    from guanai.core.programme import Calendar, Duty, Phase, Programme, Task
 
 ONE_DAY = timedelta(days=1)
 LUNAR_FESTIVALS = {"春节": (1, 1), "元宵节": (1, 15), "端午节": (5, 5), "中秋节": (8, 15), "重阳节": (9, 9)}

@@ -86,11 +86,10 @@ class GuanaiGroup(click.Group):
 
 def build_cli() -> click.Group:
     """The click app; the help texts come from the catalogue in the current language."""
-    from importlib.metadata import version
-
     @click.group(cls=GuanaiGroup, invoke_without_command=True, help=t("cli.help"),
                  context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-    @click.version_option(version("guanai"), "--version", prog_name="guanai", message="%(prog)s %(version)s")
+    @click.version_option(None, "--version", package_name="guanai", prog_name="guanai",
+                          message="%(prog)s %(version)s")  # the version is read only when asked for
     @click.option("--lang", type=click.Choice(["zh", "en"]), help=t("cli.opt.lang"))
     @click.option("--db", envvar="GUANAI_DB", default="sqlite:///guanai.db", show_default=True, help=t("cli.opt.db"))
     @click.pass_context

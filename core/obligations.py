@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from guanai.core.calendar import SchoolCalendar, Window, windows
-from guanai.core.programme import Condition, Programme
+from guanai.core.calendar import Window
+
+if TYPE_CHECKING:
+    from guanai.core.calendar import SchoolCalendar
+    from guanai.core.programme import Programme
 
 UPCOMING, DUE, OVERDUE, MET, MET_LATE, EXCUSED = "upcoming", "due", "overdue", "met", "met_late", "excused"
 OPEN = (DUE, OVERDUE)
@@ -35,27 +38,123 @@ class Rule:
     times: int
     grace_days: int
     match: tuple[tuple[str, Any], ...]
-    where: tuple[Condition, ...]
+    where: tuple[Cond, ...]
     windows: tuple[Window, ...]
     one_off: bool = False  # a task without `every`: a record after its due date makes it met_late
 
 
-def rules_of(programme: Programme, cal: SchoolCalendar, known: list[list[Window]] | None = None) -> list[Rule]:
-    """Every duty and task of the programme with its windows, in programme order.
+@dataclass(frozen=True)
+class Cond:
+    """A programme condition (`where:`) as plain data: field, op, value."""
 
-    `known` are the windows of an earlier call for the same programme (a cache: computing them
-    needs the holiday tables), in the same order.
-    """
-    found = iter(known) if known is not None else None
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class FollowRule:
+    """What a trigger obliges: a record of `step` (matching `match`) within `within`."""
+
+    id: str
+    name: str
+    step: str
+    match: tuple[tuple[str, Any], ...]
+    within: timedelta
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    """A trigger: records of `step` that satisfy `where` oblige the follow-ups in `then`."""
+
+    id: str
+    step: str
+    where: tuple[Cond, ...]
+    then: tuple[FollowRule, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the engine needs of a programme version, as plain data: its rules with their windows,
+    its target children and its triggers. Kept in a file cache (core/store/engine.py) so that a
+    teacher's `due` builds neither the pydantic models nor the calendar (start-up time)."""
+
+    rules: tuple[Rule, ...]
+    categories: tuple[str, ...]
+    left_behind_min_months: int
+    triggers: tuple[TriggerRule, ...]
+
+
+def plan_of(programme: Programme, cal: SchoolCalendar) -> Plan:
+    from guanai.core.programme import parse_duration
+
+    triggers = tuple(
+        TriggerRule(trig.id, trig.when.step, _conds(trig.when.where), tuple(
+            FollowRule(f"{trig.id}.{f.id}", f.name or trig.name or f.id, f.step, tuple(sorted(f.match.items())),
+                       parse_duration(f.within)) for f in trig.then))
+        for trig in programme.triggers)
+    return Plan(tuple(rules_of(programme, cal)), tuple(programme.target.categories),
+                programme.target.left_behind_min_months, triggers)
+
+
+def _conds(conditions: Any) -> tuple[Cond, ...]:
+    return tuple(Cond(c.field, c.op, c.value) for c in conditions)
+
+
+def plan_to_json(plan: Plan) -> Any:
+    """Plain JSON data (dates tagged) that plan_from_json reads back equal."""
+    def conds(cs: tuple[Cond, ...]) -> list[Any]:
+        return [[c.field, c.op, _tag(c.value)] for c in cs]
+
+    return {
+        "rules": [[r.id, r.name, r.group, r.scope, r.by, r.step, r.times, r.grace_days, _tag(r.match),
+                   conds(r.where), [[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows], r.one_off]
+                  for r in plan.rules],
+        "categories": list(plan.categories), "left_behind_min_months": plan.left_behind_min_months,
+        "triggers": [[t.id, t.step, conds(t.where),
+                      [[f.id, f.name, f.step, _tag(f.match), f.within.total_seconds()] for f in t.then]]
+                     for t in plan.triggers],
+    }
+
+
+def plan_from_json(data: Any) -> Plan:
+    def conds(cs: list[Any]) -> tuple[Cond, ...]:
+        return tuple(Cond(f, op, _untag(v)) for f, op, v in cs)
+
+    rules = tuple(Rule(i, name, group, scope, by, step, times, grace, _untag(match), conds(where),
+                       tuple(Window(date.fromisoformat(a), date.fromisoformat(b), label) for a, b, label in ws),
+                       one_off)
+                  for i, name, group, scope, by, step, times, grace, match, where, ws, one_off in data["rules"])
+    triggers = tuple(TriggerRule(i, step, conds(where), tuple(
+        FollowRule(fid, name, fstep, _untag(match), timedelta(seconds=secs)) for fid, name, fstep, match, secs in then))
+        for i, step, where, then in data["triggers"])
+    return Plan(rules, tuple(data["categories"]), data["left_behind_min_months"], triggers)
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_tag(v) for v in value]
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict):
+        return date.fromisoformat(value["date"])
+    if isinstance(value, list):
+        return tuple(_untag(v) for v in value)
+    return value
+
+
+def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
+    """Every duty and task of the programme with its windows, in programme order."""
+    from guanai.core.calendar import windows
 
     def periodic(item: Any, month: str | None = None) -> tuple[Window, ...]:
-        if found is not None:
-            return tuple(next(found))
         return tuple(windows(programme, cal, item, month=month))
 
     def one(window: Window) -> tuple[Window, ...]:
-        if found is not None:
-            next(found)
         return (window,)
 
     out = [_rule(d, d.name, periodic(d)) for d in programme.duties]
@@ -78,7 +177,7 @@ def rules_of(programme: Programme, cal: SchoolCalendar, known: list[list[Window]
 
 def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
     return Rule(item.id, name, getattr(item, "group", None), item.scope, item.by, item.step, item.times,
-                item.grace_days, tuple(sorted(item.match.items())), tuple(item.where), tuple(found), one_off)
+                item.grace_days, tuple(sorted(item.match.items())), _conds(item.where), tuple(found), one_off)
 
 
 def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,

@@ -8,6 +8,7 @@ with T001; K2 enrolled 2025-10-15 and paired with T002, who leaves on 2025-10-20
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 
 import pytest
@@ -206,19 +207,25 @@ def test_indicators(term):
     assert rows["five-ones"]["target"] == 0.9
 
 
-def test_window_cache_changes_no_answer(term, tmp_path, monkeypatch):
-    """Windows are cached per programme (JSON) to spare the holiday tables at start-up; the cached
-    and the computed answers are the same, and a damaged cache is ignored."""
+def forget_plans() -> None:
     from guanai.core.store import engine
 
+    engine._plans.clear()  # each CLI run is a new process for users; so here too
+    engine._models.clear()
+
+
+def test_plan_cache_changes_no_answer(term, tmp_path, monkeypatch):
+    """Plans (rules, windows, target, triggers) are cached per programme (JSON) to spare the
+    pydantic models and holiday tables at start-up; the cached and the computed answers are the
+    same, and a damaged cache is ignored."""
     monkeypatch.setenv("GUANAI_CACHE_DIR", str(tmp_path))
-    engine._version_cache.clear()  # each CLI run is a new process for users; so here too
+    forget_plans()
     first = explain(term, "weekly-talk", "K1", "2025-10-31")
-    [cached] = list(tmp_path.glob("windows-*.json"))
-    engine._version_cache.clear()
+    [cached] = list(tmp_path.glob("plan-*.json"))
+    forget_plans()
     assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
     cached.write_text("not json", encoding="utf-8")
-    engine._version_cache.clear()
+    forget_plans()
     assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
 
 
@@ -230,3 +237,43 @@ def test_engine_commands_on_an_empty_database(db):
     assert (result.exit_code, result.stderr) == (2, "示例镇中学还没有适用的方案：请先运行 guanai programme publish\n")
     result = db.run("due", "--as-of", "2025-02-30")
     assert (result.exit_code, result.stderr) == (2, "--as-of: 日期 2025-02-30 不存在\n")
+
+
+@pytest.mark.parametrize("name", ["xibei", "shangguan", "yangdeng", "county/shili-middle"])
+def test_plan_reads_back_equal(name):
+    """The cached plan of each shipped programme reads back equal to the computed one: every rule,
+    window, condition (dates too), target and trigger."""
+    from guanai.core.calendar import SchoolCalendar
+    from guanai.core.loader import load_programme
+    from guanai.core.obligations import plan_from_json, plan_of, plan_to_json
+    from guanai.core.plugins import load_registry
+
+    from tests.conftest import ROOT
+
+    programme = load_programme(ROOT / "programmes" / f"{name}.yaml", load_registry()).programme
+    plan = plan_of(programme, SchoolCalendar(programme.calendar))
+    again = plan_from_json(json.loads(json.dumps(plan_to_json(plan), ensure_ascii=False)))
+    assert again == plan
+    assert len(plan.rules) == len(programme.duties) + sum(len(p.tasks) for p in programme.phases) + sum(
+        len(a.tasks) for a in programme.activities)
+    if name == "xibei":
+        legal = next(t for t in plan.triggers if t.step == "incident" and t.where)
+        assert [(c.field, c.op, c.value) for c in legal.where] == [("kind", "eq", "法律案件")]
+        assert [(f.id, f.within.days) for f in legal.then] == [(f"{legal.id}.refer-legal-aid", 7)]
+
+
+def test_due_from_a_warm_cache_builds_no_pydantic_model(term, tmp_path):
+    """A teacher's `due` with the plan cached reads plain data: pydantic's models are not even
+    imported (they cost ~60 ms of start-up; docs/BENCHMARKS.md)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GUANAI_CACHE_DIR": str(tmp_path), "GUANAI_DB": term.url}
+    code = ("import sys; from guanai.core.cli import main\n"
+            "try:\n main(['due', '--staff', 'T001', '--as-of', '2025-10-22'])\n"
+            "except SystemExit: pass\n"
+            "print('pydantic.main' in sys.modules, file=sys.stderr)")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert (first.stderr, warm.stderr) == ("True\n", "False\n")
+    assert warm.stdout == first.stdout and "一周一谈心" in warm.stdout

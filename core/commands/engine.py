@@ -388,8 +388,8 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
         raise Refusal(f"record.{kind}_unknown", value=subject)
     c = prepare(ctx, home, when, known_at)
     known_rules = {r.id: r for seg in c.segs for r in seg.rules}
-    known_triggers = {f"{tr.id}.{f.id}" for seg in c.segs for tr in seg.programme.triggers for f in tr.then} | {
-        tr.id for seg in c.segs for tr in seg.programme.triggers}
+    known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
+        tr.id for seg in c.segs for tr in seg.plan.triggers}
     if duty not in known_rules and duty not in known_triggers:
         raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
     question = Question([home], c.asof, rules={duty}, subject=(kind, subject))

@@ -16,14 +16,22 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from guanai.core.calendar import SchoolCalendar, Window
-from guanai.core.obligations import AsOf, Rule, expected, local_midnight_utc, months_back, rules_of
-from guanai.core.programme import Condition, Programme, parse_duration
+from guanai.core.obligations import (
+    AsOf,
+    Cond,
+    Plan,
+    Rule,
+    expected,
+    local_midnight_utc,
+    months_back,
+    plan_from_json,
+    plan_of,
+    plan_to_json,
+)
 from guanai.core.store.orgs import all_orgs
-from guanai.core.store.programmes import load_version
 from guanai.core.store.schema import (
     child,
     follow_up,
@@ -59,6 +67,10 @@ from sqlalchemy import (
     select,
 )
 
+if TYPE_CHECKING:
+    from guanai.core.calendar import SchoolCalendar
+    from guanai.core.programme import Programme
+
 EXCUSE_STEP = "excuse"  # SPEC §2: records of kind `excuse` whose from–to covers a window excuse it
 CHILD_COLUMNS = {"class": "class_name"}
 
@@ -83,17 +95,32 @@ window_table = Table(
 
 @dataclass
 class Segment:
-    """A programme version in force at some schools from `start` to `end` (inclusive)."""
+    """A programme version in force at some schools from `start` to `end` (inclusive).
+
+    The engine reads only `plan` (plain data, cached on disk); `programme` and `cal`, the pydantic
+    model and the school calendar, are built on first use (indicators and plugins need them)."""
 
     version_id: int
-    programme: Programme
-    cal: SchoolCalendar
-    rules: list[Rule]
+    sha: str
+    plan: Plan
     zone: ZoneInfo
     schools: list[str]
     start: date
     end: date
     any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
+    data: Any = None  # the version's stored programme data
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.plan.rules
+
+    @property
+    def programme(self) -> Programme:
+        return _programme(self.sha, self.version_id, self.data)
+
+    @property
+    def cal(self) -> SchoolCalendar:
+        return _calendar(self.sha, self.version_id, self.data)
 
     def key(self, rule: Rule) -> str:
         return f"{self.version_id}:{self.start}:{rule.id}"
@@ -118,7 +145,8 @@ class Question:
         return self.group is None or rule.group == self.group
 
 
-_version_cache: dict[tuple[str, int], tuple[Programme, SchoolCalendar, list[Rule]]] = {}
+_plans: dict[tuple[str, int], Plan] = {}
+_models: dict[tuple[str, int], Any] = {}
 
 
 def segments(conn: Connection, schools: list[str]) -> list[Segment]:
@@ -131,12 +159,13 @@ def segments(conn: Connection, schools: list[str]) -> list[Segment]:
     orgs = all_orgs(conn)
     rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
                                programme_binding.c.bound_at, programme_binding.c.version_id,
-                               programme_version.c.timezone)
+                               programme_version.c.timezone, programme_version.c.sha256, programme_version.c.data)
                         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)).all()
     by_org: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         by_org[r.org].append(r)
     timelines: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    stored: dict[int, tuple[str, Any]] = {}
     for school in schools:
         chain, code = [], school
         while code is not None and code in orgs and code not in chain:
@@ -149,54 +178,66 @@ def segments(conn: Connection, schools: list[str]) -> list[Segment]:
         for r in found:
             chosen[r.effective_from] = r  # the last one for a day wins
         timeline = tuple((d, chosen[d].version_id, chosen[d].timezone) for d in sorted(chosen))
+        stored.update({chosen[d].version_id: (chosen[d].sha256, chosen[d].data) for d in chosen})
         if timeline:
             timelines[timeline].append(school)
     out = []
     for timeline, members in timelines.items():
         for i, (start, version_id, zone) in enumerate(timeline):
             end = timeline[i + 1][0] - timedelta(days=1) if i + 1 < len(timeline) else date.max
-            programme, cal, rules = _version(conn, version_id)
-            out.append(Segment(version_id, programme, cal, rules, ZoneInfo(zone), sorted(members), start, end))
+            sha, data = stored[version_id]
+            out.append(Segment(version_id, sha, _plan(sha, version_id, data), ZoneInfo(zone), sorted(members),
+                               start, end, data=data))
     return out
 
 
-def _version(conn: Connection, version_id: int) -> tuple[Programme, SchoolCalendar, list[Rule]]:
-    sha = conn.execute(select(programme_version.c.sha256).where(programme_version.c.id == version_id)).scalar_one()
+def _programme(sha: str, version_id: int, data: Any) -> Programme:
+    """The pydantic model of a stored version, validated once per process."""
+    from guanai.core.programme import Programme
+
     key = (sha, version_id)
-    if key not in _version_cache:
-        programme = load_version(conn, version_id)
-        cal = SchoolCalendar(programme.calendar)
-        _version_cache[key] = (programme, cal, _cached_rules(sha, programme, cal))
-    return _version_cache[key]
+    if key not in _models:
+        _models[key] = Programme.model_validate(data)
+    return _models[key]
 
 
-def _cached_rules(sha: str, programme: Programme, cal: SchoolCalendar) -> list[Rule]:
-    """rules_of, with the windows kept in a JSON file cache keyed by the programme's sha256 and the
-    code that computes windows: a teacher's `due` then skips the holiday tables (start-up time).
-    The cache holds nothing but a pure function of those two; deleting it changes no answer."""
+def _calendar(sha: str, version_id: int, data: Any) -> SchoolCalendar:
+    from guanai.core.calendar import SchoolCalendar
+
+    key = (sha, -version_id)
+    if key not in _models:
+        _models[key] = SchoolCalendar(_programme(sha, version_id, data).calendar)
+    return _models[key]
+
+
+def _plan(sha: str, version_id: int, data: Any) -> Plan:
+    """The version's plan, kept in a JSON file cache keyed by the programme's sha256 and the code
+    that derives plans: a teacher's `due` then builds neither the pydantic models nor the holiday
+    tables (start-up time). The cache holds nothing but a pure function of those two; deleting it
+    changes no answer."""
     import hashlib
     import os
     from pathlib import Path
 
-    import guanai.core.calendar as calendar_module
-    import guanai.core.obligations as obligations_module
-
-    code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (calendar_module, obligations_module)))
+    key = (sha, version_id)
+    if key in _plans:
+        return _plans[key]
+    here = Path(__file__).resolve().parent.parent
+    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in ("calendar.py", "obligations.py",
+                                                                           "programme.py")))
     folder = Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
-    path = folder / f"windows-{sha[:32]}-{code.hexdigest()[:16]}.json"
+    path = folder / f"plan-{sha[:32]}-{code.hexdigest()[:16]}.json"
     try:
-        known = [[Window(date.fromisoformat(a), date.fromisoformat(b), c) for a, b, c in ws]
-                 for ws in json.loads(path.read_text(encoding="utf-8"))]
-        return rules_of(programme, cal, known)
-    except (OSError, ValueError, TypeError, StopIteration):
-        rules = rules_of(programme, cal)  # no cache yet, or one this code cannot read: compute
-    data = [[[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows] for r in rules]
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with contextlib.suppress(OSError):  # a read-only home: compute each time
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
-    return rules
+        plan = plan_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError):  # no cache yet, or one this code cannot read: compute
+        plan = plan_of(_programme(sha, version_id, data), _calendar(sha, version_id, data))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with contextlib.suppress(OSError):  # a read-only home: compute each time
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(plan_to_json(plan), ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+    _plans[key] = plan
+    return plan
 
 
 def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
@@ -207,7 +248,6 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     for seg in segs:
         seg.any_excuse = conn.execute(select(exists().where(
             record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar()
-        target = seg.programme.target
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -224,7 +264,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                     "start_s": w.start.isoformat(), "due_s": w.end.isoformat(),
                     "start_utc": local_midnight_utc(w.start, seg.zone),
                     "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
-                    "cutoff": months_back(w.start, target.left_behind_min_months), "expected": is_expected,
+                    "cutoff": months_back(w.start, seg.plan.left_behind_min_months), "expected": is_expected,
                 })
     if rows:
         conn.execute(insert(window_table), rows)
@@ -246,7 +286,7 @@ def payload_condition(col: Any, name: str, value: Any) -> Any:
     return col[name].as_string() == str(value)
 
 
-def condition(column: Any, cond: Condition) -> Any:
+def condition(column: Any, cond: Cond) -> Any:
     value = cond.value
     op = cond.op
     if op == "empty":
@@ -273,7 +313,7 @@ def child_field(name: str) -> Any:
     return child.c[CHILD_COLUMNS.get(name, name)]
 
 
-def payload_field(col: Any, cond: Condition) -> Any:
+def payload_field(col: Any, cond: Cond) -> Any:
     sample = cond.value[0] if isinstance(cond.value, (list, tuple)) and cond.value else cond.value
     if isinstance(sample, bool):
         return col[cond.field].as_boolean()
@@ -335,11 +375,11 @@ def _paired(role: str) -> Any:
 
 
 def _target_children(seg: Segment, rule: Rule) -> list[Any]:
-    target = seg.programme.target
+    categories = seg.plan.categories
     conds = [child.c.school.in_(seg.schools), child.c.enrolled_on <= window_table.c.start_d,
              or_(child.c.left_on.is_(None), child.c.left_on > window_table.c.due_d),
-             child.c.category.in_(list(target.categories))]
-    if "left_behind" in target.categories:
+             child.c.category.in_(list(categories))]
+    if "left_behind" in categories:
         conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
                          child.c.away_since <= window_table.c.cutoff))
     conds += [condition(child_field(c.field), c) for c in rule.where]
@@ -434,7 +474,7 @@ def _children_of(staff_id: str, by: str | None) -> Any:
     return child.c.id.in_(select(p.c.child).where(p.c.role == by, p.c.staff == staff_id))
 
 
-def _staff_condition(cond: Condition) -> Any:
+def _staff_condition(cond: Cond) -> Any:
     if cond.field == "roles":
         value = cond.value if not isinstance(cond.value, (list, tuple)) else cond.value[0]
         found = cast(staff.c.roles, String).like(f'%"{value}"%')
@@ -529,16 +569,16 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
     """Triggered obligations: one query per follow-up; trigger records are few (incidents)."""
     out: list[Triggered] = []
     asof = question.as_of
-    steps = {trig.when.step for seg in segs for trig in seg.programme.triggers}
+    steps = {trig.step for seg in segs for trig in seg.plan.triggers}
     if question.staff and steps and not conn.execute(select(exists().where(
             record.c.by_staff == question.staff, record.c.step.in_(steps)))).scalar():
         return plugin_follow_ups(conn, segs, question)  # the teacher recorded no trigger: one query, not one per follow-up
     for seg in segs:
         first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
         last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
-        for trig in seg.programme.triggers:
+        for trig in seg.plan.triggers:
             for follow in trig.then:
-                rule_id = f"{trig.id}.{follow.id}"
+                rule_id = follow.id
                 if question.rules is not None and rule_id not in question.rules and trig.id not in question.rules:
                     continue
                 if question.group is not None:
@@ -546,14 +586,14 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                 t, f = record.alias("t"), record.alias("f")
                 conds = [f.c.step == follow.step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
                          f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
-                conds += [payload_condition(f.c.payload, k, v) for k, v in sorted(follow.match.items())]
+                conds += [payload_condition(f.c.payload, k, v) for k, v in follow.match]
                 first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
                 query = (select(t.c.subject_kind, t.c.subject, t.c.school, t.c.by_staff, t.c.occurred_at,
                                 first.label("first"), child.c.class_name, child.c.name)
                          .select_from(t.outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
-                         .where(t.c.step == trig.when.step, t.c.school.in_(seg.schools),
+                         .where(t.c.step == trig.step, t.c.school.in_(seg.schools),
                                 t.c.occurred_at >= first_day, t.c.occurred_at < last_day, *_known(t, asof),
-                                *[condition(payload_field(t.c.payload, c), c) for c in trig.when.where]))
+                                *[condition(payload_field(t.c.payload, c), c) for c in trig.where]))
                 if question.staff:
                     query = query.where(t.c.by_staff == question.staff)
                 if question.class_name:
@@ -561,9 +601,9 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                 if question.subject:
                     query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
                 for r in conn.execute(query):
-                    out.append(Triggered(trig.id, rule_id, follow.name or trig.name or follow.id, follow.step,
+                    out.append(Triggered(trig.id, rule_id, follow.name, follow.step,
                                          r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
-                                         r.occurred_at, r.occurred_at + parse_duration(follow.within), r.first, seg.zone))
+                                         r.occurred_at, r.occurred_at + follow.within, r.first, seg.zone))
     return out + plugin_follow_ups(conn, segs, question)
 
 
