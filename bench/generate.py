@@ -166,7 +166,7 @@ def records(county: County) -> Iterator[dict[str, Any]]:
                 for w in rule.windows:
                     if rng.random() < p:
                         if rule.step == "health_check":
-                            payload = {"height_cm": 150, "weight_kg": 40, "vision_left": "5.0", "vision_right":
+                            payload = {"height_cm": "150", "weight_kg": "40", "vision_left": "5.0", "vision_right":
                                        rng.choice(("5.0",) * 9 + ("4.8",)), "ent_normal": True}
                         yield make(rule.step, "child", cid, by, rng.choice(days_of[(w.start, w.end)]), payload)
             if i % 10 == 0:  # 两免一补, once a term, for one child in ten
@@ -176,7 +176,7 @@ def records(county: County) -> Iterator[dict[str, Any]]:
             if i % 400 == 7:  # an incident, its notices mostly in time
                 day = date(2025, 11, 3) + timedelta(days=rng.randrange(150))
                 day = next(d for d in (day + timedelta(days=k) for k in range(60)) if cal.reason(d)[0])
-                incident = make("incident", "child", cid, proxy, day, {"kind": "受伤"}, minute=0)
+                incident = make("incident", "child", cid, proxy, day, {"kind": "受伤", "severity": "minor"}, minute=0)
                 yield incident
                 start = incident["occurred_at"]
                 for to, late in (("guardian", 20), ("parents", 50), ("bureau", 100)):
@@ -188,7 +188,7 @@ def records(county: County) -> Iterator[dict[str, Any]]:
                 yield make(task_step, "school", s.code, s.staff[0], day, {})
         members = [cid for _, cid in county.child_ids(s)][:20]
         yield make("contest", "school", s.code, s.staff[0], date(2025, 12, 5),
-                   {"name": "校园艺术节", "category": "合唱", "participants": members})
+                   {"name": "校园艺术节", "category": "合唱", "participants": members, "awards": []})
 
 
 def utc(local: datetime) -> datetime:

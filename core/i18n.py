@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 DEFAULT_LANG = "zh"
+LOCALE = Path(__file__).resolve().parent / "locale"
 _lang: str | None = None
 
 
@@ -24,14 +24,23 @@ def current_lang() -> str:
 
 @cache
 def available_langs() -> tuple[str, ...]:
-    files = resources.files("guanai.core.locale").iterdir()
-    return tuple(sorted(f.name[:-5] for f in files if f.name.endswith(".toml")))
+    return tuple(sorted(name[:-5] for name in os.listdir(LOCALE) if name.endswith(".toml")))
 
 
 @cache
 def _catalogue(lang: str) -> dict[str, str]:
-    text = resources.files("guanai.core.locale").joinpath(f"{lang}.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    """The TOML catalogue, read through the file cache (parsing TOML took ~12 ms of start-up)."""
+    from guanai.core.cache import cached_json
+
+    path = LOCALE / f"{lang}.toml"
+    stat = path.stat()
+
+    def parse() -> dict[str, str]:
+        import tomllib
+
+        return tomllib.loads(path.read_text("utf-8"))
+
+    return cached_json(f"catalogue-{lang}-{stat.st_mtime_ns}-{stat.st_size}", parse)
 
 
 def has(key: str) -> bool:

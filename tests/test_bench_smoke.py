@@ -26,6 +26,13 @@ def test_generator_is_deterministic_and_its_files_import(cli, tmp_path):
     result = cli("--db", url, "record", "import", str(path))
     assert result.exit_code == 0, result.output
     assert result.stdout == f"导入 {n} 条记录：新增 {n}，已存在 0。\n"
+    # The raw baseline inserts exactly the rows guanai stores (same content, same digests).
+    import sqlite3
+
+    columns = "key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest"
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        stored = conn.execute(f"SELECT {columns} FROM record ORDER BY key").fetchall()
+    assert stored == sorted(row[:9] for row in generate.record_rows(county))
     args = ["--db", url, "compliance", "--by", "school,duty", "--as-of", run.AS_OF, "--json"]
     for duty in run.CHILD_DUTIES:
         args += ["--duty", duty]

@@ -75,8 +75,7 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     if unknown:  # without knowing every column no row can be read
         raise InputError(unknown)
     problems = list(parsed.problems)
-    extra_fields = {label: headers[norm(label)] for label in table.extra}
-    extras = list(table.extra.items())
+    extras = [(label, index, headers[norm(label)]) for label, index in table.extra.items()]
     drafts = []
     for (_, values), row in zip(table.rows, parsed.rows, strict=True):
         v = row.values
@@ -89,11 +88,11 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
         kind = subjects[0]
         step = v["step"]
         payload, where_label = {}, {}
-        for label, index in extras:
-            raw = values[index] if index < len(values) else None
-            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+        width = len(values)
+        for label, index, fields in extras:
+            raw = values[index] if index < width else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
-            fields = extra_fields[label]
             name = fields.get(step)
             if name is None:
                 problems.append(cell_problem(table, row.number, label, "record.field_not_of_step", step=step))
@@ -111,9 +110,9 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
 
 
 def _row_where(table: Any, number: int, labels: dict[str, str]) -> Any:
-    from guanai.core.store.importing import cell_problem
-
     def where(field_name: str, code: str, params: dict[str, Any]) -> Diagnostic:
+        from guanai.core.store.importing import cell_problem  # only when there is a problem
+
         return cell_problem(table, number, labels.get(field_name, field_name), code, **params)
 
     return where

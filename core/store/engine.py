@@ -10,7 +10,6 @@ teacher, class or school. Nothing is stored; nothing is computed per child in Py
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -211,33 +210,24 @@ def _calendar(sha: str, version_id: int, data: Any) -> SchoolCalendar:
 
 
 def _plan(sha: str, version_id: int, data: Any) -> Plan:
-    """The version's plan, kept in a JSON file cache keyed by the programme's sha256 and the code
-    that derives plans: a teacher's `due` then builds neither the pydantic models nor the holiday
-    tables (start-up time). The cache holds nothing but a pure function of those two; deleting it
-    changes no answer."""
+    """The version's plan, kept in the file cache (core/cache.py) under the programme's sha256 and
+    a hash of the code that derives plans: a teacher's `due` then builds neither the pydantic
+    models nor the holiday tables (start-up time)."""
     import hashlib
-    import os
     from pathlib import Path
 
+    from guanai.core.cache import cached_json
+
     key = (sha, version_id)
-    if key in _plans:
-        return _plans[key]
-    here = Path(__file__).resolve().parent.parent
-    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in ("calendar.py", "obligations.py",
-                                                                           "programme.py")))
-    folder = Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
-    path = folder / f"plan-{sha[:32]}-{code.hexdigest()[:16]}.json"
-    try:
-        plan = plan_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):  # no cache yet, or one this code cannot read: compute
-        plan = plan_of(_programme(sha, version_id, data), _calendar(sha, version_id, data))
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with contextlib.suppress(OSError):  # a read-only home: compute each time
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(plan_to_json(plan), ensure_ascii=False), encoding="utf-8")
-            tmp.replace(path)
-    _plans[key] = plan
-    return plan
+    if key not in _plans:
+        here = Path(__file__).resolve().parent.parent
+        code = hashlib.sha256(b"".join((here / name).read_bytes()
+                                       for name in ("calendar.py", "obligations.py", "programme.py")))
+        _plans[key] = cached_json(
+            f"plan-{sha[:32]}-{code.hexdigest()[:16]}",
+            lambda: plan_to_json(plan_of(_programme(sha, version_id, data), _calendar(sha, version_id, data))),
+            plan_from_json)
+    return _plans[key]
 
 
 def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:

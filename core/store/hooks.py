@@ -46,9 +46,15 @@ class Programmes:
     """The programme in force per (school, day), loaded once per version within a batch."""
 
     def __init__(self, conn: Connection):
-        self.conn, self._versions, self._bindings = conn, {}, {}
+        self.conn, self._versions, self._bindings, self._at = conn, {}, {}, {}
 
     def at(self, school: str, day: Any) -> Any:
+        key = (school, day)
+        if key not in self._at:
+            self._at[key] = self._find(school, day)
+        return self._at[key]
+
+    def _find(self, school: str, day: Any) -> Any:
         from guanai.core.store.programmes import bindings_for, load_version
 
         if school not in self._bindings:  # two queries per school, not per record

@@ -33,7 +33,6 @@ from sqlalchemy import Connection, insert, select, text
 
 FUTURE_SLACK = timedelta(minutes=10)
 UTC = ZoneInfo("UTC")
-_OFFSETS: dict[tuple[Any, Any, int], timedelta] = {}
 RECORD_LOCK = 72_707_001  # PostgreSQL advisory lock: record writes are serialised, like SQLite's
 
 
@@ -73,10 +72,16 @@ def option_where(options: dict[str, str]) -> Callable[[str, str, dict[str, Any]]
     return where
 
 
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # = json.dumps(…, sort_keys, ensure_ascii)
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def digest(values: dict[str, Any]) -> str:
-    content = [values[k] for k in ("step", "subject_kind", "subject", "school", "by_staff")]
-    content += [values["occurred_at"].isoformat(), values["payload"]]
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    """The record's content (everything but its key and who entered it), hashed: a key sent again
+    with the same content is the same record; with other content it is refused."""
+    content = [values["step"], values["subject_kind"], values["subject"], values["school"], values["by_staff"],
+               values["occurred_at"].isoformat(), values["payload"]]
+    return hashlib.sha256(_DIGEST_JSON.encode(content).encode()).hexdigest()
 
 
 def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
@@ -134,18 +139,18 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
 
 RECORD_COLUMNS = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload", "digest",
                   "recorded_at", "recorded_by", "source")
-SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's DateTime storage format on SQLite
 
 
 def _insert_sqlite(conn: Connection, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
     """Bulk insert for SQLite through the driver, with values as SQLAlchemy would store them:
     its per-value type processing was a third of a large import's time (measured, docs/BENCHMARKS.md)."""
     sql = f"INSERT INTO record ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
-    stamp = extra["recorded_at"].strftime(SQLITE_TIME)
+    # isoformat(" ", "microseconds") is SQLAlchemy's DateTime storage on SQLite (%Y-%m-%d %H:%M:%S.%f)
+    stamp = extra["recorded_at"].isoformat(" ", "microseconds")
     for part in chunks(rows, 5000):
         conn.exec_driver_sql(sql, [
             (r["key"], r["step"], r["subject_kind"], r["subject"], r["school"], r["by_staff"],
-             r["occurred_at"].strftime(SQLITE_TIME), json.dumps(r["payload"], ensure_ascii=False), r["digest"],
+             r["occurred_at"].isoformat(" ", "microseconds"), _PAYLOAD_JSON.encode(r["payload"]), r["digest"],
              stamp, extra["recorded_by"], extra["source"]) for r in part])
 
 
@@ -159,13 +164,14 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     if any(d.subject_kind == "class" for d in drafts):
         classes = {(r.school, r.name) for r in conn.execute(select(school_class.c.school, school_class.c.name))}
     zones: dict[str, ZoneInfo] = {}
+    moments: dict[tuple[ZoneInfo, Any], tuple[datetime, Any]] = {}
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
     hooked = getattr(registry, "pm", None) is not None and bool(registry.pm.hook.on_record.get_hookimpls())
     programmes, pending, memo = Programmes(conn), [], {}
     for d in drafts:
         before = len(problems)
-        row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, problems)
+        row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
         if row is not None and len(problems) == before and hooked:
             row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
         if row is not None:
@@ -196,7 +202,7 @@ def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids:
 
 
 def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: dict, people: dict, orgs: dict,
-               classes: set, zones: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
+               classes: set, zones: dict, moments: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     step = registry.steps.get(d.step)
     if step is None:
         hint = difflib.get_close_matches(d.step, list(registry.steps), n=1)
@@ -213,12 +219,14 @@ def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: d
                                       subject=d.subject, school=school))
     occurred = None
     if school is not None:
-        occurred = _occurred(conn, d, school, zones, problems)
+        found = _occurred(conn, d, school, zones, problems, moments)
+        if found is not None:
+            occurred, local_day = found
     if occurred is not None:
         if occurred > now + FUTURE_SLACK:
             problems.append(d.problem("at", "record.future", at=_local(occurred, zones[school])))
         kid = kids.get(d.subject) if d.subject_kind == "child" else None
-        if kid is not None and _local_day(occurred, zones[school]) < kid["enrolled_on"]:
+        if kid is not None and local_day < kid["enrolled_on"]:
             problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
                                       enrolled=kid["enrolled_on"].isoformat()))
     model = _payload(step, d, problems) if step is not None else None
@@ -252,23 +260,32 @@ def _subject_school(d: Draft, kids: dict, people: dict, orgs: dict, classes: set
     return d.school
 
 
-def _occurred(conn: Connection, d: Draft, school: str, zones: dict, problems: list[Diagnostic]) -> datetime | None:
+def _occurred(conn: Connection, d: Draft, school: str, zones: dict, problems: list[Diagnostic],
+              moments: dict) -> tuple[datetime, Any] | None:
+    """The record's instant (naive UTC) and its local day; times repeat, so each (zone, text) is
+    worked out once per batch."""
     if school not in zones:
         zones[school] = ZoneInfo(timezone_of(conn, school, utcnow().date()))
-    try:
-        the_day, (h, m, s), offset = cells.moment(d.at)
-    except cells.CellError as exc:
-        problems.append(d.problem("at", exc.code, **exc.params))
-        return None
+    zone = zones[school]
+    key = (zone, d.at)
+    found = moments.get(key)
+    if found is None:
+        try:
+            found = moments[key] = _instant(d.at, zone)
+        except cells.CellError as exc:
+            problems.append(d.problem("at", exc.code, **exc.params))
+            return None
+    return found
+
+
+def _instant(at: Any, zone: ZoneInfo) -> tuple[datetime, Any]:
+    the_day, (h, m, s), offset = cells.moment(at)
     local = datetime.combine(the_day, time(h, m, s))
     if offset is not None:
         aware = datetime.fromisoformat(f"{local.isoformat()}{'+00:00' if offset == 'Z' else offset}")
-        return aware.astimezone(UTC).replace(tzinfo=None)
-    key = (zones[school], the_day, h)  # a zone's offset is the same within an hour of a day
-    shift = _OFFSETS.get(key)
-    if shift is None:
-        shift = _OFFSETS[key] = local.replace(tzinfo=zones[school]).utcoffset()
-    return local - shift
+        utc = aware.astimezone(UTC).replace(tzinfo=None)
+        return utc, _local_day(utc, zone)
+    return local - local.replace(tzinfo=zone).utcoffset(), the_day
 
 
 def _local(utc: datetime, zone: ZoneInfo) -> str:
@@ -279,23 +296,37 @@ def _local_day(utc: datetime, zone: ZoneInfo) -> Any:
     return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
 
 
+_FIELDS: dict[Any, tuple[dict[str, str], frozenset[str]]] = {}
+
+
+def _fields_of(model: Any) -> tuple[dict[str, str], frozenset[str]]:
+    """Spelling (name or alias) -> field name, and the boolean fields, of a payload model."""
+    found = _FIELDS.get(model)
+    if found is None:
+        names, bools = {}, set()
+        for name, info in model.model_fields.items():
+            names[name] = name
+            if info.alias:
+                names[info.alias] = name
+            if info.annotation in (bool, bool | None):
+                bools.add(name)
+        found = _FIELDS[model] = (names, frozenset(bools))
+    return found
+
+
 def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
     model = step.payload
-    names = {}
-    for name, info in model.model_fields.items():
-        names[name] = name
-        if info.alias:
-            names[info.alias] = name
+    names, bools = _fields_of(model)
     data = {}
     for key, value in d.payload.items():
-        if key not in names:
+        name = names.get(key)
+        if name is None:
             hint = difflib.get_close_matches(key, list(names), n=1)
             fields = "、".join(info.alias or name for name, info in model.model_fields.items())
             problems.append(d.problem(key, "record.unknown_field_hint" if hint else "record.unknown_field",
                                       field=key, step=step.name, fields=fields, hint=hint[0] if hint else ""))
             continue
-        annotation = model.model_fields[names[key]].annotation
-        if annotation in (bool, bool | None) and isinstance(value, str):
+        if name in bools and isinstance(value, str):
             try:
                 value = cells.yes_no(value)
             except cells.CellError as exc:

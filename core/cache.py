@@ -1,0 +1,32 @@
+"""A file cache for pure functions of files (start-up time): JSON under `GUANAI_CACHE_DIR`, by
+default ~/.cache/guanai. Each entry's name carries everything its value depends on; deleting the
+folder changes no answer, and a damaged or unreadable entry is computed again."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def folder() -> Path:
+    return Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
+
+
+def cached_json(name: str, compute: Callable[[], Any], read: Callable[[Any], T] = lambda data: data) -> T:
+    """`read(data)` of the cached entry `name`, or of `compute()` (JSON data), kept for next time."""
+    path = folder() / f"{name}.json"
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        return read(json.loads(path.read_text(encoding="utf-8")))
+    data = compute()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):  # a read-only home: compute each time
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+    return read(data)
