@@ -61,21 +61,39 @@ def _now_text() -> str:
 def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.commands.facts import open_store
     from guanai.core.plugins import load_registry
-    from guanai.core.store.importing import cell_problem, parse_rows
+    from guanai.core.store.importing import cell_problem, gc_paused, parse_rows
     from guanai.core.store.records import save_records
     from guanai.core.tabular import norm, read_table
 
     store = open_store(ctx)
     registry = load_registry()
-    table = read_table(file, RECORD_COLUMNS)
-    parsed = parse_rows(table, RECORD_COLUMNS, keep_extra=False)  # step fields are read below
-    headers = _step_headers(registry)
-    unknown = [cell_problem(table, table.header_row, label, "record.unknown_column")
-               for label in table.extra if norm(label) not in headers]
-    if unknown:  # without knowing every column no row can be read
-        raise InputError(unknown)
+    with gc_paused():
+        table = read_table(file, RECORD_COLUMNS)
+        parsed = parse_rows(table, RECORD_COLUMNS, keep_extra=False)  # step fields are read below
+        headers = _step_headers(registry)
+        unknown = [cell_problem(table, table.header_row, label, "record.unknown_column")
+                   for label in table.extra if norm(label) not in headers]
+        if unknown:  # without knowing every column no row can be read
+            raise InputError(unknown)
+        drafts, problems = read_drafts(table, parsed, headers)
+        saved = save_records(store, registry, drafts, file, dry_run=dry_run, found=problems)
+    if dry_run:
+        click.echo(t("record.import_dry", total=len(drafts), new=saved.inserted, same=saved.existing))
+        return
+    click.echo(t("record.import_done", total=len(drafts), new=saved.inserted, same=saved.existing))
+
+
+BLANK = {"", None}
+
+
+def read_drafts(table: Any, parsed: Any, headers: dict[str, dict[str, str]]) -> tuple[list[Draft], list[Diagnostic]]:
+    """The drafts of a record file's rows, and the problems found reading them."""
+    from guanai.core.store.importing import cell_problem
+    from guanai.core.tabular import norm
+
     problems = list(parsed.problems)
     extras = [(label, index, headers[norm(label)]) for label, index in table.extra.items()]
+    layouts: dict[str, Any] = {}
     drafts = []
     for (_, values), row in zip(table.rows, parsed.rows, strict=True):
         v = row.values
@@ -87,26 +105,60 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
             continue
         kind = subjects[0]
         step = v["step"]
-        payload, where_label = {}, {}
-        width = len(values)
-        for label, index, fields in extras:
-            raw = values[index] if index < width else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                continue
-            name = fields.get(step)
-            if name is None:
-                problems.append(cell_problem(table, row.number, label, "record.field_not_of_step", step=step))
-                continue
-            payload[name] = raw.strip() if isinstance(raw, str) else raw
-            where_label[name] = label
+        layout = layouts.get(step) or layouts.setdefault(step, _layout(step, extras))
+        payload = _step_cells(values, layout)
+        if payload is None:  # a cell outside the step's columns, a blank-looking cell or a short row
+            payload, where_label = {}, {}
+            width = len(values)
+            for label, index, fields in extras:
+                raw = values[index] if index < width else None
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    continue
+                name = fields.get(step)
+                if name is None:
+                    problems.append(cell_problem(table, row.number, label, "record.field_not_of_step", step=step))
+                    continue
+                payload[name] = raw.strip() if isinstance(raw, str) else raw
+                where_label[name] = label
+        else:
+            where_label = {name: layout[2][name] for name in payload}
         drafts.append(Draft(step, kind, v[kind], v.get("at"), payload, v.get("by"),
                             v.get("school") if kind == "class" else None, v.get("key"),
                             _row_where(table, row.number, where_label)))
-    saved = save_records(store, registry, drafts, file, dry_run=dry_run, found=problems)
-    if dry_run:
-        click.echo(t("record.import_dry", total=len(drafts), new=saved.inserted, same=saved.existing))
-        return
-    click.echo(t("record.import_done", total=len(drafts), new=saved.inserted, same=saved.existing))
+    return drafts, problems
+
+
+def _layout(step: str, extras: list[tuple[str, int, dict[str, str]]]) -> tuple[Any, ...]:
+    """Where a step's payload sits in a row: (its cells, a getter of every other extra cell, the
+    label of each field, the row width needed)."""
+    from operator import itemgetter
+
+    own = [(index, fields[step]) for _, index, fields in extras if step in fields]
+    others = [index for _, index, fields in extras if step not in fields]
+    getter = itemgetter(*others) if len(others) > 1 else (lambda values: (values[others[0]],)) if others else (
+        lambda values: ())
+    labels = {fields[step]: label for label, _, fields in extras if step in fields}
+    width = max((index for _, index, _ in extras), default=-1) + 1
+    return own, getter, labels, width
+
+
+def _step_cells(values: list[Any], layout: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The payload of a row whose cells are plain: its own cells trimmed, every other cell empty.
+    None sends the row to the careful path (which names each problem)."""
+    own, getter, _, width = layout
+    if len(values) < width or not set(getter(values)) <= BLANK:
+        return None
+    payload = {}
+    for index, name in own:
+        raw = values[index]
+        if raw is None or raw == "":
+            continue
+        if isinstance(raw, str):
+            raw = raw.strip()
+            if not raw:
+                return None
+        payload[name] = raw
+    return payload
 
 
 def _row_where(table: Any, number: int, labels: dict[str, str]) -> Any:

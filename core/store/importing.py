@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -102,6 +104,22 @@ def _reader(col: Column) -> Any:
     if col.kind == "choice":
         return lambda raw: cells.choice(raw, col.choices)
     return READERS[col.kind]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a large file is read and checked.
+
+    Its rows are acyclic (lists, dicts, strings: freed by reference counting), but their number
+    makes each full collection scan hundreds of thousands of live objects: a third of a year's
+    import went to the collector (measured, docs/BENCHMARKS.md)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def duplicates(parsed: Parsed, key: str, code: str = "import.duplicate_id") -> None:
