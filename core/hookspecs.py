@@ -13,6 +13,18 @@ hookspec = pluggy.HookspecMarker("guanai")
 hookimpl = pluggy.HookimplMarker("guanai")
 
 
+def for_steps(*steps: str):
+    """Mark an ``on_record`` implementation as interested in records of ``steps`` only: it is then
+    not called for other records (a year's import passes most records by without building their
+    plugin view). Without the mark the hook sees every record."""
+
+    def mark(function):
+        function.guanai_steps = frozenset(steps)
+        return function
+
+    return mark
+
+
 @hookspec
 def register_step_types(register):
     """Register the step types (kinds of record) this plugin provides.
@@ -55,7 +67,8 @@ def on_record(record, ctx):
     and the message is shown at the record's position. To oblige follow-up work return a list of
     ``FollowUp(id, name, step, within, match)``; the engine then tracks each like a triggered
     obligation (due ``within`` after the record). Return None when there is nothing to add.
-    Results of all plugins are collected.
+    Results of all plugins are collected. Mark the implementation ``@for_steps("my_step")`` to be
+    called for those steps' records only.
     """
 
 

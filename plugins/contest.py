@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import click
-from guanai.core.hookspecs import hookimpl
+from guanai.core.hookspecs import for_steps, hookimpl
 from guanai.core.registry import IndicatorKind, Rejected, ReportSection, StepType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,10 +49,9 @@ def register_step_types(register):
 
 
 @hookimpl
+@for_steps(STEP)
 def on_record(record, ctx):
     """Participants must be pupils of the school; awards must go to participants."""
-    if record.step != STEP:
-        return None
     from guanai.core.store.schema import child
     from sqlalchemy import select
 

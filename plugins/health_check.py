@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import click
-from guanai.core.hookspecs import hookimpl
+from guanai.core.hookspecs import for_steps, hookimpl
 from guanai.core.registry import FollowUp, IndicatorKind, ReportSection, StepType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -78,9 +78,8 @@ def register_settings_model(register):
 
 
 @hookimpl
+@for_steps(STEP)
 def on_record(record, ctx):
-    if record.step != STEP:
-        return None
     settings = Settings.model_validate(ctx.settings("health_check"))
     if abnormal(record.model, settings):
         return [FollowUp("health-referral", "体检异常报送上一级医疗部门", "referral", f"{settings.referral_days}d")]

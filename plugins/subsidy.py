@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import click
-from guanai.core.hookspecs import hookimpl
+from guanai.core.hookspecs import for_steps, hookimpl
 from guanai.core.registry import IndicatorKind, Rejected, ReportSection, StepType
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,9 +84,8 @@ def register_settings_model(register):
 
 
 @hookimpl
+@for_steps(STEP)
 def on_record(record, ctx):
-    if record.step != STEP:
-        return None
     settings = Settings.model_validate(ctx.settings("subsidy"))
     funds = {f.id: f for f in settings.funds}
     fund = funds.get(record.model.fund)

@@ -218,6 +218,25 @@ def test_a_plugin_that_raises_in_on_record_refuses_with_its_name(care, tmp_path,
     assert care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00").exit_code == 0
 
 
+def test_hook_on_record_for_steps_sees_only_its_steps(care, tmp_path, monkeypatch):
+    """`@for_steps("home_visit")` is called for home visits only (an unmarked hook sees every record: above)."""
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_picky", """
+        from guanai.core.hookspecs import for_steps, hookimpl
+        from guanai.core.registry import Rejected
+
+        @hookimpl
+        @for_steps("home_visit")
+        def on_record(record, ctx):
+            raise Rejected(f"picky saw {record.step}")
+        """)
+    ok = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
+    assert (ok.exit_code, ok.stderr) == (0, "")
+    refused = care.run("record", "home_visit", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
+    assert (refused.exit_code, refused.stderr) == (2, "STEP: 插件 guanai_picky 拒绝了这条记录：picky saw home_visit\n")
+
+
 @pytest.fixture(scope="session")
 def example_plugin(tmp_path_factory):
     """tests/example_plugin built and installed as a real distribution into a folder of its own."""

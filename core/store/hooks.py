@@ -67,16 +67,33 @@ class Programmes:
         return self._versions[binding["id"]]
 
 
-def on_record(registry: Any, view: RecordView, ctx: RecordContext) -> list[tuple[str, FollowUp, datetime]]:
-    """Run every plugin's on_record; returns (plugin, follow-up, deadline in naive UTC).
+class RecordHooks:
+    """The on_record implementations that want each step (those marked `for_steps` skip others)."""
+
+    def __init__(self, registry: Any):
+        pm = getattr(registry, "pm", None)
+        self._impls = list(pm.hook.on_record.get_hookimpls()) if pm is not None else []
+        self._by_step: dict[str, list[Any]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._impls)
+
+    def wanting(self, step: str) -> list[Any]:
+        found = self._by_step.get(step)
+        if found is None:
+            found = self._by_step[step] = [
+                impl for impl in self._impls
+                if getattr(impl.function, "guanai_steps", None) is None or step in impl.function.guanai_steps]
+        return found
+
+
+def on_record(impls: list[Any], view: RecordView, ctx: RecordContext) -> list[tuple[str, FollowUp, datetime]]:
+    """Run the plugins' on_record `impls`; returns (plugin, follow-up, deadline in naive UTC).
 
     Raises Rejected (with the plugin's name added) when a plugin refuses the record.
     """
-    pm = getattr(registry, "pm", None)
-    if pm is None:
-        return []
     out = []
-    for impl in pm.hook.on_record.get_hookimpls():
+    for impl in impls:
         try:
             found = impl.function(record=view, ctx=ctx)
         except Rejected as exc:

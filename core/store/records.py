@@ -23,7 +23,7 @@ from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, actor, audit, utcnow
-from guanai.core.store.hooks import Programmes, RecordContext, RecordView, on_record
+from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.programmes import timezone_of
 from guanai.core.store.schema import child, follow_up, record, school_class, staff
@@ -167,20 +167,21 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     moments: dict[tuple[ZoneInfo, Any], tuple[datetime, Any]] = {}
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
-    hooked = getattr(registry, "pm", None) is not None and bool(registry.pm.hook.on_record.get_hookimpls())
+    hooks = RecordHooks(registry)
     programmes, pending, memo = Programmes(conn), [], {}
     for d in drafts:
         before = len(problems)
         row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
-        if row is not None and len(problems) == before and hooked:
-            row = _plugins(registry, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
+        impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
+        if impls:
+            row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
         if row is not None:
             row.pop("_model", None)
         rows.append(row if len(problems) == before else None)
     return rows, problems
 
 
-def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
+def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
              pending: list[RecordView], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
@@ -189,7 +190,7 @@ def _plugins(registry: Any, d: Draft, row: dict[str, Any], zone: ZoneInfo, kids:
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
     ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending, memo)
     try:
-        follows = on_record(registry, view, ctx)
+        follows = on_record(impls, view, ctx)
     except Rejected as exc:
         field_name = exc.field if exc.field and exc.field in d.payload else "step"
         code = "record.plugin_failed" if getattr(exc, "broken", False) else "record.rejected"
