@@ -95,7 +95,7 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
         rows, problems = _check(conn, registry, drafts, now)
         problems += found or []  # what the caller found reading the drafts
         keyed = [r for r in rows if r is not None and r["key"] is not None]
-        stored = {r["key"]: r for r in fetch_by(conn, record, "key", [r["key"] for r in keyed])}
+        stored = _stored_digests(conn, [r["key"] for r in keyed])
         saved, fresh, seen = Saved(), [], {}
         for row, draft in zip(rows, drafts, strict=True):
             if row is None:
@@ -135,6 +135,15 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
             audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
                           "after": {"count": len(fresh), "steps": dict(saved.by_step)}}], source)
     return saved
+
+
+def _stored_digests(conn: Connection, keys: list[str]) -> dict[str, dict[str, str]]:
+    """key -> {"digest": …} of the stored records among `keys` (two columns, not whole rows)."""
+    out = {}
+    for part in chunks(list(dict.fromkeys(keys))):
+        out.update({k: {"digest": d} for k, d in conn.execute(
+            select(record.c.key, record.c.digest).where(record.c.key.in_(part)))})
+    return out
 
 
 RECORD_COLUMNS = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload", "digest",
