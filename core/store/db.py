@@ -7,7 +7,6 @@ then writes never fails half-way with "database is locked" — it waits its turn
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,8 @@ def actor() -> str:
     name = os.environ.get("GUANAI_USER")
     if name:
         return name
+    import getpass  # only when writing (start-up time)
+
     try:
         return getpass.getuser()
     except Exception:  # no login name (some containers): still audit, as "unknown"

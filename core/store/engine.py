@@ -78,6 +78,7 @@ window_table = Table(
     "guanai_window", _tmp,
     Column("wid", Integer, primary_key=True),
     Column("rule", String(200), nullable=False),
+    Column("step", String(64), nullable=False),  # the rule's step (rules of one shape share a statement)
     Column("label", String(100), nullable=False),
     Column("start_d", Date, nullable=False),
     Column("due_d", Date, nullable=False),
@@ -250,7 +251,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                 wid += 1
                 index[wid] = (seg, rule, w)
                 rows.append({
-                    "wid": wid, "rule": seg.key(rule), "label": w.label, "start_d": w.start, "due_d": w.end,
+                    "wid": wid, "rule": seg.key(rule), "step": rule.step, "label": w.label, "start_d": w.start, "due_d": w.end,
                     "start_s": w.start.isoformat(), "due_s": w.end.isoformat(),
                     "start_utc": local_midnight_utc(w.start, seg.zone),
                     "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
@@ -319,14 +320,16 @@ def _known(table: Any, asof: AsOf) -> list[Any]:
     return conds
 
 
-def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False) -> Any:
-    """Satisfying records in the window; with `late`, those after it (one-off tasks only)."""
+def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False, shared: bool = False) -> Any:
+    """Satisfying records in the window; with `late`, those after it (one-off tasks only). With
+    `shared` the statement serves several rules of one shape: the step comes from the window."""
     r = record.alias("r")
     if late and not rule.one_off:
         return literal(0)
     inside = [r.c.occurred_at >= window_table.c.end_utc] if late else [
         r.c.occurred_at >= window_table.c.start_utc, r.c.occurred_at < window_table.c.end_utc]
-    conds = [r.c.step == rule.step, *[c(r) for c in subject], *inside, *_known(r, asof)]
+    step = window_table.c.step if shared else rule.step
+    conds = [r.c.step == step, *[c(r) for c in subject], *inside, *_known(r, asof)]
     conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
     return select(func.count()).select_from(r).where(*conds).scalar_subquery()
 
@@ -376,13 +379,16 @@ def _target_children(seg: Segment, rule: Rule) -> list[Any]:
     return conds
 
 
-def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed: bool = True) -> Any:
+def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed: bool = True,
+                also: tuple[Rule, ...] = ()) -> Any:
     """One row per (subject, window) of the rule: school, class, subject, name, wid, responsible,
     done (satisfying records up to as_of), excused. Without `responsible_needed` the responsible
-    column is NULL (compliance not grouped by staff skips that per-obligation lookup)."""
+    column is NULL (compliance not grouped by staff skips that per-obligation lookup). `also`:
+    rules of the same shape (same_shape) answered by the same statement; the wid tells them apart."""
     w = window_table
     asof = question.as_of
-    on_rule = [w.c.rule == seg.key(rule)]
+    shared = bool(also)
+    on_rule = [w.c.rule.in_([seg.key(r) for r in (rule, *also)])] if shared else [w.c.rule == seg.key(rule)]
     if rule.scope == "child":
         subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == child.c.id]
         if not responsible_needed and not question.staff:
@@ -394,7 +400,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         else:
             responsible = null()
         query = (select(child.c.school, child.c.class_name, child.c.id.label("subject"), child.c.name,
-                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
+                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
+                        _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(child).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
@@ -410,7 +417,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
         has_children = exists().where(child.c.class_name == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
-                        responsible.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
+                        responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
+                        _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(k).join(w, and_(*on_rule, k.c.school.in_(seg.schools), has_children)))
         if question.class_name:
@@ -430,7 +438,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
                                         or_(p.c.end.is_(None), p.c.end >= w.c.due_d)))
         conds += [_staff_condition(c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
-                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
+                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
+                        _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id],
                                  seg.any_excuse)
                         .label("excused"))
@@ -443,7 +452,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
         query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
                         o.c.name, w.c.wid, cast(null(), String).label("responsible"),
-                        _done(rule, asof, subject).label("done"), _done(rule, asof, subject, True).label("late"),
+                        _done(rule, asof, subject, shared=shared).label("done"),
+                        _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(o).join(w, and_(*on_rule, o.c.code.in_(seg.schools))))
         if question.subject:
@@ -512,25 +522,34 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
         drop_windows(conn)
 
 
+def same_shape(rule: Rule) -> tuple[Any, ...]:
+    """Rules that differ only in id, name, step, times and windows can share one statement."""
+    return rule.scope, rule.by, rule.match, rule.where, rule.one_off
+
+
 def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
                     open_only: bool) -> Iterator[tuple[Segment, Rule, Any, dict]]:
     """Every obligation row (with its window) for a narrow question: a teacher, class or subject."""
     index = load_windows(conn, segs, question, only_expected=False)
     try:
         for seg in segs:
+            shapes: dict[tuple[Any, ...], list[Rule]] = {}
             for rule in seg.rules:
                 if not question.wants(rule) or not rule.windows:
                     continue
                 if question.staff and rule.scope != "staff" and (rule.by is None or rule.scope == "school"):
                     continue  # nobody is responsible for it: never on a teacher's list (saves a statement)
-                query = obligations(seg, rule, question)
+                shapes.setdefault(same_shape(rule), []).append(rule)
+            for first, *others in shapes.values():  # one statement per shape (start-up time of `due`)
+                query = obligations(seg, first, question, also=tuple(others))
                 if open_only:
                     query = query.where(window_table.c.start_d <= question.as_of.day)
                 for row in conn.execute(query):
                     data = dict(row._mapping)
+                    _, rule, window = index[data["wid"]]
                     if open_only and (data["excused"] or data["done"] + data["late"] >= rule.times):
                         continue
-                    yield seg, rule, index[data["wid"]][2], data
+                    yield seg, rule, window, data
     finally:
         drop_windows(conn)
 

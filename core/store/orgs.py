@@ -6,19 +6,10 @@ from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
 from guanai.core.store.db import Store
-from guanai.core.store.importing import parse_rows
 from guanai.core.store.schema import org_unit
 from guanai.core.store.sync import Changes, apply, diff
-from guanai.core.subjects import ORG_KIND_SPELLINGS
-from guanai.core.tabular import Column, read_table
 from sqlalchemy import Connection, select
 
-ORG_COLUMNS = (
-    Column("code", ("代码", "编码", "单位代码", "code"), "id", required=True),
-    Column("name", ("名称", "单位名称", "name"), "name", required=True),
-    Column("kind", ("类型", "级别", "kind"), "choice", required=True, choices=ORG_KIND_SPELLINGS),
-    Column("parent", ("上级", "上级代码", "parent"), "id"),
-)
 ALLOWED_PARENTS = {"county": {None}, "township": {"county"}, "school": {"township", "county"}}
 KIND_ORDER = {"county": 0, "township": 1, "school": 2}
 
@@ -68,9 +59,26 @@ def require_school(conn: Connection, code: str) -> dict[str, Any]:
     return dict(row)
 
 
+def org_columns() -> tuple[Any, ...]:
+    """The org file's columns (built on use: the engine's commands never read files)."""
+    from guanai.core.subjects import ORG_KIND_SPELLINGS
+    from guanai.core.tabular import Column
+
+    return (
+        Column("code", ("代码", "编码", "单位代码", "code"), "id", required=True),
+        Column("name", ("名称", "单位名称", "name"), "name", required=True),
+        Column("kind", ("类型", "级别", "kind"), "choice", required=True, choices=ORG_KIND_SPELLINGS),
+        Column("parent", ("上级", "上级代码", "parent"), "id"),
+    )
+
+
 def import_orgs(store: Store, path: str, dry_run: bool = False) -> Changes:
-    table = read_table(path, ORG_COLUMNS)
-    parsed = parse_rows(table, ORG_COLUMNS)
+    from guanai.core.store.importing import parse_rows
+    from guanai.core.tabular import read_table
+
+    columns = org_columns()
+    table = read_table(path, columns)
+    parsed = parse_rows(table, columns)
     with store.write() as conn:
         stored = all_orgs(conn)
         in_file = {r.values["code"]: r for r in parsed.rows if "code" in r.values}
