@@ -45,6 +45,12 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 _POOL: Any = None
+_START = time.perf_counter()
+
+
+def progress(what: str) -> None:
+    """A line on stderr per step (the JSON on stdout stays one object)."""
+    print(f"[{time.perf_counter() - _START:6.1f}s] {what}", file=sys.stderr, flush=True)
 
 
 def start_spawner() -> None:
@@ -190,15 +196,25 @@ def import_benchmark(county: generate.County, folder: Path, runs: int) -> tuple[
     same rows (median of `runs`). Returns the figures and the imported database, reused below."""
     n_children = county.children
     csv_path, n = generate.write_files(county, folder / f"files-{n_children}")
-    _, url = build(n_children, folder, records=False)
+    _, base = build(n_children, folder, records=False, name="facts")  # every fact but the records
+
+    def copy(name: str) -> str:
+        path = folder / f"county-{n_children}{name}.db"
+        for suffix in ("", "-wal"):
+            if Path(base.removeprefix("sqlite:///") + suffix).exists():
+                shutil.copyfile(base.removeprefix("sqlite:///") + suffix, f"{path}{suffix}")
+        return str(path)
+
+    url = f"sqlite:///{copy('')}"
+    progress(f"files written, {n} records; guanai record import …")
     ours_s = wall([GUANAI, "--db", url, "record", "import", str(csv_path)], ENV)[0]
+    progress(f"guanai record import: {ours_s:.1f} s; raw executemany ×{runs} …")
     rows = list(generate.record_rows(county))
     raw = []
     for i in range(runs):
-        _, raw_url = build(n_children, folder, records=False, name=f"raw{i}")
         import sqlite3
 
-        conn = sqlite3.connect(raw_url.removeprefix("sqlite:///"))
+        conn = sqlite3.connect(copy(f"raw{i}"))
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         start = time.perf_counter()
@@ -208,6 +224,7 @@ def import_benchmark(county: generate.County, folder: Path, runs: int) -> tuple[
         raw.append(time.perf_counter() - start)
         conn.close()
     raw_s = statistics.median(raw)
+    progress(f"raw executemany: {raw_s:.1f} s")
     return {"records": n, "import_s": round(ours_s, 3), "import_records_per_s": round(n / ours_s),
             "raw_s": round(raw_s, 3), "raw_records_per_s": round(n / raw_s),
             "import_vs_raw": round(raw_s / ours_s, 3)}, url
@@ -297,6 +314,7 @@ def main() -> None:
     scaling = {}
     for size in (n // 4, n, 4 * n):
         url = imported if size == n else build(size, folder)[1]
+        progress(f"{size} children: database ready; compliance …")
         runs = args.runs if size == n else 1
         sql_s, answer = hand_sql_sqlite(url.removeprefix("sqlite:///"), runs)
         ours_s, rss_kb, mine = ours(url, runs)
@@ -307,6 +325,7 @@ def main() -> None:
                            "compliance_vs_sql": round(ours_s / sql_s, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
                            "obligations": sum(e for e, _ in mine.values())})
             result.update(startup(url, county.schools[0].staff[0], max(5, args.runs)))
+            progress("start-up timed")
             pg = pg_ratio(county, args.runs)
             if pg:
                 result.update(pg)
