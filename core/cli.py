@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Any
@@ -438,6 +439,10 @@ def _record_step(step: str) -> click.Command:
 
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: bad input exits 2 with a one-line message, never a traceback."""
+    # One short-lived process: collect cyclic garbage less often than CPython's default (700
+    # allocations), which is tuned for long-running programs; loading SQLAlchemy triggered dozens
+    # of collections (~30 ms of `due`'s start-up, docs/BENCHMARKS.md).
+    gc.set_threshold(20_000, 50, 50)
     args = list(sys.argv[1:] if argv is None else argv)
     lang = _lang_from_argv(args)
     if lang:
