@@ -467,11 +467,12 @@ def _children_of(staff_id: str, by: str | None) -> Any:
     """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
     if by is None:
         return false()
-    if by == "head_teacher":
+    if by == "head_teacher":  # the class the staff member heads: two constants, so the school index is used
         s = staff.alias("hs")
-        return exists().where(s.c.id == staff_id, s.c.school == child.c.school, s.c.head_of_class == child.c.class_name)
-    p = pairing.alias("sp2")
-    return child.c.id.in_(select(p.c.child).where(p.c.role == by, p.c.staff == staff_id))
+        return and_(child.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
+                    child.c.class_name == select(s.c.head_of_class).where(s.c.id == staff_id).scalar_subquery())
+    p = pairing.alias("sp2")  # paired in any role: the staff index is used; `responsible` is exact
+    return child.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
 
 
 def _staff_condition(cond: Cond) -> Any:
