@@ -18,8 +18,10 @@ def folder() -> Path:
     return Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
 
 
-def cached_json(name: str, compute: Callable[[], Any], read: Callable[[Any], T] = lambda data: data) -> T:
-    """`read(data)` of the cached entry `name`, or of `compute()` (JSON data), kept for next time."""
+def cached_json(name: str, compute: Callable[[], Any], read: Callable[[Any], T] = lambda data: data,
+                stale: str | None = None) -> T:
+    """`read(data)` of the cached entry `name`, or of `compute()` (JSON data), kept for next time.
+    Writing an entry removes the others matching the glob `stale` (older versions of it)."""
     path = folder() / f"{name}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         return read(json.loads(path.read_text(encoding="utf-8")))
@@ -29,4 +31,7 @@ def cached_json(name: str, compute: Callable[[], Any], read: Callable[[Any], T] 
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
+        for old in path.parent.glob(stale) if stale else ():
+            if old != path:
+                old.unlink(missing_ok=True)
     return read(data)

@@ -40,7 +40,7 @@ def _catalogue(lang: str) -> dict[str, str]:
 
         return tomllib.loads(path.read_text("utf-8"))
 
-    return cached_json(f"catalogue-{lang}-{stat.st_mtime_ns}-{stat.st_size}", parse)
+    return cached_json(f"catalogue-{lang}-{stat.st_mtime_ns}-{stat.st_size}", parse, stale=f"catalogue-{lang}-*.json")
 
 
 def has(key: str) -> bool:

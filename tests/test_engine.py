@@ -227,6 +227,13 @@ def test_plan_cache_changes_no_answer(term, tmp_path, monkeypatch):
     cached.write_text("not json", encoding="utf-8")
     forget_plans()
     assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
+    # An entry of older code (another code hash) is removed when the current one is written.
+    older = cached.with_name(f"{cached.name.rsplit('-', 1)[0]}-0123456789abcdef.json")
+    older.write_text("{}", encoding="utf-8")
+    cached.unlink()
+    forget_plans()
+    assert explain(term, "weekly-talk", "K1", "2025-10-31") == first
+    assert sorted(p.name for p in tmp_path.glob("plan-*.json")) == [cached.name]
 
 
 def test_engine_commands_on_an_empty_database(db):

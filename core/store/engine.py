@@ -224,11 +224,25 @@ def _plan(sha: str, version_id: int, data: Any) -> Plan:
         here = Path(__file__).resolve().parent.parent
         code = hashlib.sha256(b"".join((here / name).read_bytes()
                                        for name in ("calendar.py", "obligations.py", "programme.py")))
+        code.update(_installed("holidays", "lunar_python").encode())  # holiday tables change with upgrades
         _plans[key] = cached_json(
             f"plan-{sha[:32]}-{code.hexdigest()[:16]}",
             lambda: plan_to_json(plan_of(_programme(sha, version_id, data), _calendar(sha, version_id, data))),
-            plan_from_json)
+            plan_from_json, stale=f"plan-{sha[:32]}-*.json")
     return _plans[key]
+
+
+def _installed(*packages: str) -> str:
+    """Where and when each package was installed (an upgrade changes it), without importing it."""
+    import importlib.util
+    import os
+
+    out = []
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        out.append(f"{name}:{origin}:{os.stat(origin).st_mtime_ns if origin else 0}")
+    return ";".join(out)
 
 
 def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
