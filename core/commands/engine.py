@@ -73,7 +73,7 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
         schools = schools_in(orgs, org)
         if not schools:
             raise Refusal("publish.no_schools")
-        segs = segments(conn, schools)
+        segs = segments(conn, schools, orgs)
     if not segs:
         raise Refusal("engine.no_programme", org=orgs[org]["name"] if org else t("due.everywhere"))
     zone = segs[0].zone

@@ -149,14 +149,15 @@ _plans: dict[tuple[str, int], Plan] = {}
 _models: dict[tuple[str, int], Any] = {}
 
 
-def segments(conn: Connection, schools: list[str]) -> list[Segment]:
+def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any]] | None = None) -> list[Segment]:
     """The programme versions in force at `schools`, each with the schools and days it covers.
 
     A binding to a county or township reaches every school under it; on the same day the binding
     nearest the school wins, then the one bound last. A version is in force from its effective
-    date until the next version's. Two queries, whatever the number of schools.
+    date until the next version's. Two queries, whatever the number of schools (one when the
+    caller has the org units already).
     """
-    orgs = all_orgs(conn)
+    orgs = orgs if orgs is not None else all_orgs(conn)
     rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
                                programme_binding.c.bound_at, programme_binding.c.version_id,
                                programme_version.c.timezone, programme_version.c.sha256, programme_version.c.data)
