@@ -61,7 +61,7 @@ def _now_text() -> str:
 def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.commands.facts import open_store
     from guanai.core.plugins import load_registry
-    from guanai.core.store.importing import cell_problem, gc_paused, parse_rows
+    from guanai.core.store.importing import cell_problem, gc_paused, iter_rows
     from guanai.core.store.records import save_records
     from guanai.core.tabular import norm, read_table
 
@@ -69,13 +69,15 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     registry = load_registry()
     with gc_paused():
         table = read_table(file, RECORD_COLUMNS)
-        parsed = parse_rows(table, RECORD_COLUMNS, keep_extra=False)  # step fields are read below
         headers = _step_headers(registry)
         unknown = [cell_problem(table, table.header_row, label, "record.unknown_column")
                    for label in table.extra if norm(label) not in headers]
         if unknown:  # without knowing every column no row can be read
             raise InputError(unknown)
-        drafts, problems = read_drafts(table, parsed, headers)
+        problems: list[Diagnostic] = []
+        rows = iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False)  # step fields: read_drafts
+        drafts = read_drafts(table, rows, problems, headers)
+        table.rows = []  # every cell is in the drafts now: the file's grid is freed before checking
         saved = save_records(store, registry, drafts, file, dry_run=dry_run, found=problems)
     if dry_run:
         click.echo(t("record.import_dry", total=len(drafts), new=saved.inserted, same=saved.existing))
@@ -86,16 +88,15 @@ def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
 BLANK = {"", None}
 
 
-def read_drafts(table: Any, parsed: Any, headers: dict[str, dict[str, str]]) -> tuple[list[Draft], list[Diagnostic]]:
-    """The drafts of a record file's rows, and the problems found reading them."""
+def read_drafts(table: Any, rows: Any, problems: list[Diagnostic],
+                headers: dict[str, dict[str, str]]) -> list[Draft]:
+    """The drafts of a record file's `rows` (parsed, in table order); problems are appended."""
     from guanai.core.store.importing import cell_problem
     from guanai.core.tabular import norm
-
-    problems = list(parsed.problems)
     extras = [(label, index, headers[norm(label)]) for label, index in table.extra.items()]
     layouts: dict[str, Any] = {}
     drafts = []
-    for (_, values), row in zip(table.rows, parsed.rows, strict=True):
+    for (_, values), row in zip(table.rows, rows, strict=True):
         v = row.values
         if "step" not in v:
             continue  # an empty 类型 cell: already reported
@@ -125,7 +126,7 @@ def read_drafts(table: Any, parsed: Any, headers: dict[str, dict[str, str]]) -> 
         drafts.append(Draft(step, kind, v[kind], v.get("at"), payload, v.get("by"),
                             v.get("school") if kind == "class" else None, v.get("key"),
                             _row_where(table, row.number, where_label)))
-    return drafts, problems
+    return drafts
 
 
 def _layout(step: str, extras: list[tuple[str, int, dict[str, str]]]) -> tuple[Any, ...]:

@@ -29,7 +29,7 @@ READERS = {
 MEMO_CELLS = 200_000  # distinct cells remembered per column
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row: its spreadsheet number and the typed values of the columns present."""
 
@@ -65,6 +65,14 @@ def parse_rows(table: Table, columns: Sequence[Column], keep_extra: bool = True)
     `keep_extra` also keeps the cells of unknown columns per row (a roster's profile fields).
     """
     parsed = Parsed(table, [], [])
+    parsed.rows = list(iter_rows(table, columns, parsed.problems, keep_extra))
+    return parsed
+
+
+def iter_rows(table: Table, columns: Sequence[Column], problems: list[Diagnostic],
+              keep_extra: bool = True) -> Iterator[Row]:
+    """parse_rows one row at a time (a large file's rows need not all be held); bad cells are
+    appended to `problems` as the rows are read."""
     # Cells repeat (the same child, teacher, step, minute on many rows): each distinct cell of a
     # column is read once (a year of records: ~40% of the import's reading time, measured).
     readers = [(col, table.columns[col.field], _reader(col), None if col.kind == "list" else {})  # lists are mutable
@@ -85,10 +93,10 @@ def parse_rows(table: Table, columns: Sequence[Column], keep_extra: bool = True)
                     memo[key] = found
             value, error = found
             if error is not None:
-                parsed.problem(number, col.field, error.code, **error.params)
+                problems.append(cell_problem(table, number, col.field, error.code, **error.params))
                 continue
             if col.required and (value is None or value == []):
-                parsed.problem(number, col.field, "cell.required")
+                problems.append(cell_problem(table, number, col.field, "cell.required"))
                 continue
             row.values[col.field] = value
         if keep_extra:
@@ -96,8 +104,7 @@ def parse_rows(table: Table, columns: Sequence[Column], keep_extra: bool = True)
                 raw = cell(values, index)
                 if not cells.blank(raw):
                     row.extra[label] = raw
-        parsed.rows.append(row)
-    return parsed
+        yield row
 
 
 def _reader(col: Column) -> Any:

@@ -36,7 +36,7 @@ UTC = ZoneInfo("UTC")
 RECORD_LOCK = 72_707_001  # PostgreSQL advisory lock: record writes are serialised, like SQLite's
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """A record as entered, before checking. `where(field)` names the cell or option of a field."""
 
