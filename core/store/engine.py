@@ -248,7 +248,7 @@ def _installed(*packages: str) -> str:
 
 def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
     """Fill the temporary window table; returns wid -> (segment, rule, window)."""
-    window_table.drop(conn, checkfirst=True)
+    drop_windows(conn)
     window_table.create(conn)
     rows, index, wid = [], {}, 0
     for seg in segs:
@@ -278,7 +278,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
 
 
 def drop_windows(conn: Connection) -> None:
-    window_table.drop(conn, checkfirst=True)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS guanai_window")  # one statement, no catalogue lookup
 
 
 # —— SQL pieces ——
