@@ -3,6 +3,7 @@
 Measures (medians of --runs where repeated):
   import_records_per_s, import_vs_raw  `guanai record import` of the year's records vs
                                        sqlite3.executemany of the same rows into the same schema
+  import_peak_rss_mb                   of that import (the whole file is checked before storing)
   compliance_s, compliance_vs_sql      `guanai compliance --by school,duty` (fresh process) vs a
                                        hand-written SQL query of the same met counts (checked equal)
   due_cli_ms, floor_ms, due_vs_floor   `guanai due --staff ID` as a fresh process vs
@@ -207,7 +208,7 @@ def import_benchmark(county: generate.County, folder: Path, runs: int) -> tuple[
 
     url = f"sqlite:///{copy('')}"
     progress(f"files written, {n} records; guanai record import …")
-    ours_s = wall([GUANAI, "--db", url, "record", "import", str(csv_path)], ENV)[0]
+    ours_s, import_kb, _ = wall([GUANAI, "--db", url, "record", "import", str(csv_path)], ENV)
     progress(f"guanai record import: {ours_s:.1f} s; raw executemany ×{runs} …")
     rows = list(generate.record_rows(county))
     raw = []
@@ -227,7 +228,7 @@ def import_benchmark(county: generate.County, folder: Path, runs: int) -> tuple[
     progress(f"raw executemany: {raw_s:.1f} s")
     return {"records": n, "import_s": round(ours_s, 3), "import_records_per_s": round(n / ours_s),
             "raw_s": round(raw_s, 3), "raw_records_per_s": round(n / raw_s),
-            "import_vs_raw": round(raw_s / ours_s, 3)}, url
+            "import_vs_raw": round(raw_s / ours_s, 3), "import_peak_rss_mb": round(import_kb / 1024, 1)}, url
 
 
 def startup(url: str, staff_id: str, runs: int) -> dict[str, Any]:
