@@ -10,7 +10,8 @@ Measures (medians of --runs where repeated):
                                        `python -c "import sqlalchemy, pydantic, click"`
   help_cli_ms                          `guanai --help`
   peak_rss_mb                          of the county compliance process
-  scaling                              compliance time at N/4, N and 4N children
+  scaling                              compliance time at N/4, N and 4N children (sql_scaling: the
+                                       hand-written SQL's, for comparison)
   pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
 
 Usage: python bench/run.py [--children 40000] [--runs 3] [--json]
@@ -312,7 +313,7 @@ def main() -> None:
     county = generate.plan(n)
     figures, imported = import_benchmark(county, folder, args.runs)
     result.update(figures)
-    scaling = {}
+    scaling, sql_scaling = {}, {}
     for size in (n // 4, n, 4 * n):
         url = imported if size == n else build(size, folder)[1]
         progress(f"{size} children: database ready; compliance …")
@@ -321,6 +322,7 @@ def main() -> None:
         ours_s, rss_kb, mine = ours(url, runs)
         assert mine == answer, f"{size} children: guanai and the hand-written SQL disagree"
         scaling[str(size)] = round(ours_s, 3)
+        sql_scaling[str(size)] = round(sql_s, 3)
         if size == n:
             result.update({"compliance_s": round(ours_s, 3), "sql_s": round(sql_s, 3),
                            "compliance_vs_sql": round(ours_s / sql_s, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
@@ -333,6 +335,8 @@ def main() -> None:
     result["sql_form"] = ("aggregate join", "correlated subquery")[CHOSEN["form"]]
     result["scaling"] = scaling
     result["scaling_x4"] = round(scaling[str(4 * n)] / scaling[str(n)], 2)
+    result["sql_scaling"] = sql_scaling  # the hand-written SQL at the same sizes: the database's own growth
+    result["sql_scaling_x4"] = round(sql_scaling[str(4 * n)] / sql_scaling[str(n)], 2)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     if args.json:
