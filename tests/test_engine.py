@@ -212,6 +212,7 @@ def forget_plans() -> None:
 
     engine._plans.clear()  # each CLI run is a new process for users; so here too
     engine._models.clear()
+    engine._calendars.clear()
 
 
 def test_plan_cache_changes_no_answer(term, tmp_path, monkeypatch):

@@ -145,8 +145,9 @@ class Question:
         return self.group is None or rule.group == self.group
 
 
-_plans: dict[tuple[str, int], Plan] = {}
+_plans: dict[tuple[str, int], Plan] = {}  # per process, keyed by (sha256, version id)
 _models: dict[tuple[str, int], Any] = {}
+_calendars: dict[tuple[str, int], Any] = {}
 
 
 def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any]] | None = None) -> list[Segment]:
@@ -205,10 +206,10 @@ def _programme(sha: str, version_id: int, data: Any) -> Programme:
 def _calendar(sha: str, version_id: int, data: Any) -> SchoolCalendar:
     from guanai.core.calendar import SchoolCalendar
 
-    key = (sha, -version_id)
-    if key not in _models:
-        _models[key] = SchoolCalendar(_programme(sha, version_id, data).calendar)
-    return _models[key]
+    key = (sha, version_id)
+    if key not in _calendars:
+        _calendars[key] = SchoolCalendar(_programme(sha, version_id, data).calendar)
+    return _calendars[key]
 
 
 def _plan(sha: str, version_id: int, data: Any) -> Plan:
