@@ -15,7 +15,14 @@ T = TypeVar("T")
 
 
 def folder() -> Path:
-    return Path(os.environ.get("GUANAI_CACHE_DIR") or Path.home() / ".cache" / "guanai")
+    if os.environ.get("GUANAI_CACHE_DIR"):
+        return Path(os.environ["GUANAI_CACHE_DIR"])
+    try:
+        return Path.home() / ".cache" / "guanai"
+    except RuntimeError:  # no home directory (some service accounts): a cache beside the temp files
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "guanai-cache"
 
 
 def cached_json(name: str, compute: Callable[[], Any], read: Callable[[Any], T] = lambda data: data,

@@ -285,3 +285,16 @@ def test_due_from_a_warm_cache_builds_no_pydantic_model(term, tmp_path):
     warm = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert (first.stderr, warm.stderr) == ("True\n", "False\n")
     assert warm.stdout == first.stdout and "一周一谈心" in warm.stdout
+
+
+def test_an_unwritable_cache_changes_no_answer(term, tmp_path, monkeypatch):
+    """A cache folder that cannot be made (here: a file stands in its place) is skipped silently."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GUANAI_CACHE_DIR", str(blocked))
+    forget_plans()
+    rows = explain(term, "weekly-talk", "K1", "2025-10-31")
+    monkeypatch.setenv("GUANAI_CACHE_DIR", str(tmp_path / "cache"))
+    forget_plans()
+    assert explain(term, "weekly-talk", "K1", "2025-10-31") == rows
+    assert blocked.read_text(encoding="utf-8") == ""
