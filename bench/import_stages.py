@@ -50,23 +50,24 @@ def main() -> None:
     gc.disable()  # as record import runs (core/store/importing.py: gc_paused)
     times: dict[str, list[float]] = {}
 
-    def timed(name: str, fn: Any) -> Any:
+    def timed(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
-        out = fn()
+        out = fn(*args, **kwargs)
         times.setdefault(name, []).append(time.perf_counter() - start)
         return out
 
     for _ in range(args.runs):
-        table = timed("reading the CSV", lambda: read_table(csv_path, RECORD_COLUMNS))
+        table = timed("reading the CSV", read_table, csv_path, RECORD_COLUMNS)
         problems: list[Any] = []
-        rows = timed("reading cells", lambda: list(iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False)))
-        drafts = timed("drafts", lambda: read_drafts(table, rows, problems, headers))
+        rows = timed("reading cells", lambda *a, **k: list(iter_rows(*a, **k)), table, RECORD_COLUMNS, problems,
+                     keep_extra=False)
+        drafts = timed("drafts", read_drafts, table, rows, problems, headers)
         try:
             with store.write() as conn:
-                checked, found = timed("checks", lambda: records._check(conn, registry, drafts, utcnow()))
+                checked, found = timed("checks", records._check, conn, registry, drafts, utcnow())
                 assert not found and not problems, "the generated file should be clean"
                 extra = {"recorded_at": utcnow(), "recorded_by": "bench", "source": "bench"}
-                timed("insert", lambda: records._insert_sqlite(conn, checked, extra))
+                timed("insert", records._insert_sqlite, conn, checked, extra)
                 raise Undo  # roll back: the next run inserts the same records again
         except Undo:
             pass
