@@ -10,6 +10,7 @@ Usage: python bench/import_stages.py [--children 4000] [--runs 3]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import statistics
 import sys
@@ -25,7 +26,7 @@ import run  # noqa: E402
 
 
 class Undo(Exception):
-    pass
+    """Raised inside the write transaction to roll it back: each run inserts the same records."""
 
 
 def main() -> None:
@@ -62,15 +63,12 @@ def main() -> None:
         rows = timed("reading cells", lambda *a, **k: list(iter_rows(*a, **k)), table, RECORD_COLUMNS, problems,
                      keep_extra=False)
         drafts = timed("drafts", read_drafts, table, rows, problems, headers)
-        try:
-            with store.write() as conn:
-                checked, found = timed("checks", records._check, conn, registry, drafts, utcnow())
-                assert not found and not problems, "the generated file should be clean"
-                extra = {"recorded_at": utcnow(), "recorded_by": "bench", "source": "bench"}
-                timed("insert", records._insert_sqlite, conn, checked, extra)
-                raise Undo  # roll back: the next run inserts the same records again
-        except Undo:
-            pass
+        with contextlib.suppress(Undo), store.write() as conn:
+            checked, found = timed("checks", records._check, conn, registry, drafts, utcnow())
+            assert not found and not problems, "the generated file should be clean"
+            extra = {"recorded_at": utcnow(), "recorded_by": "bench", "source": "bench"}
+            timed("insert", records._insert_sqlite, conn, checked, extra)
+            raise Undo  # roll back: the next run inserts the same records again
     print(f"{n} records, {args.children} children; µs per record (median of {args.runs}):")
     for name, values in times.items():
         print(f"  {name:<16} {statistics.median(values) / n * 1e6:6.1f}")

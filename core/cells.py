@@ -6,6 +6,7 @@ and returns the value or raises CellError with a catalogue code, so the caller c
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -183,10 +184,8 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
     if isinstance(value, datetime):
         return value.date(), (value.hour, value.minute, value.second), None
     if isinstance(value, str) and len(value) == 16 and FAST_MOMENT.match(value):  # 2025-10-22 16:00
-        try:
+        with contextlib.suppress(ValueError):  # an impossible date: the full path below says which
             return date(int(value[:4]), int(value[5:7]), int(value[8:10])), (int(value[11:13]), int(value[14:]), 0), None
-        except ValueError:
-            pass  # an impossible date: the full path below says which
     raw = "" if value is None else str(value).strip()
     if not raw:
         raise CellError("cell.required")
