@@ -8,10 +8,12 @@ row above the header is skipped, merged header cells are filled in, and a two-le
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +43,9 @@ class Table:
     labels: list[str]
     columns: dict[str, int]  # field -> index
     extra: dict[str, int]  # header as written -> index, for headers no Column knows
-    rows: list[tuple[int, list[Any]]]
+    rows: Iterable[tuple[int, list[Any]]]  # a list, or an iterator when read lazily
     header_row: int = 1
+    text: bool = False  # every cell is text, '' when empty (a .csv)
 
 
 def norm(header: Any) -> str:
@@ -53,8 +56,11 @@ def norm(header: Any) -> str:
     return text.lower()
 
 
-def read_table(path: str | Path, columns: Sequence[Column], display: str | None = None) -> Table:
-    """Read FILE into a Table whose header row is the best match for `columns`."""
+def read_table(path: str | Path, columns: Sequence[Column], display: str | None = None,
+               lazy: bool = False) -> Table:
+    """Read FILE into a Table whose header row is the best match for `columns`.
+
+    `lazy`: a .csv's rows are read as they are iterated (once), not held in memory."""
     path = Path(path)
     name = display or str(path)
     try:
@@ -67,25 +73,57 @@ def read_table(path: str | Path, columns: Sequence[Column], display: str | None 
     if suffix == ".xlsx":
         grid, merged_across = _read_xlsx(path, name)
     elif suffix in (".csv", ".txt"):
-        grid, merged_across = _read_csv(path, name), set()
+        if lazy:
+            return _lazy_csv(path, name, columns)
+        with _csv_rows(path, _encoding(path, name)) as rows:
+            grid, merged_across = [list(row) for row in rows], set()
     else:
         raise InputError([Diagnostic(name, 0, 0, "", "table.format", (("suffix", suffix or "?"),))])
     return _locate_header(name, grid, merged_across, columns)
 
 
-def _read_csv(path: Path, name: str) -> list[list[Any]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+def _encoding(path: Path, name: str) -> str:
+    """utf-8 (with or without BOM) when the whole file decodes as such, else GB18030; read in
+    chunks, so a large file is never held decoded twice."""
+    for encoding, decoder in (("utf-8-sig", codecs.getincrementaldecoder("utf-8-sig")()),
+                              ("gb18030", codecs.getincrementaldecoder("gb18030")())):
         try:
-            text = raw.decode(encoding)
-            break
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 22):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
-    else:  # gb18030 decodes almost anything; this is for truly broken files
-        raise InputError([Diagnostic(name, 0, 0, "", "table.encoding")])
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    # gb18030 decodes almost anything; this is for truly broken files
+    raise InputError([Diagnostic(name, 0, 0, "", "table.encoding")])
+
+
+@contextmanager
+def _csv_rows(path: Path, encoding: str) -> Iterator[Iterator[list[str]]]:
+    """The rows of a .csv as csv.reader reads them (tab-separated when its first line says so)."""
+    with path.open(encoding=encoding, newline="") as f:
+        first = f.readline()
+        f.seek(0)
+        yield csv.reader(f, delimiter="\t" if first.count("\t") > first.count(",") else ",")
+
+
+def _lazy_csv(path: Path, name: str, columns: Sequence[Column]) -> Table:
+    encoding = _encoding(path, name)
+    with _csv_rows(path, encoding) as rows:
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    table = _locate_header(name, head, set(), columns)
+    table.rows = itertools.chain(table.rows, _rest(path, encoding, len(head)))
+    table.text = True
+    return table
+
+
+def _rest(path: Path, encoding: str, skip: int) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows after the first `skip`, numbered as the spreadsheet numbers them."""
+    with _csv_rows(path, encoding) as rows:
+        for number, row in enumerate(itertools.islice(rows, skip, None), start=skip + 1):
+            if any(row) and any(v.strip() for v in row):
+                yield number, row
 
 
 def _read_xlsx(path: Path, name: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:

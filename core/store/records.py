@@ -90,51 +90,76 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
     """Check every draft (all problems at once); store them all or nothing (nothing: dry run)."""
     now = now or utcnow()
     with store.write() as conn:
-        if store.dialect == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
-        rows, problems = _check(conn, registry, drafts, now)
-        problems += found or []  # what the caller found reading the drafts
-        keyed = [r for r in rows if r is not None and r["key"] is not None]
-        stored = _stored_digests(conn, [r["key"] for r in keyed])
-        saved, fresh, seen = Saved(), [], {}
-        for row, draft in zip(rows, drafts, strict=True):
-            if row is None:
-                continue
-            if row["key"] is not None:
-                other = stored.get(row["key"]) or seen.get(row["key"])
-                if other is not None:
-                    if other["digest"] != row["digest"]:
-                        problems.append(draft.problem("key", "record.key_reused", key=row["key"]))
-                    else:
-                        saved.existing += 1
-                    continue
-                seen[row["key"]] = row
-            fresh.append(row)
-        if problems:
-            raise InputError(problems)
-        saved.inserted = len(fresh)
-        if dry_run:
-            return saved
-        stamp, who = utcnow(), actor()
-        extra = {"recorded_at": stamp, "recorded_by": who, "source": source[:300]}
-        plain = [r for r in fresh if "_follow" not in r]
-        if store.dialect == "sqlite":
-            _insert_sqlite(conn, plain, extra)
-        else:
-            for part in chunks(plain, 5000):
-                conn.execute(insert(record), [{**r, **extra} for r in part])
-        for r in fresh:
-            if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
-                values = {k: v for k, v in r.items() if k != "_follow"}
-                record_id = conn.execute(insert(record).values(**values, **extra)).inserted_primary_key[0]
-                conn.execute(insert(follow_up), [
-                    {"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
-                     "deadline": deadline, "plugin": plugin} for plugin, f, deadline in r["_follow"]])
-        saved.by_step.update(r["step"] for r in fresh)
-        if fresh:
-            audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
-                          "after": {"count": len(fresh), "steps": dict(saved.by_step)}}], source)
+        lock_records(conn)
+        saved, fresh = check_drafts(conn, registry, drafts, now, found)
+        if not dry_run:
+            insert_checked(conn, fresh, stamp(source))
+            audit_saved(conn, saved, source)
     return saved
+
+
+def lock_records(conn: Connection) -> None:
+    """Serialise record writes (PostgreSQL; a SQLite write transaction already is)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
+
+
+def stamp(source: str) -> dict[str, Any]:
+    """Who entered a batch, when and from where: the same on each of its rows."""
+    return {"recorded_at": utcnow(), "recorded_by": actor(), "source": source[:300]}
+
+
+def audit_saved(conn: Connection, saved: Saved, source: str) -> None:
+    if saved.inserted:
+        audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
+                      "after": {"count": saved.inserted, "steps": dict(saved.by_step)}}], source)
+
+
+def check_drafts(conn: Connection, registry: Any, drafts: list[Draft], now: datetime,
+                 found: list[Diagnostic] | None = None) -> tuple[Saved, list[dict[str, Any]]]:
+    """The rows to insert and their counts; InputError with every problem (and `found`, what the
+    caller found reading the drafts) when there is one. A key already stored with the same
+    content counts as existing; with other content it is refused."""
+    rows, problems = _check(conn, registry, drafts, now)
+    problems += found or []
+    keyed = [r for r in rows if r is not None and r["key"] is not None]
+    stored = _stored_digests(conn, [r["key"] for r in keyed])
+    saved, fresh, seen = Saved(), [], {}
+    for row, draft in zip(rows, drafts, strict=True):
+        if row is None:
+            continue
+        if row["key"] is not None:
+            other = stored.get(row["key"]) or seen.get(row["key"])
+            if other is not None:
+                if other["digest"] != row["digest"]:
+                    problems.append(draft.problem("key", "record.key_reused", key=row["key"]))
+                else:
+                    saved.existing += 1
+                continue
+            seen[row["key"]] = row
+        fresh.append(row)
+    if problems:
+        raise InputError(problems)
+    saved.inserted = len(fresh)
+    saved.by_step.update(r["step"] for r in fresh)
+    return saved, fresh
+
+
+def insert_checked(conn: Connection, fresh: list[dict[str, Any]], extra: dict[str, Any]) -> None:
+    """Insert checked rows (check_drafts), with their follow-ups."""
+    plain = [r for r in fresh if "_follow" not in r]
+    if conn.dialect.name == "sqlite":
+        _insert_sqlite(conn, plain, extra)
+    else:
+        for part in chunks(plain, 5000):
+            conn.execute(insert(record), [{**r, **extra} for r in part])
+    for r in fresh:
+        if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
+            values = {k: v for k, v in r.items() if k != "_follow"}
+            record_id = conn.execute(insert(record).values(**values, **extra)).inserted_primary_key[0]
+            conn.execute(insert(follow_up), [
+                {"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
+                 "deadline": deadline, "plugin": plugin} for plugin, f, deadline in r["_follow"]])
 
 
 def _stored_digests(conn: Connection, keys: list[str]) -> dict[str, dict[str, str]]:
