@@ -1,0 +1,423 @@
+"""`record import`: a file's rows become records, all or nothing.
+
+A county's year is millions of rows, nearly all plain: a talk with a known child, by a teacher of
+the child's school, at a time written the usual way. On SQLite the plain rows of a .csv take a
+fast lane (`FastLane`): the file is streamed into a temporary table, the rows are checked as a
+set in SQL (one join with the children, the staff and the steps' payloads, each distinct payload
+validated once by its model) and stored with one INSERT … SELECT. Every other row takes the
+careful path (core/store/records.py: check_drafts), which names each problem at its cell.
+
+The fast lane never words an error and never decides a doubtful case: it takes only rows it can
+prove right, stores them exactly as the careful path would (byte for byte, digest included:
+tests/test_record_import.py), and hands everything else to the careful path.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from guanai.core.diagnostics import Diagnostic
+from guanai.core.store.db import Store, utcnow
+from guanai.core.store.hooks import RecordHooks
+from guanai.core.store.importing import cell_problem, iter_rows
+from guanai.core.store.records import (
+    _DIGEST_JSON,
+    _PAYLOAD_JSON,
+    FUTURE_SLACK,
+    Draft,
+    Saved,
+    _payload,
+    audit_saved,
+    check_drafts,
+    content_digest,
+    insert_checked,
+    lock_records,
+    stamp,
+)
+from guanai.core.store.sync import chunks
+from guanai.core.tabular import Column, Table, norm
+from sqlalchemy import Connection
+
+RECORD_COLUMNS = (
+    Column("step", ("类型", "记录类型", "step"), "text", required=True),
+    Column("child", ("学籍号", "child"), "id"),
+    Column("school", ("学校", "学校代码", "school"), "id"),
+    Column("staff", ("对象工号", "staff"), "id"),
+    Column("class", ("班级", "class"), "text"),
+    Column("by", ("工号", "记录人", "by"), "id"),
+    Column("at", ("时间", "日期", "at"), "text", required=True),
+    Column("key", ("编号", "id"), "id"),
+)
+BLANK = {"", None}
+
+
+def import_table(store: Store, registry: Any, table: Table, headers: dict[str, dict[str, str]], source: str,
+                 dry_run: bool = False) -> tuple[Saved, int]:
+    """Check and store the records of a read table, all or nothing (nothing: dry run).
+
+    Returns the counts and how many records the table held."""
+    now = utcnow()
+    with store.write() as conn:
+        savepoint = conn.begin_nested() if dry_run else None
+        lock_records(conn)
+        extra = stamp(source)
+        lane = FastLane(conn, registry, table, headers, now) if table.text and store.dialect == "sqlite" else None
+        fast = lane.run(extra) if lane is not None else Saved()
+        table.rows = lane.rest() if lane is not None else list(table.rows)
+        problems: list[Diagnostic] = []
+        drafts = read_drafts(table, iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False), problems, headers)
+        table.rows = []  # every cell is in the drafts now: the rows are freed before checking
+        saved, fresh = check_drafts(conn, registry, drafts, now, problems)
+        insert_checked(conn, fresh, extra)
+        saved.inserted += fast.inserted
+        saved.existing += fast.existing
+        saved.by_step.update(fast.by_step)
+        audit_saved(conn, saved, source)
+        if lane is not None:
+            lane.drop()
+        if savepoint is not None:
+            savepoint.rollback()
+    return saved, len(drafts) + (lane.taken if lane is not None else 0)
+
+
+def read_drafts(table: Any, rows: Any, problems: list[Diagnostic],
+                headers: dict[str, dict[str, str]]) -> list[Draft]:
+    """The drafts of a record file's `rows` (parsed, in table order); problems are appended."""
+    extras = _extras(table, headers)
+    layouts: dict[str, Any] = {}
+    drafts = []
+    for (_, values), row in zip(table.rows, rows, strict=True):
+        v = row.values
+        if "step" not in v:
+            continue  # an empty 类型 cell: already reported
+        subjects = [k for k in ("child", "staff", "class") if v.get(k)] or (["school"] if v.get("school") else [])
+        if len(subjects) != 1:
+            problems.append(cell_problem(table, row.number, "child", "record.one_subject_row"))
+            continue
+        kind = subjects[0]
+        step = v["step"]
+        layout = layouts.get(step) or layouts.setdefault(step, _layout(step, extras))
+        payload = _step_cells(values, layout)
+        if payload is None:  # a cell outside the step's columns, a blank-looking cell or a short row
+            payload, where_label = {}, {}
+            width = len(values)
+            for label, index, fields in extras:
+                raw = values[index] if index < width else None
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    continue
+                name = fields.get(step)
+                if name is None:
+                    problems.append(cell_problem(table, row.number, label, "record.field_not_of_step", step=step))
+                    continue
+                payload[name] = raw.strip() if isinstance(raw, str) else raw
+                where_label[name] = label
+        else:
+            where_label = {name: layout[2][name] for name in payload}
+        drafts.append(Draft(step, kind, v[kind], v.get("at"), payload, v.get("by"),
+                            v.get("school") if kind == "class" else None, v.get("key"),
+                            _row_where(table, row.number, where_label)))
+    return drafts
+
+
+def _extras(table: Any, headers: dict[str, dict[str, str]]) -> list[tuple[str, int, dict[str, str]]]:
+    """The payload columns: (label, index, {step: field})."""
+    return [(label, index, headers[norm(label)]) for label, index in table.extra.items()]
+
+
+def _layout(step: str, extras: list[tuple[str, int, dict[str, str]]]) -> tuple[Any, ...]:
+    """Where a step's payload sits in a row: (its cells, a getter of every other extra cell, the
+    label of each field, the row width needed)."""
+    own = [(index, fields[step]) for _, index, fields in extras if step in fields]
+    others = [index for _, index, fields in extras if step not in fields]
+    getter = itemgetter(*others) if len(others) > 1 else (lambda values: (values[others[0]],)) if others else (
+        lambda values: ())
+    labels = {fields[step]: label for label, _, fields in extras if step in fields}
+    width = max((index for _, index, _ in extras), default=-1) + 1
+    return own, getter, labels, width
+
+
+def _step_cells(values: list[Any], layout: tuple[Any, ...]) -> dict[str, Any] | None:
+    """The payload of a row whose cells are plain: its own cells trimmed, every other cell empty.
+    None sends the row to the careful path (which names each problem)."""
+    own, getter, _, width = layout
+    if len(values) < width or not set(getter(values)) <= BLANK:
+        return None
+    payload = {}
+    for index, name in own:
+        raw = values[index]
+        if raw is None or raw == "":
+            continue
+        if isinstance(raw, str):
+            raw = raw.strip()
+            if not raw:
+                return None
+        payload[name] = raw
+    return payload
+
+
+def _row_where(table: Any, number: int, labels: dict[str, str]) -> Any:
+    def where(field_name: str, code: str, params: dict[str, Any]) -> Diagnostic:
+        return cell_problem(table, number, labels.get(field_name, field_name), code, **params)
+
+    return where
+
+
+def step_headers(registry: Any) -> dict[str, dict[str, str]]:
+    """Normalised header -> {step: field} for every payload field of every step type."""
+    out: dict[str, dict[str, str]] = {}
+    for step in registry.steps.values():
+        for name, info in step.payload.model_fields.items():
+            spellings = {name, info.alias or name}
+            if info.description:
+                spellings.add(info.description.split("：")[0].split("（")[0])
+            for spelling in spellings:
+                out.setdefault(norm(spelling), {})[step.name] = info.alias or name
+    return out
+
+
+# What str.strip() removes (tests/test_record_import.py checks it against str.isspace).
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+          "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+FAST_TIME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]"  # 2025-10-22 16:00
+FIRST_YEAR, END_YEAR = 2000, 2050  # fast-lane times; zones are checked for one UTC offset over these years
+
+
+class FastLane:
+    """The plain rows of a .csv, checked as a set and stored on SQLite (see the module's text).
+
+    A row takes the lane when all of this holds, else it takes the careful path:
+    - it is as wide as the header row;
+    - its step has no plugin `on_record` hook, and its payload cells are plain (the step's own
+      cells trimmed, every other payload cell empty) and valid for the step's model;
+    - its subject is a known child: 学籍号 equals a stored child's id, 对象工号 and 班级 are empty,
+      学校 is empty or the child's school;
+    - 工号 is empty or a staff member of the child's school;
+    - 时间 is written YYYY-MM-DD HH:MM, is a real date in 2000–2049, not before the child's
+      enrolment, not in the future, in a school whose time zone keeps one UTC offset in those years;
+    - 编号 is empty, or has no space at either end and does not look like a number; a key that is
+      already stored counts as existing when the content is the same, and goes to the careful path
+      (which refuses it) when not; a key given twice in the file keeps the first row, as there, and
+      a key shared with a row the lane leaves sends all its rows to the careful path.
+    """
+
+    def __init__(self, conn: Connection, registry: Any, table: Table, headers: dict[str, dict[str, str]],
+                 now: datetime):
+        self.conn, self.registry, self.table, self.headers, self.now = conn, registry, table, headers, now
+        self.width = len(table.labels)
+        self.db = conn.connection.dbapi_connection
+        self.odd: list[tuple[int, list[Any]]] = []  # rows not as wide as the header: careful path
+        self.taken = 0  # rows the lane stored or found stored
+
+    def run(self, extra: dict[str, Any]) -> Saved:
+        """Stage the table's rows, store the plain ones; returns their counts."""
+        cur = self.db.cursor()
+        columns = ", ".join(f"c{i}" for i in range(self.width))
+        cur.execute(f"CREATE TEMP TABLE guanai_stage ({columns}, n INTEGER PRIMARY KEY)")
+        cur.execute("CREATE TEMP TABLE guanai_ready (n INTEGER PRIMARY KEY, key, step, subject, school, by_staff, "
+                    "at, payload, sorted)")
+        cur.executemany(f"INSERT INTO temp.guanai_stage VALUES ({', '.join('?' * (self.width + 1))})",
+                        self._staged())
+        if "child" not in self.table.columns:
+            return Saved()
+        self._payloads(cur)
+        self._zones(cur)
+        cur.execute(self._ready_sql(), {"spaces": SPACES})
+        self._share_keys(cur)
+        self.digest = self._digest_sql(cur)
+        before = cur.execute("SELECT coalesce(max(id), 0) FROM record").fetchone()[0]
+        cur.execute(
+            "INSERT INTO record (key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest, "
+            "recorded_at, recorded_by, source) "
+            f"SELECT r.key, r.step, 'child', r.subject, r.school, r.by_staff, r.at || '.000000', r.payload, {self.digest}, "
+            "?, ?, ? FROM temp.guanai_ready r WHERE true ORDER BY r.n ON CONFLICT (key) DO NOTHING",
+            (extra["recorded_at"].isoformat(" ", "microseconds"), extra["recorded_by"], extra["source"]))
+        saved = Saved(inserted=cur.rowcount)
+        self.taken = cur.execute("SELECT count(*) FROM temp.guanai_ready").fetchone()[0]
+        existing: Counter = Counter()
+        if saved.inserted < self.taken:
+            existing = self._stored_keys(cur, before)
+        saved.existing = sum(existing.values())
+        saved.by_step = Counter(dict(cur.execute("SELECT step, count(*) FROM temp.guanai_ready GROUP BY step")))
+        saved.by_step.subtract(existing)
+        saved.by_step = +saved.by_step
+        self.taken = saved.inserted + saved.existing
+        return saved
+
+    def rest(self) -> list[tuple[int, list[Any]]]:
+        """The rows the lane left, in file order, for the careful path."""
+        rows = [(row[-1], list(row[:-1])) for row in self.db.execute(
+            "SELECT * FROM temp.guanai_stage s WHERE NOT EXISTS "
+            "(SELECT 1 FROM temp.guanai_ready r WHERE r.n = s.n) ORDER BY s.n")]
+        return sorted(rows + self.odd) if self.odd else rows
+
+    def drop(self) -> None:
+        for name in ("stage", "ready", "payload", "zone", "left"):
+            self.db.execute(f"DROP TABLE IF EXISTS temp.guanai_{name}")
+
+    def _staged(self) -> Any:
+        width, odd = self.width, self.odd
+        for number, values in self.table.rows:
+            if len(values) == width:
+                values.append(number)
+                yield values
+            else:
+                odd.append((number, values))
+
+    def _column(self, field_name: str) -> str:
+        index = self.table.columns.get(field_name)
+        return "''" if index is None else f"s.c{index}"
+
+    def _payloads(self, cur: Any) -> None:
+        """guanai_payload: each distinct plain (step, payload cells) that its model accepts, with the
+        payload as stored and as hashed."""
+        hooks = RecordHooks(self.registry)
+        steps = {name: step for name, step in self.registry.steps.items() if not hooks.wanting(name)}
+        extras = _extras(self.table, self.headers)
+        self.extra_columns = [f"c{index}" for _, index, _ in extras]
+        names = [f"e{i}" for i in range(len(extras))]
+        cur.execute(f"CREATE TEMP TABLE guanai_payload (step, {''.join(f'{e}, ' for e in names)}payload, sorted)")
+        step_column = self._column("step")
+        found = cur.execute(f"SELECT DISTINCT {', '.join([step_column, *self.extra_columns])} "
+                            "FROM temp.guanai_stage s").fetchall()
+        quiet = lambda field_name, code, params: Diagnostic("", 0, 0, "", code)  # noqa: E731 (never shown)
+        layouts: dict[str, Any] = {}
+        rows = []
+        for name, *cells in found:
+            step = steps.get(name)
+            if step is None or _DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
+                continue
+            values = [""] * self.width
+            for (_, index, _), value in zip(extras, cells, strict=True):
+                values[index] = value
+            layout = layouts.get(name) or layouts.setdefault(name, _layout(name, extras))
+            payload = _step_cells(values, layout)
+            if payload is None:
+                continue
+            problems: list[Diagnostic] = []
+            model = _payload(step, Draft(name, "child", "", None, payload, where=quiet), problems)
+            if model is None or problems:
+                continue
+            dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            rows.append((name, *cells, _PAYLOAD_JSON.encode(dumped), _DIGEST_JSON.encode(dumped)))
+        cur.executemany(f"INSERT INTO temp.guanai_payload VALUES ({', '.join('?' * (len(names) + 3))})", rows)
+        cur.execute(f"CREATE INDEX temp.guanai_payload_cells ON guanai_payload (step{''.join(', ' + e for e in names)})")
+
+    def _zones(self, cur: Any) -> None:
+        """guanai_zone: each school whose time zone keeps one UTC offset, with the datetime() shift
+        from its local time to UTC and its latest allowed local time (now and FUTURE_SLACK)."""
+        from guanai.core.store.programmes import timezone_of
+
+        cur.execute("CREATE TEMP TABLE guanai_zone (school PRIMARY KEY, shift, latest)")
+        latest = self.now + FUTURE_SLACK
+        rows = []
+        for (code,) in self.db.execute("SELECT code FROM org_unit WHERE kind = 'school'").fetchall():
+            minutes = _offset(timezone_of(self.conn, code, self.now.date()))
+            if minutes is not None:  # 'YYYY-MM-DD HH:MM' <= its latest, to the second: not in the future
+                local = (latest + timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S")
+                rows.append((code, f"{-minutes:+d} minutes", local))
+        cur.executemany("INSERT INTO temp.guanai_zone VALUES (?, ?, ?)", rows)
+
+    def _ready_sql(self) -> str:
+        c = self._column
+        at, key, by = c("at"), c("key"), c("by")
+        payload = "".join(f" AND p.e{i} = s.{column}" for i, column in enumerate(self.extra_columns))
+        doer = "LEFT JOIN staff st ON st.id = s.c{} ".format(self.table.columns["by"]) if "by" in self.table.columns else ""
+        return (
+            "INSERT INTO temp.guanai_ready "
+            f"SELECT s.n, NULLIF({key}, ''), p.step, ch.id, ch.school, NULLIF({by}, ''), datetime({at}, z.shift), "
+            "p.payload, p.sorted "
+            "FROM temp.guanai_stage s "
+            f"JOIN temp.guanai_payload p ON p.step = {c('step')}{payload} "
+            f"JOIN child ch ON ch.id = {c('child')} "
+            "JOIN temp.guanai_zone z ON z.school = ch.school "
+            f"{doer}"
+            f"WHERE {c('staff')} = '' AND {c('class')} = '' AND ({c('school')} = '' OR {c('school')} = ch.school) "
+            f"AND ({by} = '' OR {'st.school = ch.school' if doer else 'false'}) "
+            f"AND {at} GLOB '{FAST_TIME}' AND substr({at}, 12, 2) <= '23' "
+            f"AND {at} >= '{FIRST_YEAR}' AND {at} < '{END_YEAR}' "
+            f"AND date(substr({at}, 1, 10)) = substr({at}, 1, 10) AND substr({at}, 1, 10) >= ch.enrolled_on "
+            f"AND {at} <= z.latest "
+            f"AND ({key} = '' OR ((unicode({key}) BETWEEN 33 AND 126 AND unicode(substr({key}, -1)) BETWEEN 33 AND 126 "
+            f"OR trim({key}, :spaces) = {key}) "
+            f"AND NOT ({key} GLOB '[0-9+-]*' AND {key} GLOB '*[eE]*' AND {key} NOT GLOB '*[^0-9eE.+-]*'))) "
+            "ORDER BY s.n")
+
+    def _share_keys(self, cur: Any) -> None:
+        """A key also on a row the lane left: all its rows go to the careful path, which keeps the
+        file's first row with the key and names a later one with other content."""
+        if "key" not in self.table.columns:
+            return
+        index = self.table.columns["key"]
+        left = {str(values[index]).strip() for _, values in self.odd if index < len(values)}
+        left.update(key.strip() for (key,) in cur.execute(
+            f"SELECT c{index} FROM temp.guanai_stage s WHERE c{index} != '' AND NOT EXISTS "
+            "(SELECT 1 FROM temp.guanai_ready r WHERE r.n = s.n)"))
+        left.discard("")
+        cur.execute("CREATE TEMP TABLE guanai_left (key PRIMARY KEY) WITHOUT ROWID")
+        cur.executemany("INSERT INTO temp.guanai_left VALUES (?)", [(k,) for k in left])
+        cur.execute("DELETE FROM temp.guanai_ready WHERE key IN temp.guanai_left")
+
+    def _digest_sql(self, cur: Any) -> str:
+        """The SQL computing a ready row's records.digest. Its JSON text is written in SQL when no
+        child, staff or school id needs escaping in JSON (a quote, a backslash, a control
+        character): a third of the cost of building it in Python (measured), which is the fallback."""
+        unsafe = "[\"\\" + "".join(map(chr, range(32))) + "]"
+        for table, column in (("child", "id"), ("child", "school"), ("staff", "id")):
+            if cur.execute(f"SELECT 1 FROM {table} WHERE {column} GLOB ? LIMIT 1", (f"*{unsafe}*",)).fetchone():
+                self.db.create_function("guanai_digest", 6, _digest, deterministic=True)
+                return "guanai_digest(r.step, r.subject, r.school, r.by_staff, r.at, r.sorted)"
+        self.db.create_function("guanai_sha256", 1, _sha256, deterministic=True)
+        return ("guanai_sha256('[\"' || r.step || '\", \"child\", \"' || r.subject || '\", \"' || r.school || "
+                "'\", ' || coalesce('\"' || r.by_staff || '\", \"', 'null, \"') || replace(r.at, ' ', 'T') || '\", ' || "
+                "r.sorted || ']')")
+
+    def _stored_keys(self, cur: Any, before: int) -> Counter:
+        """After the insert skipped some keys: each row whose key was stored before, or earlier in
+        this file, counts as existing (same content) or goes to the careful path (other content,
+        which it refuses). Returns the existing ones per step."""
+        existing: Counter = Counter()
+        moved, inserted = [], set()
+        for n, step, key, mine, record_id, theirs in cur.execute(
+                f"SELECT r.n, r.step, r.key, {self.digest}, x.id, x.digest "
+                "FROM temp.guanai_ready r JOIN record x ON x.key = r.key ORDER BY r.n").fetchall():
+            if record_id > before and key not in inserted:
+                inserted.add(key)  # the first row of the file with this key: the one stored
+            elif mine == theirs:
+                existing[step] += 1
+            else:
+                moved.append((n,))
+        cur.executemany("DELETE FROM temp.guanai_ready WHERE n = ?", moved)
+        return existing
+
+
+def _digest(step: str, subject: str, school: str, by: str | None, at: str, payload: str) -> str:
+    """records.digest of a fast-lane row (its time as datetime() writes it, its payload's JSON)."""
+    return content_digest([step, "child", subject, school, by, at.replace(" ", "T")], payload)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def _offset(name: str) -> int | None:
+    """Zone `name`'s UTC offset in minutes, when it is one and the same at every midnight of
+    FIRST_YEAR … END_YEAR (no summer time); else None."""
+    try:
+        zone = ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+    day = datetime(FIRST_YEAR - 1, 12, 31)
+    offsets = set()
+    while day.year <= END_YEAR and len(offsets) < 2:
+        offsets.add(day.replace(tzinfo=zone).utcoffset())
+        day += timedelta(days=1)
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
