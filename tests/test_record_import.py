@@ -1,0 +1,164 @@
+"""`record import`'s fast lane (SQLite, .csv): plain rows checked as a set in SQL. It must store
+exactly what the careful path stores, take only what it can prove right, and keep the careful
+path's key rules; every other row goes the careful way (core/store/record_import.py)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import pytest
+from guanai.core.store import record_import
+from guanai.core.store.record_import import SPACES, _offset
+
+LIU, CHEN = "G510722201203150022", "G510722201205010031"  # S001's children
+STORED = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload", "digest")
+HEADER = "类型,学籍号,学校,工号,时间,编号,时长,通话对象,topic,vision_left,vision_right"
+
+
+@pytest.fixture
+def careful(monkeypatch):
+    """The rows the careful path checks, by row number (the fast lane took the others)."""
+    seen: list[int] = []
+    check = record_import.check_drafts
+
+    def spy(conn, registry, drafts, now, found=None):
+        seen.extend(int(d.where("key", "x", {}).line) for d in drafts)
+        return check(conn, registry, drafts, now, found)
+
+    monkeypatch.setattr(record_import, "check_drafts", spy)
+    return seen
+
+
+def _stored(school):
+    """What a record import stored, by key, with its digest, read as raw text (SQLite)."""
+    return school.query(f"SELECT {', '.join(STORED)} FROM record ORDER BY id")
+
+
+def _careful_only(school, f, monkeypatch):
+    """Import `f` again into an emptied record table with the fast lane off; returns the rows."""
+    school.execute("DELETE FROM follow_up")
+    school.execute("DELETE FROM record")
+    with monkeypatch.context() as m:
+        m.setattr(record_import, "import_table", functools.partial(record_import.import_table, fast=False))
+        school.ok("record", "import", str(f))
+    return _stored(school)
+
+
+def _sqlite_only(school):
+    if not school.url.startswith("sqlite"):
+        pytest.skip("the fast lane is SQLite's; PostgreSQL imports take the careful path (tested everywhere)")
+
+
+def test_plain_rows_take_the_fast_lane_and_are_stored_as_the_careful_path_stores_them(
+        school, tmp_path, careful, monkeypatch):
+    _sqlite_only(school)
+    f = tmp_path / "plain.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,R1,20,,学习,,\n"
+                 f"talk,{LIU},S001,T001,2025-10-09 16:05,R2,20,,学习,,\n"
+                 f"phone_call,{CHEN},,T002,2025-10-09 19:30,,5,parents,,,\n"
+                 f"home_visit,{CHEN},,,2025-10-12 10:00,R4,,,,,\n"
+                 f"talk,{LIU},,T001,2025-10-13 00:00,R5,,,“说”\\ 了,,\n", encoding="utf-8")
+    assert school.ok("record", "import", str(f)) == "导入 5 条记录：新增 5，已存在 0。\n"
+    assert careful == []  # every row took the fast lane
+    fast = _stored(school)
+    assert fast[0][:7] == ("R1", "talk", "child", LIU, "S001", "T001", "2025-10-08 08:00:00.000000")
+    assert fast[2][0] is None and fast[3][5] is None  # no 编号; no 工号
+    assert _careful_only(school, f, monkeypatch) == fast  # byte for byte, digests included
+
+
+def test_rows_the_lane_cannot_prove_right_take_the_careful_path(school, tmp_path, careful, monkeypatch):
+    _sqlite_only(school)
+    f = tmp_path / "mixed.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,R1,20,,,,\n"  # 2 plain
+                 f"talk,{LIU},,T001,2025/10/9 16:00,R2,20,,,,\n"  # 3 another way of writing the time
+                 f"talk,{LIU},,T001,2025-10-10 16:00,\u3000R3,20,,,,\n"  # 4 a full-width space in the key
+                 f"talk,{LIU},,T001,2025-10-11 16:00,R4, 20,,,,\n"  # 5 a padded payload cell: trimmed, plain
+                 f"health_check,{LIU},,T001,2025-10-12 09:00,R5,,,,5.0,4.8\n"  # 6 a plugin's step
+                 f"talk,{LIU},,,2025-10-13 16:00,R6,20,,,,\n"  # 7 plain, no 工号
+                 f"talk,{LIU},,T001,2025-10-14 16:00,R7,20,,,,,\n"  # 8 wider than the header
+                 f"talk, {LIU},,T001,2025-10-15 16:00,R8,20,,,,\n", encoding="utf-8")  # 9 a padded id
+    assert school.ok("record", "import", str(f)) == "导入 8 条记录：新增 8，已存在 0。\n"
+    assert sorted(careful) == [3, 4, 6, 8, 9]
+    fast = _stored(school)
+    assert [row[0] for row in fast] == ["R1", "R4", "R6", "R2", "R3", "R7", "R8", "R5"]  # fast lane first;
+    # R5 last: a record with follow-ups (vision below 4.9) is inserted on its own
+    careful.clear()
+    again = _careful_only(school, f, monkeypatch)
+    assert sorted(careful) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert sorted(again) == sorted(fast)
+
+
+def test_keys_in_the_fast_lane_keep_the_careful_paths_rules(school, tmp_path, careful):
+    _sqlite_only(school)
+    f = tmp_path / "keys.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,K1,20,,,,\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,K1,20,,,,\n"  # the same record again
+                 f"talk,{LIU},,T001,2025-10-09 16:00,K2,20,,,,\n", encoding="utf-8")
+    assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 2，已存在 1。\n"
+    assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 0，已存在 3。\n"
+    assert careful == []
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,K1,20,,,,\n"
+                 f"talk,{LIU},,T001,2025-10-09 16:00,K2,25,,,,\n"  # K2 stored with other content
+                 f"talk,{LIU},,T001,2025-10-10 16:00,K3,20,,,,\n"
+                 f"talk,{LIU},,T001,2025-10-11 16:00,K3,30,,,,\n", encoding="utf-8")  # K3 twice, other content
+    result = school.run("record", "import", str(f))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"{f}:3:编号: 编号 “K2” 已用于另一条内容不同的记录",
+                                          f"{f}:5:编号: 编号 “K3” 已用于另一条内容不同的记录", "发现 2 处错误。"]
+    assert school.count("record") == 2  # all or nothing
+
+
+def test_a_key_shared_with_a_careful_row_sends_all_its_rows_the_careful_way(school, tmp_path, careful):
+    _sqlite_only(school)
+    f = tmp_path / "shared.csv"
+    f.write_text("类型,学籍号,工号,时间,编号,时长,通话对象\n"
+                 f"talk,{LIU},T001,2025-10-08 16:00,R2,,parents\n"  # 2 a field talk has not: careful
+                 f"phone_call,{LIU},T001,2025-10-08 10:00,R2,,\n", encoding="utf-8")  # 3 plain, same key
+    result = school.run("record", "import", str(f))
+    assert result.stderr.splitlines() == [f"{f}:2:通话对象: “talk” 类型的记录没有这一项",
+                                          f"{f}:3:编号: 编号 “R2” 已用于另一条内容不同的记录", "发现 2 处错误。"]
+    assert sorted(careful) == [2, 3]
+
+
+def test_ids_that_json_must_escape_are_hashed_in_python_with_the_same_digest(school, tmp_path, careful,
+                                                                            monkeypatch):
+    _sqlite_only(school)
+    odd = 'G"1\\2'
+    school.execute("INSERT INTO child (id, school, class_name, name, category, enrolled_on, profile) "
+                   "VALUES (:id, 'S001', '七(1)班', '测试', '父母均外出', '2024-09-01', '{}')", id=odd)
+    f = tmp_path / "odd.csv"
+    f.write_text(f"{HEADER}\n"
+                 f'talk,"{odd.replace(chr(34), chr(34) * 2)}",,T001,2025-10-08 16:00,R1,20,,,,\n'
+                 f"talk,{LIU},,T001,2025-10-08 16:00,R2,20,,,,\n", encoding="utf-8")
+    assert school.ok("record", "import", str(f)) == "导入 2 条记录：新增 2，已存在 0。\n"
+    assert careful == []
+    fast = _stored(school)
+    assert fast[0][3] == odd
+    assert _careful_only(school, f, monkeypatch) == fast
+
+
+def test_dry_run_through_the_fast_lane_leaves_nothing(school, tmp_path):
+    _sqlite_only(school)
+    f = tmp_path / "dry.csv"
+    f.write_text(f"{HEADER}\ntalk,{LIU},,T001,2025-10-08 16:00,R1,20,,,,\n", encoding="utf-8")
+    assert school.ok("record", "import", str(f), "--dry-run") == "试运行（未写入）：1 条记录全部通过检查，将新增 1，已存在 0。\n"
+    assert school.count("record") == 0
+    before = school.count("audit_log")
+    school.ok("record", "import", str(f), "--dry-run")
+    assert school.count("audit_log") == before
+
+
+def test_spaces_are_what_str_strip_removes():
+    assert set(SPACES) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_only_zones_with_one_offset_take_the_fast_lane():
+    assert _offset("Asia/Shanghai") == 480  # China has kept +8 since 1991
+    assert _offset("Asia/Urumqi") == 360
+    assert _offset("Europe/Berlin") is None  # summer time
+    assert _offset("Mars/Olympus") is None
