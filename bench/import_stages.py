@@ -1,8 +1,9 @@
 """Where `guanai record import` spends its time, stage by stage, in µs per record.
 
-Generates a county (bench/generate.py), then times in-process, as `record import` runs them and
-with the same garbage-collection setting: reading the CSV, reading cells, drafts, checks, and the
-insert (`executemany` through the driver). Medians of --runs; nothing is committed.
+Generates a county (bench/generate.py) and imports its year of records in-process as `record
+import` does (`import_table`, same garbage-collection setting), as a dry run so that each run
+starts from the same database: the fast lane's stages (core/store/record_import.py: FastLane),
+the careful path for the rows it leaves, and the whole. Medians of --runs.
 
 Usage: python bench/import_stages.py [--children 4000] [--runs 3]
 """
@@ -10,7 +11,6 @@ Usage: python bench/import_stages.py [--children 4000] [--runs 3]
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import statistics
 import sys
@@ -25,20 +25,14 @@ import generate  # noqa: E402
 import run  # noqa: E402
 
 
-class Undo(Exception):
-    """Raised inside the write transaction to roll it back: each run inserts the same records."""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from guanai.core.commands.records import RECORD_COLUMNS, _step_headers, read_drafts
     from guanai.core.plugins import load_registry
-    from guanai.core.store import records
-    from guanai.core.store.db import Store, utcnow
-    from guanai.core.store.importing import iter_rows
+    from guanai.core.store import record_import
+    from guanai.core.store.db import Store
     from guanai.core.tabular import read_table
 
     folder = Path(tempfile.mkdtemp(prefix="guanai-stages-"))
@@ -46,32 +40,42 @@ def main() -> None:
     csv_path, n = generate.write_files(county, folder / "files")
     _, url = run.build(args.children, folder, records=False)
     registry = load_registry()
-    headers = _step_headers(registry)
+    headers = record_import.step_headers(registry)
     store = Store(url)
-    gc.disable()  # as record import runs (core/store/importing.py: gc_paused)
     times: dict[str, list[float]] = {}
+    lanes: list[Any] = []
 
-    def timed(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        out = fn(*args, **kwargs)
-        times.setdefault(name, []).append(time.perf_counter() - start)
-        return out
+    class Lane(record_import.FastLane):
+        def __init__(self, *a: Any, **k: Any) -> None:
+            super().__init__(*a, **k)
+            lanes.append(self)
 
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            start = time.perf_counter()
+            out = fn(*a, **k)
+            times.setdefault(name, []).append(time.perf_counter() - start)
+            return out
+        return wrapper
+
+    record_import.FastLane = Lane  # type: ignore[misc]
+    record_import.check_drafts = timed("careful path: checks", record_import.check_drafts)
+    record_import.insert_checked = timed("careful path: insert", record_import.insert_checked)
+    gc.disable()  # as record import runs (core/store/importing.py: gc_paused)
+    careful = 0
     for _ in range(args.runs):
-        table = timed("reading the CSV", read_table, csv_path, RECORD_COLUMNS)
-        problems: list[Any] = []
-        rows = timed("reading cells", lambda *a, **k: list(iter_rows(*a, **k)), table, RECORD_COLUMNS, problems,
-                     keep_extra=False)
-        drafts = timed("drafts", read_drafts, table, rows, problems, headers)
-        with contextlib.suppress(Undo), store.write() as conn:
-            checked, found = timed("checks", records._check, conn, registry, drafts, utcnow())
-            assert not found and not problems, "the generated file should be clean"
-            extra = {"recorded_at": utcnow(), "recorded_by": "bench", "source": "bench"}
-            timed("insert", records._insert_sqlite, conn, checked, extra)
-            raise Undo  # roll back: the next run inserts the same records again
-    print(f"{n} records, {args.children} children; µs per record (median of {args.runs}):")
+        start = time.perf_counter()
+        table = read_table(csv_path, record_import.RECORD_COLUMNS, lazy=True)
+        saved, total = record_import.import_table(store, registry, table, headers, str(csv_path), dry_run=True)
+        times.setdefault("whole import (dry run)", []).append(time.perf_counter() - start)
+        assert total == n and saved.inserted == n, (total, saved)
+        for stage, seconds in lanes[-1].times.items():
+            times.setdefault(f"fast lane: {stage}", []).append(seconds)
+        careful = n - lanes[-1].taken
+    print(f"{n} records, {args.children} children, {careful} by the careful path; "
+          f"µs per record of the file (median of {args.runs}):")
     for name, values in times.items():
-        print(f"  {name:<16} {statistics.median(values) / n * 1e6:6.1f}")
+        print(f"  {name:<64} {statistics.median(values) / n * 1e6:6.2f}")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def read_table(path: str | Path, columns: Sequence[Column], display: str | None 
                lazy: bool = False) -> Table:
     """Read FILE into a Table whose header row is the best match for `columns`.
 
-    `lazy`: a .csv's rows are read as they are iterated (once), not held in memory."""
+    `lazy`: a .csv's rows are read as they are iterated (once), not held in memory; blank rows
+    after the first few are kept (the reader drops them: `blank_row`)."""
     path = Path(path)
     name = display or str(path)
     try:
@@ -119,11 +120,14 @@ def _lazy_csv(path: Path, name: str, columns: Sequence[Column]) -> Table:
 
 
 def _rest(path: Path, encoding: str, skip: int) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows after the first `skip`, numbered as the spreadsheet numbers them."""
+    """The rows after the first `skip`, numbered as the spreadsheet numbers them, blank ones too
+    (a lazy table's reader drops them: `blank_row`; millions of rows are not filtered twice)."""
     with _csv_rows(path, encoding) as rows:
-        for number, row in enumerate(itertools.islice(rows, skip, None), start=skip + 1):
-            if any(row) and any(v.strip() for v in row):
-                yield number, row
+        yield from zip(itertools.count(skip + 1), itertools.islice(rows, skip, None))
+
+
+def blank_row(values: Sequence[Any]) -> bool:
+    return not any(v is not None and str(v).strip() for v in values)
 
 
 def _read_xlsx(path: Path, name: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
@@ -186,8 +190,7 @@ def _locate_header(name: str, grid: list[list[Any]], merged_across: set[tuple[in
                                        (("column", col.headers[0]),), column=col.headers[0]))
     if problems:
         raise InputError(problems)
-    rows = [(i + 1, row) for i, row in enumerate(grid[r + 1:], start=r + 1)
-            if any(v is not None and str(v).strip() for v in row)]
+    rows = [(i + 1, row) for i, row in enumerate(grid[r + 1:], start=r + 1) if not blank_row(row)]
     return Table(name, labels, index, extra, rows, r + 1)
 
 

@@ -162,3 +162,18 @@ def test_only_zones_with_one_offset_take_the_fast_lane():
     assert _offset("Asia/Urumqi") == 360
     assert _offset("Europe/Berlin") is None  # summer time
     assert _offset("Mars/Olympus") is None
+
+
+def test_blank_rows_short_rows_and_the_packing_separator(school, tmp_path, careful):
+    _sqlite_only(school)
+    f = tmp_path / "odd.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,R1,20,,,,\n"  # 2
+                 "\n"  # 3 empty: skipped
+                 " , ,,,,,,,,,\n"  # 4 blank cells: skipped
+                 f"talk,{LIU},,T001,2025-10-09 16:00,R2,20,,a\x1fb,,\n"  # 5 the separator in a cell
+                 f"talk,{LIU},,T001,2025-10-10 16:00,R3\n", encoding="utf-8")  # 6 shorter than the header
+    assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 3，已存在 0。\n"
+    assert sorted(careful) == [5, 6]
+    assert school.query("SELECT key, payload FROM record ORDER BY key") == [
+        ("R1", '{"minutes": 20}'), ("R2", '{"topic": "a\\u001fb", "minutes": 20}'), ("R3", "{}")]

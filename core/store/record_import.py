@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -40,7 +41,8 @@ from guanai.core.store.records import (
     lock_records,
     stamp,
 )
-from guanai.core.tabular import Column, Table, norm
+from guanai.core.store.sync import chunks
+from guanai.core.tabular import Column, Table, blank_row, norm
 from sqlalchemy import Connection
 
 RECORD_COLUMNS = (
@@ -70,7 +72,7 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         use_lane = fast and table.text and store.dialect == "sqlite"
         lane = FastLane(conn, registry, table, headers, now) if use_lane else None
         fast = lane.run(extra) if lane is not None else Saved()
-        table.rows = lane.rest() if lane is not None else list(table.rows)
+        table.rows = lane.rest() if lane is not None else [row for row in table.rows if not blank_row(row[1])]
         problems: list[Diagnostic] = []
         drafts = read_drafts(table, iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False), problems, headers)
         table.rows = []  # every cell is in the drafts now: the rows are freed before checking
@@ -182,6 +184,7 @@ def step_headers(registry: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+SEP = "\x1f"  # between a row's payload cells in the staging table (a row holding it takes the careful path)
 # What str.strip() removes (tests/test_record_import.py checks it against str.isspace).
 SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
           "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -212,25 +215,39 @@ class FastLane:
         self.conn, self.registry, self.table, self.headers, self.now = conn, registry, table, headers, now
         self.width = len(table.labels)
         self.db = conn.connection.dbapi_connection
-        self.odd: list[tuple[int, list[Any]]] = []  # rows not as wide as the header: careful path
+        self.fields = [col.field for col in RECORD_COLUMNS if col.field in table.columns]  # step, at: always
+        self.extras = _extras(table, headers)  # payload cells: staged packed in one column, SEP between
+        self.left: list[tuple[int, list[Any]]] = []  # rows for the careful path
         self.taken = 0  # rows the lane stored or found stored
+        self.times: dict[str, float] = {}  # seconds per stage (bench/import_stages.py)
+        self._clock = time.perf_counter()
+
+    def _mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.times[stage] = self.times.get(stage, 0.0) + now - self._clock
+        self._clock = now
 
     def run(self, extra: dict[str, Any]) -> Saved:
         """Stage the table's rows, store the plain ones; returns their counts."""
         cur = self.db.cursor()
-        columns = ", ".join(f"c{i}" for i in range(self.width))
-        cur.execute(f"CREATE TEMP TABLE guanai_stage ({columns}, n INTEGER PRIMARY KEY)")
+        columns = [f"f_{name}" for name in self.fields] + (["cells"] if self.extras else []) + ["n INTEGER PRIMARY KEY"]
+        cur.execute(f"CREATE TEMP TABLE guanai_stage ({', '.join(columns)})")
         cur.execute("CREATE TEMP TABLE guanai_ready (n INTEGER PRIMARY KEY, key, step, subject, school, by_staff, "
                     "at, payload, sorted)")
-        cur.executemany(f"INSERT INTO temp.guanai_stage VALUES ({', '.join('?' * (self.width + 1))})",
-                        self._staged())
+        cur.executemany(f"INSERT INTO temp.guanai_stage VALUES ({', '.join('?' * len(columns))})", self._staged())
+        self._mark("reading the file into a temporary table")
         if "child" not in self.table.columns:
+            self._leave("SELECT * FROM temp.guanai_stage")
             return Saved()
         self._payloads(cur)
         self._zones(cur)
+        self._mark("payloads (each distinct one validated) and time zones")
         cur.execute(self._ready_sql(), {"spaces": SPACES})
+        self._leave("SELECT * FROM temp.guanai_stage s WHERE NOT EXISTS "
+                    "(SELECT 1 FROM temp.guanai_ready r WHERE r.n = s.n)")
         self._share_keys(cur)
         self.digest = self._digest_sql(cur)
+        self._mark("checks as one join")
         before = cur.execute("SELECT coalesce(max(id), 0) FROM record").fetchone()[0]
         cur.execute(
             "INSERT INTO record (key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest, "
@@ -239,6 +256,7 @@ class FastLane:
             "?, ?, ? FROM temp.guanai_ready r WHERE true ORDER BY r.n ON CONFLICT (key) DO NOTHING",
             (extra["recorded_at"].isoformat(" ", "microseconds"), extra["recorded_by"], extra["source"]))
         saved = Saved(inserted=cur.rowcount)
+        self._mark("insert … select with the digest")
         self.taken = cur.execute("SELECT count(*) FROM temp.guanai_ready").fetchone()[0]
         existing: Counter = Counter()
         if saved.inserted < self.taken:
@@ -248,55 +266,79 @@ class FastLane:
         saved.by_step.subtract(existing)
         saved.by_step = +saved.by_step
         self.taken = saved.inserted + saved.existing
+        self._mark("counts")
         return saved
 
     def rest(self) -> list[tuple[int, list[Any]]]:
         """The rows the lane left, in file order, for the careful path."""
-        rows = [(row[-1], list(row[:-1])) for row in self.db.execute(
-            "SELECT * FROM temp.guanai_stage s WHERE NOT EXISTS "
-            "(SELECT 1 FROM temp.guanai_ready r WHERE r.n = s.n) ORDER BY s.n")]
-        return sorted(rows + self.odd) if self.odd else rows
+        return sorted(self.left)
+
+    def _leave(self, sql: str, params: Any = ()) -> None:
+        """Send the staged rows `sql` selects to the careful path (blank rows are dropped there)."""
+        known = [self.table.columns[name] for name in self.fields]
+        extras = [index for _, index, _ in self.extras]
+        for row in self.db.execute(sql, params):
+            values = [""] * self.width
+            for index, value in zip(known, row, strict=False):
+                values[index] = value
+            if extras:
+                for index, value in zip(extras, row[len(known)].split(SEP), strict=True):
+                    values[index] = value
+            if not blank_row(values):
+                self.left.append((row[-1], values))
 
     def drop(self) -> None:
         for name in ("stage", "ready", "payload", "zone", "left"):
             self.db.execute(f"DROP TABLE IF EXISTS temp.guanai_{name}")
 
     def _staged(self) -> Any:
-        width, odd = self.width, self.odd
+        """The rows as staged: the known cells, the payload cells packed, the row number. A row not
+        as wide as the header, or with SEP in a payload cell, goes to the careful path."""
+        width, left = self.width, self.left
+        known = itemgetter(*(self.table.columns[name] for name in self.fields))  # two at least
+        extras = [index for _, index, _ in self.extras]
+        if not extras:
+            for number, values in self.table.rows:
+                if len(values) == width:
+                    yield (*known(values), number)
+                elif not blank_row(values):
+                    left.append((number, values))
+            return
+        cells = itemgetter(*extras) if len(extras) > 1 else lambda values: (values[extras[0]],)
+        join, seps = SEP.join, len(extras) - 1
         for number, values in self.table.rows:
             if len(values) == width:
-                values.append(number)
-                yield values
-            else:
-                odd.append((number, values))
+                packed = join(cells(values))
+                if packed.count(SEP) == seps:
+                    yield (*known(values), packed, number)
+                    continue
+            if not blank_row(values):
+                left.append((number, values))
 
     def _column(self, field_name: str) -> str:
         index = self.table.columns.get(field_name)
-        return "''" if index is None else f"s.c{index}"
+        return "''" if index is None else f"s.f_{field_name}"
 
     def _payloads(self, cur: Any) -> None:
         """guanai_payload: each distinct plain (step, payload cells) that its model accepts, with the
         payload as stored and as hashed."""
         hooks = RecordHooks(self.registry)
         steps = {name: step for name, step in self.registry.steps.items() if not hooks.wanting(name)}
-        extras = _extras(self.table, self.headers)
-        self.extra_columns = [f"c{index}" for _, index, _ in extras]
-        names = [f"e{i}" for i in range(len(extras))]
-        cur.execute(f"CREATE TEMP TABLE guanai_payload (step, {''.join(f'{e}, ' for e in names)}payload, sorted)")
-        step_column = self._column("step")
-        found = cur.execute(f"SELECT DISTINCT {', '.join([step_column, *self.extra_columns])} "
-                            "FROM temp.guanai_stage s").fetchall()
+        cur.execute("CREATE TEMP TABLE guanai_payload (step, cells, payload, sorted)")
+        cells = "s.cells" if self.extras else "''"
+        found = cur.execute(f"SELECT DISTINCT s.f_step, {cells} FROM temp.guanai_stage s").fetchall()
         quiet = lambda field_name, code, params: Diagnostic("", 0, 0, "", code)  # noqa: E731 (never shown)
         layouts: dict[str, Any] = {}
         rows = []
-        for name, *cells in found:
+        for name, packed in found:
             step = steps.get(name)
             if step is None or _DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
                 continue
             values = [""] * self.width
-            for (_, index, _), value in zip(extras, cells, strict=True):
-                values[index] = value
-            layout = layouts.get(name) or layouts.setdefault(name, _layout(name, extras))
+            if self.extras:
+                for (_, index, _), value in zip(self.extras, packed.split(SEP), strict=True):
+                    values[index] = value
+            layout = layouts.get(name) or layouts.setdefault(name, _layout(name, self.extras))
             payload = _step_cells(values, layout)
             if payload is None:
                 continue
@@ -305,9 +347,9 @@ class FastLane:
             if model is None or problems:
                 continue
             dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-            rows.append((name, *cells, _PAYLOAD_JSON.encode(dumped), _DIGEST_JSON.encode(dumped)))
-        cur.executemany(f"INSERT INTO temp.guanai_payload VALUES ({', '.join('?' * (len(names) + 3))})", rows)
-        cur.execute(f"CREATE INDEX temp.guanai_payload_cells ON guanai_payload (step{''.join(', ' + e for e in names)})")
+            rows.append((name, packed, _PAYLOAD_JSON.encode(dumped), _DIGEST_JSON.encode(dumped)))
+        cur.executemany("INSERT INTO temp.guanai_payload VALUES (?, ?, ?, ?)", rows)
+        cur.execute("CREATE UNIQUE INDEX temp.guanai_payload_cells ON guanai_payload (step, cells)")
 
     def _zones(self, cur: Any) -> None:
         """guanai_zone: each school whose time zone keeps one UTC offset, with the datetime() shift
@@ -327,14 +369,14 @@ class FastLane:
     def _ready_sql(self) -> str:
         c = self._column
         at, key, by = c("at"), c("key"), c("by")
-        payload = "".join(f" AND p.e{i} = s.{column}" for i, column in enumerate(self.extra_columns))
-        doer = "LEFT JOIN staff st ON st.id = s.c{} ".format(self.table.columns["by"]) if "by" in self.table.columns else ""
+        cells = "s.cells" if self.extras else "''"
+        doer = "LEFT JOIN staff st ON st.id = s.f_by " if "by" in self.table.columns else ""
         return (
             "INSERT INTO temp.guanai_ready "
             f"SELECT s.n, NULLIF({key}, ''), p.step, ch.id, ch.school, NULLIF({by}, ''), datetime({at}, z.shift), "
             "p.payload, p.sorted "
             "FROM temp.guanai_stage s "
-            f"JOIN temp.guanai_payload p ON p.step = {c('step')}{payload} "
+            f"JOIN temp.guanai_payload p ON p.step = s.f_step AND p.cells = {cells} "
             f"JOIN child ch ON ch.id = {c('child')} "
             "JOIN temp.guanai_zone z ON z.school = ch.school "
             f"{doer}"
@@ -355,13 +397,14 @@ class FastLane:
         if "key" not in self.table.columns:
             return
         index = self.table.columns["key"]
-        left = {str(values[index]).strip() for _, values in self.odd if index < len(values)}
-        left.update(key.strip() for (key,) in cur.execute(
-            f"SELECT c{index} FROM temp.guanai_stage s WHERE c{index} != '' AND NOT EXISTS "
-            "(SELECT 1 FROM temp.guanai_ready r WHERE r.n = s.n)"))
+        left = {str(values[index]).strip() for _, values in self.left if index < len(values)}
         left.discard("")
+        if not left:
+            return
         cur.execute("CREATE TEMP TABLE guanai_left (key PRIMARY KEY) WITHOUT ROWID")
         cur.executemany("INSERT INTO temp.guanai_left VALUES (?)", [(k,) for k in left])
+        self._leave("SELECT s.* FROM temp.guanai_stage s JOIN temp.guanai_ready r ON r.n = s.n "
+                    "WHERE r.key IN temp.guanai_left")
         cur.execute("DELETE FROM temp.guanai_ready WHERE key IN temp.guanai_left")
 
     def _digest_sql(self, cur: Any) -> str:
@@ -392,8 +435,11 @@ class FastLane:
             elif mine == theirs:
                 existing[step] += 1
             else:
-                moved.append((n,))
-        cur.executemany("DELETE FROM temp.guanai_ready WHERE n = ?", moved)
+                moved.append(n)
+        for part in chunks(moved):
+            marks = ", ".join("?" * len(part))
+            self._leave(f"SELECT * FROM temp.guanai_stage WHERE n IN ({marks})", part)
+            cur.execute(f"DELETE FROM temp.guanai_ready WHERE n IN ({marks})", part)
         return existing
 
 
