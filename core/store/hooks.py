@@ -43,10 +43,12 @@ class RecordContext:
 
 
 class Programmes:
-    """The programme in force per (school, day), loaded once per version within a batch."""
+    """The programme in force per (school, day) and each school's time zone, looked up once per
+    school and loaded once per version within a batch."""
 
     def __init__(self, conn: Connection):
-        self.conn, self._versions, self._bindings, self._at = conn, {}, {}, {}
+        self.conn, self._versions, self._bindings, self._at, self._zones = conn, {}, {}, {}, {}
+        self._orgs: dict[str, Any] | None = None
 
     def at(self, school: str, day: Any) -> Any:
         key = (school, day)
@@ -54,12 +56,31 @@ class Programmes:
             self._at[key] = self._find(school, day)
         return self._at[key]
 
-    def _find(self, school: str, day: Any) -> Any:
-        from guanai.core.store.programmes import bindings_for, load_version
+    def zone(self, school: str) -> ZoneInfo:
+        """The time zone of the programme in force for the school today (else the default)."""
+        found = self._zones.get(school)
+        if found is None:
+            from guanai.core.store.db import utcnow
+            from guanai.core.store.programmes import DEFAULT_TIMEZONE
 
-        if school not in self._bindings:  # two queries per school, not per record
-            self._bindings[school] = bindings_for(self.conn, school)
-        binding = next((b for b in self._bindings[school] if b["effective_from"] <= day), None)
+            binding = self._binding(school, utcnow().date())
+            found = self._zones[school] = ZoneInfo(binding["timezone"] if binding else DEFAULT_TIMEZONE)
+        return found
+
+    def _binding(self, school: str, day: Any) -> dict[str, Any] | None:
+        if school not in self._bindings:  # one query per school, not per record
+            from guanai.core.store.orgs import all_orgs
+            from guanai.core.store.programmes import bindings_for
+
+            if self._orgs is None:
+                self._orgs = all_orgs(self.conn)
+            self._bindings[school] = bindings_for(self.conn, school, self._orgs)
+        return next((b for b in self._bindings[school] if b["effective_from"] <= day), None)
+
+    def _find(self, school: str, day: Any) -> Any:
+        from guanai.core.store.programmes import load_version
+
+        binding = self._binding(school, day)
         if binding is None:
             return None
         if binding["id"] not in self._versions:

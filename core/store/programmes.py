@@ -64,9 +64,10 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}
 
 
-def bindings_for(conn: Connection, school: str) -> list[dict[str, Any]]:
-    """Versions bound to the school or any org above it, latest effective date first."""
-    orgs = all_orgs(conn)
+def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Versions bound to the school or any org above it, latest effective date first. `orgs`:
+    all_orgs, when the caller already holds it (a batch asks for every school)."""
+    orgs = orgs if orgs is not None else all_orgs(conn)
     chain, code = [], school
     while code is not None and code in orgs and code not in chain:
         chain.append(code)

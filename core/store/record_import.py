@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from guanai.core.diagnostics import Diagnostic
 from guanai.core.store.db import Store, utcnow
-from guanai.core.store.hooks import RecordHooks
+from guanai.core.store.hooks import Programmes, RecordHooks
 from guanai.core.store.importing import cell_problem, iter_rows
 from guanai.core.store.records import (
     _DIGEST_JSON,
@@ -354,13 +354,12 @@ class FastLane:
     def _zones(self, cur: Any) -> None:
         """guanai_zone: each school whose time zone keeps one UTC offset, with the datetime() shift
         from its local time to UTC and its latest allowed local time (now and FUTURE_SLACK)."""
-        from guanai.core.store.programmes import timezone_of
-
         cur.execute("CREATE TEMP TABLE guanai_zone (school PRIMARY KEY, shift, latest)")
         latest = self.now + FUTURE_SLACK
+        programmes = Programmes(self.conn)
         rows = []
         for (code,) in self.db.execute("SELECT code FROM org_unit WHERE kind = 'school'").fetchall():
-            minutes = _offset(timezone_of(self.conn, code, self.now.date()))
+            minutes = _offset(programmes.zone(code).key)
             if minutes is not None:  # 'YYYY-MM-DD HH:MM' <= its latest, to the second: not in the future
                 local = (latest + timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S")
                 rows.append((code, f"{-minutes:+d} minutes", local))

@@ -25,7 +25,6 @@ from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, actor, audit, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
-from guanai.core.store.programmes import timezone_of
 from guanai.core.store.schema import child, follow_up, record, school_class, staff
 from guanai.core.store.sync import chunks, fetch_by
 from pydantic import ValidationError
@@ -162,7 +161,8 @@ def insert_checked(conn: Connection, fresh: list[dict[str, Any]], extra: dict[st
     for r in fresh:
         if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
             values = {k: v for k, v in r.items() if k != "_follow"}
-            record_id = conn.execute(insert(record).values(**values, **extra)).inserted_primary_key[0]
+            # one cached statement with parameters (not .values(), compiled anew for each row)
+            record_id = conn.execute(insert(record), {**values, **extra}).inserted_primary_key[0]
             conn.execute(insert(follow_up), [
                 {"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
                  "deadline": deadline, "plugin": plugin} for plugin, f, deadline in r["_follow"]])
@@ -211,7 +211,7 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     programmes, pending, memo = Programmes(conn), [], {}
     for d in drafts:
         before = len(problems)
-        row = _check_one(conn, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
+        row = _check_one(programmes, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
         impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
         if impls:
             row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
@@ -242,7 +242,7 @@ def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, ki
     return row
 
 
-def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: dict, people: dict, orgs: dict,
+def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, kids: dict, people: dict, orgs: dict,
                classes: set, zones: dict, moments: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     step = registry.steps.get(d.step)
     if step is None:
@@ -260,7 +260,7 @@ def _check_one(conn: Connection, registry: Any, d: Draft, now: datetime, kids: d
                                       subject=d.subject, school=school))
     occurred = None
     if school is not None:
-        found = _occurred(conn, d, school, zones, problems, moments)
+        found = _occurred(programmes, d, school, zones, problems, moments)
         if found is not None:
             occurred, local_day = found
     if occurred is not None:
@@ -301,12 +301,12 @@ def _subject_school(d: Draft, kids: dict, people: dict, orgs: dict, classes: set
     return d.school
 
 
-def _occurred(conn: Connection, d: Draft, school: str, zones: dict, problems: list[Diagnostic],
+def _occurred(programmes: Programmes, d: Draft, school: str, zones: dict, problems: list[Diagnostic],
               moments: dict) -> tuple[datetime, Any] | None:
     """The record's instant (naive UTC) and its local day; times repeat, so each (zone, text) is
     worked out once per batch."""
     if school not in zones:
-        zones[school] = ZoneInfo(timezone_of(conn, school, utcnow().date()))
+        zones[school] = programmes.zone(school)
     zone = zones[school]
     key = (zone, d.at)
     found = moments.get(key)
