@@ -5,6 +5,7 @@ path's key rules; every other row goes the careful way (core/store/record_import
 from __future__ import annotations
 
 import functools
+import json
 import sys
 
 import pytest
@@ -45,6 +46,11 @@ def _careful_only(school, f, monkeypatch):
     return _stored(school)
 
 
+def _audited(school):
+    """What the audit log says the last record import inserted."""
+    return json.loads(school.query("SELECT after FROM audit_log WHERE table_name = 'record' ORDER BY id DESC")[0][0])
+
+
 def _sqlite_only(school):
     if not school.url.startswith("sqlite"):
         pytest.skip("the fast lane is SQLite's; PostgreSQL imports take the careful path (tested everywhere)")
@@ -82,6 +88,7 @@ def test_rows_the_lane_cannot_prove_right_take_the_careful_path(school, tmp_path
                  f"talk, {LIU},,T001,2025-10-15 16:00,R8,20,,,,\n", encoding="utf-8")  # 9 a padded id
     assert school.ok("record", "import", str(f)) == "导入 8 条记录：新增 8，已存在 0。\n"
     assert sorted(careful) == [3, 4, 6, 8, 9]
+    assert _audited(school) == {"count": 8, "steps": {"talk": 7, "health_check": 1}}
     fast = _stored(school)
     assert [row[0] for row in fast] == ["R1", "R4", "R6", "R2", "R3", "R7", "R8", "R5"]  # fast lane first;
     # R5 last: a record with follow-ups (vision below 4.9) is inserted on its own
@@ -99,6 +106,7 @@ def test_keys_in_the_fast_lane_keep_the_careful_paths_rules(school, tmp_path, ca
                  f"talk,{LIU},,T001,2025-10-08 16:00,K1,20,,,,\n"  # the same record again
                  f"talk,{LIU},,T001,2025-10-09 16:00,K2,20,,,,\n", encoding="utf-8")
     assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 2，已存在 1。\n"
+    assert _audited(school) == {"count": 2, "steps": {"talk": 2}}
     assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 0，已存在 3。\n"
     assert careful == []
     f.write_text(f"{HEADER}\n"

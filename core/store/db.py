@@ -70,9 +70,16 @@ class Store:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        with self._connect(self._writer) as conn, conn.begin():
-            yield conn
+    def write(self, discard: bool = False) -> Iterator[Connection]:
+        """A write transaction. `discard`: close the connection afterwards rather than pool it
+        (with whatever temporary tables it holds)."""
+        with self._connect(self._writer) as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if discard:
+                    conn.invalidate()
 
     @contextmanager
     def _connect(self, engine: Engine) -> Iterator[Connection]:

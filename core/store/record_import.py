@@ -65,7 +65,9 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
     Returns the counts and how many records the table held. `fast`: let plain rows take the fast
     lane where it exists (a .csv on SQLite)."""
     now = utcnow()
-    with store.write() as conn:
+    # discard: the connection is closed afterwards, and the lane's temporary tables with it
+    # (dropping them page by page took a second for a county's year)
+    with store.write(discard=True) as conn:
         savepoint = conn.begin_nested() if dry_run else None
         lock_records(conn)
         extra = stamp(source)
@@ -82,8 +84,6 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         saved.existing += fast.existing
         saved.by_step.update(fast.by_step)
         audit_saved(conn, saved, source)
-        if lane is not None:
-            lane.drop()
         if savepoint is not None:
             savepoint.rollback()
     return saved, len(drafts) + (lane.taken if lane is not None else 0)
@@ -218,6 +218,8 @@ class FastLane:
         self.fields = [col.field for col in RECORD_COLUMNS if col.field in table.columns]  # step, at: always
         self.extras = _extras(table, headers)  # payload cells: staged packed in one column, SEP between
         self.left: list[tuple[int, list[Any]]] = []  # rows for the careful path
+        self.staged: Counter = Counter()  # staged rows per (step, cells) whose payload may take the lane
+        self.unstaged: Counter = Counter()  # staged rows per (step, cells) _leave sent to the careful path
         self.taken = 0  # rows the lane stored or found stored
         self.times: dict[str, float] = {}  # seconds per stage (bench/import_stages.py)
         self._clock = time.perf_counter()
@@ -262,7 +264,9 @@ class FastLane:
         if saved.inserted < self.taken:
             existing = self._stored_keys(cur, before)
         saved.existing = sum(existing.values())
-        saved.by_step = Counter(dict(cur.execute("SELECT step, count(*) FROM temp.guanai_ready GROUP BY step")))
+        saved.by_step = Counter()  # the lane's rows per step, counted without a pass over them
+        for (step, cells), count in self.staged.items():
+            saved.by_step[step] += count - self.unstaged[step, cells]
         saved.by_step.subtract(existing)
         saved.by_step = +saved.by_step
         self.taken = saved.inserted + saved.existing
@@ -286,10 +290,7 @@ class FastLane:
                     values[index] = value
             if not blank_row(values):
                 self.left.append((row[-1], values))
-
-    def drop(self) -> None:
-        for name in ("stage", "ready", "payload", "zone", "left"):
-            self.db.execute(f"DROP TABLE IF EXISTS temp.guanai_{name}")
+            self.unstaged[row[0], row[len(known)] if extras else ""] += 1  # (f_step, cells) as staged
 
     def _staged(self) -> Any:
         """The rows as staged: the known cells, the payload cells packed, the row number. A row not
@@ -326,11 +327,11 @@ class FastLane:
         steps = {name: step for name, step in self.registry.steps.items() if not hooks.wanting(name)}
         cur.execute("CREATE TEMP TABLE guanai_payload (step, cells, payload, sorted)")
         cells = "s.cells" if self.extras else "''"
-        found = cur.execute(f"SELECT DISTINCT s.f_step, {cells} FROM temp.guanai_stage s").fetchall()
+        found = cur.execute(f"SELECT s.f_step, {cells}, count(*) FROM temp.guanai_stage s GROUP BY 1, 2").fetchall()
         quiet = lambda field_name, code, params: Diagnostic("", 0, 0, "", code)  # noqa: E731 (never shown)
         layouts: dict[str, Any] = {}
         rows = []
-        for name, packed in found:
+        for name, packed, count in found:
             step = steps.get(name)
             if step is None or _DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
                 continue
@@ -348,6 +349,7 @@ class FastLane:
                 continue
             dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
             rows.append((name, packed, _PAYLOAD_JSON.encode(dumped), _DIGEST_JSON.encode(dumped)))
+            self.staged[name, packed] += count  # the rows that may take the lane (counts: run)
         cur.executemany("INSERT INTO temp.guanai_payload VALUES (?, ?, ?, ?)", rows)
         cur.execute("CREATE UNIQUE INDEX temp.guanai_payload_cells ON guanai_payload (step, cells)")
 
@@ -402,9 +404,9 @@ class FastLane:
             return
         cur.execute("CREATE TEMP TABLE guanai_left (key PRIMARY KEY) WITHOUT ROWID")
         cur.executemany("INSERT INTO temp.guanai_left VALUES (?)", [(k,) for k in left])
-        self._leave("SELECT s.* FROM temp.guanai_stage s JOIN temp.guanai_ready r ON r.n = s.n "
-                    "WHERE r.key IN temp.guanai_left")
-        cur.execute("DELETE FROM temp.guanai_ready WHERE key IN temp.guanai_left")
+        cur.execute("CREATE TEMP TABLE guanai_moved AS SELECT n FROM temp.guanai_ready WHERE key IN temp.guanai_left")
+        self._leave("SELECT * FROM temp.guanai_stage WHERE n IN temp.guanai_moved")
+        cur.execute("DELETE FROM temp.guanai_ready WHERE n IN temp.guanai_moved")
 
     def _digest_sql(self, cur: Any) -> str:
         """The SQL computing a ready row's records.digest. Its JSON text is written in SQL when no
