@@ -46,6 +46,11 @@ def _careful_only(school, f, monkeypatch):
     return _stored(school)
 
 
+def _follow_ups(school):
+    return school.query("SELECT r.key, f.rule, f.step, f.deadline, f.plugin FROM follow_up f "
+                        "JOIN record r ON r.id = f.record_id ORDER BY r.key, f.rule")
+
+
 def _audited(school):
     """What the audit log says the last record import inserted."""
     return json.loads(school.query("SELECT after FROM audit_log WHERE table_name = 'record' ORDER BY id DESC")[0][0])
@@ -87,15 +92,31 @@ def test_rows_the_lane_cannot_prove_right_take_the_careful_path(school, tmp_path
                  f"talk,{LIU},,T001,2025-10-14 16:00,R7,20,,,,,\n"  # 8 wider than the header
                  f"talk, {LIU},,T001,2025-10-15 16:00,R8,20,,,,\n", encoding="utf-8")  # 9 a padded id
     assert school.ok("record", "import", str(f)) == "导入 8 条记录：新增 8，已存在 0。\n"
-    assert sorted(careful) == [3, 4, 6, 8, 9]
+    assert sorted(careful) == [3, 4, 8, 9]
     assert _audited(school) == {"count": 8, "steps": {"talk": 7, "health_check": 1}}
     fast = _stored(school)
-    assert [row[0] for row in fast] == ["R1", "R4", "R6", "R2", "R3", "R7", "R8", "R5"]  # fast lane first;
-    # R5 last: a record with follow-ups (vision below 4.9) is inserted on its own
+    assert [row[0] for row in fast] == ["R1", "R4", "R5", "R6", "R2", "R3", "R7", "R8"]  # the fast lane's first
+    follow = _follow_ups(school)  # vision 4.8 < 4.9: the plugin asked for a referral within 14 days
+    assert follow == [("R5", "health-referral", "referral", "2025-10-26 01:00:00.000000", "health_check")]
     careful.clear()
     again = _careful_only(school, f, monkeypatch)
     assert sorted(careful) == [2, 3, 4, 5, 6, 7, 8, 9]
     assert sorted(again) == sorted(fast)
+    assert _follow_ups(school) == follow
+
+
+def test_a_plugin_refusing_a_row_sends_its_steps_rows_the_careful_way(school, tmp_path, careful):
+    _sqlite_only(school)
+    f = tmp_path / "refused.csv"
+    f.write_text("类型,学籍号,工号,时间,编号,vision_left,amount_yuan,fund\n"
+                 f"health_check,{LIU},T001,2025-10-12 09:00,R1,5.0,,\n"
+                 f"subsidy,{LIU},T001,2025-10-12 10:00,R2,,100,jiedui-zizhu\n"  # the child is not tagged 贫困
+                 f"talk,{LIU},T001,2025-10-12 11:00,R3,,,\n", encoding="utf-8")
+    result = school.run("record", "import", str(f))
+    assert result.stderr.splitlines() == [
+        f"{f}:3:fund: 插件 subsidy 拒绝了这条记录：“团委结对资助”只资助标有 贫困 的孩子"]
+    assert sorted(careful) == [2, 3]  # the talk stayed in the lane, and was rolled back with the rest
+    assert school.count("record") == 0
 
 
 def test_keys_in_the_fast_lane_keep_the_careful_paths_rules(school, tmp_path, careful):

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.diagnostics import Diagnostic
+from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, utcnow
-from guanai.core.store.hooks import Programmes, RecordHooks
+from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.importing import cell_problem, iter_rows
 from guanai.core.store.records import (
     _DIGEST_JSON,
@@ -41,9 +43,10 @@ from guanai.core.store.records import (
     lock_records,
     stamp,
 )
-from guanai.core.store.sync import chunks
+from guanai.core.store.schema import child, follow_up
+from guanai.core.store.sync import chunks, fetch_by
 from guanai.core.tabular import Column, Table, blank_row, norm
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 RECORD_COLUMNS = (
     Column("step", ("类型", "记录类型", "step"), "text", required=True),
@@ -197,8 +200,10 @@ class FastLane:
 
     A row takes the lane when all of this holds, else it takes the careful path:
     - it is as wide as the header row;
-    - its step has no plugin `on_record` hook, and its payload cells are plain (the step's own
-      cells trimmed, every other payload cell empty) and valid for the step's model;
+    - its payload cells are plain (the step's own cells trimmed, every other payload cell empty)
+      and valid for the step's model; a plugin's `on_record` runs for the lane's rows of its steps
+      as on the careful path (in file order, with the same pending list), unless a row of such a
+      step takes the careful path or the plugin refuses one: then they all take it;
     - its subject is a known child: 学籍号 equals a stored child's id, 对象工号 and 班级 are empty,
       学校 is empty or the child's school;
     - 工号 is empty or a staff member of the child's school;
@@ -220,6 +225,10 @@ class FastLane:
         self.left: list[tuple[int, list[Any]]] = []  # rows for the careful path
         self.staged: Counter = Counter()  # staged rows per (step, cells) whose payload may take the lane
         self.unstaged: Counter = Counter()  # staged rows per (step, cells) _leave sent to the careful path
+        self.models: dict[tuple[str, str], Any] = {}  # (step, payload JSON) -> model, for plugins' steps
+        self.follows: list[tuple[int, list[Any]]] = []  # (row, follow-ups a plugin asked for)
+        self.not_inserted: set[int] = set()  # rows found stored (or moved) when inserting
+        self.programmes = Programmes(conn)
         self.taken = 0  # rows the lane stored or found stored
         self.times: dict[str, float] = {}  # seconds per stage (bench/import_stages.py)
         self._clock = time.perf_counter()
@@ -235,7 +244,7 @@ class FastLane:
         columns = [f"f_{name}" for name in self.fields] + (["cells"] if self.extras else []) + ["n INTEGER PRIMARY KEY"]
         cur.execute(f"CREATE TEMP TABLE guanai_stage ({', '.join(columns)})")
         cur.execute("CREATE TEMP TABLE guanai_ready (n INTEGER PRIMARY KEY, key, step, subject, school, by_staff, "
-                    "at, payload, sorted)")
+                    "at, payload, sorted, hooked)")
         cur.executemany(f"INSERT INTO temp.guanai_stage VALUES ({', '.join('?' * len(columns))})", self._staged())
         self._mark("reading the file into a temporary table")
         if "child" not in self.table.columns:
@@ -250,6 +259,8 @@ class FastLane:
         self._share_keys(cur)
         self.digest = self._digest_sql(cur)
         self._mark("checks as one join")
+        self._plugins(cur)
+        self._mark("plugins' on_record")
         before = cur.execute("SELECT coalesce(max(id), 0) FROM record").fetchone()[0]
         cur.execute(
             "INSERT INTO record (key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest, "
@@ -270,7 +281,8 @@ class FastLane:
         saved.by_step.subtract(existing)
         saved.by_step = +saved.by_step
         self.taken = saved.inserted + saved.existing
-        self._mark("counts")
+        self._follow_ups(cur, before)
+        self._mark("counts and follow-ups")
         return saved
 
     def rest(self) -> list[tuple[int, list[Any]]]:
@@ -323,16 +335,15 @@ class FastLane:
     def _payloads(self, cur: Any) -> None:
         """guanai_payload: each distinct plain (step, payload cells) that its model accepts, with the
         payload as stored and as hashed."""
-        hooks = RecordHooks(self.registry)
-        steps = {name: step for name, step in self.registry.steps.items() if not hooks.wanting(name)}
-        cur.execute("CREATE TEMP TABLE guanai_payload (step, cells, payload, sorted)")
+        self.hooks = RecordHooks(self.registry)
+        cur.execute("CREATE TEMP TABLE guanai_payload (step, cells, payload, sorted, hooked)")
         cells = "s.cells" if self.extras else "''"
         found = cur.execute(f"SELECT s.f_step, {cells}, count(*) FROM temp.guanai_stage s GROUP BY 1, 2").fetchall()
         quiet = lambda field_name, code, params: Diagnostic("", 0, 0, "", code)  # noqa: E731 (never shown)
         layouts: dict[str, Any] = {}
         rows = []
         for name, packed, count in found:
-            step = steps.get(name)
+            step = self.registry.steps.get(name)
             if step is None or _DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
                 continue
             values = [""] * self.width
@@ -348,9 +359,12 @@ class FastLane:
             if model is None or problems:
                 continue
             dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-            rows.append((name, packed, _PAYLOAD_JSON.encode(dumped), _DIGEST_JSON.encode(dumped)))
+            stored, hooked = _PAYLOAD_JSON.encode(dumped), bool(self.hooks.wanting(name))
+            rows.append((name, packed, stored, _DIGEST_JSON.encode(dumped), hooked))
+            if hooked:
+                self.models[name, stored] = model
             self.staged[name, packed] += count  # the rows that may take the lane (counts: run)
-        cur.executemany("INSERT INTO temp.guanai_payload VALUES (?, ?, ?, ?)", rows)
+        cur.executemany("INSERT INTO temp.guanai_payload VALUES (?, ?, ?, ?, ?)", rows)
         cur.execute("CREATE UNIQUE INDEX temp.guanai_payload_cells ON guanai_payload (step, cells)")
 
     def _zones(self, cur: Any) -> None:
@@ -358,7 +372,7 @@ class FastLane:
         from its local time to UTC and its latest allowed local time (now and FUTURE_SLACK)."""
         cur.execute("CREATE TEMP TABLE guanai_zone (school PRIMARY KEY, shift, latest)")
         latest = self.now + FUTURE_SLACK
-        programmes = Programmes(self.conn)
+        programmes = self.programmes
         rows = []
         for (code,) in self.db.execute("SELECT code FROM org_unit WHERE kind = 'school'").fetchall():
             minutes = _offset(programmes.zone(code).key)
@@ -375,7 +389,7 @@ class FastLane:
         return (
             "INSERT INTO temp.guanai_ready "
             f"SELECT s.n, NULLIF({key}, ''), p.step, ch.id, ch.school, NULLIF({by}, ''), datetime({at}, z.shift), "
-            "p.payload, p.sorted "
+            "p.payload, p.sorted, p.hooked "
             "FROM temp.guanai_stage s "
             f"JOIN temp.guanai_payload p ON p.step = s.f_step AND p.cells = {cells} "
             f"JOIN child ch ON ch.id = {c('child')} "
@@ -408,6 +422,61 @@ class FastLane:
         self._leave("SELECT * FROM temp.guanai_stage WHERE n IN temp.guanai_moved")
         cur.execute("DELETE FROM temp.guanai_ready WHERE n IN temp.guanai_moved")
 
+    def _plugins(self, cur: Any) -> None:
+        """Plugins' on_record for the lane's rows of their steps, in file order, with the same
+        view, context and pending list as the careful path gives them. When a row of such a step
+        takes the careful path, or a plugin refuses one, all of them take it (it runs the plugins
+        in file order again and says which row was refused, and why)."""
+        if not self.models:
+            return
+        hooked = {step for step, _ in self.models}
+        index = self.table.columns["step"]
+        if any(index < len(values) and str(values[index]).strip() in hooked for _, values in self.left):
+            self._leave_hooked(cur)
+            return
+        rows = cur.execute("SELECT n, step, subject, school, by_staff, at, payload FROM temp.guanai_ready "
+                           "WHERE hooked ORDER BY n").fetchall()
+        kids = {r["id"]: r for r in fetch_by(self.conn, child, "id", {row[2] for row in rows})}
+        pending: list[RecordView] = []
+        memo: dict[Any, Any] = {}
+        for n, step, subject, school, by, at, payload in rows:
+            local = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(self.programmes.zone(school))
+            view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
+                              self.models[step, payload])
+            ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), pending, memo)
+            try:
+                found = on_record(self.hooks.wanting(step), view, ctx)
+            except Rejected:
+                self._leave_hooked(cur)
+                return
+            pending.append(view)
+            if found:
+                self.follows.append((n, found))
+
+    def _leave_hooked(self, cur: Any) -> None:
+        self.follows = []
+        self._leave("SELECT s.* FROM temp.guanai_stage s JOIN temp.guanai_ready r ON r.n = s.n WHERE r.hooked")
+        cur.execute("DELETE FROM temp.guanai_ready WHERE hooked")
+
+    def _follow_ups(self, cur: Any, before: int) -> None:
+        """The follow-ups plugins asked for, on the records just inserted: each found by its school,
+        step, time and digest (identical records: in file order)."""
+        taken: set[int] = set()
+        rows = []
+        for n, found in self.follows:
+            if n in self.not_inserted:
+                continue  # stored before: its follow-ups were made then
+            school, step, at, digest = cur.execute(
+                f"SELECT r.school, r.step, r.at, {self.digest} FROM temp.guanai_ready r WHERE r.n = ?", (n,)).fetchone()
+            record_id = next(i for (i,) in cur.execute(
+                "SELECT id FROM record WHERE school = ? AND step = ? AND occurred_at = ? AND id > ? AND digest = ? "
+                "ORDER BY id", (school, step, f"{at}.000000", before, digest)) if i not in taken)
+            taken.add(record_id)
+            rows += [{"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
+                      "deadline": deadline, "plugin": plugin} for plugin, f, deadline in found]
+        if rows:
+            self.conn.execute(insert(follow_up), rows)
+
     def _digest_sql(self, cur: Any) -> str:
         """The SQL computing a ready row's records.digest. Its JSON text is written in SQL when no
         child, staff or school id needs escaping in JSON (a quote, a backslash, a control
@@ -435,8 +504,10 @@ class FastLane:
                 inserted.add(key)  # the first row of the file with this key: the one stored
             elif mine == theirs:
                 existing[step] += 1
+                self.not_inserted.add(n)
             else:
                 moved.append(n)
+                self.not_inserted.add(n)
         for part in chunks(moved):
             marks = ", ".join("?" * len(part))
             self._leave(f"SELECT * FROM temp.guanai_stage WHERE n IN ({marks})", part)
