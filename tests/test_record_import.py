@@ -206,3 +206,15 @@ def test_blank_rows_short_rows_and_the_packing_separator(school, tmp_path, caref
     assert sorted(careful) == [5, 6]
     assert school.query("SELECT key, payload FROM record ORDER BY key") == [
         ("R1", '{"minutes": 20}'), ("R2", '{"topic": "a\\u001fb", "minutes": 20}'), ("R3", "{}")]
+
+
+def test_a_careful_row_of_one_plugin_leaves_another_plugins_rows_in_the_lane(school, tmp_path, careful):
+    _sqlite_only(school)
+    f = tmp_path / "two.csv"
+    f.write_text("类型,学籍号,工号,时间,编号,vision_left,amount_yuan,fund\n"
+                 f"subsidy,{LIU},T001,2025/10/12 10:00,R1,,100,liangmian-yibu\n"  # 2 the time written otherwise
+                 f"health_check,{LIU},T001,2025-10-12 09:00,R2,4.5,,\n"  # 3 health_check's hook: the lane
+                 f"subsidy,{LIU},T001,2025-10-13 10:00,R3,,50,liangmian-yibu\n", encoding="utf-8")  # 4 same hook as 2
+    assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 3，已存在 0。\n"
+    assert sorted(careful) == [2, 4]
+    assert [row[0] for row in _follow_ups(school)] == ["R2"]

@@ -32,7 +32,7 @@ class RecordContext:
     conn: Connection
     programme: Any  # the Programme in force for the school on the record's day, or None
     child: dict[str, Any] | None
-    pending: list[RecordView] = field(default_factory=list)  # accepted earlier in this batch
+    pending: list[RecordView] = field(default_factory=list)  # this hook's records accepted earlier in the batch
     memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
 
     def settings(self, plugin: str) -> dict[str, Any]:
@@ -108,13 +108,17 @@ class RecordHooks:
         return found
 
 
-def on_record(impls: list[Any], view: RecordView, ctx: RecordContext) -> list[tuple[str, FollowUp, datetime]]:
+def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
+              pendings: dict[Any, list[RecordView]]) -> list[tuple[str, FollowUp, datetime]]:
     """Run the plugins' on_record `impls`; returns (plugin, follow-up, deadline in naive UTC).
 
-    Raises Rejected (with the plugin's name added) when a plugin refuses the record.
+    `pendings`: each hook's records accepted earlier in the batch (its ctx.pending); the record
+    joins them when every hook accepts it. Raises Rejected (with the plugin's name added) when a
+    plugin refuses the record.
     """
     out = []
     for impl in impls:
+        ctx.pending = pendings.setdefault(impl, [])
         try:
             found = impl.function(record=view, ctx=ctx)
         except Rejected as exc:
@@ -128,6 +132,8 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext) -> list[tu
             within = parse_duration(follow.within) if isinstance(follow.within, str) else follow.within
             due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
             out.append((impl.plugin_name, follow, due))
+    for impl in impls:
+        pendings[impl].append(view)
     return out
 
 

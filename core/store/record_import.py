@@ -201,9 +201,10 @@ class FastLane:
     A row takes the lane when all of this holds, else it takes the careful path:
     - it is as wide as the header row;
     - its payload cells are plain (the step's own cells trimmed, every other payload cell empty)
-      and valid for the step's model; a plugin's `on_record` runs for the lane's rows of its steps
-      as on the careful path (in file order, with the same pending list), unless a row of such a
-      step takes the careful path or the plugin refuses one: then they all take it;
+      and valid for the step's model; plugins' `on_record` hooks run for the lane's rows as on the
+      careful path (in file order, each hook with its own pending list), unless a row on the careful
+      path reaches the same hook (then the rows of that hook's steps take the careful path too) or
+      a hook refuses a row (then all rows of plugins' steps do);
     - its subject is a known child: 学籍号 equals a stored child's id, 对象工号 and 班级 are empty,
       学校 is empty or the child's school;
     - 工号 is empty or a staff member of the child's school;
@@ -424,39 +425,45 @@ class FastLane:
 
     def _plugins(self, cur: Any) -> None:
         """Plugins' on_record for the lane's rows of their steps, in file order, with the same
-        view, context and pending list as the careful path gives them. When a row of such a step
-        takes the careful path, or a plugin refuses one, all of them take it (it runs the plugins
-        in file order again and says which row was refused, and why)."""
+        view, context and pending list as the careful path gives them. A hook some row on the
+        careful path also reaches, or a refusal, sends the rows of its steps (all of them, for a
+        refusal) the careful way: it runs the hooks in file order again and says which row was
+        refused, and why."""
         if not self.models:
             return
-        hooked = {step for step, _ in self.models}
         index = self.table.columns["step"]
-        if any(index < len(values) and str(values[index]).strip() in hooked for _, values in self.left):
-            self._leave_hooked(cur)
-            return
+        careful = set()  # the hooks that rows on the careful path reach
+        for _, values in self.left:
+            name = str(values[index]).strip() if index < len(values) else ""
+            if name in self.registry.steps:
+                careful.update(self.hooks.wanting(name))
+        shared = sorted({step for step, _ in self.models if careful & set(self.hooks.wanting(step))})
+        if shared:
+            self._leave_hooked(cur, shared)
         rows = cur.execute("SELECT n, step, subject, school, by_staff, at, payload FROM temp.guanai_ready "
                            "WHERE hooked ORDER BY n").fetchall()
         kids = {r["id"]: r for r in fetch_by(self.conn, child, "id", {row[2] for row in rows})}
-        pending: list[RecordView] = []
+        pendings: dict[Any, list[RecordView]] = {}
         memo: dict[Any, Any] = {}
         for n, step, subject, school, by, at, payload in rows:
             local = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(self.programmes.zone(school))
             view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
                               self.models[step, payload])
-            ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), pending, memo)
+            ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo)
             try:
-                found = on_record(self.hooks.wanting(step), view, ctx)
+                found = on_record(self.hooks.wanting(step), view, ctx, pendings)
             except Rejected:
-                self._leave_hooked(cur)
+                self.follows = []
+                self._leave_hooked(cur, sorted({step for step, _ in self.models}))
                 return
-            pending.append(view)
             if found:
                 self.follows.append((n, found))
 
-    def _leave_hooked(self, cur: Any) -> None:
-        self.follows = []
-        self._leave("SELECT s.* FROM temp.guanai_stage s JOIN temp.guanai_ready r ON r.n = s.n WHERE r.hooked")
-        cur.execute("DELETE FROM temp.guanai_ready WHERE hooked")
+    def _leave_hooked(self, cur: Any, steps: list[str]) -> None:
+        marks = ", ".join("?" * len(steps))
+        self._leave("SELECT s.* FROM temp.guanai_stage s JOIN temp.guanai_ready r ON r.n = s.n "
+                    f"WHERE r.hooked AND r.step IN ({marks})", steps)
+        cur.execute(f"DELETE FROM temp.guanai_ready WHERE hooked AND step IN ({marks})", steps)
 
     def _follow_ups(self, cur: Any, before: int) -> None:
         """The follow-ups plugins asked for, on the records just inserted: each found by its school,

@@ -208,13 +208,13 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
     hooks = RecordHooks(registry)
-    programmes, pending, memo = Programmes(conn), [], {}
+    programmes, pendings, memo = Programmes(conn), {}, {}
     for d in drafts:
         before = len(problems)
         row = _check_one(programmes, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
         impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
         if impls:
-            row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pending, memo, problems)
+            row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pendings, memo, problems)
         if row is not None:
             row.pop("_model", None)
         rows.append(row if len(problems) == before else None)
@@ -222,21 +222,20 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
 
 
 def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
-             pending: list[RecordView], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
+             pendings: dict[Any, list[RecordView]], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
                       row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
-    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, pending, memo)
+    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo)
     try:
-        follows = on_record(impls, view, ctx)
+        follows = on_record(impls, view, ctx, pendings)
     except Rejected as exc:
         field_name = exc.field if exc.field and exc.field in d.payload else "step"
         code = "record.plugin_failed" if getattr(exc, "broken", False) else "record.rejected"
         problems.append(d.problem(field_name, code, plugin=getattr(exc, "plugin", "?"), message=exc.message))
         return None
-    pending.append(view)
     if follows:
         row = {**row, "_follow": follows}
     return row
