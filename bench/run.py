@@ -242,6 +242,16 @@ def startup(url: str, staff_id: str, runs: int) -> dict[str, Any]:
             "due_vs_floor": round(due / floor, 2), "help_cli_ms": round(helps * 1000, 1)}
 
 
+def pg_form(sql: str) -> str:
+    """A hand-written query in PostgreSQL's dialect: JSON operator and typed comparisons."""
+    query = sql.format(with_="(r.payload::json ->> 'with')")
+    for column, cast in (("c.enrolled_on <= w.start_d", "date"), ("c.left_on > w.due_d", "date"),
+                         ("r.occurred_at >= w2.start_utc", "timestamp"), ("r.occurred_at < w2.end_utc", "timestamp"),
+                         ("r.occurred_at >= w.start_utc", "timestamp"), ("r.occurred_at < w.end_utc", "timestamp")):
+        query = query.replace(column, f"{column}::{cast}")
+    return query
+
+
 def pg_ratio(county: generate.County, runs: int) -> dict[str, Any] | None:
     base = os.environ.get("GUANAI_TEST_PG")
     if not base:
@@ -256,38 +266,34 @@ def pg_ratio(county: generate.County, runs: int) -> dict[str, Any] | None:
     url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench"
     generate.prepare_db(county, url)
     dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    columns = generate.INSERT_SQL[generate.INSERT_SQL.index("("):generate.INSERT_SQL.index(")") + 1]
     with psycopg.connect(dsn, options="-csearch_path=bench") as conn:
         with conn.cursor() as cur:
-            insert = generate.INSERT_SQL.replace("?", "%s")
-            batch: list[Any] = []
-            for row in generate.record_rows(county):
-                batch.append(row)
-                if len(batch) >= 20000:
-                    cur.executemany(insert, batch)
-                    batch = []
-            cur.executemany(insert, batch)
+            # Set-up, not timed: COPY, and no digests (this database is never imported into).
+            with cur.copy(f"COPY record {columns} FROM STDIN") as copy:
+                for row in generate.record_rows(county, exact=False):
+                    copy.write_row(row)
             cur.execute("ANALYZE")
         conn.commit()
         with conn.cursor() as cur:
             windows_table(cur, "format")
         conn.commit()
-        best, answer = None, {}
-        for sql in (SQL_AGGREGATE, SQL_CORRELATED):
-            query = sql.format(with_="(r.payload::json ->> 'with')").replace("c.enrolled_on <= w.start_d",
-                                                                           "c.enrolled_on <= w.start_d::date") \
-                .replace("c.left_on > w.due_d", "c.left_on > w.due_d::date") \
-                .replace("r.occurred_at >= w2.start_utc", "r.occurred_at >= w2.start_utc::timestamp") \
-                .replace("r.occurred_at < w2.end_utc", "r.occurred_at < w2.end_utc::timestamp") \
-                .replace("r.occurred_at >= w.start_utc", "r.occurred_at >= w.start_utc::timestamp") \
-                .replace("r.occurred_at < w.end_utc", "r.occurred_at < w.end_utc::timestamp")
+        answer: dict[tuple[str, str], tuple[int, int]] = {}
+
+        def once(query: str) -> float:
             with conn.cursor() as cur:
                 start = time.perf_counter()
-                for _ in range(runs):
-                    cur.execute(query)
-                    rows = cur.fetchall()
-                t = (time.perf_counter() - start) / runs
-            answer = {(s, d): (e, m) for s, d, e, m in rows}
-            best = t if best is None else min(best, t)
+                cur.execute(query)
+                rows = cur.fetchall()
+                elapsed = time.perf_counter() - start
+            answer.update({(s, d): (e, m) for s, d, e, m in rows})
+            return elapsed
+
+        # Both hand-written forms once; the faster one is the baseline (median of `runs`).
+        forms = [pg_form(sql) for sql in (SQL_AGGREGATE, SQL_CORRELATED)]
+        first = [once(q) for q in forms]
+        fastest = forms[first.index(min(first))]
+        best = median_of(runs, lambda: once(fastest))
     ours_s, _, mine = ours(url, runs)
     with admin.begin() as conn:
         conn.execute(text("DROP SCHEMA bench CASCADE"))
