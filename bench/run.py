@@ -3,7 +3,7 @@
 Measures (medians of --runs where repeated):
   import_records_per_s, import_vs_raw  `guanai record import` of the year's records vs
                                        sqlite3.executemany of the same rows into the same schema
-  import_peak_rss_mb                   of that import (the whole file is checked before storing)
+  import_peak_rss_mb                   of that import (the file is streamed, not held)
   compliance_s, compliance_vs_sql      `guanai compliance --by school,duty` (fresh process) vs a
                                        hand-written SQL query of the same met counts (checked equal)
   due_cli_ms, floor_ms, due_vs_floor   `guanai due --staff ID` as a fresh process vs
