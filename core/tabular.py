@@ -76,7 +76,7 @@ def read_table(path: str | Path, columns: Sequence[Column], display: str | None 
     elif suffix in (".csv", ".txt"):
         if lazy:
             return _lazy_csv(path, name, columns)
-        with _csv_rows(path, _encoding(path, name)) as rows:
+        with _csv_rows(path, _encoding(path, name), name) as rows:
             grid, merged_across = [list(row) for row in rows], set()
     else:
         raise InputError([Diagnostic(name, 0, 0, "", "table.format", (("suffix", suffix or "?"),))])
@@ -101,28 +101,40 @@ def _encoding(path: Path, name: str) -> str:
 
 
 @contextmanager
-def _csv_rows(path: Path, encoding: str) -> Iterator[Iterator[list[str]]]:
-    """The rows of a .csv as csv.reader reads them (tab-separated when its first line says so)."""
+def _csv_rows(path: Path, encoding: str, name: str) -> Iterator[Iterator[list[str]]]:
+    """The rows of a .csv as csv.reader reads them (tab-separated when its first line says so);
+    what the reader cannot read is an InputError at its line."""
     with path.open(encoding=encoding, newline="") as f:
         first = f.readline()
         f.seek(0)
-        yield csv.reader(f, delimiter="\t" if first.count("\t") > first.count(",") else ",")
+        yield _read_or_say(csv.reader(f, delimiter="\t" if first.count("\t") > first.count(",") else ","), name)
+
+
+def _read_or_say(reader: Any, name: str) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error as exc:  # a cell over the csv module's size limit is the one seen in practice
+        if "field limit" in str(exc):
+            problem = Diagnostic(name, reader.line_num, 0, "", "table.cell_too_long", (("limit", csv.field_size_limit()),))
+        else:
+            problem = Diagnostic(name, reader.line_num, 0, "", "table.bad_csv", (("error", str(exc)),))
+        raise InputError([problem]) from None
 
 
 def _lazy_csv(path: Path, name: str, columns: Sequence[Column]) -> Table:
     encoding = _encoding(path, name)
-    with _csv_rows(path, encoding) as rows:
+    with _csv_rows(path, encoding, name) as rows:
         head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     table = _locate_header(name, head, set(), columns)
-    table.rows = itertools.chain(table.rows, _rest(path, encoding, len(head)))
+    table.rows = itertools.chain(table.rows, _rest(path, encoding, name, len(head)))
     table.text = True
     return table
 
 
-def _rest(path: Path, encoding: str, skip: int) -> Iterator[tuple[int, list[str]]]:
+def _rest(path: Path, encoding: str, name: str, skip: int) -> Iterator[tuple[int, list[str]]]:
     """The rows after the first `skip`, numbered as the spreadsheet numbers them, blank ones too
     (a lazy table's reader drops them: `blank_row`; millions of rows are not filtered twice)."""
-    with _csv_rows(path, encoding) as rows:
+    with _csv_rows(path, encoding, name) as rows:
         yield from zip(itertools.count(skip + 1), itertools.islice(rows, skip, None))
 
 

@@ -151,6 +151,14 @@ def test_staff_import_and_one_head_teacher_per_class(school, tmp_path):
     ]
 
 
+def test_a_cell_longer_than_the_csv_reader_takes_is_named_by_its_line(school, tmp_path):
+    f = tmp_path / "staff.csv"
+    f.write_text(f'工号,姓名\nT010,甲\nT011,"乙{"乙" * 140000}\n', encoding="utf-8")
+    result = school.run("staff", "import", str(f), "--school", "S001")
+    assert (result.exit_code, result.stderr) == (2, f"{f}:3:0: 这一行有一个单元格超过 131072 个字符：CSV 的引号可能没有配对\n")
+    assert school.query("SELECT count(*) FROM staff WHERE id = 'T010'") == [(0,)]
+
+
 def test_staff_import_refuses_unknown_columns(school, tmp_path):
     f = tmp_path / "staff.csv"
     f.write_text("工号,姓名,政治面目\nT010,甲,党员\n", encoding="utf-8")

@@ -218,3 +218,15 @@ def test_a_careful_row_of_one_plugin_leaves_another_plugins_rows_in_the_lane(sch
     assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 3，已存在 0。\n"
     assert sorted(careful) == [2, 4]
     assert [row[0] for row in _follow_ups(school)] == ["R2"]
+
+
+def test_a_cell_the_csv_reader_cannot_take_is_named_by_its_line_and_nothing_is_stored(school, tmp_path):
+    f = tmp_path / "quote.csv"
+    rows = [f"talk,{LIU},,T001,2025-10-{day:02d} 16:00,Q{day},20,,,," for day in range(1, 21)]
+    f.write_text(f"{HEADER}\n" + "\n".join(rows) + f'\ntalk,{LIU},,T001,2025-10-21 16:00,Q21,20,,"{"说" * 140000}\n',
+                 encoding="utf-8")
+    before = school.query("SELECT count(*) FROM record")
+    result = school.run("record", "import", str(f))
+    assert result.exit_code == 2
+    assert result.stderr == f"{f}:22:0: 这一行有一个单元格超过 131072 个字符：CSV 的引号可能没有配对\n"
+    assert school.query("SELECT count(*) FROM record") == before
