@@ -31,7 +31,6 @@ AS_OF = date(2026, 7, 15)  # after the school year's last window
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "小明红伟芳娜敏静丽强磊军洋勇艳杰娟涛超秀霞平刚桂英华玉兰萍鹏辉建国志浩宇轩梓涵欣怡子豪雨婷佳琪俊熙"
 STAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite: the raw rows match it
-RECORD_COLUMNS = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload")
 
 
 @dataclass
@@ -265,8 +264,9 @@ def _json_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, float) else v) for k, v in payload.items()}
 
 
-INSERT_SQL = ("INSERT INTO record (key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest, "
-              "recorded_at, recorded_by, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+INSERT_COLUMNS = ("key, step, subject_kind, subject, school, by_staff, occurred_at, payload, digest, recorded_at, "
+                  "recorded_by, source")
+INSERT_SQL = f"INSERT INTO record ({INSERT_COLUMNS}) VALUES ({', '.join('?' * 12)})"
 
 
 def load_records_raw(county: County, path: str, chunk: int = 50000, exact: bool = False) -> int:
@@ -297,6 +297,48 @@ def load_records_raw(county: County, path: str, chunk: int = 50000, exact: bool 
     conn.commit()
     conn.close()
     return n
+
+
+# What a copy of the county changes (replicate): each id, code and key gets the copy's suffix; None:
+# not copied (a new row id).
+COPIED = {
+    "org_unit": {"code": "{c} || :s", "parent": "CASE WHEN kind = 'township' THEN parent ELSE parent || :s END"},
+    "school_class": {"school": "{c} || :s"},
+    "staff": {"id": "{c} || :s", "school": "{c} || :s"},
+    "child": {"id": "{c} || :s", "school": "{c} || :s"},
+    "pairing": {"id": None, "child": "{c} || :s", "staff": "{c} || :s", "buddy": "{c} || :s"},
+    "record": {"id": None, "key": "{c} || :s", "subject": "{c} || :s", "school": "{c} || :s", "by_staff": "{c} || :s"},
+}
+
+
+def replicate(path: str, copies: int) -> None:
+    """Make a county `copies` times as big by copying every township below the county, with its
+    schools, classes, staff, children, pairings and records (ids, codes and keys suffixed -1, -2 …): the same
+    county shape and completion, `copies` times the data, built in SQL in seconds where
+    generating it takes minutes. The record indexes are built after the rows, as in
+    load_records_raw."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("BEGIN")
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record' "
+                           "AND sql IS NOT NULL").fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX {name}")
+    last = {table: conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0 for table in COPIED}
+    for copy in range(1, copies):
+        for table, changed in COPIED.items():
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})") if changed.get(row[1], "") is not None]
+            values = [changed.get(c, "{c}").format(c=c) for c in columns]
+            county = " AND kind != 'county'" if table == "org_unit" else ""
+            conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {table} "
+                         f"WHERE rowid <= :last{county} ORDER BY rowid", {"s": f"-{copy}", "last": last[table]})
+    for _, sql in indexes:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
 
 
 def main() -> None:

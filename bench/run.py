@@ -10,8 +10,9 @@ Measures (medians of --runs where repeated):
                                        `python -c "import sqlalchemy, pydantic, click"`
   help_cli_ms                          `guanai --help`
   peak_rss_mb                          of the county compliance process
-  scaling                              compliance time at N/4, N and 4N children (sql_scaling: the
-                                       hand-written SQL's, for comparison)
+  scaling                              compliance time at N/4, N and 4N children (N/4: generated;
+                                       4N: the N county's townships copied four times; sql_scaling:
+                                       the hand-written SQL's, for comparison)
   pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
 
 Usage: python bench/run.py [--children 40000] [--runs 3] [--json]
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -100,6 +102,19 @@ def build(children: int, folder: Path, records: bool = True, name: str = "") -> 
     return county, f"sqlite:///{path}"
 
 
+def grown(url: str, folder: Path, times: int) -> str:
+    """A copy of the county at `url`, `times` as big (generate.replicate: every township copied
+    with all it holds). Generating a 160,000-child county took minutes; this takes seconds."""
+    path = folder / f"grown-{times}.db"
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.close()
+    generate.replicate(str(path), times)
+    return f"sqlite:///{path}"
+
+
 def windows_table(conn: Any, paramstyle: str) -> None:
     """The child duties' windows, as a hand-written query would keep them (prepared, not timed)."""
     from guanai.core.obligations import expected, local_midnight_utc
@@ -157,8 +172,6 @@ CHOSEN: dict[str, int] = {}
 
 
 def hand_sql_sqlite(path: str, runs: int) -> tuple[float, dict[tuple[str, str], tuple[int, int]]]:
-    import sqlite3
-
     conn = sqlite3.connect(path)
     windows_table(conn, "qmark")
     conn.commit()
@@ -211,11 +224,13 @@ def import_benchmark(county: generate.County, folder: Path, runs: int) -> tuple[
     progress(f"files written, {n} records; guanai record import …")
     ours_s, import_kb, _ = wall([GUANAI, "--db", url, "record", "import", str(csv_path)], ENV)
     progress(f"guanai record import: {ours_s:.1f} s; raw executemany ×{runs} …")
-    rows = list(generate.record_rows(county))
+    # The rows guanai stored, read back in their order: the baseline inserts exactly these.
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    rows = conn.execute(f"SELECT {generate.INSERT_COLUMNS} FROM record ORDER BY id").fetchall()
+    conn.close()
+    assert len(rows) == n, (len(rows), n)
     raw = []
     for i in range(runs):
-        import sqlite3
-
         conn = sqlite3.connect(copy(f"raw{i}"))
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -252,7 +267,7 @@ def pg_form(sql: str) -> str:
     return query
 
 
-def pg_ratio(county: generate.County, runs: int) -> dict[str, Any] | None:
+def pg_ratio(county: generate.County, imported: str, runs: int) -> dict[str, Any] | None:
     base = os.environ.get("GUANAI_TEST_PG")
     if not base:
         return None
@@ -266,13 +281,14 @@ def pg_ratio(county: generate.County, runs: int) -> dict[str, Any] | None:
     url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench"
     generate.prepare_db(county, url)
     dsn = base.replace("postgresql+psycopg://", "postgresql://")
-    columns = generate.INSERT_SQL[generate.INSERT_SQL.index("("):generate.INSERT_SQL.index(")") + 1]
     with psycopg.connect(dsn, options="-csearch_path=bench") as conn:
         with conn.cursor() as cur:
-            # Set-up, not timed: COPY, and no digests (this database is never imported into).
-            with cur.copy(f"COPY record {columns} FROM STDIN") as copy:
-                for row in generate.record_rows(county, exact=False):
+            # Set-up, not timed: the records guanai stored in the SQLite county, streamed by COPY.
+            stored = sqlite3.connect(imported.removeprefix("sqlite:///"))
+            with cur.copy(f"COPY record ({generate.INSERT_COLUMNS}) FROM STDIN") as copy:
+                for row in stored.execute(f"SELECT {generate.INSERT_COLUMNS} FROM record ORDER BY id"):
                     copy.write_row(row)
+            stored.close()
             cur.execute("ANALYZE")
         conn.commit()
         with conn.cursor() as cur:
@@ -321,7 +337,7 @@ def main() -> None:
     result.update(figures)
     scaling, sql_scaling = {}, {}
     for size in (n // 4, n, 4 * n):
-        url = imported if size == n else build(size, folder)[1]
+        url = imported if size == n else build(size, folder)[1] if size < n else grown(imported, folder, 4)
         progress(f"{size} children: database ready; compliance …")
         runs = args.runs if size == n else 1
         sql_s, answer = hand_sql_sqlite(url.removeprefix("sqlite:///"), runs)
@@ -335,7 +351,7 @@ def main() -> None:
                            "obligations": sum(e for e, _ in mine.values())})
             result.update(startup(url, county.schools[0].staff[0], max(5, args.runs)))
             progress("start-up timed")
-            pg = pg_ratio(county, args.runs)
+            pg = pg_ratio(county, imported, args.runs)
             if pg:
                 result.update(pg)
     result["sql_form"] = ("aggregate join", "correlated subquery")[CHOSEN["form"]]

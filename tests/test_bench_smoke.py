@@ -42,3 +42,11 @@ def test_generator_is_deterministic_and_its_files_import(cli, tmp_path):
     assert ours == baseline
     rate = out["total"]["met"] / out["total"]["expected"]
     assert 0.75 < rate < 0.95  # ~85% overall, uneven by school
+    # The 4N scaling county is the county copied: twice the county, exactly twice every count.
+    grown = run.grown(url, tmp_path, 2)
+    args[1] = grown
+    doubled = json.loads(cli(*args).stdout)
+    assert (doubled["total"]["expected"], doubled["total"]["met"]) == (2 * out["total"]["expected"], 2 * out["total"]["met"])
+    copies = {(r["key"]["school"], r["key"]["duty"]): (r["expected"], r["met"]) for r in doubled["rows"] if r["expected"]}
+    assert copies == {**ours, **{(f"{school}-1", duty): v for (school, duty), v in ours.items()}}
+    assert copies == run.hand_sql_sqlite(grown.removeprefix("sqlite:///"), 1)[1]
