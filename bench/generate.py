@@ -313,10 +313,10 @@ COPIED = {
 
 def replicate(path: str, copies: int) -> None:
     """Make a county `copies` times as big by copying every township below the county, with its
-    schools, classes, staff, children, pairings and records (ids, codes and keys suffixed -1, -2 …): the same
-    county shape and completion, `copies` times the data, built in SQL in seconds where
-    generating it takes minutes. The record indexes are built after the rows, as in
-    load_records_raw."""
+    schools, classes, staff, children, pairings and records (ids, codes and keys suffixed -1, -2
+    …): the same county shape and completion, `copies` times the data, built in SQL in seconds
+    where generating it takes minutes. The record indexes are built after the rows, as in
+    load_records_raw. Follow-ups are not copied (the scaling runs measure the child duties)."""
     import sqlite3
 
     conn = sqlite3.connect(path)
