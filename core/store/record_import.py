@@ -208,7 +208,8 @@ class FastLane:
     - its subject is a known child: 学籍号 equals a stored child's id, 对象工号 and 班级 are empty,
       学校 is empty or the child's school;
     - 工号 is empty or a staff member of the child's school;
-    - 时间 is written YYYY-MM-DD HH:MM, is a real date in 2000–2049, not before the child's
+    - 时间 is written YYYY-MM-DD HH:MM, is a real date (proved by SQLite's '+0 days', which rolls
+      2025-02-29 over) in 2000–2049, not before the child's
       enrolment, not in the future, in a school whose time zone keeps one UTC offset in those years;
     - 编号 is empty, or has no space at either end and does not look like a number; a key that is
       already stored counts as existing when the content is the same, and goes to the careful path
@@ -400,7 +401,9 @@ class FastLane:
             f"AND ({by} = '' OR {'st.school = ch.school' if doer else 'false'}) "
             f"AND {at} GLOB '{FAST_TIME}' AND substr({at}, 12, 2) <= '23' "
             f"AND {at} >= '{FIRST_YEAR}' AND {at} < '{END_YEAR}' "
-            f"AND date(substr({at}, 1, 10)) = substr({at}, 1, 10) AND substr({at}, 1, 10) >= ch.enrolled_on "
+            # date() passes day 29-31 of any month through (2025-02-29); its '+0 days' rolls such a day
+            # over (2025-03-01), so only a real date is equal to itself
+            f"AND date(substr({at}, 1, 10), '+0 days') = substr({at}, 1, 10) AND substr({at}, 1, 10) >= ch.enrolled_on "
             f"AND {at} <= z.latest "
             f"AND ({key} = '' OR ((unicode({key}) BETWEEN 33 AND 126 AND unicode(substr({key}, -1)) BETWEEN 33 AND 126 "
             f"OR trim({key}, :spaces) = {key}) "
