@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,15 @@ FALSE = {"否", "n", "no", "false", "0", "×", "", "群众", "非党员"}
 GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女"}
 
 
+# Characters that are never part of a name or id: C0/C1 controls (NUL, ESC …), the bidi overrides
+# and isolates that reorder what a terminal shows (RLO …), and what Excel or Notepad leaves at a
+# cell's edge (BOM, zero-width space/joiners, word joiner). At the edge such a character is what
+# the user did not mean to type, and is stripped; inside a cell it is refused.
+INVISIBLE_EDGE = "\ufeff\u200b\u200c\u200d\u2060\u180e"
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+LIMITS = {"id": 64, "name": 100, "text": 300, "free": 2000}  # characters; the schema's column widths
+
+
 class CellError(Exception):
     def __init__(self, code: str, /, **params: object):
         super().__init__(code)
@@ -39,7 +49,21 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(value: Any) -> str | None:
+def clean(value: str, limit: int, lines: bool = False) -> str:
+    """Text as guanai stores it: trimmed of spaces and invisible edge characters; refused when it
+    holds a control or bidi character (`lines`: tab and line breaks are allowed, as in an
+    address), or is longer than `limit` characters. The one gate every cell, option and payload
+    text passes, the same on both backends, before any SQL."""
+    value = value.strip().strip(INVISIBLE_EDGE).strip()
+    for i, ch in enumerate(value):
+        if ch in BIDI or (unicodedata.category(ch) in ("Cc", "Cf") and not (lines and ch in "\t\r\n")):
+            raise CellError("cell.control_char", char=f"U+{ord(ch):04X}", at=i + 1)
+    if len(value) > limit:
+        raise CellError("cell.too_long", length=len(value), limit=limit)
+    return value
+
+
+def text(value: Any, limit: int = LIMITS["text"]) -> str | None:
     """Trimmed text, None when blank. Numbers read from .xlsx are written without '.0'."""
     if blank(value):
         return None
@@ -47,16 +71,26 @@ def text(value: Any) -> str | None:
         value = int(value)
     if isinstance(value, datetime):
         value = value.date()
-    return str(value).strip()
+    return clean(str(value), limit, lines=True) or None
 
 
-def identifier(value: Any) -> str | None:
-    """An id (学籍号, 工号, 编号): must be text. A number in the cell may have lost digits."""
+def name(value: Any, limit: int = LIMITS["name"]) -> str | None:
+    """A person's, class's or unit's name: one line."""
+    found = text(value, limit)
+    return None if found is None else clean(found, limit)
+
+
+def identifier(value: Any, limit: int = LIMITS["id"]) -> str | None:
+    """An id (学籍号, 工号, 编号): must be text. A number in the cell may have lost digits.
+    Full-width letters and digits (Ｇ５１０…, typed with a Chinese input method) are the same id
+    as their ASCII form (NFKC)."""
     if blank(value):
         return None
     if isinstance(value, bool) or isinstance(value, (int, float)):
         raise CellError("cell.id_number", value=_show_number(value))
-    value = str(value).strip()
+    value = clean(unicodedata.normalize("NFKC", str(value)), limit)
+    if not value:
+        return None
     if SCIENTIFIC.match(value):
         raise CellError("cell.id_scientific", value=value)
     return value
@@ -168,7 +202,8 @@ def items(value: Any) -> list[str]:
     """A list in one cell: 班主任、代理家长 or 班主任;代理家长 or 班主任/代理家长."""
     if blank(value):
         return []
-    return [part.strip() for part in re.split(r"[、,，;；/／|]", str(value)) if part.strip()]
+    parts = (clean(part, LIMITS["name"]) for part in re.split(r"[、,，;；/／|]", str(value)))
+    return [part for part in parts if part]
 
 
 TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")

@@ -33,6 +33,7 @@ class Column:
     kind: str = "text"  # text, id, name, date, month_date, gender, bool, phone, int, choice, list
     required: bool = False
     choices: dict[str, str] = field(default_factory=dict)  # normalised spelling -> stored value
+    limit: int | None = None  # most characters (text, name, id); None: the kind's (cells.LIMITS)
 
 
 @dataclass

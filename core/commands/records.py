@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import click
+from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
 from guanai.core.store.records import Draft, option_where
@@ -18,6 +20,12 @@ def record_one(ctx: click.Context, step: str, child: str | None, school: str | N
     from guanai.core.plugins import load_registry
     from guanai.core.store.records import save_records
 
+    problems: list[Diagnostic] = []
+    child, staff, school, by, key = (_option(option, value, problems) for option, value in (
+        ("--child", child), ("--staff", staff), ("--school", school), ("--by", by), ("--id", key)))
+    cls = _option("--class", cls, problems, cells.name)
+    if problems:
+        raise InputError(problems)
     given = {k: v for k, v in (("child", child), ("staff", staff), ("class", cls)) if v}
     if school and not cls:
         given["school"] = school
@@ -29,6 +37,8 @@ def record_one(ctx: click.Context, step: str, child: str | None, school: str | N
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError([Diagnostic("--set", 0, 0, "", "record.set_format", (("value", item),))])
+        if name.strip() in payload:
+            raise InputError([Diagnostic(f"--set {name.strip()}", 0, 0, "", "record.set_twice", (("key", name.strip()),))])
         payload[name.strip()] = value
     store = open_store(ctx)
     options = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", **SUBJECT_OPTIONS}
@@ -39,6 +49,21 @@ def record_one(ctx: click.Context, step: str, child: str | None, school: str | N
         click.echo(t("record.already", key=key))
     else:
         click.echo(t("record.saved", step=step, subject=subject))
+
+
+def _option(option: str, value: str | None, problems: list[Diagnostic], read: Any = None) -> str | None:
+    """An option's text through the same reader as an imported cell (trimmed, NFKC for ids,
+    no control characters, bounded); an option given but blank is refused, not ignored."""
+    if value is None:
+        return None
+    try:
+        found = (read or functools.partial(cells.identifier, limit=128 if option == "--id" else cells.LIMITS["id"]))(value)
+    except cells.CellError as exc:
+        problems.append(Diagnostic(option, 0, 0, "", exc.code, tuple(exc.params.items())))
+        return None
+    if found is None:
+        problems.append(Diagnostic(option, 0, 0, "", "cell.required"))
+    return found
 
 
 def _now_text() -> str:

@@ -15,7 +15,7 @@ from guanai.core.tabular import Column, Table
 
 READERS = {
     "text": cells.text,
-    "name": cells.text,
+    "name": cells.name,
     "id": cells.identifier,
     "phone": cells.phone,
     "date": cells.day,
@@ -102,14 +102,24 @@ def iter_rows(table: Table, columns: Sequence[Column], problems: list[Diagnostic
         if keep_extra:
             for label, index in table.extra.items():
                 raw = cell(values, index)
-                if not cells.blank(raw):
-                    row.extra[label] = raw
+                if cells.blank(raw):
+                    continue
+                if isinstance(raw, str):
+                    try:
+                        raw = cells.clean(raw, cells.LIMITS["free"], lines=True)
+                    except cells.CellError as exc:
+                        problems.append(cell_problem(table, number, label, exc.code, **exc.params))
+                        continue
+                row.extra[label] = raw
         yield row
 
 
 def _reader(col: Column) -> Any:
     if col.kind == "choice":
         return lambda raw: cells.choice(raw, col.choices)
+    if col.limit is not None:
+        read = READERS[col.kind]
+        return lambda raw: read(raw, col.limit)
     return READERS[col.kind]
 
 

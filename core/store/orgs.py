@@ -65,10 +65,10 @@ def org_columns() -> tuple[Any, ...]:
     from guanai.core.tabular import Column
 
     return (
-        Column("code", ("代码", "编码", "单位代码", "code"), "id", required=True),
+        Column("code", ("代码", "编码", "单位代码", "code"), "id", required=True, limit=32),
         Column("name", ("名称", "单位名称", "name"), "name", required=True),
         Column("kind", ("类型", "级别", "kind"), "choice", required=True, choices=ORG_KIND_SPELLINGS),
-        Column("parent", ("上级", "上级代码", "parent"), "id"),
+        Column("parent", ("上级", "上级代码", "parent"), "id", limit=32),
     )
 
 

@@ -366,6 +366,12 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
             problems.append(d.problem(key, "record.unknown_field_hint" if hint else "record.unknown_field",
                                       field=key, step=step.name, fields=fields, hint=hint[0] if hint else ""))
             continue
+        if isinstance(value, str):
+            try:
+                value = cells.clean(value, cells.LIMITS["free"], lines=True)
+            except cells.CellError as exc:
+                problems.append(d.problem(key, exc.code, **exc.params))
+                continue
         if name in bools and isinstance(value, str):
             try:
                 value = cells.yes_no(value)
