@@ -44,7 +44,7 @@ class GuanaiGroup(click.Group):
         except Exception as exc:  # last resort: users never see a traceback
             if os.environ.get("GUANAI_DEBUG") == "1":
                 raise
-            click.echo(t("cli.internal_error", error=f"{type(exc).__name__}: {exc}"), err=True)
+            click.echo(t("cli.internal_error", error=_error_text(exc)), err=True)
             ctx.exit(2)
 
     _plugin_commands_loaded = False
@@ -83,6 +83,16 @@ class GuanaiGroup(click.Group):
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         click.echo(t("cli.overview"), nl=False)
         super().format_help(ctx, formatter)
+
+
+def _error_text(exc: BaseException) -> str:
+    """An unexpected error in one line: for a database error the driver's first line only (never
+    the statement or its parameters, which hold rows of personal data)."""
+    orig = getattr(exc, "orig", None)  # sqlalchemy.exc.DBAPIError, without importing SQLAlchemy
+    if orig is not None:
+        lines = str(orig).strip().splitlines()
+        return f"{type(orig).__name__}: {lines[0] if lines else ''}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def build_cli() -> click.Group:

@@ -54,6 +54,10 @@ def t(key: str, /, **params: object) -> str:
     translation shows something rather than failing.
     """
     text = _catalogue(current_lang()).get(key) or _catalogue(DEFAULT_LANG).get(key) or key
+    if params:  # what a user typed or the database said may hold a phone, an ID or a password
+        from guanai.core.privacy import redact
+
+        params = {k: redact(v) if isinstance(v, str) else v for k, v in params.items()}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -35,7 +36,30 @@ def dump_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+        writer.writerow({k: safe_cell(_cell(row.get(k))) for k in columns})
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell as every spreadsheet file guanai writes holds it (.csv today, .xlsx alike): text
+    that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading ' (OWASP's
+    advice against CSV injection); numbers, and text that is a plain number (-3.5), stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text as a terminal may show it: a control or bidi character (an ESC that would recolour the
+    screen, an RLO that would reverse a line) shows as �. Input refuses them (cells.clean); this
+    guards what was stored before that gate existed."""
+    return UNPRINTABLE.sub("\ufffd", text)
 
 
 def _cell(value: Any) -> Any:
@@ -60,12 +84,14 @@ def console(stderr: bool = False):
 def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]], justify: Sequence[str] = ()):
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     tab = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", show_edge=False, pad_edge=False)
     for i, header in enumerate(headers):
         tab.add_column(header, justify=(justify[i] if i < len(justify) else "left"))  # type: ignore[arg-type]
     for row in rows:
-        tab.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not str: a name holding [bold] or [link=…] is shown, not read as rich markup
+        tab.add_row(*(Text("" if v is None else printable(str(v))) for v in row))
     return tab
 
 
@@ -84,7 +110,7 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Se
     """A table laid out like the rich ones (header, a rule, rows) without importing rich: the
     teacher's `due` is the command people run most, and rich costs a tenth of a second to load.
     Row styles (red, yellow) are applied only on a terminal."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("" if v is None else printable(str(v))) for v in row] for row in rows]
     widths = [max([text_width(h)] + [text_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     colour = sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
 

@@ -1,11 +1,26 @@
-"""Children's data is personal data: contacts are masked in listings unless asked for."""
+"""Children's data is personal data: contacts are masked in listings unless asked for, and no message
+echoes a phone, an ID-card number or a database password.
+
+Sensitive are the roster's contact columns, and any extra roster column (kept in `profile`)
+whose header names a contact or identifier (身份证号, 备用电话, 父亲微信, QQ, 住址 …) or whose value
+has the shape of one (an ID-card number, a phone number, an e-mail address) — whatever the header.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PHONE_FIELDS = ("guardian_phone", "father_phone", "mother_phone", "phone")
 ADDRESS_FIELDS = ("address",)
+SENSITIVE_LABEL = re.compile(
+    r"身份证|证件|电话|手机|联系方式|微信|wechat|qq|邮箱|e-?mail|地址|住址|户籍|银行|卡号|账号|医保|社保|id_?card|phone",
+    re.IGNORECASE)
+ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])")
+EMAIL = re.compile(r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
+LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])")
+URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s]+@", re.IGNORECASE)
 
 
 def mask_phone(value: str | None) -> str | None:
@@ -28,6 +43,30 @@ def mask_address(value: str | None) -> str | None:
     return f"{head}****"
 
 
+def mask_text(value: str) -> str:
+    """Any text with its identifiers hidden: ID-card numbers, phones and e-mail addresses inside it
+    keep their first and last few characters."""
+    value = ID_CARD.sub(lambda m: _keep_ends(m.group(0), 6, 4), value)
+    value = PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)) or "", value)
+    return EMAIL.sub(lambda m: f"{m.group(1)[:2]}***@{m.group(2)}", value)
+
+
+def _keep_ends(value: str, head: int, tail: int) -> str:
+    return value[:head] + "*" * (len(value) - head - tail) + (value[-tail:] if tail else "")
+
+
+def mask_profile_value(label: str, value: Any) -> Any:
+    """A profile cell as shown without --show-contacts."""
+    if value is None or value == "":
+        return value
+    if SENSITIVE_LABEL.search(label):
+        text = str(value)
+        if len(text) <= 2:
+            return "*" * len(text)
+        return text[:1] + "*" * (len(text) - 2) + text[-1:] if len(text) < 8 else _keep_ends(text, 3, 2)
+    return mask_text(value) if isinstance(value, str) else value
+
+
 def masked(row: dict, show_contacts: bool) -> dict:
     if show_contacts:
         return row
@@ -38,4 +77,13 @@ def masked(row: dict, show_contacts: bool) -> dict:
     for key in ADDRESS_FIELDS:
         if key in out:
             out[key] = mask_address(out[key])
+    if isinstance(out.get("profile"), dict):
+        out["profile"] = {k: mask_profile_value(k, v) for k, v in out["profile"].items()}
     return out
+
+
+def redact(text: str) -> str:
+    """A message's parameter as it may be printed: no database password, no ID-card or phone
+    number, no long run of digits standing alone (a 学籍号 like G5107… keeps its digits)."""
+    text = URL_PASSWORD.sub(r"\1***@", text)
+    return LONG_DIGITS.sub(lambda m: _keep_ends(m.group(0), 3, 4), text)

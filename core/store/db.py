@@ -58,8 +58,9 @@ class Store:
             self.engine = _sqlite_engine(url, parsed.database)
         else:
             try:
+                # hide_parameters: an error never prints a row's values (phones, names)
                 self.engine = create_engine(url, connect_args={"application_name": "guanai"},
-                                            json_serializer=_json)
+                                            json_serializer=_json, hide_parameters=True)
             except ModuleNotFoundError as exc:
                 raise Refusal("db.no_driver", url=url) from exc
         self._writer = self.engine.execution_options(guanai_write=True)
@@ -136,7 +137,8 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise Refusal("db.no_folder", url=url, folder=str(folder))
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json,
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
