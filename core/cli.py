@@ -186,6 +186,7 @@ def _import_command(group: click.Group, help_key: str, **extra: Any) -> Any:
 
     def wrap(func: Any) -> Any:
         func = click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))(func)
+        func = sheet_option(func)
         for option in reversed(list(extra.values())):
             func = option(func)
         func = click.argument("file", type=click.Path(dir_okay=False, exists=True))(func)
@@ -411,9 +412,22 @@ class RecordGroup(click.Group):
         return name, self.get_command(ctx, name), args[1:]
 
 
+def _use_sheet(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    from guanai.core.tabular import SHEET
+
+    SHEET.set(value)
+
+
+def sheet_option(func: Any) -> Any:
+    """--sheet NAME: which sheet of an .xlsx to import (read by core/tabular.py)."""
+    return click.option("--sheet", metavar="NAME", expose_value=False, callback=_use_sheet,
+                        help=t("cli.opt.sheet"))(func)
+
+
 @click.command("import", help=t("cli.record_import.help"), epilog=t("cli.record_import.example"))
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
+@sheet_option
 @click.pass_context
 def _record_import(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.commands.records import import_records

@@ -14,11 +14,13 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from guanai.core.diagnostics import Diagnostic, InputError
+from guanai.core.i18n import t
 
 HEADER_SCAN_ROWS = 12
 MAX_BYTES = 200 * 1024 * 1024
@@ -73,12 +75,12 @@ def read_table(path: str | Path, columns: Sequence[Column], display: str | None 
         raise InputError([Diagnostic(name, 0, 0, "", "table.too_big", (("size", size),))])
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        grid, merged_across = _read_xlsx(path, name)
+        grid, merged_across = _read_xlsx(path, name, columns)
     elif suffix in (".csv", ".txt"):
         if lazy:
             return _lazy_csv(path, name, columns)
         with _csv_rows(path, _encoding(path, name), name) as rows:
-            grid, merged_across = [list(row) for row in rows], set()
+            grid, merged_across = list(enumerate(rows, start=1)), set()
     else:
         raise InputError([Diagnostic(name, 0, 0, "", "table.format", (("suffix", suffix or "?"),))])
     return _locate_header(name, grid, merged_across, columns)
@@ -125,7 +127,7 @@ def _read_or_say(reader: Any, name: str) -> Iterator[list[str]]:
 def _lazy_csv(path: Path, name: str, columns: Sequence[Column]) -> Table:
     encoding = _encoding(path, name)
     with _csv_rows(path, encoding, name) as rows:
-        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        head = list(enumerate(itertools.islice(rows, HEADER_SCAN_ROWS), start=1))
     table = _locate_header(name, head, set(), columns)
     table.rows = itertools.chain(table.rows, _rest(path, encoding, name, len(head)))
     table.text = True
@@ -143,47 +145,162 @@ def blank_row(values: Sequence[Any]) -> bool:
     return not any(v is not None and str(v).strip() for v in values)
 
 
-def _read_xlsx(path: Path, name: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
-    from zipfile import BadZipFile
+SHEET = ContextVar("guanai_sheet", default=None)  # --sheet NAME of the import command being run
+MAX_XML_BYTES = 160 * 1024 * 1024  # a workbook's parts uncompressed: ~1M plain cells; bombs hold GBs
+MAX_COLUMNS = 512  # a school's widest sheet has ~40 columns; Excel allows 16,384
+
+
+def _read_xlsx(path: Path, name: str, columns: Sequence[Column]
+               ) -> tuple[list[tuple[int, list[Any]]], set[tuple[int, int]]]:
+    """The grid of the workbook's data sheet, read streaming (openpyxl's read-only parser), with
+    its merged cells. Refused before parsing: parts that unpack to more than MAX_XML_BYTES (a
+    59 MB file can hold GBs of XML); while parsing: a cell beyond MAX_COLUMNS, a truncated part."""
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
 
+    def bad(code: str, **params: object) -> InputError:
+        return InputError([Diagnostic(name, 0, 0, "", code, tuple(params.items()))])
+
     try:
-        # Not read-only: merged cell ranges are only known to a fully loaded sheet.
-        book = load_workbook(path, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError([Diagnostic(name, 0, 0, "", "table.bad_xlsx", (("error", str(exc)),))]) from None
-    sheet = book.worksheets[0]
-    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-    merged_across: set[tuple[int, int]] = set()  # (row, col) 0-based cells in a horizontal merge
-    for rng in sheet.merged_cells.ranges:
-        top = grid[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row - 1, rng.max_row):
-            for c in range(rng.min_col - 1, rng.max_col):
-                if r < len(grid) and c < len(grid[r]):
-                    grid[r][c] = top
-                    if rng.max_col > rng.min_col:
+        with ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_XML_BYTES:
+            raise bad("table.xlsx_too_big", size=unpacked // (1024 * 1024), limit=MAX_XML_BYTES // (1024 * 1024))
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError, SyntaxError, TypeError) as exc:
+        raise bad("table.bad_xlsx", error=str(exc) or type(exc).__name__) from None
+    try:
+        sheet = _pick_sheet(book, name, columns)
+        return _sheet_grid(book, sheet, name)
+    except (KeyError, ValueError, SyntaxError, TypeError, OSError) as exc:  # a truncated or broken part
+        raise bad("table.bad_xlsx", error=str(exc) or type(exc).__name__) from None
+    finally:
+        book.close()
+
+
+def _pick_sheet(book: Any, name: str, columns: Sequence[Column]) -> Any:
+    """The sheet to read: the one --sheet names; else the visible sheet with a header row guanai
+    knows (the active one when none has); several such sheets are refused: which one is meant?"""
+    wanted = SHEET.get()
+    if wanted is not None:
+        if wanted not in book.sheetnames:
+            raise InputError([Diagnostic(name, 0, 0, "", "table.no_sheet",
+                                         (("sheet", wanted), ("sheets", "、".join(book.sheetnames))))])
+        return book[wanted]
+    visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+    if len(visible) > 1:
+        known = _known(columns)
+        data = [ws for ws in visible if _header_hits(list(_sheet_rows(ws, name, HEADER_SCAN_ROWS)), set(), known)]
+        if len(data) > 1:
+            raise InputError([Diagnostic(name, 0, 0, "", "table.several_sheets",
+                                         (("sheets", "、".join(ws.title for ws in data)),))])
+        if data:
+            visible = data
+    active = book.active
+    sheet = active if active in visible else (visible or book.worksheets)[0]
+    if len(book.worksheets) > 1:
+        import click
+
+        click.echo(t("table.sheet_used", file=name, sheet=sheet.title), err=True)
+    return sheet
+
+
+def _sheet_rows(sheet: Any, name: str, limit: int | None = None, parser_out: list[Any] | None = None
+                ) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) of the rows a sheet's XML holds, empty rows left out; a value beyond
+    MAX_COLUMNS is refused (a cell at XFD1048576 would otherwise make a grid of 17 billion)."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    with sheet._get_source() as src:
+        parser = WorkSheetParser(src, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            if limit is not None and number > limit:
+                return
+            values: list[Any] = []
+            for cell in cells:
+                value = cell["value"]
+                if value is None or (isinstance(value, str) and not value):
+                    continue
+                column = cell["column"]
+                if column > MAX_COLUMNS:
+                    raise InputError([Diagnostic(name, number, 0, "", "table.too_wide",
+                                                 (("column", column), ("limit", MAX_COLUMNS)))])
+                if column > len(values):
+                    values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+            if values:
+                yield number, values
+        if parser_out is not None:
+            parser_out.append(parser)
+
+
+def _sheet_grid(book: Any, sheet: Any, name: str) -> tuple[list[tuple[int, list[Any]]], set[tuple[int, int]]]:
+    from openpyxl.utils.cell import range_boundaries
+
+    parsers: list[Any] = []
+    rows = list(_sheet_rows(sheet, name, parser_out=parsers))
+    merged_across: set[tuple[int, int]] = set()  # (row, col) 1-based row, 0-based col: in a horizontal merge
+    merges = parsers[0].merged_cells if parsers else None
+    if merges:
+        by_number = dict(rows)
+        for ref in merges.mergeCell:
+            min_col, min_row, max_col, max_row = range_boundaries(ref.ref)
+            if max_col > MAX_COLUMNS or max_row - min_row > 1000:
+                continue  # a merge no header needs
+            top = by_number.get(min_row, [])
+            value = top[min_col - 1] if min_col - 1 < len(top) else None
+            for r in range(min_row, max_row + 1):
+                row = by_number.get(r)
+                if row is None:
+                    row = by_number[r] = []
+                    rows.append((r, row))
+                if len(row) < max_col:
+                    row.extend([None] * (max_col - len(row)))
+                for c in range(min_col - 1, max_col):
+                    row[c] = value
+                    if max_col > min_col:
                         merged_across.add((r, c))
-    return grid, merged_across
+        rows.sort(key=lambda pair: pair[0])
+    return rows, merged_across
 
 
-def _locate_header(name: str, grid: list[list[Any]], merged_across: set[tuple[int, int]],
-                   columns: Sequence[Column]) -> Table:
-    known = {norm(h): col.field for col in columns for h in (col.field, *col.headers)}
+def _known(columns: Sequence[Column]) -> dict[str, str]:
+    return {norm(h): col.field for col in columns for h in (col.field, *col.headers)}
+
+
+def _header_hits(grid: list[tuple[int, list[Any]]], merged_across: set[tuple[int, int]],
+                 known: dict[str, str]) -> tuple[int, int, list[str], list[str | None]] | None:
+    """The row among the first HEADER_SCAN_ROWS that names most known columns (two at least):
+    (its index in `grid`, hits, labels, fields)."""
     best: tuple[int, int, list[str], list[str | None]] | None = None
-    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+    previous = {number: values for number, values in grid[:HEADER_SCAN_ROWS]}
+    for i, (number, values) in enumerate(grid[:HEADER_SCAN_ROWS]):
+        if number > HEADER_SCAN_ROWS:
+            break
         labels, fields = [], []
-        for c, value in enumerate(grid[r]):
-            label, fld = _label(grid, merged_across, r, c, value, known)
+        above = previous.get(number - 1)
+        for c, value in enumerate(values):
+            label, fld = _label(above, merged_across, number, c, value, known)
             labels.append(label)
             fields.append(fld)
         hits = len({f for f in fields if f})
         if hits >= 2 and (best is None or hits > best[1]):
-            best = (r, hits, labels, fields)
+            best = (i, hits, labels, fields)
+    return best
+
+
+def _locate_header(name: str, grid: list[tuple[int, list[Any]]], merged_across: set[tuple[int, int]],
+                   columns: Sequence[Column]) -> Table:
+    """`grid`: (spreadsheet row number, values) of the non-empty rows, in order."""
+    best = _header_hits(grid, merged_across, _known(columns))
     if best is None:
         expected = "、".join(col.headers[0] for col in columns if col.required)
         raise InputError([Diagnostic(name, 1, 1, "", "table.no_header", (("expected", expected),))])
-    r, _, labels, fields = best
+    i, _, labels, fields = best
+    header_row = grid[i][0]
     index: dict[str, int] = {}
     extra: dict[str, int] = {}
     problems = []
@@ -193,25 +310,25 @@ def _locate_header(name: str, grid: list[list[Any]], merged_across: set[tuple[in
                 extra[label] = c
             continue
         if fld in index:
-            problems.append(Diagnostic(name, r + 1, 0, "", "table.duplicate_column",
+            problems.append(Diagnostic(name, header_row, 0, "", "table.duplicate_column",
                                        (("other", labels[index[fld]]),), column=label))
             continue
         index[fld] = c
     for col in columns:
         if col.required and col.field not in index:
-            problems.append(Diagnostic(name, r + 1, 0, "", "table.missing_column",
+            problems.append(Diagnostic(name, header_row, 0, "", "table.missing_column",
                                        (("column", col.headers[0]),), column=col.headers[0]))
     if problems:
         raise InputError(problems)
-    rows = [(i + 1, row) for i, row in enumerate(grid[r + 1:], start=r + 1) if not blank_row(row)]
-    return Table(name, labels, index, extra, rows, r + 1)
+    rows = [(number, row) for number, row in grid[i + 1:] if not blank_row(row)]
+    return Table(name, labels, index, extra, rows, header_row)
 
 
-def _label(grid: list[list[Any]], merged_across: set[tuple[int, int]], r: int, c: int, value: Any,
+def _label(above: list[Any] | None, merged_across: set[tuple[int, int]], number: int, c: int, value: Any,
            known: dict[str, str]) -> tuple[str, str | None]:
     label = "" if value is None else str(value).strip()
-    if r > 0 and (r - 1, c) in merged_across and c < len(grid[r - 1]):
-        group = grid[r - 1][c]
+    if above is not None and (number - 1, c) in merged_across and c < len(above):
+        group = above[c]
         if group is not None and group != value:
             combined = f"{str(group).strip()}{label}"
             if norm(combined) in known:
