@@ -36,6 +36,7 @@ GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "f
 # the user did not mean to type, and is stripped; inside a cell it is refused.
 INVISIBLE_EDGE = "\ufeff\u200b\u200c\u200d\u2060\u180e"
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years a programme, a record or an --as-of may name
 LIMITS = {"id": 64, "name": 100, "text": 300, "free": 2000}  # characters; the schema's column widths
 
 
@@ -218,7 +219,8 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
     """
     if isinstance(value, datetime):
         return value.date(), (value.hour, value.minute, value.second), None
-    if isinstance(value, str) and len(value) == 16 and FAST_MOMENT.match(value):  # 2025-10-22 16:00
+    if isinstance(value, str) and len(value) == 16 and FAST_MOMENT.match(value) and (
+            FIRST_YEAR <= int(value[:4]) <= LAST_YEAR):  # 2025-10-22 16:00
         with contextlib.suppress(ValueError):  # an impossible date: the full path below says which
             return date(int(value[:4]), int(value[5:7]), int(value[8:10])), (int(value[11:13]), int(value[14:]), 0), None
     raw = "" if value is None else str(value).strip()
@@ -228,6 +230,9 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
     m = re.search(r"(Z|[+-]\d{2}:?\d{2})$", raw)
     if m and "T" in raw:
         offset, raw = m.group(1), raw[: m.start()]
+        digits = offset.replace(":", "")
+        if offset != "Z" and (int(digits[1:3]) > 14 or int(digits[3:5]) > 59):  # UTC−12 … UTC+14
+            raise CellError("cell.offset", value=offset)
     parts = re.split(r"[T\s]+", raw, maxsplit=1)
     try:
         the_day = day(parts[0])
@@ -237,6 +242,8 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
         raise CellError("cell.moment", value=str(value).strip()) from None
     if the_day is None:
         raise CellError("cell.moment", value=str(value).strip())
+    if not FIRST_YEAR <= the_day.year <= LAST_YEAR:
+        raise CellError("cell.year", value=the_day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR)
     if len(parts) == 1:
         return the_day, (0, 0, 0), offset
     t = TIME.match(parts[1])

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from guanai.core.calendar import SchoolCalendar, windows
+from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
 BUILTIN_INDICATORS = ("profile_complete", "coverage", "duty_compliance")
+
+MAX_SPAN_YEARS = 10  # the longest programme seen is a three-year plan (抓建示范年 … 巩固提高年)
 
 
 class Checker:
@@ -33,6 +36,8 @@ class Checker:
         file, pos, path_text = self.loaded.locate(path)
         d = diag(file, pos, path_text, code, **params)
         self.out.append(Diagnostic(d.file, d.line, d.col, d.path, d.code, d.params, "warning"))
+
+    years_ok = True  # set by calendar(): the terms lie in plausible years
 
     def run(self) -> list[Diagnostic]:
         self.calendar()
@@ -61,6 +66,7 @@ class Checker:
             if b.start <= a.end:
                 self.error(("calendar", "terms", j), "calendar.terms_overlap", term=b.name, other=a.name)
         first, last = min(t.start for t in cal.terms), max(t.end for t in cal.terms)
+        bounded = self.years_ok = self.plausible_years(cal.terms, first, last)
         for i, brk in enumerate(cal.breaks):
             self.ordered(("calendar", "breaks", i), brk.start, brk.end)
             if not any(t.start <= brk.start and brk.end <= t.end for t in cal.terms):
@@ -69,9 +75,27 @@ class Checker:
             for i, day in enumerate(getattr(cal, key)):
                 if not first <= day <= last:
                     self.error(("calendar", key, i), "calendar.day_outside", day=day.isoformat())
-        if all(t.start <= t.end for t in cal.terms):
+        if bounded and all(t.start <= t.end for t in cal.terms):
             for year in SchoolCalendar(cal).unknown_holiday_years():
                 self.warning(("calendar", "public_holidays"), "calendar.holidays_unknown_year", year=year)
+
+    def plausible_years(self, terms: Any, first: date, last: date) -> bool:
+        """Terms lie in FIRST_YEAR … LAST_YEAR and span at most MAX_SPAN_YEARS: a term in 1900
+        or ending in 9999 is a typo, and would make every calendar and window computation
+        (and a warning per year without holiday data) run over thousands of years."""
+        for i, term in enumerate(terms):
+            for key in ("start", "end"):
+                day = getattr(term, key)
+                if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                    self.error(("calendar", "terms", i, key), "calendar.implausible_year", day=day.isoformat(),
+                               first=FIRST_YEAR, last=LAST_YEAR)
+                    return False
+        if last.year - first.year > MAX_SPAN_YEARS:
+            at = max(range(len(terms)), key=lambda i: terms[i].end)
+            self.error(("calendar", "terms", at, "end"), "calendar.too_long", first=first.isoformat(),
+                       last=last.isoformat(), years=MAX_SPAN_YEARS)
+            return False
+        return True
 
     def ordered(self, path: tuple[Any, ...], start: date, end: date) -> None:
         if end < start:
@@ -227,7 +251,7 @@ class Checker:
     def duties(self) -> None:
         phase_ids = [p.id for p in self.p.phases]
         cal = None
-        if all(t.start <= t.end for t in self.p.calendar.terms):
+        if self.years_ok and all(t.start <= t.end for t in self.p.calendar.terms):
             cal = SchoolCalendar(self.p.calendar)
         for i, duty in enumerate(self.p.duties):
             path = ("duties", i)
@@ -284,6 +308,9 @@ class Checker:
         duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
         for i, ind in enumerate(self.p.indicators):
             path = ("indicators", i)
+            if ind.kind in BUILTIN_INDICATORS and ind.target > 1:  # shares: 1.0 is 100%
+                self.error((*path, "target"), "indicators.target_share", target=ind.target,
+                           percent=f"{ind.target * 100:g}")
             if ind.kind not in kinds:
                 self.error((*path, "kind"), "indicators.unknown_kind", kind=ind.kind, kinds=", ".join(sorted(kinds)))
             elif ind.kind == "profile_complete":

@@ -44,6 +44,13 @@ class GuanaiGroup(click.Group):
         except Exception as exc:  # last resort: users never see a traceback
             if os.environ.get("GUANAI_DEBUG") == "1":
                 raise
+            if hasattr(exc, "orig") or type(exc).__module__ == "sqlite3":  # the database's own failure
+                from guanai.core.store.db import explain
+
+                known = explain(exc, (ctx.obj or {}).get("db", ""))
+                if known is not None:
+                    click.echo(known.message, err=True)
+                    ctx.exit(2)
             click.echo(t("cli.internal_error", error=_error_text(exc)), err=True)
             ctx.exit(2)
 

@@ -125,8 +125,11 @@ def _load_chain(
         cycle = " → ".join(display_name(p) for p in (*chain, here, base_path))
         diagnostics.append(diag(display, at, "extends", "extends.cycle", cycle=cycle))
         return None
-    if not base_path.is_file():
-        diagnostics.append(diag(display, at, "extends", "extends.missing", path=target))
+    if not base_path.exists():
+        diagnostics.append(diag(display, at, "extends", "extends.missing", target=target))
+        return None
+    if not base_path.is_file():  # a directory, a device (/dev/zero), a pipe: nothing to read as YAML
+        diagnostics.append(diag(display, at, "extends", "extends.not_file", target=target))
         return None
     base = _load_chain(base_path, display_name(base_path), positions, diagnostics, files, (*chain, here))
     if base is None:
@@ -365,4 +368,8 @@ def _show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, (dict, list)):
         return type(value).__name__
-    return str(value)
+    text = str(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS // 2]}…({len(text)})"
+
+
+SHOWN_CHARS = 40  # a value echoed in a message: enough to find it, never a whole pasted page

@@ -255,7 +255,7 @@ class Programme(Model):
     """关爱留守儿童实施方案。"""
 
     id: Id = Field(description="方案编号")
-    version: int = Field(1, ge=1, description="版本号")
+    version: int = Field(1, ge=1, le=1_000_000, description="版本号")
     title: str = Field(description="方案标题")
     issuer: str | None = Field(None, description="发文单位")
     extends: str | None = Field(None, description="继承的基础方案（相对本文件的路径）")

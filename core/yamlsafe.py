@@ -21,6 +21,7 @@ from guanai.core.diagnostics import Diagnostic, diag
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 50
 MAX_NODES = 500_000
+MAX_INT_DIGITS = 18  # a longer integer is no version, count or sum of money (int() refuses > 4,300 digits)
 
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -90,6 +91,8 @@ def load_yaml(path: Path, display: str) -> tuple[Any, Positions, list[Diagnostic
         return None, positions, [diag(display, None, "", "yaml.cannot_read", error=exc.strerror or str(exc))]
     if size > MAX_BYTES:
         return None, positions, [diag(display, (1, 1), "", "yaml.too_big", size=size, limit=MAX_BYTES)]
+    if not path.is_file():  # a directory, /dev/zero, a pipe: nothing to read as YAML (or endless)
+        return None, positions, [diag(display, None, "", "yaml.not_file")]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -142,10 +145,10 @@ def _scalar(event: Any, resolver: Any) -> Any:
     if tag.endswith(":bool"):
         return value.lower() == "true"
     if tag.endswith(":int"):
-        if _INT.match(value):
-            return int(value.replace("_", ""))
+        if len(value) > MAX_INT_DIGITS:
+            return value  # kept as text: the model says it is not a usable number (int() would refuse it)
         try:
-            return int(value.replace("_", ""), 0)
+            return int(value.replace("_", ""), 10 if _INT.match(value) else 0)
         except ValueError:
             return value
     if tag.endswith(":float"):
@@ -216,11 +219,14 @@ def _build(text: str, display: str, positions: Positions, errors: list[Diagnosti
     root: Any = None
     found = False
 
-    def attach(value: Any, size: int, mark: tuple[int, int], is_scalar: bool) -> None:
+    def attach(value: Any, size: int, mark: tuple[int, int], is_scalar: bool, counted: int = 1) -> None:
+        """`size`: the nodes `value` holds (a collection's whole subtree); `counted`: the nodes it
+        adds to the document (1, or for an alias the whole subtree it repeats)."""
         nonlocal total, root, found
-        total += size
+        total += counted
         if total > MAX_NODES:
-            raise _Refused(diag(display, mark, "", "yaml.alias_bomb", limit=MAX_NODES))
+            code = "yaml.alias_bomb" if counted > 1 else "yaml.too_many_nodes"
+            raise _Refused(diag(display, mark, "", code, limit=MAX_NODES))
         if not stack:
             root, found = value, True
             return
@@ -269,7 +275,7 @@ def _build(text: str, display: str, positions: Positions, errors: list[Diagnosti
                 if event.anchor not in anchors:
                     raise _Refused(diag(display, mark, "", "yaml.syntax", problem=f"unknown alias *{event.anchor}"))
                 value, size = anchors[event.anchor]
-                attach(value, size, mark, not isinstance(value, (dict, list)))
+                attach(value, size, mark, not isinstance(value, (dict, list)), counted=size)
             elif isinstance(event, ev.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     raise _Refused(diag(display, mark, "", "yaml.too_deep", limit=MAX_DEPTH))

@@ -63,10 +63,16 @@ def parse_cli_date(value: str | None, option: str) -> date | None:
 
     if value is None:
         return None
+    from guanai.core.cells import FIRST_YEAR, LAST_YEAR
+
     try:
-        return parse_day(value)
+        day = parse_day(value)
     except PydanticCustomError as exc:
         raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError([diag(option, None, "", "cell.year", value=day.isoformat(), first=FIRST_YEAR,
+                               last=LAST_YEAR)])
+    return day
 
 
 def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from guanai.core.diagnostics import Refusal
-from guanai.core.store.schema import SCHEMA_REVISION, audit_log
-from sqlalchemy import Connection, Engine, create_engine, event, insert, text
+from guanai.core.store.schema import KNOWN_REVISIONS, SCHEMA_REVISION, audit_log
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 
 BUSY_TIMEOUT_S = 60
 
@@ -86,8 +86,9 @@ class Store:
     def _connect(self, engine: Engine) -> Iterator[Connection]:
         try:
             conn = engine.connect()
-        except OperationalError as exc:
-            raise Refusal("db.cannot_open", url=self.url, error=str(exc.orig).strip()) from exc
+        except DatabaseError as exc:
+            raise explain(exc, self.url) or Refusal("db.cannot_open", url=self.url,
+                                                    error=str(exc.orig).strip()) from exc
         with conn:
             yield conn
 
@@ -104,10 +105,21 @@ class Store:
         """Refuse to work on a database that `guanai init` has not created or upgraded."""
         current = self.revision()
         if current is None:
+            self._refuse_unstamped()
             raise Refusal("db.not_initialised", url=self.url)
+        if current not in KNOWN_REVISIONS:
+            raise Refusal("db.newer", url=self.url, current=current, head=SCHEMA_REVISION)
         if current != SCHEMA_REVISION:
             raise Refusal("db.needs_upgrade", url=self.url, current=current, head=SCHEMA_REVISION)
         return self
+
+    def _refuse_unstamped(self) -> None:
+        """guanai's tables without a migration stamp (a copy made by hand, a failed restore): init
+        would try to create them again; nobody can tell which version they are."""
+        with self.read() as conn:
+            found = set(inspect(conn).get_table_names()) & {"child", "staff", "record", "org_unit"}
+        if found:
+            raise Refusal("db.unstamped", url=self.url, tables="、".join(sorted(found)))
 
     def init(self, revision: str = "head") -> tuple[str | None, str]:
         """Create or upgrade the schema (to the latest unless `revision`); returns (before, after)."""
@@ -116,6 +128,10 @@ class Store:
         from alembic.config import Config
 
         before = self.revision()
+        if before is None:
+            self._refuse_unstamped()
+        elif before not in KNOWN_REVISIONS:
+            raise Refusal("db.newer", url=self.url, current=before, head=SCHEMA_REVISION)
         cfg = Config()
         cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
         with self._connect(self._writer) as conn:
@@ -123,6 +139,30 @@ class Store:
             command.upgrade(cfg, revision)
             conn.commit()
         return before, self.revision() or ""
+
+
+# What the database says, as the user can act on it (SQLite's words, then PostgreSQL's SQLSTATE).
+_KNOWN_FAILURES = (
+    ("file is not a database", "db.not_database"),
+    ("database or disk is full", "db.disk_full"),
+    ("no space left on device", "db.disk_full"),
+    ("could not extend file", "db.disk_full"),
+    ("attempt to write a readonly database", "db.read_only"),
+    ("read-only transaction", "db.read_only"),
+    ("permission denied", "db.read_only"),
+    ("unable to open database file", "db.cannot_write_folder"),
+)
+
+
+def explain(exc: BaseException, url: str) -> Refusal | None:
+    """A database failure a user can act on (not a database, disk full, read-only …) as a
+    Refusal; None when it is none of those (then it is an internal error)."""
+    orig = getattr(exc, "orig", exc)
+    words = str(orig).lower()
+    for needle, code in _KNOWN_FAILURES:
+        if needle in words:
+            return Refusal(code, url=url)
+    return None
 
 
 def _json(value: Any) -> str:
@@ -133,7 +173,7 @@ def _json(value: Any) -> str:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
+    if database and database != ":memory:" and not database.startswith("file:"):  # file:…?mode=ro: a URI
         folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise Refusal("db.no_folder", url=url, folder=str(folder))

@@ -27,6 +27,7 @@ from sqlalchemy import (
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
 SCHEMA_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
