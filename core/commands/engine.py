@@ -370,6 +370,7 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
             when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import child, record, staff
+    from guanai.core.store.sync import chunks
 
     given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
     if len(given) != 1:
@@ -392,35 +393,22 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
         tr.id for seg in c.segs for tr in seg.plan.triggers}
     if duty not in known_rules and duty not in known_triggers:
         raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
-    question = Question([home], c.asof, rules={duty}, subject=(kind, subject))
+    # evidence: the statement that counts each window's records also returns their ids
+    question = Question([home], c.asof, rules={duty}, subject=(kind, subject), evidence=True)
     rows = []
     with c.store.read() as conn:
         found = list(obligation_rows(conn, c.segs, question, open_only=False))
         rule = known_rules.get(duty)
-        evidence = []
-        if found and rule is not None:
-            first = min(w.start for _, _, w, _ in found)
-            last = max(w.end for _, _, w, _ in found)
-            seg = found[0][0]
-            from guanai.core.obligations import local_midnight_utc
-
-            r = record
-            query = select(r.c.id, r.c.key, r.c.occurred_at, r.c.recorded_at, r.c.by_staff, r.c.payload).where(
-                r.c.step == rule.step, r.c.occurred_at >= local_midnight_utc(first, seg.zone),
-                r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone))
-            if rule.scope == "staff":
-                query = query.where(r.c.by_staff == subject)
-            else:
-                query = query.where(r.c.subject_kind == kind, r.c.subject == subject)
-            evidence = [dict(x._mapping) for x in conn.execute(query.order_by(r.c.occurred_at))]
+        ids = {int(i) for _, _, _, data in found for text in (data["ids"], data["late_ids"]) if text
+               for i in text.split(",")}
+        when = {r.id: r.occurred_at for part in chunks(sorted(ids))
+                for r in conn.execute(select(record.c.id, record.c.occurred_at).where(record.c.id.in_(part)))}
         for _seg, rl, window, data in found:
             state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
                            data["late"])
-            used = [_local(e["occurred_at"], c.zone).isoformat(timespec="minutes") for e in evidence
-                    if window.start <= _local(e["occurred_at"], c.zone).date() <= window.end
-                    and e["occurred_at"] <= c.asof.instant_utc
-                    and all(str(e["payload"].get(k)) == str(v) for k, v in rl.match)
-                    and (c.asof.known_at_utc is None or e["recorded_at"] <= c.asof.known_at_utc)]
+            counted = [data["ids"], data["late_ids"] if state == MET_LATE else None]  # met late: the late ones too
+            used = sorted(_local(when[int(i)], c.zone).isoformat(timespec="minutes")
+                          for text in counted if text for i in text.split(","))
             rows.append({"duty": rl.id, "window": window.label, "start": window.start.isoformat(),
                          "due": window.end.isoformat(), "grace_days": rl.grace_days, "status": state,
                          "required": rl.times, "done": data["done"], "responsible": data["responsible"],

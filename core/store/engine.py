@@ -65,6 +65,8 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 if TYPE_CHECKING:
     from guanai.core.calendar import SchoolCalendar
@@ -138,6 +140,7 @@ class Question:
     class_name: str | None = None
     subject: tuple[str, str] | None = None  # (kind, id) for explain
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evidence: bool = False  # each row also lists the ids of the records it counted (explain)
 
     def wants(self, rule: Rule) -> bool:
         if self.rules is not None and rule.id not in self.rules:
@@ -339,18 +342,39 @@ def _known(table: Any, asof: AsOf) -> list[Any]:
     return conds
 
 
-def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False, shared: bool = False) -> Any:
+class id_list(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """The ids a group of rows holds, as text joined by commas (group_concat / string_agg)."""
+
+    type = String()
+    name = "id_list"
+    inherit_cache = True
+
+
+@compiles(id_list, "sqlite")
+def _id_list_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(id_list, "postgresql")
+def _id_list_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS TEXT), ',')"
+
+
+def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False, shared: bool = False,
+          ids: bool = False) -> Any:
     """Satisfying records in the window; with `late`, those after it (one-off tasks only). With
-    `shared` the statement serves several rules of one shape: the step comes from the window."""
+    `shared` the statement serves several rules of one shape: the step comes from the window.
+    With `ids`, the same records' ids (explain's evidence is what the count counted)."""
     r = record.alias("r")
     if late and not rule.one_off:
-        return literal(0)
+        return null() if ids else literal(0)
     inside = [r.c.occurred_at >= window_table.c.end_utc] if late else [
         r.c.occurred_at >= window_table.c.start_utc, r.c.occurred_at < window_table.c.end_utc]
     step = window_table.c.step if shared else rule.step
     conds = [r.c.step == step, *[c(r) for c in subject], *inside, *_known(r, asof)]
     conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
-    return select(func.count()).select_from(r).where(*conds).scalar_subquery()
+    found = id_list(r.c.id) if ids else func.count()
+    return select(found).select_from(r).where(*conds).scalar_subquery()
 
 
 def _excused(asof: AsOf, subject: list[Any], any_excuse: bool = True) -> Any:
@@ -479,6 +503,9 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             query = query.where(literal(question.subject[0]) == "school", o.c.code == question.subject[1])
     if question.staff:
         query = query.where(false() if responsible is None else responsible == question.staff)
+    if question.evidence:
+        query = query.add_columns(_done(rule, asof, subject, shared=shared, ids=True).label("ids"),
+                                  _done(rule, asof, subject, True, shared, ids=True).label("late_ids"))
     return query
 
 
