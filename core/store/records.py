@@ -269,6 +269,14 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
         if kid is not None and local_day < kid["enrolled_on"]:
             problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
                                       enrolled=kid["enrolled_on"].isoformat()))
+        if kid is not None and kid["left_on"] is not None and local_day >= kid["left_on"]:
+            problems.append(d.problem("at", "record.after_leaving", at=_local(occurred, zones[school]),
+                                      subject=d.subject, left=kid["left_on"].isoformat()))
+        who = people.get(d.subject) if d.subject_kind == "staff" else None
+        for field_name, person in (("staff", who), ("by", doer)):
+            if person is not None and person["left_on"] is not None and local_day >= person["left_on"]:
+                problems.append(d.problem(field_name, "record.staff_left", staff=person["id"],
+                                          at=_local(occurred, zones[school]), left=person["left_on"].isoformat()))
     model = _payload(step, d, problems) if step is not None else None
     payload = model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
     if payload is None or school is None or occurred is None:

@@ -75,3 +75,24 @@ def test_a_padded_key_is_the_key_as_in_import(school):
     school.ok("record", "talk", "--child", f" {LIU}", "--by", "T001", "--at", "2025-10-22 16:00", "--id", "K1 ")
     school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-22 16:00", "--id", "K1")
     assert school.query("SELECT key, subject FROM record") == [("K1", LIU)]
+
+
+def test_records_after_a_child_left_or_by_staff_who_left_are_refused_on_both_paths(school, tmp_path):
+    school.execute("UPDATE child SET left_on = '2025-10-10' WHERE id = :id", id=LIU)
+    school.execute("UPDATE staff SET left_on = '2025-10-15' WHERE id = 'T002'")
+    result = school.run("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-10 08:00")
+    assert (result.exit_code, result.stderr) == (2, f"--at: 时间 2025-10-10 08:00 时 {LIU} 已离校（离校日期 2025-10-10）\n")
+    chen = "G510722201205010031"
+    result = school.run("record", "talk", "--child", chen, "--by", "T002", "--at", "2025-10-15 08:00")
+    assert (result.exit_code, result.stderr) == (2, "--by: 时间 2025-10-15 08:00 时教职工 T002 已离职（离职日期 2025-10-15）\n")
+    f = tmp_path / "r.csv"
+    f.write_text("类型,学籍号,工号,时间\n"
+                 f"talk,{LIU},T001,2025-10-09 16:00\n"  # the day before: fine
+                 f"talk,{LIU},T001,2025-10-11 16:00\n"
+                 f"talk,{chen},T002,2025-10-14 16:00\n"
+                 f"talk,{chen},T002,2025-11-01 16:00\n", encoding="utf-8")
+    result = school.run("record", "import", str(f))
+    assert result.stderr.splitlines() == [f"{f}:3:时间: 时间 2025-10-11 16:00 时 {LIU} 已离校（离校日期 2025-10-10）",
+                                          f"{f}:5:工号: 时间 2025-11-01 16:00 时教职工 T002 已离职（离职日期 2025-10-15）",
+                                          "发现 2 处错误。"]
+    assert school.count("record") == 0
