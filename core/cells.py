@@ -37,6 +37,7 @@ GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "f
 INVISIBLE_EDGE = "\ufeff\u200b\u200c\u200d\u2060\u180e"
 BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years a programme, a record or an --as-of may name
+FIRST_BORN = 1950  # the earliest year any date in a roster, staff or pairing file may name (a birth)
 LIMITS = {"id": 64, "name": 100, "text": 300, "free": 2000}  # characters; the schema's column widths
 
 
@@ -125,12 +126,25 @@ def phone(value: Any) -> str | None:
 
 
 def day(value: Any, month_ok: bool = False) -> date | None:
-    """2015-03-02, 2015/3/2, 2015.3.2, 2015年3月2日, 20150302, an Excel serial or date cell."""
+    """2015-03-02, 2015/3/2, 2015.3.2, 2015年3月2日, 20150302, an Excel serial or date cell;
+    in FIRST_BORN … LAST_YEAR (1900-01-02 is the number 3 in a cell formatted as a date)."""
+    found = _day(value, month_ok)
+    if found is not None and not FIRST_BORN <= found.year <= LAST_YEAR:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise CellError("cell.serial_year", serial=text(value), value=found.isoformat())
+        raise CellError("cell.year", value=found.isoformat(), first=FIRST_BORN, last=LAST_YEAR)
+    return found
+
+
+def _day(value: Any, month_ok: bool) -> date | None:
     if blank(value):
         return None
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
+        if value < date(1900, 3, 1):  # openpyxl read a small number in a date-formatted cell as a date
+            # before Excel's phantom 1900-02-29 a serial counts from 1899-12-31
+            raise CellError("cell.serial_year", serial=str((value - date(1899, 12, 31)).days), value=value.isoformat())
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _serial(value)
@@ -235,7 +249,7 @@ def moment(value: Any) -> tuple[date, tuple[int, int, int], str | None]:
             raise CellError("cell.offset", value=offset)
     parts = re.split(r"[T\s]+", raw, maxsplit=1)
     try:
-        the_day = day(parts[0])
+        the_day = _day(parts[0], False)
     except CellError as exc:
         if exc.code == "cell.no_such_date":
             raise  # 2025-02-30: say the date does not exist, not that it is no time

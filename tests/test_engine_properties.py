@@ -75,7 +75,9 @@ def _load(url: str, records, excused=()) -> None:
     for step, kid, offset, hour in records:
         day = max(TERM_START + timedelta(days=offset), date(2025, 10, 15) if kid == "K2" else TERM_START)
         payload = {"with": "parents"} if step == "phone_call" else {}
-        drafts.append(Draft(step, "child", kid, f"{day} {hour}:00", payload, "T001" if kid == "K1" else "T002"))
+        # T002 left on 2025-10-20: a record by staff who had left is refused, so T001 records K2's after
+        by = "T002" if kid == "K2" and day < date(2025, 10, 20) else "T001"
+        drafts.append(Draft(step, "child", kid, f"{day} {hour}:00", payload, by))
     for kid, offset, length in excused:
         first = TERM_START + timedelta(days=offset)
         drafts.append(Draft("excuse", "child", kid, "2025-12-31 08:00", {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
@@ -75,6 +75,8 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
             if partner_field == "buddy" and partner_id == kid["id"]:
                 parsed.problem(row.number, "buddy", "assign.self_buddy", value=partner_id)
             start = v.get("start") or max(kid["enrolled_on"], school_year_start(today))
+            if start > today + timedelta(days=366):  # pairings are made for this school year or the next
+                parsed.problem(row.number, "start", "assign.start_far", start=start.isoformat())
             if v.get("end") is not None and v["end"] < start:
                 parsed.problem(row.number, "end", "assign.end_before_start", start=start.isoformat(),
                                end=v["end"].isoformat())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError
@@ -48,6 +48,9 @@ STAFF_COLUMNS = (
     Column("phone", ("电话", "联系电话", "手机", "phone"), "phone"),
     Column("left_on", ("离职", "离职日期", "left_on"), "date"),
 )
+
+
+MAX_AGE_YEARS = 25  # the oldest a pupil may be on enrolment (birth dates of 1900 are typos)
 
 
 @dataclass
@@ -133,10 +136,15 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         profile = dict(old["profile"]) if old else {}
         profile.update({k: str(v).strip() for k, v in row.extra.items()})
         values["profile"] = profile
-        for key, code in (("birth_date", "child.born_after_enrolment"),):
-            if values.get(key) and values[key] > values["enrolled_on"]:
-                parsed.problem(row.number, key, code, born=values[key].isoformat(),
-                               enrolled=values["enrolled_on"].isoformat())
+        born, enrolled = values.get("birth_date"), values["enrolled_on"]
+        if born and born > enrolled:
+            parsed.problem(row.number, "birth_date", "child.born_after_enrolment", born=born.isoformat(),
+                           enrolled=enrolled.isoformat())
+        elif born and (enrolled - born).days > MAX_AGE_YEARS * 366:  # a pupil, not a grandparent
+            parsed.problem(row.number, "birth_date", "child.too_old", born=born.isoformat(),
+                           enrolled=enrolled.isoformat(), years=MAX_AGE_YEARS)
+        if values["enrolled_on"] > today + timedelta(days=366):
+            parsed.problem(row.number, "enrolled_on", "child.enrolled_far", value=enrolled.isoformat())
         if values.get("left_on") and values["left_on"] <= values["enrolled_on"]:
             parsed.problem(row.number, "left_on", "child.left_before_enrolment",
                            left=values["left_on"].isoformat(), enrolled=values["enrolled_on"].isoformat())
