@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint schema clean
+.PHONY: demo test bench lint typecheck check schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ bench: $(TSTAMP)
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check core plugins tests bench
+
+# mypy sees the installed layout (guanai.core = core/, guanai.plugins = plugins/) through links
+typecheck: $(TSTAMP)
+	@mkdir -p build/typecheck/guanai
+	@ln -sfn ../../../core build/typecheck/guanai/core
+	@ln -sfn ../../../plugins build/typecheck/guanai/plugins
+	$(BIN)/mypy -p guanai.core -p guanai.plugins
+
+check: lint typecheck test
 
 schema: $(STAMP)
 	$(BIN)/guanai programme schema > schemas/programme.schema.json

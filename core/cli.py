@@ -419,7 +419,7 @@ class RecordGroup(click.Group):
         return name, self.get_command(ctx, name), args[1:]
 
 
-def _use_sheet(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+def _use_sheet(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     from guanai.core.tabular import SHEET
 
     SHEET.set(value)

@@ -77,6 +77,7 @@ def build(store: Store, seed: int = 20250901) -> Demo:
     auto_assign(store, "S001", "proxy_parent", day=date(2025, 9, 1))
     _buddies(store, rng, kids)
     programme = loaded.programme
+    assert programme is not None  # the shipped programme is checked by its own test
     cal = SchoolCalendar(programme.calendar)
     drafts = _records(rng, store, cal)
     where = option_where({})
@@ -90,7 +91,7 @@ def build(store: Store, seed: int = 20250901) -> Demo:
         from sqlalchemy import func, select
 
         sample = conn.execute(select(func.min(pairing.c.child)).where(pairing.c.staff == slow)).scalar()
-    return Demo("S001", slow, AS_OF, len(kids), left_behind, len(teachers), saved.inserted, sample)
+    return Demo("S001", slow, AS_OF, len(kids), left_behind, len(teachers), saved.inserted, str(sample))
 
 
 def _staff(rng: random.Random, classes: list[str]) -> list[dict[str, Any]]:

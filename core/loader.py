@@ -194,7 +194,8 @@ def _merge_value(path: tuple[str, ...], base: Any, child: Any, positions: Positi
         return out
     key = MERGED_LISTS.get(path)
     if key and isinstance(base, list) and isinstance(child, list):
-        out, where = [], {}
+        out = []
+        where: dict[Any, int] = {}
         for source in (base, child):
             for index, item in enumerate(source):
                 ident = item.get(key) if isinstance(item, dict) else None
@@ -211,12 +212,12 @@ def _merge_value(path: tuple[str, ...], base: Any, child: Any, positions: Positi
     if path in MERGED_MAPS and isinstance(base, dict) and isinstance(child, dict):
         out_map: dict[str, Any] = {}
         for sub in dict.fromkeys([*base, *child]):
-            source = child if sub in child else base
+            origin = child if sub in child else base
             if sub in base and sub in child:
                 out_map[sub] = _merge_value((*path, sub), base[sub], child[sub], positions)
             else:
-                out_map[sub] = source[sub]
-            positions.copy_entry(source, sub, out_map, sub)
+                out_map[sub] = origin[sub]
+            positions.copy_entry(origin, sub, out_map, sub)
         positions.add_node(out_map, positions.nodes.get(id(child), Pos("", 0, 0)))
         return out_map
     return child

@@ -17,7 +17,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 BUILTIN_ROLES = ("head_teacher", "proxy_parent", "buddy")
-CATEGORIES = ("left_behind", "orphan", "abandoned", "single_parent")
+Category = Literal["left_behind", "orphan", "abandoned", "single_parent"]
+CATEGORIES: tuple[Category, ...] = ("left_behind", "orphan", "abandoned", "single_parent")
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -100,7 +101,7 @@ class Model(BaseModel):
 class Target(Model):
     """工作对象：哪些孩子纳入关爱。"""
 
-    categories: tuple[Literal["left_behind", "orphan", "abandoned", "single_parent"], ...] = Field(
+    categories: tuple[Category, ...] = Field(
         CATEGORIES, description="纳入的类别：留守、孤儿、遗弃、单亲"
     )
     left_behind_min_months: int = Field(3, ge=1, le=24, description="父母外出至少几个月算留守（长年或连续3个月）")

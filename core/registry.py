@@ -88,7 +88,7 @@ class DuplicateStep(Exception):
         self.step, self.owner, self.other = step, owner, other
 
 
-def _named_registrar(table: dict[str, Any], kind: type, hook: str, plugin: str) -> Callable[[Any], None]:
+def _named_registrar(table: dict[str, Any], kind: type[Any], hook: str, plugin: str) -> Callable[[Any], None]:
     """A `register` callback for named things (step types, indicator kinds): checks the type,
     refuses a name another plugin owns, stamps the owning plugin."""
 

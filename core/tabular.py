@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # `field` is a Column attribute
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ class Column:
     headers: tuple[str, ...]
     kind: str = "text"  # text, id, name, date, month_date, gender, bool, phone, int, choice, list
     required: bool = False
-    choices: dict[str, str] = field(default_factory=dict)  # normalised spelling -> stored value
+    choices: dict[str, str] = dataclass_field(default_factory=dict)  # normalised spelling -> stored value
     limit: int | None = None  # most characters (text, name, id); None: the kind's (cells.LIMITS)
 
 
@@ -145,7 +146,7 @@ def blank_row(values: Sequence[Any]) -> bool:
     return not any(v is not None and str(v).strip() for v in values)
 
 
-SHEET = ContextVar("guanai_sheet", default=None)  # --sheet NAME of the import command being run
+SHEET: ContextVar[str | None] = ContextVar("guanai_sheet", default=None)  # --sheet NAME of the import command being run
 MAX_XML_BYTES = 160 * 1024 * 1024  # a workbook's parts uncompressed: ~1M plain cells; bombs hold GBs
 MAX_COLUMNS = 512  # a school's widest sheet has ~40 columns; Excel allows 16,384
 
@@ -247,7 +248,10 @@ def _sheet_grid(book: Any, sheet: Any, name: str) -> tuple[list[tuple[int, list[
     if merges:
         by_number = dict(rows)
         for ref in merges.mergeCell:
-            min_col, min_row, max_col, max_row = range_boundaries(ref.ref)
+            bounds = range_boundaries(ref.ref)
+            if None in bounds:
+                continue  # a whole row or column: no header
+            min_col, min_row, max_col, max_row = (int(b) for b in bounds)  # type: ignore[arg-type]
             if max_col > MAX_COLUMNS or max_row - min_row > 1000:
                 continue  # a merge no header needs
             top = by_number.get(min_row, [])

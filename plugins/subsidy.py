@@ -122,7 +122,7 @@ def fund_usage(ctx) -> tuple[int, int]:
         if wanted and fund.id != wanted:
             continue
         for school in ctx.schools:
-            used += spent(ctx.conn, school, fund.id, *term, ctx.segment.zone)
+            used += spent(ctx.conn, school, fund.id, term[0], term[1], ctx.segment.zone)
             budget += fund.budget_yuan
     return int(used * 100), int(budget * 100)
 
@@ -178,7 +178,7 @@ def summary(ctx: click.Context, org: str | None, per_child: bool, as_json: bool)
                                  for (k, n), v in sorted(sums.items())]
                     continue
                 for fund in settings.funds:
-                    used = spent(conn, school, fund.id, *term, seg.zone)
+                    used = spent(conn, school, fund.id, term[0], term[1], seg.zone)
                     out_rows.append({"school": school, "fund": fund.id, "name": fund.name,
                                      "term": f"{term[0]}—{term[1]}", "budget_yuan": f"{fund.budget_yuan:.2f}",
                                      "spent_yuan": f"{used:.2f}", "balance_yuan": f"{fund.budget_yuan - used:.2f}"})
@@ -186,8 +186,8 @@ def summary(ctx: click.Context, org: str | None, per_child: bool, as_json: bool)
         dump_json(out_rows)
         return
     if per_child:
-        body = [(r["school"], r["child"], r["name"], f"¥{Decimal(r['total_yuan']):,.2f}") for r in out_rows]
-        console().print(table("资助（按孩子）", ["学校", "学籍号", "姓名", "合计"], body, ["left", "left", "left", "right"]))
+        per_kid = [(r["school"], r["child"], r["name"], f"¥{Decimal(r['total_yuan']):,.2f}") for r in out_rows]
+        console().print(table("资助（按孩子）", ["学校", "学籍号", "姓名", "合计"], per_kid, ["left", "left", "left", "right"]))
         return
     body = [(r["school"], r["name"], r["term"], f"¥{Decimal(r['budget_yuan']):,.2f}",
              f"¥{Decimal(r['spent_yuan']):,.2f}", f"¥{Decimal(r['balance_yuan']):,.2f}") for r in out_rows]

@@ -304,7 +304,7 @@ def _total(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "rate": round(met / exp, 4) if exp else None}
 
 
-def _rate(value: float | None) -> str:
+def _rate(value: Any) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
@@ -381,8 +381,8 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
     with open_store(ctx).read() as conn:
         table_ = {"child": child, "staff": staff}.get(kind)
         if table_ is not None:
-            found = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
-            home, label = (found.school, f"{found.name}（{subject}）") if found else (None, subject)
+            person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
+            home, label = (person.school, f"{person.name}（{subject}）") if person else (None, subject)
         else:
             home, label = subject, subject
     if home is None:
@@ -401,13 +401,13 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
         rule = known_rules.get(duty)
         ids = {int(i) for _, _, _, data in found for text in (data["ids"], data["late_ids"]) if text
                for i in text.split(",")}
-        when = {r.id: r.occurred_at for part in chunks(sorted(ids))
+        occurred = {r.id: r.occurred_at for part in chunks(sorted(ids))
                 for r in conn.execute(select(record.c.id, record.c.occurred_at).where(record.c.id.in_(part)))}
         for _seg, rl, window, data in found:
             state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
                            data["late"])
             counted = [data["ids"], data["late_ids"] if state == MET_LATE else None]  # met late: the late ones too
-            used = sorted(_local(when[int(i)], c.zone).isoformat(timespec="minutes")
+            used = sorted(_local(occurred[int(i)], c.zone).isoformat(timespec="minutes")
                           for text in counted if text for i in text.split(","))
             rows.append({"duty": rl.id, "window": window.label, "start": window.start.isoformat(),
                          "due": window.end.isoformat(), "grace_days": rl.grace_days, "status": state,

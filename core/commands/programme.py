@@ -168,7 +168,7 @@ def show_calendar(file: str, start: str | None, end: str | None, as_json: bool, 
     last = parse_cli_date(end, "--to") or cal.last
     if last < first:
         raise InputError([diag("--to", None, "", "dates.end_before_start", start=first.isoformat(), end=last.isoformat())])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for day in days(first, last):
         ok, reason, detail = cal.reason(day)
         text = t(f"calendar.reason.{reason}") + (f"：{detail}" if detail and reason != "school_day" else "")

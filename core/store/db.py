@@ -198,6 +198,13 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+def new_id(result: Any) -> int:
+    """The primary key an INSERT of one row just made."""
+    key = result.inserted_primary_key
+    assert key is not None  # SQLAlchemy gives one for every single-row INSERT
+    return int(key[0])
+
+
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
     """A row as JSON-ready values (dates as ISO text), for the audit log."""
     out = {}

@@ -259,8 +259,8 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     # be probed (200 schools: ~8 ms of a teacher's `due`, measured at 40,000 children).
     excuses = conn.execute(select(exists().where(record.c.step == EXCUSE_STEP))).scalar()
     for seg in segs:
-        seg.any_excuse = excuses and conn.execute(select(exists().where(
-            record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar()
+        seg.any_excuse = bool(excuses and conn.execute(select(exists().where(
+            record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar())
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -432,6 +432,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     asof = question.as_of
     shared = bool(also)
     on_rule = [w.c.rule.in_([seg.key(r) for r in (rule, *also)])] if shared else [w.c.rule == seg.key(rule)]
+    responsible: Any
     if rule.scope == "child":
         subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == child.c.id]
         if not responsible_needed and not question.staff:

@@ -47,7 +47,11 @@ class Programmes:
     school and loaded once per version within a batch."""
 
     def __init__(self, conn: Connection):
-        self.conn, self._versions, self._bindings, self._at, self._zones = conn, {}, {}, {}, {}
+        self.conn = conn
+        self._versions: dict[Any, Any] = {}
+        self._bindings: dict[Any, Any] = {}
+        self._at: dict[Any, Any] = {}
+        self._zones: dict[Any, Any] = {}
         self._orgs: dict[str, Any] | None = None
 
     def at(self, school: str, day: Any) -> Any:
@@ -157,7 +161,7 @@ class ReportContext:
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     """Every plugin's sections for the report, in plugin registration order."""
-    sections = []
+    sections: list[Any] = []
     for found in reversed(registry.pm.hook.report_sections(ctx=ctx)):  # pluggy calls last-registered first
         sections.extend(found or ())
     return sections

@@ -13,7 +13,7 @@ from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic
 from guanai.core.tabular import Column, Table
 
-READERS = {
+READERS: dict[str, Any] = {
     "text": cells.text,
     "name": cells.name,
     "id": cells.identifier,
@@ -75,7 +75,8 @@ def iter_rows(table: Table, columns: Sequence[Column], problems: list[Diagnostic
     appended to `problems` as the rows are read."""
     # Cells repeat (the same child, teacher, step, minute on many rows): each distinct cell of a
     # column is read once (a year of records: ~40% of the import's reading time, measured).
-    readers = [(col, table.columns[col.field], _reader(col), None if col.kind == "list" else {})  # lists are mutable
+    readers: list[tuple[Column, int, Any, dict[Any, Any] | None]] = [
+        (col, table.columns[col.field], _reader(col), None if col.kind == "list" else {})  # lists are mutable
                for col in columns if col.field in table.columns]
     for number, values in table.rows:
         row = Row(number, {})
@@ -118,7 +119,7 @@ def _reader(col: Column) -> Any:
     if col.kind == "choice":
         return lambda raw: cells.choice(raw, col.choices)
     if col.limit is not None:
-        read = READERS[col.kind]
+        read: Any = READERS[col.kind]
         return lambda raw: read(raw, col.limit)
     return READERS[col.kind]
 

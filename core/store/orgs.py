@@ -10,7 +10,7 @@ from guanai.core.store.schema import org_unit
 from guanai.core.store.sync import Changes, apply, diff
 from sqlalchemy import Connection, select
 
-ALLOWED_PARENTS = {"county": {None}, "township": {"county"}, "school": {"township", "county"}}
+ALLOWED_PARENTS: dict[str, set[str | None]] = {"county": {None}, "township": {"county"}, "school": {"township", "county"}}
 KIND_ORDER = {"county": 0, "township": 1, "school": 2}
 
 

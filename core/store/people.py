@@ -72,12 +72,12 @@ def grade_of(class_name: str) -> str | None:
     return grade if grade.endswith("年级") else f"{grade}年级"
 
 
-def _ensure_classes(conn: Connection, school: str, names: set[str]) -> None:
-    names.discard(None)  # type: ignore[arg-type]
+def _ensure_classes(conn: Connection, school: str, names: set[str | None]) -> None:
+    names.discard(None)
     if not names:
         return
     have = set(conn.execute(select(school_class.c.name).where(school_class.c.school == school)).scalars())
-    rows = [{"school": school, "name": n, "grade": grade_of(n)} for n in sorted(names - have)]
+    rows = [{"school": school, "name": n, "grade": grade_of(n)} for n in sorted(n for n in names - have if n)]
     if rows:
         conn.execute(insert(school_class), rows)
 

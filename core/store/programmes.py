@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from guanai.core.diagnostics import Refusal
-from guanai.core.store.db import Store, actor, audit, utcnow
+from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import programme_binding, programme_version
 from sqlalchemy import Connection, insert, select
@@ -43,7 +43,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             values = {"programme": programme.id, "version": programme.version, "title": programme.title,
                       "timezone": programme.calendar.timezone, "text": main_text, "files": files,
                       "data": data, "sha256": digest, "published_at": utcnow(), "published_by": by or actor()}
-            version_id = conn.execute(insert(programme_version).values(values)).inserted_primary_key[0]
+            version_id = new_id(conn.execute(insert(programme_version).values(values)))
             entries.append({"action": "insert", "table_name": "programme_version",
                             "row_key": f"{programme.id}@{programme.version}",
                             "after": {k: v for k, v in values.items() if k not in ("text", "files", "data")}})
@@ -104,4 +104,5 @@ def load_version(conn: Connection, version_id: int) -> Any:
 
     data = conn.execute(select(programme_version.c.data).where(programme_version.c.id == version_id)).scalar_one()
     return Programme.model_validate(data)
+
 

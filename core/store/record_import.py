@@ -76,16 +76,16 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         extra = stamp(source)
         use_lane = fast and table.text and store.dialect == "sqlite"
         lane = FastLane(conn, registry, table, headers, now) if use_lane else None
-        fast = lane.run(extra) if lane is not None else Saved()
+        lane_saved = lane.run(extra) if lane is not None else Saved()
         table.rows = lane.rest() if lane is not None else [row for row in table.rows if not blank_row(row[1])]
         problems: list[Diagnostic] = []
         drafts = read_drafts(table, iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False), problems, headers)
         table.rows = []  # every cell is in the drafts now: the rows are freed before checking
         saved, fresh = check_drafts(conn, registry, drafts, now, problems)
         insert_checked(conn, fresh, extra)
-        saved.inserted += fast.inserted
-        saved.existing += fast.existing
-        saved.by_step.update(fast.by_step)
+        saved.inserted += lane_saved.inserted
+        saved.existing += lane_saved.existing
+        saved.by_step.update(lane_saved.by_step)
         audit_saved(conn, saved, source)
         if savepoint is not None:
             savepoint.rollback()
@@ -220,7 +220,9 @@ class FastLane:
                  now: datetime):
         self.conn, self.registry, self.table, self.headers, self.now = conn, registry, table, headers, now
         self.width = len(table.labels)
-        self.db = conn.connection.dbapi_connection
+        db = conn.connection.dbapi_connection
+        assert db is not None  # an open connection always has its driver connection
+        self.db: Any = db
         self.fields = [col.field for col in RECORD_COLUMNS if col.field in table.columns]  # step, at: always
         self.extras = _extras(table, headers)  # payload cells: staged packed in one column, SEP between
         self.left: list[tuple[int, list[Any]]] = []  # rows for the careful path
@@ -542,10 +544,11 @@ def _offset(name: str) -> int | None:
     except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
         return None
     day = datetime(FIRST_YEAR - 1, 12, 31)
-    offsets = set()
+    offsets: set[timedelta | None] = set()
     while day.year <= END_YEAR and len(offsets) < 2:
         offsets.add(day.replace(tzinfo=zone).utcoffset())
         day += timedelta(days=1)
     if len(offsets) != 1:
         return None
-    return int(offsets.pop().total_seconds() // 60)
+    offset = offsets.pop()
+    return None if offset is None else int(offset.total_seconds() // 60)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.registry import Rejected
-from guanai.core.store.db import Store, actor, audit, utcnow
+from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import child, follow_up, record, school_class, staff
@@ -129,7 +129,8 @@ def check_drafts(conn: Connection, registry: Any, drafts: list[Draft], now: date
     problems += found or []
     keyed = [r for r in rows if r is not None and r["key"] is not None]
     stored = _stored_digests(conn, [r["key"] for r in keyed])
-    saved, fresh, seen = Saved(), [], {}
+    saved, fresh = Saved(), []
+    seen: dict[str, dict[str, Any]] = {}
     for row, draft in zip(rows, drafts, strict=True):
         if row is None:
             continue
@@ -162,7 +163,7 @@ def insert_checked(conn: Connection, fresh: list[dict[str, Any]], extra: dict[st
         if "_follow" in r:  # few: insert one by one to learn the id the follow-ups point to
             values = {k: v for k, v in r.items() if k != "_follow"}
             # one cached statement with parameters (not .values(), compiled anew for each row)
-            record_id = conn.execute(insert(record), {**values, **extra}).inserted_primary_key[0]
+            record_id = new_id(conn.execute(insert(record), {**values, **extra}))
             conn.execute(insert(follow_up), [
                 {"record_id": record_id, "rule": f.id, "name": f.name, "step": f.step, "match": dict(f.match),
                  "deadline": deadline, "plugin": plugin} for plugin, f, deadline in r["_follow"]])
@@ -208,12 +209,14 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
     problems: list[Diagnostic] = []
     rows: list[dict[str, Any] | None] = []
     hooks = RecordHooks(registry)
-    programmes, pendings, memo = Programmes(conn), {}, {}
+    programmes = Programmes(conn)
+    pendings: dict[Any, list[RecordView]] = {}
+    memo: dict[Any, Any] = {}
     for d in drafts:
         before = len(problems)
         row = _check_one(programmes, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
         impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
-        if impls:
+        if impls and row is not None:
             row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pendings, memo, problems)
         if row is not None:
             row.pop("_model", None)
@@ -333,7 +336,7 @@ def _instant(at: Any, zone: ZoneInfo) -> tuple[datetime, Any]:
         aware = datetime.fromisoformat(f"{local.isoformat()}{'+00:00' if offset == 'Z' else offset}")
         utc = aware.astimezone(UTC).replace(tzinfo=None)
         return utc, _local_day(utc, zone)
-    return local - local.replace(tzinfo=zone).utcoffset(), the_day
+    return local - (local.replace(tzinfo=zone).utcoffset() or timedelta(0)), the_day
 
 
 def _local(utc: datetime, zone: ZoneInfo) -> str:
