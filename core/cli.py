@@ -224,11 +224,14 @@ def _fact_commands(cli: click.Group) -> None:
     def roster() -> None:
         """Group of roster commands."""
 
-    @_import_command(roster, "cli.roster_import", school=school_opt, mark_left=left_opt)
-    def roster_import(ctx: click.Context, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+    transfer_opt = click.option("--transfer", is_flag=True, help=t("cli.opt.transfer"))
+
+    @_import_command(roster, "cli.roster_import", school=school_opt, mark_left=left_opt, transfer=transfer_opt)
+    def roster_import(ctx: click.Context, file: str, school: str, mark_left: bool, transfer: bool,
+                      dry_run: bool) -> None:
         from guanai.core.commands.facts import import_people
 
-        import_people(ctx, "child", file, school, mark_left, dry_run)
+        import_people(ctx, "child", file, school, mark_left, dry_run, transfer)
 
     @cli.group(help=t("cli.staff.help"))
     def staff() -> None:

@@ -60,7 +60,9 @@ class Context:
     org: str | None
 
 
-def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None) -> Context:
+def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None,
+            also: tuple[str, ...] = ()) -> Context:
+    """The engine's context for `org` (and the schools `also` names: a child's earlier schools)."""
     from guanai.core.commands.facts import open_store
     from guanai.core.store.engine import segments
     from guanai.core.store.orgs import all_orgs, schools_in
@@ -70,7 +72,7 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
     store = open_store(ctx)
     with store.read() as conn:
         orgs = all_orgs(conn)
-        schools = schools_in(orgs, org)
+        schools = schools_in(orgs, org) + [s for s in also if s not in schools_in(orgs, org)]
         if not schools:
             raise Refusal("publish.no_schools")
         segs = segments(conn, schools, orgs)
@@ -369,7 +371,7 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
 def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
             when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.store.schema import child, record, staff
+    from guanai.core.store.schema import child, past_enrolment, record, staff
     from guanai.core.store.sync import chunks
 
     given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
@@ -385,16 +387,18 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
             home, label = (person.school, f"{person.name}（{subject}）") if person else (None, subject)
         else:
             home, label = subject, subject
+        earlier = tuple(conn.execute(select(past_enrolment.c.school).distinct().where(
+            past_enrolment.c.child == subject)).scalars()) if kind == "child" else ()
     if home is None:
         raise Refusal(f"record.{kind}_unknown", value=subject)
-    c = prepare(ctx, home, when, known_at)
+    c = prepare(ctx, home, when, known_at, also=earlier)
     known_rules = {r.id: r for seg in c.segs for r in seg.rules}
     known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
         tr.id for seg in c.segs for tr in seg.plan.triggers}
     if duty not in known_rules and duty not in known_triggers:
         raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
     # evidence: the statement that counts each window's records also returns their ids
-    question = Question([home], c.asof, rules={duty}, subject=(kind, subject), evidence=True)
+    question = Question(c.schools, c.asof, rules={duty}, subject=(kind, subject), evidence=True)
     rows = []
     with c.store.read() as conn:
         found = list(obligation_rows(conn, c.segs, question, open_only=False))

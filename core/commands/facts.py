@@ -57,12 +57,15 @@ def _summary(kind: str, total: int, changes: Any, dry_run: bool) -> None:
                  changed=len(changes.changed), same=changes.same))
 
 
-def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_left: bool, dry_run: bool,
+                  transfer: bool = False) -> None:
     from guanai.core.store.people import import_roster, import_staff
 
     store = open_store(ctx)
-    run = import_roster if kind == "child" else import_staff
-    result = run(store, file, school, mark_left=mark_left, dry_run=dry_run)
+    if kind == "child":
+        result = import_roster(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer)
+    else:
+        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run)
     changes = result.changes
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))

@@ -33,9 +33,11 @@ from guanai.core.obligations import (
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import (
     child,
+    child_days,
     follow_up,
     org_unit,
     pairing,
+    past_enrolment,
     programme_binding,
     programme_version,
     record,
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
     from guanai.core.calendar import SchoolCalendar
     from guanai.core.programme import Programme
 
+KID_SPANS = child_days()  # each child once per school span: where a transfer (转学) touched a school
 EXCUSE_STEP = "excuse"  # SPEC §2: records of kind `excuse` whose from–to covers a window excuse it
 CHILD_COLUMNS = {"class": "class_name"}
 
@@ -110,6 +113,7 @@ class Segment:
     start: date
     end: date
     any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
+    kid: Any = child  # set by load_windows: KID_SPANS where a child transferred away from these schools
     data: Any = None  # the version's stored programme data
 
     @property
@@ -261,6 +265,9 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     for seg in segs:
         seg.any_excuse = bool(excuses and conn.execute(select(exists().where(
             record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar())
+        # a school a child transferred away from counts the child's days there too (rare: one probe)
+        seg.kid = KID_SPANS if conn.execute(select(exists().where(
+            past_enrolment.c.school.in_(seg.schools)))).scalar() else child
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -316,14 +323,15 @@ def condition(column: Any, cond: Cond) -> Any:
             "ge": column.__ge__}[op](value)
 
 
-def child_field(name: str) -> Any:
+def child_field(name: str, kid: Any = child) -> Any:
+    """A child's field as SQL, on `kid` (the child table, or KID_SPANS)."""
     if name.startswith("profile."):
-        return child.c.profile[name.removeprefix("profile.")].as_string()
+        return kid.c.profile[name.removeprefix("profile.")].as_string()
     if name == "grade":
-        return (select(school_class.c.grade).where(school_class.c.school == child.c.school,
-                                                  school_class.c.name == child.c.class_name)
+        return (select(school_class.c.grade).where(school_class.c.school == kid.c.school,
+                                                  school_class.c.name == kid.c.class_name)
                 .scalar_subquery())
-    return child.c[CHILD_COLUMNS.get(name, name)]
+    return kid.c[CHILD_COLUMNS.get(name, name)]
 
 
 def payload_field(col: Any, cond: Cond) -> Any:
@@ -400,9 +408,9 @@ def _head_teacher(school: Any, class_name: Any) -> Any:
             .scalar_subquery())
 
 
-def _paired(role: str) -> Any:
+def _paired(kid: Any, role: str) -> Any:
     p, s = pairing.alias("p"), staff.alias("ps")
-    holds = [p.c.child == child.c.id, p.c.role == role, p.c.start <= window_table.c.due_d,
+    holds = [p.c.child == kid.c.id, p.c.role == role, p.c.start <= window_table.c.due_d,
              or_(p.c.end.is_(None), p.c.end >= window_table.c.due_d)]
     if role == "buddy":
         return select(func.min(p.c.buddy)).where(*holds).scalar_subquery()
@@ -411,14 +419,14 @@ def _paired(role: str) -> Any:
 
 
 def _target_children(seg: Segment, rule: Rule) -> list[Any]:
-    categories = seg.plan.categories
-    conds = [child.c.school.in_(seg.schools), child.c.enrolled_on <= window_table.c.start_d,
-             or_(child.c.left_on.is_(None), child.c.left_on > window_table.c.due_d),
-             child.c.category.in_(list(categories))]
+    categories, kid = seg.plan.categories, seg.kid
+    conds = [kid.c.school.in_(seg.schools), kid.c.enrolled_on <= window_table.c.start_d,
+             or_(kid.c.left_on.is_(None), kid.c.left_on > window_table.c.due_d),
+             kid.c.category.in_(list(categories))]
     if "left_behind" in categories:
-        conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
-                         child.c.away_since <= window_table.c.cutoff))
-    conds += [condition(child_field(c.field), c) for c in rule.where]
+        conds.append(or_(kid.c.category != "left_behind", kid.c.away_since.is_(None),
+                         kid.c.away_since <= window_table.c.cutoff))
+    conds += [condition(child_field(c.field, kid), c) for c in rule.where]
     return conds
 
 
@@ -432,34 +440,35 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     asof = question.as_of
     shared = bool(also)
     on_rule = [w.c.rule.in_([seg.key(r) for r in (rule, *also)])] if shared else [w.c.rule == seg.key(rule)]
+    kid = seg.kid
     responsible: Any
     if rule.scope == "child":
-        subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == child.c.id]
+        subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == kid.c.id]
         if not responsible_needed and not question.staff:
             responsible = null()
         elif rule.by == "head_teacher":
-            responsible = _head_teacher(child.c.school, child.c.class_name)
+            responsible = _head_teacher(kid.c.school, kid.c.class_name)
         elif rule.by:
-            responsible = _paired(rule.by)
+            responsible = _paired(kid, rule.by)
         else:
             responsible = null()
-        query = (select(child.c.school, child.c.class_name, child.c.id.label("subject"), child.c.name,
+        query = (select(kid.c.school, kid.c.class_name, kid.c.id.label("subject"), kid.c.name,
                         w.c.wid, responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
                         _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
-                 .select_from(child).join(w, and_(*on_rule, *_target_children(seg, rule))))
+                 .select_from(kid).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
-            query = query.where(child.c.class_name == question.class_name)
+            query = query.where(kid.c.class_name == question.class_name)
         if question.subject:
-            query = query.where(literal(question.subject[0]) == "child", child.c.id == question.subject[1])
+            query = query.where(literal(question.subject[0]) == "child", kid.c.id == question.subject[1])
         if question.staff:  # narrow to the teacher's children first; `responsible` below stays exact
-            query = query.where(_children_of(question.staff, rule.by))
+            query = query.where(_children_of(kid, question.staff, rule.by))
     elif rule.scope == "class":
         k = school_class
         subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
                    lambda r: r.c.school == k.c.school]
         responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
-        has_children = exists().where(child.c.class_name == k.c.name, *_target_children(seg, rule))
+        has_children = exists().where(kid.c.class_name == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
                         responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
                         _done(rule, asof, subject, True, shared).label("late"),
@@ -510,16 +519,16 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     return query
 
 
-def _children_of(staff_id: str, by: str | None) -> Any:
+def _children_of(kid: Any, staff_id: str, by: str | None) -> Any:
     """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
     if by is None:
         return false()
     if by == "head_teacher":  # the class the staff member heads: two constants, so the school index is used
         s = staff.alias("hs")
-        return and_(child.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
-                    child.c.class_name == select(s.c.head_of_class).where(s.c.id == staff_id).scalar_subquery())
+        return and_(kid.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
+                    kid.c.class_name == select(s.c.head_of_class).where(s.c.id == staff_id).scalar_subquery())
     p = pairing.alias("sp2")  # paired in any role: the staff index is used; `responsible` is exact
-    return child.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
+    return kid.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
 
 
 def _staff_condition(cond: Cond) -> Any:

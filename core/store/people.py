@@ -11,11 +11,11 @@ from guanai.core.diagnostics import InputError
 from guanai.core.store.db import Store
 from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.schema import child, school_class, staff
+from guanai.core.store.schema import child, pairing, past_enrolment, school_class, staff
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, read_table
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
@@ -38,6 +38,7 @@ ROSTER_COLUMNS = (
     Column("address", ("家庭住址", "住址", "address"), "text"),
     Column("enrolled_on", ("入学", "入学日期", "入学时间", "enrolled_on"), "date"),
     Column("left_on", ("离校", "离校日期", "left_on"), "date"),
+    Column("transfer", ("转入", "转学", "transfer"), "bool"),
 )
 STAFF_COLUMNS = (
     Column("id", ("工号", "教师编号", "id"), "id", required=True),
@@ -84,7 +85,7 @@ def _ensure_classes(conn: Connection, school: str, names: set[str | None]) -> No
 
 def _people_import(store: Store, path: str, school: str, columns: tuple[Column, ...], table_obj: Any,
                    build: Any, mark_left: bool, dry_run: bool, today: date,
-                   extra_checks: Any = None, extra_ok: bool = True) -> PeopleImport:
+                   extra_checks: Any = None, extra_ok: bool = True, after: Any = None) -> PeopleImport:
     table = read_table(path, columns)
     parsed = parse_rows(table, columns)
     duplicates(parsed, "id")
@@ -116,21 +117,41 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
                 left = Changes(table_obj, changes.key, changed=[(m, {**m, "left_on": today}) for m in missing])
                 apply(conn, left, path)
                 result.marked_left = len(missing)
+            if after:
+                after(conn)
     return result
 
 
 def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
-                  today: date | None = None) -> PeopleImport:
+                  today: date | None = None, transfer: bool = False) -> PeopleImport:
+    """A school's roster (花名册). A child stored at another school and not left there is refused
+    unless the row is a transfer (`transfer`, or 转入 = 是): then the old enrolment ends the day
+    before the new one begins (入学, default today) and its open pairings end with it."""
     today = today or date.today()
     default_enrolment = school_year_start(today)
+    moves: list[tuple[dict[str, Any], date]] = []  # (the child as stored at the old school, start here)
 
     def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
         values = dict(row.values)
+        moving = values.pop("transfer", False) or transfer
         if "id" not in values or "name" not in values:
             return None
         values["school"] = school
         if values.get("category") is None and (old is None or "category" in values):
             values["category"] = "none"
+        if old is not None and old["school"] != school:
+            start = values.get("enrolled_on") or today
+            still_there = old["left_on"] is None or old["left_on"] > start
+            if still_there and not moving:
+                parsed.problem(row.number, "id", "child.other_school", id=old["id"], school=old["school"])
+            elif start <= old["enrolled_on"]:
+                parsed.problem(row.number, "enrolled_on" if "enrolled_on" in values else "id",
+                               "child.transfer_before", start=start.isoformat(), school=old["school"],
+                               enrolled=old["enrolled_on"].isoformat())
+            values["enrolled_on"], values["left_on"] = start, values.get("left_on")
+            if "class_name" not in values:
+                values["class_name"] = None  # the old school's class is not a class here
+            moves.append((old, start))
         if values.get("enrolled_on") is None:
             values["enrolled_on"] = old["enrolled_on"] if old else default_enrolment
         profile = dict(old["profile"]) if old else {}
@@ -152,9 +173,29 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
             parsed.problem(row.number, "away_since", "child.away_future", value=values["away_since"].isoformat())
         return values
 
-    result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today)
+    result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
+                            after=lambda conn: keep_past_spans(conn, moves))
     result.outside_target = _outside_target(store, school, result, today)
     return result
+
+
+def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:
+    """For each child that moved here: the span at the old school (its class and dates, up to the
+    new start) is kept, and its pairings with the old school's staff end the day before."""
+    for old, start in moves:
+        end = start if old["left_on"] is None else min(old["left_on"], start)
+        conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"],
+                                                   class_name=old["class_name"], start=old["enrolled_on"], end=end))
+        _end_pairings(conn, old["id"], old["school"], start)
+
+
+def _end_pairings(conn: Connection, kid_id: str, old_school: str, start: date) -> None:
+    """Pairings with the old school's staff that were still open end the day before the transfer."""
+    last = start - timedelta(days=1)
+    old_staff = select(staff.c.id).where(staff.c.school == old_school)
+    conn.execute(update(pairing).where(
+        pairing.c.child == kid_id, pairing.c.staff.in_(old_staff), pairing.c.start <= last,
+        or_(pairing.c.end.is_(None), pairing.c.end > last)).values(end=last))
 
 
 def _outside_target(store: Store, school: str, result: PeopleImport,
@@ -196,6 +237,8 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
         values = dict(row.values)
         if "id" not in values or "name" not in values:
             return None
+        if old is not None and old["school"] != school:  # no silent move: the old school keeps its history
+            parsed.problem(row.number, "id", "staff.other_school", id=old["id"], school=old["school"])
         values["school"] = school
         if "roles" not in values and old is None:
             values["roles"] = []

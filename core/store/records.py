@@ -25,10 +25,10 @@ from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
-from guanai.core.store.schema import child, follow_up, record, school_class, staff
+from guanai.core.store.schema import child, follow_up, past_enrolment, record, school_class, staff
 from guanai.core.store.sync import chunks, fetch_by
 from pydantic import ValidationError
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, func, insert, select, text
 
 FUTURE_SLACK = timedelta(minutes=10)
 UTC = ZoneInfo("UTC")
@@ -252,26 +252,32 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
         code = "record.unknown_step_hint" if hint else "record.unknown_step"
         problems.append(d.problem("step", code, step=d.step, hint=hint[0] if hint else ""))
     school = _subject_school(d, kids, people, orgs, classes, problems)
-    doer = None
-    if d.by is not None:
-        doer = people.get(d.by)
-        if doer is None:
-            problems.append(d.problem("by", "record.staff_unknown", value=d.by))
-        elif school is not None and doer["school"] != school:
-            problems.append(d.problem("by", "record.other_school", by=d.by, by_school=doer["school"],
-                                      subject=d.subject, school=school))
+    doer = people.get(d.by) if d.by is not None else None
+    if d.by is not None and doer is None:
+        problems.append(d.problem("by", "record.staff_unknown", value=d.by))
     occurred = None
     if school is not None:
         found = _occurred(programmes, d, school, zones, problems, moments)
         if found is not None:
             occurred, local_day = found
+    kid = kids.get(d.subject) if d.subject_kind == "child" else None
+    at_no_school = False
+    if occurred is not None and kid is not None and local_day < kid["enrolled_on"]:
+        # before the child's current enrolment: at the school the child was at that day (转学), if any
+        earlier = school_on(programmes.conn, kid["id"], local_day)
+        if earlier is None:
+            at_no_school = True
+            problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
+                                      enrolled=_first_enrolment(programmes.conn, kid).isoformat()))
+        else:
+            school = earlier
+            zones.setdefault(school, programmes.zone(school))
+    if doer is not None and school is not None and doer["school"] != school and not at_no_school:
+        problems.append(d.problem("by", "record.other_school", by=d.by, by_school=doer["school"],
+                                  subject=d.subject, school=school))
     if occurred is not None:
         if occurred > now + FUTURE_SLACK:
             problems.append(d.problem("at", "record.future", at=_local(occurred, zones[school])))
-        kid = kids.get(d.subject) if d.subject_kind == "child" else None
-        if kid is not None and local_day < kid["enrolled_on"]:
-            problems.append(d.problem("at", "record.before_enrolment", at=_local(occurred, zones[school]),
-                                      enrolled=kid["enrolled_on"].isoformat()))
         if kid is not None and kid["left_on"] is not None and local_day >= kid["left_on"]:
             problems.append(d.problem("at", "record.after_leaving", at=_local(occurred, zones[school]),
                                       subject=d.subject, left=kid["left_on"].isoformat()))
@@ -289,6 +295,17 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
     values["digest"] = digest(values)
     values["_model"] = model  # plugins see the validated payload; removed before the row is stored
     return values
+
+
+def school_on(conn: Connection, child_id: str, day: Any) -> str | None:
+    """The school a child was enrolled at on `day` (its enrolment spans), None when at none."""
+    p = past_enrolment
+    return conn.execute(select(p.c.school).where(p.c.child == child_id, p.c.start <= day, p.c.end > day)).scalar()
+
+
+def _first_enrolment(conn: Connection, kid: dict[str, Any]) -> Any:
+    first = conn.execute(select(func.min(past_enrolment.c.start)).where(past_enrolment.c.child == kid["id"])).scalar()
+    return first or kid["enrolled_on"]
 
 
 def _subject_school(d: Draft, kids: dict, people: dict, orgs: dict, classes: set,

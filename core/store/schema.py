@@ -6,6 +6,8 @@ Times are stored as naive UTC; dates as dates. Ids are the school's own (学籍�
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -26,8 +28,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0002"
-KNOWN_REVISIONS = ("0001", "0002")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
@@ -93,6 +95,20 @@ child = Table(
     Column("left_on", Date, nullable=True),
     Column("profile", JSON, nullable=False),
     ForeignKeyConstraint(["school", "class_name"], ["school_class.school", "school_class.name"]),
+)
+
+# A child's earlier days at other schools (转学 history): `child` holds the current school, class
+# and dates; a transfer adds the span the child leaves behind here, `end` its first day away (like
+# child.left_on). The engine reads both, so a transfer never moves the old school's history.
+past_enrolment = Table(
+    "past_enrolment", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("class_name", String(64), nullable=True),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    CheckConstraint('"end" > start', name="span"),
 )
 
 pairing = Table(
@@ -180,3 +196,18 @@ follow_up = Table(
     Column("deadline", DateTime, nullable=False),
     Column("plugin", String(64), nullable=False),
 )
+
+
+
+def child_days() -> Any:
+    """Each child once per school span: the current row, and each earlier span (past_enrolment)
+    with the child's own facts under the child table's names (school, class_name, enrolled_on,
+    left_on). The engine reads it where a transfer touched a school, the plain table elsewhere."""
+    from sqlalchemy import select, union_all
+
+    spans = ("school", "class_name", "enrolled_on", "left_on")
+    own = [c for c in child.c if c.name not in spans]
+    p = past_enrolment
+    past = (select(*own, p.c.school, p.c.class_name, p.c.start.label("enrolled_on"), p.c.end.label("left_on"))
+            .join_from(p, child, child.c.id == p.c.child))
+    return union_all(select(*own, *(child.c[n] for n in spans)), past).subquery("kid")

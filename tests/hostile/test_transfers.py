@@ -1,0 +1,98 @@
+"""A transfer (转学) must not rewrite history. A roster row at S002 for a child still at S001 is
+refused unless it says it is a transfer; a transfer keeps the child's days at S001 (its obligations,
+records and pairings) and opens the days at S002 from the transfer date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from tests.conftest import FACTS
+
+LIU = "G510722201203150022"  # 刘小明, 七(1)班 at S001, paired with T001 by assign auto
+
+
+def _move(tmp_path, extra_header="", extra_cell=""):
+    f = tmp_path / "transfer.csv"
+    f.write_text(f"学籍号,姓名,班级,留守类型,外出开始,入学{extra_header}\n"
+                 f"{LIU},刘小明,三年级1班,父母均外出,2019-03,2025-10-15{extra_cell}\n", encoding="utf-8")
+    return f
+
+
+def _s001(school, as_of):
+    return json.loads(school.ok("compliance", "--org", "S001", "--by", "duty", "--as-of", as_of, "--json"))["rows"]
+
+
+def _with_history(school, tmp_path):
+    """S002's staff; 刘小明 paired with T001 from 2025-09-01; three talks recorded at S001."""
+    school.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"学籍号,工号,开始\n{LIU},T001,2025-09-01\n", encoding="utf-8")
+    school.ok("assign", "import", str(pairs), "--role", "proxy_parent")
+    for day in ("2025-09-16", "2025-09-23", "2025-10-09"):
+        school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", f"{day} 16:00")
+
+
+def test_a_child_of_another_school_is_refused_without_transfer_and_nothing_moves(school, tmp_path):
+    before = _s001(school, "2025-10-22")
+    f = _move(tmp_path)
+    result = school.run("roster", "import", str(f), "--school", "S002")
+    assert (result.exit_code, result.stderr) == (2, (
+        f"{f}:2:学籍号: 学籍号 {LIU} 在 S001 就读，尚未离校：如是转学（转入本校），请加 --transfer 或在“转入”列填“是”；"
+        "否则请检查学籍号\n"))
+    assert school.query("SELECT school FROM child WHERE id = :id", id=LIU) == [("S001",)]
+    assert _s001(school, "2025-10-22") == before
+
+
+def test_a_transfer_keeps_the_old_schools_days_records_and_pairings(school, tmp_path):
+    _with_history(school, tmp_path)
+    before_transfer = _s001(school, "2025-10-14")
+    school.ok("roster", "import", str(_move(tmp_path)), "--school", "S002", "--transfer")
+    assert school.query("SELECT school, class_name FROM child WHERE id = :id", id=LIU) == [("S002", "三年级1班")]
+    # S001's figures for the days the child was there are what they were
+    assert _s001(school, "2025-10-14") == before_transfer
+    # its records stay S001's; its pairing with S001's teacher ends the day before the transfer
+    assert school.query("SELECT DISTINCT school FROM record WHERE subject = :id", id=LIU) == [("S001",)]
+    assert school.rows("pairing", "staff", "start", "end", child=LIU) == [("T001", date(2025, 9, 1), date(2025, 10, 14))]
+    # S001 still explains the child's September weeks, met by the records made there
+    rows = json.loads(school.ok("explain", "--duty", "weekly-talk", "--child", LIU, "--as-of", "2025-10-22", "--json"))
+    windows = {r["start"]: r for r in rows}
+    assert windows["2025-09-15"]["status"] == "met" and windows["2025-09-15"]["records"] == ["2025-09-16T16:00"]
+    assert "2025-10-13" not in windows  # the week of the transfer: at neither school on both its first and last day
+    assert windows["2025-10-20"]["status"] == "due"  # S002's first week
+
+
+def test_a_late_entry_for_a_day_at_the_old_school_goes_to_the_old_school(school, tmp_path):
+    _with_history(school, tmp_path)
+    school.ok("roster", "import", str(_move(tmp_path)), "--school", "S002", "--transfer")
+    school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-02 16:00", "--id", "LATE")
+    assert school.query("SELECT school FROM record WHERE key = 'LATE'") == [("S001",)]
+    result = school.run("record", "talk", "--child", LIU, "--by", "P001", "--at", "2025-10-03 16:00")
+    assert result.exit_code == 2 and "--by:" in result.stderr  # S002's teacher, for a day at S001
+    school.ok("record", "talk", "--child", LIU, "--by", "P001", "--at", "2025-10-20 16:00", "--id", "NEW")
+    assert school.query("SELECT school FROM record WHERE key = 'NEW'") == [("S002",)]
+    result = school.run("record", "talk", "--child", LIU, "--by", "T001", "--at", "2024-08-01 16:00")
+    assert (result.exit_code, result.stderr) == (2, "--at: 时间 2024-08-01 16:00 早于该生入学日期 2024-09-01\n")
+
+
+def test_a_transfer_column_says_it_row_by_row(school, tmp_path):
+    school.ok("roster", "import", str(_move(tmp_path, ",转入", ",是")), "--school", "S002")
+    assert school.rows("past_enrolment", "school", "start", "end", child=LIU) == [
+        ("S001", date(2024, 9, 1), date(2025, 10, 15))]
+
+
+def test_a_transfer_date_not_after_the_old_enrolment_is_refused(school, tmp_path):
+    f = tmp_path / "early.csv"
+    f.write_text(f"学籍号,姓名,入学\n{LIU},刘小明,2024-08-01\n", encoding="utf-8")
+    result = school.run("roster", "import", str(f), "--school", "S002", "--transfer")
+    assert (result.exit_code, result.stderr) == (
+        2, f"{f}:2:入学: 转入日期 2024-08-01 不晚于该生在 S001 的入学日期 2024-09-01：请在“入学”列填转入本校的日期\n")
+
+
+def test_staff_are_not_moved_between_schools_silently(school, tmp_path):
+    f = tmp_path / "staff.csv"
+    f.write_text("工号,姓名,职务\nT001,王芳,语文教师\n", encoding="utf-8")
+    result = school.run("staff", "import", str(f), "--school", "S002")
+    assert (result.exit_code, result.stderr) == (2, (
+        f"{f}:2:工号: 工号 T001 属于 S001：教职工调动暂不支持改动原单位的记录，请在 S001 的名单中标记离职，在本校用新工号导入\n"))
+    assert school.query("SELECT school FROM staff WHERE id = 'T001'") == [("S001",)]
