@@ -47,6 +47,11 @@ class Parsed:
     def problem(self, number: int, field_name: str, code: str, /, **params: object) -> None:
         self.problems.append(cell_problem(self.table, number, field_name, code, **params))
 
+    def reported(self, number: int, field_name: str) -> bool:
+        """Whether the cell already has a problem (a cell that could not be read is not also empty)."""
+        column = cell_problem(self.table, number, field_name, "").column
+        return any(p.line == number and p.column == column for p in self.problems)
+
 
 def cell_problem(table: Table, number: int, field_name: str, code: str, /, **params: object) -> Diagnostic:
     index = table.columns.get(field_name, table.extra.get(field_name))

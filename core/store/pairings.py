@@ -60,7 +60,8 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
             partner_field = "buddy" if v.get("buddy") or role == "buddy" else "staff"
             partner_id = v.get(partner_field)
             if partner_id is None:
-                parsed.problem(row.number, partner_field, "cell.required")
+                if not parsed.reported(row.number, partner_field):
+                    parsed.problem(row.number, partner_field, "cell.required")
                 continue
             partner = (kids if partner_field == "buddy" else adults).get(partner_id)
             if partner is None:
