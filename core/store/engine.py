@@ -37,6 +37,7 @@ from guanai.core.store.schema import (
     follow_up,
     org_unit,
     pairing,
+    past_class,
     past_enrolment,
     programme_binding,
     programme_version,
@@ -114,6 +115,7 @@ class Segment:
     end: date
     any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
     kid: Any = child  # set by load_windows: KID_SPANS where a child transferred away from these schools
+    class_moves: bool = False  # set by load_windows: has a child of these schools changed class?
     data: Any = None  # the version's stored programme data
 
     @property
@@ -268,6 +270,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
         # a school a child transferred away from counts the child's days there too (rare: one probe)
         seg.kid = KID_SPANS if conn.execute(select(exists().where(
             past_enrolment.c.school.in_(seg.schools)))).scalar() else child
+        seg.class_moves = bool(conn.execute(select(exists().where(past_class.c.school.in_(seg.schools)))).scalar())
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -408,6 +411,19 @@ def _head_teacher(school: Any, class_name: Any) -> Any:
             .scalar_subquery())
 
 
+def class_on_due(seg: Segment) -> Any:
+    """The child's class on the window's due date: its class now, unless it changed class (转班)
+    after that day (past_class); the head teacher and the class of an obligation follow it."""
+    kid = seg.kid
+    if not seg.class_moves:
+        return kid.c.class_name
+    pc = past_class.alias("pc")
+    before = (select(pc.c.class_name).where(pc.c.child == kid.c.id, pc.c.school == kid.c.school,
+                                            pc.c.start <= window_table.c.due_d, pc.c.end > window_table.c.due_d)
+              .limit(1).scalar_subquery())
+    return func.coalesce(before, kid.c.class_name)
+
+
 def _paired(kid: Any, role: str) -> Any:
     p, s = pairing.alias("p"), staff.alias("ps")
     holds = [p.c.child == kid.c.id, p.c.role == role, p.c.start <= window_table.c.due_d,
@@ -440,35 +456,35 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     asof = question.as_of
     shared = bool(also)
     on_rule = [w.c.rule.in_([seg.key(r) for r in (rule, *also)])] if shared else [w.c.rule == seg.key(rule)]
-    kid = seg.kid
+    kid, cls = seg.kid, class_on_due(seg)
     responsible: Any
     if rule.scope == "child":
         subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == kid.c.id]
         if not responsible_needed and not question.staff:
             responsible = null()
         elif rule.by == "head_teacher":
-            responsible = _head_teacher(kid.c.school, kid.c.class_name)
+            responsible = _head_teacher(kid.c.school, cls)
         elif rule.by:
             responsible = _paired(kid, rule.by)
         else:
             responsible = null()
-        query = (select(kid.c.school, kid.c.class_name, kid.c.id.label("subject"), kid.c.name,
+        query = (select(kid.c.school, cls.label("class_name"), kid.c.id.label("subject"), kid.c.name,
                         w.c.wid, responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
                         _done(rule, asof, subject, True, shared).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(kid).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
-            query = query.where(kid.c.class_name == question.class_name)
+            query = query.where(cls == question.class_name)
         if question.subject:
             query = query.where(literal(question.subject[0]) == "child", kid.c.id == question.subject[1])
         if question.staff:  # narrow to the teacher's children first; `responsible` below stays exact
-            query = query.where(_children_of(kid, question.staff, rule.by))
+            query = query.where(_children_of(kid, cls, question.staff, rule.by))
     elif rule.scope == "class":
         k = school_class
         subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
                    lambda r: r.c.school == k.c.school]
         responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
-        has_children = exists().where(kid.c.class_name == k.c.name, *_target_children(seg, rule))
+        has_children = exists().where(cls == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
                         responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
                         _done(rule, asof, subject, True, shared).label("late"),
@@ -519,14 +535,14 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     return query
 
 
-def _children_of(kid: Any, staff_id: str, by: str | None) -> Any:
+def _children_of(kid: Any, cls: Any, staff_id: str, by: str | None) -> Any:
     """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
     if by is None:
         return false()
     if by == "head_teacher":  # the class the staff member heads: two constants, so the school index is used
         s = staff.alias("hs")
         return and_(kid.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
-                    kid.c.class_name == select(s.c.head_of_class).where(s.c.id == staff_id).scalar_subquery())
+                    cls == select(s.c.head_of_class).where(s.c.id == staff_id).scalar_subquery())
     p = pairing.alias("sp2")  # paired in any role: the staff index is used; `responsible` is exact
     return kid.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
 

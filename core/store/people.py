@@ -11,11 +11,11 @@ from guanai.core.diagnostics import InputError
 from guanai.core.store.db import Store
 from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.schema import child, pairing, past_enrolment, school_class, staff
+from guanai.core.store.schema import child, pairing, past_class, past_enrolment, school_class, staff
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, read_table
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
@@ -130,6 +130,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
     today = today or date.today()
     default_enrolment = school_year_start(today)
     moves: list[tuple[dict[str, Any], date]] = []  # (the child as stored at the old school, start here)
+    regrouped: list[dict[str, Any]] = []  # children who changed class here (转班): as stored before
 
     def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
         values = dict(row.values)
@@ -152,6 +153,8 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
             if "class_name" not in values:
                 values["class_name"] = None  # the old school's class is not a class here
             moves.append((old, start))
+        elif old is not None and old["class_name"] and values.get("class_name", old["class_name"]) != old["class_name"]:
+            regrouped.append(old)
         if values.get("enrolled_on") is None:
             values["enrolled_on"] = old["enrolled_on"] if old else default_enrolment
         profile = dict(old["profile"]) if old else {}
@@ -174,14 +177,23 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         return values
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
-                            after=lambda conn: keep_past_spans(conn, moves))
+                            after=lambda conn: keep_past_spans(conn, moves, regrouped, today))
     result.outside_target = _outside_target(store, school, result, today)
     return result
 
 
-def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:
+def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]],
+                    regrouped: list[dict[str, Any]], today: date) -> None:
     """For each child that moved here: the span at the old school (its class and dates, up to the
-    new start) is kept, and its pairings with the old school's staff end the day before."""
+    new start) is kept, and its pairings with the old school's staff end the day before. For each
+    child that changed class: the old class is kept up to today (the day the school says so)."""
+    for old in regrouped:
+        since = conn.execute(select(func.max(past_class.c.end)).where(
+            past_class.c.child == old["id"], past_class.c.school == old["school"])).scalar()
+        start = max(since or old["enrolled_on"], old["enrolled_on"])
+        if start < today:
+            conn.execute(insert(past_class).values(child=old["id"], school=old["school"],
+                                                   class_name=old["class_name"], start=start, end=today))
     for old, start in moves:
         end = start if old["left_on"] is None else min(old["left_on"], start)
         conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"],

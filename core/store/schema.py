@@ -111,6 +111,19 @@ past_enrolment = Table(
     CheckConstraint('"end" > start', name="span"),
 )
 
+# A child's earlier class at the same school (转班): the class it was in until `end`, its first day
+# in the next one. The class on a window's due date decides its head teacher and class.
+past_class = Table(
+    "past_class", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("class_name", String(64), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    CheckConstraint('"end" > start', name="span"),
+)
+
 pairing = Table(
     "pairing", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -96,3 +96,33 @@ def test_staff_are_not_moved_between_schools_silently(school, tmp_path):
     assert (result.exit_code, result.stderr) == (2, (
         f"{f}:2:工号: 工号 T001 属于 S001：教职工调动暂不支持改动原单位的记录，请在 S001 的名单中标记离职，在本校用新工号导入\n"))
     assert school.query("SELECT school FROM staff WHERE id = 'T001'") == [("S001",)]
+
+
+def test_a_class_change_keeps_the_old_class_and_its_head_teacher_for_the_days_before(school, tmp_path):
+    from guanai.core.store.db import Store
+    from guanai.core.store.people import import_roster
+
+    def by_class(as_of):
+        rows = json.loads(school.ok("compliance", "--org", "S001", "--by", "class", "--as-of", as_of, "--json"))["rows"]
+        return {r["key"]["class"]: (r["expected"], r["met"]) for r in rows}
+
+    school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-09-16 16:00")
+    before = by_class("2025-10-31")
+    due_before = school.ok("due", "--org", "S001", "--class", "七(1)班", "--as-of", "2025-10-22", "--json")
+    f = tmp_path / "regroup.csv"
+    f.write_text(f"学籍号,姓名,班级\n{LIU},刘小明,七(2)班\n", encoding="utf-8")
+    store = Store(school.url)
+    import_roster(store, str(f), "S001", today=date(2025, 11, 1))  # the school says so on 1 November
+    store.engine.dispose()
+    assert school.rows("past_class", "class_name", "start", "end", child=LIU) == [
+        ("七(1)班", date(2024, 9, 1), date(2025, 11, 1))]
+    assert by_class("2025-10-31") == before  # October's windows stay with 七(1)班
+    due_after = school.ok("due", "--org", "S001", "--class", "七(1)班", "--as-of", "2025-10-22", "--json")
+    # 七(1)班 keeps what fell due while the child was in it; what falls due after 1 November moved with the child
+    assert [r for r in json.loads(due_after) if r["due"] < "2025-11-01"] == [
+        r for r in json.loads(due_before) if r["due"] < "2025-11-01"]
+    assert {r["due"] for r in json.loads(due_before) if r["subject"] == LIU} - {
+        r["due"] for r in json.loads(due_after) if r["subject"] == LIU} == {"2026-01-16"}
+    november = json.loads(school.ok("due", "--org", "S001", "--class", "七(2)班", "--as-of", "2025-11-20", "--json"))
+    assert any(r["subject"] == LIU and r["due"] >= "2025-11-01" for r in november)
+    assert not any(r["subject"] == LIU and r["due"] < "2025-11-01" for r in november)
