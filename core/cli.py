@@ -237,11 +237,14 @@ def _fact_commands(cli: click.Group) -> None:
     def staff() -> None:
         """Group of staff commands."""
 
-    @_import_command(staff, "cli.staff_import", school=school_opt, mark_left=left_opt)
-    def staff_import(ctx: click.Context, file: str, school: str, mark_left: bool, dry_run: bool) -> None:
+    staff_transfer_opt = click.option("--transfer", is_flag=True, help=t("cli.opt.staff_transfer"))
+
+    @_import_command(staff, "cli.staff_import", school=school_opt, mark_left=left_opt, transfer=staff_transfer_opt)
+    def staff_import(ctx: click.Context, file: str, school: str, mark_left: bool, transfer: bool,
+                     dry_run: bool) -> None:
         from guanai.core.commands.facts import import_people
 
-        import_people(ctx, "staff", file, school, mark_left, dry_run)
+        import_people(ctx, "staff", file, school, mark_left, dry_run, transfer)
 
     @staff.command("list", help=t("cli.staff_list.help"), epilog=t("cli.staff_list.example"))
     @org_opt

@@ -371,7 +371,7 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
 def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
             when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.store.schema import child, past_enrolment, record, staff
+    from guanai.core.store.schema import child, past_enrolment, past_staff, record, staff
     from guanai.core.store.sync import chunks
 
     given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
@@ -387,8 +387,9 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
             home, label = (person.school, f"{person.name}（{subject}）") if person else (None, subject)
         else:
             home, label = subject, subject
-        earlier = tuple(conn.execute(select(past_enrolment.c.school).distinct().where(
-            past_enrolment.c.child == subject)).scalars()) if kind == "child" else ()
+        past = {"child": past_enrolment, "staff": past_staff}.get(kind)  # 转学 / 调动: the schools before
+        earlier = tuple(conn.execute(select(past.c.school).distinct().where(
+            past.c[kind] == subject)).scalars()) if past is not None else ()
     if home is None:
         raise Refusal(f"record.{kind}_unknown", value=subject)
     c = prepare(ctx, home, when, known_at, also=earlier)

@@ -65,7 +65,7 @@ def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_le
     if kind == "child":
         result = import_roster(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer)
     else:
-        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run)
+        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer)
     changes = result.changes
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))

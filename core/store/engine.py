@@ -39,11 +39,13 @@ from guanai.core.store.schema import (
     pairing,
     past_class,
     past_enrolment,
+    past_staff,
     programme_binding,
     programme_version,
     record,
     school_class,
     staff,
+    staff_days,
 )
 from sqlalchemy import (
     Boolean,
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from guanai.core.programme import Programme
 
 KID_SPANS = child_days()  # each child once per school span: where a transfer (转学) touched a school
+STAFF_SPANS = staff_days()  # each staff member once per school span: where a move (调动) touched a school
 EXCUSE_STEP = "excuse"  # SPEC §2: records of kind `excuse` whose from–to covers a window excuse it
 CHILD_COLUMNS = {"class": "class_name"}
 
@@ -116,6 +119,7 @@ class Segment:
     any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
     kid: Any = child  # set by load_windows: KID_SPANS where a child transferred away from these schools
     class_moves: bool = False  # set by load_windows: has a child of these schools changed class?
+    staff_src: Any = staff  # set by load_windows: STAFF_SPANS where a staff member moved away from these schools
     data: Any = None  # the version's stored programme data
 
     @property
@@ -271,6 +275,8 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
         seg.kid = KID_SPANS if conn.execute(select(exists().where(
             past_enrolment.c.school.in_(seg.schools)))).scalar() else child
         seg.class_moves = bool(conn.execute(select(exists().where(past_class.c.school.in_(seg.schools)))).scalar())
+        seg.staff_src = STAFF_SPANS if conn.execute(select(exists().where(
+            past_staff.c.school.in_(seg.schools)))).scalar() else staff
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -405,9 +411,15 @@ def _active_staff(s: Any) -> Any:
     return or_(s.c.left_on.is_(None), s.c.left_on > window_table.c.due_d)
 
 
-def _head_teacher(school: Any, class_name: Any) -> Any:
-    s = staff.alias("h")
-    return (select(func.min(s.c.id)).where(s.c.school == school, s.c.head_of_class == class_name, _active_staff(s))
+def _joined(s: Any, day: Any) -> Any:
+    """The staff member was at this school on `day` (joined_on: the first day after a move)."""
+    return or_(s.c.joined_on.is_(None), s.c.joined_on <= day)
+
+
+def _head_teacher(seg: Segment, school: Any, class_name: Any) -> Any:
+    s = seg.staff_src.alias("h")
+    return (select(func.min(s.c.id)).where(s.c.school == school, s.c.head_of_class == class_name, _active_staff(s),
+                                           _joined(s, window_table.c.due_d))
             .scalar_subquery())
 
 
@@ -463,7 +475,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         if not responsible_needed and not question.staff:
             responsible = null()
         elif rule.by == "head_teacher":
-            responsible = _head_teacher(kid.c.school, cls)
+            responsible = _head_teacher(seg, kid.c.school, cls)
         elif rule.by:
             responsible = _paired(kid, rule.by)
         else:
@@ -478,12 +490,12 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         if question.subject:
             query = query.where(literal(question.subject[0]) == "child", kid.c.id == question.subject[1])
         if question.staff:  # narrow to the teacher's children first; `responsible` below stays exact
-            query = query.where(_children_of(kid, cls, question.staff, rule.by))
+            query = query.where(_children_of(seg, kid, cls, question.staff, rule.by))
     elif rule.scope == "class":
         k = school_class
         subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
                    lambda r: r.c.school == k.c.school]
-        responsible = _head_teacher(k.c.school, k.c.name) if rule.by == "head_teacher" else null()
+        responsible = _head_teacher(seg, k.c.school, k.c.name) if rule.by == "head_teacher" else null()
         has_children = exists().where(cls == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
                         responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
@@ -495,17 +507,17 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         if question.subject:
             query = query.where(literal(question.subject[0]) == "class", k.c.name == question.subject[1])
     elif rule.scope == "staff":
-        s = staff
+        s = seg.staff_src
         responsible = s.c.id
         subject = [lambda r: r.c.by_staff == s.c.id]
-        conds = [s.c.school.in_(seg.schools), _active_staff(s)]
+        conds = [s.c.school.in_(seg.schools), _active_staff(s), _joined(s, w.c.start_d)]
         if rule.by == "head_teacher":
             conds.append(s.c.head_of_class.is_not(None))
         elif rule.by:
             p = pairing.alias("sp")
             conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, p.c.start <= w.c.due_d,
                                         or_(p.c.end.is_(None), p.c.end >= w.c.due_d)))
-        conds += [_staff_condition(c) for c in rule.where]
+        conds += [_staff_condition(s, c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
                         _done(rule, asof, subject, True, shared).label("late"),
@@ -535,10 +547,13 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     return query
 
 
-def _children_of(kid: Any, cls: Any, staff_id: str, by: str | None) -> Any:
+def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None) -> Any:
     """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
     if by is None:
         return false()
+    if by == "head_teacher" and seg.staff_src is not staff:  # the classes headed at each school, over time
+        h = seg.staff_src.alias("hs")
+        return exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls)
     if by == "head_teacher":  # the class the staff member heads: two constants, so the school index is used
         s = staff.alias("hs")
         return and_(kid.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
@@ -547,12 +562,12 @@ def _children_of(kid: Any, cls: Any, staff_id: str, by: str | None) -> Any:
     return kid.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
 
 
-def _staff_condition(cond: Cond) -> Any:
+def _staff_condition(s: Any, cond: Cond) -> Any:
     if cond.field == "roles":
         value = cond.value if not isinstance(cond.value, (list, tuple)) else cond.value[0]
-        found = cast(staff.c.roles, String).like(f'%"{value}"%')
+        found = cast(s.c.roles, String).like(f'%"{value}"%')
         return ~found if cond.op in ("ne", "not_in") else found
-    return condition(staff.c[cond.field], cond)
+    return condition(s.c[cond.field], cond)
 
 
 def compliance_rows(conn: Connection, segs: list[Segment], question: Question, keys: tuple[str, ...]) -> Iterator[dict]:

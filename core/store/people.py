@@ -11,7 +11,15 @@ from guanai.core.diagnostics import InputError
 from guanai.core.store.db import Store
 from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.schema import child, pairing, past_class, past_enrolment, school_class, staff
+from guanai.core.store.schema import (
+    child,
+    pairing,
+    past_class,
+    past_enrolment,
+    past_staff,
+    school_class,
+    staff,
+)
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, read_table
@@ -48,6 +56,8 @@ STAFF_COLUMNS = (
     Column("party_member", ("党员", "是否党员", "政治面貌", "party_member"), "bool"),
     Column("phone", ("电话", "联系电话", "手机", "phone"), "phone"),
     Column("left_on", ("离职", "离职日期", "left_on"), "date"),
+    Column("joined_on", ("入职", "入职日期", "调入日期", "joined_on"), "date"),
+    Column("transfer", ("调入", "transfer"), "bool"),
 )
 
 
@@ -242,15 +252,29 @@ def _outside_target(store: Store, school: str, result: PeopleImport,
 
 
 def import_staff(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
-                 today: date | None = None) -> PeopleImport:
+                 today: date | None = None, transfer: bool = False) -> PeopleImport:
+    """A school's staff list. Staff stored at another school and not left there are refused unless
+    the row is a move (调动: `transfer`, or 调入 = 是): then their days there end where the days
+    here begin (入职, default today), with the class they headed, and their pairings with the old
+    school's children end the day before."""
     today = today or date.today()
+    moves: list[tuple[dict[str, Any], date]] = []
 
     def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
         values = dict(row.values)
+        moving = values.pop("transfer", False) or transfer
         if "id" not in values or "name" not in values:
             return None
-        if old is not None and old["school"] != school:  # no silent move: the old school keeps its history
-            parsed.problem(row.number, "id", "staff.other_school", id=old["id"], school=old["school"])
+        if old is not None and old["school"] != school:  # never a silent move: the old school keeps its history
+            start = values.get("joined_on") or today
+            if (old["left_on"] is None or old["left_on"] > start) and not moving:
+                parsed.problem(row.number, "id", "staff.other_school", id=old["id"], school=old["school"])
+            elif old["joined_on"] is not None and start <= old["joined_on"]:
+                parsed.problem(row.number, "joined_on" if "joined_on" in values else "id", "staff.transfer_before",
+                               start=start.isoformat(), school=old["school"], joined=old["joined_on"].isoformat())
+            values["joined_on"], values["left_on"] = start, values.get("left_on")
+            values.setdefault("head_of_class", None)  # the class headed there is not a class here
+            moves.append((old, start))
         values["school"] = school
         if "roles" not in values and old is None:
             values["roles"] = []
@@ -275,4 +299,18 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
                 parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
 
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
-                          one_head_per_class, extra_ok=False)
+                          one_head_per_class, extra_ok=False, after=lambda conn: keep_past_staff(conn, moves))
+
+
+def keep_past_staff(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:
+    """For each staff member who moved here: the span at the old school (its headed class, up to
+    the first day here) is kept, and their pairings with that school's children end the day before."""
+    for old, start in moves:
+        end = start if old["left_on"] is None else min(old["left_on"], start)
+        conn.execute(insert(past_staff).values(staff=old["id"], school=old["school"], head_of_class=old["head_of_class"],
+                                               start=old["joined_on"], end=end))
+        last = start - timedelta(days=1)
+        old_children = select(child.c.id).where(child.c.school == old["school"])
+        conn.execute(update(pairing).where(
+            pairing.c.staff == old["id"], pairing.c.child.in_(old_children), pairing.c.start <= last,
+            or_(pairing.c.end.is_(None), pairing.c.end > last)).values(end=last))

@@ -204,7 +204,8 @@ class FastLane:
       a hook refuses a row (then all rows of plugins' steps do);
     - its subject is a known child: 学籍号 equals a stored child's id, 对象工号 and 班级 are empty,
       学校 is empty or the child's school;
-    - 工号 is empty or a staff member of the child's school who had not left (离职) that day;
+    - 工号 is empty or a staff member of the child's school who had joined it (入职, after a move)
+      and not left it (离职) that day;
     - the child had not left (离校) that day;
     - 时间 is written YYYY-MM-DD HH:MM, is a real date (proved by SQLite's '+0 days', which rolls
       2025-02-29 over) in 2000–2049, not before the child's
@@ -399,7 +400,7 @@ class FastLane:
             "JOIN temp.guanai_zone z ON z.school = ch.school "
             f"{doer}"
             f"WHERE {c('staff')} = '' AND {c('class')} = '' AND ({c('school')} = '' OR {c('school')} = ch.school) "
-            f"AND ({by} = '' OR {'(st.school = ch.school AND (st.left_on IS NULL OR substr(' + at + ', 1, 10) < st.left_on))' if doer else 'false'}) "
+            f"AND ({by} = '' OR {'(st.school = ch.school AND (st.left_on IS NULL OR substr(' + at + ', 1, 10) < st.left_on) AND (st.joined_on IS NULL OR substr(' + at + ', 1, 10) >= st.joined_on))' if doer else 'false'}) "
             f"AND (ch.left_on IS NULL OR substr({at}, 1, 10) < ch.left_on) "
             f"AND {at} GLOB '{FAST_TIME}' AND substr({at}, 12, 2) <= '23' "
             f"AND {at} >= '{FIRST_YEAR}' AND {at} < '{END_YEAR}' "

@@ -25,10 +25,18 @@ from guanai.core.registry import Rejected
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
-from guanai.core.store.schema import child, follow_up, past_enrolment, record, school_class, staff
+from guanai.core.store.schema import (
+    child,
+    follow_up,
+    past_enrolment,
+    past_staff,
+    record,
+    school_class,
+    staff,
+)
 from guanai.core.store.sync import chunks, fetch_by
 from pydantic import ValidationError
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, or_, select, text
 
 FUTURE_SLACK = timedelta(minutes=10)
 UTC = ZoneInfo("UTC")
@@ -272,8 +280,18 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
         else:
             school = earlier
             zones.setdefault(school, programmes.zone(school))
-    if doer is not None and school is not None and doer["school"] != school and not at_no_school:
-        problems.append(d.problem("by", "record.other_school", by=d.by, by_school=doer["school"],
+    who = people.get(d.subject) if d.subject_kind == "staff" else None
+    if occurred is not None and who is not None and who["joined_on"] is not None and local_day < who["joined_on"]:
+        school = staff_school_on(programmes.conn, who["id"], local_day) or school  # 调动: a day at the old school
+        zones.setdefault(school, programmes.zone(school))
+    doer_school = doer["school"] if doer is not None else None
+    if occurred is not None and doer is not None and doer["joined_on"] is not None and local_day < doer["joined_on"]:
+        doer_school = staff_school_on(programmes.conn, doer["id"], local_day)
+        if doer_school is None:
+            problems.append(d.problem("by", "record.staff_not_yet", staff=doer["id"], at=_local(occurred, zones[school]),
+                                      joined=doer["joined_on"].isoformat()))
+    if doer_school is not None and school is not None and doer_school != school and not at_no_school:
+        problems.append(d.problem("by", "record.other_school", by=d.by, by_school=doer_school,
                                   subject=d.subject, school=school))
     if occurred is not None:
         if occurred > now + FUTURE_SLACK:
@@ -281,7 +299,6 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
         if kid is not None and kid["left_on"] is not None and local_day >= kid["left_on"]:
             problems.append(d.problem("at", "record.after_leaving", at=_local(occurred, zones[school]),
                                       subject=d.subject, left=kid["left_on"].isoformat()))
-        who = people.get(d.subject) if d.subject_kind == "staff" else None
         for field_name, person in (("staff", who), ("by", doer)):
             if person is not None and person["left_on"] is not None and local_day >= person["left_on"]:
                 problems.append(d.problem(field_name, "record.staff_left", staff=person["id"],
@@ -301,6 +318,14 @@ def school_on(conn: Connection, child_id: str, day: Any) -> str | None:
     """The school a child was enrolled at on `day` (its enrolment spans), None when at none."""
     p = past_enrolment
     return conn.execute(select(p.c.school).where(p.c.child == child_id, p.c.start <= day, p.c.end > day)).scalar()
+
+
+def staff_school_on(conn: Connection, staff_id: str, day: Any) -> str | None:
+    """The school a staff member was at on `day`, before their move here (past_staff); None when
+    the day falls before every span guanai knows."""
+    p = past_staff
+    return conn.execute(select(p.c.school).where(
+        p.c.staff == staff_id, or_(p.c.start.is_(None), p.c.start <= day), p.c.end > day)).scalar()
 
 
 def _first_enrolment(conn: Connection, kid: dict[str, Any]) -> Any:

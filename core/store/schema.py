@@ -67,6 +67,7 @@ staff = Table(
     Column("party_member", Boolean, nullable=False),
     Column("phone", String(32), nullable=True),
     Column("left_on", Date, nullable=True),
+    Column("joined_on", Date, nullable=True),  # set by a transfer (调入): no days here before it
     ForeignKeyConstraint(["school", "head_of_class"], ["school_class.school", "school_class.name"]),
 )
 
@@ -122,6 +123,19 @@ past_class = Table(
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=False),
     CheckConstraint('"end" > start', name="span"),
+)
+
+# A staff member's earlier span at another school (调动): the school, the class headed there, and
+# `end`, the first day at the new school. The engine reads it where a staff member left a school.
+past_staff = Table(
+    "past_staff", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("staff", String(64), ForeignKey("staff.id"), nullable=False, index=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("head_of_class", String(64), nullable=True),
+    Column("start", Date, nullable=True),
+    Column("end", Date, nullable=False),
+    CheckConstraint('start IS NULL OR "end" > start', name="span"),
 )
 
 pairing = Table(
@@ -224,3 +238,16 @@ def child_days() -> Any:
     past = (select(*own, p.c.school, p.c.class_name, p.c.start.label("enrolled_on"), p.c.end.label("left_on"))
             .join_from(p, child, child.c.id == p.c.child))
     return union_all(select(*own, *(child.c[n] for n in spans)), past).subquery("kid")
+
+
+def staff_days() -> Any:
+    """Each staff member once per school span, like child_days: the current row (from joined_on)
+    and each earlier span (past_staff) under the staff table's names."""
+    from sqlalchemy import select, union_all
+
+    spans = ("school", "head_of_class", "joined_on", "left_on")
+    own = [c for c in staff.c if c.name not in spans]
+    p = past_staff
+    past = (select(*own, p.c.school, p.c.head_of_class, p.c.start.label("joined_on"), p.c.end.label("left_on"))
+            .join_from(p, staff, staff.c.id == p.c.staff))
+    return union_all(select(*own, *(staff.c[n] for n in spans)), past).subquery("staff_spans")

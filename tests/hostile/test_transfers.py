@@ -89,13 +89,64 @@ def test_a_transfer_date_not_after_the_old_enrolment_is_refused(school, tmp_path
         2, f"{f}:2:入学: 转入日期 2024-08-01 不晚于该生在 S001 的入学日期 2024-09-01：请在“入学”列填转入本校的日期\n")
 
 
-def test_staff_are_not_moved_between_schools_silently(school, tmp_path):
+def test_staff_of_another_school_are_refused_without_transfer(school, tmp_path):
     f = tmp_path / "staff.csv"
     f.write_text("工号,姓名,职务\nT001,王芳,语文教师\n", encoding="utf-8")
     result = school.run("staff", "import", str(f), "--school", "S002")
     assert (result.exit_code, result.stderr) == (2, (
-        f"{f}:2:工号: 工号 T001 属于 S001：教职工调动暂不支持改动原单位的记录，请在 S001 的名单中标记离职，在本校用新工号导入\n"))
+        f"{f}:2:工号: 工号 T001 属于 S001，尚未离职：如是调动（调入本校），请加 --transfer 或在“调入”列填“是”；否则请检查工号\n"))
     assert school.query("SELECT school FROM staff WHERE id = 'T001'") == [("S001",)]
+
+
+HEAD_PROGRAMME = """id: heads
+title: 班主任职责
+calendar:
+  terms:
+    - {id: 2025-autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+duties:
+  - {id: class-talk, name: 班主任每周谈心, scope: child, by: head_teacher, step: talk, every: week}
+  - {id: staff-report, name: 每月工作小结, scope: staff, step: summary_report, every: month}
+"""
+
+
+def test_a_staff_move_keeps_the_old_schools_duties_head_teacher_and_records(db, tmp_path):
+    from tests.conftest import FACTS
+
+    programme = tmp_path / "heads.yaml"
+    programme.write_text(HEAD_PROGRAMME, encoding="utf-8")
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(programme))
+    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    db.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    for day in ("2025-09-16", "2025-09-23"):
+        db.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", f"{day} 16:00")
+    db.ok("record", "summary_report", "--staff", "T001", "--by", "T001", "--at", "2025-09-26 16:00")
+
+    def by_staff(org, as_of):
+        rows = json.loads(db.ok("compliance", "--org", org, "--by", "staff,duty", "--as-of", as_of, "--json"))["rows"]
+        return {(r["key"]["staff"], r["key"]["duty"]): (r["expected"], r["met"]) for r in rows}
+
+    before = by_staff("S001", "2025-10-14")
+    assert before[("T001", "class-talk")][0] > 0  # head teacher of 七(1)班 at S001
+    f = tmp_path / "move.csv"
+    f.write_text("工号,姓名,职务,班主任班级,入职\nT001,王芳,班主任,三年级2班,2025-10-15\n", encoding="utf-8")
+    db.ok("staff", "import", str(f), "--school", "S002", "--transfer")
+    assert db.rows("staff", "school", "head_of_class", "joined_on", id="T001") == [("S002", "三年级2班", date(2025, 10, 15))]
+    assert db.rows("past_staff", "school", "head_of_class", "start", "end", staff="T001") == [
+        ("S001", "七(1)班", None, date(2025, 10, 15))]
+    assert by_staff("S001", "2025-10-14") == before  # her September and October days at S001 are S001's
+    assert not any(key[0] == "T001" for key in by_staff("S002", "2025-10-14"))  # and not S002's
+    report = json.loads(db.ok("explain", "--duty", "staff-report", "--staff", "T001", "--as-of", "2025-11-20",
+                              "--json"))
+    months = sorted((r["start"][:7], r["status"]) for r in report)
+    # September at S001 (met), none for October (she was at neither school all month), November at S002
+    assert [m for m in months if m[0] <= "2025-11"] == [("2025-09", "met"), ("2025-11", "due")]
+    # a late entry for a day at S001 goes to S001; by her for an S001 child after the move: refused
+    db.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-09 16:00", "--id", "LATE")
+    assert db.query("SELECT school FROM record WHERE key = 'LATE'") == [("S001",)]
+    result = db.run("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-20 16:00")
+    assert result.exit_code == 2 and result.stderr.startswith("--by: T001 属于 S002")
 
 
 def test_a_class_change_keeps_the_old_class_and_its_head_teacher_for_the_days_before(school, tmp_path):
