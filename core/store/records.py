@@ -282,8 +282,10 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
             zones.setdefault(school, programmes.zone(school))
     who = people.get(d.subject) if d.subject_kind == "staff" else None
     if occurred is not None and who is not None and who["joined_on"] is not None and local_day < who["joined_on"]:
-        school = staff_school_on(programmes.conn, who["id"], local_day) or school  # 调动: a day at the old school
-        zones.setdefault(school, programmes.zone(school))
+        earlier = staff_school_on(programmes.conn, who["id"], local_day)  # 调动: a day at the old school
+        if earlier is not None:
+            school = earlier
+            zones.setdefault(school, programmes.zone(school))
     doer_school = doer["school"] if doer is not None else None
     if occurred is not None and doer is not None and doer["joined_on"] is not None and local_day < doer["joined_on"]:
         doer_school = staff_school_on(programmes.conn, doer["id"], local_day)
