@@ -30,14 +30,15 @@ bench: $(TSTAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(TSTAMP)
-	$(BIN)/ruff check core plugins tests bench
+	$(BIN)/ruff check api core plugins tests bench
 
 # mypy sees the installed layout (guanai.core = core/, guanai.plugins = plugins/) through links
 typecheck: $(TSTAMP)
 	@mkdir -p build/typecheck/guanai
 	@ln -sfn ../../../core build/typecheck/guanai/core
 	@ln -sfn ../../../plugins build/typecheck/guanai/plugins
-	$(BIN)/mypy -p guanai.core -p guanai.plugins
+	@ln -sfn ../../../api build/typecheck/guanai/api
+	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins
 
 check: lint typecheck test
 

@@ -6,8 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from guanai.core.hookspecs import hookimpl
-from guanai.core.registry import StepType
+from guanai.api import StepType, hookimpl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __version__ = "1.0"

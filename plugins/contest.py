@@ -5,12 +5,20 @@ school, ≥ 1.0 when they are given priority); `guanai contest results`."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any, Literal
 
 import click
-from guanai.core.hookspecs import for_steps, hookimpl
-from guanai.core.registry import IndicatorKind, Rejected, ReportSection, StepType
+from guanai.api import (
+    IndicatorKind,
+    Rejected,
+    ReportSection,
+    StepType,
+    context_options,
+    for_steps,
+    hookimpl,
+    print_table,
+    write_json,
+)
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __version__ = "1.0"
@@ -52,12 +60,8 @@ def register_step_types(register):
 @for_steps(STEP)
 def on_record(record, ctx):
     """Participants must be pupils of the school; awards must go to participants."""
-    from guanai.core.store.schema import child
-    from sqlalchemy import select
-
     ids = set(record.model.participants)
-    found = set(ctx.conn.execute(select(child.c.id).where(child.c.id.in_(ids), child.c.school == record.school))
-                .scalars())
+    found = {k for k, kid in ctx.children(ids).items() if kid.school == record.school}
     missing = sorted(ids - found)
     if missing:
         raise Rejected(f"参赛学生不在 {record.school}：{'、'.join(missing)}", "participants")
@@ -70,21 +74,12 @@ def on_record(record, ctx):
 def priority_participation(ctx) -> tuple[int, int]:
     """(left-behind share of participants) ÷ (left-behind share of the school) as a fraction of
     integers: (lb_participants × pupils) / (participants × lb_pupils), in the period (default term)."""
-    from guanai.core.store.schema import child, record
-    from sqlalchemy import and_, func, or_, select
-
     first, last = ctx.period(ctx.indicator.params.get("period") or "term")
-    contests = ctx.conn.execute(select(record.c.payload).where(
-        record.c.step == STEP, record.c.school.in_(ctx.schools), record.c.occurred_at >= ctx.utc(first),
-        record.c.occurred_at < ctx.utc(last + timedelta(days=1)), record.c.occurred_at <= ctx.as_of.instant_utc))
-    taking_part = [kid for (payload,) in contests for kid in payload["participants"]]
+    taking_part = [kid for r in ctx.records(STEP, first, last) for kid in r.payload["participants"]]
     if not taking_part:
         return 0, 0
-    day = ctx.as_of.day
-    enrolled = [child.c.school.in_(ctx.schools), child.c.enrolled_on <= day,
-                or_(child.c.left_on.is_(None), child.c.left_on > day)]
-    pupils = ctx.conn.execute(select(func.count()).where(*enrolled)).scalar() or 0
-    cared = set(ctx.conn.execute(select(child.c.id).where(and_(*ctx.cared_for()))).scalars())
+    pupils = len(ctx.pupils())
+    cared = ctx.cared_for()
     lb_participants = sum(kid in cared for kid in taking_part)
     return lb_participants * pupils, len(taking_part) * len(cared)
 
@@ -94,46 +89,25 @@ def register_indicator_kinds(register):
     register(IndicatorKind("priority_participation", "活动优先参与度", priority_participation))
 
 
-def results(ctx: click.Context, org: str | None, as_json: bool) -> None:
+def results(gctx, as_json: bool) -> None:
     """Every contest of the term with participants, left-behind participants and awards."""
-    from guanai.core.commands.engine import prepare
-    from guanai.core.output import console, dump_json, table
-    from guanai.core.store.indicators import cared_for, period_of
-    from guanai.core.store.schema import child, record
-    from sqlalchemy import select
-
-    c = prepare(ctx, org, None)
     rows = []
-    with c.store.read() as conn:
-        for seg in c.segs:
-            if not (seg.start <= c.asof.day <= seg.end):
-                continue
-            cared = set(conn.execute(select(child.c.id).where(*cared_for(seg, c.asof.day))).scalars())
-            first, last = period_of(seg, "term", c.asof.day)
-            from guanai.core.obligations import local_midnight_utc
-
-            found = conn.execute(select(record.c.school, record.c.occurred_at, record.c.payload).where(
-                record.c.step == STEP, record.c.school.in_(seg.schools),
-                record.c.occurred_at >= local_midnight_utc(first, seg.zone),
-                record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone))
-                .order_by(record.c.occurred_at))
-            for school, at, payload in found:
-                rows.append({"school": school, "date": _day(at, seg.zone), "name": payload["name"],
-                             "category": payload["category"], "participants": len(payload["participants"]),
-                             "left_behind": sum(k in cared for k in payload["participants"]),
-                             "awards": list(payload.get("awards", []))})
+    for school in gctx.schools:
+        term = gctx.term(school)
+        if term is None:
+            continue
+        cared = gctx.cared_for(school)
+        for r in gctx.records(STEP, [school], *term):
+            rows.append({"school": school, "date": r.occurred_at.date().isoformat(), "name": r.payload["name"],
+                         "category": r.payload["category"], "participants": len(r.payload["participants"]),
+                         "left_behind": sum(k in cared for k in r.payload["participants"]),
+                         "awards": list(r.payload.get("awards", []))})
     if as_json:
-        dump_json(rows)
+        write_json(rows)
         return
     body = [(r["school"], r["date"], r["name"], r["category"], r["participants"], r["left_behind"],
              "、".join(r["awards"]) or "—") for r in rows]
-    console().print(table("比赛与展演（本学期）", ["学校", "日期", "名称", "类别", "参赛", "其中留守", "获奖"], body))
-
-
-def _day(utc: Any, zone: Any) -> str:
-    from zoneinfo import ZoneInfo
-
-    return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date().isoformat()
+    print_table("比赛与展演（学期）", ["学校", "日期", "名称", "类别", "参赛", "其中留守", "获奖"], body)
 
 
 @hookimpl
@@ -142,21 +116,14 @@ def register_commands(cli):
     def contest() -> None:
         """Group of contest commands."""
 
-    @contest.command("results", help=results.__doc__, epilog="示例：guanai contest results --org S001")
-    @click.option("--org", metavar="CODE", help="县、乡镇或学校代码")
+    @contest.command("results", help=results.__doc__, epilog="示例：guanai contest results --org S001 --term 2025-autumn")
     @click.option("--json", "as_json", is_flag=True, help="JSON")
-    @click.pass_context
-    def contest_results(ctx: click.Context, org: str | None, as_json: bool) -> None:
-        results(ctx, org, as_json)
+    @context_options
+    def contest_results(gctx, as_json: bool) -> None:
+        results(gctx, as_json)
 
 
 @hookimpl
 def report_sections(ctx):
-    from guanai.core.store.schema import record
-    from sqlalchemy import func, select
-
-    n = ctx.conn.execute(select(func.count()).where(
-        record.c.step == STEP, record.c.school == ctx.school, record.c.occurred_at >= ctx.utc(ctx.first),
-        record.c.occurred_at < ctx.utc(ctx.last + timedelta(days=1)))).scalar()
+    n = len(ctx.records(STEP))
     return [ReportSection("比赛与展演", (f"举办比赛或展演 {n} 场。",))]
-

@@ -4,18 +4,26 @@ the indicator `checkup_rate` (体检率) and `guanai health import` for a clinic
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import click
-from guanai.core.hookspecs import for_steps, hookimpl
-from guanai.core.registry import FollowUp, IndicatorKind, ReportSection, StepType
+from guanai.api import (
+    FollowUp,
+    IndicatorKind,
+    NewRecord,
+    ReportSection,
+    StepType,
+    context_options,
+    for_steps,
+    hookimpl,
+    read_sheet,
+    save,
+)
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __version__ = "1.0"
 STEP = "health_check"
-ONE_DAY = timedelta(days=1)
 
 
 class HealthCheck(BaseModel):
@@ -80,7 +88,7 @@ def register_settings_model(register):
 @hookimpl
 @for_steps(STEP)
 def on_record(record, ctx):
-    settings = Settings.model_validate(ctx.settings("health_check"))
+    settings = ctx.settings  # this plugin's Settings, defaults applied
     if abnormal(record.model, settings):
         return [FollowUp("health-referral", "体检异常报送上一级医疗部门", "referral", f"{settings.referral_days}d")]
     return None
@@ -88,17 +96,10 @@ def on_record(record, ctx):
 
 def checkup_rate(ctx) -> tuple[int, int]:
     """Share of the children cared for with a check-up in the period (`params.period`, default year)."""
-    from guanai.core.store.schema import child, record
-    from sqlalchemy import case, exists, func, select
-
     first, last = ctx.period(ctx.indicator.period or ctx.indicator.params.get("period") or "year")
-    r = record.alias("r")
-    checked = exists().where(r.c.step == STEP, r.c.subject_kind == "child", r.c.subject == child.c.id,
-                             r.c.occurred_at >= ctx.utc(first), r.c.occurred_at < ctx.utc(last) + ONE_DAY,
-                             r.c.occurred_at <= ctx.as_of.instant_utc)
-    total, hit = ctx.conn.execute(select(func.count(), func.sum(case((checked, 1), else_=0)))
-                                  .select_from(child).where(*ctx.cared_for())).one()
-    return hit or 0, total or 0
+    checked = {r.subject for r in ctx.records(STEP, first, last) if r.subject_kind == "child"}
+    cared = ctx.cared_for()
+    return len(cared & checked), len(cared)
 
 
 @hookimpl
@@ -115,53 +116,31 @@ SHEET = {  # column -> field, as clinics label their sheets
 }
 
 
-def _rows(path: str) -> tuple[Any, Any]:
-    from guanai.core.store.importing import parse_rows
-    from guanai.core.tabular import Column, read_table
-
+def import_sheet(gctx, path: str, dry_run: bool) -> None:
+    """One row per child: 学籍号, 体检日期, 身高, 体重, 左眼视力, 右眼视力, 血压 (120/80), 肺活量, 胸围, 耳鼻喉."""
     headers: dict[str, tuple[str, ...]] = {}
     for header, name in SHEET.items():
         headers[name] = (*headers.get(name, ()), header)
-    columns = [Column(name, spelled, "id" if name in ("child", "key") else "text", required=name in ("child", "at"))
-               for name, spelled in headers.items()]
-    table = read_table(path, columns)
-    return table, parse_rows(table, columns)
-
-
-def import_sheet(ctx: click.Context, path: str, dry_run: bool) -> None:
-    """One row per child: 学籍号, 体检日期, 身高, 体重, 左眼视力, 右眼视力, 血压 (120/80), 肺活量, 胸围, 耳鼻喉."""
-    from guanai.core.commands.facts import open_store
-    from guanai.core.plugins import load_registry
-    from guanai.core.store.importing import cell_problem
-    from guanai.core.store.records import Draft, save_records
-
-    store = open_store(ctx)
-    table, parsed = _rows(path)
-    problems = list(parsed.problems)
-    drafts = []
-    for row in parsed.rows:
-        v = dict(row.values)
+    sheet = read_sheet(path, headers, required=("child", "at"), ids=("child", "key"))
+    found = []
+    for number, v in sheet.rows:
         payload: dict[str, Any] = {k: v[k] for k in ("height_cm", "weight_kg", "vision_left", "vision_right",
                                                        "lung_capacity_ml", "chest_cm", "notes") if v.get(k)}
         pressure = v.get("blood_pressure")
         if pressure:
             m = re.fullmatch(r"\s*(\d{2,3})\s*[/／]\s*(\d{2,3})\s*", pressure)
             if not m:
-                problems.append(cell_problem(table, row.number, "blood_pressure", "cell.choice", value=pressure,
-                                             choices="120/80"))
+                sheet.problem(number, "blood_pressure", f"“{pressure}” 不是血压：请写成 收缩压/舒张压，如 120/80")
                 continue
             payload["systolic"], payload["diastolic"] = m.group(1), m.group(2)
         if v.get("ent_normal"):
             payload["ent_normal"] = {"正常": "true", "异常": "false"}.get(v["ent_normal"], v["ent_normal"])
-        labels = {f: f for f in payload} | {"systolic": "blood_pressure", "diastolic": "blood_pressure"}
-
-        def where(field_name: str, code: str, params: dict, number: int = row.number, labels: dict = labels):
-            return cell_problem(table, number, labels.get(field_name, field_name), code, **params)
-
-        drafts.append(Draft(STEP, "child", v.get("child", ""), v.get("at"), payload, None, None, v.get("key"), where))
-    saved = save_records(store, load_registry(), drafts, path, dry_run=dry_run, found=problems)
+        columns = {f: f for f in payload} | {"systolic": "blood_pressure", "diastolic": "blood_pressure"}
+        found.append(NewRecord(STEP, "child", v.get("child", ""), v.get("at"), payload, key=v.get("key"),
+                               row=number, columns=columns))
+    new, existing = save(gctx, found, path, dry_run=dry_run, sheet=sheet)
     key = "试运行（未写入）：" if dry_run else ""
-    click.echo(f"{key}导入体检结果 {len(drafts)} 人：新增 {saved.inserted}，已存在 {saved.existing}。")
+    click.echo(f"{key}导入体检结果 {len(found)} 人：新增 {new}，已存在 {existing}。")
 
 
 @hookimpl
@@ -173,22 +152,12 @@ def register_commands(cli):
     @health.command("import", help=import_sheet.__doc__, epilog="示例：guanai health import 体检结果.xlsx")
     @click.argument("file", type=click.Path(dir_okay=False, exists=True))
     @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
-    @click.pass_context
-    def health_import(ctx: click.Context, file: str, dry_run: bool) -> None:
-        import_sheet(ctx, file, dry_run)
+    @context_options
+    def health_import(gctx, file: str, dry_run: bool) -> None:
+        import_sheet(gctx, file, dry_run)
 
 
 @hookimpl
 def report_sections(ctx):
-    from guanai.core.store.schema import follow_up, record
-    from sqlalchemy import func, select
-
-    checks = ctx.conn.execute(select(func.count(func.distinct(record.c.subject))).where(
-        record.c.step == STEP, record.c.school == ctx.school, record.c.occurred_at >= ctx.utc(ctx.first),
-        record.c.occurred_at < ctx.utc(ctx.last) + ONE_DAY)).scalar()
-    referred = ctx.conn.execute(select(func.count()).select_from(
-        follow_up.join(record, record.c.id == follow_up.c.record_id)).where(
-        follow_up.c.plugin == "health_check", record.c.school == ctx.school,
-        record.c.occurred_at >= ctx.utc(ctx.first), record.c.occurred_at < ctx.utc(ctx.last) + ONE_DAY)).scalar()
-    return [ReportSection("体检", (f"完成体检 {checks} 人，其中需转介上一级医疗部门 {referred} 人。",))]
-
+    checked = len({r.subject for r in ctx.records(STEP)})
+    return [ReportSection("体检", (f"完成体检 {checked} 人，其中需转介上一级医疗部门 {ctx.follow_ups()} 人。",))]

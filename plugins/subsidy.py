@@ -6,13 +6,21 @@ Indicators `fund_usage` and `poor_coverage`; `guanai subsidy summary`."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import click
-from guanai.core.hookspecs import for_steps, hookimpl
-from guanai.core.registry import IndicatorKind, Rejected, ReportSection, StepType
+from guanai.api import (
+    IndicatorKind,
+    Rejected,
+    ReportSection,
+    StepType,
+    context_options,
+    for_steps,
+    hookimpl,
+    print_table,
+    write_json,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 __version__ = "1.0"
@@ -46,31 +54,17 @@ class Settings(BaseModel):
     poor_tag: str = Field("贫困", description="poor_coverage 统计的标签")
 
 
-def tags_of(child: dict[str, Any] | None) -> set[str]:
+def tags_of(child: Any) -> set[str]:
+    """The tags in a child's 标签 roster column (贫困、建档立卡 …)."""
     import re
 
-    raw = ((child or {}).get("profile") or {}).get(TAGS_FIELD) or ""
-    return {t.strip() for t in re.split(r"[、,，;；/\s]+", raw) if t.strip()}
+    raw = (child.profile.get(TAGS_FIELD) if child is not None else None) or ""
+    return {t.strip() for t in re.split(r"[、,，;；/\s]+", str(raw)) if t.strip()}
 
 
-def term_of(programme: Any, day: date) -> tuple[date, date] | None:
-    for term in programme.calendar.terms:
-        if term.start <= day <= term.end:
-            return term.start, term.end
-    return None
-
-
-def spent(conn: Any, school: str, fund: str, first: date, last: date, zone: Any) -> Decimal:
-    """Exact sum of a fund's payments at a school between two local days (amounts summed as Decimal)."""
-    from guanai.core.obligations import local_midnight_utc
-    from guanai.core.store.schema import record
-    from sqlalchemy import select
-
-    rows = conn.execute(select(record.c.payload).where(
-        record.c.step == STEP, record.c.school == school, record.c.payload["fund"].as_string() == fund,
-        record.c.occurred_at >= local_midnight_utc(first, zone),
-        record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), zone)))
-    return sum((Decimal(p["amount_yuan"]) for (p,) in rows), Decimal("0.00"))
+def spent(found: list[Any], fund: str) -> Decimal:
+    """Exact sum of a fund's payments among `found` records (amounts summed as Decimal)."""
+    return sum((Decimal(r.payload["amount_yuan"]) for r in found if r.payload.get("fund") == fund), Decimal("0.00"))
 
 
 @hookimpl
@@ -86,24 +80,25 @@ def register_settings_model(register):
 @hookimpl
 @for_steps(STEP)
 def on_record(record, ctx):
-    settings = Settings.model_validate(ctx.settings("subsidy"))
+    settings = ctx.settings  # this plugin's Settings, defaults applied
     funds = {f.id: f for f in settings.funds}
     fund = funds.get(record.model.fund)
     if fund is None:
         known = "、".join(f"{f.id}（{f.name}）" for f in settings.funds) or "无"
         raise Rejected(f"方案没有资金 “{record.model.fund}”；有：{known}", "fund")
-    if fund.categories and (ctx.child or {}).get("category") not in fund.categories:
+    child = ctx.child
+    if fund.categories and (child.category if child is not None else None) not in fund.categories:
         raise Rejected(f"“{fund.name}”只资助 {'、'.join(fund.categories)} 类的孩子", "fund")
-    if fund.tags and not (tags_of(ctx.child) & set(fund.tags)):
+    if fund.tags and not (tags_of(child) & set(fund.tags)):
         raise Rejected(f"“{fund.name}”只资助标有 {'、'.join(fund.tags)} 的孩子", "fund")
-    term = term_of(ctx.programme, record.occurred_at.date())
+    term = ctx.term(record.occurred_at.date())
     if term is None:
         raise Rejected(f"{record.occurred_at:%Y-%m-%d} 不在任何学期内，无法计入“{fund.name}”的学期预算", "fund")
     # The fund's spending this term: stored payments once per batch, then a running sum in ctx.memo
     # (the batch is stored all or nothing, so counting accepted payments as spent is exact).
     key = ("subsidy", record.school, fund.id, term)
     if key not in ctx.memo:
-        ctx.memo[key] = spent(ctx.conn, record.school, fund.id, *term, record.occurred_at.tzinfo)
+        ctx.memo[key] = spent(ctx.records(STEP, record.school, *term), fund.id)
     left = fund.budget_yuan - ctx.memo[key]
     if record.model.amount_yuan > left:
         raise Rejected(f"“{fund.name}”本学期余额 ¥{left:,.2f}，不足以支付 ¥{record.model.amount_yuan:,.2f}"
@@ -114,34 +109,25 @@ def on_record(record, ctx):
 
 def fund_usage(ctx) -> tuple[int, int]:
     """Spent ÷ budget this term, in fen (exact integers), over the funds or `params.fund`."""
-    settings = Settings.model_validate(ctx.programme.settings.get("subsidy") or {})
+    settings = ctx.settings
     wanted = ctx.indicator.params.get("fund")
-    term = ctx.period("term")
+    found = ctx.records(STEP, *ctx.period("term"))
     used = budget = Decimal(0)
     for fund in settings.funds:
         if wanted and fund.id != wanted:
             continue
-        for school in ctx.schools:
-            used += spent(ctx.conn, school, fund.id, term[0], term[1], ctx.segment.zone)
-            budget += fund.budget_yuan
+        used += spent(found, fund.id)
+        budget += fund.budget_yuan * len(ctx.schools)
     return int(used * 100), int(budget * 100)
 
 
 def poor_coverage(ctx) -> tuple[int, int]:
     """Share of cared-for children tagged 贫困 (settings.subsidy.poor_tag) paid at least once this school year."""
-    from guanai.core.store.schema import child, record
-    from sqlalchemy import exists, select
-
-    settings = Settings.model_validate(ctx.programme.settings.get("subsidy") or {})
-    first, last = ctx.period("year")
-    r = record.alias("r")
-    paid = exists().where(r.c.step == STEP, r.c.subject_kind == "child", r.c.subject == child.c.id,
-                          r.c.occurred_at >= ctx.utc(first), r.c.occurred_at < ctx.utc(last + timedelta(days=1)),
-                          r.c.occurred_at <= ctx.as_of.instant_utc)
-    rows = ctx.conn.execute(select(child.c.profile, paid.label("paid")).where(
-        *ctx.cared_for(), child.c.profile[TAGS_FIELD].as_string().like(f"%{settings.poor_tag}%"))).all()
-    poor = [r for r in rows if settings.poor_tag in tags_of({"profile": r.profile})]
-    return sum(bool(r.paid) for r in poor), len(poor)
+    tag = ctx.settings.poor_tag
+    paid = {r.subject for r in ctx.records(STEP, *ctx.period("year")) if r.subject_kind == "child"}
+    cared = ctx.cared_for()
+    poor = {kid.id for kid in ctx.children(cared).values() if tag in tags_of(kid)}
+    return len(poor & paid), len(poor)
 
 
 @hookimpl
@@ -150,49 +136,38 @@ def register_indicator_kinds(register):
     register(IndicatorKind("poor_coverage", "贫困留守儿童资助覆盖率", poor_coverage))
 
 
-def summary(ctx: click.Context, org: str | None, per_child: bool, as_json: bool) -> None:
-    """Per fund (budget, spent, balance this term) or, with --by-child, per child, for each school."""
-    from guanai.core.commands.engine import prepare
-    from guanai.core.output import console, dump_json, table
-    from guanai.core.store.schema import child, record
-    from sqlalchemy import select
-
-    c = prepare(ctx, org, None)
+def summary(gctx, per_child: bool, as_json: bool) -> None:
+    """Per fund (budget, spent, balance in the term) or, with --by-child, per child, for each school."""
     out_rows = []
-    with c.store.read() as conn:
-        for seg in c.segs:
-            if not (seg.start <= c.asof.day <= seg.end):
-                continue
-            settings = Settings.model_validate(seg.programme.settings.get("subsidy") or {})
-            term = term_of(seg.programme, c.asof.day) or (seg.programme.calendar.terms[-1].start,
-                                                          seg.programme.calendar.terms[-1].end)
-            for school in seg.schools:
-                if per_child:
-                    rows = conn.execute(select(record.c.subject, child.c.name, record.c.payload)
-                                        .join(child, child.c.id == record.c.subject)
-                                        .where(record.c.step == STEP, record.c.school == school)).all()
-                    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-                    for kid, name, payload in rows:
-                        sums[(kid, name)] += Decimal(payload["amount_yuan"])
-                    out_rows += [{"school": school, "child": k, "name": n, "total_yuan": f"{v:.2f}"}
-                                 for (k, n), v in sorted(sums.items())]
-                    continue
-                for fund in settings.funds:
-                    used = spent(conn, school, fund.id, term[0], term[1], seg.zone)
-                    out_rows.append({"school": school, "fund": fund.id, "name": fund.name,
-                                     "term": f"{term[0]}—{term[1]}", "budget_yuan": f"{fund.budget_yuan:.2f}",
-                                     "spent_yuan": f"{used:.2f}", "balance_yuan": f"{fund.budget_yuan - used:.2f}"})
+    for school in gctx.schools:
+        term = gctx.term(school)
+        if term is None:
+            continue
+        found = gctx.records(STEP, [school], *term)
+        if per_child:
+            names = {k: c.name for k, c in gctx.children({r.subject for r in found}).items()}
+            sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            for r in found:
+                sums[(r.subject, names.get(r.subject, ""))] += Decimal(r.payload["amount_yuan"])
+            out_rows += [{"school": school, "child": k, "name": n, "total_yuan": f"{v:.2f}"}
+                         for (k, n), v in sorted(sums.items())]
+            continue
+        for fund in gctx.settings("subsidy", school).funds:
+            used = spent(found, fund.id)
+            out_rows.append({"school": school, "fund": fund.id, "name": fund.name,
+                             "term": f"{term[0]}—{term[1]}", "budget_yuan": f"{fund.budget_yuan:.2f}",
+                             "spent_yuan": f"{used:.2f}", "balance_yuan": f"{fund.budget_yuan - used:.2f}"})
     if as_json:
-        dump_json(out_rows)
+        write_json(out_rows)
         return
     if per_child:
         per_kid = [(r["school"], r["child"], r["name"], f"¥{Decimal(r['total_yuan']):,.2f}") for r in out_rows]
-        console().print(table("资助（按孩子）", ["学校", "学籍号", "姓名", "合计"], per_kid, ["left", "left", "left", "right"]))
+        print_table("资助（按孩子）", ["学校", "学籍号", "姓名", "合计"], per_kid, ["left", "left", "left", "right"])
         return
     body = [(r["school"], r["name"], r["term"], f"¥{Decimal(r['budget_yuan']):,.2f}",
              f"¥{Decimal(r['spent_yuan']):,.2f}", f"¥{Decimal(r['balance_yuan']):,.2f}") for r in out_rows]
-    console().print(table("资助（按资金，本学期）", ["学校", "资金", "学期", "预算", "已支出", "余额"], body,
-                          ["left", "left", "left", "right", "right", "right"]))
+    print_table("资助（按资金，学期）", ["学校", "资金", "学期", "预算", "已支出", "余额"], body,
+                ["left", "left", "left", "right", "right", "right"])
 
 
 @hookimpl
@@ -201,24 +176,17 @@ def register_commands(cli):
     def subsidy() -> None:
         """Group of subsidy commands."""
 
-    @subsidy.command("summary", help=summary.__doc__, epilog="示例：guanai subsidy summary --org S001")
-    @click.option("--org", metavar="CODE", help="县、乡镇或学校代码")
+    @subsidy.command("summary", help=summary.__doc__, epilog="示例：guanai subsidy summary --org S001 --term 2025-autumn")
     @click.option("--by-child", is_flag=True, help="按孩子汇总")
     @click.option("--json", "as_json", is_flag=True, help="JSON")
-    @click.pass_context
-    def subsidy_summary(ctx: click.Context, org: str | None, by_child: bool, as_json: bool) -> None:
-        summary(ctx, org, by_child, as_json)
+    @context_options
+    def subsidy_summary(gctx, by_child: bool, as_json: bool) -> None:
+        summary(gctx, by_child, as_json)
 
 
 @hookimpl
 def report_sections(ctx):
-    from guanai.core.store.schema import record
-    from sqlalchemy import select
-
-    rows = ctx.conn.execute(select(record.c.subject, record.c.payload).where(
-        record.c.step == STEP, record.c.school == ctx.school, record.c.occurred_at >= ctx.utc(ctx.first),
-        record.c.occurred_at < ctx.utc(ctx.last + timedelta(days=1)))).all()
-    total = sum((Decimal(p["amount_yuan"]) for _, p in rows), Decimal("0.00"))
-    kids = len({k for k, _ in rows})
-    return [ReportSection("资助", (f"资助留守儿童 {kids} 人，{len(rows)} 笔，共 ¥{total:,.2f}。",))]
-
+    found = ctx.records(STEP)
+    total = sum((Decimal(r.payload["amount_yuan"]) for r in found), Decimal("0.00"))
+    kids = len({r.subject for r in found})
+    return [ReportSection("资助", (f"资助留守儿童 {kids} 人，{len(found)} 笔，共 ¥{total:,.2f}。",))]

@@ -71,7 +71,7 @@ def test_health_import_of_a_clinic_sheet(care, tmp_path):
     bad.write_text("学籍号,体检日期,血压,左眼视力\nK1,2025-10-22,135-85,4.0\nK9,2025-10-22,,\n", encoding="utf-8")
     result = care.run("health", "import", str(bad))
     assert result.stderr.splitlines() == [
-        f"{bad}:2:血压: “135-85” 不是可选值之一：120/80",
+        f"{bad}:2:血压: “135-85” 不是血压：请写成 收缩压/舒张压，如 120/80",
         f"{bad}:3:学籍号: 没有学籍号为 “K9” 的学生",
         "发现 2 处错误。",
     ]

@@ -345,8 +345,9 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
     with c.store.read() as conn:
         from guanai.core.plugins import load_registry
 
+        registry = load_registry()
         found = compute(conn, c.segs, c.asof, lambda g, d: _compliance(c, (), g, d)[0],
-                        load_registry().indicator_kinds)
+                        registry.indicator_kinds, registry.settings_models)
     code = c.org or _root(c, c.schools[0])
     rows = [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
              "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,

@@ -29,17 +29,57 @@ class RecordView:
 
 @dataclass
 class RecordContext:
-    conn: Connection
+    """What an ``on_record`` hook gets beside the record: the programme in force for the record's
+    school and day, the hook's own settings, the child, and questions about stored facts."""
+
+    conn: Connection  # private: plugins ask through the methods below
     programme: Any  # the Programme in force for the school on the record's day, or None
-    child: dict[str, Any] | None
+    child_row: dict[str, Any] | None
     pending: list[RecordView] = field(default_factory=list)  # this hook's records accepted earlier in the batch
     memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
+    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    plugin: str = ""  # the plugin whose hook is being called (set for each hook)
 
-    def settings(self, plugin: str) -> dict[str, Any]:
-        """The programme's `settings.<plugin>` block as written (empty when absent)."""
-        if self.programme is None:
-            return {}
-        return dict(self.programme.settings.get(plugin) or {})
+    @property
+    def settings(self) -> Any:
+        """The programme's ``settings.<this plugin>`` validated by the plugin's settings model, with
+        its defaults (a dict when the plugin registered no model)."""
+        from guanai.core.views import settings_of
+
+        return settings_of(self.models, self.plugin, self.programme)
+
+    @property
+    def child(self) -> Any:
+        """The record's child (a ``Child``), or None for a school, class or staff record."""
+        from guanai.core.views import Child
+
+        r = self.child_row
+        if r is None:
+            return None
+        return Child(r["id"], r["name"], r["school"], r["class_name"], r["category"], r["guardian_type"],
+                     r["enrolled_on"], r["left_on"], dict(r["profile"] or {}))
+
+    def records(self, step: str, school: str, first: Any, last: Any) -> list[Any]:
+        """Stored records of ``step`` at ``school`` on the local days first … last (``Record``s)."""
+        from guanai.core.views import records
+
+        zone = self.programme_zone()
+        return records(self.conn, step, [school], first, last, zone)
+
+    def children(self, ids: Any) -> dict[str, Any]:
+        """The stored children among ``ids`` (``Child`` by id); unknown ids are left out."""
+        from guanai.core.views import children
+
+        return children(self.conn, ids)
+
+    def term(self, day: Any) -> tuple[Any, Any] | None:
+        """The first and last day of the programme's term holding ``day`` (None in a vacation)."""
+        from guanai.core.views import term_of
+
+        return term_of(self.programme, day)
+
+    def programme_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.programme.calendar.timezone) if self.programme is not None else ZoneInfo("Asia/Shanghai")
 
 
 class Programmes:
@@ -123,6 +163,7 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
     out = []
     for impl in impls:
         ctx.pending = pendings.setdefault(impl, [])
+        ctx.plugin = impl.plugin_name
         try:
             found = impl.function(record=view, ctx=ctx)
         except Rejected as exc:
@@ -145,23 +186,31 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
 class ReportContext:
     """What report_sections hooks get: one school and the days the report covers (inclusive)."""
 
-    conn: Connection
+    conn: Connection  # private: plugins ask through the methods below
     school: str
     first: Any  # date
     last: Any  # date
     programme: Any
     zone: ZoneInfo
+    plugin: str = ""  # the plugin whose hook is being called (set for each hook)
 
-    def utc(self, day: Any) -> datetime:
-        """The UTC instant the local `day` begins (compare with record.occurred_at)."""
-        from guanai.core.obligations import local_midnight_utc
+    def records(self, step: str) -> list[Any]:
+        """The school's records of ``step`` on the report's days (``Record``s, oldest first)."""
+        from guanai.core.views import records
 
-        return local_midnight_utc(day, self.zone)
+        return records(self.conn, step, [self.school], self.first, self.last, self.zone)
+
+    def follow_ups(self) -> int:
+        """How many follow-ups this plugin obliged for the school's records on the report's days."""
+        from guanai.core.views import follow_ups
+
+        return follow_ups(self.conn, self.plugin, self.school, self.first, self.last, self.zone)
 
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     """Every plugin's sections for the report, in plugin registration order."""
     sections: list[Any] = []
-    for found in reversed(registry.pm.hook.report_sections(ctx=ctx)):  # pluggy calls last-registered first
-        sections.extend(found or ())
+    for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
+        ctx.plugin = impl.plugin_name
+        sections.extend(impl.function(ctx=ctx) or ())
     return sections

@@ -4,7 +4,7 @@ duty_compliance — each a count in SQL over the children cared for at as_of."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,31 +66,59 @@ def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
 
 @dataclass
 class IndicatorContext:
-    """What a plugin's indicator kind gets: compute (numerator, denominator) set-based from it."""
+    """What a plugin's indicator kind gets: the schools under one programme version, the
+    indicator as written, the moment asked about, and questions about the stored facts."""
 
-    conn: Connection
+    conn: Connection  # private: plugins ask through the methods below
     schools: list[str]
     programme: Any
     indicator: Any  # the programme's Indicator (its `params` are the plugin's)
     as_of: AsOf
     segment: Segment
+    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    plugin: str = ""  # the plugin that owns the indicator kind
 
-    def cared_for(self, day: date | None = None) -> list[Any]:
-        """SQL conditions on `child` for the children cared for on `day` (default as_of)."""
-        return cared_for(self.segment, day or self.as_of.day)
+    @property
+    def settings(self) -> Any:
+        """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
+        from guanai.core.views import settings_of
+
+        return settings_of(self.models, self.plugin, self.programme)
+
+    def cared_for(self, on: date | None = None) -> set[str]:
+        """Ids of the children the programme cares for, enrolled on ``on`` (default as_of)."""
+        from guanai.core.views import enrolled
+
+        return enrolled(self.conn, self.schools, on or self.as_of.day, self.segment)
+
+    def pupils(self, on: date | None = None) -> set[str]:
+        """Ids of every pupil enrolled on ``on`` (default as_of), cared for or not."""
+        from guanai.core.views import enrolled
+
+        return enrolled(self.conn, self.schools, on or self.as_of.day)
 
     def period(self, kind: str | None) -> tuple[date, date]:
         """The week/month/quarter/term/year/phase holding as_of, as local first and last days."""
         return period_of(self.segment, kind, self.as_of.day)
 
-    def utc(self, day: date) -> Any:
-        """The UTC instant the local `day` begins (compare with record.occurred_at)."""
-        return local_midnight_utc(day, self.segment.zone)
+    def children(self, ids: Any) -> dict[str, Any]:
+        """The stored children among ``ids`` (``Child`` by id)."""
+        from guanai.core.views import children
+
+        return children(self.conn, ids)
+
+    def records(self, step: str, first: date, last: date) -> list[Any]:
+        """Records of ``step`` at the schools on the local days first … last that had happened by
+        as_of (and, with --known-at, were entered by then): ``Record``s, oldest first."""
+        from guanai.core.views import records
+
+        return records(self.conn, step, self.schools, first, last, self.segment.zone, self.as_of.instant_utc,
+                       self.as_of.known_at_utc)
 
 
 def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             compliance: Callable[[str | None, set[str] | None], list[dict[str, Any]]],
-            kinds: dict[str, Any] | None = None) -> list[Value]:
+            kinds: dict[str, Any] | None = None, models: dict[str, Any] | None = None) -> list[Value]:
     """Every indicator of the programmes in force at as_of, summed over their schools."""
     out: dict[str, Value] = {}
     day = asof.day
@@ -115,8 +143,9 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                                      *([r.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []))
                 yes = func.sum(_flag(has))
             elif kinds and ind.kind in kinds:
-                hit, total = kinds[ind.kind].compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof,
-                                                                      seg))
+                kind = kinds[ind.kind]
+                hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg,
+                                                           models or {}, kind.plugin))
                 found.numerator += hit or 0
                 found.denominator += total or 0
                 continue

@@ -454,7 +454,8 @@ class FastLane:
             local = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(self.programmes.zone(school))
             view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
                               self.models[step, payload])
-            ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo)
+            ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo,
+                                self.registry.settings_models)
             try:
                 found = on_record(self.hooks.wanting(step), view, ctx, pendings)
             except Rejected:

@@ -225,7 +225,8 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
         row = _check_one(programmes, registry, d, now, kids, people, orgs, classes, zones, moments, problems)
         impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
         if impls and row is not None:
-            row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pendings, memo, problems)
+            row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pendings, memo, problems,
+                           registry.settings_models)
         if row is not None:
             row.pop("_model", None)
         rows.append(row if len(problems) == before else None)
@@ -233,13 +234,14 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
 
 
 def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
-             pendings: dict[Any, list[RecordView]], memo: dict, problems: list[Diagnostic]) -> dict[str, Any] | None:
+             pendings: dict[Any, list[RecordView]], memo: dict, problems: list[Diagnostic],
+             models: dict[str, Any]) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
                       row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
-    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo)
+    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo, models)
     try:
         follows = on_record(impls, view, ctx, pendings)
     except Rejected as exc:

@@ -4,8 +4,7 @@ A complete outside plugin: a step type with its payload model, a settings model,
 on_record hook that obliges counselling within a week when the score reaches the threshold.
 """
 
-from guanai.core.hookspecs import hookimpl
-from guanai.core.registry import FollowUp, StepType
+from guanai.api import FollowUp, StepType, for_steps, hookimpl
 from pydantic import BaseModel, ConfigDict, Field
 
 __version__ = "0.3.0"
@@ -36,10 +35,9 @@ def register_settings_model(register):
 
 
 @hookimpl
+@for_steps("psych_screening")
 def on_record(record, ctx):
-    if record.step != "psych_screening":
-        return None
-    settings = Settings.model_validate(ctx.settings("guanai_psych"))
+    settings = ctx.settings  # this plugin's Settings, defaults applied
     if record.model.score >= settings.threshold:
         return [FollowUp("psych-counselling", "心理筛查阳性，安排心理辅导", "counselling",
                          f"{settings.within_days}d")]

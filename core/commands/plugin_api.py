@@ -1,0 +1,213 @@
+"""What a plugin's command gets: `CommandContext`, built from the options guanai adds (`--org`,
+`--as-of`, `--term`) by `context_options`, and the output helpers every command uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import click
+
+
+@dataclass
+class CommandContext:
+    """The schools a plugin command is about (``--org``), the day it asks about (``--as-of``,
+    default today), the term (``--term ID``, default the term holding that day), and questions
+    about the stored facts. Each method reads in its own transaction."""
+
+    schools: list[str]
+    as_of: date
+    term_id: str | None = None
+    _store: Any = None
+    _segments: list[Any] = field(default_factory=list)
+    _models: dict[str, Any] = field(default_factory=dict)
+
+    def _segment(self, school: str) -> Any:
+        for seg in self._segments:
+            if school in seg.schools and seg.start <= self.as_of <= seg.end:
+                return seg
+        return None
+
+    def programme(self, school: str) -> Any:
+        """The programme in force at ``school`` on as_of (a validated Programme), or None."""
+        seg = self._segment(school)
+        return seg.programme if seg is not None else None
+
+    def settings(self, plugin: str, school: str) -> Any:
+        """``settings.<plugin>`` of the programme in force at ``school``, validated by the plugin's model."""
+        from guanai.core.views import settings_of
+
+        return settings_of(self._models, plugin, self.programme(school))
+
+    def term(self, school: str) -> tuple[date, date] | None:
+        """(first, last) day of the term asked about at ``school``: ``--term ID``, else the term
+        holding as_of, else the programme's last term before it; None without a programme."""
+        programme = self.programme(school)
+        if programme is None:
+            return None
+        terms = programme.calendar.terms
+        if self.term_id is not None:
+            found = [t for t in terms if t.id == self.term_id]
+            if not found:
+                from guanai.core.diagnostics import Refusal
+
+                raise Refusal("plugin.no_term", term=self.term_id, terms="、".join(t.id for t in terms))
+            return found[0].start, found[0].end
+        before = [t for t in terms if t.start <= self.as_of] or list(terms[:1])
+        return before[-1].start, before[-1].end
+
+    def records(self, step: str, schools: Iterable[str], first: date, last: date) -> list[Any]:
+        """Records of ``step`` at ``schools`` on the local days first … last (``Record``s)."""
+        from guanai.core.views import records
+
+        schools = list(schools)
+        seg = next((self._segment(s) for s in schools if self._segment(s) is not None), None)
+        zone = seg.zone if seg is not None else _default_zone()
+        with self._store.read() as conn:
+            return records(conn, step, schools, first, last, zone)
+
+    def cared_for(self, school: str, on: date | None = None) -> set[str]:
+        """Ids of the children the programme in force at ``school`` cares for on ``on`` (default as_of)."""
+        from guanai.core.views import enrolled
+
+        seg = self._segment(school)
+        if seg is None:
+            return set()
+        with self._store.read() as conn:
+            return enrolled(conn, [school], on or self.as_of, seg)
+
+    def children(self, ids: Iterable[str]) -> dict[str, Any]:
+        """The stored children among ``ids`` (``Child`` by id)."""
+        from guanai.core.views import children
+
+        with self._store.read() as conn:
+            return children(conn, ids)
+
+
+def _default_zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    from guanai.core.store.programmes import DEFAULT_TIMEZONE
+
+    return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def command_context(ctx: click.Context, org: str | None = None, as_of: str | None = None,
+                    term: str | None = None) -> CommandContext:
+    """The CommandContext for a plugin command's options (as ``context_options`` adds them)."""
+    from guanai.core.commands.engine import prepare
+    from guanai.core.plugins import load_registry
+
+    c = prepare(ctx, org, as_of)
+    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, load_registry().settings_models)
+
+
+def context_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a plugin command ``--org``, ``--as-of`` and ``--term``, and pass it a ``CommandContext``
+    as its first argument (``gctx``) instead of those options."""
+    import functools
+
+    from guanai.core.i18n import t
+
+    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
+    @click.option("--as-of", "as_of", metavar="DATE", help=t("cli.opt.as_of"))
+    @click.option("--org", metavar="CODE", help=t("cli.opt.org"))
+    @click.pass_context
+    @functools.wraps(func)
+    def command(ctx: click.Context, org: str | None, as_of: str | None, term_id: str | None, **kwargs: Any) -> Any:
+        return func(command_context(ctx, org, as_of, term_id), **kwargs)
+
+    return command
+
+
+def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                justify: Sequence[str] = ()) -> None:
+    """A table on the terminal, laid out like guanai's own (Chinese-width aware, no markup read)."""
+    from guanai.core.output import console, table
+
+    console().print(table(title, headers, rows, justify))
+
+
+def write_json(data: Any) -> None:
+    """JSON on stdout as guanai's commands write it (UTF-8, dates as ISO text, decimals as text)."""
+    from guanai.core.output import dump_json
+
+    dump_json(data)
+
+
+@dataclass
+class NewRecord:
+    """A record a plugin command hands to guanai (``CommandContext.save``): checked exactly like
+    ``guanai record`` (step, subject, time, payload model, ``on_record`` hooks), then stored.
+    ``row`` and ``columns`` (payload field → header) place its errors in the sheet it came from."""
+
+    step: str
+    subject_kind: str  # child | school | staff | class
+    subject: str
+    at: Any  # local time: text as in `--at`, or a datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    by: str | None = None
+    key: str | None = None
+    row: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Sheet:
+    """A table read by ``read_sheet``: its rows (spreadsheet number, values by field; bad cells are
+    already problems) and the problems found, each placed ``FILE:ROW:COLUMN``."""
+
+    file: str
+    rows: list[tuple[int, dict[str, Any]]]
+    _table: Any = None
+    _problems: list[Any] = field(default_factory=list)
+
+    def problem(self, row: int, field_name: str, message: str) -> None:
+        """Report a problem in a cell, in the plugin's own words; nothing is stored then."""
+        from guanai.core.store.importing import cell_problem
+
+        self._problems.append(cell_problem(self._table, row, field_name, "plugin.cell", message=message))
+
+
+def read_sheet(path: str, columns: dict[str, tuple[str, ...]], required: Iterable[str] = (),
+               ids: Iterable[str] = ()) -> Sheet:
+    """Read a .csv or .xlsx the way guanai's imports do (encodings, header row, sheets, bounds, the
+    text gate): ``columns`` maps each field to the headers accepted for it; ``ids`` are read as ids
+    (text only, NFKC), the others as text."""
+    from guanai.core.store.importing import parse_rows
+    from guanai.core.tabular import Column, read_table
+
+    required, ids = set(required), set(ids)
+    cols = [Column(name, spelled, "id" if name in ids else "text", required=name in required)
+            for name, spelled in columns.items()]
+    table = read_table(path, cols)
+    parsed = parse_rows(table, cols)
+    return Sheet(table.file, [(row.number, dict(row.values)) for row in parsed.rows], table, list(parsed.problems))
+
+
+def save(gctx: CommandContext, found: Sequence[NewRecord], source: str, dry_run: bool = False,
+         sheet: Sheet | None = None) -> tuple[int, int]:
+    """Check and store ``found`` all or nothing (nothing with ``dry_run``); every problem — the
+    sheet's and the records' — is reported at once and nothing is stored. Returns (new, existing)."""
+    from guanai.core.plugins import load_registry
+    from guanai.core.store.importing import cell_problem
+    from guanai.core.store.records import Draft, option_where, save_records
+
+    def placed(new: NewRecord) -> Any:
+        """Where a record's problems are told: its row and column in the sheet, or its option."""
+        if sheet is None:
+            return option_where({})
+        table = sheet._table
+
+        def where(field_name: str, code: str, params: dict[str, Any]) -> Any:
+            return cell_problem(table, new.row, new.columns.get(field_name) or field_name, code, **params)
+
+        return where
+
+    drafts = [Draft(new.step, new.subject_kind, new.subject, new.at, dict(new.payload), new.by, None, new.key,
+                    placed(new)) for new in found]
+    saved = save_records(gctx._store, load_registry(), drafts, source, dry_run=dry_run,
+                         found=list(sheet._problems) if sheet is not None else None)
+    return saved.inserted, saved.existing
