@@ -96,9 +96,18 @@ def build_registry(pm: pluggy.PluginManager, problems: list[PluginProblem] | Non
     return registry
 
 
+_registries: dict[tuple[bool, frozenset[str]], Registry] = {}
+
+
 def load_registry(load_entrypoints: bool = True) -> Registry:
-    pm, problems = get_plugin_manager(load_entrypoints)
-    return build_registry(pm, problems)
+    """The registry of the installed plugins, built once per process (and per set of disabled
+    plugins): every command and hook of a run sees the same plugins, loaded once."""
+    key = (load_entrypoints, frozenset(disabled_plugins()))
+    found = _registries.get(key)
+    if found is None:
+        pm, problems = get_plugin_manager(load_entrypoints)
+        found = _registries[key] = build_registry(pm, problems)
+    return found
 
 
 def _version_of(plugin: object) -> str:

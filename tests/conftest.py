@@ -23,11 +23,15 @@ def _cache_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _chinese(monkeypatch):
+    from guanai.core import plugins
+
     monkeypatch.setenv("GUANAI_LANG", "zh")
     monkeypatch.delenv("GUANAI_DISABLE_PLUGINS", raising=False)
+    plugins._registries.clear()  # a process builds its registry once; tests install plugins between runs
     set_lang(None)
     yield
     set_lang(None)
+    plugins._registries.clear()
 
 
 @pytest.fixture

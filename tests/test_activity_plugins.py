@@ -249,6 +249,9 @@ def example_plugin(tmp_path_factory):
 def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin, monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(example_plugin))
     monkeypatch.delitem(sys.modules, "guanai_psych", raising=False)
+    from guanai.core import plugins
+
+    plugins._registries.clear()  # as a new process would see it: the plugin installed
     listed = json.loads(care.ok("plugins", "list", "--json"))
     assert {"name": "guanai_psych", "version": "0.3.0", "steps": ["psych_screening"], "indicators": [],
             "commands": []} in listed

@@ -76,3 +76,17 @@ def test_a_hooks_settings_are_its_own_model_with_defaults():
     ctx = RecordContext(None, None, None, models={"health_check": Settings}, plugin="health_check")
     assert ctx.settings == Settings()  # no programme: the model's defaults
     assert ctx.child is None and ctx.term(date(2025, 10, 1)) is None
+
+
+def test_the_registry_is_built_once_per_process(db, monkeypatch):
+    from guanai.core import plugins
+
+    care = _care(db)
+    built = []
+    original = plugins.build_registry
+    monkeypatch.setattr(plugins, "build_registry", lambda *a, **k: built.append(1) or original(*a, **k))
+    plugins._registries.clear()
+    care.ok("record", "subsidy", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00",
+            "--set", "amount_yuan=1", "--set", "fund=lmyb")
+    care.ok("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json")
+    assert built == [1]  # `record` once built it twice; every later command of the process reuses it

@@ -18,6 +18,9 @@ def install_fake_plugin(tmp_path, monkeypatch, name: str, source: str) -> None:
     (info / "entry_points.txt").write_text(f"[guanai]\n{name} = {name}\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, name, raising=False)
+    from guanai.core import plugins
+
+    plugins._registries.clear()  # as a new process would see it: the plugin installed
 
 
 GOOD = """
