@@ -90,3 +90,50 @@ def test_the_registry_is_built_once_per_process(db, monkeypatch):
             "--set", "amount_yuan=1", "--set", "fund=lmyb")
     care.ok("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json")
     assert built == [1]  # `record` once built it twice; every later command of the process reuses it
+
+
+def test_explain_takes_a_plugins_follow_up(db):
+    care = _care(db)
+    care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")
+    rows = json.loads(care.ok("explain", "--duty", "health-referral", "--child", "K1", "--as-of", "2025-10-25",
+                              "--json"))
+    assert [(r["duty"], r["start"], r["due"], r["status"]) for r in rows] == [
+        ("health-referral", "2025-10-20T09:00", "2025-11-03T09:00", "due")]
+    care.ok("record", "referral", "--child", "K1", "--by", "T001", "--at", "2025-10-28 10:00",
+            "--set", "to=县医院", "--set", "reason=视力")
+    rows = json.loads(care.ok("explain", "--duty", "health-referral", "--child", "K1", "--as-of", "2025-11-04",
+                              "--json"))
+    assert [(r["status"], r["records"]) for r in rows] == [("met", ["2025-10-28T10:00"])]
+    result = care.run("explain", "--duty", "no-such-rule", "--child", "K1")
+    assert result.exit_code == 2 and "no-such-rule" in result.stderr
+
+
+def test_a_time_limited_item_reads_in_days_and_hours(db):
+    care = _care(db)
+    care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")
+    out = care.ok("due", "--org", "S001", "--as-of", "2025-10-25 09:00")
+    assert "还剩9天" in out and "分钟" not in out  # 14 days after 10-20 09:00, seen on 10-25 09:00
+    from guanai.core.commands.engine import span_text
+
+    assert [span_text(m, "left") for m in (90, 150, 2 * 1440, 9 * 1440 + 180)] == [
+        "还剩90分钟", "还剩2小时", "还剩2天", "还剩9天3小时"]
+    assert span_text(14401, "overdue") == "逾期10天"
+
+
+def test_a_follow_up_of_a_step_nobody_provides_is_refused_naming_the_plugin(cli, tmp_path, monkeypatch, db):
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_typo", """
+        from guanai.api import FollowUp, for_steps, hookimpl
+
+        @hookimpl
+        @for_steps("talk")
+        def on_record(record, ctx):
+            return [FollowUp("callback", "回访", "call_back", "7d")]
+        """)
+    care = _care(db)
+    result = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 09:00")
+    assert (result.exit_code, result.stderr) == (2, (
+        "STEP: 插件 guanai_typo 处理这条记录时出错（它要求的跟进 “callback” 用的记录类型 “call_back” 不存在，"
+        "这项工作谁也无法完成），未记录；可设置 GUANAI_DISABLE_PLUGINS=guanai_typo 跳过它\n"))
+    assert care.count("record") == 0

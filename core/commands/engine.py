@@ -139,15 +139,24 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
     _print_due(c, rows, person, org, limit)
 
 
+def span_text(minutes: int, kind: str) -> str:
+    """A time-limited item's lateness or time left (`kind`: overdue | left) as people say it: minutes
+    under two hours, hours under two days, else days and hours ("还剩9天", never "还剩14401分钟")."""
+    if minutes < 120:
+        return t(f"due.{kind}_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return t(f"due.{kind}_hours", n=minutes // 60)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    return t(f"due.{kind}_days_hours", days=days, hours=hours) if hours else t(f"due.{kind}_days", n=days)
+
+
 def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
     if row["status"] == OVERDUE:
         if "_minutes" in row:
-            minutes = row["_minutes"]
-            text = t("due.overdue_minutes", n=minutes) if minutes < 120 else t("due.overdue_hours", n=minutes // 60)
-            return text, "red"
+            return span_text(row["_minutes"], "overdue"), "red"
         return t("due.overdue_days", n=row["_days"]), "red"
     if "_minutes" in row:
-        return t("due.left_minutes", n=-row["_minutes"]), "yellow"
+        return span_text(-row["_minutes"], "left"), "yellow"
     end = date.fromisoformat(row["due"][:10])
     if end.isocalendar()[:2] == today.isocalendar()[:2]:
         return t("due.this_week"), "yellow"
@@ -398,7 +407,12 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
     known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
         tr.id for seg in c.segs for tr in seg.plan.triggers}
     if duty not in known_rules and duty not in known_triggers:
-        raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
+        from guanai.core.store.schema import follow_up
+
+        with c.store.read() as conn:  # a plugin's follow-up (health-referral …): a rule too
+            plugin_rule = conn.execute(select(follow_up.c.rule).where(follow_up.c.rule == duty).limit(1)).scalar()
+        if plugin_rule is None:
+            raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
     # evidence: the statement that counts each window's records also returns their ids
     question = Question(c.schools, c.asof, rules={duty}, subject=(kind, subject), evidence=True)
     rows = []

@@ -39,6 +39,7 @@ class RecordContext:
     memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
     models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
+    steps: Any = None  # the registered step names: a follow-up must name one (None: not checked)
 
     @property
     def settings(self) -> Any:
@@ -174,6 +175,12 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
             failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
             raise failed from exc
         for follow in found or ():
+            if ctx.steps is not None and follow.step not in ctx.steps:  # an obligation nobody could meet
+                from guanai.core.i18n import t
+
+                failed = Rejected(t("plugin.follow_up_step", id=follow.id, step=follow.step))
+                failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
+                raise failed
             within = parse_duration(follow.within) if isinstance(follow.within, str) else follow.within
             due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
             out.append((impl.plugin_name, follow, due))

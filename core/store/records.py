@@ -226,7 +226,7 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
         impls = hooks.wanting(d.step) if row is not None and len(problems) == before and hooks else None
         if impls and row is not None:
             row = _plugins(impls, d, row, zones[row["school"]], kids, programmes, pendings, memo, problems,
-                           registry.settings_models)
+                           registry)
         if row is not None:
             row.pop("_model", None)
         rows.append(row if len(problems) == before else None)
@@ -235,13 +235,14 @@ def _check(conn: Connection, registry: Any, drafts: list[Draft],
 
 def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, kids: dict, programmes: Programmes,
              pendings: dict[Any, list[RecordView]], memo: dict, problems: list[Diagnostic],
-             models: dict[str, Any]) -> dict[str, Any] | None:
+             registry: Any) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
                       row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
-    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo, models)
+    ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo,
+                        registry.settings_models, steps=frozenset(registry.steps))
     try:
         follows = on_record(impls, view, ctx, pendings)
     except Rejected as exc:
