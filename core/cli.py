@@ -44,6 +44,11 @@ class GuanaiGroup(click.Group):
         except Exception as exc:  # last resort: users never see a traceback
             if os.environ.get("GUANAI_DEBUG") == "1":
                 raise
+            owner = self._owners.get(ctx.invoked_subcommand or "")
+            if owner is not None:  # a plugin's command: say whose, and how to go on without it
+                click.echo(t("plugin.command_failed", plugin=owner, command=ctx.invoked_subcommand,
+                             error=_error_text(exc)), err=True)
+                ctx.exit(2)
             if hasattr(exc, "orig") or type(exc).__module__ == "sqlite3":  # the database's own failure
                 from guanai.core.store.db import explain
 
@@ -55,6 +60,7 @@ class GuanaiGroup(click.Group):
             ctx.exit(2)
 
     _plugin_commands_loaded = False
+    _owners: dict[str, str] = {}  # command name -> the plugin that added it
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)
@@ -86,6 +92,8 @@ class GuanaiGroup(click.Group):
                 if self.commands.get(name) is not command:
                     self.commands[name] = command
                     click.echo(t("plugin.command_clash", plugin=impl.plugin_name, command=name), err=True)
+            self._owners = {**self._owners, **{name: impl.plugin_name for name in self.commands
+                                               if name not in before}}
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         click.echo(t("cli.overview"), nl=False)

@@ -14,9 +14,9 @@ hookimpl = pluggy.HookimplMarker("guanai")
 
 
 def for_steps(*steps: str):
-    """Mark an ``on_record`` implementation as interested in records of ``steps`` only: it is then
-    not called for other records (a year's import passes most records by without building their
-    plugin view). Without the mark the hook sees every record."""
+    """Mark an ``on_record`` implementation as interested in records of ``steps`` only (``"*"``:
+    every step). Without the mark a hook sees the records of the steps its own plugin registered,
+    and only where the programme in force lists the plugin."""
 
     def mark(function):
         function.guanai_steps = frozenset(steps)

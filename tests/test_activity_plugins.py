@@ -201,16 +201,31 @@ def test_hook_register_commands(cli, tmp_path, monkeypatch):
     assert next(p for p in listed if p["name"] == "subsidy")["indicators"] == ["fund_usage", "poor_coverage"]
 
 
+def _listing(care, tmp_path, plugin):
+    """Publish the test programme again, now listing `plugin` (hooks act where it is listed)."""
+    listed = tmp_path / f"{plugin}.yaml"
+    listed.write_text((PLUGINS / "care.yaml").read_text(encoding="utf-8").replace(
+        "plugins: [health_check, subsidy, contest]", f"plugins: [health_check, subsidy, contest, {plugin}]")
+        .replace("version: 1", "version: 2"), encoding="utf-8")
+    care.ok("programme", "publish", str(listed), "--to", "S001")
+
+
 def test_a_plugin_that_raises_in_on_record_refuses_with_its_name(care, tmp_path, monkeypatch):
+    """A careless plugin is contained: an unmarked hook sees only its own steps, any hook acts only
+    where the programme in force lists its plugin; where it does act and fails, it is named."""
     from tests.test_plugins import install_fake_plugin
 
     install_fake_plugin(tmp_path, monkeypatch, "guanai_buggy", """
-        from guanai.core.hookspecs import hookimpl
+        from guanai.api import for_steps, hookimpl
 
         @hookimpl
+        @for_steps("*")
         def on_record(record, ctx):
             raise KeyError("oops")
         """)
+    # the programme in force does not list guanai_buggy: its hook is not called
+    care.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-09 10:00")
+    _listing(care, tmp_path, "guanai_buggy")
     result = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
     assert (result.exit_code, result.stderr) == (2, "STEP: 插件 guanai_buggy 处理这条记录时出错（KeyError: 'oops'），"
                                                  "未记录；可设置 GUANAI_DISABLE_PLUGINS=guanai_buggy 跳过它\n")
@@ -218,8 +233,22 @@ def test_a_plugin_that_raises_in_on_record_refuses_with_its_name(care, tmp_path,
     assert care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00").exit_code == 0
 
 
+def test_an_unmarked_hook_sees_only_its_own_plugins_steps(care, tmp_path, monkeypatch):
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_careless", """
+        from guanai.api import hookimpl
+
+        @hookimpl
+        def on_record(record, ctx):
+            raise KeyError("should never run for talk")
+        """)
+    care.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
+    assert care.count("record") == 1
+
+
 def test_hook_on_record_for_steps_sees_only_its_steps(care, tmp_path, monkeypatch):
-    """`@for_steps("home_visit")` is called for home visits only (an unmarked hook sees every record: above)."""
+    """`@for_steps("home_visit")` is called for home visits only."""
     from tests.test_plugins import install_fake_plugin
 
     install_fake_plugin(tmp_path, monkeypatch, "guanai_picky", """
@@ -231,6 +260,7 @@ def test_hook_on_record_for_steps_sees_only_its_steps(care, tmp_path, monkeypatc
         def on_record(record, ctx):
             raise Rejected(f"picky saw {record.step}")
         """)
+    _listing(care, tmp_path, "guanai_picky")
     ok = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
     assert (ok.exit_code, ok.stderr) == (0, "")
     refused = care.run("record", "home_visit", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")

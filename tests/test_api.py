@@ -131,9 +131,75 @@ def test_a_follow_up_of_a_step_nobody_provides_is_refused_naming_the_plugin(cli,
         def on_record(record, ctx):
             return [FollowUp("callback", "回访", "call_back", "7d")]
         """)
+    from tests.test_activity_plugins import _listing
+
     care = _care(db)
+    _listing(care, tmp_path, "guanai_typo")
     result = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 09:00")
     assert (result.exit_code, result.stderr) == (2, (
         "STEP: 插件 guanai_typo 处理这条记录时出错（它要求的跟进 “callback” 用的记录类型 “call_back” 不存在，"
         "这项工作谁也无法完成），未记录；可设置 GUANAI_DISABLE_PLUGINS=guanai_typo 跳过它\n"))
     assert care.count("record") == 0
+
+
+FRAGILE = """
+import click
+from guanai.api import IndicatorKind, ReportSection, hookimpl
+
+def broken(ctx):
+    raise ZeroDivisionError("division by zero")
+
+@hookimpl
+def register_indicator_kinds(register):
+    register(IndicatorKind("fragile_rate", "脆弱指标", broken))
+
+@hookimpl
+def register_commands(cli):
+    @cli.command("fragile")
+    def fragile():
+        raise RuntimeError("boom")
+
+@hookimpl
+def report_sections(ctx):
+    raise RuntimeError("no section")
+"""
+
+
+def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
+    from tests.test_activity_plugins import _listing
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_fragile", FRAGILE)
+    care = _care(db)
+    _listing(care, tmp_path, "guanai_fragile")
+    programme = tmp_path / "guanai_fragile.yaml"
+    programme.write_text(programme.read_text(encoding="utf-8").replace("version: 2", "version: 3") +
+                         "  - {id: fragile, name: 脆弱指标, kind: fragile_rate, target: 0.5}\n", encoding="utf-8")
+    care.ok("programme", "publish", str(programme), "--to", "S001")
+    result = care.run("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json")
+    assert result.exit_code == 0
+    assert result.stderr == ("指标“脆弱指标”没有算出：插件 guanai_fragile 出错（ZeroDivisionError: division by zero）；"
+                             "其余指标照常。可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它\n")
+    rows = {r["id"]: r for r in json.loads(result.stdout)}
+    assert rows["fragile"]["value"] is None and rows["fragile"]["ok"] is False
+    assert rows["fragile"]["error"].startswith("guanai_fragile: ZeroDivisionError")
+    assert rows["checkup-rate"]["error"] is None and rows["checkup-rate"]["denominator"] > 0  # the others still count
+    result = care.run("fragile")
+    assert (result.exit_code, result.stderr) == (2, "插件 guanai_fragile 的命令 fragile 出错（RuntimeError: boom）；"
+                                                 "可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它\n")
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from guanai.core.plugins import load_registry
+    from guanai.core.store.db import Store
+    from guanai.core.store.hooks import ReportContext, report_sections
+
+    store = Store(care.url)
+    with store.read() as conn:
+        sections = report_sections(load_registry(), ReportContext(conn, "S001", date(2025, 9, 1), date(2026, 1, 16),
+                                                                  None, ZoneInfo("Asia/Shanghai")))
+    store.engine.dispose()
+    assert [s.title for s in sections][-1] == "guanai_fragile"
+    assert sections[-1].lines == ("（插件 guanai_fragile 未能写出这一节：RuntimeError: no section；"
+                                  "可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它）",)
+    assert "体检" in [s.title for s in sections]  # the others are there

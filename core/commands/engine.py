@@ -360,17 +360,22 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
     code = c.org or _root(c, c.schools[0])
     rows = [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
              "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,
-             "denominator": r.denominator} for r in found]
+             "denominator": r.denominator, "error": r.error} for r in found]
+    for r in found:
+        if r.error is not None:
+            plugin, _, error = r.error.partition(": ")
+            click.echo(t("indicators.plugin_failed", name=r.name, plugin=plugin, error=error), err=True)
     if as_json:
         dump_json(rows)
         return
     if as_csv:
-        dump_csv(rows, ["id", "name", "org", "value", "target", "ok", "kind", "numerator", "denominator"])
+        dump_csv(rows, ["id", "name", "org", "value", "target", "ok", "kind", "numerator", "denominator", "error"])
         return
     out = console()
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
     body = [[r["name"], _rate(r["value"]), _rate(r["target"]), f"{r['numerator']:,}/{r['denominator']:,}",
-             t("indicators.ok") if r["ok"] else t("indicators.not_ok")] for r in rows]
+             t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else t("indicators.not_ok")]
+            for r in rows]
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),
                            t("indicators.col.count"), t("indicators.col.ok")], body,
                     justify=["left", "right", "right", "right", "left"]))

@@ -134,12 +134,14 @@ class Programmes:
 
 
 class RecordHooks:
-    """The on_record implementations that want each step (those marked `for_steps` skip others)."""
+    """The on_record implementations that want each step: those marked ``for_steps`` the steps
+    named (``"*"``: every step), the others the steps their own plugin registered."""
 
     def __init__(self, registry: Any):
         pm = getattr(registry, "pm", None)
         self._impls = list(pm.hook.on_record.get_hookimpls()) if pm is not None else []
         self._by_step: dict[str, list[Any]] = {}
+        self._owner = {name: step.plugin for name, step in getattr(registry, "steps", {}).items()}
 
     def __bool__(self) -> bool:
         return bool(self._impls)
@@ -147,10 +149,14 @@ class RecordHooks:
     def wanting(self, step: str) -> list[Any]:
         found = self._by_step.get(step)
         if found is None:
-            found = self._by_step[step] = [
-                impl for impl in self._impls
-                if getattr(impl.function, "guanai_steps", None) is None or step in impl.function.guanai_steps]
+            found = self._by_step[step] = [impl for impl in self._impls if self._wants(impl, step)]
         return found
+
+    def _wants(self, impl: Any, step: str) -> bool:
+        steps = getattr(impl.function, "guanai_steps", None)
+        if steps is None:
+            return self._owner.get(step) == impl.plugin_name
+        return "*" in steps or step in steps
 
 
 def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
@@ -162,7 +168,10 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
     plugin refuses the record.
     """
     out = []
+    listed = _listed(ctx.programme)
     for impl in impls:
+        if impl.plugin_name not in listed:
+            continue  # a plugin acts only where the programme in force names it
         ctx.pending = pendings.setdefault(impl, [])
         ctx.plugin = impl.plugin_name
         try:
@@ -185,8 +194,16 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
             due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
             out.append((impl.plugin_name, follow, due))
     for impl in impls:
-        pendings[impl].append(view)
+        if impl.plugin_name in listed:
+            pendings[impl].append(view)
     return out
+
+
+def _listed(programme: Any) -> set[str]:
+    """The plugins the programme in force names (care_basics always); none without a programme."""
+    if programme is None:
+        return set()
+    return {"care_basics", *programme.plugins}
 
 
 @dataclass
@@ -216,8 +233,15 @@ class ReportContext:
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     """Every plugin's sections for the report, in plugin registration order."""
+    from guanai.core.i18n import t
+    from guanai.core.registry import ReportSection
+
     sections: list[Any] = []
     for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
         ctx.plugin = impl.plugin_name
-        sections.extend(impl.function(ctx=ctx) or ())
+        try:
+            sections.extend(impl.function(ctx=ctx) or ())
+        except Exception as exc:  # contained: the report says which section is missing and why
+            sections.append(ReportSection(impl.plugin_name, (t("plugin.section_failed", plugin=impl.plugin_name,
+                                                                error=f"{type(exc).__name__}: {exc}"),)))
     return sections

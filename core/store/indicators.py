@@ -22,9 +22,12 @@ class Value:
     target: float
     numerator: int
     denominator: int
+    error: str | None = None  # the plugin whose compute failed, and why (the value is then unknown)
 
     @property
     def value(self) -> float | None:
+        if self.error is not None:
+            return None
         return round(self.numerator / self.denominator, 4) if self.denominator else None
 
 
@@ -144,8 +147,13 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 yes = func.sum(_flag(has))
             elif kinds and ind.kind in kinds:
                 kind = kinds[ind.kind]
-                hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg,
-                                                           models or {}, kind.plugin))
+                try:
+                    with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
+                        hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof,
+                                                                   seg, models or {}, kind.plugin))
+                except Exception as exc:  # contained: this indicator's row says so, the others still count
+                    found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
+                    continue
                 found.numerator += hit or 0
                 found.denominator += total or 0
                 continue
