@@ -193,6 +193,14 @@ def build_cli() -> click.Group:
 
         list_plugins(as_json, as_csv)
 
+    @plugins.command("show", help=t("cli.plugins_show.help"), epilog=t("cli.plugins_show.example"))
+    @click.argument("name")
+    @click.option("--json", "as_json", is_flag=True, help="JSON")
+    def plugins_show(name: str, as_json: bool) -> None:
+        from guanai.core.commands.plugins import show_plugin
+
+        show_plugin(name, as_json)
+
     return cli
 
 
@@ -461,9 +469,14 @@ def _record_step(step: str) -> click.Command:
 
     known = load_registry().steps.get(step)
     title = f"{known.title}（{step}）" if known else step
+    text, example = t("cli.record_step.help", step=title), t("cli.record.example")
+    if known is not None:  # the step's own fields and an example made from them
+        fields = "\n".join(f"  {f.name}{'（必填）' if f.required else ''}：{f.description or f.type}（{f.type}）"
+                           for f in known.field_info())
+        text = f"{text}：{known.description}\n\n\b\n{t('cli.record_step.fields')}\n{fields}"
+        example = t("cli.record_step.example", example=known.example())
 
-    @click.command(step, help=t("cli.record_step.help", step=title), short_help=title,
-                   epilog=t("cli.record.example"))
+    @click.command(step, help=text, short_help=title, epilog=example)
     @click.option("--child", metavar="ID", help=t("cli.opt.child"))
     @click.option("--school", metavar="CODE", help=t("cli.opt.record_school"))
     @click.option("--staff", metavar="ID", help=t("cli.opt.record_staff"))

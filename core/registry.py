@@ -8,19 +8,97 @@ from typing import Any
 
 from pydantic import BaseModel
 
+SUBJECT_OPTIONS = {"child": "--child 学籍号", "school": "--school 学校代码", "staff": "--staff 工号",
+                   "class": "--class 班级 --school 学校代码"}
+
+
+@dataclass(frozen=True)
+class StepField:
+    """One field of a step's payload, as a user fills it in (`--set name=value`, a column)."""
+
+    name: str  # the name to use: the alias where there is one (`with`)
+    description: str
+    type: str  # the annotation as text: int | None, Literal['parents', 'guardian', 'child'] …
+    required: bool
+    example: str  # a value that passes the model
+
 
 @dataclass(frozen=True)
 class StepType:
-    """A kind of record: its name, Chinese title, payload model and owning plugin."""
+    """A kind of record: its name, Chinese title, payload model and owning plugin; what it is about
+    (`scope`: child, school, staff or class; None for any) and whether a recorder (`--by`, 工号) is
+    part of it (`needs_recorder`: shown in help; duties' `by` roles make it required there)."""
 
     name: str
     title: str
     payload: type[BaseModel]
     description: str = ""
     plugin: str = ""
+    scope: str | None = "child"
+    needs_recorder: bool = True
 
     def fields(self) -> tuple[str, ...]:
         return tuple(self.payload.model_fields)
+
+    def field_info(self) -> list[StepField]:
+        """The payload's fields with their descriptions and an example value each."""
+        return [StepField(info.alias or name, info.description or "", _type_text(info.annotation),
+                          info.is_required(), _example(info)) for name, info in self.payload.model_fields.items()]
+
+    def example(self) -> str:
+        """A command that records one such thing, made from the step's own fields."""
+        subject = SUBJECT_OPTIONS.get(self.scope or "child", SUBJECT_OPTIONS["child"])
+        fields = self.field_info()
+        chosen = [f for f in fields if f.required] or [f for f in fields if f.name != "notes"][:1] or fields[:1]
+        sets = "".join(f" --set {f.name}={f.example}" for f in chosen if f.example)
+        by = " --by 工号" if self.needs_recorder else ""
+        return f'guanai record {self.name} {subject}{by} --at "2025-10-22 16:00"{sets}'
+
+
+def _options(annotation: Any) -> tuple[Any, list[Any]]:
+    """(the annotation without None, the Literal's values or [])."""
+    import typing
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is not typing.Literal and len(args) == 1 and type(None) in typing.get_args(annotation):
+        annotation = args[0]
+    if typing.get_origin(annotation) is typing.Literal:
+        return annotation, list(typing.get_args(annotation))
+    return annotation, []
+
+
+def _type_text(annotation: Any) -> str:
+    inner, options = _options(annotation)
+    if options:
+        return " | ".join(str(o) for o in options)
+    name = getattr(inner, "__name__", None) or str(inner)
+    return {"Decimal": "数值", "int": "整数", "float": "数值", "str": "文字", "bool": "是/否", "date": "日期",
+            "tuple": "列表"}.get(name, name.replace("typing.", ""))
+
+
+def _example(info: Any) -> str:
+    """A value of the field that its model accepts, for help texts."""
+    import typing
+    from decimal import Decimal
+
+    inner, options = _options(info.annotation)
+    if options:
+        return str(options[0])
+    low = next((getattr(m, "ge", None) if getattr(m, "ge", None) is not None else getattr(m, "gt", None)
+                for m in info.metadata if getattr(m, "ge", None) is not None or getattr(m, "gt", None) is not None),
+               None)
+    word = (info.description or "").split("（")[0].split("，")[0].split("：")[0] or "…"
+    if typing.get_origin(inner) in (tuple, list):
+        return word
+    if inner is bool:
+        return "是"
+    if inner is int:
+        return str(low if low is not None and low > 20 else 20 if low is None or low <= 20 else low)
+    if inner in (Decimal, float):
+        return str(low if low is not None and low > 0 else 100)
+    if getattr(inner, "__name__", "") == "date":
+        return "2025-10-22"
+    return word
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class Contest(BaseModel):
 
 @hookimpl
 def register_step_types(register):
-    register(StepType(STEP, "比赛", Contest, "比赛或展演：名称、类别、参赛学生、获奖"))
+    register(StepType(STEP, "比赛", Contest, "比赛或展演：名称、类别、参赛学生、获奖", scope="school"))
 
 
 @hookimpl

@@ -284,7 +284,8 @@ def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin
     plugins._registries.clear()  # as a new process would see it: the plugin installed
     listed = json.loads(care.ok("plugins", "list", "--json"))
     assert {"name": "guanai_psych", "version": "0.3.0", "steps": ["psych_screening"], "indicators": [],
-            "commands": []} in listed
+            "commands": []} in [{k: p[k] for k in ("name", "version", "steps", "indicators", "commands")}
+                                for p in listed]
     programme = tmp_path / "psych.yaml"
     programme.write_text(Path(ENGINE / "term.yaml").read_text(encoding="utf-8").replace(
         "id: engine-test\nversion: 1", "id: psych-test\nversion: 1\nplugins: [guanai_psych]\n"

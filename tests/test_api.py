@@ -203,3 +203,35 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
     assert sections[-1].lines == ("（插件 guanai_fragile 未能写出这一节：RuntimeError: no section；"
                                   "可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它）",)
     assert "体检" in [s.title for s in sections]  # the others are there
+
+
+def test_steps_say_what_they_are(cli):
+    help_text = cli("record", "phone_call", "--help").stdout
+    assert "with：通话对象：parents 在外务工父母 / guardian 监护人 / child 孩子（parents | guardian | child）" in help_text
+    assert 'guanai record phone_call --child 学籍号 --by 工号 --at "2025-10-22 16:00"' in help_text
+    census = " ".join(cli("record", "census", "--help").stdout.split())
+    assert 'guanai record census --school 学校代码 --by 工号 --at "2025-10-22 16:00" --set counted=20' in census
+    listed = {p["name"]: p for p in json.loads(cli("plugins", "list", "--json").stdout)}
+    fund = next(f for f in listed["subsidy"]["step_fields"]["subsidy"] if f["name"] == "fund")
+    assert fund == {"name": "fund", "description": "资金编号，见方案 settings.subsidy.funds", "type": "文字",
+                    "required": True, "example": "资金编号"}
+    shown = json.loads(cli("plugins", "show", "health_check", "--json").stdout)
+    assert [s["name"] for s in shown["settings"]] == ["vision_referral_below", "systolic_max", "diastolic_max",
+                                                      "referral_days"]
+    assert shown["indicators"] == [{"name": "checkup_rate", "title": "体检率"}]
+    assert shown["commands"] == ["health"] and "on_record" in shown["hooks"]
+    result = cli("plugins", "show", "nope")
+    assert (result.exit_code, result.stderr) == (2, "没有安装插件 “nope”；已安装：care_basics、health_check、subsidy、contest\n")
+
+
+def test_every_step_example_records(db):
+    """The example in each step's help, filled in, is a record guanai accepts (or refuses only for
+    what a plugin checks against the programme: a fund, a participant)."""
+    from guanai.core.plugins import load_registry
+
+    care = _care(db)
+    for step in load_registry().steps.values():
+        command = step.example().replace("学籍号", "K1").replace("学校代码", "S001").replace("工号", "T001")
+        args = [a.strip('"') for a in __import__("shlex").split(command)][1:]
+        result = care.run(*args)
+        assert result.exit_code == 0 or "插件" in result.stderr, (command, result.stderr)

@@ -117,7 +117,8 @@ def test_plugins_list_json_shape(cli):
     result = cli("plugins", "list", "--json")
     rows = json.loads(result.stdout)
     basics = next(r for r in rows if r["name"] == "care_basics")
-    assert set(basics) == {"name", "version", "steps", "indicators", "commands"}  # SPEC shape, plus two fields
+    assert set(basics) == {"name", "version", "steps", "indicators", "commands", "step_fields"}  # SPEC shape, plus three
+    assert [f["name"] for f in basics["step_fields"]["talk"]] == ["notes", "topic", "minutes"]
     for step in ("talk", "phone_call", "home_visit", "support_visit", "notify", "incident", "excuse"):
         assert step in basics["steps"]
 

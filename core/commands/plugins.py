@@ -14,7 +14,8 @@ def list_plugins(as_json: bool, as_csv: bool) -> None:
     commands = _commands_by_plugin(registry)
     rows = [{"name": name, "version": version, "steps": [s.name for s in registry.steps_of(name)],
              "indicators": sorted(k.name for k in registry.indicator_kinds.values() if k.plugin == name),
-             "commands": commands.get(name, [])}
+             "commands": commands.get(name, []),
+             "step_fields": {s.name: [vars(f) for f in s.field_info()] for s in registry.steps_of(name)}}
             for name, version in registry.plugins.items()]
     if as_json:
         dump_json(rows)
@@ -47,3 +48,49 @@ def _commands_by_plugin(registry: object) -> dict[str, list[str]]:
             continue
         out[impl.plugin_name] = sorted(scratch.commands)
     return out
+
+
+def show_plugin(name: str, as_json: bool) -> None:
+    """One plugin: its steps (scope, fields, an example), settings, indicator kinds, commands, hooks."""
+    from guanai.core.diagnostics import Refusal
+    from guanai.core.plugins import load_registry
+
+    registry = load_registry()
+    if name not in registry.plugins:
+        raise Refusal("plugins.unknown", plugin=name, plugins="、".join(registry.plugins))
+    model = registry.settings_models.get(name)
+    plugin = registry.pm.get_plugin(name)
+    hooks = sorted(caller.name for caller in (registry.pm.get_hookcallers(plugin) or []))
+    data = {
+        "name": name, "version": registry.plugins[name],
+        "steps": [{"name": s.name, "title": s.title, "description": s.description, "scope": s.scope,
+                   "fields": [vars(f) for f in s.field_info()], "example": s.example()}
+                  for s in registry.steps_of(name)],
+        "settings": [{"name": n, "description": i.description or "", "default": None if i.is_required() else
+                      _jsonable(i.default)} for n, i in (model.model_fields.items() if model else ())],
+        "indicators": [{"name": k.name, "title": k.title} for k in registry.indicator_kinds.values() if k.plugin == name],
+        "commands": _commands_by_plugin(registry).get(name, []),
+        "hooks": hooks,
+    }
+    if as_json:
+        dump_json(data)
+        return
+    out = console()
+    out.print(t("plugins.show_title", plugin=name, version=data["version"]))
+    for step in data["steps"]:
+        out.print(t("plugins.show_step", title=step["title"], step=step["name"], description=step["description"]))
+        for f in step["fields"]:
+            out.print(f"    {f['name']}{t('plugins.required') if f['required'] else ''}：{f['description']}（{f['type']}）",
+                      markup=False)
+        out.print(f"    {step['example']}", markup=False)
+    if data["settings"]:
+        out.print(t("plugins.show_settings"))
+        for s in data["settings"]:
+            out.print(f"    {s['name']} = {s['default']}：{s['description']}", markup=False)
+    out.print(t("plugins.show_rest", indicators=t("list.sep").join(k["name"] for k in data["indicators"]) or "—",
+                commands=t("list.sep").join(f"guanai {c}" for c in data["commands"]) or "—",
+                hooks=t("list.sep").join(hooks)))
+
+
+def _jsonable(value: object) -> object:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
