@@ -67,6 +67,10 @@ class GuanaiGroup(click.Group):
         if found is None and not self._plugin_commands_loaded:
             self._load_plugin_commands()
             found = super().get_command(ctx, cmd_name)
+        if found is not None and cmd_name in self._owners:
+            from guanai.core.registry import trace_call
+
+            trace_call(self._owners[cmd_name], "command", cmd_name)
         return found
 
     def _load_plugin_commands(self) -> None:

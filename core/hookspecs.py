@@ -7,26 +7,37 @@ stamps it with the name of the plugin that registered it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from guanai.core.registry import FollowUp, IndicatorKind, ReportSection, StepType
+    from guanai.core.store.hooks import RecordContext, RecordView, ReportContext
+    from pydantic import BaseModel
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 hookspec = pluggy.HookspecMarker("guanai")
 hookimpl = pluggy.HookimplMarker("guanai")
 
 
-def for_steps(*steps: str):
+def for_steps(*steps: str) -> Callable[[F], F]:
     """Mark an ``on_record`` implementation as interested in records of ``steps`` only (``"*"``:
     every step). Without the mark a hook sees the records of the steps its own plugin registered,
     and only where the programme in force lists the plugin."""
 
-    def mark(function):
-        function.guanai_steps = frozenset(steps)
+    def mark(function: F) -> F:
+        function.guanai_steps = frozenset(steps)  # type: ignore[attr-defined]
         return function
 
     return mark
 
 
 @hookspec
-def register_step_types(register):
+def register_step_types(register: Callable[[StepType], None]) -> None:
     """Register the step types (kinds of record) this plugin provides.
 
     Call ``register(StepType(...))`` once per step type. A step name already
@@ -36,7 +47,7 @@ def register_step_types(register):
 
 
 @hookspec
-def register_settings_model(register):
+def register_settings_model(register: Callable[[type[BaseModel]], None]) -> None:
     """Register the pydantic model that validates this plugin's ``settings:`` block.
 
     Call ``register(Model)`` at most once. A programme whose ``settings.<plugin>``
@@ -46,7 +57,7 @@ def register_settings_model(register):
 
 
 @hookspec
-def register_indicator_kinds(register):
+def register_indicator_kinds(register: Callable[[IndicatorKind], None]) -> None:
     """Register indicator kinds (e.g. ``checkup_rate``) that programmes may use in ``indicators:``.
 
     Call ``register(IndicatorKind(name, title, compute))``. ``compute(ctx)`` receives an
@@ -57,7 +68,7 @@ def register_indicator_kinds(register):
 
 
 @hookspec
-def on_record(record, ctx):
+def on_record(record: RecordView, ctx: RecordContext) -> list[FollowUp] | None:
     """Called for every record about to be stored, inside the write transaction.
 
     ``record`` is a ``RecordView`` (step, subject_kind, subject, school, by, occurred_at as a local
@@ -73,7 +84,7 @@ def on_record(record, ctx):
 
 
 @hookspec
-def register_commands(cli):
+def register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the ``guanai`` command group: ``cli.add_command(cmd)``.
 
     Called only when a command that is not built in is asked for (or for ``--help``), so a plugin
@@ -83,7 +94,7 @@ def register_commands(cli):
 
 
 @hookspec
-def report_sections(ctx):
+def report_sections(ctx: ReportContext) -> list[ReportSection] | None:
     """Contribute sections to a school's term report (工作总结).
 
     ``ctx`` is a ``ReportContext`` (connection, school, first and last day, programme). Return a

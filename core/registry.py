@@ -196,3 +196,14 @@ def settings_registrar(registry: Registry, plugin: str) -> Callable[[type[BaseMo
         registry.settings_models[plugin] = model
 
     return register
+
+
+def trace_call(plugin: str, hook: str, detail: str = "") -> None:
+    """With GUANAI_TRACE_PLUGINS=1, one line on stderr per call of a plugin's code that guanai makes
+    directly (on_record, compute, report_sections, a command), like pluggy's own hook tracing."""
+    import os
+
+    if os.environ.get("GUANAI_TRACE_PLUGINS") == "1":
+        import sys
+
+        sys.stderr.write(f"  {plugin}.{hook}({detail})\n")

@@ -235,3 +235,13 @@ def test_every_step_example_records(db):
         args = [a.strip('"') for a in __import__("shlex").split(command)][1:]
         result = care.run(*args)
         assert result.exit_code == 0 or "插件" in result.stderr, (command, result.stderr)
+
+
+def test_trace_shows_the_calls_guanai_makes_into_plugins(db, monkeypatch):
+    care = _care(db)
+    monkeypatch.setenv("GUANAI_TRACE_PLUGINS", "1")
+    result = care.run("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")
+    assert "  health_check.on_record(health_check child K1)\n" in result.stderr
+    result = care.run("indicators", "--org", "S001", "--as-of", "2025-10-31")
+    assert "  health_check.checkup_rate.compute(checkup-rate)\n" in result.stderr
+    assert "  contest.command(contest)\n" in care.run("contest", "results", "--org", "S001").stderr

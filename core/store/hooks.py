@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.programme import parse_duration
-from guanai.core.registry import FollowUp, Rejected
+from guanai.core.registry import FollowUp, Rejected, trace_call
 from sqlalchemy import Connection
 
 
@@ -174,6 +174,7 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
             continue  # a plugin acts only where the programme in force names it
         ctx.pending = pendings.setdefault(impl, [])
         ctx.plugin = impl.plugin_name
+        trace_call(impl.plugin_name, "on_record", f"{view.step} {view.subject_kind} {view.subject}")
         try:
             found = impl.function(record=view, ctx=ctx)
         except Rejected as exc:
@@ -239,6 +240,7 @@ def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     sections: list[Any] = []
     for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
         ctx.plugin = impl.plugin_name
+        trace_call(impl.plugin_name, "report_sections", ctx.school)
         try:
             sections.extend(impl.function(ctx=ctx) or ())
         except Exception as exc:  # contained: the report says which section is missing and why

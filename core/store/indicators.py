@@ -147,6 +147,9 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 yes = func.sum(_flag(has))
             elif kinds and ind.kind in kinds:
                 kind = kinds[ind.kind]
+                from guanai.core.registry import trace_call
+
+                trace_call(kind.plugin, f"{kind.name}.compute", ind.id)
                 try:
                     with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
                         hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof,
