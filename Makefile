@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint typecheck check schema clean
+.PHONY: demo test bench lint typecheck check schema docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ typecheck: $(TSTAMP)
 	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins
 
 check: lint typecheck test
+
+docs: $(STAMP)
+	$(BIN)/python -c "from pathlib import Path; from guanai.core.apidoc import updated; p = Path('docs/plugins.md'); p.write_text(updated(p.read_text('utf-8')), 'utf-8')"
 
 schema: $(STAMP)
 	$(BIN)/guanai programme schema > schemas/programme.schema.json

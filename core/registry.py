@@ -132,6 +132,8 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class ReportSection:
+    """A section of a school's term report: its title and its lines (Chinese sentences, one fact each)."""
+
     title: str
     lines: tuple[str, ...]
 

@@ -283,15 +283,16 @@ def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin
 
     plugins._registries.clear()  # as a new process would see it: the plugin installed
     listed = json.loads(care.ok("plugins", "list", "--json"))
-    assert {"name": "guanai_psych", "version": "0.3.0", "steps": ["psych_screening"], "indicators": [],
-            "commands": []} in [{k: p[k] for k in ("name", "version", "steps", "indicators", "commands")}
+    assert {"name": "guanai_psych", "version": "0.3.0", "steps": ["psych_screening"],
+            "indicators": ["screening_coverage"], "commands": ["psych"]} in [{k: p[k] for k in ("name", "version", "steps", "indicators", "commands")}
                                 for p in listed]
     programme = tmp_path / "psych.yaml"
     programme.write_text(Path(ENGINE / "term.yaml").read_text(encoding="utf-8").replace(
         "id: engine-test\nversion: 1", "id: psych-test\nversion: 1\nplugins: [guanai_psych]\n"
         "settings:\n  guanai_psych: {threshold: 60, within_days: 7}").replace(
         "duties:\n", "duties:\n  - {id: screening, name: 每学期心理筛查, scope: child, step: psych_screening, "
-        "every: term}\n"), encoding="utf-8")
+        "every: term}\n").replace("indicators:\n", "indicators:\n  - {id: screening-rate, name: 心理筛查覆盖率, "
+                                   "kind: screening_coverage, target: 0.95}\n"), encoding="utf-8")
     care.ok("programme", "publish", str(programme), "--to", "S001", "--from", "2025-09-02")
     care.ok("record", "psych_screening", "--child", "K1", "--by", "T001", "--at", "2025-10-09 10:00",
             "--set", "score=72")
@@ -301,3 +302,12 @@ def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin
     follow = [(r["subject"], r["due"], r["status"]) for r in due if r["duty"] == "psych-counselling"]
     assert follow == [("K1", "2025-10-16T10:00", "overdue")]
     assert [r for r in due if r["subject"] == "K2" and r["duty"] == "psych-counselling"] == []  # 30 < 60
+    rows = json.loads(care.ok("explain", "--duty", "psych-counselling", "--child", "K1", "--as-of", "2025-10-20",
+                              "--json"))
+    assert [(r["status"], r["responsible"]) for r in rows] == [("overdue", "T001")]  # who recorded the trigger
+    summary = care.ok("psych", "summary", "--org", "S001", "--as-of", "2025-10-20")
+    assert "S001" in summary and summary.count("2") >= 1  # two screenings, one positive (≥ 65)
+    assert [line.split() for line in summary.splitlines() if line.startswith("S001")] == [["S001", "2", "1"]]
+    rate = next(r for r in json.loads(care.ok("indicators", "--org", "S001", "--as-of", "2025-10-20", "--json"))
+                if r["id"] == "screening-rate")
+    assert (rate["numerator"], rate["denominator"], rate["error"]) == (2, 2, None)  # K1 and K2, the two cared for

@@ -245,3 +245,11 @@ def test_trace_shows_the_calls_guanai_makes_into_plugins(db, monkeypatch):
     result = care.run("indicators", "--org", "S001", "--as-of", "2025-10-31")
     assert "  health_check.checkup_rate.compute(checkup-rate)\n" in result.stderr
     assert "  contest.command(contest)\n" in care.run("contest", "results", "--org", "S001").stderr
+
+
+def test_the_reference_in_docs_plugins_md_is_current():
+    from guanai.core.apidoc import updated
+
+    page = (ROOT / "docs" / "plugins.md").read_text("utf-8")
+    assert updated(page) == page, "docs/plugins.md is stale: run `make docs`"
+    assert "`.cared_for(on: date | None = None) -> set[str]`" in page

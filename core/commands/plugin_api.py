@@ -139,7 +139,7 @@ def write_json(data: Any) -> None:
 
 @dataclass
 class NewRecord:
-    """A record a plugin command hands to guanai (``CommandContext.save``): checked exactly like
+    """A record a plugin command hands to guanai (``save``): checked exactly like
     ``guanai record`` (step, subject, time, payload model, ``on_record`` hooks), then stored.
     ``row`` and ``columns`` (payload field → header) place its errors in the sheet it came from."""
 

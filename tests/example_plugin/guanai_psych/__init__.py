@@ -1,10 +1,20 @@
 """guanai-psych: psychological screening (心理筛查) for left-behind children.
 
-A complete outside plugin: a step type with its payload model, a settings model, and an
-on_record hook that obliges counselling within a week when the score reaches the threshold.
+A complete outside plugin, on guanai.api alone (docs/plugins.md builds it step by step): a step
+type with its payload model, a settings model, an on_record hook that obliges counselling when
+the score reaches the threshold, an indicator, a command and a report section.
 """
 
-from guanai.api import FollowUp, StepType, for_steps, hookimpl
+from guanai.api import (
+    FollowUp,
+    IndicatorKind,
+    ReportSection,
+    StepType,
+    context_options,
+    for_steps,
+    hookimpl,
+    print_table,
+)
 from pydantic import BaseModel, ConfigDict, Field
 
 __version__ = "0.3.0"
@@ -37,8 +47,42 @@ def register_settings_model(register):
 @hookimpl
 @for_steps("psych_screening")
 def on_record(record, ctx):
-    settings = ctx.settings  # this plugin's Settings, defaults applied
-    if record.model.score >= settings.threshold:
+    if record.model.score >= ctx.settings.threshold:
         return [FollowUp("psych-counselling", "心理筛查阳性，安排心理辅导", "counselling",
-                         f"{settings.within_days}d")]
+                         f"{ctx.settings.within_days}d")]
     return None
+
+
+def screening_coverage(ctx):
+    first, last = ctx.period("term")
+    screened = {r.subject for r in ctx.records("psych_screening", first, last)}
+    cared = ctx.cared_for()
+    return len(cared & screened), len(cared)
+
+
+@hookimpl
+def register_indicator_kinds(register):
+    register(IndicatorKind("screening_coverage", "心理筛查覆盖率", screening_coverage))
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.group("psych")
+    def psych():
+        """心理筛查"""
+
+    @psych.command("summary")
+    @context_options
+    def summary(gctx):
+        rows = []
+        for school in gctx.schools:
+            first, last = gctx.term(school)
+            found = gctx.records("psych_screening", [school], first, last)
+            rows.append((school, len(found), sum(r.payload["score"] >= 65 for r in found)))
+        print_table("心理筛查", ["学校", "筛查", "阳性"], rows)
+
+
+@hookimpl
+def report_sections(ctx):
+    found = ctx.records("psych_screening")
+    return [ReportSection("心理健康", (f"完成心理筛查 {len(found)} 人次，转心理辅导 {ctx.follow_ups()} 人。",))]
