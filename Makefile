@@ -30,7 +30,7 @@ bench: $(TSTAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(TSTAMP)
-	$(BIN)/ruff check api core plugins tests bench
+	$(BIN)/ruff check api core plugins testing tests bench
 
 # mypy sees the installed layout (guanai.core = core/, guanai.plugins = plugins/) through links
 typecheck: $(TSTAMP)
@@ -38,7 +38,8 @@ typecheck: $(TSTAMP)
 	@ln -sfn ../../../core build/typecheck/guanai/core
 	@ln -sfn ../../../plugins build/typecheck/guanai/plugins
 	@ln -sfn ../../../api build/typecheck/guanai/api
-	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins
+	@ln -sfn ../../../testing build/typecheck/guanai/testing
+	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins -p guanai.testing
 
 check: lint typecheck test
 

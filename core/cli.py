@@ -197,6 +197,22 @@ def build_cli() -> click.Group:
 
         list_plugins(as_json, as_csv)
 
+    @cli.group(help=t("cli.plugin.help"))
+    def plugin() -> None:
+        """Group of plugin author commands."""
+
+    @plugin.command("new", help=t("cli.plugin_new.help"), epilog=t("cli.plugin_new.example"))
+    @click.argument("name")
+    @click.option("--title", default="检查", show_default=True, help=t("cli.opt.plugin_title"))
+    @click.option("--dir", "parent", default=".", type=click.Path(file_okay=False), help=t("cli.opt.plugin_dir"))
+    def plugin_new(name: str, title: str, parent: str) -> None:
+        from pathlib import Path
+
+        from guanai.core.scaffold import new_plugin
+
+        folder = new_plugin(name, title, Path(parent))
+        click.echo(t("scaffold.done", folder=str(folder), name=name))
+
     @plugins.command("show", help=t("cli.plugins_show.help"), epilog=t("cli.plugins_show.example"))
     @click.argument("name")
     @click.option("--json", "as_json", is_flag=True, help="JSON")

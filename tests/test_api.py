@@ -253,3 +253,31 @@ def test_the_reference_in_docs_plugins_md_is_current():
     page = (ROOT / "docs" / "plugins.md").read_text("utf-8")
     assert updated(page) == page, "docs/plugins.md is stale: run `make docs`"
     assert "`.cared_for(on: date | None = None) -> set[str]`" in page
+
+
+def test_plugin_new_scaffolds_a_package_whose_tests_pass_when_installed(tmp_path, cli):
+    """`guanai plugin new`: pip installs the package (as a distribution, with its entry point) and its
+    generated tests pass with guanai.testing's fixtures, in a process of their own."""
+    result = cli("plugin", "new", "nutrition", "--title", "营养餐检查", "--dir", str(tmp_path))
+    folder = tmp_path / "nutrition"
+    assert result.exit_code == 0 and f"已新建插件 nutrition：{folder}" in result.stdout
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
+        "README.md", "nutrition/__init__.py", "pyproject.toml", "tests/programme.yaml", "tests/test_nutrition.py"]
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(folder)], check=True, capture_output=True)
+    env = {**__import__("os").environ, "PYTHONPATH": str(site)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
+                         capture_output=True, text=True, env=env, cwd=folder)
+    assert "2 passed" in run.stdout, run.stdout + run.stderr
+    assert _guanai_imports(folder / "nutrition" / "__init__.py") == [(5, "guanai.api")]
+    again = cli("plugin", "new", "nutrition", "--dir", str(tmp_path))
+    assert (again.exit_code, again.stderr) == (2, f"{folder} 已存在，未改动\n")
+    assert cli("plugin", "new", "Bad-Name").exit_code == 2
+
+
+def test_guanai_testing_gives_a_school_with_a_programme(guanai_school):
+    school = guanai_school(PLUGINS / "care.yaml")
+    assert school.record("health_check", child="K1", by=None, at="2025-10-20 09:00", vision_left="4.7").exit_code == 0
+    assert [r["duty"] for r in school.due("2025-10-25") if r["duty"] == "health-referral"] == ["health-referral"]
+    assert school.indicators("2025-10-31")["checkup-rate"]["numerator"] == 1

@@ -1,0 +1,113 @@
+"""guanai.testing: pytest fixtures for plugin authors (a pytest plugin, entry point ``pytest11``).
+
+A plugin's test is then a few lines::
+
+    def test_a_positive_screening_obliges_counselling(guanai_school):
+        school = guanai_school("tests/programme.yaml")
+        school.record("psych_screening", child="K1", at="2025-10-09 10:00", score=72)
+        assert [r["duty"] for r in school.due("2025-10-20")] == ["psych-counselling"]
+
+``guanai_school(programme)`` is a fresh SQLite database with a county (C01), a township (T01) and
+one school (S001: staff T001 王芳, head of 七(1)班, and T002; children K1 and K2 cared for, K3 not;
+K1 paired with T001 and K2 with T002 from 2025-09-01), the programme published to it.
+``guanai_cli(*args)`` runs ``guanai`` in-process. Nothing here touches the user's files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Result:
+    """What a guanai run gave: its exit code and its output."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    """Run ``guanai ARGS…`` in-process (Chinese messages, like a user's terminal)."""
+    from click.testing import CliRunner
+    from guanai.core.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), list(args), input=input, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass
+class School:
+    """A database with one school and a published programme; helpers ask what a user would."""
+
+    url: str
+
+    def run(self, *args: str) -> Result:
+        return run("--db", self.url, *args)
+
+    def ok(self, *args: str) -> str:
+        """Run and insist it succeeded; returns stdout."""
+        result = self.run(*args)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def record(self, step: str, child: str | None = None, school: str | None = None, by: str | None = "T001",
+               at: str = "2025-10-09 10:00", key: str | None = None, **fields: Any) -> Result:
+        """``guanai record STEP``; the payload fields as keyword arguments (``score=72``)."""
+        args = ["record", step, "--at", at]
+        args += ["--child", child] if child else ["--school", school or "S001"]
+        args += ["--by", by] if by else []
+        args += ["--id", key] if key else []
+        for name, value in fields.items():
+            args += ["--set", f"{name.rstrip('_')}={value}"]
+        return self.run(*args)
+
+    def due(self, as_of: str, staff: str | None = None) -> list[dict[str, Any]]:
+        """``guanai due --json`` for the school (or one teacher) on ``as_of``."""
+        return json.loads(self.ok("due", "--org", "S001", "--as-of", as_of, "--json",
+                                  *(["--staff", staff] if staff else [])))
+
+    def compliance(self, as_of: str, by: str = "duty") -> list[dict[str, Any]]:
+        """``guanai compliance --json`` rows for the school on ``as_of``."""
+        return json.loads(self.ok("compliance", "--org", "S001", "--by", by, "--as-of", as_of, "--json"))["rows"]
+
+    def indicators(self, as_of: str) -> dict[str, dict[str, Any]]:
+        """``guanai indicators --json`` for the school on ``as_of``, by indicator id."""
+        return {r["id"]: r for r in json.loads(self.ok("indicators", "--org", "S001", "--as-of", as_of, "--json"))}
+
+
+def make_school(folder: Path, programme: str | Path) -> School:
+    """Build the school of ``guanai_school`` in ``folder`` with ``programme`` published."""
+    school = School(f"sqlite:///{folder / 'guanai.db'}")
+    school.ok("init")
+    school.ok("org", "import", str(DATA / "org.csv"))
+    school.ok("programme", "publish", str(programme))
+    school.ok("staff", "import", str(DATA / "staff.csv"), "--school", "S001")
+    school.ok("roster", "import", str(DATA / "roster.csv"), "--school", "S001")
+    school.ok("assign", "import", str(DATA / "pairs.csv"), "--role", "proxy_parent")
+    return school
+
+
+@pytest.fixture
+def guanai_cli() -> Any:
+    """``guanai_cli(*args)`` runs guanai in-process: a ``Result`` (exit_code, stdout, stderr)."""
+    return run
+
+
+@pytest.fixture
+def guanai_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``guanai_school(programme)``: a fresh database with one school and ``programme`` published."""
+    monkeypatch.setenv("GUANAI_LANG", "zh")
+    monkeypatch.setenv("GUANAI_CACHE_DIR", str(tmp_path / "cache"))
+
+    def build(programme: str | Path) -> School:
+        return make_school(tmp_path, programme)
+
+    return build
