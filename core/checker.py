@@ -152,7 +152,14 @@ class Checker:
         installed = self.registry.plugins if self.registry else {}
         for i, name in enumerate(self.p.plugins):
             if name not in installed:
-                self.error(("plugins", i), "plugins.not_installed", plugin=name)
+                failed = next((p for p in getattr(self.registry, "problems", ()) if p.plugin == name), None)
+                if failed is not None:  # installed, but it could not be loaded: say why
+                    from guanai.core.i18n import t
+
+                    self.error(("plugins", i), "plugins.failed_to_load", plugin=name,
+                               why=t(failed.code, plugin=name, **failed.params))
+                else:
+                    self.error(("plugins", i), "plugins.not_installed", plugin=name)
         listed = {*self.p.plugins, ALWAYS_ON}
         for name, value in self.p.settings.items():
             if name not in listed:

@@ -197,6 +197,12 @@ def build_cli() -> click.Group:
 
         list_plugins(as_json, as_csv)
 
+    @plugins.command("check", help=t("cli.plugins_check.help"), epilog=t("cli.plugins_check.example"))
+    def plugins_check() -> None:
+        from guanai.core.commands.plugins import check_plugins
+
+        sys.exit(check_plugins())
+
     @cli.group(help=t("cli.plugin.help"))
     def plugin() -> None:
         """Group of plugin author commands."""

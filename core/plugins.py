@@ -41,7 +41,8 @@ def get_plugin_manager(load_entrypoints: bool = True) -> tuple[pluggy.PluginMana
         if name not in skip:
             pm.register(importlib.import_module(f"guanai.plugins.{name}"), name=name)
     if load_entrypoints:
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # in name order, so which of two plugins registering one step name keeps it is always the same
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
             if ep.name in skip or pm.get_plugin(ep.name) is not None and ep.name not in BUILTIN_PLUGINS:
                 continue
             try:
@@ -58,7 +59,7 @@ def get_plugin_manager(load_entrypoints: bool = True) -> tuple[pluggy.PluginMana
             break
         except pluggy.PluginValidationError as exc:
             bad_name = pm.get_name(exc.plugin) or str(exc.plugin)
-            problems.append(PluginProblem(bad_name, "plugin.bad_hook", {"error": _one_line(exc)}))
+            problems.append(_bad_hook(bad_name, exc))
             pm.unregister(exc.plugin)
     if os.environ.get("GUANAI_TRACE_PLUGINS") == "1":
         pm.trace.root.setwriter(lambda text: sys.stderr.write(text))
@@ -119,6 +120,20 @@ def _version_of(plugin: object) -> str:
         return metadata.version(top) if top else "0"
     except metadata.PackageNotFoundError:
         return "0"
+
+
+def _bad_hook(plugin: str, exc: Exception) -> PluginProblem:
+    """A hook the specs do not know, with the nearest real one ("on_recrod": 是否想写 on_record？)."""
+    import difflib
+    import re
+
+    found = re.search(r"unknown hook '([^']+)'", str(exc))
+    if found:
+        names = [n for n, f in vars(hookspecs).items() if hasattr(f, "guanai_spec")]
+        hint = difflib.get_close_matches(found.group(1), names, n=1)
+        if hint:
+            return PluginProblem(plugin, "plugin.bad_hook_hint", {"hook": found.group(1), "hint": hint[0]})
+    return PluginProblem(plugin, "plugin.bad_hook", {"error": _one_line(exc)})
 
 
 def _one_line(exc: BaseException) -> str:

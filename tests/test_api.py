@@ -281,3 +281,29 @@ def test_guanai_testing_gives_a_school_with_a_programme(guanai_school):
     assert school.record("health_check", child="K1", by=None, at="2025-10-20 09:00", vision_left="4.7").exit_code == 0
     assert [r["duty"] for r in school.due("2025-10-25") if r["duty"] == "health-referral"] == ["health-referral"]
     assert school.indicators("2025-10-31")["checkup-rate"]["numerator"] == 1
+
+
+def test_installed_plugin_hygiene(cli, tmp_path, monkeypatch):
+    from tests.test_plugins import install_fake_plugin
+
+    assert cli("plugins", "check").stdout == "4 个插件都正常：care_basics、health_check、subsidy、contest\n"
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_typo", """
+        from guanai.api import hookimpl
+
+        @hookimpl
+        def on_recrod(record, ctx):
+            return None
+        """)
+    result = cli("plugins", "check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == "插件 guanai_typo 实现了不存在的钩子 on_recrod：是否想写 on_record？"
+    assert result.stdout.splitlines()[-1] == "1 个插件未能加载，4 个正常。"
+    programme = tmp_path / "p.yaml"
+    programme.write_text((PLUGINS / "care.yaml").read_text("utf-8").replace(
+        "plugins: [health_check, subsidy, contest]", "plugins: [health_check, subsidy, contest, guanai_typo, nope]"),
+        encoding="utf-8")
+    check = cli("programme", "check", str(programme))
+    assert check.exit_code == 1
+    lines = [line for line in check.stderr.splitlines() if "plugins[" in line]
+    assert lines[0].endswith("plugins[3]: 插件 “guanai_typo” 已安装但未能加载：插件 guanai_typo 实现了不存在的钩子 on_recrod：是否想写 on_record？")
+    assert lines[1].endswith("plugins[4]: 插件 “nope” 没有安装（guanai plugins list 查看已安装的插件）")

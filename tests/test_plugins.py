@@ -111,7 +111,8 @@ def test_misspelt_hook_is_refused_by_check_pending(tmp_path, monkeypatch):
             return None  # never called: the hook name is misspelt on purpose
         """)
     pm, problems = get_plugin_manager()
-    assert [(p.plugin, p.code) for p in problems] == [("guanai_typo", "plugin.bad_hook")]
+    assert [(p.plugin, p.code, p.params) for p in problems] == [
+        ("guanai_typo", "plugin.bad_hook_hint", {"hook": "register_step_type", "hint": "register_step_types"})]
     assert pm.get_plugin("guanai_typo") is None
 
 

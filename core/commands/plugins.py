@@ -94,3 +94,18 @@ def show_plugin(name: str, as_json: bool) -> None:
 
 def _jsonable(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def check_plugins() -> int:
+    """Every installed plugin that could not be loaded, with why and how to go on: exit 1 when any."""
+    from guanai.core.plugins import load_registry
+
+    registry = load_registry()
+    for problem in registry.problems:
+        click.echo(t(problem.code, plugin=problem.plugin, **problem.params))
+        click.echo(t("plugin.disable_hint", plugin=problem.plugin))
+    if registry.problems:
+        click.echo(t("plugins.check_failed", n=len(registry.problems), ok=len(registry.plugins)))
+        return 1
+    click.echo(t("plugins.check_ok", n=len(registry.plugins), names=t("list.sep").join(registry.plugins)))
+    return 0
