@@ -9,6 +9,7 @@ from importlib import metadata
 
 import pluggy
 from guanai.core import hookspecs
+from guanai.core.builtins import BUILTIN_PLUGINS
 from guanai.core.registry import (
     DuplicateStep,
     PluginProblem,
@@ -18,7 +19,6 @@ from guanai.core.registry import (
     step_registrar,
 )
 
-BUILTIN_PLUGINS = ("care_basics", "health_check", "subsidy", "contest")
 ENTRY_POINT_GROUP = "guanai"
 
 

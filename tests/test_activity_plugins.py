@@ -311,3 +311,24 @@ def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin
     rate = next(r for r in json.loads(care.ok("indicators", "--org", "S001", "--as-of", "2025-10-20", "--json"))
                 if r["id"] == "screening-rate")
     assert (rate["numerator"], rate["denominator"], rate["error"]) == (2, 2, None)  # K1 and K2, the two cared for
+
+
+def test_a_programme_needing_a_plugin_no_longer_installed_is_said_on_due_compliance_indicators(
+        care, example_plugin, monkeypatch, tmp_path):
+    from guanai.core import plugins
+
+    monkeypatch.syspath_prepend(str(example_plugin))
+    monkeypatch.delitem(sys.modules, "guanai_psych", raising=False)
+    plugins._registries.clear()
+    programme = tmp_path / "psych.yaml"
+    programme.write_text((PLUGINS / "care.yaml").read_text(encoding="utf-8").replace(
+        "plugins: [health_check, subsidy, contest]", "plugins: [health_check, subsidy, contest, guanai_psych]")
+        .replace("version: 1", "version: 2"), encoding="utf-8")
+    care.ok("programme", "publish", str(programme), "--to", "S001")
+    assert care.run("due", "--org", "S001", "--as-of", "2025-10-20").stderr == ""
+    monkeypatch.setenv("GUANAI_DISABLE_PLUGINS", "guanai_psych")  # as if uninstalled
+    note = ("注意：方案 plugins-test 需要插件 guanai_psych，但它没有安装或未能加载（guanai plugins check）："
+            "它的记录类型、职责和指标无法计算\n")
+    for command in (("due",), ("compliance",), ("indicators",)):
+        result = care.run(*command, "--org", "S001", "--as-of", "2025-10-20")
+        assert (result.exit_code, result.stderr) == (0, note), command

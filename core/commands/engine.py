@@ -78,11 +78,30 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
         segs = segments(conn, schools, orgs)
     if not segs:
         raise Refusal("engine.no_programme", org=orgs[org]["name"] if org else t("due.everywhere"))
+    _warn_missing_plugins(segs)
     zone = segs[0].zone
     moment = moment or datetime.now(zone).replace(tzinfo=None, microsecond=0)
     if isinstance(known, date) and not isinstance(known, datetime):
         known = datetime.combine(known + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
     return Context(store, orgs, schools, segs, zone, as_of(moment, zone, known), org)
+
+
+def _warn_missing_plugins(segs: list[Any]) -> None:
+    """A published programme naming a plugin that is no longer installed (or fails to load): say so
+    on stderr — its steps, duties and indicators cannot be counted. Free when every plugin named is
+    built in (reads the stored programme, not the plugins)."""
+    from guanai.core.builtins import BUILTIN_PLUGINS
+
+    needed = {(p, (seg.data or {}).get("id", "?")) for seg in segs for p in (seg.data or {}).get("plugins", ())
+              if p not in BUILTIN_PLUGINS}
+    if not needed:
+        return
+    from guanai.core.plugins import load_registry
+
+    loaded = load_registry().plugins
+    for plugin, programme in sorted(needed):
+        if plugin not in loaded:
+            click.echo(t("engine.plugin_missing", programme=programme, plugin=plugin), err=True)
 
 
 def _local(utc: datetime, zone: ZoneInfo) -> datetime:
