@@ -226,28 +226,28 @@ follow_up = Table(
 
 
 
-def child_days() -> Any:
-    """Each child once per school span: the current row, and each earlier span (past_enrolment)
-    with the child's own facts under the child table's names (school, class_name, enrolled_on,
-    left_on). The engine reads it where a transfer touched a school, the plain table elsewhere."""
+def _with_past_spans(current: Table, past: Table, key: str, spans: tuple[str, str, str, str], name: str) -> Any:
+    """`current` once per span: its own row, and each earlier span of `past` (joined on `key`) with
+    the current row's other facts, the span's columns under `current`'s names (the place, the
+    class, the first day and the first day away)."""
     from sqlalchemy import select, union_all
 
-    spans = ("school", "class_name", "enrolled_on", "left_on")
-    own = [c for c in child.c if c.name not in spans]
-    p = past_enrolment
-    past = (select(*own, p.c.school, p.c.class_name, p.c.start.label("enrolled_on"), p.c.end.label("left_on"))
-            .join_from(p, child, child.c.id == p.c.child))
-    return union_all(select(*own, *(child.c[n] for n in spans)), past).subquery("kid")
+    own = [c for c in current.c if c.name not in spans]
+    place, group, first, away = spans
+    earlier = (select(*own, past.c.school.label(place), past.c[group].label(group), past.c.start.label(first),
+                      past.c.end.label(away)).join_from(past, current, current.c.id == past.c[key]))
+    return union_all(select(*own, *(current.c[n] for n in spans)), earlier).subquery(name)
+
+
+def child_days() -> Any:
+    """Each child once per school span: the current row, and each earlier span (past_enrolment)
+    under the child table's names. The engine reads it where a transfer touched a school, the plain
+    table elsewhere."""
+    return _with_past_spans(child, past_enrolment, "child", ("school", "class_name", "enrolled_on", "left_on"), "kid")
 
 
 def staff_days() -> Any:
     """Each staff member once per school span, like child_days: the current row (from joined_on)
     and each earlier span (past_staff) under the staff table's names."""
-    from sqlalchemy import select, union_all
-
-    spans = ("school", "head_of_class", "joined_on", "left_on")
-    own = [c for c in staff.c if c.name not in spans]
-    p = past_staff
-    past = (select(*own, p.c.school, p.c.head_of_class, p.c.start.label("joined_on"), p.c.end.label("left_on"))
-            .join_from(p, staff, staff.c.id == p.c.staff))
-    return union_all(select(*own, *(staff.c[n] for n in spans)), past).subquery("staff_spans")
+    return _with_past_spans(staff, past_staff, "staff", ("school", "head_of_class", "joined_on", "left_on"),
+                            "staff_spans")
