@@ -51,7 +51,7 @@ def _write_csv(tmp_path, cmd: Command, col: int, value: str):
     return f
 
 
-def _refused(school, cmd: Command, f, column: str, message: str):
+def _assert_refused(school, cmd: Command, f, column: str, message: str):
     before = _count(school, cmd.table)
     result = school.run(*cmd.args[:2], str(f), *cmd.args[2:])
     assert (result.exit_code, result.stderr) == (2, f"{f}:2:{column}: {message}\n")
@@ -63,7 +63,7 @@ def test_nul_and_escape_and_bidi_characters_are_refused_at_their_cell(school, tm
     cmd = COMMANDS[name]
     for bad, code in (("A\x00B", "U+0000"), ("A\x1b[2JB", "U+001B"), ("A\u202eB", "U+202E")):
         f = _write_csv(tmp_path, cmd, cmd.text_col, bad)
-        _refused(school, cmd, f, cmd.header[cmd.text_col], f"第 2 个字符是看不见的控制字符（{code}），请删去后重新填写")
+        _assert_refused(school, cmd, f, cmd.header[cmd.text_col], f"第 2 个字符是看不见的控制字符（{code}），请删去后重新填写")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -71,7 +71,7 @@ def test_over_long_cells_are_refused_at_their_cell(school, tmp_path, name):
     cmd = COMMANDS[name]
     f = _write_csv(tmp_path, cmd, cmd.id_col, "X" * 5000)
     limit = {"org": 32, "record": 128}.get(name, 64)
-    _refused(school, cmd, f, cmd.header[cmd.id_col], f"太长：5000 个字符，最多 {limit} 个")
+    _assert_refused(school, cmd, f, cmd.header[cmd.id_col], f"太长：5000 个字符，最多 {limit} 个")
 
 
 @pytest.mark.parametrize("name", [n for n in COMMANDS if COMMANDS[n].date_col is not None])
@@ -79,7 +79,7 @@ def test_impossible_dates_are_refused_at_their_cell(school, tmp_path, name):
     cmd = COMMANDS[name]
     assert cmd.date_col is not None
     f = _write_csv(tmp_path, cmd, cmd.date_col, "2025-02-30" + cmd.time_suffix)
-    _refused(school, cmd, f, cmd.header[cmd.date_col], "日期 2025-02-30 不存在")
+    _assert_refused(school, cmd, f, cmd.header[cmd.date_col], "日期 2025-02-30 不存在")
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
