@@ -47,7 +47,7 @@ docs: $(STAMP)
 	$(BIN)/python -c "from pathlib import Path; from guanai.core.apidoc import updated; p = Path('docs/plugins.md'); p.write_text(updated(p.read_text('utf-8')), 'utf-8')"
 
 schema: $(STAMP)
-	$(BIN)/guanai programme schema > schemas/programme.schema.json
+	$(BIN)/guanai programme schema --builtin-only > schemas/programme.schema.json
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis demo.db demo.db-wal demo.db-shm

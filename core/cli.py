@@ -143,10 +143,11 @@ def build_cli() -> click.Group:
         sys.exit(check_files(files, as_json, as_csv))
 
     @programme.command("schema", help=t("cli.schema.help"), epilog=t("cli.schema.example"))
-    def schema() -> None:
+    @click.option("--builtin-only", is_flag=True, help=t("cli.opt.builtin_only"))
+    def schema(builtin_only: bool) -> None:
         from guanai.core.schema import schema_text
 
-        click.echo(schema_text(), nl=False)
+        click.echo(schema_text(builtin_only), nl=False)
 
     @programme.command("show", help=t("cli.show.help"), epilog=t("cli.show.example"))
     @click.argument("file", type=click.Path(dir_okay=False))

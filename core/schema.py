@@ -22,11 +22,13 @@ class Draft07(GenerateJsonSchema):
         return {"$schema": DRAFT_07, **out}
 
 
-def programme_schema() -> dict[str, Any]:
+def programme_schema(builtin_only: bool = False) -> dict[str, Any]:
+    """The schema with the step types and settings of the installed plugins (`builtin_only`: of
+    guanai's own, as committed in schemas/programme.schema.json)."""
     from guanai.core.plugins import load_registry
     from guanai.core.programme import Programme
 
-    registry = load_registry(load_entrypoints=False)
+    registry = load_registry(load_entrypoints=not builtin_only)
     schema = Programme.model_json_schema(schema_generator=Draft07)
     schema["title"] = "guanai programme"
     steps = sorted(registry.steps)
@@ -48,5 +50,5 @@ def programme_schema() -> dict[str, Any]:
     return schema
 
 
-def schema_text() -> str:
-    return json.dumps(programme_schema(), ensure_ascii=False, indent=2) + "\n"
+def schema_text(builtin_only: bool = False) -> str:
+    return json.dumps(programme_schema(builtin_only), ensure_ascii=False, indent=2) + "\n"

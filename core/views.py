@@ -27,6 +27,13 @@ class Record:
     occurred_at: datetime
     payload: dict[str, Any]
 
+    @property
+    def model(self) -> Any:
+        """The payload as the step's own pydantic model (validated again from its stored form)."""
+        from guanai.core.plugins import load_registry
+
+        return load_registry().steps[self.step].payload.model_validate(self.payload)
+
 
 @dataclass(frozen=True)
 class Child:

@@ -307,3 +307,33 @@ def test_installed_plugin_hygiene(cli, tmp_path, monkeypatch):
     lines = [line for line in check.stderr.splitlines() if "plugins[" in line]
     assert lines[0].endswith("plugins[3]: 插件 “guanai_typo” 已安装但未能加载：插件 guanai_typo 实现了不存在的钩子 on_recrod：是否想写 on_record？")
     assert lines[1].endswith("plugins[4]: 插件 “nope” 没有安装（guanai plugins list 查看已安装的插件）")
+
+
+def test_records_from_contexts_carry_the_steps_model(db):
+    from datetime import date
+    from decimal import Decimal
+
+    from guanai.core.commands.plugin_api import CommandContext
+    from guanai.core.store.db import Store
+
+    care = _care(db)
+    care.ok("record", "subsidy", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00",
+            "--set", "amount_yuan=12.34", "--set", "fund=lmyb")
+    store = Store(care.url)
+    found = CommandContext(["S001"], date(2025, 10, 31), _store=store).records(
+        "subsidy", ["S001"], date(2025, 9, 1), date(2026, 1, 16))
+    store.engine.dispose()
+    assert [(r.subject, r.payload["amount_yuan"], r.model.amount_yuan) for r in found] == [
+        ("K1", "12.34", Decimal("12.34"))]
+
+
+def test_the_schema_includes_installed_outside_plugins_unless_builtin_only(cli, tmp_path, monkeypatch):
+    from tests.test_plugins import GOOD, install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_psych", GOOD)
+    full = json.loads(cli("programme", "schema").stdout)
+    assert "psych_screening" in full["definitions"]["Duty"]["properties"]["step"]["examples"]
+    assert "guanai_psych" in full["properties"]["settings"]["properties"]
+    builtin = json.loads(cli("programme", "schema", "--builtin-only").stdout)
+    assert "psych_screening" not in builtin["definitions"]["Duty"]["properties"]["step"]["examples"]
+    assert builtin == json.loads((ROOT / "schemas" / "programme.schema.json").read_text("utf-8"))
