@@ -311,7 +311,9 @@ class Checker:
         kinds = {*BUILTIN_INDICATORS, *(getattr(self.registry, "indicator_kinds", {}) or {})}
         groups = {d.group for d in self.p.duties if d.group} | {
             t.group for _, t in self.all_tasks() if t.group
-        }
+        } | {f.group for tr in self.p.triggers for f in tr.then if f.group} | {
+            f.group for s in (getattr(self.registry, "steps", {}) or {}).values()
+            if s.plugin in self.p.plugins or s.plugin == "care_basics" for f in s.follow_ups if f.group}
         duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
         for i, ind in enumerate(self.p.indicators):
             path = ("indicators", i)

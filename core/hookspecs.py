@@ -76,8 +76,8 @@ def on_record(record: RecordView, ctx: RecordContext) -> list[FollowUp] | None:
     in force, ``settings(plugin)``, the child's row, records accepted earlier in the same batch).
     To refuse the record raise ``Rejected(message, field=None)``: nothing of the batch is stored
     and the message is shown at the record's position. To oblige follow-up work return a list of
-    ``FollowUp(id, name, step, within, match)``; the engine then tracks each like a triggered
-    obligation (due ``within`` after the record). Return None when there is nothing to add.
+    the ``FollowUp`` rules the plugin declared on its steps (``StepType(follow_ups=…)``); the engine
+    then tracks each like a triggered obligation (due ``within`` after the record). Return None when there is nothing to add.
     Results of all plugins are collected. Mark the implementation ``@for_steps("my_step")`` to be
     called for those steps' records only.
     """

@@ -61,6 +61,7 @@ class FollowRule:
     step: str
     match: tuple[tuple[str, Any], ...]
     within: timedelta
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def plan_of(programme: Programme, cal: SchoolCalendar) -> Plan:
     triggers = tuple(
         TriggerRule(trig.id, trig.when.step, _conds(trig.when.where), tuple(
             FollowRule(f"{trig.id}.{f.id}", f.name or trig.name or f.id, f.step, tuple(sorted(f.match.items())),
-                       parse_duration(f.within)) for f in trig.then))
+                       parse_duration(f.within), f.group) for f in trig.then))
         for trig in programme.triggers)
     return Plan(tuple(rules_of(programme, cal)), tuple(programme.target.categories),
                 programme.target.left_behind_min_months, triggers)
@@ -112,7 +113,7 @@ def plan_to_json(plan: Plan) -> Any:
                   for r in plan.rules],
         "categories": list(plan.categories), "left_behind_min_months": plan.left_behind_min_months,
         "triggers": [[t.id, t.step, conds(t.where),
-                      [[f.id, f.name, f.step, _tag(f.match), f.within.total_seconds()] for f in t.then]]
+                      [[f.id, f.name, f.step, _tag(f.match), f.within.total_seconds(), f.group] for f in t.then]]
                      for t in plan.triggers],
     }
 
@@ -126,7 +127,8 @@ def plan_from_json(data: Any) -> Plan:
                        one_off)
                   for i, name, group, scope, by, step, times, grace, match, where, ws, one_off in data["rules"])
     triggers = tuple(TriggerRule(i, step, conds(where), tuple(
-        FollowRule(fid, name, fstep, _untag(match), timedelta(seconds=secs)) for fid, name, fstep, match, secs in then))
+        FollowRule(fid, name, fstep, _untag(match), timedelta(seconds=secs), group)
+        for fid, name, fstep, match, secs, group in then))
         for i, step, where, then in data["triggers"])
     return Plan(rules, tuple(data["categories"]), data["left_behind_min_months"], triggers)
 

@@ -12,6 +12,7 @@ from guanai.core import hookspecs
 from guanai.core.builtins import BUILTIN_PLUGINS
 from guanai.core.registry import (
     DuplicateStep,
+    FollowUp,
     PluginProblem,
     Registry,
     indicator_registrar,
@@ -94,7 +95,40 @@ def build_registry(pm: pluggy.PluginManager, problems: list[PluginProblem] | Non
             pm.unregister(plugin)
             continue
         registry.plugins[name] = _version_of(plugin)
+    _check_follow_ups(registry)
     return registry
+
+
+def _check_follow_ups(registry: Registry) -> None:
+    """Each declared follow-up rule names a registered step and an id no other plugin declares;
+    a plugin breaking either is left out (an obligation nobody could meet is worse than none)."""
+    seen: dict[str, str] = {}
+    for plugin in list(registry.plugins):
+        problem = None
+        for step in registry.steps_of(plugin):
+            for follow in step.follow_ups:
+                if not isinstance(follow, FollowUp):
+                    problem = PluginProblem(plugin, "plugin.register_failed", {
+                        "error": f"TypeError: StepType.follow_ups expects FollowUp, got {type(follow).__name__}"})
+                elif follow.step not in registry.steps:
+                    problem = PluginProblem(plugin, "plugin.follow_up_unknown", {"id": follow.id, "step": follow.step})
+                elif seen.get(follow.id, plugin) != plugin:
+                    problem = PluginProblem(plugin, "plugin.follow_up_clash", {"id": follow.id,
+                                                                               "owner": seen[follow.id]})
+                else:
+                    seen[follow.id] = plugin
+        if problem is not None:
+            registry.problems.append(problem)
+            _drop(registry, plugin)
+
+
+def _drop(registry: Registry, plugin: str) -> None:
+    registry.steps = {k: v for k, v in registry.steps.items() if v.plugin != plugin}
+    registry.indicator_kinds = {k: v for k, v in registry.indicator_kinds.items() if v.plugin != plugin}
+    registry.settings_models.pop(plugin, None)
+    registry.plugins.pop(plugin, None)
+    if registry.pm is not None and registry.pm.get_plugin(plugin) is not None:
+        registry.pm.unregister(name=plugin)
 
 
 _registries: dict[tuple[bool, frozenset[str]], Registry] = {}

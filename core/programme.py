@@ -217,6 +217,7 @@ class FollowUp(Model):
     step: Id = Field(description="完成它所需的记录类型")
     match: dict[str, Scalar] = Field({}, description="记录字段须等于这些值")
     within: Duration = Field(description="时限：30m、1h、2h、7d")
+    group: str | None = Field(None, description="职责分组（compliance --group 按组统计）")
 
 
 class Trigger(Model):

@@ -36,6 +36,7 @@ class StepType:
     plugin: str = ""
     scope: str | None = "child"
     needs_recorder: bool = True
+    follow_ups: tuple[FollowUp, ...] = ()  # the follow-up rules a record of this step may oblige
 
     def fields(self) -> tuple[str, ...]:
         return tuple(self.payload.model_fields)
@@ -113,13 +114,29 @@ class IndicatorKind:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """Work a record obliges, due `within` (a timedelta or "30m" / "2h" / "14d") after it."""
+    """A follow-up rule: work a record obliges, a record of `step` (matching `match`) due `within`
+    after it — a timedelta, "30m" / "2h" / "14d", or a function of the plugin's settings returning
+    one. Declared on the step whose records oblige it (``StepType(follow_ups=…)``) so that
+    `programme show` lists it (`when`: the condition in words, "体检异常"), `explain --duty` knows
+    its id and `compliance --group` counts it with its `group`; ``on_record`` returns it when a
+    record calls for it."""
 
     id: str
     name: str
     step: str
     within: Any
     match: dict[str, Any] = field(default_factory=dict)
+    group: str | None = None
+    when: str = ""
+
+    def within_for(self, settings: Any) -> Any:
+        """`within` as a timedelta, for the plugin's `settings` (a model, or None)."""
+        from datetime import timedelta
+
+        from guanai.core.programme import parse_duration
+
+        value = self.within(settings) if callable(self.within) else self.within
+        return value if isinstance(value, timedelta) else parse_duration(str(value))
 
 
 class Rejected(Exception):
@@ -160,6 +177,10 @@ class Registry:
 
     def steps_of(self, plugin: str) -> list[StepType]:
         return [s for s in self.steps.values() if s.plugin == plugin]
+
+    def follow_up_rules(self) -> dict[str, tuple[str, FollowUp]]:
+        """Every declared follow-up rule by id: (the plugin declaring it, the rule)."""
+        return {f.id: (s.plugin, f) for s in self.steps.values() for f in s.follow_ups}
 
 
 class DuplicateStep(Exception):

@@ -34,6 +34,24 @@ def timing(duty: Any) -> str:
     return text
 
 
+def within(limit: Any) -> str:
+    """A follow-up's time limit as people say it: "30 分钟内", "2 小时内", "14 天内"."""
+    minutes = int(limit.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return t("within.days", n=minutes // 1440)
+    if minutes % 60 == 0:
+        return t("within.hours", n=minutes // 60)
+    return t("within.minutes", n=minutes)
+
+
+def duration_code(limit: Any) -> str:
+    """A time limit in the programme's own notation: 30m, 2h, 14d."""
+    minutes = int(limit.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
 def scope(name: str) -> str:
     return t(f"scope.{name}")
 

@@ -75,9 +75,14 @@ def abnormal(check: HealthCheck, settings: Settings) -> list[str]:
     return found
 
 
+REFERRAL = FollowUp("health-referral", "体检异常报送上一级医疗部门", "referral",
+                    lambda settings: f"{settings.referral_days}d", group="健康", when="体检异常")
+
+
 @hookimpl
 def register_step_types(register):
-    register(StepType(STEP, "体检", HealthCheck, "身高、体重、视力、血压、肺活量、胸围、耳鼻喉"))
+    register(StepType(STEP, "体检", HealthCheck, "身高、体重、视力、血压、肺活量、胸围、耳鼻喉",
+                      follow_ups=(REFERRAL,)))
 
 
 @hookimpl
@@ -90,7 +95,7 @@ def register_settings_model(register):
 def on_record(record, ctx):
     settings = ctx.settings  # this plugin's Settings, defaults applied
     if abnormal(record.model, settings):
-        return [FollowUp("health-referral", "体检异常报送上一级医疗部门", "referral", f"{settings.referral_days}d")]
+        return [REFERRAL]  # due `referral_days` after the check-up
     return None
 
 

@@ -142,6 +142,75 @@ def test_a_follow_up_of_a_step_nobody_provides_is_refused_naming_the_plugin(cli,
     assert care.count("record") == 0
 
 
+def test_a_follow_up_must_be_declared_on_the_plugins_step(tmp_path, monkeypatch, db):
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_adhoc", """
+        from guanai.api import FollowUp, for_steps, hookimpl
+
+        @hookimpl
+        @for_steps("talk")
+        def on_record(record, ctx):
+            return [FollowUp("callback", "回访", "phone_call", "7d")]
+        """)
+    from tests.test_activity_plugins import _listing
+
+    care = _care(db)
+    _listing(care, tmp_path, "guanai_adhoc")
+    result = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 09:00")
+    assert result.exit_code == 2
+    assert "插件 guanai_adhoc 处理这条记录时出错（它返回的跟进 “callback” 未在记录类型的 follow_ups 中声明" in result.stderr
+    assert care.count("record") == 0
+
+
+def test_a_declared_follow_up_of_an_unknown_step_leaves_the_plugin_out(cli, tmp_path, monkeypatch):
+    from tests.test_plugins import install_fake_plugin
+
+    install_fake_plugin(tmp_path, monkeypatch, "guanai_lost", """
+        from pydantic import BaseModel
+        from guanai.api import FollowUp, StepType, hookimpl
+
+        class Visit(BaseModel):
+            notes: str | None = None
+
+        @hookimpl
+        def register_step_types(register):
+            register(StepType("revisit", "回访", Visit, follow_ups=(FollowUp("again", "再访", "revisit_twice", "7d"),)))
+        """)
+    result = cli("plugins", "check")
+    assert result.exit_code == 1
+    assert ("插件 guanai_lost 声明的跟进 “again” 用的记录类型 “revisit_twice” 不存在，这项工作谁也无法完成；已停用该插件"
+            in result.output)
+    from guanai.core.plugins import load_registry
+
+    assert "revisit" not in load_registry().steps and "guanai_lost" not in load_registry().plugins
+
+
+def test_follow_up_rules_are_shown_grouped_and_explained(db, tmp_path):
+    care = _care(db)
+    text = (PLUGINS / "care.yaml").read_text("utf-8").replace("referral_days: 14", "referral_days: 10")
+    (tmp_path / "care10.yaml").write_text(text, encoding="utf-8")
+    shown = json.loads(care.ok("programme", "show", str(tmp_path / "care10.yaml"), "--json"))["follow_ups"]
+    assert shown == [{"id": "health-referral", "when": "体检异常", "name": "体检异常报送上一级医疗部门",
+                      "step": "referral", "within": "10d", "group": "健康", "plugin": "health_check"}]
+    out = care.ok("programme", "show", str(PLUGINS / "care.yaml"))
+    assert "体检异常   体检异常报送上一级医疗部门   14 天内   健康" in out
+    # explain knows the rule before any record obliged it
+    rows = json.loads(care.ok("explain", "--duty", "health-referral", "--child", "K1", "--as-of", "2025-10-25",
+                              "--json"))
+    assert rows == []
+    care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")
+    care.ok("record", "health_check", "--child", "K2", "--at", "2025-10-20 09:30", "--set", "vision_left=4.6")
+    care.ok("record", "referral", "--child", "K1", "--by", "T001", "--at", "2025-10-28 10:00",
+            "--set", "to=县医院", "--set", "reason=视力")
+    by_group = json.loads(care.ok("compliance", "--org", "S001", "--group", "健康", "--by", "duty",
+                                  "--as-of", "2025-11-10", "--json"))
+    assert [(r["key"]["duty"], r["expected"], r["met"]) for r in by_group["rows"]] == [("health-referral", 2, 1)]
+    other = json.loads(care.ok("compliance", "--org", "S001", "--group", "五个一", "--by", "duty",
+                               "--as-of", "2025-11-10", "--json"))
+    assert "health-referral" not in [r["key"]["duty"] for r in other["rows"]]
+
+
 FRAGILE = """
 import click
 from guanai.api import IndicatorKind, ReportSection, hookimpl

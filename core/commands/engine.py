@@ -269,7 +269,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
 
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
-    question = Question(c.schools, c.asof, rules=duties, group=group)
+    question = Question(c.schools, c.asof, rules=duties, group=group, plugin_groups=_plugin_groups() if group else {})
     sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     names: dict[str, dict[str, str]] = {"duty": {}, "school": {}, "staff": {}, "township": {}, "org": {}}
     with c.store.read() as conn:
@@ -306,6 +306,13 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
         rows.append({"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
                      "rate": round(met / exp, 4) if exp else None})
     return rows, names
+
+
+def _plugin_groups() -> dict[str, str | None]:
+    """The installed plugins' follow-up rules by id, with their groups (for `--group`)."""
+    from guanai.core.plugins import load_registry
+
+    return {rule: follow.group for rule, (_plugin, follow) in load_registry().follow_up_rules().items()}
 
 
 def _key(c: Context, keys: tuple[str, ...], row: dict[str, Any]) -> tuple[Any, ...]:
@@ -430,10 +437,10 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
     known_rules = {r.id: r for seg in c.segs for r in seg.rules}
     known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
         tr.id for seg in c.segs for tr in seg.plan.triggers}
-    if duty not in known_rules and duty not in known_triggers:
+    if duty not in known_rules and duty not in known_triggers and duty not in _plugin_groups():
         from guanai.core.store.schema import follow_up
 
-        with c.store.read() as conn:  # a plugin's follow-up (health-referral …): a rule too
+        with c.store.read() as conn:  # a follow-up of a plugin since removed, with stored obligations
             plugin_rule = conn.execute(select(follow_up.c.rule).where(follow_up.c.rule == duty).limit(1)).scalar()
         if plugin_rule is None:
             raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))

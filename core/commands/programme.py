@@ -77,7 +77,7 @@ def parse_cli_date(value: str | None, option: str) -> date | None:
 
 def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
     from guanai.core.calendar import SchoolCalendar, windows
-    from guanai.core.render import role, scope, timing
+    from guanai.core.render import duration_code, role, scope, timing, within
 
     loaded = load_or_fail(file)
     p = loaded.programme
@@ -102,6 +102,7 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         duty_rows.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
                           "by": duty.by, "step": duty.step, "timing": timing(duty),
                           "windows": per_term, "times": duty.times})
+    follow_rows = follow_up_rules(p)
     activities = [a for a in p.activities if month is None or a.month == month]
     phases = [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")]
     if as_json:
@@ -109,6 +110,7 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
                    "terms": [tm.model_dump() for tm in p.calendar.terms],
                    "phases": [ph.model_dump() for ph in phases], "duties": duty_rows,
                    "triggers": [tr.model_dump() for tr in p.triggers],
+                   "follow_ups": [{**r, "within": duration_code(r["within"])} for r in follow_rows],
                    "activities": [a.model_dump() for a in activities],
                    "indicators": [i.model_dump() for i in p.indicators]})
         return
@@ -134,9 +136,10 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
                  *[r["windows"][tm.id] for tm in cal.terms]) for r in duty_rows]
         title = t("show.duties_month", month=month) if month else t("show.duties")
         out.print(table(title, headers, rows, justify=["left"] * 5 + ["right"] * len(term_names)))
-    if p.triggers:
-        rows = [(tr.name or tr.id, f.name or f.id, f.within) for tr in p.triggers for f in tr.then]
-        out.print(table(t("show.triggers"), [t("show.col.trigger"), t("show.col.followup"), t("show.col.within")], rows))
+    if follow_rows:
+        rows = [(r["when"], r["name"], within(r["within"]), r["group"] or "—") for r in follow_rows]
+        out.print(table(t("show.triggers"), [t("show.col.trigger"), t("show.col.followup"), t("show.col.within"),
+                                             t("show.col.group")], rows))
     if activities:
         rows = [(a.month, a.name, t("list.sep").join(_task_text(tk, a) for tk in a.tasks) or "—") for a in activities]
         out.print(table(t("show.activities"), [t("show.col.month"), t("show.col.activity"), t("show.col.tasks")], rows))
@@ -145,6 +148,26 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
     for w in loaded.warnings:
         click.echo(w.render(), err=True)
+
+
+def follow_up_rules(p: Any) -> list[dict[str, Any]]:
+    """Every follow-up rule the programme brings: its triggers' and those its plugins declare, with
+    the time limit for the programme's settings (体检异常 → 报送上一级医疗部门，14 天内)."""
+    from guanai.core.plugins import load_registry
+    from guanai.core.programme import parse_duration
+    from guanai.core.views import settings_of
+
+    rows = [{"id": f"{tr.id}.{f.id}", "when": tr.name or tr.id, "name": f.name or f.id, "step": f.step,
+             "within": parse_duration(f.within), "group": f.group, "plugin": None}
+            for tr in p.triggers for f in tr.then]
+    registry = load_registry()
+    for step in registry.steps.values():
+        if step.follow_ups and (step.plugin in p.plugins or step.plugin == "care_basics"):
+            settings = settings_of(registry.settings_models, step.plugin, p)
+            rows += [{"id": f.id, "when": f.when or step.title, "name": f.name, "step": f.step,
+                      "within": f.within_for(settings), "group": f.group, "plugin": step.plugin}
+                     for f in step.follow_ups]
+    return rows
 
 
 def _task_text(task: Any, activity: Any) -> str:

@@ -147,6 +147,7 @@ class Question:
     rules: set[str] | None = None  # rule ids; None = all
     group: str | None = None
     staff: str | None = None  # responsible staff member (due --staff)
+    plugin_groups: dict[str, str | None] = field(default_factory=dict)  # plugins' follow-up rule id -> group
     class_name: str | None = None
     subject: tuple[str, str] | None = None  # (kind, id) for explain
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -678,7 +679,7 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                 rule_id = follow.id
                 if question.rules is not None and rule_id not in question.rules and trig.id not in question.rules:
                     continue
-                if question.group is not None:
+                if question.group is not None and follow.group != question.group:
                     continue
                 t, f = record.alias("t"), record.alias("f")
                 conds = [f.c.step == follow.step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
@@ -710,7 +711,8 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
     One query for the distinct (step, match) pairs, then one per pair — never one per record.
     """
     zones = {school: seg.zone for seg in segs for school in seg.schools}
-    if not zones or (question.group is not None):
+    in_group = [rule for rule, group in question.plugin_groups.items() if group == question.group]
+    if not zones or (question.group is not None and not in_group):
         return []
     asof = question.as_of
     t = record.alias("t")
@@ -721,6 +723,8 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
         base += [t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1]]
     if question.rules is not None:
         base.append(follow_up.c.rule.in_(list(question.rules)))
+    if question.group is not None:
+        base.append(follow_up.c.rule.in_(in_group))
     kinds = conn.execute(select(follow_up.c.step, cast(follow_up.c.match, String).label("m")).distinct()
                          .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)).where(*base)).all()
     out = []

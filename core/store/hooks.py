@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from guanai.core.programme import parse_duration
 from guanai.core.registry import FollowUp, Rejected, trace_call
 from sqlalchemy import Connection
 
@@ -39,7 +38,7 @@ class RecordContext:
     memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
     models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
-    steps: Any = None  # the registered step names: a follow-up must name one (None: not checked)
+    steps: Any = None  # the registered steps by name: a follow-up must be declared on one (None: not checked)
 
     @property
     def settings(self) -> Any:
@@ -185,19 +184,34 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
             failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
             raise failed from exc
         for follow in found or ():
-            if ctx.steps is not None and follow.step not in ctx.steps:  # an obligation nobody could meet
-                from guanai.core.i18n import t
-
-                failed = Rejected(t("plugin.follow_up_step", id=follow.id, step=follow.step))
-                failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
-                raise failed
-            within = parse_duration(follow.within) if isinstance(follow.within, str) else follow.within
-            due = (view.occurred_at + within).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+            if ctx.steps is not None:
+                _check_declared(impl.plugin_name, follow, ctx.steps)
+            due = (view.occurred_at + follow.within_for(ctx.settings)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
             out.append((impl.plugin_name, follow, due))
     for impl in impls:
         if impl.plugin_name in listed:
             pendings[impl].append(view)
     return out
+
+
+def _check_declared(plugin: str, follow: FollowUp, steps: dict[str, Any]) -> None:
+    """A follow-up an on_record hook returns is one its plugin declared, on a step that exists
+    (else an obligation nobody could meet, or one no listing knows): refuse the record, naming
+    the plugin."""
+    from guanai.core.i18n import t
+
+    declared = {f.id for s in steps.values() if s.plugin == plugin for f in s.follow_ups}
+    problem = None
+    if not isinstance(follow, FollowUp):
+        problem = f"on_record returned {type(follow).__name__}, not FollowUp"
+    elif follow.step not in steps:
+        problem = t("plugin.follow_up_step", id=follow.id, step=follow.step)
+    elif follow.id not in declared:
+        problem = t("plugin.follow_up_undeclared", id=follow.id)
+    if problem is not None:
+        failed = Rejected(problem)
+        failed.plugin, failed.broken = plugin, True  # type: ignore[attr-defined]
+        raise failed
 
 
 def _listed(programme: Any) -> set[str]:

@@ -455,7 +455,7 @@ class FastLane:
             view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
                               self.models[step, payload])
             ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo,
-                                self.registry.settings_models, steps=frozenset(self.registry.steps))
+                                self.registry.settings_models, steps=self.registry.steps)
             try:
                 found = on_record(self.hooks.wanting(step), view, ctx, pendings)
             except Rejected:

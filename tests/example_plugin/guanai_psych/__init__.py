@@ -34,9 +34,13 @@ class Settings(BaseModel):
     within_days: int = Field(7, ge=1, le=60, description="几天内完成心理辅导")
 
 
+COUNSELLING = FollowUp("psych-counselling", "心理筛查阳性，安排心理辅导", "counselling",
+                       lambda settings: f"{settings.within_days}d", group="心理健康", when="筛查得分达到阈值")
+
+
 @hookimpl
 def register_step_types(register):
-    register(StepType("psych_screening", "心理筛查", Screening, "心理健康筛查得分"))
+    register(StepType("psych_screening", "心理筛查", Screening, "心理健康筛查得分", follow_ups=(COUNSELLING,)))
 
 
 @hookimpl
@@ -48,8 +52,7 @@ def register_settings_model(register):
 @for_steps("psych_screening")
 def on_record(record, ctx):
     if record.model.score >= ctx.settings.threshold:
-        return [FollowUp("psych-counselling", "心理筛查阳性，安排心理辅导", "counselling",
-                         f"{ctx.settings.within_days}d")]
+        return [COUNSELLING]
     return None
 
 
