@@ -289,6 +289,11 @@ def test_steps_say_what_they_are(cli):
                                                       "referral_days"]
     assert shown["indicators"] == [{"name": "checkup_rate", "title": "体检率"}]
     assert shown["commands"] == ["health"] and "on_record" in shown["hooks"]
+    assert shown["steps"][0]["follow_ups"] == [{"id": "health-referral", "name": "体检异常报送上一级医疗部门",
+                                                "when": "体检异常", "step": "referral", "group": "健康",
+                                                "within": "14d"}]
+    assert "跟进：体检异常 → 体检异常报送上一级医疗部门（health-referral），14 天内" in cli("plugins", "show",
+                                                                               "health_check").stdout
     result = cli("plugins", "show", "nope")
     assert (result.exit_code, result.stderr) == (2, "没有安装插件 “nope”；已安装：care_basics、health_check、subsidy、contest\n")
 

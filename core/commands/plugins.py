@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
@@ -54,6 +56,8 @@ def show_plugin(name: str, as_json: bool) -> None:
     """One plugin: its steps (scope, fields, an example), settings, indicator kinds, commands, hooks."""
     from guanai.core.diagnostics import Refusal
     from guanai.core.plugins import load_registry
+    from guanai.core.programme import parse_duration
+    from guanai.core.render import within
 
     registry = load_registry()
     if name not in registry.plugins:
@@ -61,10 +65,13 @@ def show_plugin(name: str, as_json: bool) -> None:
     model = registry.settings_models.get(name)
     plugin = registry.pm.get_plugin(name)
     hooks = sorted(caller.name for caller in (registry.pm.get_hookcallers(plugin) or []))
+    defaults = model.model_validate({}) if model is not None and _all_defaulted(model) else None
     data = {
         "name": name, "version": registry.plugins[name],
         "steps": [{"name": s.name, "title": s.title, "description": s.description, "scope": s.scope,
-                   "fields": [vars(f) for f in s.field_info()], "example": s.example()}
+                   "fields": [vars(f) for f in s.field_info()], "example": s.example(),
+                   "follow_ups": [{"id": f.id, "name": f.name, "when": f.when, "step": f.step, "group": f.group,
+                                   "within": _within(f, defaults)} for f in s.follow_ups]}
                   for s in registry.steps_of(name)],
         "settings": [{"name": n, "description": i.description or "", "default": None if i.is_required() else
                       _jsonable(i.default)} for n, i in (model.model_fields.items() if model else ())],
@@ -83,6 +90,10 @@ def show_plugin(name: str, as_json: bool) -> None:
             out.print(f"    {f['name']}{t('plugins.required') if f['required'] else ''}：{f['description']}（{f['type']}）",
                       markup=False)
         out.print(f"    {step['example']}", markup=False)
+        for f in step["follow_ups"]:
+            limit = within(parse_duration(f["within"])) if f["within"] else t("plugins.within_by_settings")
+            out.print(t("plugins.show_follow_up", when=f["when"] or step["title"], name=f["name"], id=f["id"],
+                        within=limit), markup=False)
     if data["settings"]:
         out.print(t("plugins.show_settings"))
         for s in data["settings"]:
@@ -90,6 +101,20 @@ def show_plugin(name: str, as_json: bool) -> None:
     out.print(t("plugins.show_rest", indicators=t("list.sep").join(k["name"] for k in data["indicators"]) or "—",
                 commands=t("list.sep").join(f"guanai {c}" for c in data["commands"]) or "—",
                 hooks=t("list.sep").join(hooks)))
+
+
+def _within(follow: Any, settings: Any) -> str | None:
+    """The follow-up's time limit as "14d" (None when it depends on settings without defaults)."""
+    from guanai.core.render import duration_code
+
+    try:
+        return duration_code(follow.within_for(settings))
+    except Exception:  # a plugin's function of settings that needs a value the defaults lack
+        return None
+
+
+def _all_defaulted(model: Any) -> bool:
+    return not any(info.is_required() for info in model.model_fields.values())
 
 
 def _jsonable(value: object) -> object:
