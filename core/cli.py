@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 import click
-from guanai.core.i18n import set_lang, t
+from guanai.core.app import DEFAULT_DB, App
+from guanai.core.i18n import current_lang, set_lang, t
 from guanai.core.output import output_options
 
 
@@ -52,7 +53,7 @@ class GuanaiGroup(click.Group):
             if hasattr(exc, "orig") or type(exc).__module__ == "sqlite3":  # the database's own failure
                 from guanai.core.store.db import explain
 
-                known = explain(exc, (ctx.obj or {}).get("db", ""))
+                known = explain(exc, getattr(ctx.obj, "db_url", ""))
                 if known is not None:
                     click.echo(known.message, err=True)
                     ctx.exit(2)
@@ -121,12 +122,13 @@ def build_cli() -> click.Group:
     @click.version_option(None, "--version", package_name="guanai", prog_name="guanai",
                           message="%(prog)s %(version)s")  # the version is read only when asked for
     @click.option("--lang", type=click.Choice(["zh", "en"]), help=t("cli.opt.lang"))
-    @click.option("--db", envvar="GUANAI_DB", default="sqlite:///guanai.db", show_default=True, help=t("cli.opt.db"))
+    @click.option("--db", envvar="GUANAI_DB", default=DEFAULT_DB, show_default=True, help=t("cli.opt.db"))
     @click.pass_context
     def cli(ctx: click.Context, lang: str | None, db: str) -> None:
         if lang:
             set_lang(lang)
-        ctx.obj = {"db": db}
+        app = ctx.obj = App(db, lang or current_lang())  # the one App of this command (core/app.py)
+        ctx.call_on_close(app.close)
         if ctx.invoked_subcommand is None:
             click.echo(t("cli.overview"), nl=False)
 

@@ -92,6 +92,33 @@ def test_the_registry_is_built_once_per_process(db, monkeypatch):
     assert built == [1]  # `record` once built it twice; every later command of the process reuses it
 
 
+def test_one_app_per_command_one_store_one_clock(db, monkeypatch):
+    """Each command builds one App: the database opened once, the clock read once."""
+    from datetime import UTC, datetime
+
+    from guanai.core import app as app_module
+    from guanai.core.store import db as db_module
+
+    care = _care(db)
+    opened = []
+    original = db_module.Store.__init__
+    monkeypatch.setattr(db_module.Store, "__init__", lambda self, url: opened.append(url) or original(self, url))
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2025, 10, 20, 8, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(app_module, "datetime", Frozen)
+    care.ok("record", "talk", "--child", "K1", "--by", "T001")  # no --at: the command's moment
+    assert len(opened) == 1
+    at = care.query("SELECT occurred_at FROM record")[0][0]
+    assert str(at)[:16] == "2025-10-20 08:30"  # stored in UTC
+    opened.clear()
+    out = care.ok("due", "--staff", "T001")  # no --as-of: the same clock, in the school's zone
+    assert "2025年10月20日" in out and len(opened) == 1
+
+
 def test_explain_takes_a_plugins_follow_up(db):
     care = _care(db)
     care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from guanai.core.app import app_of
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
@@ -31,8 +32,7 @@ def run_demo(ctx: click.Context, target: str) -> None:
     click.echo(t("demo.built", url=url, children=made.children, cared=made.left_behind, staff=made.staff,
                  records=made.records))
     click.echo()
-    root = ctx.find_root()
-    root.obj["db"] = url
+    app_of(ctx).use_db(url)
     day = made.as_of.isoformat()
     due(ctx, None, made.teacher, None, day, None, 12, False, False)
     click.echo()

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from guanai.core.app import app_of
 from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
 from guanai.core.obligations import (
@@ -63,13 +64,12 @@ class Context:
 def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None,
             also: tuple[str, ...] = ()) -> Context:
     """The engine's context for `org` (and the schools `also` names: a child's earlier schools)."""
-    from guanai.core.commands.facts import open_store
     from guanai.core.store.engine import segments
     from guanai.core.store.orgs import all_orgs, schools_in
 
     moment = parse_when(when, "--as-of")  # bad input is reported before any database work
     known = parse_when(known_at, "--known-at")
-    store = open_store(ctx)
+    store = app_of(ctx).store
     with store.read() as conn:
         orgs = all_orgs(conn)
         schools = schools_in(orgs, org) + [s for s in also if s not in schools_in(orgs, org)]
@@ -80,7 +80,7 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
         raise Refusal("engine.no_programme", org=orgs[org]["name"] if org else t("due.everywhere"))
     _warn_missing_plugins(segs)
     zone = segs[0].zone
-    moment = moment or datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    moment = moment or app_of(ctx).now(zone)
     if isinstance(known, date) and not isinstance(known, datetime):
         known = datetime.combine(known + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
     return Context(store, orgs, schools, segs, zone, as_of(moment, zone, known), org)
@@ -96,9 +96,8 @@ def _warn_missing_plugins(segs: list[Any]) -> None:
               if p not in BUILTIN_PLUGINS}
     if not needed:
         return
-    from guanai.core.plugins import load_registry
 
-    loaded = load_registry().plugins
+    loaded = app_of().registry.plugins
     for plugin, programme in sorted(needed):
         if plugin not in loaded:
             click.echo(t("engine.plugin_missing", programme=programme, plugin=plugin), err=True)
@@ -310,9 +309,8 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
 
 def _plugin_groups() -> dict[str, str | None]:
     """The installed plugins' follow-up rules by id, with their groups (for `--group`)."""
-    from guanai.core.plugins import load_registry
 
-    return {rule: follow.group for rule, (_plugin, follow) in load_registry().follow_up_rules().items()}
+    return {rule: follow.group for rule, (_plugin, follow) in app_of().registry.follow_up_rules().items()}
 
 
 def _key(c: Context, keys: tuple[str, ...], row: dict[str, Any]) -> tuple[Any, ...]:
@@ -378,9 +376,8 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
 
     c = prepare(ctx, org, when, known_at)
     with c.store.read() as conn:
-        from guanai.core.plugins import load_registry
 
-        registry = load_registry()
+        registry = app_of().registry
         found = compute(conn, c.segs, c.asof, lambda g, d: _compliance(c, (), g, d)[0],
                         registry.indicator_kinds, registry.settings_models)
     code = c.org or _root(c, c.schools[0])
@@ -419,9 +416,8 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
     if len(given) != 1:
         raise InputError([Diagnostic("--child", 0, 0, "", "explain.one_subject")])
     kind, subject = given[0]
-    from guanai.core.commands.facts import open_store
 
-    with open_store(ctx).read() as conn:
+    with app_of(ctx).store.read() as conn:
         table_ = {"child": child, "staff": staff}.get(kind)
         if table_ is not None:
             person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()

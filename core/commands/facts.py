@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import click
+from guanai.core.app import app_of
 from guanai.core.i18n import t
-from guanai.core.store.db import Store
-
-
-def open_store(ctx: click.Context) -> Store:
-    return Store(ctx.find_root().obj["db"]).ready()
 
 
 def init_db(ctx: click.Context) -> None:
-    store = Store(ctx.find_root().obj["db"])
+    store = app_of(ctx).raw_store
     before, after = store.init()
     if before is None:
         click.echo(t("init.created", url=store.url, revision=after))
@@ -27,11 +22,10 @@ def init_db(ctx: click.Context) -> None:
 
 def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | None) -> None:
     from guanai.core.commands.programme import load_or_fail, parse_cli_date
-    from guanai.core.plugins import load_registry
     from guanai.core.store.programmes import publish as do_publish
 
-    store = open_store(ctx)
-    loaded = load_or_fail(file, load_registry())
+    store = app_of(ctx).store
+    loaded = load_or_fail(file, app_of(ctx).registry)
     programme = loaded.programme
     effective = parse_cli_date(start, "--from") or programme.calendar.terms[0].start
     result = do_publish(store, loaded, orgs, effective)
@@ -47,7 +41,7 @@ def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | N
 def import_orgs(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.store.orgs import import_orgs as do_import
 
-    changes = do_import(open_store(ctx), file, dry_run)
+    changes = do_import(app_of(ctx).store, file, dry_run)
     _summary("org", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
@@ -61,11 +55,13 @@ def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_le
                   transfer: bool = False) -> None:
     from guanai.core.store.people import import_roster, import_staff
 
-    store = open_store(ctx)
+    store = app_of(ctx).store
     if kind == "child":
-        result = import_roster(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer)
+        result = import_roster(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer,
+                               today=app_of(ctx).today())
     else:
-        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer)
+        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer,
+                              today=app_of(ctx).today())
     changes = result.changes
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))
@@ -86,7 +82,7 @@ def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_le
 def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
     from guanai.core.store.pairings import import_pairings as do_import
 
-    changes = do_import(open_store(ctx), file, role, dry_run)
+    changes = do_import(app_of(ctx).store, file, role, dry_run, today=app_of(ctx).today())
     _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
@@ -94,7 +90,7 @@ def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool) -> 
     from guanai.core.render import role as render_role
     from guanai.core.store.pairings import auto_assign
 
-    made = auto_assign(open_store(ctx), school, role, dry_run=dry_run)
+    made = auto_assign(app_of(ctx).store, school, role, day=app_of(ctx).today(), dry_run=dry_run)
     load: dict[str, int] = {}
     for p in made:
         load[p["staff"]] = load.get(p["staff"], 0) + 1
@@ -111,14 +107,14 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
     from guanai.core.store.orgs import all_orgs, schools_in
     from guanai.core.store.pairings import check_pairings as do_check
 
-    store = open_store(ctx)
+    store = app_of(ctx).store
     with store.read() as conn:
         schools = schools_in(all_orgs(conn), org)
     if not schools:
         from guanai.core.diagnostics import Refusal
 
         raise Refusal("publish.no_schools")
-    day = parse_cli_date(as_of, "--as-of") or date.today()
+    day = parse_cli_date(as_of, "--as-of") or app_of(ctx).today()
     found = do_check(store, schools, day)
     rows = [asdict(v) for v in found]
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from guanai.core.app import app_of
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
 from sqlalchemy import select
@@ -41,14 +42,12 @@ def _audit_contacts(store: Any, what: str, filters: dict[str, Any], n: int) -> N
 
 def list_children(ctx: click.Context, org: str | None, cls: str | None, category: str | None,
                   include_left: bool, show_contacts: bool, as_json: bool, as_csv: bool) -> None:
-    from datetime import date
 
-    from guanai.core.commands.facts import open_store
     from guanai.core.privacy import masked
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.schema import child
 
-    store = open_store(ctx)
+    store = app_of(ctx).store
     with store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(child).order_by(child.c.school, child.c.class_name, child.c.id)
@@ -59,7 +58,7 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
         if category:
             query = query.where(child.c.category == category)
         if not include_left:
-            query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > date.today()))
+            query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > app_of(ctx).today()))
         rows = [masked(dict(r._mapping), show_contacts) for r in conn.execute(query)]
     if show_contacts:
         _audit_contacts(store, "child", {"org": org, "class": cls, "category": category}, len(rows))
@@ -77,12 +76,11 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
 
 def list_staff(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
                as_json: bool, as_csv: bool) -> None:
-    from guanai.core.commands.facts import open_store
     from guanai.core.privacy import masked
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.schema import staff
 
-    store = open_store(ctx)
+    store = app_of(ctx).store
     with store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(staff).order_by(staff.c.school, staff.c.id)
@@ -105,16 +103,15 @@ def list_staff(ctx: click.Context, org: str | None, role: str | None, show_conta
 
 def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: str | None, step: str | None,
                  start: str | None, end: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
-    from datetime import date, datetime, time, timedelta
+    from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
-    from guanai.core.commands.facts import open_store
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.programmes import DEFAULT_TIMEZONE, timezone_of
     from guanai.core.store.schema import record
 
-    store = open_store(ctx)
+    store = app_of(ctx).store
     first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
     with store.read() as conn:
         schools = resolve_schools(conn, org)
@@ -128,13 +125,13 @@ def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: 
         if step:
             query = query.where(record.c.step == step)
         # --from/--to are local days; a county keeps one time zone, taken from its first school.
-        zone = ZoneInfo(timezone_of(conn, schools[0], date.today()) if schools else DEFAULT_TIMEZONE)
+        zone = ZoneInfo(timezone_of(conn, schools[0], app_of(ctx).today()) if schools else DEFAULT_TIMEZONE)
         if first:
             query = query.where(record.c.occurred_at >= _utc(datetime.combine(first, time()), zone))
         if last:
             query = query.where(record.c.occurred_at < _utc(datetime.combine(last + timedelta(days=1), time()), zone))
         rows = [dict(r._mapping) for r in conn.execute(query)]
-        zones = {s: ZoneInfo(timezone_of(conn, s, datetime.now().date())) for s in {r["school"] for r in rows}}
+        zones = {s: ZoneInfo(timezone_of(conn, s, app_of(ctx).today())) for s in {r["school"] for r in rows}}
     utc = ZoneInfo("UTC")
     for r in rows:
         r["occurred_at"] = r["occurred_at"].replace(tzinfo=utc).astimezone(zones[r["school"]])

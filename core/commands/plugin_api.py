@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import click
+from guanai.core.app import app_of
 
 
 @dataclass
@@ -98,10 +99,9 @@ def command_context(ctx: click.Context, org: str | None = None, as_of: str | Non
                     term: str | None = None) -> CommandContext:
     """The CommandContext for a plugin command's options (as ``context_options`` adds them)."""
     from guanai.core.commands.engine import prepare
-    from guanai.core.plugins import load_registry
 
     c = prepare(ctx, org, as_of)
-    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, load_registry().settings_models)
+    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, app_of().registry.settings_models)
 
 
 def context_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -191,7 +191,6 @@ def save(gctx: CommandContext, found: Sequence[NewRecord], source: str, dry_run:
          sheet: Sheet | None = None) -> tuple[int, int]:
     """Check and store ``found`` all or nothing (nothing with ``dry_run``); every problem — the
     sheet's and the records' — is reported at once and nothing is stored. Returns (new, existing)."""
-    from guanai.core.plugins import load_registry
     from guanai.core.store.importing import cell_problem
     from guanai.core.store.records import Draft, option_where, save_records
 
@@ -208,6 +207,6 @@ def save(gctx: CommandContext, found: Sequence[NewRecord], source: str, dry_run:
 
     drafts = [Draft(new.step, new.subject_kind, new.subject, new.at, dict(new.payload), new.by, None, new.key,
                     placed(new)) for new in found]
-    saved = save_records(gctx._store, load_registry(), drafts, source, dry_run=dry_run,
+    saved = save_records(gctx._store, app_of().registry, drafts, source, dry_run=dry_run,
                          found=list(sheet._problems) if sheet is not None else None)
     return saved.inserted, saved.existing

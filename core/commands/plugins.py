@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from guanai.core.app import app_of
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
 
 
 def list_plugins(as_json: bool, as_csv: bool) -> None:
-    from guanai.core.plugins import load_registry
 
-    registry = load_registry()
+    registry = app_of().registry
     commands = _commands_by_plugin(registry)
     rows = [{"name": name, "version": version, "steps": [s.name for s in registry.steps_of(name)],
              "indicators": sorted(k.name for k in registry.indicator_kinds.values() if k.plugin == name),
@@ -55,11 +55,10 @@ def _commands_by_plugin(registry: object) -> dict[str, list[str]]:
 def show_plugin(name: str, as_json: bool) -> None:
     """One plugin: its steps (scope, fields, an example), settings, indicator kinds, commands, hooks."""
     from guanai.core.diagnostics import Refusal
-    from guanai.core.plugins import load_registry
     from guanai.core.programme import parse_duration
     from guanai.core.render import within
 
-    registry = load_registry()
+    registry = app_of().registry
     if name not in registry.plugins:
         raise Refusal("plugins.unknown", plugin=name, plugins="、".join(registry.plugins))
     model = registry.settings_models.get(name)
@@ -123,9 +122,8 @@ def _jsonable(value: object) -> object:
 
 def check_plugins() -> int:
     """Every installed plugin that could not be loaded, with why and how to go on: exit 1 when any."""
-    from guanai.core.plugins import load_registry
 
-    registry = load_registry()
+    registry = app_of().registry
     for problem in registry.problems:
         click.echo(t(problem.code, plugin=problem.plugin, **problem.params))
         click.echo(t("plugin.disable_hint", plugin=problem.plugin))

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import click
+from guanai.core.app import app_of
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
@@ -14,9 +15,8 @@ from guanai.core.output import console, dump_csv, dump_json, table
 def check_files(files: tuple[str, ...], as_json: bool, as_csv: bool) -> int:
     """Check every file; print all diagnostics sorted by position. 0 clean, 1 errors."""
     from guanai.core.loader import load_programme
-    from guanai.core.plugins import load_registry
 
-    registry = load_registry()
+    registry = app_of().registry
     _report_plugin_problems(registry)
     diagnostics = []
     for file in files:
@@ -153,14 +153,13 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
 def follow_up_rules(p: Any) -> list[dict[str, Any]]:
     """Every follow-up rule the programme brings: its triggers' and those its plugins declare, with
     the time limit for the programme's settings (体检异常 → 报送上一级医疗部门，14 天内)."""
-    from guanai.core.plugins import load_registry
     from guanai.core.programme import parse_duration
     from guanai.core.views import settings_of
 
     rows = [{"id": f"{tr.id}.{f.id}", "when": tr.name or tr.id, "name": f.name or f.id, "step": f.step,
              "within": parse_duration(f.within), "group": f.group, "plugin": None}
             for tr in p.triggers for f in tr.then]
-    registry = load_registry()
+    registry = app_of().registry
     for step in registry.steps.values():
         if step.follow_ups and (step.plugin in p.plugins or step.plugin == "care_basics"):
             settings = settings_of(registry.settings_models, step.plugin, p)

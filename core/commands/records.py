@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 from guanai.core import cells
+from guanai.core.app import app_of
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
 from guanai.core.store.records import Draft, option_where
@@ -16,8 +17,6 @@ SUBJECT_OPTIONS = {"child": "--child", "school": "--school", "staff": "--staff",
 
 def record_one(ctx: click.Context, step: str, child: str | None, school: str | None, staff: str | None,
                cls: str | None, by: str | None, at: str | None, settings: tuple[str, ...], key: str | None) -> None:
-    from guanai.core.commands.facts import open_store
-    from guanai.core.plugins import load_registry
     from guanai.core.store.records import save_records
 
     problems: list[Diagnostic] = []
@@ -40,11 +39,11 @@ def record_one(ctx: click.Context, step: str, child: str | None, school: str | N
         if name.strip() in payload:
             raise InputError([Diagnostic(f"--set {name.strip()}", 0, 0, "", "record.set_twice", (("key", name.strip()),))])
         payload[name.strip()] = value
-    store = open_store(ctx)
+    store = app_of(ctx).store
     options = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", **SUBJECT_OPTIONS}
-    draft = Draft(step, kind, subject, at if at is not None else _now_text(), payload, by,
+    draft = Draft(step, kind, subject, at if at is not None else _now_text(ctx), payload, by,
                   school if kind == "class" else None, key, option_where(options))
-    saved = save_records(store, load_registry(), [draft], "cli")
+    saved = save_records(store, app_of(ctx).registry, [draft], "cli")
     if saved.existing:
         click.echo(t("record.already", key=key))
     else:
@@ -66,21 +65,18 @@ def _option(option: str, value: str | None, problems: list[Diagnostic], read: An
     return found
 
 
-def _now_text() -> str:
-    from datetime import datetime
-
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+def _now_text(ctx: click.Context) -> str:
+    """The command's moment with the machine's UTC offset: a record without --at happened now."""
+    return app_of(ctx).started.astimezone().isoformat(timespec="seconds")
 
 
 def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
-    from guanai.core.commands.facts import open_store
-    from guanai.core.plugins import load_registry
     from guanai.core.store.importing import cell_problem, gc_paused
     from guanai.core.store.record_import import RECORD_COLUMNS, import_table, step_headers
     from guanai.core.tabular import norm, read_table
 
-    store = open_store(ctx)
-    registry = load_registry()
+    store = app_of(ctx).store
+    registry = app_of(ctx).registry
     with gc_paused():
         table = read_table(file, RECORD_COLUMNS, lazy=True)
         headers = step_headers(registry)

@@ -1,0 +1,86 @@
+"""One command's world: where the data is, which plugins, which language, what time it is.
+
+Built once, in the root command (`main()` → click's root callback), and handed to every command
+and, through them, to the hooks' contexts; nothing below it opens the database, loads the plugins
+or reads the clock on its own. The store is opened on first use (`guanai --help` opens nothing);
+the registry is the process's (core/plugins.py builds it once); the clock is read once, so one
+command sees one "now" even when it runs across midnight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+if TYPE_CHECKING:
+    from guanai.core.registry import Registry
+    from guanai.core.store.db import Store
+
+
+DEFAULT_DB = "sqlite:///guanai.db"
+
+
+@dataclass
+class App:
+    db_url: str
+    lang: str = "zh"
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))  # the command's "now", aware
+    _store: Store | None = None
+    _init_store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The database, opened once and checked to be initialised and current."""
+        if self._store is None:
+            self._store = self.raw_store.ready()
+        return self._store
+
+    @property
+    def raw_store(self) -> Store:
+        """The database as found, for `init` (which creates or upgrades it)."""
+        if self._init_store is None:
+            from guanai.core.store.db import Store
+
+            self._init_store = Store(self.db_url)
+        return self._init_store
+
+    def use_db(self, url: str) -> None:
+        """Point the rest of the command at another database (`guanai demo` builds one, then asks it)."""
+        self.db_url, self._store, self._init_store = url, None, None
+
+    @property
+    def registry(self) -> Registry:
+        from guanai.core.plugins import load_registry
+
+        return load_registry()
+
+    def now(self, zone: ZoneInfo | None = None) -> datetime:
+        """The command's moment as a naive local time in `zone` (the machine's zone when None)."""
+        local = self.started.astimezone(zone) if zone is not None else self.started.astimezone()
+        return local.replace(tzinfo=None, microsecond=0)
+
+    def today(self, zone: ZoneInfo | None = None) -> date:
+        return self.now(zone).date()
+
+    def close(self) -> None:
+        for store in {id(s): s for s in (self._store, self._init_store) if s is not None}.values():
+            store.engine.dispose()
+
+
+def app_of(ctx: click.Context | None = None) -> App:
+    """The running command's App (from click's root context). Outside a command (guanai used as a
+    library) a fresh one for `GUANAI_DB`."""
+    import os
+
+    current = ctx or click.get_current_context(silent=True)
+    if current is None:
+        return App(os.environ.get("GUANAI_DB", DEFAULT_DB))
+    root = current.find_root()
+    found: Any = root.obj
+    if not isinstance(found, App):  # a command invoked without the root group (tests): the defaults
+        found = root.obj = App(os.environ.get("GUANAI_DB", DEFAULT_DB))
+    return found
