@@ -122,6 +122,7 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
     out.print(t("show.meta", id=p.id, version=p.version, issuer=p.issuer or "—"))
     terms = t("list.sep").join(f"{tm.name}（{tm.start:%Y-%m-%d} — {tm.end:%Y-%m-%d}）" for tm in cal.terms)
     out.print(t("show.terms", terms=terms))
+    rows: list[tuple[Any, ...]]
     if phases:
         rows = []
         for ph in phases:
