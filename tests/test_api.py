@@ -356,20 +356,37 @@ def test_the_reference_in_docs_plugins_md_is_current():
     assert "`.cared_for(on: date | None = None) -> set[str]`" in page
 
 
+def _fresh_venv(folder: Path) -> Path:
+    """A new virtual environment whose base packages (guanai, its dependencies, pytest, setuptools)
+    are this one's — offline, no downloads — and whose own site-packages starts empty."""
+    import sysconfig
+    import venv
+
+    venv.create(folder, with_pip=False)
+    python = folder / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    outer = sysconfig.get_paths()["purelib"]
+    Path(purelib, "guanai_base.pth").write_text(f"import site; site.addsitedir({outer!r})\n", encoding="utf-8")
+    return python
+
+
 def test_plugin_new_scaffolds_a_package_whose_tests_pass_when_installed(tmp_path, cli):
-    """`guanai plugin new`: pip installs the package (as a distribution, with its entry point) and its
-    generated tests pass with guanai.testing's fixtures, in a process of their own."""
+    """`guanai plugin new`: pip installs the package into a fresh venv (as a distribution, with its
+    entry point) and its generated tests pass there with guanai.testing's fixtures."""
     result = cli("plugin", "new", "nutrition", "--title", "营养餐检查", "--dir", str(tmp_path))
     folder = tmp_path / "nutrition"
     assert result.exit_code == 0 and f"已新建插件 nutrition：{folder}" in result.stdout
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
         "README.md", "nutrition/__init__.py", "pyproject.toml", "tests/programme.yaml", "tests/test_nutrition.py"]
-    site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(folder)], check=True, capture_output=True)
-    env = {**__import__("os").environ, "PYTHONPATH": str(site)}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
-                         capture_output=True, text=True, env=env, cwd=folder)
+    python = _fresh_venv(tmp_path / "fresh")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                    "--no-build-isolation", str(folder)], check=True, capture_output=True)
+    where = subprocess.run([str(python), "-c", "import nutrition; print(nutrition.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path).stdout
+    assert where.startswith(str(tmp_path / "fresh")), where  # the installed copy, not the source folder
+    run = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
+                         capture_output=True, text=True, cwd=tmp_path)
     assert "2 passed" in run.stdout, run.stdout + run.stderr
     assert _guanai_imports(folder / "nutrition" / "__init__.py") == [(5, "guanai.api")]
     again = cli("plugin", "new", "nutrition", "--dir", str(tmp_path))
