@@ -436,6 +436,18 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
 
         run(ctx, org, when, known_at, as_json, as_csv)
 
+    @cli.command("stats", help=t("cli.stats.help"), epilog=t("cli.stats.example"))
+    @org_opt
+    @click.option("--by", metavar="KEYS", help=t("cli.opt.stats_by"))
+    @as_of_opt
+    @output_options
+    @click.pass_context
+    def stats(ctx: click.Context, org: str | None, by: str | None, when: str | None, as_json: bool,
+              as_csv: bool) -> None:
+        from guanai.core.commands.stats import stats as run
+
+        run(ctx, org, by, when, as_json, as_csv)
+
     @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
     @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
     @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))

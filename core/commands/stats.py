@@ -1,0 +1,71 @@
+"""`guanai stats` and `guanai assign list`: the figures of a 工作总结's 基本情况 and the 帮扶档案."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from guanai.core.diagnostics import Diagnostic, InputError
+from guanai.core.i18n import has, t
+from guanai.core.output import console, dump_csv, dump_json, table
+
+
+def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in by.split(",") if k.strip()) if by else default
+    for k in keys:
+        if k not in allowed:
+            raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key",
+                                         (("key", k), ("keys", "|".join(allowed))))])
+    return keys
+
+
+def key_text(key: str, value: Any, orgs: dict[str, dict[str, Any]]) -> str:
+    """A grouping value as people read it: 留守, 祖辈监护, the school's name …"""
+    if value is None:
+        return t("stats.unknown")
+    if key in ("school", "township"):
+        return str(orgs.get(value, {}).get("name", value))
+    prefix = {"category": "category", "guardian_type": "guardian", "role": "role"}.get(key)
+    if prefix and has(f"{prefix}.{value}"):
+        return t(f"{prefix}.{value}")
+    return str(value)
+
+
+def percent(n: int, d: int) -> str:
+    return f"{n / d:.1%}" if d else "—"
+
+
+def stats(ctx: click.Context, org: str | None, by: str | None, when: str | None, as_json: bool,
+          as_csv: bool) -> None:
+    from guanai.core.commands.engine import _as_of_text, prepare
+    from guanai.core.store.stats import STAT_KEYS, collect, grouped
+
+    keys = parse_keys(by, STAT_KEYS, ("category",))
+    c = prepare(ctx, org, when)
+    with c.store.read() as conn:
+        found = collect(conn, c.segs, c.schools, c.asof.day, c.orgs, keys)
+    if as_json:
+        dump_json({"as_of": _as_of_text(c), "org": org, "rows": found["rows"], "totals": found["totals"]})
+        return
+    if as_csv:
+        dump_csv([{**r["key"], **r} for r in found["rows"]], [*keys, "pupils", "cared_for", "share", "of_cared"])
+        return
+    totals = found["totals"]
+    out = console()
+    from guanai.core.render import long_date
+
+    place = c.orgs[org]["name"] if org else t("due.everywhere")
+    out.print(t("stats.title", org=place, day=long_date(c.asof.day)))
+    out.print(t("stats.people", pupils=totals["pupils"], cared=totals["cared_for"],
+                share=percent(totals["cared_for"], totals["pupils"]), staff=totals["staff"],
+                party=totals["party_staff"]))
+    roles = t("list.sep").join(f"{key_text('role', r, c.orgs)} {n:,}" for r, n in totals["pairs_by_role"].items())
+    out.print(t("stats.pairs", pairs=totals["pairs"], roles=roles or "—", unpaired=totals["unpaired"]))
+    shown = [keys] if by else [("category",), ("guardian_type",)]
+    for ks in shown:
+        rows = found["rows"] if ks == keys else grouped(found["cells"], ks, c.orgs)
+        body = [(*[key_text(k, r["key"][k], c.orgs) for k in ks], f"{r['pupils']:,}", f"{r['cared_for']:,}",
+                 percent(r["cared_for"], r["pupils"]), percent(r["cared_for"], totals["cared_for"])) for r in rows]
+        headers = [*[t(f"stats.col.{k}") for k in ks], t("stats.col.pupils"), t("stats.col.cared_for"),
+                   t("stats.col.share"), t("stats.col.of_cared")]
+        out.print(table(None, headers, body, justify=["left"] * len(ks) + ["right"] * 4))

@@ -1,0 +1,150 @@
+"""`guanai stats`: who is at the schools on a day — pupils, the children the programme cares for
+(the same condition indicators count with, core/store/indicators.cared_for), staff, 党员 staff,
+pairings in force and children cared for without a proxy parent. A few grouped statements,
+whatever the number of children."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from guanai.core.store.engine import Segment
+from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS
+from guanai.core.store.indicators import cared_for
+from guanai.core.store.schema import child, pairing, school_class, staff
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+
+STAT_KEYS = ("category", "guardian_type", "class", "grade", "school", "township")
+CATEGORY_ORDER = tuple(dict.fromkeys(CATEGORY_SPELLINGS.values()))
+GUARDIAN_ORDER = tuple(dict.fromkeys(GUARDIAN_SPELLINGS.values()))
+PROXY_ROLE = "proxy_parent"  # SPEC's built-in role: a child cared for without one is "unpaired"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Pupils and children cared for of one (school, class, grade, category, guardian type)."""
+
+    school: str
+    class_name: str | None
+    grade: str | None
+    category: str
+    guardian_type: str | None
+    pupils: int
+    cared_for: int
+
+
+def enrolled_on(day: date) -> list[Any]:
+    """SPEC §2: enrolled on d when enrolled_on <= d and d < left_on (left_on: the first day away)."""
+    return [child.c.enrolled_on <= day, or_(child.c.left_on.is_(None), child.c.left_on > day)]
+
+
+def in_force(segs: Iterable[Segment], schools: list[str], day: date) -> dict[str, Segment]:
+    """The programme segment in force at each school on `day` (schools without one are left out)."""
+    return {school: seg for seg in segs if seg.start <= day <= seg.end for school in seg.schools if school in schools}
+
+
+def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> list[Cell]:
+    """Pupil and cared-for counts by school, class, grade, category and guardian type: one
+    statement per programme segment in force (and one for schools without a programme, whose
+    pupils no programme cares for)."""
+    where = in_force(segs, schools, day)
+    groups: dict[int, tuple[Segment | None, list[str]]] = {}
+    for school in schools:
+        seg = where.get(school)
+        groups.setdefault(id(seg), (seg, []))[1].append(school)
+    cols = (child.c.school, child.c.class_name, school_class.c.grade, child.c.category, child.c.guardian_type)
+    out = []
+    for seg, members in groups.values():
+        cared = func.sum(case((and_(*cared_for(seg, day)), 1), else_=0)) if seg is not None else literal(0)
+        query = (select(*cols, func.count(), cared)
+                 .select_from(child.outerjoin(school_class, and_(school_class.c.school == child.c.school,
+                                                                  school_class.c.name == child.c.class_name)))
+                 .where(child.c.school.in_(members), *enrolled_on(day)).group_by(*cols))
+        out += [Cell(*row[:5], int(row[5]), int(row[6] or 0)) for row in conn.execute(query)]
+    return out
+
+
+def staff_counts(conn: Connection, schools: list[str], day: date) -> tuple[int, int]:
+    """(staff, 党员 staff) at the schools on `day`: joined by then (or always there) and not yet left."""
+    here = [staff.c.school.in_(schools), or_(staff.c.joined_on.is_(None), staff.c.joined_on <= day),
+            or_(staff.c.left_on.is_(None), staff.c.left_on > day)]
+    total, party = conn.execute(select(func.count(), func.sum(case((staff.c.party_member, 1), else_=0)))
+                                .where(*here)).one()
+    return int(total or 0), int(party or 0)
+
+
+def pairing_in_force(day: date, table: Any = pairing) -> list[Any]:
+    """SPEC §2: a pairing with start S and end E holds on d when S <= d <= E (E empty: open)."""
+    return [table.c.start <= day, or_(table.c.end.is_(None), table.c.end >= day)]
+
+
+def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, int]:
+    """Pairings in force on `day` by role, of children enrolled at the schools then."""
+    rows = conn.execute(select(pairing.c.role, func.count())
+                        .select_from(pairing.join(child, child.c.id == pairing.c.child))
+                        .where(child.c.school.in_(schools), *enrolled_on(day), *pairing_in_force(day))
+                        .group_by(pairing.c.role))
+    return {role: int(n) for role, n in sorted(rows)}
+
+
+def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> int:
+    """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then."""
+    p = pairing.alias("p")
+    has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None),
+                         *pairing_in_force(day, p))
+    total = 0
+    by_seg: dict[int, tuple[Segment, list[str]]] = {}
+    for school, seg in in_force(segs, schools, day).items():
+        by_seg.setdefault(id(seg), (seg, []))[1].append(school)
+    for seg, members in by_seg.values():
+        total += conn.execute(select(func.count()).where(*cared_for(seg, day), child.c.school.in_(members),
+                                                        ~has)).scalar() or 0
+    return int(total)
+
+
+def grouped(found: list[Cell], keys: tuple[str, ...], orgs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cells summed by `keys` (any of STAT_KEYS), in key order; each row with its share of
+    its pupils cared for (`share`) and its part of all children cared for (`of_cared`)."""
+    cared = sum(c.cared_for for c in found)
+    sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    for c in found:
+        key = tuple(_value(c, k, orgs) for k in keys)
+        sums[key][0] += c.pupils
+        sums[key][1] += c.cared_for
+    return [{"key": dict(zip(keys, key, strict=True)), "pupils": p, "cared_for": n,
+             "share": round(n / p, 4) if p else None, "of_cared": round(n / cared, 4) if cared else None}
+            for key, (p, n) in sorted(sums.items(), key=lambda item: _order(keys, item[0]))]
+
+
+def _order(keys: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Categories and guardian types in the order people list them (留守 first), the rest by text;
+    an empty value last."""
+    known = {"category": CATEGORY_ORDER, "guardian_type": GUARDIAN_ORDER}
+    out: list[Any] = []
+    for k, v in zip(keys, values, strict=True):
+        order = known.get(k)
+        out.append((v is None, order.index(v) if order and v in order else len(order or ()), str(v or "")))
+    return tuple(out)
+
+
+def _value(c: Cell, key: str, orgs: dict[str, dict[str, Any]]) -> Any:
+    if key == "township":
+        parent = orgs[c.school]["parent"]
+        return parent if parent and orgs[parent]["kind"] == "township" else None
+    return {"class": c.class_name}.get(key, getattr(c, key, None))
+
+
+def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date,
+            orgs: dict[str, dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Everything `guanai stats` shows: rows by `keys` and the totals."""
+    found = cells(conn, segs, schools, day)
+    people, party = staff_counts(conn, schools, day)
+    pairs = pair_counts(conn, schools, day)
+    return {"rows": grouped(found, keys, orgs),
+            "totals": {"pupils": sum(c.pupils for c in found), "cared_for": sum(c.cared_for for c in found),
+                       "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
+                       "unpaired": unpaired(conn, segs, schools, day)},
+            "cells": found}
