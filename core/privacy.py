@@ -8,19 +8,27 @@ has the shape of one (an ID-card number, a phone number, an e-mail address) — 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 PHONE_FIELDS = ("guardian_phone", "father_phone", "mother_phone", "phone")
 ADDRESS_FIELDS = ("address",)
-SENSITIVE_LABEL = re.compile(
-    r"身份证|证件|电话|手机|联系方式|微信|wechat|qq|邮箱|e-?mail|地址|住址|户籍|银行|卡号|账号|医保|社保|id_?card|phone",
-    re.IGNORECASE)
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])")
-EMAIL = re.compile(r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
-LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])")
-URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s]+@", re.IGNORECASE)
+
+@functools.cache
+def _pattern(name: str) -> re.Pattern[str]:
+    """The module's patterns, compiled on first use: a teacher's `due` formats hundreds of messages
+    whose parameters hold no digits at all and never needs them (compiling all six cost ~10 ms of
+    its start-up, docs/BENCHMARKS.md)."""
+    return re.compile(*{
+        "sensitive_label": (r"身份证|证件|电话|手机|联系方式|微信|wechat|qq|邮箱|e-?mail|地址|住址|户籍|银行|卡号|账号|医保|社保|"
+                            r"id_?card|phone", re.IGNORECASE),
+        "id_card": (r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])",),
+        "phone_in_text": (r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])",),
+        "email": (r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)",),
+        "long_digits": (r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])",),
+        "url_password": (r"(\b[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s]+@", re.IGNORECASE),
+    }[name])
 
 
 def mask_phone(value: str | None) -> str | None:
@@ -46,9 +54,9 @@ def mask_address(value: str | None) -> str | None:
 def mask_text(value: str) -> str:
     """Any text with its identifiers hidden: ID-card numbers, phones and e-mail addresses inside it
     keep their first and last few characters."""
-    value = ID_CARD.sub(lambda m: _keep_ends(m.group(0), 6, 4), value)
-    value = PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)) or "", value)
-    return EMAIL.sub(lambda m: f"{m.group(1)[:2]}***@{m.group(2)}", value)
+    value = _pattern("id_card").sub(lambda m: _keep_ends(m.group(0), 6, 4), value)
+    value = _pattern("phone_in_text").sub(lambda m: mask_phone(m.group(0)) or "", value)
+    return _pattern("email").sub(lambda m: f"{m.group(1)[:2]}***@{m.group(2)}", value)
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:
@@ -59,7 +67,7 @@ def mask_profile_value(label: str, value: Any) -> Any:
     """A profile cell as shown without --show-contacts."""
     if value is None or value == "":
         return value
-    if SENSITIVE_LABEL.search(label):
+    if _pattern("sensitive_label").search(label):
         text = str(value)
         if len(text) <= 2:
             return "*" * len(text)
@@ -85,5 +93,17 @@ def masked(row: dict, show_contacts: bool) -> dict:
 def redact(text: str) -> str:
     """A message's parameter as it may be printed: no database password, no ID-card or phone
     number, no long run of digits standing alone (a 学籍号 like G5107… keeps its digits)."""
-    text = URL_PASSWORD.sub(r"\1***@", text)
-    return LONG_DIGITS.sub(lambda m: _keep_ends(m.group(0), 3, 4), text)
+    if "://" not in text and not _digit_run(text, 11):
+        return text  # nearly every parameter: no pattern to apply
+    text = _pattern("url_password").sub(r"\1***@", text)
+    return _pattern("long_digits").sub(lambda m: _keep_ends(m.group(0), 3, 4), text)
+
+
+def _digit_run(text: str, length: int) -> bool:
+    """Whether `text` holds `length` digits in a row."""
+    run = 0
+    for ch in text:
+        run = run + 1 if ch.isdecimal() else 0  # as `\d` matches
+        if run >= length:
+            return True
+    return False

@@ -87,3 +87,23 @@ def test_a_database_error_prints_neither_the_statement_nor_its_parameters():
                     {"id": "G1", "p": "13812345678"}, Exception("value too long for type character varying(100)\n"
                                                                 "DETAIL: row (G1, 13812345678)"))
     assert _error_text(exc) == "Exception: value too long for type character varying(100)"
+
+
+def test_redacts_fast_path_agrees_with_the_patterns_on_random_text():
+    """redact() skips its patterns when a text holds no URL and no run of 11 digits; on random
+    texts near that edge it gives what the patterns alone give."""
+    import random
+
+    from guanai.core.privacy import _keep_ends, _pattern, redact
+
+    def by_patterns(text: str) -> str:
+        text = _pattern("url_password").sub(r"\1***@", text)
+        return _pattern("long_digits").sub(lambda m: _keep_ends(m.group(0), 3, 4), text)
+
+    rng = random.Random(13)
+    alphabet = "0123456789０１２٣Xx.-:/@ ab学号"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        if rng.random() < 0.2:
+            text += "postgresql://u:pw@h/db"
+        assert redact(text) == by_patterns(text), text
