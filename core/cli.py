@@ -335,6 +335,20 @@ def _fact_commands(cli: click.Group) -> None:
 
         sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv))
 
+    @assign.command("list", help=t("cli.assign_list.help"), epilog=t("cli.assign_list.example"))
+    @org_opt
+    @click.option("--role", metavar="ROLE", help=t("cli.opt.list_role"))
+    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.list_staff"))
+    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.class"))
+    @click.option("--as-of", metavar="DATE", help=t("cli.opt.as_of"))
+    @output_options
+    @click.pass_context
+    def assign_list(ctx: click.Context, org: str | None, role: str | None, staff_id: str | None,
+                    class_name: str | None, as_of: str | None, as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.stats import assign_list as run
+
+        run(ctx, org, role, staff_id, class_name, as_of, as_json, as_csv)
+
     cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
     _engine_commands(cli, org_opt)
 

@@ -52,6 +52,37 @@ def duration_code(limit: Any) -> str:
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
+_NUMERALS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_STAGES = {"小": 0, "初": 6, "高": 9}  # 初一 is grade 7, 高一 grade 10
+
+
+def _numeral(text: str) -> int:
+    """一 → 1, 十二 → 12, 二十 → 20."""
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_NUMERALS.get(tens, 1) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+    return _NUMERALS.get(text, 0)
+
+
+def class_order(name: str | None) -> tuple[Any, ...]:
+    """A sort key that puts classes and grades in the order schools list them: 七(2)班 before
+    七(10)班 before 八(1)班, 初二 before 初三, 三年级 before 十年级; anything else by its text."""
+    import re
+
+    if not name:
+        return ((2, 0),)
+    parts: list[Any] = []
+    for stage, chinese, digits, other in re.findall(r"([小初高](?=[一二三四五六七八九十]))?([零一二三四五六七八九十]+)|(\d+)|(\D)",
+                                                    name):
+        if chinese:
+            parts.append((0, _numeral(chinese) + _STAGES.get(stage, 0)))
+        elif digits:
+            parts.append((0, int(digits)))
+        else:
+            parts.append((1, other))
+    return tuple(parts)
+
+
 def scope(name: str) -> str:
     return t(f"scope.{name}")
 

@@ -263,6 +263,7 @@ def _as_of_text(c: Context) -> str:
 
 def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
                 duties: set[str] | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    from guanai.core.render import class_order
     from guanai.core.store.engine import Question, compliance_rows, triggered
     from guanai.core.store.schema import staff
 
@@ -298,7 +299,8 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
     order = {rid: i for i, rid in enumerate(names["duty"])}  # duties in programme order
 
     def sort_key(item: Any) -> tuple[Any, ...]:
-        return tuple(order.get(x, 0) if k == "duty" else str(x or "") for k, x in zip(keys, item[0], strict=True))
+        return tuple(order.get(x, 0) if k == "duty" else class_order(x) if k == "class" else str(x or "")
+                     for k, x in zip(keys, item[0], strict=True))
 
     rows = []
     for key, (exp, met, late) in sorted(sums.items(), key=sort_key):

@@ -69,3 +69,53 @@ def stats(ctx: click.Context, org: str | None, by: str | None, when: str | None,
         headers = [*[t(f"stats.col.{k}") for k in ks], t("stats.col.pupils"), t("stats.col.cared_for"),
                    t("stats.col.share"), t("stats.col.of_cared")]
         out.print(table(None, headers, body, justify=["left"] * len(ks) + ["right"] * 4))
+
+
+PAIRING_COLUMNS = ["child", "child_name", "class", "school", "staff", "staff_name", "party_member", "role", "start",
+                   "end", "buddy", "buddy_name"]
+
+
+def assign_list(ctx: click.Context, org: str | None, role: str | None, staff_id: str | None, class_name: str | None,
+                as_of: str | None, as_json: bool, as_csv: bool) -> None:
+    from guanai.core.app import app_of
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.render import class_order, long_date
+    from guanai.core.store.orgs import all_orgs, schools_in
+    from guanai.core.store.stats import pairings
+
+    day = parse_cli_date(as_of, "--as-of") or app_of(ctx).today()
+    with app_of(ctx).store.read() as conn:
+        orgs = all_orgs(conn)
+        rows = pairings(conn, schools_in(orgs, org), day, role, staff_id, class_name)
+    if as_json:
+        dump_json(rows)
+        return
+    if as_csv:
+        dump_csv(rows, PAIRING_COLUMNS)
+        return
+    out = console()
+    place = orgs[org]["name"] if org else t("due.everywhere")
+    out.print(t("assign.list_title", org=place, day=long_date(day)))
+    by_partner: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        partner = (r["school"], r["staff"] or r["buddy"], r["role"])
+        by_partner.setdefault(partner, []).append(r)
+    body = []
+    for (_school, _who, the_role), kids in by_partner.items():
+        first = kids[0]
+        name = (f"{first['staff_name']}（{first['staff']}）" if first["staff"] else
+                f"{first['buddy_name']}（{first['buddy']}）")
+        party = t("assign.party") if first["party_member"] else ""
+        classes: dict[str, list[str]] = {}
+        for k in kids:
+            classes.setdefault(k["class"] or "—", []).append(k["child_name"])
+        children = t("assign.classes_sep").join(f"{c}：{t('list.sep').join(classes[c])}"
+                                                 for c in sorted(classes, key=class_order))
+        body.append((name, party, key_text("role", the_role, orgs), str(len(kids)), children))
+    if body:
+        out.print(table(None, [t("assign.col.partner"), t("assign.col.party"), t("assign.col.role"),
+                               t("assign.col.n"), t("assign.col.children")], body,
+                        justify=["left", "left", "left", "right", "left"]))
+    teachers = {r["staff"] for r in rows if r["staff"]}
+    out.print(t("assign.list_count", pairs=len(rows), teachers=len(teachers),
+                party=len({r["staff"] for r in rows if r["party_member"]})))

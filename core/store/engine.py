@@ -31,6 +31,7 @@ from guanai.core.obligations import (
     plan_to_json,
 )
 from guanai.core.store.orgs import all_orgs
+from guanai.core.store.presence import pairing_holds, staff_active, staff_joined
 from guanai.core.store.schema import (
     child,
     child_days,
@@ -409,12 +410,12 @@ def _excused(asof: AsOf, subject: list[Any], any_excuse: bool = True) -> Any:
 
 
 def _active_staff(s: Any) -> Any:
-    return or_(s.c.left_on.is_(None), s.c.left_on > window_table.c.due_d)
+    return staff_active(s, window_table.c.due_d)
 
 
 def _joined(s: Any, day: Any) -> Any:
     """The staff member was at this school on `day` (joined_on: the first day after a move)."""
-    return or_(s.c.joined_on.is_(None), s.c.joined_on <= day)
+    return staff_joined(s, day)
 
 
 def _head_teacher(seg: Segment, school: Any, class_name: Any) -> Any:
@@ -439,8 +440,7 @@ def class_on_due(seg: Segment) -> Any:
 
 def _paired(kid: Any, role: str) -> Any:
     p, s = pairing.alias("p"), staff.alias("ps")
-    holds = [p.c.child == kid.c.id, p.c.role == role, p.c.start <= window_table.c.due_d,
-             or_(p.c.end.is_(None), p.c.end >= window_table.c.due_d)]
+    holds = [p.c.child == kid.c.id, p.c.role == role, *pairing_holds(p, window_table.c.due_d)]
     if role == "buddy":
         return select(func.min(p.c.buddy)).where(*holds).scalar_subquery()
     return (select(func.min(p.c.staff)).select_from(p.join(s, s.c.id == p.c.staff))
@@ -516,8 +516,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             conds.append(s.c.head_of_class.is_not(None))
         elif rule.by:
             p = pairing.alias("sp")
-            conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, p.c.start <= w.c.due_d,
-                                        or_(p.c.end.is_(None), p.c.end >= w.c.due_d)))
+            conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
         conds += [_staff_condition(s, c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from guanai.core.obligations import AsOf, local_midnight_utc, months_back
 from guanai.core.store.engine import Segment, child_field
+from guanai.core.store.presence import enrolled
 from guanai.core.store.schema import child, record
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
@@ -34,8 +35,7 @@ class Value:
 def cared_for(seg: Segment, day: date) -> list[Any]:
     """Children of the segment's schools enrolled on `day` whom the programme cares for."""
     target = seg.programme.target
-    conds = [child.c.school.in_(seg.schools), child.c.enrolled_on <= day,
-             or_(child.c.left_on.is_(None), child.c.left_on > day), child.c.category.in_(list(target.categories))]
+    conds = [child.c.school.in_(seg.schools), *enrolled(child, day), child.c.category.in_(list(target.categories))]
     if "left_behind" in target.categories:
         conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
                          child.c.away_since <= months_back(day, target.left_behind_min_months)))

@@ -14,6 +14,7 @@ from guanai.core.store.db import Store
 from guanai.core.store.hooks import Programmes
 from guanai.core.store.importing import parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
+from guanai.core.store.presence import enrolled, staff_active
 from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import in_target
@@ -117,11 +118,11 @@ def _rule(programme: Any, role: str) -> Any:
 
 
 def _enrolled(day: date) -> Any:
-    return and_(child.c.enrolled_on <= day, or_(child.c.left_on.is_(None), child.c.left_on > day))
+    return and_(*enrolled(child, day))
 
 
 def _active_staff(day: date) -> Any:
-    return or_(staff.c.left_on.is_(None), staff.c.left_on > day)
+    return staff_active(staff, day)
 
 
 def _context(conn: Connection, school: str, day: date,

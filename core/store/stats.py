@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any
 
 from guanai.core.store.engine import Segment
-from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS
 from guanai.core.store.indicators import cared_for
+from guanai.core.store.presence import enrolled, pairing_holds, staff_active, staff_joined
 from guanai.core.store.schema import child, pairing, school_class, staff
+from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS
 from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
 
 STAT_KEYS = ("category", "guardian_type", "class", "grade", "school", "township")
@@ -36,12 +37,7 @@ class Cell:
     cared_for: int
 
 
-def enrolled_on(day: date) -> list[Any]:
-    """SPEC §2: enrolled on d when enrolled_on <= d and d < left_on (left_on: the first day away)."""
-    return [child.c.enrolled_on <= day, or_(child.c.left_on.is_(None), child.c.left_on > day)]
-
-
-def in_force(segs: Iterable[Segment], schools: list[str], day: date) -> dict[str, Segment]:
+def segment_at(segs: Iterable[Segment], schools: list[str], day: date) -> dict[str, Segment]:
     """The programme segment in force at each school on `day` (schools without one are left out)."""
     return {school: seg for seg in segs if seg.start <= day <= seg.end for school in seg.schools if school in schools}
 
@@ -50,7 +46,7 @@ def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) 
     """Pupil and cared-for counts by school, class, grade, category and guardian type: one
     statement per programme segment in force (and one for schools without a programme, whose
     pupils no programme cares for)."""
-    where = in_force(segs, schools, day)
+    where = segment_at(segs, schools, day)
     groups: dict[int, tuple[Segment | None, list[str]]] = {}
     for school in schools:
         seg = where.get(school)
@@ -62,30 +58,31 @@ def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) 
         query = (select(*cols, func.count(), cared)
                  .select_from(child.outerjoin(school_class, and_(school_class.c.school == child.c.school,
                                                                   school_class.c.name == child.c.class_name)))
-                 .where(child.c.school.in_(members), *enrolled_on(day)).group_by(*cols))
+                 .where(child.c.school.in_(members), *enrolled(child, day)).group_by(*cols))
         out += [Cell(*row[:5], int(row[5]), int(row[6] or 0)) for row in conn.execute(query)]
     return out
 
 
 def staff_counts(conn: Connection, schools: list[str], day: date) -> tuple[int, int]:
     """(staff, 党员 staff) at the schools on `day`: joined by then (or always there) and not yet left."""
-    here = [staff.c.school.in_(schools), or_(staff.c.joined_on.is_(None), staff.c.joined_on <= day),
-            or_(staff.c.left_on.is_(None), staff.c.left_on > day)]
+    here = [staff.c.school.in_(schools), staff_joined(staff, day), staff_active(staff, day)]
     total, party = conn.execute(select(func.count(), func.sum(case((staff.c.party_member, 1), else_=0)))
                                 .where(*here)).one()
     return int(total or 0), int(party or 0)
 
 
-def pairing_in_force(day: date, table: Any = pairing) -> list[Any]:
-    """SPEC §2: a pairing with start S and end E holds on d when S <= d <= E (E empty: open)."""
-    return [table.c.start <= day, or_(table.c.end.is_(None), table.c.end >= day)]
+def in_force(p: Any, day: date) -> list[Any]:
+    """A pairing in force on `day`: it holds then, and its staff partner (if any) is still there —
+    the engine's rule for who is responsible."""
+    return [*pairing_holds(p, day), or_(p.c.staff.is_(None), exists().where(
+        staff.c.id == p.c.staff, staff_active(staff, day)))]
 
 
 def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, int]:
     """Pairings in force on `day` by role, of children enrolled at the schools then."""
     rows = conn.execute(select(pairing.c.role, func.count())
                         .select_from(pairing.join(child, child.c.id == pairing.c.child))
-                        .where(child.c.school.in_(schools), *enrolled_on(day), *pairing_in_force(day))
+                        .where(child.c.school.in_(schools), *enrolled(child, day), *in_force(pairing, day))
                         .group_by(pairing.c.role))
     return {role: int(n) for role, n in sorted(rows)}
 
@@ -93,11 +90,10 @@ def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, in
 def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> int:
     """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then."""
     p = pairing.alias("p")
-    has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None),
-                         *pairing_in_force(day, p))
+    has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
     total = 0
     by_seg: dict[int, tuple[Segment, list[str]]] = {}
-    for school, seg in in_force(segs, schools, day).items():
+    for school, seg in segment_at(segs, schools, day).items():
         by_seg.setdefault(id(seg), (seg, []))[1].append(school)
     for seg, members in by_seg.values():
         total += conn.execute(select(func.count()).where(*cared_for(seg, day), child.c.school.in_(members),
@@ -122,11 +118,14 @@ def grouped(found: list[Cell], keys: tuple[str, ...], orgs: dict[str, dict[str, 
 def _order(keys: tuple[str, ...], values: tuple[Any, ...]) -> tuple[Any, ...]:
     """Categories and guardian types in the order people list them (留守 first), the rest by text;
     an empty value last."""
+    from guanai.core.render import class_order
+
     known = {"category": CATEGORY_ORDER, "guardian_type": GUARDIAN_ORDER}
     out: list[Any] = []
     for k, v in zip(keys, values, strict=True):
         order = known.get(k)
-        out.append((v is None, order.index(v) if order and v in order else len(order or ()), str(v or "")))
+        rank = order.index(v) if order and v in order else len(order or ())
+        out.append((v is None, rank, class_order(v) if k in ("class", "grade") else str(v or "")))
     return tuple(out)
 
 
@@ -148,3 +147,28 @@ def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date
                        "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
                        "unpaired": unpaired(conn, segs, schools, day)},
             "cells": found}
+
+
+def pairings(conn: Connection, schools: list[str], day: date, role: str | None = None, staff_id: str | None = None,
+             class_name: str | None = None) -> list[dict[str, Any]]:
+    """The pairings in force on `day` of children enrolled at the schools then (the 帮扶档案): the
+    same rule as `pair_counts`, one row per pairing, by teacher then class then child."""
+    kid, partner, buddy = child.alias("k"), staff.alias("s"), child.alias("b")
+    query = (select(pairing.c.role, pairing.c.start, pairing.c.end, kid.c.id.label("child"),
+                    kid.c.name.label("child_name"), kid.c.class_name.label("class"), kid.c.school,
+                    partner.c.id.label("staff"), partner.c.name.label("staff_name"), partner.c.party_member,
+                    buddy.c.id.label("buddy"), buddy.c.name.label("buddy_name"))
+             .select_from(pairing.join(kid, kid.c.id == pairing.c.child)
+                          .outerjoin(partner, partner.c.id == pairing.c.staff)
+                          .outerjoin(buddy, buddy.c.id == pairing.c.buddy))
+             .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day))
+             .order_by(kid.c.school, partner.c.id.is_(None), partner.c.id, pairing.c.role, buddy.c.id, kid.c.class_name,
+                       kid.c.id))
+    if role:
+        query = query.where(pairing.c.role == role)
+    if staff_id:
+        query = query.where(pairing.c.staff == staff_id)
+    if class_name:
+        query = query.where(kid.c.class_name == class_name)
+    return [{**dict(r._mapping), "party_member": bool(r.party_member) if r.staff else None}
+            for r in conn.execute(query)]

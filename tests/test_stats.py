@@ -1,0 +1,92 @@
+"""`guanai stats`: the 基本情况 figures on hand-worked days, and equal to what `indicators` counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.conftest import FACTS
+
+ENGINE = FACTS.parent / "engine"
+
+
+@pytest.fixture
+def small(db):
+    """S001 of the engine scenarios: K1 留守 (since 2020-01, from 2024-09-01), K2 留守 (enrolled
+    2025-10-15), K3 非留守; T001 党员 head teacher, T002 leaves 2025-10-20; K1–T001 and K2–T002
+    proxy parents from 2025-09-01."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ENGINE / "term.yaml"), "--to", "S001")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("assign", "import", str(ENGINE / "pairs.csv"), "--role", "proxy_parent")
+    return db
+
+
+def _stats(db, day: str, *more: str) -> dict:
+    return json.loads(db.ok("stats", "--org", "S001", "--as-of", day, "--json", *more))
+
+
+def test_figures_on_hand_worked_days(small):
+    before = _stats(small, "2025-10-01")
+    assert before["totals"] == {"pupils": 2, "cared_for": 1, "staff": 2, "party_staff": 1, "pairs": 1,
+                                "pairs_by_role": {"proxy_parent": 1}, "unpaired": 0}  # K2 not yet enrolled
+    assert [(r["key"]["category"], r["pupils"], r["cared_for"], r["share"], r["of_cared"]) for r in before["rows"]] == [
+        ("left_behind", 1, 1, 1.0, 1.0), ("none", 1, 0, 0.0, 0.0)]
+    after = _stats(small, "2025-10-25")
+    # K2 enrolled; T002 left on 10-20, so K2's pairing no longer counts: K2 has no proxy parent
+    assert after["totals"] == {"pupils": 3, "cared_for": 2, "staff": 1, "party_staff": 1, "pairs": 1,
+                               "pairs_by_role": {"proxy_parent": 1}, "unpaired": 1}
+    assert after["as_of"] == "2025-10-25T23:59" and after["org"] == "S001"
+
+
+def test_grouping_keys_and_the_terminal(small):
+    rows = _stats(small, "2025-10-25", "--by", "class,category")["rows"]
+    assert [(r["key"], r["pupils"], r["cared_for"]) for r in rows] == [
+        ({"class": "七(1)班", "category": "left_behind"}, 2, 2), ({"class": "七(1)班", "category": "none"}, 1, 0)]
+    out = small.ok("stats", "--org", "S001", "--as-of", "2025-10-25")
+    assert "在校学生 3 人，关爱对象 2 人（占 66.7%）；教职工 1 人，其中党员 1 人。" in out
+    assert "在结对 1 对（代理家长 1）；没有代理家长的关爱对象 1 人。" in out
+    assert "监护类型" in out and "未填" in out  # the default view shows both breakdowns
+    bad = small.run("stats", "--by", "colour")
+    assert bad.exit_code == 2 and "colour" in bad.stderr
+
+
+def test_cared_for_equals_what_indicators_count_on_the_demo(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+    for day in ("2025-09-15", "2025-11-20", "2026-01-10"):
+        stats = json.loads(cli("--db", url, "stats", "--as-of", day, "--json").stdout)
+        values = {v["id"]: v for v in json.loads(cli("--db", url, "indicators", "--as-of", day, "--json").stdout)}
+        profile = next(v for v in values.values() if v["kind"] == "profile_complete")
+        assert stats["totals"]["cared_for"] == profile["denominator"] > 0
+        by_grade = json.loads(cli("--db", url, "stats", "--as-of", day, "--by", "grade", "--json").stdout)
+        assert sum(r["cared_for"] for r in by_grade["rows"]) == stats["totals"]["cared_for"]
+        assert sum(r["pupils"] for r in by_grade["rows"]) == stats["totals"]["pupils"]
+
+
+def test_assign_list_is_the_pairings_stats_counts(small):
+    rows = json.loads(small.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-25", "--json"))
+    assert rows == [{"role": "proxy_parent", "start": "2025-09-01", "end": None, "child": "K1", "child_name": "刘小明",
+                     "class": "七(1)班", "school": "S001", "staff": "T001", "staff_name": "王芳", "party_member": True,
+                     "buddy": None, "buddy_name": None}]  # K2's partner T002 left on 10-20
+    before = json.loads(small.ok("assign", "list", "--org", "S001", "--as-of", "2025-09-20", "--json"))
+    assert [r["child"] for r in before] == ["K1"]  # K2 enrols on 10-15
+    out = small.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-25")
+    assert "王芳（T001）   党员   代理家长      1   七(1)班：刘小明" in out
+    assert out.endswith("结对 1 对，教师 1 人（其中党员 1 人）\n")
+    assert json.loads(small.ok("assign", "list", "--staff", "T002", "--as-of", "2025-10-25", "--json")) == []
+
+
+def test_assign_list_and_stats_agree_on_the_demo(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+    for day in ("2025-09-01", "2025-12-01"):
+        totals = json.loads(cli("--db", url, "stats", "--as-of", day, "--json").stdout)["totals"]
+        rows = json.loads(cli("--db", url, "assign", "list", "--as-of", day, "--json").stdout)
+        assert len(rows) == totals["pairs"] > 0
+        for role, n in totals["pairs_by_role"].items():
+            listed = json.loads(cli("--db", url, "assign", "list", "--role", role, "--as-of", day, "--json").stdout)
+            assert len(listed) == n
+        proxy = {r["child"] for r in rows if r["role"] == "proxy_parent" and r["staff"]}
+        assert totals["cared_for"] - len(proxy) == totals["unpaired"]
