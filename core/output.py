@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 import sys
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,10 +16,29 @@ from typing import Any
 import click
 
 
+XLSX: ContextVar[str | None] = ContextVar("guanai_xlsx", default=None)  # --xlsx FILE of the running command
+
+
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--csv", "as_csv", is_flag=True, help="CSV")(func)
-    func = click.option("--json", "as_json", is_flag=True, help="JSON")(func)
-    return func
+    """--json, --csv and --xlsx FILE. --xlsx takes the --csv path of the command: the same rows and
+    columns, written by core/spreadsheet.py to FILE with Chinese headers instead of to stdout."""
+
+    @functools.wraps(func)
+    def with_xlsx(*args: Any, xlsx: str | None = None, **kwargs: Any) -> Any:
+        token = XLSX.set(xlsx)
+        try:
+            if xlsx is not None:
+                kwargs["as_csv"] = True
+            return func(*args, **kwargs)
+        finally:
+            XLSX.reset(token)
+
+    from guanai.core.i18n import t
+
+    with_xlsx = click.option("--xlsx", "xlsx", metavar="FILE", type=click.Path(dir_okay=False),
+                             help=t("cli.opt.xlsx"))(with_xlsx)
+    with_xlsx = click.option("--csv", "as_csv", is_flag=True, help="CSV")(with_xlsx)
+    return click.option("--json", "as_json", is_flag=True, help="JSON")(with_xlsx)
 
 
 def _default(value: Any) -> Any:
@@ -32,13 +53,28 @@ def dump_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
 
 
-def dump_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def dump_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], labels: str | None = None) -> None:
+    """The rows as CSV on stdout — or, under --xlsx FILE, as a workbook with Chinese headers (the
+    catalogue's `col.<labels>.<column>`, else `col.<column>`)."""
+    target = XLSX.get()
+    if target is not None:
+        from guanai.core import spreadsheet
+        from guanai.core.i18n import has, t
+
+        headers = [t(f"col.{labels}.{c}") if labels and has(f"col.{labels}.{c}") else
+                   t(f"col.{c}") if has(f"col.{c}") else c for c in columns]
+        spreadsheet.write(target, [spreadsheet.Sheet(t("xlsx.sheet"), headers,
+                                                     [[row.get(c) for c in columns] for row in rows],
+                                                     percent=[i for i, c in enumerate(columns) if c in PERCENT])])
+        click.echo(t("xlsx.written", path=target, n=len(rows)))
+        return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: safe_cell(_cell(row.get(k))) for k in columns})
 
 
+PERCENT = ("rate", "share", "of_cared")  # shares: shown as 71.4% in a workbook
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

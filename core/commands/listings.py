@@ -20,11 +20,11 @@ RECORD_COLUMNS = ("id", "key", "step", "subject_kind", "subject", "school", "by_
 
 
 def _emit(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool, as_csv: bool,
-          headers: list[str], cells: Any, title: str) -> None:
+          headers: list[str], cells: Any, title: str, labels: str) -> None:
     if as_json:
         dump_json(rows)
     elif as_csv:
-        dump_csv(rows, columns)
+        dump_csv(rows, columns, labels)
     else:
         out = console()
         out.print(table(title, headers, [cells(r) for r in rows]))
@@ -71,7 +71,7 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
                 t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["guardian_name"],
                 r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
 
-    _emit(rows, CHILD_COLUMNS, as_json, as_csv, headers, cells, t("list.children_title"))
+    _emit(rows, CHILD_COLUMNS, as_json, as_csv, headers, cells, t("list.children_title"), "child")
 
 
 def list_staff(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
@@ -98,7 +98,7 @@ def list_staff(ctx: click.Context, org: str | None, role: str | None, show_conta
         return [r["id"], r["name"], r["school"], t("list.sep").join(r["roles"]), r["head_of_class"],
                 t("bool.yes") if r["party_member"] else "", r["phone"]]
 
-    _emit(rows, STAFF_COLUMNS, as_json, as_csv, headers, cells, t("list.staff_title"))
+    _emit(rows, STAFF_COLUMNS, as_json, as_csv, headers, cells, t("list.staff_title"), "staff")
 
 
 def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: str | None, step: str | None,
@@ -143,7 +143,7 @@ def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: 
         return [r["occurred_at"].strftime("%Y-%m-%d %H:%M"), r["step"], r["subject"], r["by_staff"], payload,
                 r["key"]]
 
-    _emit(rows, RECORD_COLUMNS, as_json, as_csv, headers, cells, t("list.records_title"))
+    _emit(rows, RECORD_COLUMNS, as_json, as_csv, headers, cells, t("list.records_title"), "record")
 
 
 def _utc(local: Any, zone: Any) -> Any:

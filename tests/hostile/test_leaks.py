@@ -47,6 +47,13 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(school, tmp_path):
               "--set", "topic=-讲故事")
     rec = next(csv.DictReader(io.StringIO(school.ok("records", "list", "--csv"))))
     assert rec["key"] == "'@SUM(A1)"
+    from openpyxl import load_workbook  # the same cells in a workbook: text, neutralised alike
+
+    school.ok("children", "list", "--xlsx", str(tmp_path / "kids.xlsx"))
+    sheet = load_workbook(tmp_path / "kids.xlsx").active
+    header = [c.value for c in sheet[1]]
+    kid = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "G9")
+    assert (kid[header.index("姓名")], kid[header.index("家庭住址")]) == ("'=cmd|' /C calc'!A0", "'=H****")
 
 
 def test_every_csv_is_written_by_the_one_neutralising_writer():
@@ -56,6 +63,9 @@ def test_every_csv_is_written_by_the_one_neutralising_writer():
     writers = [str(p.relative_to(root)) for folder in ("core", "plugins") for p in (root / folder).rglob("*.py")
                if "csv.writer(" in p.read_text("utf-8") or "csv.DictWriter(" in p.read_text("utf-8")]
     assert writers == ["core/output.py"]
+    workbooks = [str(p.relative_to(root)) for folder in ("core", "plugins") for p in (root / folder).rglob("*.py")
+                 if "Workbook(" in p.read_text("utf-8")]
+    assert workbooks == ["core/spreadsheet.py"]
 
 
 def test_safe_cell_keeps_numbers_numbers():

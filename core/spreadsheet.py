@@ -1,0 +1,109 @@
+"""The one writer of .xlsx files guanai hands out (`--xlsx` of the listings, the reports' workbooks):
+Chinese headers, cells neutralised against formula injection by output.safe_cell (the CSVs'
+rule), identifiers and phones kept as text, and laid out to print: A4 landscape, the header
+repeated on every page and frozen on screen, columns wide enough for Chinese text."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from guanai.core.output import _cell, safe_cell, text_width
+
+MAX_WIDTH = 60  # characters; longer text wraps
+
+
+@dataclass
+class Sheet:
+    """One sheet: its name, an optional title line above the header, the header and the rows."""
+
+    name: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    title: str | None = None
+    percent: Sequence[int] = ()  # columns holding shares (0.714 shown as 71.4%)
+    widths: dict[int, int] = field(default_factory=dict)  # column -> width in characters, when fixed
+
+
+def value_of(value: Any) -> Any:
+    """A cell's value as the workbook stores it: numbers and dates typed, text neutralised."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # Excel has no time zones: the local time as shown elsewhere
+    if isinstance(value, (int, float, Decimal, date, datetime)):
+        return float(value) if isinstance(value, Decimal) else value
+    plain = _cell(value)
+    return safe_cell(plain) if isinstance(plain, str) else plain
+
+
+def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
+    """Write the workbook to `path` (a temporary file first: a half-written file never replaces an
+    older one)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for spec in sheets:
+        ws = book.create_sheet(_sheet_name(spec.name))
+        first = 1
+        if spec.title:
+            ws.cell(row=1, column=1, value=safe_cell(spec.title)).font = Font(bold=True, size=14)
+            first = 2
+        for col, header in enumerate(spec.headers, 1):
+            cell = ws.cell(row=first, column=col, value=safe_cell(str(header)))
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="E8EEF4")
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        widths = [text_width(str(h)) for h in spec.headers]
+        for r, row in enumerate(spec.rows, first + 1):
+            for col, raw in enumerate(row, 1):
+                value = value_of(raw)
+                cell = ws.cell(row=r, column=col, value=value)
+                if isinstance(value, str):
+                    cell.number_format = "@"  # text: 学籍号 and phones keep their digits
+                    widths[col - 1] = max(widths[col - 1], min(text_width(value), MAX_WIDTH * 2))
+                    if text_width(value) > MAX_WIDTH * 2:
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+                elif isinstance(value, (date, datetime)):
+                    cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+                    widths[col - 1] = max(widths[col - 1], 16 if isinstance(value, datetime) else 11)
+                elif col - 1 in spec.percent and isinstance(value, (int, float)):
+                    cell.number_format = "0.0%"
+                    widths[col - 1] = max(widths[col - 1], 7)
+                else:
+                    widths[col - 1] = max(widths[col - 1], len(str(value)) if value is not None else 0)
+        for col, width in enumerate(widths, 1):
+            chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 2)
+            ws.column_dimensions[get_column_letter(col)].width = chosen
+        ws.freeze_panes = ws.cell(row=first + 1, column=1)
+        if spec.headers:
+            ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
+        ws.print_title_rows = f"{first}:{first}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        book.save(tmp)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "_")
+    return name[:31] or "Sheet"
