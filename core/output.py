@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-
 XLSX: ContextVar[str | None] = ContextVar("guanai_xlsx", default=None)  # --xlsx FILE of the running command
 
 

@@ -20,15 +20,16 @@ def _pattern(name: str) -> re.Pattern[str]:
     """The module's patterns, compiled on first use: a teacher's `due` formats hundreds of messages
     whose parameters hold no digits at all and never needs them (compiling all six cost ~10 ms of
     its start-up, docs/BENCHMARKS.md)."""
-    return re.compile(*{
+    source, flags = {
         "sensitive_label": (r"身份证|证件|电话|手机|联系方式|微信|wechat|qq|邮箱|e-?mail|地址|住址|户籍|银行|卡号|账号|医保|社保|"
                             r"id_?card|phone", re.IGNORECASE),
-        "id_card": (r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])",),
-        "phone_in_text": (r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])",),
-        "email": (r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)",),
-        "long_digits": (r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])",),
+        "id_card": (r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])", 0),
+        "phone_in_text": (r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])", 0),
+        "email": (r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)", 0),
+        "long_digits": (r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])", 0),
         "url_password": (r"(\b[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s]+@", re.IGNORECASE),
-    }[name])
+    }[name]
+    return re.compile(source, flags)
 
 
 def mask_phone(value: str | None) -> str | None:

@@ -50,7 +50,8 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    for blank in list(book.worksheets):
+        book.remove(blank)
     for spec in sheets:
         ws = book.create_sheet(_sheet_name(spec.name))
         first = 1

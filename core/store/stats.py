@@ -59,7 +59,7 @@ def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) 
                  .select_from(child.outerjoin(school_class, and_(school_class.c.school == child.c.school,
                                                                   school_class.c.name == child.c.class_name)))
                  .where(child.c.school.in_(members), *enrolled(child, day)).group_by(*cols))
-        out += [Cell(*row[:5], int(row[5]), int(row[6] or 0)) for row in conn.execute(query)]
+        out += [Cell(row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6] or 0)) for row in conn.execute(query)]
     return out
 
 
