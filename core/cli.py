@@ -414,13 +414,14 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
     @as_of_opt
     @known_opt
     @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help=t("cli.opt.limit"))
+    @click.option("--ics", metavar="FILE", type=click.Path(dir_okay=False), help=t("cli.opt.ics"))
     @output_options
     @click.pass_context
     def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
-            known_at: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+            known_at: str | None, limit: int, ics: str | None, as_json: bool, as_csv: bool) -> None:
         from guanai.core.commands.engine import due as run
 
-        run(ctx, org, staff_id, class_name, when, known_at, limit, as_json, as_csv)
+        run(ctx, org, staff_id, class_name, when, known_at, limit, as_json, as_csv, ics)
 
     @cli.command("compliance", help=t("cli.compliance.help"), epilog=t("cli.compliance.example"))
     @org_opt

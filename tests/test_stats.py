@@ -91,3 +91,27 @@ def test_assign_list_and_stats_agree_on_the_demo(cli, tmp_path):
             assert len(listed) == n
         proxy = {r["child"] for r in rows if r["role"] == "proxy_parent" and r["staff"]}
         assert totals["cared_for"] - len(proxy) == totals["unpaired"]
+
+
+def test_due_ics_holds_one_all_day_event_per_open_item(small, tmp_path):
+    from datetime import date
+
+    from icalendar import Calendar
+
+    small.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 10:00")
+    rows = json.loads(small.ok("due", "--staff", "T001", "--as-of", "2025-10-22", "--json"))
+    target = tmp_path / "t001.ics"
+    assert small.ok("due", "--staff", "T001", "--as-of", "2025-10-22", "--ics", str(target)) == (
+        f"已写入 {target}（{len(rows)} 项，可导入手机日历）\n")
+    events = Calendar.from_ical(target.read_bytes()).walk("VEVENT")
+    assert len(events) == len(rows) > 0
+    by_uid = {str(e["uid"]): e for e in events}
+    for r in rows:
+        event = by_uid[f"{r['duty']}.{r['subject']}.{r['window_start']}@guanai"]
+        day = event.decoded("dtstart")
+        if r["status"] == "overdue":  # shown today, where the teacher looks
+            assert day == date(2025, 10, 22) and str(event["summary"]).startswith("逾期｜")
+        else:
+            assert day == date.fromisoformat(r["due"]) and str(event["summary"]) == f"{r['name']}：{r['subject_name']}"
+    assert small.query("SELECT action, row_key FROM audit_log WHERE action = 'export_ics'") == [
+        ("export_ics", "staff=T001")]

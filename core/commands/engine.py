@@ -110,7 +110,7 @@ def _local(utc: datetime, zone: ZoneInfo) -> datetime:
 # —— due ——
 
 def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
-        known_at: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+        known_at: str | None, limit: int, as_json: bool, as_csv: bool, ics: str | None = None) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import staff
 
@@ -148,6 +148,9 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
                          "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
     rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], r["subject"]))
     public = [{k: v for k, v in r.items() if not k.startswith("_") and k != "step"} for r in rows]
+    if ics is not None:
+        write_ics(c, ics, public, person)
+        return
     if as_json:
         dump_json(public)
         return
@@ -155,6 +158,43 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
         dump_csv(public, DUE_COLUMNS)
         return
     _print_due(c, rows, person, org, limit)
+
+
+def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) -> None:
+    """The open items as an iCalendar file (RFC 5545, by the icalendar library): one all-day event
+    per item on its due date — an overdue one on the day asked about, marked 逾期, so that it
+    shows where the teacher looks — naming the duty and the child. UIDs are stable (duty, subject,
+    window), so importing a newer file updates events rather than doubling them. Children's names
+    leave the database: the export is audited."""
+    from pathlib import Path
+
+    from guanai.core.store.db import audit
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//guanai//关爱//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", t("ics.calendar", who=person["name"] if person else t("due.everywhere")))
+    stamp = app_of().started  # when the file was made
+    for r in rows:
+        event = Event()
+        day = date.fromisoformat(r["due"][:10])
+        overdue = r["status"] == OVERDUE
+        who = r["subject_name"] or r["subject"]
+        event.add("uid", f"{r['duty']}.{r['subject']}.{r['window_start']}@guanai")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", c.asof.day if overdue else day)
+        event.add("summary", t("ics.summary_overdue" if overdue else "ics.summary", duty=r["name"], who=who))
+        event.add("description", t("ics.description", duty=r["name"], who=who, cls=r["class"] or "—",
+                                   start=r["window_start"].replace("T", " "), due=r["due"].replace("T", " "),
+                                   done=r["done"], required=r["required"]))
+        cal.add_component(event)
+    Path(path).write_bytes(cal.to_ical())
+    with c.store.write() as conn:
+        audit(conn, [{"action": "export_ics", "table_name": "obligation",
+                      "row_key": f"staff={person['id']}" if person else f"org={c.org or '*'}",
+                      "after": {"events": len(rows), "file": Path(path).name}}], "cli")
+    click.echo(t("ics.written", path=path, n=len(rows)))
 
 
 def span_text(minutes: int, kind: str) -> str:
