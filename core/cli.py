@@ -429,15 +429,18 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
     @click.option("--group", help=t("cli.opt.group"))
     @click.option("--duty", "duties", multiple=True, metavar="ID", help=t("cli.opt.duty"))
     @click.option("--sort", type=click.Choice(["key", "rate"]), default="key", help=t("cli.opt.sort"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.period_from"))
+    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.period_to"))
     @as_of_opt
     @known_opt
     @output_options
     @click.pass_context
     def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
-                   sort: str, when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+                   sort: str, start: str | None, end: str | None, when: str | None, known_at: str | None,
+                   as_json: bool, as_csv: bool) -> None:
         from guanai.core.commands.engine import compliance as run
 
-        run(ctx, org, by, group, duties, when, known_at, sort, as_json, as_csv)
+        run(ctx, org, by, group, duties, when, known_at, sort, as_json, as_csv, start, end)
 
     @cli.command("indicators", help=t("cli.indicators.help"), epilog=t("cli.indicators.example"))
     @org_opt

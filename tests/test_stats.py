@@ -115,3 +115,26 @@ def test_due_ics_holds_one_all_day_event_per_open_item(small, tmp_path):
             assert day == date.fromisoformat(r["due"]) and str(event["summary"]) == f"{r['name']}：{r['subject_name']}"
     assert small.query("SELECT action, row_key FROM audit_log WHERE action = 'export_ics'") == [
         ("export_ics", "staff=T001")]
+
+
+def test_compliance_periods_partition_the_total(cli, tmp_path):
+    """--from/--to keep windows due in the period: months add up to the whole, per duty and staff."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+
+    def ask(*more: str) -> dict:
+        rows = json.loads(cli("--db", url, "compliance", "--by", "duty,staff", "--as-of", "2025-12-20", "--json",
+                              *more).stdout)["rows"]
+        return {(r["key"]["duty"], r["key"]["staff"]): (r["expected"], r["met"], r["met_late"]) for r in rows}
+
+    whole = ask()
+    months = [ask("--to", "2025-09-30"), ask("--from", "2025-10-01", "--to", "2025-10-31"),
+              ask("--from", "2025-11-01", "--to", "2025-11-30"), ask("--from", "2025-12-01")]
+    summed: dict = {}
+    for part in months:
+        for key, values in part.items():
+            summed[key] = tuple(a + b for a, b in zip(summed.get(key, (0, 0, 0)), values, strict=True))
+    assert {k: v for k, v in summed.items() if v != (0, 0, 0)} == {k: v for k, v in whole.items() if v != (0, 0, 0)}
+    assert sum(v[0] for v in months[1].values()) > 0
+    bad = cli("--db", url, "compliance", "--from", "2025-11-01", "--to", "2025-10-01")
+    assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-11-01\n")

@@ -276,14 +276,15 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
 # —— compliance ——
 
 def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
-               when: str | None, known_at: str | None, sort: str | None, as_json: bool, as_csv: bool) -> None:
+               when: str | None, known_at: str | None, sort: str | None, as_json: bool, as_csv: bool,
+               start: str | None = None, end: str | None = None) -> None:
     keys = tuple(k.strip() for k in by.split(",") if k.strip()) if by else ()
     for k in keys:
         if k not in GROUP_KEYS:
             raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key", (("key", k),
                                                                                 ("keys", "|".join(GROUP_KEYS))))])
     c = prepare(ctx, org, when, known_at)
-    rows, names = _compliance(c, keys, group, set(duties) or None)
+    rows, names = _compliance(c, keys, group, set(duties) or None, period_option(start, end))
     total = _total(rows)
     if sort == "rate":
         rows.sort(key=lambda r: (r["rate"] is None, r["rate"] if r["rate"] is not None else 0))
@@ -301,15 +302,28 @@ def _as_of_text(c: Context) -> str:
     return _local(c.asof.instant_utc, c.zone).isoformat(timespec="minutes")
 
 
-def _compliance(c: Context, keys: tuple[str, ...], group: str | None,
-                duties: set[str] | None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+def period_option(start: str | None, end: str | None) -> tuple[date, date] | None:
+    """--from/--to as a period of local days (either may be left open)."""
+    from guanai.core.commands.programme import parse_cli_date
+
+    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    if first is None and last is None:
+        return None
+    if first and last and last < first:
+        raise Refusal("period.reversed", start=first.isoformat(), end=last.isoformat())
+    return first or date(1970, 1, 2), last or date(9998, 12, 30)
+
+
+def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: set[str] | None,
+                period: tuple[date, date] | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
     from guanai.core.render import class_order
     from guanai.core.store.engine import Question, compliance_rows, triggered
     from guanai.core.store.schema import staff
 
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
-    question = Question(c.schools, c.asof, rules=duties, group=group, plugin_groups=_plugin_groups() if group else {})
+    question = Question(c.schools, c.asof, rules=duties, group=group, plugin_groups=_plugin_groups() if group else {},
+                        period=period)
     sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     names: dict[str, dict[str, str]] = {"duty": {}, "school": {}, "staff": {}, "township": {}, "org": {}}
     with c.store.read() as conn:

@@ -153,6 +153,10 @@ class Question:
     subject: tuple[str, str] | None = None  # (kind, id) for explain
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: bool = False  # each row also lists the ids of the records it counted (explain)
+    period: tuple[date, date] | None = None  # only windows due in it, and triggers that happened in it
+
+    def in_period(self, day: date) -> bool:
+        return self.period is None or self.period[0] <= day <= self.period[1]
 
     def wants(self, rule: Rule) -> bool:
         if self.rules is not None and rule.id not in self.rules:
@@ -283,7 +287,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
             if not question.wants(rule) or not rule.windows:
                 continue
             for w in rule.windows:
-                if not (seg.start <= w.end <= seg.end):
+                if not (seg.start <= w.end <= seg.end) or not question.in_period(w.end):
                     continue
                 is_expected = expected(w, rule.grace_days, question.as_of.day)
                 if only_expected and not is_expected:
@@ -671,8 +675,11 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
             record.c.by_staff == question.staff, record.c.step.in_(steps)))).scalar():
         return plugin_follow_ups(conn, segs, question)  # the teacher recorded no trigger: one query, not one per follow-up
     for seg in segs:
-        first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
-        last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
+        first, last = seg.start, seg.end
+        if question.period is not None:
+            first, last = max(first, question.period[0]), min(last, question.period[1])
+        first_day = local_midnight_utc(max(first, date(1970, 1, 2)), seg.zone)
+        last_day = local_midnight_utc(min(last, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
         for trig in seg.plan.triggers:
             for follow in trig.then:
                 rule_id = follow.id
@@ -724,6 +731,14 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
         base.append(follow_up.c.rule.in_(list(question.rules)))
     if question.group is not None:
         base.append(follow_up.c.rule.in_(in_group))
+    if question.period is not None:  # triggers that happened on the period's local days, zone by zone
+        by_zone: dict[Any, list[str]] = defaultdict(list)
+        for school, zone in zones.items():
+            by_zone[zone].append(school)
+        base.append(or_(*[and_(t.c.school.in_(members),
+                               t.c.occurred_at >= local_midnight_utc(question.period[0], zone),
+                               t.c.occurred_at < local_midnight_utc(question.period[1] + timedelta(days=1), zone))
+                          for zone, members in by_zone.items()]))
     kinds = conn.execute(select(follow_up.c.step, cast(follow_up.c.match, String).label("m")).distinct()
                          .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)).where(*base)).all()
     out = []
