@@ -466,6 +466,28 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
 
         run(ctx, org, by, when, as_json, as_csv)
 
+    @cli.group(help=t("cli.report.help"))
+    def report() -> None:
+        """Group of report commands."""
+
+    output_opt = click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
+                              help=t("cli.opt.report_output"))
+
+    @report.command("summary", help=t("cli.report_summary.help"), epilog=t("cli.report_summary.example"))
+    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
+    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
+    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
+    @as_of_opt
+    @output_opt
+    @click.option("--template", metavar="FILE.docx", help=t("cli.opt.report_template"))
+    @click.pass_context
+    def report_summary(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+                       when: str | None, output: str, template: str | None) -> None:
+        from guanai.core.commands.reports import summary
+
+        summary(ctx, org, term_id, start, end, when, output, template)
+
     @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
     @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
     @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))

@@ -149,10 +149,14 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class ReportSection:
-    """A section of a school's term report: its title and its lines (Chinese sentences, one fact each)."""
+    """A section of a term report: its title and its lines (Chinese sentences, one fact each, as a
+    person would write them); optionally a table (`headers`, `rows`), which the 工作总结 shows
+    under the lines and the 台账 workbook files as a sheet of its own."""
 
     title: str
     lines: tuple[str, ...]
+    headers: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
 
 
 @dataclass

@@ -125,5 +125,29 @@ def register_commands(cli):
 
 @hookimpl
 def report_sections(ctx):
-    n = len(ctx.records(STEP))
-    return [ReportSection("比赛与展演", (f"举办比赛或展演 {n} 场。",))]
+    """比赛与展演: each contest with its date, participants and the share of children cared for; the
+    台账 sheet lists them with their awards."""
+    found = ctx.records(STEP)
+    if not found:
+        return [ReportSection("比赛与展演", ("本期未记录比赛或展演。",))]
+    cared = ctx.cared_for()
+    winners = ctx.children({a.split(":")[0].split("：")[0].strip() for r in found for a in r.payload.get("awards", ())})
+
+    def award(text: str) -> str:  # G510…:一等奖 → 张三 一等奖
+        kid, _, prize = text.replace("：", ":").partition(":")
+        return f"{winners[kid.strip()].name if kid.strip() in winners else kid.strip()} {prize.strip()}"
+
+    parts, rows = [], []
+    for r in found:
+        people = r.payload["participants"]
+        ours = sum(k in cared for k in people)
+        day = r.occurred_at.date()
+        parts.append(f"{r.payload['name']}（{day.month}月{day.day}日，参加 {len(people)} 人，其中关爱对象 {ours} 人，"
+                     f"占 {ours / len(people):.1%}）")
+        rows.append((day.isoformat(), r.payload["name"], r.payload["category"], len(people), ours,
+                     "、".join(award(a) for a in r.payload.get("awards", ())) or ""))
+    everyone = [k for r in found for k in r.payload["participants"]]
+    ours = sum(k in cared for k in everyone)
+    lines = (f"举办比赛和展演 {len(found)} 场：{'；'.join(parts)}。",
+             f"参加共 {len(everyone)} 人次，其中关爱对象 {ours} 人次，占 {ours / len(everyone):.1%}。")
+    return [ReportSection("比赛与展演", lines, ("日期", "名称", "类别", "参加人数", "其中关爱对象", "获奖"), tuple(rows))]

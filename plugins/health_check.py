@@ -164,5 +164,25 @@ def register_commands(cli):
 
 @hookimpl
 def report_sections(ctx):
-    checked = len({r.subject for r in ctx.records(STEP)})
-    return [ReportSection("体检", (f"完成体检 {checked} 人，其中需转介上一级医疗部门 {ctx.follow_ups()} 人。",))]
+    """体检: who was checked, how many of the children cared for, and the referrals; the 台账 sheet
+    lists every check-up."""
+    found = ctx.records(STEP)
+    if not found:
+        return [ReportSection("体检", ("本期未记录体检。",))]
+    checked = {r.subject for r in found}
+    cared = ctx.cared_for()
+    kids = ctx.children(checked)
+    settings = ctx.settings
+    share = f"，占关爱对象的 {len(checked & cared) / len(cared):.1%}" if cared else ""
+    line = (f"共为 {len(checked)} 名学生完成健康体检，其中关爱对象 {len(checked & cared)} 人{share}；"
+            f"发现异常、需报送上一级医疗部门 {ctx.follow_ups()} 人次。")
+    rows = []
+    for r in found:
+        kid = kids.get(r.subject)
+        m = r.model
+        rows.append((r.occurred_at.date().isoformat(), r.subject, kid.name if kid else "", kid.class_name if kid else "",
+                     m.height_cm, m.weight_kg, m.vision_left, m.vision_right,
+                     f"{m.systolic}/{m.diastolic}" if m.systolic and m.diastolic else "",
+                     "、".join(abnormal(m, settings)) or "正常"))
+    return [ReportSection("体检", (line,), ("日期", "学籍号", "姓名", "班级", "身高", "体重", "左眼", "右眼", "血压", "结果"),
+                          tuple(rows))]

@@ -186,7 +186,21 @@ def register_commands(cli):
 
 @hookimpl
 def report_sections(ctx):
+    """资助: by fund — children, payments and the exact amount; the 台账 sheet lists every payment."""
     found = ctx.records(STEP)
+    if not found:
+        return [ReportSection("资助", ("本期未记录资助发放。",))]
+    names = {f.id: f.name for f in ctx.settings.funds}
+    lines = []
+    for fund in sorted({r.payload["fund"] for r in found}, key=lambda f: (f not in names, list(names).index(f)
+                                                                          if f in names else 0, f)):
+        paid = [r for r in found if r.payload["fund"] == fund]
+        lines.append(f"{names.get(fund, fund)}：资助 {len({r.subject for r in paid})} 人，{len(paid)} 笔，"
+                     f"共 {spent(paid, fund):.2f} 元。")
     total = sum((Decimal(r.payload["amount_yuan"]) for r in found), Decimal("0.00"))
-    kids = len({r.subject for r in found})
-    return [ReportSection("资助", (f"资助留守儿童 {kids} 人，{len(found)} 笔，共 ¥{total:,.2f}。",))]
+    lines.append(f"合计资助 {len({r.subject for r in found})} 人，{len(found)} 笔，共 {total:.2f} 元。")
+    kids = ctx.children({r.subject for r in found})
+    rows = tuple((r.occurred_at.date().isoformat(), r.subject, kids[r.subject].name if r.subject in kids else "",
+                  kids[r.subject].class_name if r.subject in kids else "", names.get(r.payload["fund"], r.payload["fund"]),
+                  Decimal(r.payload["amount_yuan"]), r.payload.get("purpose") or "", r.by or "") for r in found)
+    return [ReportSection("资助", tuple(lines), ("日期", "学籍号", "姓名", "班级", "资金", "金额（元）", "用途", "经办人"), rows)]

@@ -165,7 +165,7 @@ def test_hook_report_sections(care):
             "--set", "amount_yuan=12.34", "--set", "fund=lmyb")
     store = Store(care.url)
     with store.read() as conn:
-        ctx = ReportContext(conn, "S001", date(2025, 9, 1), date(2026, 1, 16), None, ZoneInfo("Asia/Shanghai"))
+        ctx = ReportContext(conn, ["S001"], date(2025, 9, 1), date(2026, 1, 16), None, ZoneInfo("Asia/Shanghai"))
         sections = report_sections(load_registry(), ctx)
     store.engine.dispose()
     assert [(s.title, s.lines) for s in sections] == [

@@ -292,7 +292,7 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
 
     store = Store(care.url)
     with store.read() as conn:
-        sections = report_sections(load_registry(), ReportContext(conn, "S001", date(2025, 9, 1), date(2026, 1, 16),
+        sections = report_sections(load_registry(), ReportContext(conn, ["S001"], date(2025, 9, 1), date(2026, 1, 16),
                                                                   None, ZoneInfo("Asia/Shanghai")))
     store.engine.dispose()
     assert [s.title for s in sections][-1] == "guanai_fragile"

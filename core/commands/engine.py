@@ -426,24 +426,29 @@ def _print_compliance(c: Context, keys: tuple[str, ...], rows: list[dict[str, An
 
 # —— indicators ——
 
-def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
-               as_json: bool, as_csv: bool) -> None:
+def indicator_rows(c: Context) -> list[dict[str, Any]]:
+    """The indicators of the programmes in force at as_of, as `indicators --json` gives them."""
     from guanai.core.store.indicators import compute
 
-    c = prepare(ctx, org, when, known_at)
     with c.store.read() as conn:
-
         registry = app_of().registry
         found = compute(conn, c.segs, c.asof, lambda g, d: _compliance(c, (), g, d)[0],
                         registry.indicator_kinds, registry.settings_models)
     code = c.org or _root(c, c.schools[0])
-    rows = [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
+    return [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
              "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,
              "denominator": r.denominator, "error": r.error} for r in found]
-    for r in found:
-        if r.error is not None:
-            plugin, _, error = r.error.partition(": ")
-            click.echo(t("indicators.plugin_failed", name=r.name, plugin=plugin, error=error), err=True)
+
+
+def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
+               as_json: bool, as_csv: bool) -> None:
+    c = prepare(ctx, org, when, known_at)
+    rows = indicator_rows(c)
+    code = c.org or _root(c, c.schools[0])
+    for r in rows:
+        if r["error"] is not None:
+            plugin, _, error = r["error"].partition(": ")
+            click.echo(t("indicators.plugin_failed", name=r["name"], plugin=plugin, error=error), err=True)
     if as_json:
         dump_json(rows)
         return

@@ -223,27 +223,61 @@ def _listed(programme: Any) -> set[str]:
 
 @dataclass
 class ReportContext:
-    """What report_sections hooks get: one school and the days the report covers (inclusive)."""
+    """What report_sections hooks get: the schools a report covers (one school's 工作总结 or 台账,
+    or a township's or county's), the days it covers (inclusive) and the moment it is drawn up."""
 
     conn: Connection  # private: plugins ask through the methods below
-    school: str
+    schools: list[str]
     first: Any  # date
     last: Any  # date
     programme: Any
     zone: ZoneInfo
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
+    until: Any = None  # naive UTC: records that had happened by then (the report's as_of); None: all
+    segments: list[Any] = field(default_factory=list)  # private: the programme versions in force
+    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+
+    @property
+    def settings(self) -> Any:
+        """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
+        from guanai.core.views import settings_of
+
+        return settings_of(self.models, self.plugin, self.programme)
+
+    @property
+    def school(self) -> str | None:
+        """The school, when the report is one school's."""
+        return self.schools[0] if len(self.schools) == 1 else None
 
     def records(self, step: str) -> list[Any]:
-        """The school's records of ``step`` on the report's days (``Record``s, oldest first)."""
+        """The schools' records of ``step`` on the report's days (``Record``s, oldest first)."""
         from guanai.core.views import records
 
-        return records(self.conn, step, [self.school], self.first, self.last, self.zone)
+        return records(self.conn, step, self.schools, self.first, self.last, self.zone, self.until)
 
     def follow_ups(self) -> int:
-        """How many follow-ups this plugin obliged for the school's records on the report's days."""
+        """How many follow-ups this plugin obliged for the schools' records on the report's days."""
         from guanai.core.views import follow_ups
 
-        return follow_ups(self.conn, self.plugin, self.school, self.first, self.last, self.zone)
+        return sum(follow_ups(self.conn, self.plugin, school, self.first, self.last, self.zone)
+                   for school in self.schools)
+
+    def cared_for(self, on: Any = None) -> set[str]:
+        """Ids of the children the programme in force cares for on ``on`` (default the last day)."""
+        from guanai.core.views import enrolled
+
+        day = on or self.last
+        out: set[str] = set()
+        for seg in self.segments:
+            if seg.start <= day <= seg.end:
+                out |= enrolled(self.conn, [s for s in seg.schools if s in self.schools], day, seg)
+        return out
+
+    def children(self, ids: Any) -> dict[str, Any]:
+        """The stored children among ``ids`` (``Child`` by id)."""
+        from guanai.core.views import children
+
+        return children(self.conn, ids)
 
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
@@ -254,7 +288,7 @@ def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     sections: list[Any] = []
     for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
         ctx.plugin = impl.plugin_name
-        trace_call(impl.plugin_name, "report_sections", ctx.school)
+        trace_call(impl.plugin_name, "report_sections", ",".join(ctx.schools))
         try:
             sections.extend(impl.function(ctx=ctx) or ())
         except Exception as exc:  # contained: the report says which section is missing and why

@@ -1,0 +1,40 @@
+"""`guanai report summary | ledger | county`: the documents a school hands in and a bureau files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from guanai.core.app import app_of
+from guanai.core.diagnostics import Refusal
+from guanai.core.i18n import t
+
+
+def _suffix(path: str, allowed: tuple[str, ...]) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise Refusal("report.bad_suffix", path=path, allowed="、".join(allowed))
+    return suffix
+
+
+def summary(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+            when: str | None, output: str, template: str | None) -> None:
+    from guanai.core.commands.engine import prepare
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.reports import render
+    from guanai.core.reports.summary import build, resolve_period
+
+    _suffix(output, render.SUFFIXES)
+    if template is not None and (Path(output).suffix.lower() != ".docx" or not Path(template).is_file()):
+        raise Refusal("report.bad_template", template=template)
+    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    c = prepare(ctx, org, when)
+    period = resolve_period(c, term_id, first, last)
+    doc = build(c, period, app_of(ctx).registry)
+    try:
+        render.write(doc, output, template)
+    except Exception as exc:  # a county's template with a mistake in its tags: say which file
+        if template is None:
+            raise
+        raise Refusal("report.template_failed", template=template, error=f"{type(exc).__name__}: {exc}") from exc
+    click.echo(t("report.written", path=output, title=doc.title))

@@ -1,0 +1,259 @@
+"""A report `Document` (core/reports/summary.py) as .docx (docxtpl: the default template or a
+county's own), .md or .html (self-contained, no network). The writer is chosen by the suffix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from guanai.core.reports.summary import Document, Section, Table
+
+SUFFIXES = (".docx", ".md", ".html")
+
+
+def cell_text(value: Any, percent: bool = False) -> str:
+    """A table cell as printed: shares to one decimal (71.4%), numbers with thousands separators
+    (UX.md: separators only in tables), nothing for None."""
+    from decimal import Decimal
+
+    if value is None:
+        return "—" if percent else ""
+    if percent and isinstance(value, (int, float)):
+        return f"{value:.1%}"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def rows_text(table: Table) -> list[list[str]]:
+    return [[cell_text(v, i in table.percent) for i, v in enumerate(row)] for row in table.rows]
+
+
+def write(doc: Document, path: str, template: str | None = None) -> None:
+    """Write `doc` to `path` (a temporary file first, then renamed: never half a file)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if target.suffix == ".docx":
+            to_docx(doc, tmp, template)
+        elif target.suffix == ".md":
+            tmp.write_text(to_markdown(doc), encoding="utf-8")
+        else:
+            tmp.write_text(to_html(doc), encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# —— Markdown ——
+
+def to_markdown(doc: Document) -> str:
+    out = [f"# {doc.title}", ""]
+
+    def table(tb: Table) -> None:
+        right = {i for i, row in enumerate(zip(*tb.rows, strict=False)) if all(isinstance(v, (int, float)) or v is None
+                                                                              for v in row)} if tb.rows else set()
+        out.extend([f"**{_md(tb.title)}**", "", "| " + " | ".join(_md(h) for h in tb.headers) + " |",
+                    "| " + " | ".join("---:" if i in right else "---" for i in range(len(tb.headers))) + " |"])
+        out.extend("| " + " | ".join(_md(v) for v in row) + " |" for row in rows_text(tb))
+        out.append("")
+
+    def section(s: Section, level: int) -> None:
+        out.extend([f"{'#' * level} {_md(s.heading)}", ""])
+        for text in s.paragraphs:
+            out.extend([_md(text), ""])
+        for tb in s.tables:
+            table(tb)
+        for sub in s.subsections:
+            section(sub, level + 1)
+
+    for s in doc.sections:
+        section(s, 2)
+    out.extend([f"<p align=\"right\">{_md(doc.org_name)}<br>{_md(doc.date_text)}</p>", ""])
+    return "\n".join(out)
+
+
+def _md(text: Any) -> str:
+    """Text in Markdown as itself: markup characters a name might hold are escaped."""
+    out = str(text)
+    for ch in "\\`*_[]#|<>":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+# —— HTML ——
+
+HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ doc.title }}</title>
+<style>
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+body { font-family: "FangSong", "仿宋", "STFangsong", "Noto Serif CJK SC", serif; font-size: 16pt;
+       line-height: 28pt; color: #111; max-width: 156mm; margin: 2em auto; padding: 0 1em; }
+h1 { font-family: "方正小标宋简体", "STZhongsong", "SimSun", "Noto Serif CJK SC", serif; font-size: 22pt;
+     line-height: 36pt; text-align: center; font-weight: bold; margin: 0 0 16pt; }
+h2 { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 16pt; font-weight: normal;
+     margin: 0; text-indent: 2em; }
+h3 { font-family: "KaiTi", "楷体", "STKaiti", "Noto Serif CJK SC", serif; font-size: 16pt; font-weight: normal;
+     margin: 0; text-indent: 2em; }
+p { margin: 0; text-indent: 2em; }
+p.sign { text-align: right; text-indent: 0; }
+table { border-collapse: collapse; margin: 8pt auto 12pt; font-size: 12pt; line-height: 18pt; }
+caption { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 12pt; margin-bottom: 4pt; }
+th, td { border: 1px solid #444; padding: 2pt 6pt; }
+th { background: #eef2f6; font-weight: normal; font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+</style></head><body>
+<h1>{{ doc.title }}</h1>
+{% macro table(tb) %}<table><caption>{{ tb.title }}</caption>
+<thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in tb.text_rows %}<tr>{% for v in row %}<td{% if loop.index0 in tb.numeric %} class="n"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>{% endmacro %}
+{% for s in doc.sections %}<h2>{{ s.heading }}</h2>
+{% for text in s.paragraphs %}<p>{{ text }}</p>
+{% endfor %}{% for tb in s.tables %}{{ table(tb) }}{% endfor %}
+{% for sub in s.subsections %}<h3>{{ sub.heading }}</h3>
+{% for text in sub.paragraphs %}<p>{{ text }}</p>
+{% endfor %}{% for tb in sub.tables %}{{ table(tb) }}{% endfor %}
+{% endfor %}{% endfor %}
+<p class="sign">&nbsp;</p>
+<p class="sign">{{ doc.org_name }}</p>
+<p class="sign">{{ doc.date_text }}</p>
+</body></html>
+"""
+
+
+def _with_text(data: Any, tables: list[Table]) -> Any:
+    """The document as plain dicts, each table with its cells as text and its numeric columns."""
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "headers" in node and "rows" in node:
+                tb = Table(node["title"], node["headers"], node["rows"], node.get("percent", []))
+                numeric = {i for i in range(len(tb.headers))
+                           if tb.rows and all(isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}
+                return {**node, "text_rows": rows_text(tb), "numeric": numeric}
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(data)
+
+
+def to_html(doc: Document) -> str:
+    from jinja2 import Environment
+
+    env = Environment(autoescape=True)  # names and notes are data: never markup
+    return env.from_string(HTML).render(doc=_with_text(asdict(doc), []))
+
+
+# —— Word ——
+
+def default_template() -> Path:
+    return Path(__file__).resolve().parent / "templates" / "summary.docx"
+
+
+def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(template) if template else str(default_template()))
+
+    def section(s: Section) -> dict[str, Any]:
+        return {"heading": s.heading, "paragraphs": list(s.paragraphs),
+                "tables": [{"title": tb.title, "doc": _table(tpl, tb), "headers": tb.headers,
+                            "rows": rows_text(tb)} for tb in s.tables],
+                "subsections": [section(sub) for sub in s.subsections]}
+
+    context = {"title": doc.title, "org_name": doc.org_name, "date_text": doc.date_text,
+               "period_text": doc.period_text, "figures": doc.figures,
+               "sections": [section(s) for s in doc.sections]}
+    tpl.render(context, autoescape=True)
+    tpl.save(str(path))
+
+
+TYPE_AREA_MM = 156  # GB/T 9704: the type area is 156 mm wide
+MM_PER_COLUMN = 2.8  # one terminal column (half a Chinese character) at 12 pt, room for a wider substitute font
+CELL_PADDING_MM = 5  # both cell margins and the grid lines
+
+
+def column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
+    """Column widths in mm that fit the text. When the table must shrink to the type area, the
+    columns of running text give way (they wrap); numbers, dates and ids never wrap, and a header
+    may wrap at two lines."""
+    from guanai.core.output import text_width
+
+    def mm(columns: float) -> float:
+        return columns * MM_PER_COLUMN + CELL_PADDING_MM
+
+    need = [mm(max([text_width(h) / 2] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    solid = [all(text_width(r[i]) == len(r[i]) and len(r[i]) <= 20 for r in rows) for i in range(len(headers))]
+    floor = [need[i] if solid[i] else mm(max(text_width(h) / 2, 8)) for i, h in enumerate(headers)]
+    while sum(need) > TYPE_AREA_MM:
+        widest = max(range(len(need)), key=lambda i: need[i] - floor[i])
+        if need[widest] <= floor[widest]:
+            break
+        need[widest] = max(floor[widest], need[widest] - (sum(need) - TYPE_AREA_MM))
+    if sum(need) < TYPE_AREA_MM * 0.6:  # a small table: centred at its natural size
+        return need
+    scale = TYPE_AREA_MM / sum(need)
+    return [w * scale for w in need]
+
+
+def _table(tpl: Any, tb: Table) -> Any:
+    """A table as a docxtpl sub-document: a grid, header shaded and repeated on each page, 12 pt
+    仿宋 (East Asian font named), numbers right-aligned."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    sub = tpl.new_subdoc()
+    text = rows_text(tb)
+    table = sub.add_table(rows=1 + len(text), cols=len(tb.headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    numeric = {i for i in range(len(tb.headers))
+               if tb.rows and all(isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}
+    table.autofit = False
+    for i, width in enumerate(column_widths(list(tb.headers), text)):
+        table.columns[i].width = Mm(width)  # the grid (LibreOffice reads it) and each cell (Word does)
+        for cell in table.columns[i].cells:
+            cell.width = Mm(width)
+    for r, values in enumerate([list(tb.headers), *text]):
+        row = table.rows[r]
+        if r == 0:  # the header repeats at the top of each page
+            trpr = row._tr.get_or_add_trPr()
+            trpr.append(trpr.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
+        for i, value in enumerate(values):
+            cell = row.cells[i]
+            para = cell.paragraphs[0]
+            para.paragraph_format.first_line_indent = Pt(0)
+            para.paragraph_format.line_spacing = 1.0
+            if r and i in numeric:
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            elif r == 0:
+                para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = para.add_run(value)
+            run.font.size = Pt(12)
+            font = "黑体" if r == 0 else "仿宋"
+            run.font.name = font
+            rpr = run._element.get_or_add_rPr()
+            fonts = rpr.find(qn("w:rFonts"))
+            if fonts is None:
+                fonts = rpr.makeelement(qn("w:rFonts"), {})
+                rpr.append(fonts)
+            fonts.set(qn("w:eastAsia"), font)
+            if r == 0:
+                shade = cell._tc.get_or_add_tcPr()
+                shade.append(shade.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto",
+                                                             qn("w:fill"): "EEF2F6"}))
+    return sub

@@ -1,0 +1,374 @@
+"""The 工作总结 draft: the seeds' structure — 一、基本情况, 二、主要做法与成效, 三、存在的问题,
+四、下一步打算 — with every figure taken from `stats`, `compliance` (for the report's period),
+`indicators` and `assign list`, standing in sentences a person would write.
+
+The result is plain data (`Document`): headings, paragraphs and tables, rendered to .docx (a
+docxtpl template, the county's own through --template), .md or .html by core/reports/render.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from guanai.core.i18n import t
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    percent: list[int] = field(default_factory=list)  # columns holding shares (0.714 → 71.4%)
+
+
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    org_name: str
+    date_text: str  # 2025年12月30日
+    period_text: str
+    sections: list[Section]
+    figures: dict[str, Any]  # the key numbers, for templates and tests (documented in docs/reports.md)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+    name: str  # 2025年秋季学期, or 2025年10月1日至2025年12月31日
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def pct(value: float | None) -> str:
+    """A rate to one decimal, as UX.md asks (71.4%)."""
+    return "—" if value is None else f"{value:.1%}"
+
+
+def resolve_period(c: Any, term_id: str | None, start: date | None, end: date | None) -> Period:
+    """--from/--to when given; else --term ID; else the term holding as_of (or the last one before it)."""
+    from guanai.core.diagnostics import Refusal
+
+    if start is not None or end is not None:
+        first, last = start or c.asof.day, end or c.asof.day
+        if last < first:
+            raise Refusal("period.reversed", start=first.isoformat(), end=last.isoformat())
+        return Period(first, last, t("report.period_days", first=cn_date(first), last=cn_date(last)))
+    terms = {tm.id: tm for seg in c.segs for tm in seg.programme.calendar.terms}
+    if term_id is not None:
+        if term_id not in terms:
+            raise Refusal("plugin.no_term", term=term_id, terms="、".join(terms))
+        chosen = terms[term_id]
+    else:
+        ordered = sorted(terms.values(), key=lambda tm: tm.start)
+        chosen = next((tm for tm in ordered if tm.start <= c.asof.day <= tm.end), None) or (
+            [tm for tm in ordered if tm.start <= c.asof.day] or ordered)[-1]
+    return Period(chosen.start, chosen.end, chosen.name)
+
+
+def build(c: Any, period: Period, registry: Any) -> Document:
+    """The summary of `c`'s schools over `period`, at `c.asof`."""
+    from guanai.core.commands.engine import _compliance, indicator_rows
+    from guanai.core.store.hooks import ReportContext, report_sections
+    from guanai.core.store.stats import collect, pairings
+
+    day = min(c.asof.day, period.last)  # who is there: at as_of, or on the period's last day if earlier
+    span = (period.first, period.last)
+    kind = c.orgs[c.org]["kind"] if c.org else "county"
+    org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
+    with c.store.read() as conn:
+        found = collect(conn, c.segs, c.schools, day, c.orgs, ("category",))
+        by_guardian = _grouped(found, ("guardian_type",), c.orgs)
+        by_school = _grouped(found, ("school",), c.orgs)
+        pairs = pairings(conn, c.schools, day)
+        done = _record_counts(conn, c, period)
+        unvisited = _never_visited(conn, c, period, day)
+        programme = _programme_at(c, day)
+        rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
+                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
+        plugin_sections = report_sections(registry, rctx)
+    by_duty, names = _compliance(c, ("duty",), None, None, span)
+    by_class, _ = _compliance(c, ("class",), None, None, span)
+    by_staff, staff_names = _compliance(c, ("staff",), None, None, span)
+    by_school_rate, _ = _compliance(c, ("school",), None, None, span)
+    indicators = indicator_rows(c)
+    totals = found["totals"]
+    groups = _groups(c)
+    total_expected = sum(r["expected"] for r in by_duty)
+    total_met = sum(r["met"] for r in by_duty)
+    figures = {
+        "pupils": totals["pupils"], "cared_for": totals["cared_for"], "staff": totals["staff"],
+        "party_staff": totals["party_staff"], "pairs": totals["pairs"], "pairs_by_role": totals["pairs_by_role"],
+        "unpaired": totals["unpaired"], "expected": total_expected, "met": total_met,
+        "rate": round(total_met / total_expected, 4) if total_expected else None,
+        "duties": {r["key"]["duty"]: {k: r[k] for k in ("expected", "met", "met_late", "rate")} for r in by_duty},
+        "records": done, "never_visited": sum(unvisited.values()),
+        "indicators": {r["id"]: {k: r[k] for k in ("name", "value", "target", "ok", "numerator", "denominator")}
+                       for r in indicators},
+    }
+    sections = [
+        _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
+        _practice(c, registry, by_duty, names, groups, done, pairs, totals, plugin_sections, period, programme),
+        _problems(by_duty, names, groups, indicators, by_class, by_staff, staff_names, unvisited),
+        Section(t("report.h.next"), [t("report.next_hint")],
+                subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
+    ]
+    title = t("report.title", org=org_name, period=period.name)
+    return Document(title, org_name, cn_date(c.asof.day), period.name, sections, figures)
+
+
+def _grouped(found: dict[str, Any], keys: tuple[str, ...], orgs: dict[str, Any]) -> list[dict[str, Any]]:
+    from guanai.core.store.stats import grouped
+
+    return grouped(found["cells"], keys, orgs)
+
+
+def _programme_at(c: Any, day: date) -> Any:
+    for seg in c.segs:
+        if seg.start <= day <= seg.end:
+            return seg.programme
+    return c.segs[0].programme if c.segs else None
+
+
+def _groups(c: Any) -> dict[str, str | None]:
+    """Every rule id (duty, task, follow-up) with its group."""
+    out: dict[str, str | None] = {}
+    for seg in c.segs:
+        out.update({r.id: r.group for r in seg.rules})
+        out.update({f.id: f.group for tr in seg.plan.triggers for f in tr.then})
+    from guanai.core.commands.engine import _plugin_groups
+
+    out.update(_plugin_groups())
+    return out
+
+
+def _steps(c: Any) -> dict[str, str]:
+    """Rule id → its step."""
+    out = {}
+    for seg in c.segs:
+        out.update({r.id: r.step for r in seg.rules})
+        out.update({f.id: f.step for tr in seg.plan.triggers for f in tr.then})
+    return out
+
+
+def _record_counts(conn: Any, c: Any, period: Period) -> dict[str, int]:
+    """Records per step at the schools on the period's local days that had happened by as_of."""
+    from guanai.core.obligations import local_midnight_utc
+    from guanai.core.store.schema import record
+    from sqlalchemy import func, select
+
+    conds = [record.c.school.in_(c.schools), record.c.occurred_at >= local_midnight_utc(period.first, c.zone),
+             record.c.occurred_at < local_midnight_utc(period.last + timedelta(days=1), c.zone),
+             record.c.occurred_at <= c.asof.instant_utc]
+    if c.asof.known_at_utc is not None:
+        conds.append(record.c.recorded_at <= c.asof.known_at_utc)
+    return {step: int(n) for step, n in conn.execute(
+        select(record.c.step, func.count()).where(*conds).group_by(record.c.step))}
+
+
+VISIT_STEP = "home_visit"
+
+
+def _never_visited(conn: Any, c: Any, period: Period, day: date) -> dict[str, int]:
+    """Children cared for on `day` with no home visit recorded in the period, by class (only when
+    some duty of the programme asks for home visits)."""
+    from guanai.core.obligations import local_midnight_utc
+    from guanai.core.store.indicators import cared_for
+    from guanai.core.store.schema import child, record
+    from guanai.core.store.stats import segment_at
+    from sqlalchemy import and_, exists, func, select
+
+    if not any(r.step == VISIT_STEP for seg in c.segs for r in seg.rules):
+        return {}
+    out: dict[str, int] = defaultdict(int)
+    by_seg: dict[int, tuple[Any, list[str]]] = {}
+    for school, seg in segment_at(c.segs, c.schools, day).items():
+        by_seg.setdefault(id(seg), (seg, []))[1].append(school)
+    for seg, members in by_seg.values():
+        visited = exists().where(and_(
+            record.c.step == VISIT_STEP, record.c.subject_kind == "child", record.c.subject == child.c.id,
+            record.c.occurred_at >= local_midnight_utc(period.first, seg.zone),
+            record.c.occurred_at < local_midnight_utc(period.last + timedelta(days=1), seg.zone),
+            record.c.occurred_at <= c.asof.instant_utc))
+        for cls, n in conn.execute(select(child.c.class_name, func.count()).where(
+                *cared_for(seg, day), child.c.school.in_(members), ~visited).group_by(child.c.class_name)):
+            out[cls or "—"] += int(n)
+    return dict(out)
+
+
+def _label(key: str, value: Any, orgs: dict[str, Any]) -> str:
+    from guanai.core.commands.stats import key_text
+
+    return key_text(key, value, orgs)
+
+
+def _basic(kind: str, org_name: str, found: dict[str, Any], by_guardian: list[dict[str, Any]],
+           indicators: list[dict[str, Any]], by_school: list[dict[str, Any]], school_rates: list[dict[str, Any]],
+           c: Any, figures: dict[str, Any]) -> Section:
+    totals = found["totals"]
+    who = t("report.we_school") if kind == "school" else t("report.we_area", org=org_name)
+    paragraphs = []
+    if totals["pupils"] == 0:
+        paragraphs.append(t("report.no_pupils", who=who))
+    else:
+        parts = t("list.sep").join(f"{_label('category', r['key']['category'], c.orgs)} {r['cared_for']} 人"
+                                   for r in found["rows"] if r["cared_for"])
+        paragraphs.append(t("report.basic_people", who=who, pupils=totals["pupils"], cared=totals["cared_for"],
+                            share=pct(totals["cared_for"] / totals["pupils"]), parts=parts or "—"))
+        guardians = [r for r in by_guardian if r["cared_for"]]
+        if guardians and totals["cared_for"]:
+            paragraphs.append(t("report.basic_guardians", parts=t("list.sep").join(
+                f"{_label('guardian_type', r['key']['guardian_type'], c.orgs)} {r['cared_for']} 人"
+                f"（{pct(r['cared_for'] / totals['cared_for'])}）" for r in guardians)))
+        paragraphs.append(t("report.basic_staff", staff=totals["staff"], party=totals["party_staff"]))
+    archive = [r for r in indicators if r["id"] and _kind(c, r["id"]) == "profile_complete"]
+    for r in archive:
+        paragraphs.append(t("report.basic_archive", name=r["name"], value=pct(r["value"]), n=r["numerator"],
+                            d=r["denominator"]))
+    tables = [Table(t("report.table_categories"), [t("stats.col.category"), t("stats.col.pupils"),
+                                                   t("stats.col.cared_for"), t("stats.col.of_cared")],
+                    [[_label("category", r["key"]["category"], c.orgs), r["pupils"], r["cared_for"], r["of_cared"]]
+                     for r in found["rows"]], percent=[3])]
+    if kind != "school" and len(by_school) > 1:
+        rates = {r["key"]["school"]: r for r in school_rates}
+        tables.append(Table(t("report.table_schools"),
+                            [t("stats.col.school"), t("stats.col.pupils"), t("stats.col.cared_for"),
+                             t("col.expected"), t("col.met"), t("col.rate")],
+                            [[_label("school", r["key"]["school"], c.orgs), r["pupils"], r["cared_for"],
+                              rates.get(r["key"]["school"], {}).get("expected", 0),
+                              rates.get(r["key"]["school"], {}).get("met", 0),
+                              rates.get(r["key"]["school"], {}).get("rate")] for r in by_school], percent=[5]))
+    return Section(t("report.h.basic"), paragraphs, tables)
+
+
+def _kind(c: Any, indicator_id: str) -> str | None:
+    for seg in c.segs:
+        for ind in seg.programme.indicators:
+            if ind.id == indicator_id:
+                return str(ind.kind)
+    return None
+
+
+def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
+              groups: dict[str, str | None], done: dict[str, int], pairs: list[dict[str, Any]],
+              totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any) -> Section:
+    subs = []
+    # （一）结对帮扶
+    teachers = {r["staff"] for r in pairs if r["staff"]}
+    party = {r["staff"] for r in pairs if r["party_member"]}
+    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in totals["pairs_by_role"].items())
+    pair_lines = [t("report.pairs", pairs=totals["pairs"], roles=roles or "—", teachers=len(teachers),
+                    party=len(party)) if totals["pairs"] else t("report.no_pairs")]
+    if totals["unpaired"]:
+        pair_lines.append(t("report.unpaired", n=totals["unpaired"]))
+    subs.append(Section(t("report.h.pairs"), pair_lines))
+    # （二）职责落实：each group, then each duty, with what was done and its rate
+    steps = _steps(c)
+    lines, rows = [], []
+    by_group: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for r in by_duty:
+        by_group[groups.get(r["key"]["duty"])].append(r)
+    for group, members in by_group.items():
+        if group is None:
+            continue
+        exp, met = sum(r["expected"] for r in members), sum(r["met"] for r in members)
+        if exp:
+            lines.append(t("report.group", group=group, expected=exp, met=met, rate=pct(met / exp)))
+    planned = {r.id for seg in c.segs for r in seg.rules}  # duties and tasks; the rest are follow-ups
+    for r in by_duty:
+        duty = r["key"]["duty"]
+        step = steps.get(duty, "")
+        title = registry.steps[step].title if step in registry.steps else step
+        name = names["duty"].get(duty, duty)
+        if duty in planned:
+            lines.append(_duty_sentence(name, title, done.get(step, 0), r))
+        else:  # a follow-up: records of its step serve several rules, so only its own counts are told
+            lines.append(t("report.follow_up", name=name, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
+                           late=t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""))
+        rows.append([name, groups.get(duty) or "—", r["expected"], r["met"], r["met_late"], r["rate"]])
+    if not by_duty:
+        lines.append(t("report.no_duties"))
+    table = Table(t("report.table_duties"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
+                                             t("col.met_late"), t("col.rate")], rows, percent=[5])
+    subs.append(Section(t("report.h.duties"), lines, [table] if rows else []))
+    # （三）活动安排: the programme's monthly activities in the period
+    if programme is not None:
+        months = [a for a in programme.activities
+                  if period.first.strftime("%Y-%m") <= a.month <= period.last.strftime("%Y-%m")]
+        if months:
+            subs.append(Section(t("report.h.activities"), [t("report.activities", items="；".join(
+                f"{int(a.month[5:])}月{a.name}" for a in months))]))
+    # each plugin's section (体检, 资助, 比赛与展演 …)
+    for s in plugin_sections:
+        tables = [Table(s.title, list(s.headers), [list(r) for r in s.rows])] if s.headers and s.rows else []
+        subs.append(Section(s.title, list(s.lines), tables if len(s.rows) <= 30 else []))
+    for i, sub in enumerate(subs):
+        sub.heading = f"（{_cn_number(i + 1)}）{sub.heading}"
+    return Section(t("report.h.practice"), [], subsections=subs)
+
+
+def _duty_sentence(name: str, title: str, n: int, r: dict[str, Any]) -> str:
+    """One duty as a person writes it; never "0 次，按时率 —%"."""
+    if r["expected"] == 0:
+        return t("report.duty_none_due", name=name, title=title, n=n) if n else t("report.duty_nothing", name=name)
+    late = t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""
+    if n == 0:
+        return t("report.duty_not_done", name=name, title=title, expected=r["expected"])
+    return t("report.duty", name=name, title=title, n=n, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
+             late=late)
+
+
+def _cn_number(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    return digits[n] if n < 10 else f"十{digits[n - 10] if n > 10 else ''}" if n < 20 else str(n)
+
+
+def _problems(by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]], groups: dict[str, str | None],
+              indicators: list[dict[str, Any]], by_class: list[dict[str, Any]], by_staff: list[dict[str, Any]],
+              staff_names: dict[str, dict[str, str]], unvisited: dict[str, int]) -> Section:
+    from guanai.core.render import class_order
+
+    lines = []
+    below = [r for r in indicators if r["value"] is not None and not r["ok"]]
+    for r in below:
+        lines.append(t("report.indicator_below", name=r["name"], value=pct(r["value"]), target=pct(r["target"])))
+    weak = sorted((r for r in by_duty if r["expected"] and r["rate"] is not None and r["rate"] < 0.9),
+                  key=lambda r: r["rate"])
+    if weak:
+        lines.append(t("report.weak_duties", items="、".join(
+            f"{names['duty'].get(r['key']['duty'], r['key']['duty'])}（{pct(r['rate'])}）" for r in weak[:5])))
+
+    def missed(r: dict[str, Any]) -> int:
+        return r["expected"] - r["met"] - r["met_late"]
+
+    classes = sorted((r for r in by_class if missed(r) > 0 and r["key"]["class"]), key=lambda r: -missed(r))
+    if classes:
+        lines.append(t("report.overdue_classes", items="、".join(f"{r['key']['class']} {missed(r)} 项"
+                                                                for r in classes[:5])))
+    teachers = sorted((r for r in by_staff if missed(r) > 0 and r["key"]["staff"]), key=lambda r: -missed(r))
+    if teachers:
+        lines.append(t("report.overdue_teachers", items="、".join(
+            f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r)} 项" for r in teachers[:5])))
+    unassigned = sum(missed(r) for r in by_staff if r["key"]["staff"] is None)
+    if unassigned:
+        lines.append(t("report.overdue_unassigned", n=unassigned))
+    if unvisited:
+        total = sum(unvisited.values())
+        lines.append(t("report.never_visited", n=total, items="、".join(
+            f"{cls} {n} 人" for cls, n in sorted(unvisited.items(), key=lambda kv: class_order(kv[0])))))
+    if not lines:
+        lines.append(t("report.no_problems"))
+    return Section(t("report.h.problems"), lines)
