@@ -95,9 +95,12 @@ def register_commands(cli: click.Group) -> None:
 
 @hookspec
 def report_sections(ctx: ReportContext) -> list[ReportSection] | None:
-    """Contribute sections to a school's term report (工作总结).
+    """Contribute sections to the term reports (the 工作总结 of ``report summary``, the 台账 of
+    ``report ledger``).
 
-    ``ctx`` is a ``ReportContext`` (connection, school, first and last day, programme). Return a
-    list of ``ReportSection(title, lines)`` — Chinese text, one line per fact, e.g.
-    "完成体检 300 人，转介 12 人" — or None. Results of all plugins are collected in plugin order.
+    ``ctx`` is a ``ReportContext`` (the schools, the first and last day, the programme, this
+    plugin's settings; questions: records, cared_for, children, follow_ups). Return a list of
+    ``ReportSection(title, lines, headers, rows)`` — Chinese text, one line per fact, e.g.
+    "完成体检 300 人，转介 12 人", and optionally a table — or None. Only plugins the programme in
+    force lists are asked; results are collected in plugin order.
     """

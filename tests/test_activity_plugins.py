@@ -153,26 +153,17 @@ def test_contest_participants_and_priority_participation(care):
                         "participants": 3, "left_behind": 2, "awards": ["K1:一等奖"]}]
 
 
-def test_hook_report_sections(care):
-    from zoneinfo import ZoneInfo
-
-    from guanai.core.plugins import load_registry
-    from guanai.core.store.db import Store
-    from guanai.core.store.hooks import ReportContext, report_sections
-
+def test_hook_report_sections(care, tmp_path):
+    """Each plugin's report section stands in the 工作总结 with its sentences and, in the 台账, its table."""
     care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.5")
     care.ok("record", "subsidy", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00",
             "--set", "amount_yuan=12.34", "--set", "fund=lmyb")
-    store = Store(care.url)
-    with store.read() as conn:
-        ctx = ReportContext(conn, ["S001"], date(2025, 9, 1), date(2026, 1, 16), None, ZoneInfo("Asia/Shanghai"))
-        sections = report_sections(load_registry(), ctx)
-    store.engine.dispose()
-    assert [(s.title, s.lines) for s in sections] == [
-        ("体检", ("完成体检 1 人，其中需转介上一级医疗部门 1 人。",)),
-        ("资助", ("资助留守儿童 1 人，1 笔，共 ¥12.34。",)),
-        ("比赛与展演", ("举办比赛或展演 0 场。",)),
-    ]
+    care.ok("report", "summary", "--org", "S001", "--as-of", "2025-11-01", "-o", str(tmp_path / "s.md"))
+    text = (tmp_path / "s.md").read_text("utf-8")
+    assert "### （四）体检\n\n共为 1 名学生完成健康体检，其中关爱对象 1 人，占关爱对象的 50.0%；发现异常、需报送上一级医疗部门 1 人次。" in text
+    assert "### （五）资助\n\n两免一补：资助 1 人，1 笔，共 12.34 元。\n\n合计资助 1 人，1 笔，共 12.34 元。" in text
+    assert "### （六）比赛与展演\n\n本期未记录比赛或展演。" in text
+    assert "| 2025-10-20 | K1 | 刘小明 | 七(1)班 |  |  | 4.5 |  |  | 左眼视力 4.5 |" in text
 
 
 def test_hook_register_commands(cli, tmp_path, monkeypatch):

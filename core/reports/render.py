@@ -27,10 +27,16 @@ def cell_text(value: Any, percent: bool = False) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return f"{value:,}"  # as exact as it was recorded: 4.5, 12.34
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    from decimal import Decimal
+
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
 def rows_text(table: Table) -> list[list[str]]:
@@ -59,7 +65,7 @@ def to_markdown(doc: Document) -> str:
     out = [f"# {doc.title}", ""]
 
     def table(tb: Table) -> None:
-        right = {i for i, row in enumerate(zip(*tb.rows, strict=False)) if all(isinstance(v, (int, float)) or v is None
+        right = {i for i, row in enumerate(zip(*tb.rows, strict=False)) if all(_is_number(v) or v is None
                                                                               for v in row)} if tb.rows else set()
         out.extend([f"**{_md(tb.title)}**", "", "| " + " | ".join(_md(h) for h in tb.headers) + " |",
                     "| " + " | ".join("---:" if i in right else "---" for i in range(len(tb.headers))) + " |"])
@@ -139,7 +145,7 @@ def _with_text(data: Any, tables: list[Table]) -> Any:
             if "headers" in node and "rows" in node:
                 tb = Table(node["title"], node["headers"], node["rows"], node.get("percent", []))
                 numeric = {i for i in range(len(tb.headers))
-                           if tb.rows and all(isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}
+                           if tb.rows and all(_is_number(r[i]) or r[i] is None for r in tb.rows)}
                 return {**node, "text_rows": rows_text(tb), "numeric": numeric}
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
@@ -222,7 +228,7 @@ def _table(tpl: Any, tb: Table) -> Any:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     numeric = {i for i in range(len(tb.headers))
-               if tb.rows and all(isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}
+               if tb.rows and all(_is_number(r[i]) or r[i] is None for r in tb.rows)}
     table.autofit = False
     for i, width in enumerate(column_widths(list(tb.headers), text)):
         table.columns[i].width = Mm(width)  # the grid (LibreOffice reads it) and each cell (Word does)

@@ -102,7 +102,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         plugin_sections = report_sections(registry, rctx)
     by_duty, names = _compliance(c, ("duty",), None, None, span)
     by_class, _ = _compliance(c, ("class",), None, None, span)
-    by_staff, staff_names = _compliance(c, ("staff",), None, None, span)
+    by_staff_duty, staff_names = _compliance(c, ("staff", "duty"), None, None, span)
     by_school_rate, _ = _compliance(c, ("school",), None, None, span)
     indicators = indicator_rows(c)
     totals = found["totals"]
@@ -122,7 +122,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     sections = [
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
         _practice(c, registry, by_duty, names, groups, done, pairs, totals, plugin_sections, period, programme),
-        _problems(by_duty, names, groups, indicators, by_class, by_staff, staff_names, unvisited),
+        _problems(c, by_duty, names, indicators, by_class, by_staff_duty, staff_names, unvisited),
         Section(t("report.h.next"), [t("report.next_hint")],
                 subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
     ]
@@ -286,7 +286,8 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
             continue
         exp, met = sum(r["expected"] for r in members), sum(r["met"] for r in members)
         if exp:
-            lines.append(t("report.group", group=group, expected=exp, met=met, rate=pct(met / exp)))
+            lines.append(t("report.group", group=group, expected=exp, met=met, rate=pct(met / exp)) if met else
+                         t("report.group_none_met", group=group, expected=exp))
     planned = {r.id for seg in c.segs for r in seg.rules}  # duties and tasks; the rest are follow-ups
     for r in by_duty:
         duty = r["key"]["duty"]
@@ -336,10 +337,23 @@ def _cn_number(n: int) -> str:
     return digits[n] if n < 10 else f"十{digits[n - 10] if n > 10 else ''}" if n < 20 else str(n)
 
 
-def _problems(by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]], groups: dict[str, str | None],
-              indicators: list[dict[str, Any]], by_class: list[dict[str, Any]], by_staff: list[dict[str, Any]],
+def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
+              indicators: list[dict[str, Any]], by_class: list[dict[str, Any]], by_staff_duty: list[dict[str, Any]],
               staff_names: dict[str, dict[str, str]], unvisited: dict[str, int]) -> Section:
     from guanai.core.render import class_order
+
+    with_role = {r.id for seg in c.segs for r in seg.rules if r.by and r.scope in ("child", "class")}
+    sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
+    unassigned = 0
+    for r in by_staff_duty:
+        staff_id = r["key"]["staff"]
+        if staff_id is None:
+            if r["key"]["duty"] in with_role:  # a duty with a responsible role, and nobody held it
+                unassigned += r["expected"] - r["met"] - r["met_late"]
+            continue
+        acc = sums[staff_id]
+        acc[0], acc[1], acc[2] = acc[0] + r["expected"], acc[1] + r["met"], acc[2] + r["met_late"]
+    by_staff = [{"key": {"staff": k}, "expected": e, "met": m, "met_late": late} for k, (e, m, late) in sums.items()]
 
     lines = []
     below = [r for r in indicators if r["value"] is not None and not r["ok"]]
@@ -362,7 +376,6 @@ def _problems(by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]], g
     if teachers:
         lines.append(t("report.overdue_teachers", items="、".join(
             f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r)} 项" for r in teachers[:5])))
-    unassigned = sum(missed(r) for r in by_staff if r["key"]["staff"] is None)
     if unassigned:
         lines.append(t("report.overdue_unassigned", n=unassigned))
     if unvisited:

@@ -675,11 +675,11 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
             record.c.by_staff == question.staff, record.c.step.in_(steps)))).scalar():
         return plugin_follow_ups(conn, segs, question)  # the teacher recorded no trigger: one query, not one per follow-up
     for seg in segs:
-        first, last = seg.start, seg.end
+        since, until = seg.start, seg.end
         if question.period is not None:
-            first, last = max(first, question.period[0]), min(last, question.period[1])
-        first_day = local_midnight_utc(max(first, date(1970, 1, 2)), seg.zone)
-        last_day = local_midnight_utc(min(last, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
+            since, until = max(since, question.period[0]), min(until, question.period[1])
+        first_day = local_midnight_utc(max(since, date(1970, 1, 2)), seg.zone)
+        last_day = local_midnight_utc(min(until, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
         for trig in seg.plan.triggers:
             for follow in trig.then:
                 rule_id = follow.id

@@ -286,7 +286,10 @@ def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     from guanai.core.registry import ReportSection
 
     sections: list[Any] = []
+    listed = _listed(ctx.programme)
     for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
+        if impl.plugin_name not in listed:
+            continue  # a plugin writes sections only where the programme in force names it
         ctx.plugin = impl.plugin_name
         trace_call(impl.plugin_name, "report_sections", ",".join(ctx.schools))
         try:

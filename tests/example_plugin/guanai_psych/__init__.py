@@ -88,4 +88,10 @@ def register_commands(cli):
 @hookimpl
 def report_sections(ctx):
     found = ctx.records("psych_screening")
-    return [ReportSection("心理健康", (f"完成心理筛查 {len(found)} 人次，转心理辅导 {ctx.follow_ups()} 人。",))]
+    if not found:
+        return [ReportSection("心理健康", ("本期未记录心理筛查。",))]
+    kids = ctx.children({r.subject for r in found})
+    rows = tuple((r.occurred_at.date().isoformat(), r.subject, kids[r.subject].name, r.payload["score"])
+                 for r in found if r.subject in kids)
+    return [ReportSection("心理健康", (f"完成心理筛查 {len(found)} 人次，转心理辅导 {ctx.follow_ups()} 人。",),
+                          ("日期", "学籍号", "姓名", "得分"), rows)]

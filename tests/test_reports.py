@@ -1,0 +1,148 @@
+"""`guanai report summary`: the 工作总结's figures equal what stats, compliance (for the term),
+indicators and assign list say; it reads well with nothing recorded; .docx, .md and .html agree."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from tests.conftest import FACTS
+
+ENGINE = FACTS.parent / "engine"
+TERM = ("--from", "2025-09-01", "--to", "2026-01-16")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from click.testing import CliRunner
+    from guanai.core.cli import build_cli
+
+    folder = tmp_path_factory.mktemp("reports")
+    assert CliRunner().invoke(build_cli(), ["demo", "--db", str(folder / "demo.db")]).exit_code == 0
+
+    def run(*args: str):
+        return CliRunner().invoke(build_cli(), ["--db", f"sqlite:///{folder / 'demo.db'}", *args],
+                                  catch_exceptions=False)
+
+    return run, folder
+
+
+def _docx_text(path) -> tuple[list[str], list[list[list[str]]]]:
+    from docx import Document
+
+    doc = Document(str(path))
+    return [p.text for p in doc.paragraphs if p.text.strip()], [
+        [[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
+
+
+def _pct(value) -> str:
+    return f"{value:.1%}"
+
+
+def test_summary_figures_equal_the_commands(demo):
+    run, folder = demo
+    asof = ("--as-of", "2025-12-20")
+    out = run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "s.docx"))
+    assert out.exit_code == 0, out.output
+    assert out.stdout == f"已写入 {folder / 's.docx'}：西北中学2025年秋季学期关爱留守儿童工作总结\n"
+    text, tables = _docx_text(folder / "s.docx")
+    body = "\n".join(text)
+    stats = json.loads(run("stats", "--org", "S001", *asof, "--json").stdout)["totals"]
+    assert (f"本校现有在校学生 {stats['pupils']} 人，其中关爱对象 {stats['cared_for']} 人，"
+            f"占 {_pct(stats['cared_for'] / stats['pupils'])}") in body
+    assert f"现有教职工 {stats['staff']} 人，其中党员 {stats['party_staff']} 人。" in body
+    pairs = json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout)
+    teachers = {p["staff"] for p in pairs if p["staff"]}
+    assert f"结成帮扶对子 {len(pairs)} 对" in body and f"承担帮扶的教师 {len(teachers)} 人" in body
+    duties = json.loads(run("compliance", "--org", "S001", "--by", "duty", *TERM, *asof, "--json").stdout)["rows"]
+    table = next(tb for tb in tables if tb[0][0] == "职责")
+    assert len(table) - 1 == len(duties) > 5
+    for row, duty in zip(table[1:], duties, strict=True):
+        assert row[2:] == [f"{duty['expected']:,}", f"{duty['met']:,}", f"{duty['met_late']:,}", _pct(duty["rate"])]
+        assert f"应完成 {duty['expected']} 次，按时完成 {duty['met']} 次，按时率 {_pct(duty['rate'])}" in body
+    values = {v["id"]: v for v in json.loads(run("indicators", "--org", "S001", *asof, "--json").stdout)}
+    archive = values["archive-rate"]
+    assert f"{archive['name']} {_pct(archive['value'])}（{archive['numerator']}/{archive['denominator']}）" in body
+    for v in values.values():  # every indicator below target is named in 三、存在的问题
+        if v["value"] is not None and not v["ok"]:
+            assert f"{v['name']}为 {_pct(v['value'])}，未达到 {_pct(v['target'])} 的目标。" in body
+    assert [line for line in text if re.match(r"^[一二三四]、", line)] == [
+        "一、基本情况", "二、主要做法与成效", "三、存在的问题", "四、下一步打算"]
+    assert text[-2:] == ["西北中学", "2025年12月20日"]
+
+
+def test_the_three_formats_hold_the_same_sentences(demo):
+    import html as html_lib
+
+    run, folder = demo
+    for suffix in ("docx", "md", "html"):
+        assert run("report", "summary", "--org", "S001", "--as-of", "2025-12-20", "-o",
+                   str(folder / f"same.{suffix}")).exit_code == 0
+    text, _ = _docx_text(folder / "same.docx")
+    page = (folder / "same.html").read_text("utf-8")
+    paragraphs = [html_lib.unescape(p) for p in re.findall(r"<p>(.*?)</p>", page)]
+    markdown = (folder / "same.md").read_text("utf-8")
+    for line in paragraphs:
+        assert line in text
+        assert line.replace("*", "\\*") in markdown or line in markdown
+    assert "http" not in page.replace("http-equiv", "")  # self-contained: nothing fetched
+
+
+def test_a_school_with_no_records_reads_well(db, tmp_path):
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ENGINE / "term.yaml"), "--to", "S001")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-01", "-o", str(tmp_path / "empty.md"))
+    text = (tmp_path / "empty.md").read_text("utf-8")
+    assert "—%" not in text and "按时完成 0 次" not in text
+    assert "本期尚未建立帮扶结对。" in text
+    assert "一周一谈心：本期应完成 4 次，尚未记录谈心。" in text  # K1, the four weeks of September
+    assert "本期未记录" not in text  # no plugin is listed: no plugin section at all
+
+
+def test_a_township_summary_has_a_table_of_schools(school, tmp_path):
+    school.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    school.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S002")  # enrolled 2024-09-01 and 2025-10-15
+    school.ok("report", "summary", "--org", "T01", "--as-of", "2025-11-20", "-o", str(tmp_path / "t.md"))
+    text = (tmp_path / "t.md").read_text("utf-8")
+    assert text.startswith("# 示例镇2025年秋季学期关爱留守儿童工作总结")
+    by_school = json.loads(school.ok("stats", "--org", "T01", "--as-of", "2025-11-20", "--by", "school", "--json"))
+    rates = {r["key"]["school"]: r for r in json.loads(school.ok(
+        "compliance", "--org", "T01", "--by", "school", "--as-of", "2025-11-20", *TERM, "--json"))["rows"]}
+    names = {"S001": "示例镇中学", "S002": "示例镇中心小学"}
+    assert "**各校情况**" in text
+    for r in by_school["rows"]:
+        code = r["key"]["school"]
+        rate = rates[code]
+        assert (f"| {names[code]} | {r['pupils']:,} | {r['cared_for']:,} | {rate['expected']:,} | {rate['met']:,} | "
+                f"{_pct(rate['rate'])} |") in text
+    assert len(by_school["rows"]) == 2
+
+
+def test_a_countys_own_template(demo, tmp_path):
+    from docx import Document
+
+    run, folder = demo
+    own = Document()
+    own.add_paragraph("{{ org_name }}：学生 {{ figures.pupils }} 人，关爱对象 {{ figures.cared_for }} 人")
+    own.add_paragraph("{%p for s in sections %}")
+    own.add_paragraph("{{ s.heading }}")
+    own.add_paragraph("{%p endfor %}")
+    own.save(str(tmp_path / "own.docx"))
+    assert run("report", "summary", "--org", "S001", "--as-of", "2025-12-20", "--template", str(tmp_path / "own.docx"),
+               "-o", str(tmp_path / "out.docx")).exit_code == 0
+    text, _ = _docx_text(tmp_path / "out.docx")
+    stats = json.loads(run("stats", "--org", "S001", "--as-of", "2025-12-20", "--json").stdout)["totals"]
+    assert text == [f"西北中学：学生 {stats['pupils']} 人，关爱对象 {stats['cared_for']} 人",
+                    "一、基本情况", "二、主要做法与成效", "三、存在的问题", "四、下一步打算"]
+    broken = Document()
+    broken.add_paragraph("{% for s in sections %}{{ s.heading }")
+    broken.save(str(tmp_path / "broken.docx"))
+    result = run("report", "summary", "--org", "S001", "--template", str(tmp_path / "broken.docx"),
+                 "-o", str(tmp_path / "never.docx"))
+    assert result.exit_code == 2 and f"用模板 {tmp_path / 'broken.docx'} 生成文档时出错" in result.stderr
+    assert not (tmp_path / "never.docx").exists()
+    wrong = run("report", "summary", "--org", "S001", "-o", str(tmp_path / "x.pdf"))
+    assert (wrong.exit_code, wrong.stderr) == (2, f"不知道怎样写 {tmp_path / 'x.pdf'}：文件名应以 .docx、.md、.html 结尾\n")
