@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+
 from tests.conftest import FACTS
 
 ENGINE = FACTS.parent / "engine"

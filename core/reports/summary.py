@@ -353,7 +353,8 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
             continue
         acc = sums[staff_id]
         acc[0], acc[1], acc[2] = acc[0] + r["expected"], acc[1] + r["met"], acc[2] + r["met_late"]
-    by_staff = [{"key": {"staff": k}, "expected": e, "met": m, "met_late": late} for k, (e, m, late) in sums.items()]
+    by_staff: list[dict[str, Any]] = [{"key": {"staff": k}, "expected": e, "met": m, "met_late": late}
+                                      for k, (e, m, late) in sums.items()]
 
     lines = []
     below = [r for r in indicators if r["value"] is not None and not r["ok"]]
