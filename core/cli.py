@@ -488,6 +488,21 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
 
         summary(ctx, org, term_id, start, end, when, output, template)
 
+    @report.command("ledger", help=t("cli.report_ledger.help"), epilog=t("cli.report_ledger.example"))
+    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
+    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
+    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
+    @as_of_opt
+    @output_opt
+    @click.option("--show-contacts", is_flag=True, help=t("cli.opt.show_contacts"))
+    @click.pass_context
+    def report_ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+                      when: str | None, output: str, show_contacts: bool) -> None:
+        from guanai.core.commands.reports import ledger
+
+        ledger(ctx, org, term_id, start, end, when, output, show_contacts)
+
     @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
     @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
     @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))

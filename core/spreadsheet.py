@@ -26,6 +26,7 @@ class Sheet:
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
     title: str | None = None
+    subtitle: str | None = None  # the unit and the period, under the title
     percent: Sequence[int] = ()  # columns holding shares (0.714 shown as 71.4%)
     widths: dict[int, int] = field(default_factory=dict)  # column -> width in characters, when fixed
 
@@ -55,9 +56,18 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
     for spec in sheets:
         ws = book.create_sheet(_sheet_name(spec.name))
         first = 1
-        if spec.title:
-            ws.cell(row=1, column=1, value=safe_cell(spec.title)).font = Font(bold=True, size=14)
-            first = 2
+        span = max(len(spec.headers), 1)
+        for text, font in ((spec.title, Font(bold=True, size=14)), (spec.subtitle, Font(size=10))):
+            if text:
+                cell = ws.cell(row=first, column=1, value=safe_cell(text))
+                cell.font = font
+                cell.alignment = Alignment(horizontal="center" if font.b else "left", vertical="center",
+                                           wrap_text=not font.b)
+                if span > 1:
+                    ws.merge_cells(start_row=first, start_column=1, end_row=first, end_column=span)
+                if not font.b and len(text) > 60:
+                    ws.row_dimensions[first].height = 15 * (1 + len(text) // 90)
+                first += 1
         for col, header in enumerate(spec.headers, 1):
             cell = ws.cell(row=first, column=col, value=safe_cell(str(header)))
             cell.font = Font(bold=True)
@@ -75,6 +85,7 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
                         cell.alignment = Alignment(wrap_text=True, vertical="top")
                 elif isinstance(value, (date, datetime)):
                     cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+                    cell.alignment = Alignment(horizontal="center")
                     widths[col - 1] = max(widths[col - 1], 16 if isinstance(value, datetime) else 11)
                 elif col - 1 in spec.percent and isinstance(value, (int, float)):
                     cell.number_format = "0.0%"
@@ -82,12 +93,12 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
                 else:
                     widths[col - 1] = max(widths[col - 1], len(str(value)) if value is not None else 0)
         for col, width in enumerate(widths, 1):
-            chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 2)
+            chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 3)
             ws.column_dimensions[get_column_letter(col)].width = chosen
         ws.freeze_panes = ws.cell(row=first + 1, column=1)
         if spec.headers:
             ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
-        ws.print_title_rows = f"{first}:{first}"
+        ws.print_title_rows = f"{first}:{first}"  # the header on every printed page
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0

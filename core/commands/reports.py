@@ -38,3 +38,26 @@ def summary(ctx: click.Context, org: str, term_id: str | None, start: str | None
             raise
         raise Refusal("report.template_failed", template=template, error=f"{type(exc).__name__}: {exc}") from exc
     click.echo(t("report.written", path=output, title=doc.title))
+
+
+def ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+           when: str | None, output: str, show_contacts: bool) -> None:
+    from guanai.core import spreadsheet
+    from guanai.core.commands.engine import prepare
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.reports import ledger as build_ledger
+    from guanai.core.reports.summary import resolve_period
+    from guanai.core.store.db import audit
+
+    _suffix(output, (".xlsx",))
+    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    c = prepare(ctx, org, when)
+    period = resolve_period(c, term_id, first, last)
+    sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts)
+    spreadsheet.write(output, sheets)
+    with c.store.write() as conn:  # children's names (and, when asked for, contacts) leave the database
+        audit(conn, [{"action": "export_ledger", "table_name": "child", "row_key": f"org={org}",
+                      "after": {"file": Path(output).name, "show_contacts": show_contacts,
+                                "from": period.first.isoformat(), "to": period.last.isoformat(),
+                                "sheets": len(sheets)}}], "cli")
+    click.echo(t("ledger.written", path=output, n=len(sheets), names="、".join(s.name for s in sheets)))

@@ -1,0 +1,119 @@
+"""The 台账 workbook a school files for the term: 留守儿童花名册 (contacts masked unless asked for),
+结对帮扶名单, one sheet per kind of record the programme's duties ask for (谈心记录, 电话记录,
+家访记录 …) and each plugin's sheet (体检, 资助, 比赛与展演) from its report section. Written by
+core/spreadsheet.py: a title row, the unit and the period, then the header; A4 landscape, the
+header repeated on every page and frozen; ids and phones as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guanai.core.i18n import t
+from guanai.core.reports.summary import Period, cn_date
+from guanai.core.spreadsheet import Sheet
+
+ROSTER = ("id", "name", "gender", "birth_date", "class_name", "category", "guardian_type", "guardian_name",
+          "guardian_relation", "guardian_phone", "father_name", "father_phone", "father_workplace", "mother_name",
+          "mother_phone", "mother_workplace", "away_since", "address")
+
+
+def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sheet]:
+    from guanai.core.commands.stats import key_text
+    from guanai.core.privacy import masked
+    from guanai.core.reports.summary import _programme_at
+    from guanai.core.store.hooks import ReportContext, report_sections
+    from guanai.core.store.indicators import cared_for
+    from guanai.core.store.schema import child, staff
+    from guanai.core.store.stats import pairings, segment_at
+    from guanai.core.views import records
+    from sqlalchemy import select
+
+    day = min(c.asof.day, period.last)
+    org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
+    subtitle = t("ledger.subtitle", org=org_name, period=period.name, first=cn_date(period.first),
+                 last=cn_date(period.last))
+    many = len(c.schools) > 1
+    school_col = [t("stats.col.school")] if many else []
+
+    def school_of(code: str) -> list[str]:
+        return [c.orgs[code]["name"]] if many else []
+
+    sheets = []
+    with c.store.read() as conn:
+        kids: list[dict[str, Any]] = []
+        for seg in {id(s): s for s in segment_at(c.segs, c.schools, day).values()}.values():
+            members = [s for s in seg.schools if s in c.schools]
+            kids += [masked(dict(r._mapping), show_contacts) for r in conn.execute(
+                select(child).where(*cared_for(seg, day), child.c.school.in_(members)))]
+        from guanai.core.render import class_order
+
+        kids.sort(key=lambda k: (k["school"], class_order(k["class_name"]), k["id"]))
+        headers = [*school_col, *(t(f"col.child.{col}") for col in ROSTER)]
+        rows = []
+        for k in kids:
+            values = [k[col] for col in ROSTER]
+            values[ROSTER.index("category")] = key_text("category", k["category"], c.orgs)
+            values[ROSTER.index("guardian_type")] = key_text("guardian_type", k["guardian_type"], c.orgs) \
+                if k["guardian_type"] else ""
+            rows.append([*school_of(k["school"]), *values])
+        sheets.append(Sheet(t("ledger.roster"), headers, rows, title=t("ledger.roster_title", org=org_name),
+                            subtitle=subtitle + t("ledger.masked" if not show_contacts else "ledger.unmasked")))
+        pairs = pairings(conn, c.schools, day)
+        sheets.append(Sheet(t("ledger.pairs"), [*school_col, t("col.staff_name"), t("col.staff"), t("col.party_member"),
+                                                t("col.role"), t("col.child_name"), t("col.child"), t("col.class"),
+                                                t("col.start")],
+                            [[*school_of(p["school"]), p["staff_name"] or p["buddy_name"], p["staff"] or p["buddy"],
+                              p["party_member"], key_text("role", p["role"], c.orgs), p["child_name"], p["child"],
+                              p["class"], p["start"]] for p in pairs],
+                            title=t("ledger.pairs_title", org=org_name), subtitle=subtitle))
+        people = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
+            staff.c.school.in_(c.schools)))}
+        rctx = ReportContext(conn, list(c.schools), period.first, period.last, _programme_at(c, day), c.zone,
+                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
+        sections = [s for s in report_sections(registry, rctx) if s.headers]
+        own = {s.title for s in sections}  # a plugin's own sheet (体检) replaces the plain one of its step
+        steps = list(dict.fromkeys(r.step for seg in c.segs for r in seg.rules
+                                   if r.scope in ("child", "class", "staff") and r.step in registry.steps
+                                   and registry.steps[r.step].title not in own))
+        for step in steps:
+            kind = registry.steps[step]
+            found = records(conn, step, c.schools, period.first, period.last, c.zone, c.asof.instant_utc)
+            names = {k.id: k for k in _children(conn, {r.subject for r in found if r.subject_kind == "child"})}
+            fields = kind.field_info()
+            rows = []
+            for r in found:
+                kid = names.get(r.subject)
+                details = "；".join(f"{_short(f.description) or f.name}：{_value(r.payload.get(f.name))}"
+                                   for f in fields if r.payload.get(f.name) not in (None, "", []))
+                rows.append([*school_of(r.school), r.occurred_at.replace(tzinfo=None), people.get(r.by or "", r.by or ""),
+                             kid.name if kid else r.subject, kid.class_name if kid else "", details])
+            sheets.append(Sheet(t("ledger.records", title=kind.title),
+                                [*school_col, t("ledger.col.when"), t("ledger.col.by"), t("ledger.col.subject"),
+                                 t("col.class"), t("ledger.col.details")], rows,
+                                title=t("ledger.records_title", org=org_name, title=kind.title), subtitle=subtitle,
+                                widths={len(school_col) + 4: 60}))
+        for section in sections:
+            if section.headers:
+                sheets.append(Sheet(section.title, list(section.headers), [list(r) for r in section.rows],
+                                    title=t("ledger.section_title", org=org_name, title=section.title),
+                                    subtitle=subtitle + "；".join(("", *section.lines))))
+    return sheets
+
+
+def _children(conn: Any, ids: set[str]) -> list[Any]:
+    from guanai.core.views import children
+
+    return list(children(conn, ids).values())
+
+
+def _short(description: str) -> str:
+    """A field's description as a column label: 谈心主题（…） → 谈心主题."""
+    return description.split("（")[0].split("，")[0].split("：")[0].strip()
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
