@@ -147,3 +147,58 @@ def test_a_countys_own_template(demo, tmp_path):
     assert not (tmp_path / "never.docx").exists()
     wrong = run("report", "summary", "--org", "S001", "-o", str(tmp_path / "x.pdf"))
     assert (wrong.exit_code, wrong.stderr) == (2, f"不知道怎样写 {tmp_path / 'x.pdf'}：文件名应以 .docx、.md、.html 结尾\n")
+
+
+def test_the_ledger_holds_what_the_summary_counts(demo):
+    from openpyxl import load_workbook
+
+    run, folder = demo
+    asof = ("--as-of", "2025-12-20")
+    out = run("report", "ledger", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "l.xlsx"))
+    assert out.exit_code == 0 and out.stdout.startswith(f"已写入 {folder / 'l.xlsx'}：")
+    book = load_workbook(folder / "l.xlsx")
+    assert book.sheetnames[:2] == ["留守儿童花名册", "结对帮扶名单"]
+    assert {"谈心记录", "电话联系记录", "体检", "资助", "比赛与展演"} <= set(book.sheetnames)
+    assert "体检记录" not in book.sheetnames  # the plugin's own sheet replaces the plain one
+
+    def rows(name: str) -> list[tuple]:
+        return list(book[name].iter_rows(min_row=4, values_only=True))  # title, unit and period, header
+
+    for ws in book:
+        assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "A4", ws.title
+        assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+        assert ws["A1"].value.startswith("西北中学") and ws["A2"].value.startswith("单位：西北中学")
+    stats = json.loads(run("stats", "--org", "S001", *asof, "--json").stdout)["totals"]
+    roster = rows("留守儿童花名册")
+    assert len(roster) == stats["cared_for"]
+    header = [c.value for c in book["留守儿童花名册"][3]]
+    phone = header.index("监护人电话")
+    assert all("****" in r[phone] for r in roster if r[phone])
+    assert book["留守儿童花名册"].cell(row=4, column=1).number_format == "@"  # 学籍号 as text
+    assert len(rows("结对帮扶名单")) == len(json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout))
+    run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "l.md"))
+    summary = (folder / "l.md").read_text("utf-8")
+    talks = re.search(r"本期共记录谈心 (\d+) 次", summary).group(1)
+    assert len(rows("谈心记录")) == int(talks)
+    payments = re.search(r"合计资助 \d+ 人，(\d+) 笔", summary).group(1)
+    assert len(rows("资助")) == int(payments)
+
+
+def test_the_ledger_shows_contacts_only_when_asked_and_audits_it(demo):
+    from openpyxl import load_workbook
+
+    run, folder = demo
+    run("report", "ledger", "--org", "S001", "--as-of", "2025-12-20", "--show-contacts", "-o", str(folder / "c.xlsx"))
+    sheet = load_workbook(folder / "c.xlsx")["留守儿童花名册"]
+    header = [c.value for c in sheet[3]]
+    phones = [r[header.index("监护人电话")] for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert any(p and "*" not in p for p in phones)
+    assert "含完整联系方式" in sheet["A2"].value
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{folder / 'demo.db'}")
+    with engine.connect() as conn:
+        found = [json.loads(a) if isinstance(a, str) else a for (a,) in conn.execute(text(
+            "SELECT after FROM audit_log WHERE action = 'export_ledger' ORDER BY id"))]
+    engine.dispose()
+    assert found[-1]["show_contacts"] is True and found[-1]["file"] == "c.xlsx"
