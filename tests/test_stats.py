@@ -136,5 +136,9 @@ def test_compliance_periods_partition_the_total(cli, tmp_path):
             summed[key] = tuple(a + b for a, b in zip(summed.get(key, (0, 0, 0)), values, strict=True))
     assert {k: v for k, v in summed.items() if v != (0, 0, 0)} == {k: v for k, v in whole.items() if v != (0, 0, 0)}
     assert sum(v[0] for v in months[1].values()) > 0
+    by_month = json.loads(cli("--db", url, "compliance", "--by", "month", "--as-of", "2025-12-20", "--json").stdout)
+    assert [(r["key"]["month"], r["expected"], r["met"], r["met_late"]) for r in by_month["rows"]] == [
+        (month, sum(v[0] for v in part.values()), sum(v[1] for v in part.values()), sum(v[2] for v in part.values()))
+        for month, part in zip(("2025-09", "2025-10", "2025-11", "2025-12"), months, strict=True)]
     bad = cli("--db", url, "compliance", "--from", "2025-11-01", "--to", "2025-10-01")
     assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-11-01\n")

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "school", "responsible",
                "window_start", "due", "status", "required", "done")
-GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org")
+GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org", "month")
 
 
 def parse_when(value: str | None, option: str) -> date | datetime | None:
@@ -320,7 +320,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
     from guanai.core.store.engine import Question, compliance_rows, triggered
     from guanai.core.store.schema import staff
 
-    sql_keys = tuple(k for k in ("school", "class", "staff", "duty") if k in keys or
+    sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
     question = Question(c.schools, c.asof, rules=duties, group=group, plugin_groups=_plugin_groups() if group else {},
                         period=period)
@@ -340,7 +340,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
             names["duty"][ob.rule_id] = ob.name
             state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
             key = _key(c, keys, {"school": ob.school, "class": ob.class_name, "staff": ob.responsible,
-                                 "duty": ob.rule_id})
+                                 "duty": ob.rule_id, "month": _local(ob.deadline, ob.zone).strftime("%Y-%m")})
             acc = sums[key]
             acc[0] += 1
             acc[1] += state == MET

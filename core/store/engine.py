@@ -153,7 +153,7 @@ class Question:
     subject: tuple[str, str] | None = None  # (kind, id) for explain
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: bool = False  # each row also lists the ids of the records it counted (explain)
-    period: tuple[date, date] | None = None  # only windows due in it, and triggers that happened in it
+    period: tuple[date, date] | None = None  # only obligations due in it (a window's due date, a deadline's day)
 
     def in_period(self, day: date) -> bool:
         return self.period is None or self.period[0] <= day <= self.period[1]
@@ -575,8 +575,9 @@ def _staff_condition(s: Any, cond: Cond) -> Any:
 
 
 def compliance_rows(conn: Connection, segs: list[Segment], question: Question, keys: tuple[str, ...]) -> Iterator[dict]:
-    """Expected and met counts grouped by `keys` (a subset of school, class, staff, duty), in SQL."""
-    load_windows(conn, segs, question, only_expected=True)
+    """Expected and met counts grouped by `keys` (a subset of school, class, staff, duty, month —
+    the month of the window's due date), in SQL."""
+    index = load_windows(conn, segs, question, only_expected=True)
     try:
         for seg in segs:
             for rule in seg.rules:
@@ -593,13 +594,18 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                 state = case(*branches, else_="o").label("state")
                 inner = select(sub, state).subquery()
                 cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible}
-                group = [cols[k].label(k) for k in keys if k in cols]
+                if "month" in keys:  # by window; the window's due month is known here
+                    cols["wid"] = inner.c.wid
+                group = [cols[k].label(k) for k in (*keys, "wid") if k in cols]
                 query = select(*group, inner.c.state, func.count().label("n")).group_by(*group, inner.c.state)
                 found: dict[tuple[Any, ...], dict[str, Any]] = {}
                 for row in conn.execute(query):
                     data = dict(row._mapping)
-                    key = tuple(data[k] for k in keys if k in cols)
-                    out = found.setdefault(key, {**{k: data[k] for k in keys if k in cols},
+                    if "month" in keys:
+                        data["month"] = index[data.pop("wid")][2].end.strftime("%Y-%m")
+                    named = [k for k in keys if k in cols or k == "month"]
+                    key = tuple(data[k] for k in named)
+                    out = found.setdefault(key, {**{k: data[k] for k in named},
                                                  "expected": 0, "met": 0, "met_late": 0})
                     if data["state"] != "x":
                         out["expected"] += data["n"]
@@ -675,11 +681,8 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
             record.c.by_staff == question.staff, record.c.step.in_(steps)))).scalar():
         return plugin_follow_ups(conn, segs, question)  # the teacher recorded no trigger: one query, not one per follow-up
     for seg in segs:
-        since, until = seg.start, seg.end
-        if question.period is not None:
-            since, until = max(since, question.period[0]), min(until, question.period[1])
-        first_day = local_midnight_utc(max(since, date(1970, 1, 2)), seg.zone)
-        last_day = local_midnight_utc(min(until, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
+        first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
+        last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
         for trig in seg.plan.triggers:
             for follow in trig.then:
                 rule_id = follow.id
@@ -704,6 +707,11 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                     query = query.where(child.c.class_name == question.class_name)
                 if question.subject:
                     query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
+                if question.period is not None:  # due in the period, like a window: its deadline's local day
+                    query = query.where(
+                        t.c.occurred_at >= local_midnight_utc(question.period[0], seg.zone) - follow.within,
+                        t.c.occurred_at < local_midnight_utc(question.period[1] + timedelta(days=1), seg.zone)
+                        - follow.within)
                 for r in conn.execute(query):
                     out.append(Triggered(trig.id, rule_id, follow.name, follow.step,
                                          r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
@@ -731,13 +739,13 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
         base.append(follow_up.c.rule.in_(list(question.rules)))
     if question.group is not None:
         base.append(follow_up.c.rule.in_(in_group))
-    if question.period is not None:  # triggers that happened on the period's local days, zone by zone
+    if question.period is not None:  # due in the period: the deadline's local day, zone by zone
         by_zone: dict[Any, list[str]] = defaultdict(list)
         for school, zone in zones.items():
             by_zone[zone].append(school)
         base.append(or_(*[and_(t.c.school.in_(members),
-                               t.c.occurred_at >= local_midnight_utc(question.period[0], zone),
-                               t.c.occurred_at < local_midnight_utc(question.period[1] + timedelta(days=1), zone))
+                               follow_up.c.deadline >= local_midnight_utc(question.period[0], zone),
+                               follow_up.c.deadline < local_midnight_utc(question.period[1] + timedelta(days=1), zone))
                           for zone, members in by_zone.items()]))
     kinds = conn.execute(select(follow_up.c.step, cast(follow_up.c.match, String).label("m")).distinct()
                          .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)).where(*base)).all()
