@@ -503,6 +503,20 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
 
         ledger(ctx, org, term_id, start, end, when, output, show_contacts)
 
+    @report.command("county", help=t("cli.report_county.help"), epilog=t("cli.report_county.example"))
+    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
+    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
+    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
+    @as_of_opt
+    @output_opt
+    @click.pass_context
+    def report_county(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+                      when: str | None, output: str) -> None:
+        from guanai.core.commands.reports import county
+
+        county(ctx, org, term_id, start, end, when, output)
+
     @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
     @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
     @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))

@@ -19,6 +19,19 @@ MAX_WIDTH = 60  # characters; longer text wraps
 
 
 @dataclass
+class Chart:
+    """A native Excel chart of one column against the labels of another (0-based column indexes),
+    over the sheet's first `rows` data rows; drawn by the viewer, so Chinese labels need no font."""
+
+    kind: str  # bar | line
+    title: str
+    values: int
+    labels: int
+    rows: int
+    start: int = 0  # the first data row charted (0-based): the weakest 20 of 200 schools, say
+
+
+@dataclass
 class Sheet:
     """One sheet: its name, an optional title line above the header, the header and the rows."""
 
@@ -29,6 +42,7 @@ class Sheet:
     subtitle: str | None = None  # the unit and the period, under the title
     percent: Sequence[int] = ()  # columns holding shares (0.714 shown as 71.4%)
     widths: dict[int, int] = field(default_factory=dict)  # column -> width in characters, when fixed
+    charts: Sequence[Chart] = ()
 
 
 def value_of(value: Any) -> Any:
@@ -96,6 +110,8 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
             chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 3)
             ws.column_dimensions[get_column_letter(col)].width = chosen
         ws.freeze_panes = ws.cell(row=first + 1, column=1)
+        for i, chart in enumerate(spec.charts):
+            _chart(ws, chart, first, len(spec.headers) + 2, i)
         if spec.headers:
             ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
         ws.print_title_rows = f"{first}:{first}"  # the header on every printed page
@@ -112,6 +128,31 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> None:
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    chart: Any = BarChart() if spec.kind == "bar" else LineChart()
+    if spec.kind == "bar":
+        chart.type = "bar"  # horizontal: long school names read well
+        chart.height = max(7.5, 0.5 * spec.rows + 2)
+    else:
+        chart.height = 7.5
+    chart.width = 16
+    chart.title = spec.title
+    chart.legend = None
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    first, last = header_row + 1 + spec.start, header_row + spec.start + spec.rows
+    data = Reference(ws, min_col=spec.values + 1, min_row=first, max_row=last)
+    labels = Reference(ws, min_col=spec.labels + 1, min_row=first, max_row=last)
+    chart.add_data(data, titles_from_data=False)
+    chart.set_categories(labels)
+    if spec.kind == "bar":
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top
+    ws.add_chart(chart, f"{get_column_letter(column)}{header_row + index * 20}")
 
 
 def _sheet_name(name: str) -> str:

@@ -202,3 +202,42 @@ def test_the_ledger_shows_contacts_only_when_asked_and_audits_it(demo):
             "SELECT after FROM audit_log WHERE action = 'export_ledger' ORDER BY id"))]
     engine.dispose()
     assert found[-1]["show_contacts"] is True and found[-1]["file"] == "c.xlsx"
+
+
+def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_path):
+    from openpyxl import load_workbook
+
+    school.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    school.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S002")
+    school.ok("record", "talk", "--child", "K1", "--by", "P001", "--at", "2025-10-20 10:00")
+    asof = ("--as-of", "2025-11-20")
+    out = school.ok("report", "county", "--org", "C01", "--term", "2025-autumn", *asof, "-o", str(tmp_path / "k.xlsx"))
+    assert out == f"已写入 {tmp_path / 'k.xlsx'}：示例县2025年秋季学期关爱留守儿童工作考核\n"
+    book = load_workbook(tmp_path / "k.xlsx")
+    assert book.sheetnames == ["学校排名", "乡镇排名", "指标达标", "月度按时率", "薄弱职责"]
+    ranked = list(book["学校排名"].iter_rows(min_row=4, values_only=True))
+    by_school = json.loads(school.ok("compliance", "--org", "C01", "--by", "school", *TERM, *asof, "--json"))["rows"]
+    names = {"S001": "示例镇中学", "S002": "示例镇中心小学", "S003": "河口乡小学"}
+    expected = sorted(by_school, key=lambda r: (r["rate"] is None, -(r["rate"] or 0), names[r["key"]["school"]]))
+    assert [(r[1], r[5], r[6], r[7]) for r in ranked[:len(expected)]] == [
+        (names[r["key"]["school"]], r["expected"], r["met"], r["rate"]) for r in expected]
+    assert [r[0] for r in ranked] == list(range(1, len(ranked) + 1))
+    targets = list(book["指标达标"].iter_rows(min_row=4, values_only=True))
+    header = [c.value for c in book["指标达标"][3]]
+    for row in targets:
+        code = next(k for k, v in names.items() if v == row[0])
+        values = {v["name"]: v for v in json.loads(school.ok("indicators", "--org", code, *asof, "--json"))}
+        for i, title in enumerate(header[1::2]):
+            name = title.rsplit("（目标", 1)[0]
+            assert row[1 + 2 * i] == values[name]["value"], (code, name)
+            assert row[2 + 2 * i] == ("达标" if values[name]["ok"] else "未达标" if values[name]["value"] is not None
+                                      else "—")
+    months = list(book["月度按时率"].iter_rows(min_row=4, values_only=True))
+    by_month = json.loads(school.ok("compliance", "--org", "C01", "--by", "month", *TERM, *asof, "--json"))["rows"]
+    assert [(m[0], m[1], m[2], m[4]) for m in months] == [
+        (r["key"]["month"], r["expected"], r["met"], r["rate"]) for r in by_month]
+    assert len(book["学校排名"]._charts) == 1 and len(book["月度按时率"]._charts) == 1
+    school.ok("report", "county", "--org", "C01", *asof, "-o", str(tmp_path / "k.html"))
+    page = (tmp_path / "k.html").read_text("utf-8")
+    assert page.count("<svg") == 2 and "<script" not in page
+    assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 2  # nothing fetched

@@ -61,3 +61,26 @@ def ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None,
                                 "from": period.first.isoformat(), "to": period.last.isoformat(),
                                 "sheets": len(sheets)}}], "cli")
     click.echo(t("ledger.written", path=output, n=len(sheets), names="、".join(s.name for s in sheets)))
+
+
+def county(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
+           when: str | None, output: str) -> None:
+    from guanai.core import spreadsheet
+    from guanai.core.commands.engine import prepare
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.reports import county as build_county
+    from guanai.core.reports.summary import resolve_period
+
+    suffix = _suffix(output, (".xlsx", ".html"))
+    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    c = prepare(ctx, org, when)
+    period = resolve_period(c, term_id, first, last)
+    report = build_county.build(c, period, app_of(ctx).registry)
+    if suffix == ".xlsx":
+        spreadsheet.write(output, build_county.sheets(report))
+    else:
+        target = Path(output)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(build_county.to_html(report), encoding="utf-8")
+        tmp.replace(target)
+    click.echo(t("report.written", path=output, title=report.title))

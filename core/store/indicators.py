@@ -178,3 +178,30 @@ def _flag(cond: Any) -> Any:
     from sqlalchemy import case
 
     return case((cond, 1), else_=0)
+
+
+def compute_by_school(conn: Connection, segs: list[Segment], asof: AsOf, schools: list[str],
+                      rows_by_school_duty: list[dict[str, Any]], groups: dict[str, str | None],
+                      kinds: dict[str, Any] | None = None, models: dict[str, Any] | None = None) -> dict[str, list[Value]]:
+    """Each school's indicators, exactly as `indicators --org SCHOOL` gives them: `compute` over the
+    school's share of each segment, its duty_compliance counts taken from one compliance pass
+    grouped by school and duty (`rows_by_school_duty`, `groups`: rule id → group) instead of one
+    pass per school."""
+    from dataclasses import replace
+
+    by_school: dict[str, list[dict[str, Any]]] = {}
+    for r in rows_by_school_duty:
+        by_school.setdefault(r["key"]["school"], []).append(r)
+    out = {}
+    for school in schools:
+        own = [replace(seg, schools=[school]) for seg in segs if school in seg.schools]
+        if not own:
+            continue
+        mine = by_school.get(school, [])
+
+        def compliance(group: str | None, duties: set[str] | None, mine: list[dict[str, Any]] = mine) -> list[Any]:
+            return [r for r in mine if (group is None or groups.get(r["key"]["duty"]) == group)
+                    and (duties is None or r["key"]["duty"] in duties)]
+
+        out[school] = compute(conn, own, asof, compliance, kinds, models)
+    return out

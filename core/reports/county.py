@@ -1,0 +1,273 @@
+"""The county's assessment (检查考核) for a term: schools and townships ranked by compliance, each
+school's indicators against their targets (达标 / 未达标), the rate month by month and the weakest
+duties — as an .xlsx with native Excel charts (drawn by the viewer, so Chinese labels need no font
+inside guanai) or a self-contained .html with inline SVG (no network).
+
+Every figure is `compliance` for the period (by school, township, month, duty) or `indicators
+--org SCHOOL`: the school rows come from one compliance pass grouped by school and duty, never
+one pass per school (bench/run.py's report_vs_compliance)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from guanai.core.i18n import t
+from guanai.core.reports.summary import Period, Table, cn_date, pct
+
+
+@dataclass
+class County:
+    title: str
+    org_name: str
+    period: Period
+    date_text: str
+    schools: Table  # ranked
+    townships: Table  # ranked
+    indicators: Table  # school × indicator
+    months: Table  # month, expected, met, rate
+    weakest: Table  # duties, weakest first
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def build(c: Any, period: Period, registry: Any) -> County:
+    from guanai.core.commands.engine import _compliance
+    from guanai.core.commands.stats import key_text
+    from guanai.core.reports.summary import _groups
+    from guanai.core.store.indicators import compute_by_school
+    from guanai.core.store.stats import collect
+
+    day = min(c.asof.day, period.last)
+    span = (period.first, period.last)
+    org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
+    detail, names = _compliance(c, ("school", "duty", "month"), None, None, span)  # one pass, summed two ways
+    by_school_duty = _sum_by(detail, ("school", "duty"))
+    by_month = _sum_by(detail, ("month",))
+    as_of_rows, _ = _compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
+    groups = _groups(c)
+    with c.store.read() as conn:
+        found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",))
+        values = compute_by_school(conn, c.segs, c.asof, c.schools, as_of_rows, groups, registry.indicator_kinds,
+                                   registry.settings_models)
+    people = {r["key"]["school"]: r for r in found["rows"]}
+
+    def township(code: str) -> str | None:
+        parent = c.orgs[code]["parent"]
+        return parent if parent and c.orgs[parent]["kind"] == "township" else None
+
+    sums: dict[str, list[int]] = {s: [0, 0, 0] for s in c.schools}
+    duty_sums: dict[str, list[int]] = {}
+    for r in by_school_duty:
+        for acc in (sums.setdefault(r["key"]["school"], [0, 0, 0]), duty_sums.setdefault(r["key"]["duty"], [0, 0, 0])):
+            acc[0] += r["expected"]
+            acc[1] += r["met"]
+            acc[2] += r["met_late"]
+
+    def rate(acc: list[int]) -> float | None:
+        return round(acc[1] / acc[0], 4) if acc[0] else None
+
+    def ranked(items: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+        return sorted(items.items(), key=lambda kv: (rate(kv[1]) is None, -(rate(kv[1]) or 0), c.orgs[kv[0]]["name"]))
+
+    reached = {s: (sum(v.value is not None and v.value >= v.target for v in vs), len(vs)) for s, vs in values.items()}
+    school_rows = []
+    for i, (code, acc) in enumerate(ranked(sums), 1):
+        p = people.get(code, {"pupils": 0, "cared_for": 0})
+        ok, n = reached.get(code, (0, 0))
+        town = township(code)
+        school_rows.append([i, c.orgs[code]["name"], key_text("township", town, c.orgs) if town else "—", p["pupils"],
+                            p["cared_for"], acc[0], acc[1], rate(acc), f"{ok}/{n}" if n else "—"])
+    town_sums: dict[str, list[int]] = {}
+    town_people: dict[str, list[int]] = {}
+    for code, acc in sums.items():
+        town = township(code)
+        if town is None:
+            continue
+        tacc = town_sums.setdefault(town, [0, 0, 0])
+        for i in range(3):
+            tacc[i] += acc[i]
+        p = people.get(code, {"pupils": 0, "cared_for": 0})
+        tp = town_people.setdefault(town, [0, 0, 0])
+        tp[0], tp[1], tp[2] = tp[0] + p["pupils"], tp[1] + p["cared_for"], tp[2] + 1
+    town_rows = [[i, c.orgs[code]["name"], town_people[code][2], town_people[code][0], town_people[code][1], acc[0],
+                  acc[1], rate(acc)] for i, (code, acc) in enumerate(ranked(town_sums), 1)]
+    indicator_names: dict[str, tuple[str, float]] = {}
+    for vs in values.values():
+        for v in vs:
+            indicator_names.setdefault(v.id, (v.name, v.target))
+    ind_rows = []
+    for _, school_name, *_rest in school_rows:
+        code = next(s for s in c.schools if c.orgs[s]["name"] == school_name)
+        mine = {v.id: v for v in values.get(code, [])}
+        row: list[Any] = [school_name]
+        for ind_id in indicator_names:
+            v = mine.get(ind_id)
+            row += [v.value if v else None, ("—" if v is None or v.value is None else
+                                             t("county.ok") if v.value >= v.target else t("county.not_ok"))]
+        ind_rows.append(row)
+    ind_headers = [t("stats.col.school")]
+    percent_cols = []
+    for name, target in indicator_names.values():
+        percent_cols.append(len(ind_headers))
+        ind_headers += [t("county.col.indicator", name=name, target=pct(target) if target <= 1 else f"{target:g}"),
+                        t("county.col.reached")]
+    month_rows = [[r["key"]["month"], r["expected"], r["met"], r["met_late"], r["rate"]] for r in by_month]
+    weakest = sorted(((d, acc) for d, acc in duty_sums.items() if acc[0]), key=lambda kv: (rate(kv[1]) or 0, kv[0]))
+    weak_rows = [[names["duty"].get(d, d), groups.get(d) or "—", acc[0], acc[1], acc[2], rate(acc)]
+                 for d, acc in weakest]
+    total = [sum(a[0] for a in sums.values()), sum(a[1] for a in sums.values()), 0]
+    return County(
+        t("county.title", org=org_name, period=period.name), org_name, period, cn_date(c.asof.day),
+        Table(t("county.schools"), [t("county.col.rank"), t("stats.col.school"), t("stats.col.township"),
+                                    t("stats.col.pupils"), t("stats.col.cared_for"), t("col.expected"), t("col.met"),
+                                    t("col.rate"), t("county.col.reached_n")], school_rows, percent=[7]),
+        Table(t("county.townships"), [t("county.col.rank"), t("stats.col.township"), t("county.col.schools"),
+                                      t("stats.col.pupils"), t("stats.col.cared_for"), t("col.expected"),
+                                      t("col.met"), t("col.rate")], town_rows, percent=[7]),
+        Table(t("county.indicators"), ind_headers, ind_rows, percent=percent_cols),
+        Table(t("county.months"), [t("compliance.col.month"), t("col.expected"), t("col.met"), t("col.met_late"),
+                                   t("col.rate")], month_rows, percent=[4]),
+        Table(t("county.weakest"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
+                                    t("col.met_late"), t("col.rate")], weak_rows, percent=[5]),
+        {"expected": total[0], "met": total[1], "rate": rate(total), "schools": len(school_rows)})
+
+
+def _sum_by(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Compliance rows summed over the keys not in `keys`, in the rows' order, as `compliance --by
+    KEYS --json` gives them."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for r in rows:
+        acc = sums.setdefault(tuple(r["key"][k] for k in keys), [0, 0, 0])
+        acc[0], acc[1], acc[2] = acc[0] + r["expected"], acc[1] + r["met"], acc[2] + r["met_late"]
+    out = [{"key": dict(zip(keys, key, strict=True)), "expected": e, "met": m, "met_late": late,
+            "rate": round(m / e, 4) if e else None} for key, (e, m, late) in sums.items()]
+    return sorted(out, key=lambda r: tuple(str(r["key"][k] or "") for k in keys)) if keys == ("month",) else out
+
+
+# —— .xlsx ——
+
+CHART_MAX = 20
+
+def sheets(report: County) -> list[Any]:
+    from guanai.core.spreadsheet import Chart, Sheet
+
+    subtitle = t("ledger.subtitle", org=report.org_name, period=report.period.name,
+                 first=cn_date(report.period.first), last=cn_date(report.period.last))
+    n = len(report.schools.rows)
+    shown = min(n, CHART_MAX)  # 200 bars read as none: the weakest schools, where the bureau looks
+    schools_chart = Chart("bar", t("county.chart_schools") if n <= CHART_MAX else
+                          t("county.chart_weakest", n=shown), 7, 1, shown, n - shown)
+    out = []
+    for tb, chart in ((report.schools, schools_chart),
+                      (report.townships, Chart("bar", t("county.chart_townships"), 7, 1, len(report.townships.rows))),
+                      (report.indicators, None),
+                      (report.months, Chart("line", t("county.chart_months"), 4, 0, len(report.months.rows))),
+                      (report.weakest, None)):
+        out.append(Sheet(tb.title, tb.headers, tb.rows, title=f"{report.org_name}{tb.title}", subtitle=subtitle,
+                         percent=tb.percent, charts=[chart] if chart and chart.rows else []))
+    return out
+
+
+# —— .html ——
+
+def to_html(report: County) -> str:
+    from jinja2 import Environment
+
+    from guanai.core.reports.render import rows_text
+
+    env = Environment(autoescape=True)
+    tables = [{"title": tb.title, "headers": tb.headers, "rows": rows_text(tb),
+               "numeric": {i for i in range(len(tb.headers)) if tb.rows and all(
+                   isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}}
+              for tb in (report.schools, report.townships, report.indicators, report.months, report.weakest)]
+    rows = report.schools.rows
+    weakest = len(rows) > CHART_MAX
+    bars = bar_svg([(r[1], r[7]) for r in rows[-CHART_MAX:]],
+                   t("county.chart_weakest", n=CHART_MAX) if weakest else t("county.chart_schools"))
+    line = line_svg([(r[0], r[4]) for r in report.months.rows], t("county.chart_months"))
+    return env.from_string(COUNTY_HTML).render(report=report, tables=tables, bars=bars, line=line,
+                                               bars_title=t("county.chart_weakest", n=CHART_MAX) if weakest else
+                                               t("county.chart_schools"),
+                                               subtitle=t("ledger.subtitle", org=report.org_name,
+                                                          period=report.period.name,
+                                                          first=cn_date(report.period.first),
+                                                          last=cn_date(report.period.last)))
+
+
+def bar_svg(items: list[tuple[str, float | None]], title: str) -> Any:
+    """Horizontal bars of rates (0–100%), one per item, labelled; inline SVG (markup-safe)."""
+    from markupsafe import Markup
+
+    row, label_w, bar_w = 22, 180, 420
+    height = 30 + row * len(items)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
+             f'width="{label_w + bar_w + 70}" height="{height}" font-size="13">']
+    for x in range(0, 101, 25):
+        gx = label_w + bar_w * x / 100
+        parts.append(f'<line x1="{gx}" y1="20" x2="{gx}" y2="{height - 5}" stroke="#ddd"/>'
+                     f'<text x="{gx}" y="14" text-anchor="middle" fill="#666">{x}%</text>')
+    for i, (name, value) in enumerate(items):
+        y = 24 + i * row
+        width = bar_w * (value or 0)
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{html.escape(name)}</text>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" fill="#4a7ab7"/>'
+                     f'<text x="{label_w + width + 4:.1f}" y="{y + 14}" fill="#333">{pct(value)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
+    """The rate month by month as a line with dots and labels; inline SVG (markup-safe)."""
+    from markupsafe import Markup
+
+    width, height, left, top, bottom = 560, 240, 50, 20, 40
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    step = plot_w / max(len(points) - 1, 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
+             f'width="{width}" height="{height}" font-size="12">']
+    for y in range(0, 101, 25):
+        gy = top + plot_h * (1 - y / 100)
+        parts.append(f'<line x1="{left}" y1="{gy}" x2="{width - 20}" y2="{gy}" stroke="#ddd"/>'
+                     f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#666">{y}%</text>')
+    coords = []
+    for i, (label, value) in enumerate(points):
+        x, y = left + i * step, top + plot_h * (1 - (value or 0))
+        coords.append(f"{x:.1f},{y:.1f}")
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#c0392b"/>'
+                     f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle">{pct(value)}</text>'
+                     f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" fill="#444">{html.escape(label)}</text>')
+    if len(coords) > 1:
+        parts.insert(1, f'<polyline points="{" ".join(coords)}" fill="none" stroke="#c0392b" stroke-width="2"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+COUNTY_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ report.title }}</title>
+<style>
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #222;
+       max-width: 1000px; margin: 2em auto; padding: 0 1em; line-height: 1.6; }
+h1 { font-size: 1.6em; text-align: center; margin-bottom: 0.2em; }
+p.meta { text-align: center; color: #555; margin-top: 0; }
+h2 { font-size: 1.2em; border-left: 4px solid #4a7ab7; padding-left: 0.5em; margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; }
+th { background: #eef2f6; font-weight: 600; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1em 0; overflow-x: auto; }
+@media print { h2 { page-break-after: avoid; } table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
+</style></head><body>
+<h1>{{ report.title }}</h1>
+<p class="meta">{{ subtitle }}　　{{ report.date_text }}</p>
+{% for tb in tables %}<h2>{{ tb.title }}</h2>
+{% if loop.index0 == 0 %}<figure>{{ bars }}<figcaption>{{ bars_title }}</figcaption></figure>{% endif %}
+{% if loop.index0 == 3 %}<figure>{{ line }}</figure>{% endif %}
+<table><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in tb.rows %}<tr>{% for v in row %}<td{% if loop.index0 in tb.numeric %} class="n"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% endfor %}
+</body></html>
+"""
