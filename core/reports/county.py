@@ -71,8 +71,9 @@ def build(c: Any, period: Period, registry: Any) -> County:
         return sorted(items.items(), key=lambda kv: (rate(kv[1]) is None, -(rate(kv[1]) or 0), c.orgs[kv[0]]["name"]))
 
     reached = {s: (sum(v.value is not None and v.value >= v.target for v in vs), len(vs)) for s, vs in values.items()}
-    school_rows = []
+    school_rows, order = [], []
     for i, (code, acc) in enumerate(ranked(sums), 1):
+        order.append(code)
         p = people.get(code, {"pupils": 0, "cared_for": 0})
         ok, n = reached.get(code, (0, 0))
         town = township(code)
@@ -97,14 +98,14 @@ def build(c: Any, period: Period, registry: Any) -> County:
         for v in vs:
             indicator_names.setdefault(v.id, (v.name, v.target))
     ind_rows = []
-    for _, school_name, *_rest in school_rows:
-        code = next(s for s in c.schools if c.orgs[s]["name"] == school_name)
+    for code in order:
         mine = {v.id: v for v in values.get(code, [])}
-        row: list[Any] = [school_name]
+        row: list[Any] = [c.orgs[code]["name"]]
         for ind_id in indicator_names:
-            v = mine.get(ind_id)
-            row += [v.value if v else None, ("—" if v is None or v.value is None else
-                                             t("county.ok") if v.value >= v.target else t("county.not_ok"))]
+            found_value = mine.get(ind_id)
+            value = found_value.value if found_value is not None else None
+            row += [value, "—" if found_value is None or value is None else
+                    t("county.ok") if value >= found_value.target else t("county.not_ok")]
         ind_rows.append(row)
     ind_headers = [t("stats.col.school")]
     percent_cols = []
@@ -172,9 +173,8 @@ def sheets(report: County) -> list[Any]:
 # —— .html ——
 
 def to_html(report: County) -> str:
-    from jinja2 import Environment
-
     from guanai.core.reports.render import rows_text
+    from jinja2 import Environment
 
     env = Environment(autoescape=True)
     tables = [{"title": tb.title, "headers": tb.headers, "rows": rows_text(tb),
@@ -226,10 +226,10 @@ def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
     step = plot_w / max(len(points) - 1, 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
              f'width="{width}" height="{height}" font-size="12">']
-    for y in range(0, 101, 25):
-        gy = top + plot_h * (1 - y / 100)
+    for grid in range(0, 101, 25):
+        gy = top + plot_h * (1 - grid / 100)
         parts.append(f'<line x1="{left}" y1="{gy}" x2="{width - 20}" y2="{gy}" stroke="#ddd"/>'
-                     f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#666">{y}%</text>')
+                     f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#666">{grid}%</text>')
     coords = []
     for i, (label, value) in enumerate(points):
         x, y = left + i * step, top + plot_h * (1 - (value or 0))
