@@ -50,4 +50,4 @@ schema: $(STAMP)
 	$(BIN)/guanai programme schema --builtin-only > schemas/programme.schema.json
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis demo.db demo.db-wal demo.db-shm demo-总结.docx demo-台账.xlsx

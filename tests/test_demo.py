@@ -18,6 +18,12 @@ def test_demo_builds_and_prints_due_and_compliance(cli, tmp_path):
     assert any(" ".join(line.split()) == "1小时内告知在外务工家长 1 0 1 0.0%" for line in out)
     assert any(" ".join(line.split()) == "合计 3,240 2,195 2 67.8%" for line in out)
     assert any(" ".join(line.split()) == "体检率 88.4% 95.0% 260/294 未达标" for line in out)  # a plugin's kind
+    assert f"已写入 {tmp_path / 'demo-总结.docx'}：西北中学2025年秋季学期关爱留守儿童工作总结" in out
+    assert any(line.startswith(f"已写入 {tmp_path / 'demo-台账.xlsx'}：11 张表（留守儿童花名册") for line in out)
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(tmp_path / "demo-总结.docx")).paragraphs)
+    assert "每一周至少谈心一次：本期共记录谈心 1049 次；应完成 1470 次，按时完成 1049 次，按时率 71.4%。" in text
     again = cli("demo", "--db", str(path))  # rebuilt from scratch: the same numbers
     assert again.stdout.splitlines()[0] == out[0]
     by_township = json.loads(cli("--db", f"sqlite:///{path}", "compliance", "--by", "township,school",
@@ -43,4 +49,4 @@ def test_compliance_refuses_an_unknown_grouping(cli, tmp_path):
     path = tmp_path / "demo.db"
     cli("demo", "--db", str(path))
     result = cli("--db", f"sqlite:///{path}", "compliance", "--by", "school,teacher")
-    assert (result.exit_code, result.stderr) == (2, "--by: 不能按 “teacher” 分组；可用：duty|staff|class|school|township|org\n")
+    assert (result.exit_code, result.stderr) == (2, "--by: 不能按 “teacher” 分组；可用：duty|staff|class|school|township|org|month\n")

@@ -40,4 +40,10 @@ def run_demo(ctx: click.Context, target: str) -> None:
     click.echo()
     indicators(ctx, made.school, day, None, False, False)
     click.echo()
+    from guanai.core.commands.reports import ledger, summary
+
+    folder = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path()
+    summary(ctx, made.school, None, None, None, day, str(folder / "demo-总结.docx"), None)
+    ledger(ctx, made.school, None, None, None, day, str(folder / "demo-台账.xlsx"), False)
+    click.echo()
     click.echo(t("demo.next", db=target, teacher=made.teacher, day=day, child=made.child))
