@@ -200,7 +200,9 @@ def column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
     def mm(columns: float) -> float:
         return columns * MM_PER_COLUMN + CELL_PADDING_MM
 
-    need = [mm(max([text_width(h) / 2] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    need = [mm(max([text_width(h)] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
+    if sum(need) > TYPE_AREA_MM:  # headers may wrap at two lines before any cell does
+        need = [mm(max([text_width(h) / 2] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
     solid = [all(text_width(r[i]) == len(r[i]) and len(r[i]) <= 20 for r in rows) for i in range(len(headers))]
     floor = [need[i] if solid[i] else mm(max(text_width(h) / 2, 8)) for i, h in enumerate(headers)]
     while sum(need) > TYPE_AREA_MM:
