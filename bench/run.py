@@ -14,6 +14,9 @@ Measures (medians of --runs where repeated):
                                        4N: the N county's townships copied four times; sql_scaling:
                                        the hand-written SQL's, for comparison)
   pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
+  report_vs_compliance                 `guanai report county` of the county vs `compliance --by school`
+                                       (same database and as_of); report_summary_s: `report summary`
+                                       (.docx) of the school nearest 600 pupils
 
 Usage: python bench/run.py [--children 40000] [--runs 3] [--json]
 """
@@ -270,6 +273,27 @@ def startup(url: str, staff_id: str, runs: int) -> dict[str, Any]:
             "due_vs_floor": round(due / floor, 2), "help_cli_ms": round(helps * 1000, 1)}
 
 
+def reports(url: str, folder: Path, runs: int) -> dict[str, Any]:
+    """`report county` for the whole county vs `compliance --by school` on the same database and
+    as_of (fresh processes, medians); and `report summary` (.docx) for the school nearest 600 pupils."""
+    county_code = sqlite3.connect(url.removeprefix("sqlite:///")).execute(
+        "SELECT code FROM org_unit WHERE kind = 'county'").fetchone()[0]
+    base = [GUANAI, "--db", url]
+    compliance = median_of(runs, lambda: wall([*base, "compliance", "--org", county_code, "--by", "school",
+                                              "--as-of", AS_OF, "--json"], ENV)[0])
+    county = median_of(runs, lambda: wall([*base, "report", "county", "--org", county_code, "--as-of", AS_OF,
+                                          "-o", str(folder / "county.xlsx")], ENV)[0])
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    school, pupils = min(conn.execute("SELECT school, COUNT(*) FROM child GROUP BY school").fetchall(),
+                         key=lambda r: abs(r[1] - 600))
+    conn.close()
+    summary = median_of(runs, lambda: wall([*base, "report", "summary", "--org", school, "--as-of", AS_OF,
+                                           "-o", str(folder / "summary.docx")], ENV)[0])
+    return {"report_county_s": round(county, 3), "compliance_by_school_s": round(compliance, 3),
+            "report_vs_compliance": round(county / compliance, 2), "report_summary_s": round(summary, 3),
+            "report_summary_pupils": pupils}
+
+
 def pg_form(sql: str) -> str:
     """A hand-written query in PostgreSQL's dialect: JSON operator and typed comparisons."""
     query = sql.format(with_="(r.payload::json ->> 'with')")
@@ -367,6 +391,8 @@ def main() -> None:
             settle()
             result.update(startup(url, county.schools[0].staff[0], max(5, args.runs)))
             progress("start-up timed")
+            result.update(reports(url, folder, args.runs))
+            progress("reports timed")
             pg = pg_ratio(county, imported, args.runs)
             if pg:
                 result.update(pg)

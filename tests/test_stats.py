@@ -142,3 +142,22 @@ def test_compliance_periods_partition_the_total(cli, tmp_path):
         for month, part in zip(("2025-09", "2025-10", "2025-11", "2025-12"), months, strict=True)]
     bad = cli("--db", url, "compliance", "--from", "2025-11-01", "--to", "2025-10-01")
     assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-11-01\n")
+
+
+def test_one_pass_regrouped_equals_each_grouping_asked_directly(cli, tmp_path):
+    """The reports ask compliance once by (school, class, staff, duty) and sum it down; each sum
+    equals `compliance --by KEYS` asked on its own."""
+    from guanai.core.commands.engine import regroup
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+
+    def ask(by: str) -> list:
+        return json.loads(cli("--db", url, "compliance", "--by", by, "--as-of", "2025-11-20", "--from", "2025-10-01",
+                              "--json").stdout)["rows"]
+
+    detail = ask("school,class,staff,duty")
+    by_duty = ask("duty")
+    names = {"duty": {r["key"]["duty"]: "" for r in by_duty}}
+    for keys in (("duty",), ("class",), ("school",), ("staff", "duty"), ("class", "duty")):
+        assert regroup(detail, keys, names) == ask(",".join(keys)), keys

@@ -316,7 +316,6 @@ def period_option(start: str | None, end: str | None) -> tuple[date, date] | Non
 
 def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: set[str] | None,
                 period: tuple[date, date] | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
-    from guanai.core.render import class_order
     from guanai.core.store.engine import Question, compliance_rows, triggered
     from guanai.core.store.schema import staff
 
@@ -350,17 +349,35 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
             if "staff" in keys else {}
     names["staff"] = people
     names["school"] = names["township"] = names["org"] = {code: o["name"] for code, o in c.orgs.items()}
+    return _rows_of(sums, keys, names), names
+
+
+def _rows_of(sums: dict[tuple[Any, ...], list[int]], keys: tuple[str, ...],
+             names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Summed counts as `compliance --json` rows, in its order: duties as the programme lists them,
+    classes as schools list them, the rest by text."""
+    from guanai.core.render import class_order
+
     order = {rid: i for i, rid in enumerate(names["duty"])}  # duties in programme order
 
     def sort_key(item: Any) -> tuple[Any, ...]:
         return tuple(order.get(x, 0) if k == "duty" else class_order(x) if k == "class" else str(x or "")
                      for k, x in zip(keys, item[0], strict=True))
 
-    rows = []
-    for key, (exp, met, late) in sorted(sums.items(), key=sort_key):
-        rows.append({"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
-                     "rate": round(met / exp, 4) if exp else None})
-    return rows, names
+    return [{"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
+             "rate": round(met / exp, 4) if exp else None} for key, (exp, met, late) in sorted(sums.items(), key=sort_key)]
+
+
+def regroup(rows: list[dict[str, Any]], keys: tuple[str, ...], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """Compliance rows grouped by more keys, summed down to `keys` — what `compliance --by KEYS`
+    gives, from one pass instead of one per grouping (the reports ask several)."""
+    sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in rows:
+        acc = sums[tuple(r["key"][k] for k in keys)]
+        acc[0] += r["expected"]
+        acc[1] += r["met"]
+        acc[2] += r["met_late"]
+    return _rows_of(sums, keys, names)
 
 
 def _plugin_groups() -> dict[str, str | None]:

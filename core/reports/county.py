@@ -32,7 +32,7 @@ class County:
 
 
 def build(c: Any, period: Period, registry: Any) -> County:
-    from guanai.core.commands.engine import _compliance
+    from guanai.core.commands.engine import _compliance, regroup
     from guanai.core.commands.stats import key_text
     from guanai.core.reports.summary import _groups
     from guanai.core.store.indicators import compute_by_school
@@ -42,8 +42,8 @@ def build(c: Any, period: Period, registry: Any) -> County:
     span = (period.first, period.last)
     org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
     detail, names = _compliance(c, ("school", "duty", "month"), None, None, span)  # one pass, summed two ways
-    by_school_duty = _sum_by(detail, ("school", "duty"))
-    by_month = _sum_by(detail, ("month",))
+    by_school_duty = regroup(detail, ("school", "duty"), names)
+    by_month = regroup(detail, ("month",), names)
     as_of_rows, _ = _compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
     groups = _groups(c)
     with c.store.read() as conn:
@@ -132,18 +132,6 @@ def build(c: Any, period: Period, registry: Any) -> County:
         Table(t("county.weakest"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                     t("col.met_late"), t("col.rate")], weak_rows, percent=[5]),
         {"expected": total[0], "met": total[1], "rate": rate(total), "schools": len(school_rows)})
-
-
-def _sum_by(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Compliance rows summed over the keys not in `keys`, in the rows' order, as `compliance --by
-    KEYS --json` gives them."""
-    sums: dict[tuple[Any, ...], list[int]] = {}
-    for r in rows:
-        acc = sums.setdefault(tuple(r["key"][k] for k in keys), [0, 0, 0])
-        acc[0], acc[1], acc[2] = acc[0] + r["expected"], acc[1] + r["met"], acc[2] + r["met_late"]
-    out = [{"key": dict(zip(keys, key, strict=True)), "expected": e, "met": m, "met_late": late,
-            "rate": round(m / e, 4) if e else None} for key, (e, m, late) in sums.items()]
-    return sorted(out, key=lambda r: tuple(str(r["key"][k] or "") for k in keys)) if keys == ("month",) else out
 
 
 # —— .xlsx ——

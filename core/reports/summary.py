@@ -81,7 +81,7 @@ def resolve_period(c: Any, term_id: str | None, start: date | None, end: date | 
 
 def build(c: Any, period: Period, registry: Any) -> Document:
     """The summary of `c`'s schools over `period`, at `c.asof`."""
-    from guanai.core.commands.engine import _compliance, indicator_rows
+    from guanai.core.commands.engine import _compliance, indicator_rows, regroup
     from guanai.core.store.hooks import ReportContext, report_sections
     from guanai.core.store.stats import collect, pairings
 
@@ -100,10 +100,12 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
         plugin_sections = report_sections(registry, rctx)
-    by_duty, names = _compliance(c, ("duty",), None, None, span)
-    by_class, _ = _compliance(c, ("class",), None, None, span)
-    by_staff_duty, staff_names = _compliance(c, ("staff", "duty"), None, None, span)
-    by_school_rate, _ = _compliance(c, ("school",), None, None, span)
+    detail, names = _compliance(c, ("school", "class", "staff", "duty"), None, None, span)  # one pass, summed four ways
+    by_duty = regroup(detail, ("duty",), names)
+    by_class = regroup(detail, ("class",), names)
+    by_staff_duty = regroup(detail, ("staff", "duty"), names)
+    by_school_rate = regroup(detail, ("school",), names)
+    staff_names = names
     indicators = indicator_rows(c)
     totals = found["totals"]
     groups = _groups(c)
