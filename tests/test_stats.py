@@ -161,3 +161,12 @@ def test_one_pass_regrouped_equals_each_grouping_asked_directly(cli, tmp_path):
     names = {"duty": {r["key"]["duty"]: "" for r in by_duty}}
     for keys in (("duty",), ("class",), ("school",), ("staff", "duty"), ("class", "duty")):
         assert regroup(detail, keys, names) == ask(",".join(keys)), keys
+
+
+def test_profile_complete_counts_date_fields_on_both_backends(school):
+    """建档率 lists birth_date: a date field is filled when it holds a date (PostgreSQL refused the
+    comparison with '' that text fields get)."""
+    values = {v["id"]: v for v in json.loads(school.ok("indicators", "--org", "S001", "--as-of", "2025-11-20", "--json"))}
+    stats = json.loads(school.ok("stats", "--org", "S001", "--as-of", "2025-11-20", "--json"))["totals"]
+    assert values["archive-rate"]["denominator"] == stats["cared_for"] > 0
+    assert 0 <= values["archive-rate"]["numerator"] <= stats["cared_for"]

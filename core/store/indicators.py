@@ -134,7 +134,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 continue  # counted once below, over all segments
             base = cared_for(seg, day)
             if ind.kind == "profile_complete":
-                filled = [and_(child_field(f).is_not(None), child_field(f) != "") for f in ind.fields]
+                filled = [_filled(child_field(f)) for f in ind.fields]
                 yes = func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
             elif ind.kind == "coverage":
                 first, last = period_of(seg, ind.period, day)
@@ -172,6 +172,14 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 out[ind.id].denominator = sum(r["expected"] for r in rows)
                 out[ind.id].numerator = sum(r["met"] for r in rows)
     return list(out.values())
+
+
+def _filled(col: Any) -> Any:
+    """A field counts as filled when it holds a value; text also when it is not empty (comparing a
+    date with '' is an error on PostgreSQL)."""
+    from sqlalchemy import String
+
+    return and_(col.is_not(None), col != "") if isinstance(col.type, String) else col.is_not(None)
 
 
 def _flag(cond: Any) -> Any:
