@@ -349,6 +349,30 @@ def _fact_commands(cli: click.Group) -> None:
 
         run(ctx, org, role, staff_id, class_name, as_of, as_json, as_csv)
 
+    @cli.group(help=t("cli.audit.help"))
+    def audit() -> None:
+        """Group of audit commands."""
+
+    @audit.command("list", help=t("cli.audit_list.help"), epilog=t("cli.audit_list.example"))
+    @org_opt
+    @click.option("--action", metavar="ACTION", help=t("cli.opt.audit_action"))
+    @click.option("--since", metavar="DATE", help=t("cli.opt.audit_since"))
+    @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help=t("cli.opt.limit"))
+    @output_options
+    @click.pass_context
+    def audit_list(ctx: click.Context, org: str | None, action: str | None, since: str | None, limit: int,
+                   as_json: bool, as_csv: bool) -> None:
+        from guanai.core.commands.audit import list_audit
+
+        list_audit(ctx, org, action, since, limit, as_json, as_csv)
+
+    @audit.command("verify", help=t("cli.audit_verify.help"))
+    @click.pass_context
+    def audit_verify(ctx: click.Context) -> None:
+        from guanai.core.commands.audit import verify_audit
+
+        sys.exit(verify_audit(ctx))
+
     cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
     _engine_commands(cli, org_opt)
 

@@ -192,7 +192,7 @@ def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) ->
     Path(path).write_bytes(cal.to_ical())
     with c.store.write() as conn:
         audit(conn, [{"action": "export_ics", "table_name": "obligation",
-                      "row_key": f"staff={person['id']}" if person else f"org={c.org or '*'}",
+                      "org": c.org or (person or {}).get("school"), "row_key": f"staff={person['id']}" if person else f"org={c.org or '*'}",
                       "after": {"events": len(rows), "file": Path(path).name}}], "cli")
     click.echo(t("ics.written", path=path, n=len(rows)))
 

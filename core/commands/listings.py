@@ -35,7 +35,7 @@ def _audit_contacts(store: Any, what: str, filters: dict[str, Any], n: int) -> N
     from guanai.core.store.db import audit
 
     with store.write() as conn:
-        audit(conn, [{"action": "show_contacts", "table_name": what,
+        audit(conn, [{"action": "show_contacts", "table_name": what, "org": filters.get("org"),
                       "row_key": ",".join(f"{k}={v}" for k, v in filters.items() if v) or "*",
                       "after": {"rows": n}}], "cli")
 

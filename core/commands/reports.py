@@ -56,7 +56,7 @@ def ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None,
     sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts)
     spreadsheet.write(output, sheets)
     with c.store.write() as conn:  # children's names (and, when asked for, contacts) leave the database
-        audit(conn, [{"action": "export_ledger", "table_name": "child", "row_key": f"org={org}",
+        audit(conn, [{"action": "export_ledger", "table_name": "child", "row_key": f"org={org}", "org": org,
                       "after": {"file": Path(output).name, "show_contacts": show_contacts,
                                 "from": period.first.isoformat(), "to": period.last.isoformat(),
                                 "sheets": len(sheets)}}], "cli")

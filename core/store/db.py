@@ -7,7 +7,6 @@ then writes never fails half-way with "database is locked" — it waits its turn
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -24,17 +23,23 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, Progr
 BUSY_TIMEOUT_S = 60
 
 
-def actor() -> str:
-    """Who is acting, for the audit log: GUANAI_USER, else the login name."""
-    name = os.environ.get("GUANAI_USER")
-    if name:
-        return name
+def actor(conn: Connection | None = None) -> str:
+    """Who is acting, for the audit log: on PostgreSQL the database role that logged in
+    (session_user — not anything the client says); on SQLite the operating-system user, marked
+    unauthenticated (a file has no logins)."""
+    if conn is not None and conn.dialect.name == "postgresql":
+        return str(conn.execute(text("SELECT session_user")).scalar())
     import getpass  # only when writing (start-up time)
 
     try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still audit, as "unknown"
-        return "unknown"
+        name = getpass.getuser()
+    except Exception:  # no login name (some containers): still audit
+        name = "unknown"
+    return f"{name}{UNAUTHENTICATED}"
+
+
+UNAUTHENTICATED = " (os user, unauthenticated)"
+AUDIT_LOCK = 0x6775616E  # "guan": PostgreSQL advisory lock serialising appends to the audit chain
 
 
 def utcnow() -> datetime:
@@ -218,21 +223,33 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
-    """Append audit entries: each {action, table_name, row_key, before, after}."""
+    """Append audit entries — each {action, table_name, row_key, before, after, org} — to the hash
+    chain (core/store/auditlog.py): the last row's hash is read under a lock (SQLite's write
+    transaction; a PostgreSQL advisory lock held to commit), so appends never fork the chain."""
     if not entries:
         return
-    who, now = actor(), utcnow()
+    from guanai.core.store.auditlog import GENESIS, chained
+    from sqlalchemy import select
+
+    who, now = actor(conn), utcnow()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    last = conn.execute(select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).first()
+    first_id = (last.id if last is not None else 0) + 1
+    prev = (last.hash or "") if last is not None else GENESIS
     rows = [
         {
+            "id": first_id + i,
             "at": now,
-            "actor": who,
+            "actor": who[:100],
             "source": source[:300],
             "action": e["action"],
             "table_name": e["table_name"],
             "row_key": str(e["row_key"])[:200],
             "before": jsonable(e["before"]) if e.get("before") is not None else None,
             "after": jsonable(e["after"]) if e.get("after") is not None else None,
+            "org": e.get("org"),
         }
-        for e in entries
+        for i, e in enumerate(entries)
     ]
-    conn.execute(insert(audit_log), rows)
+    conn.execute(insert(audit_log), [{**row, "prev_hash": p, "hash": h} for row, p, h in chained(rows, prev)])

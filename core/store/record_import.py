@@ -73,7 +73,7 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
     with store.write(discard=True) as conn:
         savepoint = conn.begin_nested() if dry_run else None
         lock_records(conn)
-        extra = stamp(source)
+        extra = stamp(source, conn)
         use_lane = fast and table.text and store.dialect == "sqlite"
         lane = FastLane(conn, registry, table, headers, now) if use_lane else None
         lane_saved = lane.run(extra) if lane is not None else Saved()

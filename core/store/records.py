@@ -106,7 +106,7 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
         lock_records(conn)
         saved, fresh = check_drafts(conn, registry, drafts, now, found)
         if not dry_run:
-            insert_checked(conn, fresh, stamp(source))
+            insert_checked(conn, fresh, stamp(source, conn))
             audit_saved(conn, saved, source)
     return saved
 
@@ -117,9 +117,10 @@ def lock_records(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
 
 
-def stamp(source: str) -> dict[str, Any]:
-    """Who entered a batch, when and from where: the same on each of its rows."""
-    return {"recorded_at": utcnow(), "recorded_by": actor(), "source": source[:300]}
+def stamp(source: str, conn: Connection | None = None) -> dict[str, Any]:
+    """Who entered a batch (the audit log's actor: the database role on PostgreSQL), when and from
+    where: the same on each of its rows."""
+    return {"recorded_at": utcnow(), "recorded_by": actor(conn)[:100], "source": source[:300]}
 
 
 def audit_saved(conn: Connection, saved: Saved, source: str) -> None:

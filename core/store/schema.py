@@ -28,8 +28,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
@@ -209,6 +209,9 @@ audit_log = Table(
     Column("before", JSON, nullable=True),
     Column("after", JSON, nullable=True),
     Column("source", String(300), nullable=False),
+    Column("org", String(32), nullable=True, index=True),  # the org unit the row concerns, when known
+    Column("prev_hash", String(64), nullable=True),  # the hash chain (core/store/auditlog.py)
+    Column("hash", String(64), nullable=True),
     Index(None, "table_name", "row_key"),
 )
 

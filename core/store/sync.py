@@ -66,14 +66,19 @@ def apply(conn: Connection, changes: Changes, source: str) -> None:
     if changes.new:
         conn.execute(insert(table), changes.new)
         entries += [{"action": "insert", "table_name": table.name, "row_key": _show(changes.key(row)),
-                     "before": None, "after": row} for row in changes.new]
+                     "before": None, "after": row, "org": _org(row)} for row in changes.new]
     for before, after in changes.changed:
         where = and_(*(c == before[c.name] for c in pk))
         values = {k: v for k, v in after.items() if k not in table.primary_key.columns}
         conn.execute(update(table).where(where).values(values))
         entries.append({"action": "update", "table_name": table.name, "row_key": _show(changes.key(before)),
-                        "before": before, "after": after})
+                        "before": before, "after": after, "org": _org(after)})
     audit(conn, entries, source)
+
+
+def _org(row: dict[str, Any]) -> str | None:
+    """The org unit a written row concerns: its school (children, staff), else its own code."""
+    return row.get("school") or row.get("code")
 
 
 def _show(key: Any) -> str:

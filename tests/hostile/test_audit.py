@@ -1,0 +1,96 @@
+"""The audit log is append-only (triggers refuse UPDATE and DELETE) and hash-chained: `guanai audit
+verify` finds a row edited, deleted or inserted afterwards, even by the database's superuser with
+the triggers switched off. The actor is the database role, never an environment variable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.conftest import FACTS
+
+ENGINE = FACTS.parent / "engine"
+
+
+@pytest.fixture
+def logged(db):
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ENGINE / "term.yaml"), "--to", "S001")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("children", "list", "--org", "S001", "--show-contacts")
+    return db
+
+
+def _superuser(db, sql: str) -> None:
+    """What someone with the database's superuser could do: switch the guard off, then write."""
+    if db.url.startswith("sqlite"):
+        db.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        db.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+    else:
+        db.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    db.execute(sql)
+
+
+def test_the_chain_holds_and_names_the_actor(logged):
+    n = logged.count("audit_log")
+    assert logged.ok("audit", "verify") == f"审计日志完整：{n} 条，哈希链逐条相连，没有改动、删除或事后插入的痕迹。\n"
+    actors = {a for (a,) in logged.query("SELECT DISTINCT actor FROM audit_log")}
+    if logged.url.startswith("sqlite"):
+        import getpass
+
+        assert actors == {f"{getpass.getuser()} (os user, unauthenticated)"}
+    else:
+        assert actors == {"postgres"}  # session_user: the role that logged in
+    shown = json.loads(logged.ok("audit", "list", "--org", "S001", "--action", "show_contacts", "--json"))
+    assert [(r["action"], r["org"], r["row_key"]) for r in shown] == [("show_contacts", "S001", "org=S001")]
+    children = json.loads(logged.ok("audit", "list", "--org", "T01", "--action", "insert", "--json"))
+    assert sorted(r["row_key"] for r in children if r["table_name"] == "child") == ["K1", "K2", "K3"]
+
+
+def test_update_and_delete_are_refused(logged):
+    for sql in ("UPDATE audit_log SET actor = 'nobody' WHERE id = 2", "DELETE FROM audit_log WHERE id = 2"):
+        with pytest.raises(Exception, match="append-only"):
+            logged.execute(sql)
+    assert logged.run("audit", "verify").exit_code == 0
+
+
+def test_verify_finds_an_edited_row(logged):
+    _superuser(logged, "UPDATE audit_log SET actor = 'someone else' WHERE id = 4")
+    result = logged.run("audit", "verify")
+    assert (result.exit_code, result.stderr) == (
+        1, "审计日志在第 4 条断开：这一条的内容在写入后被改动过（此前 3 条完好）。\n")
+
+
+def test_verify_finds_a_deleted_row(logged):
+    _superuser(logged, "DELETE FROM audit_log WHERE id = 5")
+    result = logged.run("audit", "verify")
+    assert (result.exit_code, result.stderr) == (
+        1, "审计日志在第 6 条断开：它前面的记录被删除或调换过（此前 4 条完好）。\n")
+
+
+def test_verify_finds_a_row_inserted_afterwards(logged):
+    last, prev = logged.query("SELECT id, prev_hash FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    _superuser(logged, "INSERT INTO audit_log (id, at, actor, action, table_name, row_key, source, prev_hash, hash) "
+                       f"VALUES ({last + 1}, '2020-01-01 00:00:00', 'x', 'insert', 'child', 'K9', 'sql', "
+                       f"'{prev}', 'ff')")
+    result = logged.run("audit", "verify")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"审计日志在第 {last + 1} 条断开：这一条是事后插入的，没有接在链上")
+
+
+def test_the_upgrade_chains_rows_written_before_it(db_url, cli):
+    from guanai.core.store.db import Store
+    from sqlalchemy import text
+
+    store = Store(db_url)
+    store.init("0003")
+    with store.engine.begin() as conn:
+        for i in range(1, 4):
+            conn.execute(text("INSERT INTO audit_log (id, at, actor, action, table_name, row_key, source) "
+                              "VALUES (:i, :at, 'old', 'insert', 'child', :k, 'before the chain')"),
+                         {"i": i, "at": f"2025-09-0{i} 08:00:00", "k": f"K{i}"})
+    store.engine.dispose()
+    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0003 升级到 0004。\n"
+    assert cli("--db", db_url, "audit", "verify").stdout == (
+        "审计日志完整：3 条，哈希链逐条相连，没有改动、删除或事后插入的痕迹。\n")
