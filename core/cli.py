@@ -373,6 +373,26 @@ def _fact_commands(cli: click.Group) -> None:
 
         sys.exit(verify_audit(ctx))
 
+    @cli.command("export", help=t("cli.export.help"), epilog=t("cli.export.example"))
+    @click.option("--child", "child_id", required=True, metavar="ID", help=t("cli.opt.child"))
+    @click.option("-o", "--output", required=True, metavar="FILE.json", type=click.Path(dir_okay=False),
+                  help=t("cli.opt.report_output"))
+    @click.pass_context
+    def export(ctx: click.Context, child_id: str, output: str) -> None:
+        from guanai.core.commands.pipl import export_child
+
+        export_child(ctx, child_id, output)
+
+    @cli.command("purge", help=t("cli.purge.help"), epilog=t("cli.purge.example"))
+    @click.option("--left-before", required=True, metavar="DATE", help=t("cli.opt.left_before"))
+    @click.option("--dry-run", is_flag=True, help=t("cli.opt.purge_dry_run"))
+    @click.option("--yes", is_flag=True, help=t("cli.opt.yes"))
+    @click.pass_context
+    def purge(ctx: click.Context, left_before: str, dry_run: bool, yes: bool) -> None:
+        from guanai.core.commands.pipl import purge as run
+
+        run(ctx, left_before, dry_run, yes)
+
     cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
     _engine_commands(cli, org_opt)
 

@@ -7,6 +7,7 @@ then writes never fails half-way with "database is locked" — it waits its turn
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -126,12 +127,23 @@ class Store:
         if found:
             raise Refusal("db.unstamped", url=self.url, tables="、".join(sorted(found)))
 
+    def _private_file(self) -> None:
+        """A new SQLite file is created readable and writable by its owner only (children's data on
+        a shared or lost laptop); SQLite gives its -wal and -shm files the same mode."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+            return
+        path = Path(database).expanduser()
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
     def init(self, revision: str = "head") -> tuple[str | None, str]:
         """Create or upgrade the schema (to the latest unless `revision`); returns (before, after)."""
         import guanai.core.store.migrations as migrations
         from alembic import command
         from alembic.config import Config
 
+        self._private_file()
         before = self.revision()
         if before is None:
             self._refuse_unstamped()
