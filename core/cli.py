@@ -393,6 +393,40 @@ def _fact_commands(cli: click.Group) -> None:
 
         run(ctx, left_before, dry_run, yes)
 
+    @cli.group(help=t("cli.user.help"))
+    def user() -> None:
+        """Group of user commands."""
+
+    @user.command("add", help=t("cli.user_add.help"), epilog=t("cli.user_add.example"))
+    @click.argument("name")
+    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.user_org"))
+    @click.option("--role", required=True, type=click.Choice(["teacher", "school", "township", "county"]),
+                  help=t("cli.opt.user_role"))
+    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.user_staff"))
+    @click.option("--password-stdin", is_flag=True, help=t("cli.opt.password_stdin"))
+    @click.pass_context
+    def user_add(ctx: click.Context, name: str, org: str, role: str, staff_id: str | None,
+                 password_stdin: bool) -> None:
+        from guanai.core.commands.users import add_user
+
+        add_user(ctx, name, org, role, staff_id, password_stdin)
+
+    @user.command("list", help=t("cli.user_list.help"))
+    @click.option("--json", "as_json", is_flag=True, help="JSON")
+    @click.pass_context
+    def user_list(ctx: click.Context, as_json: bool) -> None:
+        from guanai.core.commands.users import list_users
+
+        list_users(ctx, as_json)
+
+    @user.command("remove", help=t("cli.user_remove.help"))
+    @click.argument("name")
+    @click.pass_context
+    def user_remove(ctx: click.Context, name: str) -> None:
+        from guanai.core.commands.users import remove_user
+
+        remove_user(ctx, name)
+
     cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
     _engine_commands(cli, org_opt)
 

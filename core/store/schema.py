@@ -28,8 +28,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0004"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0005"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
@@ -213,6 +213,15 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=True),  # the hash chain (core/store/auditlog.py)
     Column("hash", String(64), nullable=True),
     Index(None, "table_name", "row_key"),
+)
+
+app_user = Table(  # PostgreSQL login roles guanai made (guanai user add): each one's org unit and role
+    "app_user", metadata,
+    Column("name", String(63), primary_key=True),
+    Column("org", String(32), ForeignKey("org_unit.code"), nullable=False),
+    Column("role", String(16), nullable=False),  # teacher | school | township | county
+    Column("staff", String(64), ForeignKey("staff.id"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
 )
 
 follow_up = Table(

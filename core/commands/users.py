@@ -1,0 +1,96 @@
+"""`guanai user add | list | remove`: PostgreSQL login roles bound to an org unit, whose rows
+PostgreSQL itself limits to the schools under that unit (row-level security, migration 0005)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+from guanai.core.app import app_of
+from guanai.core.diagnostics import Refusal
+from guanai.core.i18n import t
+
+ROLES = ("teacher", "school", "township", "county")
+ORG_KIND = {"teacher": "school", "school": "school", "township": "township", "county": "county"}
+NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _postgres(ctx: click.Context):  # noqa: ANN202 — a Store
+    store = app_of(ctx).store
+    if store.dialect != "postgresql":
+        raise Refusal("user.needs_postgres")
+    return store
+
+
+def add_user(ctx: click.Context, name: str, org: str, role: str, staff_id: str | None, password_stdin: bool) -> None:
+    import secrets
+
+    from guanai.core.store.db import audit, utcnow
+    from guanai.core.store.schema import app_user, org_unit, staff
+    from sqlalchemy import insert, select, text
+
+    store = _postgres(ctx)
+    if not NAME.match(name):
+        raise Refusal("user.bad_name", name=name)
+    if role == "teacher" and not staff_id:
+        raise Refusal("user.teacher_needs_staff")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(15)
+    if len(password) < 8:
+        raise Refusal("user.short_password")
+    with store.write() as conn:
+        kind = conn.execute(select(org_unit.c.kind).where(org_unit.c.code == org)).scalar()
+        if kind is None:
+            raise Refusal("org.unknown", code=org)
+        if kind != ORG_KIND[role]:
+            raise Refusal("user.org_kind", role=role, org=org, kind=kind, need=ORG_KIND[role])
+        if staff_id is not None and conn.execute(select(staff.c.school).where(staff.c.id == staff_id)).scalar() != org:
+            raise Refusal("user.staff_elsewhere", staff=staff_id, org=org)
+        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
+            raise Refusal("user.exists", name=name)
+        # the statement is quoted by the server (%I, %L): a password never meets string formatting here
+        statement = conn.execute(text("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', "
+                                      "CAST(:n AS text), CAST(:p AS text), CAST(:g AS text))"),
+                                 {"n": name, "p": password, "g": f"guanai_{role}"}).scalar()
+        conn.exec_driver_sql(statement)
+        conn.execute(insert(app_user).values(name=name, org=org, role=role, staff=staff_id, created_at=utcnow()))
+        audit(conn, [{"action": "user_add", "table_name": "app_user", "row_key": name, "org": org,
+                      "after": {"role": role, "staff": staff_id}}], "cli")
+    click.echo(t("user.added", name=name, org=org, role=t(f"user.role.{role}")))
+    if not password_stdin:
+        click.echo(t("user.password_once", password=password))
+
+
+def list_users(ctx: click.Context, as_json: bool) -> None:
+    from guanai.core.output import console, dump_json, table
+    from guanai.core.store.schema import app_user, org_unit
+    from sqlalchemy import select
+
+    store = _postgres(ctx)
+    with store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(app_user.c.name, app_user.c.org, org_unit.c.name.label("org_name"), app_user.c.role,
+                   app_user.c.staff, app_user.c.created_at)
+            .join(org_unit, org_unit.c.code == app_user.c.org).order_by(app_user.c.org, app_user.c.name))]
+    if as_json:
+        dump_json(rows)
+        return
+    console().print(table(None, [t("user.col.name"), t("user.col.org"), t("user.col.role"), t("user.col.staff")],
+                          [(r["name"], f"{r['org_name']}（{r['org']}）", t(f"user.role.{r['role']}"), r["staff"] or "—")
+                           for r in rows]))
+
+
+def remove_user(ctx: click.Context, name: str) -> None:
+    from guanai.core.store.db import audit
+    from guanai.core.store.schema import app_user
+    from sqlalchemy import delete, select, text
+
+    store = _postgres(ctx)
+    with store.write() as conn:
+        org = conn.execute(select(app_user.c.org).where(app_user.c.name == name)).scalar()
+        if org is None:
+            raise Refusal("user.unknown", name=name)
+        conn.execute(delete(app_user).where(app_user.c.name == name))
+        conn.exec_driver_sql(conn.execute(text("SELECT format('DROP ROLE %I', CAST(:n AS text))"), {"n": name}).scalar())
+        audit(conn, [{"action": "user_remove", "table_name": "app_user", "row_key": name, "org": org}], "cli")
+    click.echo(t("user.removed", name=name))

@@ -1,0 +1,108 @@
+"""Access by organisation on a shared PostgreSQL database: users made by `guanai user add` see and
+write only the rows of the schools under their org unit — through guanai and through raw SQL, since
+PostgreSQL's row-level security enforces it. On SQLite, `user add` says it needs PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from tests.conftest import FACTS
+
+ENGINE = FACTS.parent / "engine"
+S002_ROSTER = "学籍号,姓名,班级,留守类型,外出开始,入学\nK4,周小,三年级1班,留守,2020-01,2024-09-01\n"
+
+
+def test_user_add_on_sqlite_says_it_needs_postgresql(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    cli("--db", url, "init")
+    result = cli("--db", url, "user", "add", "head", "--org", "S001", "--role", "school")
+    assert result.exit_code == 2 and result.stderr.startswith("按单位分权限需要 PostgreSQL")
+
+
+@pytest.fixture
+def county(db, tmp_path):
+    if not db.url.startswith("postgresql"):
+        pytest.skip("row-level security is PostgreSQL's (the SQLite case is tested above)")
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ENGINE / "term.yaml"))
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("staff", "import", str(FACTS / "staff_s002.csv"), "--school", "S002")
+    (tmp_path / "s002.csv").write_text(S002_ROSTER, encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "s002.csv"), "--school", "S002")
+    suffix = uuid.uuid4().hex[:8]
+    names = {kind: f"u_{kind}_{suffix}" for kind in ("s001", "s002", "t01", "c01")}
+    db.ok("user", "add", names["s001"], "--org", "S001", "--role", "school")
+    db.run("user", "add", names["s002"], "--org", "S002", "--role", "school", "--password-stdin",
+           input="a-long-password\n")
+    db.ok("user", "add", names["t01"], "--org", "T01", "--role", "township")
+    db.ok("user", "add", names["c01"], "--org", "C01", "--role", "county")
+    yield db, names
+    for name in names.values():
+        db.run("user", "remove", name)
+
+
+def _as(db, name: str) -> str:
+    return db.url.replace("postgres@", f"{name}@", 1)
+
+
+def _guanai(db, name: str, *args: str):
+    return db._cli("--db", _as(db, name), *args)
+
+
+def _sql(db, name: str, sql: str) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_as(db, name))
+    try:
+        with engine.begin() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_each_user_sees_the_schools_under_its_org_only(county):
+    db, names = county
+    seen = {kind: sorted(r["id"] for r in json.loads(_guanai(db, name, "children", "list", "--json").stdout))
+            for kind, name in names.items()}
+    assert seen == {"s001": ["K1", "K2", "K3"], "s002": ["K4"], "t01": ["K1", "K2", "K3", "K4"],
+                    "c01": ["K1", "K2", "K3", "K4"]}
+    assert _sql(db, names["s002"], "SELECT id FROM child") == [("K4",)]  # any client, not only guanai
+    assert _sql(db, names["s002"], "SELECT count(*) FROM staff") == [(1,)]
+    listed = json.loads(db.ok("user", "list", "--json"))
+    assert {(u["name"], u["org"], u["role"]) for u in listed} >= {(names["s001"], "S001", "school"),
+                                                                   (names["t01"], "T01", "township")}
+
+
+def test_a_user_cannot_write_another_schools_rows(county):
+    from sqlalchemy.exc import ProgrammingError
+
+    db, names = county
+    result = _guanai(db, names["s002"], "record", "talk", "--child", "K1", "--by", "P001", "--at", "2025-10-20 10:00")
+    assert (result.exit_code, result.stderr) == (2, "--child: 没有学籍号为 “K1” 的学生\n")
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        _sql(db, names["s002"], "INSERT INTO record (step, subject_kind, subject, school, occurred_at, payload, "
+                                "recorded_at, recorded_by, source, digest) VALUES ('talk', 'child', 'K1', 'S001', "
+                                "'2025-10-20 02:00', '{}', now(), 'x', 'sql', 'd')")
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        _sql(db, names["s002"], "DELETE FROM audit_log")
+    assert _guanai(db, names["s001"], "record", "talk", "--child", "K1", "--by", "T001",
+                   "--at", "2025-10-20 10:00").exit_code == 0
+    assert db.ok("audit", "verify").startswith("审计日志完整")  # appends by users keep one chain
+    actors = {a for (a,) in db.query("SELECT actor FROM audit_log WHERE table_name = 'record'")}
+    assert actors == {names["s001"]}
+
+
+def test_a_school_user_gets_the_county_users_figures_for_its_school(county):
+    db, names = county
+    _guanai(db, names["s001"], "record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 10:00")
+    for command in (("compliance", "--org", "S001", "--by", "duty", "--as-of", "2025-11-20", "--json"),
+                    ("indicators", "--org", "S001", "--as-of", "2025-11-20", "--json"),
+                    ("stats", "--org", "S001", "--as-of", "2025-11-20", "--json"),
+                    ("due", "--org", "S001", "--as-of", "2025-11-20", "--json")):
+        mine = _guanai(db, names["s001"], *command)
+        assert mine.exit_code == 0, mine.stderr
+        assert mine.stdout == _guanai(db, names["c01"], *command).stdout, command
