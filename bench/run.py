@@ -14,6 +14,8 @@ Measures (medians of --runs where repeated):
                                        4N: the N county's townships copied four times; sql_scaling:
                                        the hand-written SQL's, for comparison)
   pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
+  rls_overhead                         there, a school user's compliance (row-level security) vs the owner's
+  audit_verify_s                       `guanai audit verify` of an untouched 100,000-row audit log
   report_vs_compliance                 `guanai report county` of the county vs `compliance --by school`
                                        (same database and as_of); report_summary_s: `report summary`
                                        (.docx) of the school nearest 600 pupils
@@ -349,12 +351,45 @@ def pg_ratio(county: generate.County, imported: str, runs: int) -> dict[str, Any
         fastest = forms[first.index(min(first))]
         best = median_of(runs, lambda: once(fastest))
     ours_s, _, mine = ours(url, runs)
+    rls = rls_overhead(url, county.schools[0].code, runs)
     with admin.begin() as conn:
         conn.execute(text("DROP SCHEMA bench CASCADE"))
     admin.dispose()
     assert mine == answer, "PostgreSQL: guanai and the hand-written SQL disagree"
     return {"pg_compliance_s": round(ours_s, 3), "pg_sql_s": round(best, 3),
-            "pg_compliance_vs_sql": round(ours_s / best, 2)}
+            "pg_compliance_vs_sql": round(ours_s / best, 2), **rls}
+
+
+def rls_overhead(url: str, school: str, runs: int) -> dict[str, Any]:
+    """A school user's `compliance --org SCHOOL` (row-level security on) against the owner's (the
+    table owner: no policies applied) on the same database; the answers must be equal."""
+    user = f"bench_{school.lower()}_{os.getpid()}"
+    wall([GUANAI, "--db", url, "user", "add", user, "--org", school, "--role", "school"], ENV)
+    as_user = url.replace("postgres@", f"{user}@", 1)
+    try:
+        cmd = ["compliance", "--org", school, "--by", "duty", "--as-of", AS_OF, "--json"]
+        owner_s = median_of(runs, lambda: wall([GUANAI, "--db", url, *cmd], ENV)[0])
+        user_s = median_of(runs, lambda: wall([GUANAI, "--db", as_user, *cmd], ENV)[0])
+        assert wall([GUANAI, "--db", url, *cmd], ENV)[2] == wall([GUANAI, "--db", as_user, *cmd], ENV)[2]
+    finally:
+        wall([GUANAI, "--db", url, "user", "remove", user], ENV)
+    return {"rls_owner_s": round(owner_s, 3), "rls_user_s": round(user_s, 3), "rls_overhead": round(user_s / owner_s, 2)}
+
+
+def audit_verify(folder: Path, rows: int = 100_000) -> dict[str, Any]:
+    """`guanai audit verify` of an untouched log of `rows` rows (written through the chain's own
+    writer, 5,000 a transaction; not timed)."""
+    from guanai.core.store.db import Store, audit
+
+    store = Store(f"sqlite:///{folder / 'audit.db'}")
+    store.init()
+    for start in range(0, rows, 5000):
+        with store.write() as conn:
+            audit(conn, [{"action": "insert", "table_name": "record", "row_key": f"r{start + i}", "org": "S001",
+                          "after": {"count": i}} for i in range(min(5000, rows - start))], "bench")
+    store.engine.dispose()
+    seconds, _, _ = wall([GUANAI, "--db", str(store.url), "audit", "verify"], ENV)
+    return {"audit_rows": rows, "audit_verify_s": round(seconds, 3)}
 
 
 def main() -> None:
@@ -393,6 +428,8 @@ def main() -> None:
             progress("start-up timed")
             result.update(reports(url, folder, args.runs))
             progress("reports timed")
+            result.update(audit_verify(folder))
+            progress("audit verify timed")
             pg = pg_ratio(county, imported, args.runs)
             if pg:
                 result.update(pg)

@@ -57,13 +57,13 @@ def list_audit(ctx: click.Context, org: str | None, action: str | None, since: s
 
 def verify_audit(ctx: click.Context) -> int:
     """0 when the chain holds from the first row to the last; 1 naming the first broken row."""
-    from guanai.core.store.auditlog import verify
-    from guanai.core.store.schema import audit_log
-    from sqlalchemy import select
+    from guanai.core.store.auditlog import COLUMNS, verify
 
-    with app_of(ctx).store.read() as conn:
-        result = conn.execution_options(yield_per=5000).execute(select(audit_log).order_by(audit_log.c.id))
-        checked, broken = verify(dict(r._mapping) for r in result)
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)
+    with app_of(ctx).store.read() as conn:  # the driver's own rows: 100,000 are checked in seconds
+        result = conn.execution_options(stream_results=True).exec_driver_sql(
+            f"SELECT {columns} FROM audit_log ORDER BY id")
+        checked, broken = verify(dict(zip(COLUMNS, r, strict=True)) for r in result)
     if broken is None:
         click.echo(t("audit.intact", n=checked))
         return 0

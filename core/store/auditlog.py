@@ -13,25 +13,31 @@ from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64  # the previous hash of the first row
-CONTENT = ("id", "at", "actor", "action", "table_name", "row_key", "before", "after", "source", "org")
+COLUMNS = ("id", "at", "actor", "action", "table_name", "row_key", "before", "after", "source", "org", "prev_hash",
+           "hash")
 
 
-def _text(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="microseconds")
-    if isinstance(value, str) and value[:1] in "{[":  # JSON stored as text (SQLite) reads back as text
-        try:
-            return json.loads(value)
-        except ValueError:
+def _json(value: Any) -> Any:
+    """A JSON column as read: parsed already (SQLAlchemy, psycopg) or text (SQLite's raw driver)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _when(value: Any) -> Any:
+    """`at` as one text form, from a datetime or SQLite's stored text (with or without microseconds)."""
+    if isinstance(value, str):
+        if len(value) == 26:  # SQLAlchemy's own form on SQLite: already this one
             return value
-    return value
+        value = datetime.fromisoformat(value)
+    return value.isoformat(sep=" ", timespec="microseconds") if isinstance(value, datetime) else value
 
 
 def row_hash(prev: str, row: dict[str, Any]) -> str:
     """sha256 of the previous hash and the row's content as canonical JSON."""
-    content = json.dumps({k: _text(row.get(k)) for k in CONTENT}, ensure_ascii=False, sort_keys=True,
-                         separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{prev}\n{content}".encode()).hexdigest()
+    content = {"id": row["id"], "at": _when(row["at"]), "actor": row["actor"], "action": row["action"],
+               "table_name": row["table_name"], "row_key": row["row_key"], "before": _json(row.get("before")),
+               "after": _json(row.get("after")), "source": row["source"], "org": row.get("org")}
+    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,11 @@ def verify(rows: Iterable[dict[str, Any]]) -> tuple[int, Break | None]:
             return n, Break(row["id"], "missing_before" if unknown else "out_of_order")
         if row_hash(prev, row) != row["hash"]:
             return n, Break(row["id"], "edited")
-        if prev_at is not None and row["at"] < prev_at:
+        at = _when(row["at"])
+        if prev_at is not None and at < prev_at:
             return n, Break(row["id"], "out_of_order")
         seen.add(row["hash"])
-        prev, prev_at = row["hash"], row["at"]
+        prev, prev_at = row["hash"], at
     return n, None
 
 
