@@ -116,7 +116,8 @@ def register_commands(cli):
     def contest() -> None:
         """Group of contest commands."""
 
-    @contest.command("results", help=results.__doc__, epilog="示例：guanai contest results --org S001 --term 2025-autumn")
+    @contest.command("results", help="本学期每场比赛和展演：参加人数、其中留守儿童、获奖",
+                     epilog="示例：guanai contest results --org S001 --term 2025-autumn")
     @click.option("--json", "as_json", is_flag=True, help="JSON")
     @context_options
     def contest_results(gctx, as_json: bool) -> None:

@@ -121,6 +121,10 @@ SHEET = {  # column -> field, as clinics label their sheets
 }
 
 
+IMPORT_HELP = ("把医院或卫生院的体检结果表（.xlsx 或 .csv）导入为体检记录，每个学生一行：学籍号、体检日期、身高、体重、"
+               "左眼视力、右眼视力、血压（如 120/80）、肺活量、胸围、耳鼻喉；异常的自动生成转介跟进。全部无误才写入。")
+
+
 def import_sheet(gctx, path: str, dry_run: bool) -> None:
     """One row per child: 学籍号, 体检日期, 身高, 体重, 左眼视力, 右眼视力, 血压 (120/80), 肺活量, 胸围, 耳鼻喉."""
     headers: dict[str, tuple[str, ...]] = {}
@@ -154,7 +158,7 @@ def register_commands(cli):
     def health() -> None:
         """Group of health check commands."""
 
-    @health.command("import", help=import_sheet.__doc__, epilog="示例：guanai health import 体检结果.xlsx")
+    @health.command("import", help=IMPORT_HELP, epilog="示例：guanai health import 体检结果.xlsx")
     @click.argument("file", type=click.Path(dir_okay=False, exists=True))
     @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入")
     @context_options

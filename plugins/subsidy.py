@@ -176,7 +176,8 @@ def register_commands(cli):
     def subsidy() -> None:
         """Group of subsidy commands."""
 
-    @subsidy.command("summary", help=summary.__doc__, epilog="示例：guanai subsidy summary --org S001 --term 2025-autumn")
+    @subsidy.command("summary", help="各资金本学期的预算、已发放和结余（精确到分）；--by-child 按孩子汇总",
+                     epilog="示例：guanai subsidy summary --org S001 --term 2025-autumn")
     @click.option("--by-child", is_flag=True, help="按孩子汇总")
     @click.option("--json", "as_json", is_flag=True, help="JSON")
     @context_options
