@@ -82,7 +82,10 @@ def test_check_text_names_child_class_and_counts(school):
     lines = result.stdout.splitlines()
     assert lines[0] == "S001 · 刘小明（G510722201203150022）七(1)班：代理家长 0 位，应为 1 位"
     assert "S001 · 王芳（T001，党员）：结对 0 名孩子（代理家长），党员至少应 2 名" in lines
-    assert lines[-1] == "发现 13 处不符合结对要求。"  # 4 children, 5 staff, 4 buddies
+    assert lines[-1] == "发现 13 处不符合结对要求：孩子结对不足 8、党员结对不足 3、教师结对不足 2。"  # 4 children and 4 buddies, 5 staff
+    limited = school.run("assign", "check", "--org", "S001", "--limit", "3").stdout.splitlines()
+    assert len(limited) == 5 and limited[:3] == lines[:3]
+    assert limited[3] == "……另有 10 处未列出（用 --limit 多列，或 --csv 看全部）"
 
 
 def test_assign_import_rules(school, tmp_path):

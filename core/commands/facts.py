@@ -98,7 +98,8 @@ def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool) -> 
     click.echo(t(key, n=len(made), staff=len(load), school=school, role=render_role(role)))
 
 
-def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool) -> int:
+def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool,
+                   limit: int = 50) -> int:
     from dataclasses import asdict
 
     from guanai.core.commands.programme import parse_cli_date
@@ -122,9 +123,16 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
     elif as_csv:
         dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need"])
     else:
-        for v in found:
+        for v in found[:limit]:
             click.echo(t(f"assign.violation.{v.kind}", school=v.school, role=role(v.role), id=v.subject, name=v.name,
                          cls=v.class_name or "", have=v.have, need=v.need))
-        click.echo(t("assign.check_found", n=len(found)) if found else t("assign.check_ok", n=len(schools)))
+        if len(found) > limit:
+            click.echo(t("assign.check_more", n=len(found) - limit))
+        kinds: dict[str, int] = {}
+        for v in found:
+            kinds[v.kind] = kinds.get(v.kind, 0) + 1
+        parts = t("list.sep").join(f"{t(f'assign.kind.{k}')} {n:,}" for k, n in kinds.items())
+        click.echo(t("assign.check_found", n=len(found), parts=parts) if found else
+                   t("assign.check_ok", n=len(schools)))
     return 1 if found else 0
 
