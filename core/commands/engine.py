@@ -484,6 +484,9 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
 
 # —— explain ——
 
+SCOPE_OPTION = {"child": "--child 学籍号", "school": "--school 学校代码", "staff": "--staff 工号"}
+
+
 def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
             when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
@@ -509,6 +512,10 @@ def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | N
         raise Refusal(f"record.{kind}_unknown", value=subject)
     c = prepare(ctx, home, when, known_at, also=earlier)
     known_rules = {r.id: r for seg in c.segs for r in seg.rules}
+    asked = known_rules.get(duty)
+    if asked is not None and asked.scope in SCOPE_OPTION and asked.scope != kind:  # a child's duty asked of a school: say so, not "0 个周期"
+        raise Refusal("explain.wrong_scope", duty=duty, scope=t(f"scope.{asked.scope}"),
+                      option=SCOPE_OPTION[asked.scope])
     known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
         tr.id for seg in c.segs for tr in seg.plan.triggers}
     if duty not in known_rules and duty not in known_triggers and duty not in _plugin_groups():
