@@ -57,3 +57,15 @@ def test_explain_refuses_a_subject_the_duty_is_not_about(cli, tmp_path):
     cli("demo", "--db", str(path))
     result = cli("--db", f"sqlite:///{path}", "explain", "--duty", "weekly-talk", "--school", "S001")
     assert (result.exit_code, result.stderr) == (2, "职责 weekly-talk 的对象是每个孩子：请用 --child 学籍号\n")
+
+
+def test_due_for_a_class_names_its_school_and_lists_only_its_childrens_items(cli, tmp_path):
+    path = tmp_path / "demo.db"
+    cli("demo", "--db", str(path))
+    url = f"sqlite:///{path}"
+    out = cli("--db", url, "due", "--class", "七(1)班", "--as-of", "2025-10-27").stdout.splitlines()
+    assert out[0] == "西北中学 七(1)班 · 截至 2025年10月27日 周一"
+    rows = json.loads(cli("--db", url, "due", "--class", "七(1)班", "--as-of", "2025-10-27", "--json").stdout)
+    assert rows and {(r["class"], r["scope"]) for r in rows} == {("七(1)班", "child")}
+    summary = next(line for line in out if line.startswith("共 "))
+    assert summary.startswith(f"共 {len(rows)} 项：") and summary.count("还剩") == 0  # time-limited: one bucket

@@ -146,6 +146,8 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
                          "due": deadline.isoformat(timespec="minutes"), "status": state, "required": 1, "done": 0,
                          "step": ob.step, "_sort": (deadline.date(), 1),
                          "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
+    if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
+        rows = [r for r in rows if r["class"] == class_name and r["scope"] in ("child", "class")]
     rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], r["subject"]))
     public = [{k: v for k, v in r.items() if not k.startswith("_") and k != "step"} for r in rows]
     if ics is not None:
@@ -157,7 +159,7 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
     if as_csv:
         dump_csv(public, DUE_COLUMNS)
         return
-    _print_due(c, rows, person, org, limit)
+    _print_due(c, rows, person, org, limit, class_name)
 
 
 def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) -> None:
@@ -223,13 +225,17 @@ def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
     return t("due.later"), ""
 
 
-def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int) -> None:
+def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int,
+               class_name: str | None = None) -> None:
     when = long_date(c.asof.day)
     if person is not None:
         school = c.orgs[person["school"]]["name"]
         click.echo(t("due.title_staff", name=person["name"], id=person["id"], school=school, when=when))
     else:
         place = c.orgs[org]["name"] if org else t("due.everywhere")
+        if class_name:  # the class's school(s), named: 西北中学 七(1)班
+            schools = sorted({c.orgs[r["school"]]["name"] for r in rows}) or [place]
+            place = f"{t('list.sep').join(schools)} {class_name}"
         click.echo(t("due.title_org", place=place, when=when))
     if not rows:
         click.echo(t("due.nothing"))
@@ -242,7 +248,8 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     body, styles = [], []
     for n, row in enumerate(rows):
         label, style = _due_label(row, c.asof.day)
-        key = "overdue" if row["status"] == OVERDUE else label
+        # a time-limited item's label is its own countdown: in the summary they are one bucket
+        key = "overdue" if row["status"] == OVERDUE else t("due.time_limited") if "_minutes" in row else label
         counts[key] = counts.get(key, 0) + 1
         if n >= limit:
             continue
