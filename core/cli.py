@@ -602,15 +602,16 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
     @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))
     @click.option("--school", metavar="CODE", help=t("cli.opt.school"))
     @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.record_staff"))
+    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.explain_class"))
     @as_of_opt
     @known_opt
     @output_options
     @click.pass_context
     def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
-                when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+                class_name: str | None, when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
         from guanai.core.commands.engine import explain as run
 
-        run(ctx, duty, child_id, school, staff_id, when, known_at, as_json, as_csv)
+        run(ctx, duty, child_id, school, staff_id, when, known_at, as_json, as_csv, class_name)
 
 
 class RecordGroup(click.Group):

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import FACTS
+from tests.conftest import FACTS, ROOT
 
 ENGINE = FACTS.parent / "engine"
 
@@ -298,3 +298,21 @@ def test_an_unwritable_cache_changes_no_answer(term, tmp_path, monkeypatch):
     forget_plans()
     assert explain(term, "weekly-talk", "K1", "2025-10-31") == rows
     assert blocked.read_text(encoding="utf-8") == ""
+
+
+def test_explain_a_class_duty(db):
+    """`explain --class NAME --school CODE` for a class's duty (yangdeng's 班级留守儿童工作总结)."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ROOT / "programmes" / "yangdeng.yaml"), "--to", "S001")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    ask = ("explain", "--duty", "class-summary", "--class", "七(1)班", "--school", "S001", "--as-of", "2026-02-01")
+    assert db.ok(*ask).splitlines()[0] == "班级留守儿童工作总结 · 示例镇中学 七(1)班 · 截至 2026年2月1日 周日"
+    db.ok("record", "summary_report", "--class", "七(1)班", "--school", "S001", "--by", "T001", "--at", "2026-01-10 10:00")
+    rows = json.loads(db.ok(*ask, "--json"))
+    assert [(r["window"], r["status"], r["responsible"], r["records"]) for r in rows] == [
+        ("2026-01", "met", "T001", ["2026-01-10T10:00"])]
+    wrong = db.run("explain", "--duty", "class-summary", "--school", "S001")
+    assert (wrong.exit_code, wrong.stderr) == (2, "职责 class-summary 的对象是每个班级：请用 --class 班级 --school 学校代码\n")
+    unknown = db.run("explain", "--duty", "class-summary", "--class", "九(9)班", "--school", "S001")
+    assert (unknown.exit_code, unknown.stderr) == (2, "S001 没有班级 “九(9)班”\n")

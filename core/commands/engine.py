@@ -491,23 +491,39 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
 
 # —— explain ——
 
-SCOPE_OPTION = {"child": "--child 学籍号", "school": "--school 学校代码", "staff": "--staff 工号"}
+SCOPE_OPTION = {"child": "--child 学籍号", "school": "--school 学校代码", "staff": "--staff 工号",
+                "class": "--class 班级 --school 学校代码"}
 
 
 def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
-            when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
+            when: str | None, known_at: str | None, as_json: bool, as_csv: bool, class_name: str | None = None) -> None:
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import child, past_enrolment, past_staff, record, staff
     from guanai.core.store.sync import chunks
 
-    given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
+    if class_name is not None:  # a class is named within its school
+        if not school or child_id or staff_id:
+            raise InputError([Diagnostic("--class", 0, 0, "", "explain.class_needs_school")])
+        given = [("class", class_name)]
+    else:
+        given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
     if len(given) != 1:
         raise InputError([Diagnostic("--child", 0, 0, "", "explain.one_subject")])
     kind, subject = given[0]
 
     with app_of(ctx).store.read() as conn:
         table_ = {"child": child, "staff": staff}.get(kind)
-        if table_ is not None:
+        if kind == "class":
+            from guanai.core.store.schema import school_class
+
+            if not conn.execute(select(school_class.c.name).where(school_class.c.school == school,
+                                                                 school_class.c.name == class_name)).first():
+                raise Refusal("explain.class_unknown", cls=class_name, school=school)
+            from guanai.core.store.schema import org_unit
+
+            home = school
+            label = f"{conn.execute(select(org_unit.c.name).where(org_unit.c.code == school)).scalar()} {class_name}"
+        elif table_ is not None:
             person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
             home, label = (person.school, f"{person.name}（{subject}）") if person else (None, subject)
         else:
