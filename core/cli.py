@@ -553,13 +553,18 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
     output_opt = click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
                               help=t("cli.opt.report_output"))
 
+    def report_options(func: Any) -> Any:
+        """What every report takes: the org, the period (--term, or --from/--to), as_of and the file."""
+        for option in reversed((click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org")),
+                                click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term")),
+                                click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from")),
+                                click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to")),
+                                as_of_opt, output_opt)):
+            func = option(func)
+        return func
+
     @report.command("summary", help=t("cli.report_summary.help"), epilog=t("cli.report_summary.example"))
-    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
-    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
-    @as_of_opt
-    @output_opt
+    @report_options
     @click.option("--template", metavar="FILE.docx", help=t("cli.opt.report_template"))
     @click.pass_context
     def report_summary(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
@@ -569,12 +574,7 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
         summary(ctx, org, term_id, start, end, when, output, template)
 
     @report.command("ledger", help=t("cli.report_ledger.help"), epilog=t("cli.report_ledger.example"))
-    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
-    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
-    @as_of_opt
-    @output_opt
+    @report_options
     @click.option("--show-contacts", is_flag=True, help=t("cli.opt.show_contacts"))
     @click.pass_context
     def report_ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
@@ -584,12 +584,7 @@ def _engine_commands(cli: click.Group, org_opt: Any) -> None:
         ledger(ctx, org, term_id, start, end, when, output, show_contacts)
 
     @report.command("county", help=t("cli.report_county.help"), epilog=t("cli.report_county.example"))
-    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org"))
-    @click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to"))
-    @as_of_opt
-    @output_opt
+    @report_options
     @click.pass_context
     def report_county(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
                       when: str | None, output: str) -> None:

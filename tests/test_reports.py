@@ -241,3 +241,16 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
     page = (tmp_path / "k.html").read_text("utf-8")
     assert page.count("<svg") == 2 and "<script" not in page
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * 2  # nothing fetched
+
+
+def test_the_shipped_template_is_the_one_make_template_builds(tmp_path):
+    """core/reports/templates/summary.docx is generated (python -m guanai.core.reports.make_template);
+    a change to the generator without rebuilding it fails here."""
+    import zipfile
+
+    from guanai.core.reports.make_template import HERE, build
+
+    fresh = build(tmp_path / "summary.docx")
+    for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
+        with zipfile.ZipFile(HERE) as shipped, zipfile.ZipFile(fresh) as built:
+            assert shipped.read(part) == built.read(part), part

@@ -16,22 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from guanai.core.reports.render import name_font
+
 HERE = Path(__file__).resolve().parent / "templates" / "summary.docx"
 
 FONTS = {"title": "方正小标宋简体", "body": "仿宋", "h1": "黑体", "h2": "楷体"}
-
-
-def _east_asian(style: Any, font: str) -> None:
-    from docx.oxml.ns import qn
-
-    style.font.name = font
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), font)
 
 
 def _style(doc: Any, name: str, font: str, size: float, bold: bool = False, indent: bool = False,
@@ -42,7 +31,7 @@ def _style(doc: Any, name: str, font: str, size: float, bold: bool = False, inde
 
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
-    _east_asian(style, font)
+    name_font(style, font)
     style.font.size = Pt(size)
     style.font.bold = bold
     fmt = style.paragraph_format
@@ -87,7 +76,7 @@ def build(path: Path = HERE) -> Path:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(25)
     normal = doc.styles["Normal"]
-    _east_asian(normal, FONTS["body"])
+    name_font(normal, FONTS["body"])
     normal.font.size = Pt(16)
     title = _style(doc, "GA Title", FONTS["title"], 22, align=WD_ALIGN_PARAGRAPH.CENTER, spacing=36)
     title.paragraph_format.space_after = Pt(16)

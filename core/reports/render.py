@@ -186,6 +186,21 @@ def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
     tpl.save(str(path))
 
 
+def name_font(item: Any, font: str) -> None:
+    """Name `font` for a run or a style, East Asian text included (python-docx sets only the Latin
+    names): the viewer substitutes its own, never an embedded file."""
+    from docx.oxml.ns import qn
+
+    item.font.name = font
+    rpr = item.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), font)
+
+
 TYPE_AREA_MM = 156  # GB/T 9704: the type area is 156 mm wide
 MM_PER_COLUMN = 2.8  # one terminal column (half a Chinese character) at 12 pt, room for a wider substitute font
 CELL_PADDING_MM = 5  # both cell margins and the grid lines
@@ -253,13 +268,7 @@ def _table(tpl: Any, tb: Table) -> Any:
             run = para.add_run(value)
             run.font.size = Pt(12)
             font = "黑体" if r == 0 else "仿宋"
-            run.font.name = font
-            rpr = run._element.get_or_add_rPr()
-            fonts = rpr.find(qn("w:rFonts"))
-            if fonts is None:
-                fonts = rpr.makeelement(qn("w:rFonts"), {})
-                rpr.append(fonts)
-            fonts.set(qn("w:eastAsia"), font)
+            name_font(run, font)
             if r == 0:
                 shade = cell._tc.get_or_add_tcPr()
                 shade.append(shade.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto",
