@@ -318,12 +318,13 @@ def _fact_commands(cli: click.Group) -> None:
     @assign.command("auto", help=t("cli.assign_auto.help"), epilog=t("cli.assign_auto.example"))
     @school_opt
     @role_opt
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.assign_from"))
     @click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
     @click.pass_context
-    def assign_auto(ctx: click.Context, school: str, role: str, dry_run: bool) -> None:
+    def assign_auto(ctx: click.Context, school: str, role: str, start: str | None, dry_run: bool) -> None:
         from guanai.core.commands.facts import auto_pairings
 
-        auto_pairings(ctx, school, role, dry_run)
+        auto_pairings(ctx, school, role, dry_run, start)
 
     @assign.command("check", help=t("cli.assign_check.help"), epilog=t("cli.assign_check.example"))
     @org_opt

@@ -119,3 +119,16 @@ def test_assign_import_rules(school, tmp_path):
 def test_head_teacher_is_not_a_pairing_role(school, tmp_path):
     result = school.run("assign", "auto", "--school", "S001", "--role", "head_teacher")
     assert (result.exit_code, result.stderr) == (2, "head_teacher 由教职工名单的“班主任班级”决定，不需要结对\n")
+
+
+def test_assign_auto_from_the_school_years_first_day(school):
+    """Pairings made in November for the year start on --from: September's duties then have a
+    responsible teacher, and appear on that teacher's list."""
+    school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    starts = {s for (s,) in school.rows("pairing", "start", role="proxy_parent")}
+    assert starts == {date(2025, 9, 1)}
+    rows = json.loads(school.ok("due", "--org", "S001", "--as-of", "2025-09-20", "--json"))
+    talks = [r for r in rows if r["duty"] == "weekly-talk"]
+    assert talks and all(r["responsible"] for r in talks)
+    bad = school.run("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-02-30")
+    assert bad.exit_code == 2 and "--from" in bad.stderr

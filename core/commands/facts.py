@@ -86,11 +86,14 @@ def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> 
     _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
-def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool) -> None:
+def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool, start: str | None = None) -> None:
+    from guanai.core.commands.programme import parse_cli_date
     from guanai.core.render import role as render_role
     from guanai.core.store.pairings import auto_assign
 
-    made = auto_assign(app_of(ctx).store, school, role, day=app_of(ctx).today(), dry_run=dry_run)
+    # pairings for a school year start on its first day (--from), not on the day they are made
+    day = parse_cli_date(start, "--from") or app_of(ctx).today()
+    made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run)
     load: dict[str, int] = {}
     for p in made:
         load[p["staff"]] = load.get(p["staff"], 0) + 1
