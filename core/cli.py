@@ -451,6 +451,17 @@ def _fact_commands(cli: click.Group) -> None:
 
         list_children(ctx, org, cls, category, include_left, show_contacts, as_json, as_csv)
 
+    @children.command("show", help=t("cli.children_show.help"), epilog=t("cli.children_show.example"))
+    @click.argument("child_id", metavar="ID")
+    @click.option("--as-of", "when", metavar="WHEN", help=t("cli.opt.as_of_when"))
+    @contacts_opt
+    @click.option("--json", "as_json", is_flag=True, help="JSON")
+    @click.pass_context
+    def children_show(ctx: click.Context, child_id: str, when: str | None, show_contacts: bool, as_json: bool) -> None:
+        from guanai.core.commands.listings import show_child
+
+        show_child(ctx, child_id, when, show_contacts, as_json)
+
     @cli.group(help=t("cli.records.help"))
     def records() -> None:
         """Group of record listing commands."""

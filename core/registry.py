@@ -46,6 +46,19 @@ class StepType:
         return [StepField(info.alias or name, info.description or "", _type_text(info.annotation),
                           info.is_required(), _example(info)) for name, info in self.payload.model_fields.items()]
 
+    def describe(self, payload: dict[str, Any]) -> str:
+        """A record's payload in words, as the 台账 and a child's file show it: 时长：20；主题：学习."""
+        def label(f: StepField) -> str:
+            return f.description.split("（")[0].split("，")[0].split("：")[0].strip() or f.name
+
+        def text(value: Any) -> str:
+            if isinstance(value, bool):
+                return "是" if value else "否"
+            return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+        return "；".join(f"{label(f)}：{text(payload[f.name])}" for f in self.field_info()
+                        if payload.get(f.name) not in (None, "", []))
+
     def example(self) -> str:
         """A command that records one such thing, made from the step's own fields."""
         subject = SUBJECT_OPTIONS.get(self.scope or "child", SUBJECT_OPTIONS["child"])

@@ -69,3 +69,28 @@ def test_due_for_a_class_names_its_school_and_lists_only_its_childrens_items(cli
     assert rows and {(r["class"], r["scope"]) for r in rows} == {("七(1)班", "child")}
     summary = next(line for line in out if line.startswith("共 "))
     assert summary.startswith(f"共 {len(rows)} 项：") and summary.count("还剩") == 0  # time-limited: one bucket
+
+
+def test_a_childs_file_and_the_proxy_parent_in_the_list(cli, tmp_path):
+    """一人一档: profile (contacts masked), pairings over time, every record, open items — the same
+    open items `due` lists for the child; `children list` names each child's proxy parent."""
+    path = tmp_path / "demo.db"
+    cli("demo", "--db", str(path))
+    url = f"sqlite:///{path}"
+    kids = json.loads(cli("--db", url, "children", "list", "--json").stdout)
+    first = kids[0]
+    assert (first["proxy_parent"], first["proxy_parent_name"]) == ("T001", "董丽")
+    shown = json.loads(cli("--db", url, "children", "show", first["id"], "--as-of", "2025-10-27", "--json").stdout)
+    assert shown["child"]["guardian_phone"] == "190****9920"
+    assert [(p["role"], p["staff_name"] or p["buddy_name"]) for p in shown["pairings"]] == [
+        ("proxy_parent", "董丽"), ("buddy", "唐玉娜")]
+    due = json.loads(cli("--db", url, "due", "--org", "S001", "--as-of", "2025-10-27", "--json").stdout)
+    mine = sorted((r["duty"], r["due"]) for r in due if r["subject"] == first["id"])
+    assert sorted((r["duty"], r["due"]) for r in shown["open"]) == mine and mine
+    records = json.loads(cli("--db", url, "records", "list", "--child", first["id"], "--json").stdout)
+    assert len(shown["records"]) == len(records)
+    text = cli("--db", url, "children", "show", first["id"], "--as-of", "2025-10-27").stdout
+    assert text.startswith(f"郑强（{first['id']}）· 西北中学 七(1)班 · 留守 · 截至 2025年10月27日 周一")
+    assert "时长：30" in text and f"共 {len(records)} 条记录；待办 {len(mine)} 项" in text
+    unknown = cli("--db", url, "children", "show", "G0")
+    assert (unknown.exit_code, unknown.stderr) == (2, "没有学籍号为 “G0” 的学生\n")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "category", "guardian_type",
                  "guardian_name", "guardian_relation", "guardian_phone", "father_name", "father_phone",
                  "father_workplace", "mother_name", "mother_phone", "mother_workplace", "away_since",
-                 "address", "enrolled_on", "left_on", "profile")
+                 "address", "enrolled_on", "left_on", "profile", "proxy_parent", "proxy_parent_name")
 STAFF_COLUMNS = ("id", "name", "school", "roles", "head_of_class", "party_member", "phone", "left_on")
 RECORD_COLUMNS = ("id", "key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload",
                   "recorded_at", "recorded_by", "source")
@@ -60,18 +60,29 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
         if not include_left:
             query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > app_of(ctx).today()))
         rows = [masked(dict(r._mapping), show_contacts) for r in conn.execute(query)]
+        proxies = _proxy_parents(conn, sorted({r["school"] for r in rows}), app_of(ctx).today())
+    for r in rows:  # the proxy parent in force today (一人一档 starts here)
+        r["proxy_parent"], r["proxy_parent_name"] = proxies.get(r["id"], (None, None))
     if show_contacts:
         _audit_contacts(store, "child", {"org": org, "class": cls, "category": category}, len(rows))
     headers = [t(f"col.child.{c}") for c in ("id", "name", "gender", "class_name", "category", "guardian_type",
-                                             "guardian_name", "guardian_phone", "father_phone", "mother_phone",
-                                             "address")]
+                                             "proxy_parent", "guardian_name", "guardian_phone", "father_phone",
+                                             "mother_phone", "address")]
 
     def cells(r: dict[str, Any]) -> list[Any]:
         return [r["id"], r["name"], r["gender"], r["class_name"], t(f"category.{r['category']}"),
-                t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["guardian_name"],
-                r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
+                t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["proxy_parent_name"] or "",
+                r["guardian_name"], r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
 
     _emit(rows, CHILD_COLUMNS, as_json, as_csv, headers, cells, t("list.children_title"), "child")
+
+
+def _proxy_parents(conn: Any, schools: list[str], day: Any) -> dict[str, tuple[str, str]]:
+    """child → (staff id, name) of its proxy parent in force on `day` (stats' pairing rule)."""
+    from guanai.core.store.stats import PROXY_ROLE, pairings
+
+    return {p["child"]: (p["staff"], p["staff_name"]) for p in pairings(conn, schools, day, PROXY_ROLE)
+            if p["staff"]} if schools else {}
 
 
 def list_staff(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
@@ -150,3 +161,85 @@ def _utc(local: Any, zone: Any) -> Any:
     from zoneinfo import ZoneInfo
 
     return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def show_child(ctx: click.Context, child_id: str, when: str | None, show_contacts: bool, as_json: bool) -> None:
+    """一人一档: the child's profile, pairings over time, every record, the follow-ups they obliged
+    and the items open today (due and overdue), from the engine's own derivation."""
+    from guanai.core.commands.engine import _local, prepare
+    from guanai.core.diagnostics import Refusal
+    from guanai.core.obligations import DUE, OVERDUE, status, trigger_status
+    from guanai.core.output import dump_json
+    from guanai.core.privacy import masked
+    from guanai.core.render import long_date
+    from guanai.core.store.engine import Question, obligation_rows, triggered
+    from guanai.core.store.pipl import child_file
+
+    store = app_of(ctx).store
+    with store.read() as conn:
+        found = child_file(conn, child_id)
+    if found is None:
+        raise Refusal("record.child_unknown", value=child_id)
+    kid = masked(found["child"], show_contacts)
+    earlier = tuple(dict.fromkeys(p["school"] for p in found["past_schools"]))
+    c = prepare(ctx, kid["school"], when, also=earlier)
+    question = Question(c.schools, c.asof, subject=("child", child_id))
+    open_items = []
+    with store.read() as conn:
+        for _seg, rule, window, data in obligation_rows(conn, c.segs, question, open_only=True):
+            state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), c.asof.day,
+                           data["late"])
+            if state in (DUE, OVERDUE):
+                open_items.append({"duty": rule.id, "name": rule.name, "window_start": window.start.isoformat(),
+                                   "due": window.end.isoformat(), "status": state, "responsible": data["responsible"],
+                                   "done": data["done"], "required": rule.times})
+        for ob in triggered(conn, c.segs, question):
+            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
+            if state in (DUE, OVERDUE):
+                open_items.append({"duty": ob.rule_id, "name": ob.name,
+                                   "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
+                                   "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
+                                   "responsible": ob.responsible, "done": 0, "required": 1})
+    open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
+    if show_contacts:
+        _audit_contacts(store, "child", {"org": kid["school"], "child": child_id}, 1)
+    data = {**found, "child": kid, "open": open_items}
+    if as_json:
+        dump_json(data)
+        return
+    out = console()
+    school = c.orgs[kid["school"]]["name"]
+    out.print(t("child.title", name=kid["name"], id=kid["id"], school=school, cls=kid["class_name"] or "—",
+                category=t(f"category.{kid['category']}"), when=long_date(c.asof.day)), markup=False)
+    if kid.get("guardian_type"):
+        kid = {**kid, "guardian_type": t(f"guardian.{kid['guardian_type']}")}
+    facts = [(t(f"col.child.{k}"), kid.get(k)) for k in ("gender", "birth_date", "guardian_type", "guardian_name",
+                                                         "guardian_relation", "guardian_phone", "father_name",
+                                                         "father_phone", "father_workplace", "mother_name",
+                                                         "mother_phone", "mother_workplace", "away_since", "address",
+                                                         "enrolled_on", "left_on")]
+    facts += list((kid.get("profile") or {}).items())
+    out.print(table(t("child.profile"), [t("child.col.item"), t("child.col.value")],
+                    [(k, v) for k, v in facts if v not in (None, "")]))
+    from guanai.core.commands.stats import key_text
+
+    out.print(table(t("child.pairings"), [t("col.role"), t("assign.col.partner"), t("col.start"), t("col.end")],
+                    [(key_text("role", p["role"], c.orgs), p["staff_name"] or p["buddy_name"], p["start"], p["end"] or "—")
+                     for p in found["pairings"]]))
+    out.print(table(t("child.open"), [t("due.col.status"), t("due.col.due"), t("due.col.duty"), t("due.col.responsible"),
+                                      t("due.col.progress")],
+                    [(t(f"status.{r['status']}"), r["due"].replace("T", " "), r["name"], r["responsible"] or
+                      t("due.unassigned"), f"{r['done']}/{r['required']}") for r in open_items]))
+    registry = app_of(ctx).registry
+    out.print(table(t("child.records"), [t("ledger.col.when"), t("col.record.step"), t("col.record.by_staff"),
+                                         t("ledger.col.details")],
+                    [(_local(r["occurred_at"], c.zone).strftime("%Y-%m-%d %H:%M"),
+                      registry.steps[r["step"]].title if r["step"] in registry.steps else r["step"], r["by_staff"] or "",
+                      registry.steps[r["step"]].describe(r["payload"] or {}) if r["step"] in registry.steps else "")
+                     for r in found["records"]]))
+    if found["follow_ups"]:
+        out.print(table(t("child.follow_ups"), [t("col.name"), t("col.due")],
+                        [(f["name"], _local(f["deadline"], c.zone).strftime("%Y-%m-%d %H:%M"))
+                         for f in found["follow_ups"]]))
+    out.print(t("child.summary", records=len(found["records"]), open=len(open_items),
+                overdue=sum(r["status"] == OVERDUE for r in open_items)))

@@ -79,12 +79,10 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
             kind = registry.steps[step]
             found = records(conn, step, c.schools, period.first, period.last, c.zone, c.asof.instant_utc)
             names = {k.id: k for k in _children(conn, {r.subject for r in found if r.subject_kind == "child"})}
-            fields = kind.field_info()
             rows = []
             for r in found:
                 kid = names.get(r.subject)
-                details = "；".join(f"{_short(f.description) or f.name}：{_value(r.payload.get(f.name))}"
-                                   for f in fields if r.payload.get(f.name) not in (None, "", []))
+                details = kind.describe(r.payload)
                 rows.append([*school_of(r.school), r.occurred_at.replace(tzinfo=None), people.get(r.by or "", r.by or ""),
                              kid.name if kid else r.subject, kid.class_name if kid else "", details])
             sheets.append(Sheet(t("ledger.records", title=kind.title),
@@ -104,16 +102,3 @@ def _children(conn: Any, ids: set[str]) -> list[Any]:
     from guanai.core.views import children
 
     return list(children(conn, ids).values())
-
-
-def _short(description: str) -> str:
-    """A field's description as a column label: 谈心主题（…） → 谈心主题."""
-    return description.split("（")[0].split("，")[0].split("：")[0].strip()
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return "、".join(str(v) for v in value)
-    return str(value)
