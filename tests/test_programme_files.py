@@ -130,6 +130,10 @@ def test_version_and_overview(cli):
     overview = cli().stdout
     for group in ("县教育局", "学校", "教师", "插件开发者"):
         assert group in overview
+    from guanai.core.cli import build_cli
+
+    missing = [name for name in build_cli().commands if name not in overview]
+    assert missing == []  # every command has its line for the user who needs it
 
 
 def test_help_ends_with_an_example(cli):
