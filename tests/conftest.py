@@ -138,3 +138,19 @@ def school(db):
     db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
     db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
     return db
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo school built once per test module: (run `guanai --db DEMO …`, its folder)."""
+    from click.testing import CliRunner
+    from guanai.core.cli import build_cli
+
+    folder = tmp_path_factory.mktemp("demo")
+    assert CliRunner().invoke(build_cli(), ["demo", "--db", str(folder / "demo.db")]).exit_code == 0
+
+    def run(*args: str):
+        return CliRunner().invoke(build_cli(), ["--db", f"sqlite:///{folder / 'demo.db'}", *args],
+                                  catch_exceptions=False)
+
+    return run, folder

@@ -6,27 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from tests.conftest import FACTS
 
 ENGINE = FACTS.parent / "engine"
 TERM = ("--from", "2025-09-01", "--to", "2026-01-16")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from click.testing import CliRunner
-    from guanai.core.cli import build_cli
-
-    folder = tmp_path_factory.mktemp("reports")
-    assert CliRunner().invoke(build_cli(), ["demo", "--db", str(folder / "demo.db")]).exit_code == 0
-
-    def run(*args: str):
-        return CliRunner().invoke(build_cli(), ["--db", f"sqlite:///{folder / 'demo.db'}", *args],
-                                  catch_exceptions=False)
-
-    return run, folder
 
 
 def _docx_text(path) -> tuple[list[str], list[list[list[str]]]]:

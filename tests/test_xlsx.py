@@ -19,21 +19,6 @@ COMMANDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from click.testing import CliRunner
-    from guanai.core.cli import build_cli
-
-    folder = tmp_path_factory.mktemp("xlsx")
-    assert CliRunner().invoke(build_cli(), ["demo", "--db", str(folder / "demo.db")]).exit_code == 0
-
-    def run(*args: str):
-        return CliRunner().invoke(build_cli(), ["--db", f"sqlite:///{folder / 'demo.db'}", *args],
-                                  catch_exceptions=False)
-
-    return run, folder
-
-
 def _text(value) -> str:
     from datetime import datetime
 
