@@ -230,8 +230,16 @@ def prepare_db(county: County, url: str) -> None:
     store = Store(url)
     store.init()
     rows = facts(county)
+    from guanai.core.store import contacts
+
     with store.write() as conn:
-        for table in ("org_unit", "school_class", "staff", "child", "pairing"):
+        for kind in ("staff", "child"):  # stored as an import stores them: masked, full contacts apart
+            split = [contacts.split(kind, r) for r in rows[kind]]
+            rows[kind] = [shown for shown, _ in split]
+            rows["contact"] = rows.get("contact", []) + [
+                {"kind": kind, "id": r["id"], "field": f, "school": r["school"], "value": v}
+                for r, (_, full) in zip(rows[kind], split, strict=True) for f, v in full.items() if v is not None]
+        for table in ("org_unit", "school_class", "staff", "child", "pairing", "contact"):
             for i in range(0, len(rows[table]), 20000):
                 conn.execute(insert(getattr(schema, table)), rows[table][i:i + 20000])
     loaded, _, _ = _rules()

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from guanai.core.calendar import SchoolCalendar
+from guanai.core.store import contacts
 from guanai.core.store.db import Store
-from guanai.core.store.schema import child, org_unit, pairing, school_class, staff
+from guanai.core.store.schema import child, org_unit, pairing, school_class
 from sqlalchemy import insert
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
@@ -72,8 +73,8 @@ def build(store: Store, seed: int = 20250901) -> Demo:
     kids = _children(rng, classes)
     with store.write() as conn:
         conn.execute(insert(school_class), [{"school": "S001", "name": c, "grade": f"{c[0]}年级"} for c in classes])
-        conn.execute(insert(staff), teachers)
-        conn.execute(insert(child), kids)
+        contacts.insert_rows(conn, "staff", teachers)
+        contacts.insert_rows(conn, "child", kids)
     auto_assign(store, "S001", "proxy_parent", day=date(2025, 9, 1))
     _buddies(store, rng, kids)
     programme = loaded.programme

@@ -33,8 +33,8 @@ def _pattern(name: str) -> re.Pattern[str]:
 
 
 def mask_phone(value: str | None) -> str | None:
-    """13812345678 → 138****5678; 0817-1234567 → 0817-***4567."""
-    if not value:
+    """13812345678 → 138****5678; 0817-1234567 → 0817-***4567. A masked value stays as it is."""
+    if not value or "*" in value:
         return value
     digits = [i for i, ch in enumerate(value) if ch.isdigit()]
     if len(digits) < 8:
@@ -45,7 +45,7 @@ def mask_phone(value: str | None) -> str | None:
 
 def mask_address(value: str | None) -> str | None:
     """Keep the administrative part a bureau already knows (四川省南充市…), hide the rest."""
-    if not value:
+    if not value or value.endswith("****"):
         return value
     m = re.match(r"^(.*?(?:县|区|市))", value[:12])
     head = m.group(1) if m else value[:2]
@@ -64,11 +64,16 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
     return value[:head] + "*" * (len(value) - head - tail) + (value[-tail:] if tail else "")
 
 
+def sensitive_label(label: str) -> bool:
+    """Whether an extra roster column's header names a contact or an identifier (身份证号, 备用电话 …)."""
+    return bool(_pattern("sensitive_label").search(label))
+
+
 def mask_profile_value(label: str, value: Any) -> Any:
-    """A profile cell as shown without --show-contacts."""
-    if value is None or value == "":
+    """A profile cell as shown without --show-contacts (a masked cell stays as it is)."""
+    if value is None or value == "" or (isinstance(value, str) and "*" in value):
         return value
-    if _pattern("sensitive_label").search(label):
+    if sensitive_label(label):
         text = str(value)
         if len(text) <= 2:
             return "*" * len(text)
@@ -86,8 +91,9 @@ def masked(row: dict, show_contacts: bool) -> dict:
     for key in ADDRESS_FIELDS:
         if key in out:
             out[key] = mask_address(out[key])
-    if isinstance(out.get("profile"), dict):
-        out["profile"] = {k: mask_profile_value(k, v) for k, v in out["profile"].items()}
+    for key in ("profile", "private"):
+        if isinstance(out.get(key), dict):
+            out[key] = {k: mask_profile_value(k, v) for k, v in out[key].items()}
     return out
 
 

@@ -34,7 +34,10 @@ def test_roster_in_gbk_csv(school):
     by_id = {r[0]: r for r in rows}
     liu = by_id["G510722201203150022"]
     assert liu[1:] == ("刘小明", "男", date(2012, 3, 15), "七(1)班", "left_behind", "grandparents",
-                       "13990001111", date(2019, 3, 1), date(2024, 9, 1))
+                       "139****1111", date(2019, 3, 1), date(2024, 9, 1))  # the row holds contacts masked
+    assert school.rows("contact", "field", "value", order="field", kind="child", id="G510722201203150022") == [
+        ("address", "四川省南充市仪陇县光明村3组"), ("father_phone", "13811112222"),
+        ("guardian_phone", "13990001111"), ("mother_phone", "13822223333")]  # in full apart (PIPL: read only through an audited path)
     chen = by_id["G510722201205010031"]
     assert (chen[3], chen[8], chen[9]) == (date(2012, 5, 1), date(2023, 2, 1), date(2024, 9, 1))
     zhao = by_id["G510722201107300047"]  # 入学 written as the Excel serial 45536
@@ -57,7 +60,17 @@ def test_roster_reimport_changes_nothing_and_a_changed_row_updates(school, tmp_p
     assert len(audit) == 1
     key, before, after = audit[0]
     assert key == "G510722201203150022"
-    assert (before["guardian_phone"], after["guardian_phone"]) == ("13990001111", "13990009999")
+    assert (before["guardian_phone"], after["guardian_phone"]) == ("139****1111", "139****9999")  # no full phone
+    assert school.rows("contact", "value", kind="child", id=key, field="guardian_phone") == [("13990009999",)]
+    assert school.rows("audit_log", "after", order="id", action="contacts", row_key=key) == [
+        ({"fields": ["address", "father_phone", "guardian_phone", "mother_phone"]},),  # the first import
+        ({"fields": ["guardian_phone"]},)]  # which changed, never the values
+    # a change that masking hides (the middle digits) is still an update, written and audited
+    changed.write_bytes(text.replace("13990009999", "13991239999").encode("gbk"))
+    out = school.ok("roster", "import", str(changed), "--school", "S001")
+    assert out.endswith("导入 5 条学生：新增 0，更新 1，未变 4。\n")
+    assert school.rows("contact", "value", kind="child", id=key, field="guardian_phone") == [("13991239999",)]
+    assert len(school.rows("audit_log", "after", order="id", action="contacts", row_key=key)) == 3
 
 
 def test_every_bad_cell_is_reported_and_nothing_written(db):
@@ -86,8 +99,8 @@ def test_xlsx_with_title_row_and_merged_two_level_headers(school):
                        "father_name", "father_phone", "father_workplace", order="id", school="S002")
     assert rows == [
         ("郑多多", date(2015, 12, 12), None, None, None, None, None, None),
-        ("黄小丫", date(2016, 5, 6), "黄奶奶", "祖母", "13700001111", "黄大志", "13700002222", "江苏省苏州市"),
-        ("吴天", date(2016, 8, 8), "吴母", "母亲", "13700003333", "吴强", None, "重庆市"),
+        ("黄小丫", date(2016, 5, 6), "黄奶奶", "祖母", "137****1111", "黄大志", "137****2222", "江苏省苏州市"),
+        ("吴天", date(2016, 8, 8), "吴母", "母亲", "137****3333", "吴强", None, "重庆市"),
     ]
 
 
@@ -138,9 +151,10 @@ def test_roster_reports_children_outside_the_programme_target(school, tmp_path):
 
 def test_staff_import_and_one_head_teacher_per_class(school, tmp_path):
     rows = school.rows("staff", "id", "roles", "head_of_class", "party_member", "phone")
-    assert rows[0] == ("T001", ["班主任", "语文教师"], "七(1)班", True, "13812345678")
-    assert rows[1] == ("T002", ["数学教师"], None, False, "13900002222")
-    assert rows[3] == ("T004", ["德育主任"], None, True, "0817-7221234")
+    assert rows[0] == ("T001", ["班主任", "语文教师"], "七(1)班", True, "138****5678")
+    assert rows[1] == ("T002", ["数学教师"], None, False, "139****2222")
+    assert rows[3] == ("T004", ["德育主任"], None, True, "0817-***1234")
+    assert school.rows("contact", "value", kind="staff", id="T004") == [("0817-7221234",)]
     f = tmp_path / "staff.csv"
     f.write_text("工号,姓名,班主任班级\nT010,甲,七(1)班\nT011,乙,七(1)班\n", encoding="utf-8")
     result = school.run("staff", "import", str(f), "--school", "S001")

@@ -126,7 +126,7 @@ def test_listings_mask_contacts_unless_asked_and_audit_the_asking(school):
     rows = json.loads(school.ok("children", "list", "--org", "S001", "--show-contacts", "--json"))
     assert next(r for r in rows if r["id"] == LIU)["guardian_phone"] == "13990001111"
     assert school.rows("audit_log", "row_key", "after", order="id", action="show_contacts") == [
-        ("org=S001", {"rows": 5})]
+        ("org=S001", {"ids": [r["id"] for r in rows]})]  # who asked, for whom: the five children listed
     staff = school.ok("staff", "list", "--csv")
     assert staff.splitlines()[1] == "T001,王芳,S001,班主任;语文教师,七(1)班,True,138****5678,"
 

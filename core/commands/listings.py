@@ -8,6 +8,7 @@ import click
 from guanai.core.app import app_of
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.store import contacts
 from sqlalchemy import select
 
 CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "category", "guardian_type",
@@ -31,13 +32,8 @@ def _emit(rows: list[dict[str, Any]], columns: tuple[str, ...], as_json: bool, a
         out.print(t("list.count", n=len(rows)))
 
 
-def _audit_contacts(store: Any, what: str, filters: dict[str, Any], n: int) -> None:
-    from guanai.core.store.db import audit
-
-    with store.write() as conn:
-        audit(conn, [{"action": "show_contacts", "table_name": what, "org": filters.get("org"),
-                      "row_key": ",".join(f"{k}={v}" for k, v in filters.items() if v) or "*",
-                      "after": {"rows": n}}], "cli")
+def _row_key(filters: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in filters.items() if v) or "*"
 
 
 def list_children(ctx: click.Context, org: str | None, cls: str | None, category: str | None,
@@ -48,7 +44,7 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
     from guanai.core.store.schema import child
 
     store = app_of(ctx).store
-    with store.read() as conn:
+    with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(child).order_by(child.c.school, child.c.class_name, child.c.id)
         if schools is not None:
@@ -59,12 +55,12 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
             query = query.where(child.c.category == category)
         if not include_left:
             query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > app_of(ctx).today()))
-        rows = [masked(dict(r._mapping), show_contacts) for r in conn.execute(query)]
+        rows = contacts.shown(conn, "child", [dict(r._mapping) for r in conn.execute(query)], show_contacts,
+                              _row_key({"org": org, "class": cls, "category": category}), org, "cli")
+        rows = [masked(r, show_contacts) for r in rows]
         proxies = _proxy_parents(conn, sorted({r["school"] for r in rows}), app_of(ctx).today())
     for r in rows:  # the proxy parent in force today (一人一档 starts here)
         r["proxy_parent"], r["proxy_parent_name"] = proxies.get(r["id"], (None, None))
-    if show_contacts:
-        _audit_contacts(store, "child", {"org": org, "class": cls, "category": category}, len(rows))
     headers = [t(f"col.child.{c}") for c in ("id", "name", "gender", "class_name", "category", "guardian_type",
                                              "proxy_parent", "guardian_name", "guardian_phone", "father_phone",
                                              "mother_phone", "address")]
@@ -92,16 +88,15 @@ def list_staff(ctx: click.Context, org: str | None, role: str | None, show_conta
     from guanai.core.store.schema import staff
 
     store = app_of(ctx).store
-    with store.read() as conn:
+    with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(staff).order_by(staff.c.school, staff.c.id)
         if schools is not None:
             query = query.where(staff.c.school.in_(schools))
-        rows = [masked(dict(r._mapping), show_contacts) for r in conn.execute(query)]
-    if role:
-        rows = [r for r in rows if role in r["roles"]]
-    if show_contacts:
-        _audit_contacts(store, "staff", {"org": org, "role": role}, len(rows))
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = contacts.shown(conn, "staff", [r for r in rows if not role or role in r["roles"]], show_contacts,
+                              _row_key({"org": org, "role": role}), org, "cli")
+    rows = [masked(r, show_contacts) for r in rows]
     headers = [t(f"col.staff.{c}") for c in ("id", "name", "school", "roles", "head_of_class", "party_member",
                                              "phone")]
 
@@ -176,11 +171,13 @@ def show_child(ctx: click.Context, child_id: str, when: str | None, show_contact
     from guanai.core.store.pipl import child_file
 
     store = app_of(ctx).store
-    with store.read() as conn:
+    with store.write() if show_contacts else store.read() as conn:
         found = child_file(conn, child_id)
-    if found is None:
-        raise Refusal("record.child_unknown", value=child_id)
-    kid = masked(found["child"], show_contacts)
+        if found is None:
+            raise Refusal("record.child_unknown", value=child_id)
+        kid = masked(contacts.shown(conn, "child", [found["child"]], show_contacts,
+                                    _row_key({"org": found["child"]["school"], "child": child_id}),
+                                    found["child"]["school"], "cli")[0], show_contacts)
     earlier = tuple(dict.fromkeys(p["school"] for p in found["past_schools"]))
     c = prepare(ctx, kid["school"], when, also=earlier)
     question = Question(c.schools, c.asof, subject=("child", child_id))
@@ -201,8 +198,6 @@ def show_child(ctx: click.Context, child_id: str, when: str | None, show_contact
                                    "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
                                    "responsible": ob.responsible, "done": 0, "required": 1})
     open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
-    if show_contacts:
-        _audit_contacts(store, "child", {"org": kid["school"], "child": child_id}, 1)
     data = {**found, "child": kid, "open": open_items}
     if as_json:
         dump_json(data)

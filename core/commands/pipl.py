@@ -15,6 +15,7 @@ from guanai.core.i18n import t
 def export_child(ctx: click.Context, child_id: str, output: str) -> None:
     from guanai.core.output import _default
     from guanai.core.store.db import audit
+    from guanai.core.store import contacts
     from guanai.core.store.pipl import child_file
 
     if Path(output).suffix.lower() != ".json":
@@ -24,6 +25,9 @@ def export_child(ctx: click.Context, child_id: str, output: str) -> None:
         found = child_file(conn, child_id)
         if found is None:
             raise Refusal("record.child_unknown", value=child_id)
+        school = found["child"]["school"]  # everything held: contacts in full too, as this session may see them
+        found["child"] = contacts.shown(conn, "child", [found["child"]], True, f"export child={child_id}", school,
+                                        "export")[0]
         audit(conn, [{"action": "export_child", "table_name": "child", "row_key": child_id,
                       "org": found["child"]["school"], "after": {"file": Path(output).name,
                                                                 "records": len(found["records"])}}], "cli")

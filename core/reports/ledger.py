@@ -39,12 +39,16 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
         return [c.orgs[code]["name"]] if many else []
 
     sheets = []
-    with c.store.read() as conn:
+    from guanai.core.store import contacts
+
+    with c.store.write() if show_contacts else c.store.read() as conn:
         kids: list[dict[str, Any]] = []
         for seg in {id(s): s for s in segment_at(c.segs, c.schools, day).values()}.values():
             members = [s for s in seg.schools if s in c.schools]
-            kids += [masked(dict(r._mapping), show_contacts) for r in conn.execute(
+            kids += [dict(r._mapping) for r in conn.execute(
                 select(child).where(*cared_for(seg, day), child.c.school.in_(members)))]
+        kids = [masked(k, show_contacts) for k in contacts.shown(conn, "child", kids, show_contacts,
+                                                                   f"ledger org={c.org}", c.org, "report ledger")]
         from guanai.core.render import class_order
 
         kids.sort(key=lambda k: (k["school"], class_order(k["class_name"]), k["id"]))

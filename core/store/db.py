@@ -238,8 +238,14 @@ def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
     """Append audit entries — each {action, table_name, row_key, before, after, org} — to the hash
     chain (core/store/auditlog.py): the last row's hash is read under a lock (SQLite's write
     transaction; a PostgreSQL advisory lock held to commit), so appends never fork the chain."""
-    if not entries:
-        return
+    if entries:
+        conn.execute(insert(audit_log), chain_rows(conn, entries, source))
+
+
+def chain_rows(conn: Connection, entries: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
+    """The audit rows for `entries`, numbered and hashed after the chain's tail (read under the
+    lock, which the caller's transaction holds until it commits): for audit(), and for the
+    PostgreSQL functions that append their own row (core/store/contacts.py)."""
     from guanai.core.store.auditlog import GENESIS, chained
     from sqlalchemy import select
 
@@ -267,4 +273,4 @@ def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
         }
         for i, e in enumerate(entries)
     ]
-    conn.execute(insert(audit_log), [{**row, "prev_hash": p, "hash": h} for row, p, h in chained(rows, prev)])
+    return [{**row, "prev_hash": p, "hash": h} for row, p, h in chained(rows, prev)]

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError
-from guanai.core.store.db import Store
+from guanai.core.store import contacts
+from guanai.core.store.db import Store, audit, chain_rows
 from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
 from guanai.core.store.schema import (
@@ -23,7 +24,7 @@ from guanai.core.store.schema import (
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, read_table
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
@@ -95,7 +96,8 @@ def _ensure_classes(conn: Connection, school: str, names: set[str | None]) -> No
 
 def _people_import(store: Store, path: str, school: str, columns: tuple[Column, ...], table_obj: Any,
                    build: Any, mark_left: bool, dry_run: bool, today: date,
-                   extra_checks: Any = None, extra_ok: bool = True, after: Any = None) -> PeopleImport:
+                   extra_checks: Any = None, extra_ok: bool = True, after: Any = None,
+                   moves: list[tuple[dict[str, Any], date]] | None = None) -> PeopleImport:
     table = read_table(path, columns)
     parsed = parse_rows(table, columns)
     duplicates(parsed, "id")
@@ -103,18 +105,31 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         known = "、".join(c.headers[0] for c in columns)
         for label in table.extra:
             parsed.problem(table.header_row, label, "import.unknown_column", known=known)
+    kind = table_obj.name
     with store.write() as conn:
         require_school(conn, school)
         ids = [r.values["id"] for r in parsed.rows if "id" in r.values]
         existing = fetch_by(conn, table_obj, "id", ids)
+        existing += _whereabouts(conn, kind, [i for i in ids if i not in {e["id"] for e in existing}])
         by_id = {e["id"]: e for e in existing}
         rows = [build(r, by_id.get(r.values.get("id")), parsed) for r in parsed.rows]
         if extra_checks:
             extra_checks(conn, parsed, rows)
         if parsed.problems:
             raise InputError(parsed.problems)
-        rows = [r for r in rows if r is not None]
+        if not dry_run and moves and _hand_over(conn, kind, moves, school, path):
+            existing = fetch_by(conn, table_obj, "id", ids)  # the moved rows, at this school now
+            moves.clear()  # PostgreSQL kept their old spans (guanai_transfer); nothing is left to do after
+        split = [contacts.split(kind, r) for r in rows if r is not None]
+        rows = [shown for shown, _ in split]
         changes = diff(table_obj, rows, existing, key=lambda r: r["id"])
+        full = {r["id"]: f for r, (_, f) in zip(rows, split, strict=True) if f}
+        stored = contacts.existing(conn, kind, list(full), path)
+        full = {key: f for key, f in full.items() if any(stored.get(key, {}).get(k) != v for k, v in f.items())}
+        touched = {changes.key(r) for r in changes.new} | {changes.key(after) for _, after in changes.changed}
+        for key in full.keys() - touched:  # only a contact changed (its masked form did not): an update all the same
+            changes.changed.append((by_id[key], by_id[key]))
+            changes.same -= 1
         in_file = set(ids)
         active = conn.execute(select(table_obj).where(table_obj.c.school == school, table_obj.c.left_on.is_(None)))
         missing = [dict(r._mapping) for r in active if r.id not in in_file]
@@ -123,6 +138,10 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
             _ensure_classes(conn, school, classes)
             apply(conn, changes, path)
+            contacts.write(conn, kind, school, full)
+            audit(conn, [{"action": "contacts", "table_name": kind, "row_key": key, "org": school,
+                          "after": {"fields": sorted(k for k, v in f.items() if stored.get(key, {}).get(k) != v)}}
+                         for key, f in full.items()], path)  # which changed, never their values
             if mark_left and missing:
                 left = Changes(table_obj, changes.key, changed=[(m, {**m, "left_on": today}) for m in missing])
                 apply(conn, left, path)
@@ -130,6 +149,35 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             if after:
                 after(conn)
     return result
+
+
+def _whereabouts(conn: Connection, kind: str, ids: list[str]) -> list[dict[str, Any]]:
+    """On PostgreSQL, the rows of `ids` this session cannot see (another school's, under row-level
+    security): only where each is now — school, class, first and last day — through the definer
+    function guanai_whereabouts(), so a receiving school can tell a transfer from a new pupil."""
+    if conn.dialect.name != "postgresql" or not ids:
+        return []
+    start = "enrolled_on" if kind == "child" else "joined_on"
+    cls = "class_name" if kind == "child" else "head_of_class"
+    return [{"id": r.id, "school": r.school, cls: r.class_name, start: r.start, "left_on": r.left_on, "profile": {}}
+            for r in conn.execute(text("SELECT * FROM guanai_whereabouts(:kind, :ids)"), {"kind": kind, "ids": ids})]
+
+
+def _hand_over(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]], school: str,
+               source: str) -> bool:
+    """On PostgreSQL, each move is made by guanai_transfer() (SECURITY DEFINER): the old school's
+    span is kept and its pairings end, the row comes here, audited — whether or not this session
+    may see the old school. On SQLite (one user) keep_past_spans/keep_past_staff do the same after
+    the rows are written; the transfer tests run on both."""
+    if conn.dialect.name != "postgresql":
+        return False
+    for old, start in moves:
+        row = chain_rows(conn, [{"action": "transfer", "table_name": kind, "row_key": old["id"], "org": school,
+                                 "after": {"from": old["school"], "to": school, "start": start}}], source)[0]
+        conn.execute(text("SELECT guanai_transfer(:kind, :key, :school, :start, :id, :at, :source, :prev, :hash)"),
+                     {"kind": kind, "key": old["id"], "school": school, "start": start, "id": row["id"],
+                      "at": row["at"], "source": row["source"], "prev": row["prev_hash"], "hash": row["hash"]})
+    return True
 
 
 def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
@@ -187,7 +235,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         return values
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
-                            after=lambda conn: keep_past_spans(conn, moves, regrouped, today))
+                            after=lambda conn: keep_past_spans(conn, moves, regrouped, today), moves=moves)
     result.outside_target = _outside_target(store, school, result, today)
     return result
 
@@ -299,7 +347,8 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
                 parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
 
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
-                          one_head_per_class, extra_ok=False, after=lambda conn: keep_past_staff(conn, moves))
+                          one_head_per_class, extra_ok=False, after=lambda conn: keep_past_staff(conn, moves),
+                          moves=moves)
 
 
 def keep_past_staff(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from guanai.core.store.schema import (
     child,
+    contact,
     follow_up,
     pairing,
     past_class,
@@ -75,6 +76,7 @@ def purge(conn: Connection, left_before: date, dry_run: bool) -> Purge:
         ("pairing", pairing, lambda part: or_(pairing.c.child.in_(part), pairing.c.buddy.in_(part))),
         ("past_enrolment", past_enrolment, lambda part: past_enrolment.c.child.in_(part)),
         ("past_class", past_class, lambda part: past_class.c.child.in_(part)),
+        ("contact", contact, lambda part: (contact.c.kind == "child") & contact.c.id.in_(part)),
         ("child", child, lambda part: child.c.id.in_(part)),
     ]
     from sqlalchemy import func

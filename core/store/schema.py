@@ -28,8 +28,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0005"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0006"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
@@ -96,6 +96,21 @@ child = Table(
     Column("left_on", Date, nullable=True),
     Column("profile", JSON, nullable=False),
     ForeignKeyConstraint(["school", "class_name"], ["school_class.school", "school_class.name"]),
+)
+
+# Contacts and identifiers in full (PIPL): a child's or staff member's phones and address, and the
+# roster's extra cells whose header names a contact or identifier (field "profile.身份证号"). The
+# rows of `child`/`staff` hold them masked (138****5678), which is all that listings, indicators
+# and the audit's snapshots ever see; the full value is read through core/store/contacts.py, which
+# writes the audit row (on PostgreSQL school and teacher roles may not select `value` at all).
+contact = Table(
+    "contact", metadata,
+    Column("kind", String(8), primary_key=True),  # child | staff
+    Column("id", String(64), primary_key=True),
+    Column("field", String(64), primary_key=True),
+    Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
+    Column("value", Text, nullable=True),
+    CheckConstraint("kind IN ('child', 'staff')", name="kind"),
 )
 
 # A child's earlier days at other schools (转学 history): `child` holds the current school, class
