@@ -106,3 +106,82 @@ def test_a_school_user_gets_the_county_users_figures_for_its_school(county):
         mine = _guanai(db, names["s001"], *command)
         assert mine.exit_code == 0, mine.stderr
         assert mine.stdout == _guanai(db, names["c01"], *command).stdout, command
+
+
+def _contact_rows(db, name: str, *args: str) -> dict[str, dict]:
+    out = _guanai(db, name, "children", "list", "--org", "S001", *args, "--json")
+    assert out.exit_code == 0, out.stderr
+    return {r["id"]: r for r in json.loads(out.stdout)}
+
+
+def test_contacts_are_read_only_through_the_audited_function(county, tmp_path):
+    from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+    db, names = county
+    (tmp_path / "phones.csv").write_text("学籍号,姓名,监护人电话\nK1,刘小明,13900001111\nK2,陈小红,13900002222\n",
+                                         encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "phones.csv"), "--school", "S001")
+    (tmp_path / "pairs.csv").write_text("学籍号,工号,开始\nK1,T001,2025-09-01\n", encoding="utf-8")
+    db.ok("assign", "import", str(tmp_path / "pairs.csv"), "--role", "proxy_parent")
+    teacher = f"{names['s001']}_t"
+    db.ok("user", "add", teacher, "--org", "S001", "--role", "teacher", "--staff", "T001")
+    try:
+        # a school user: the rows hold contacts masked; the values themselves are not selectable
+        assert _sql(db, names["s001"], "SELECT guardian_phone FROM child WHERE id = 'K1'") == [("139****1111",)]
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            _sql(db, names["s001"], "SELECT value FROM contact")
+        with pytest.raises(DBAPIError, match="must extend the chain"):  # no read without its audit row
+            _sql(db, names["s001"], "SELECT * FROM guanai_contacts('child', ARRAY['K1'], 1, now()::timestamp, "
+                                    "'x', 'psql', 'S001', 'forged', 'forged')")
+        plain = _contact_rows(db, names["s001"])
+        assert (plain["K1"]["guardian_phone"], plain["K2"]["guardian_phone"]) == ("139****1111", "139****2222")
+        full = _contact_rows(db, names["s001"], "--show-contacts")
+        assert (full["K1"]["guardian_phone"], full["K2"]["guardian_phone"]) == ("13900001111", "13900002222")
+        # a teacher: in full only the children paired with them
+        mine = _contact_rows(db, teacher, "--show-contacts")
+        assert (mine["K1"]["guardian_phone"], mine["K2"]["guardian_phone"]) == ("13900001111", "139****2222")
+        # another school: not even through the function
+        assert _guanai(db, names["s002"], "children", "show", "K1").exit_code == 2
+        # the county and township read directly, audited by guanai all the same
+        assert _contact_rows(db, names["c01"], "--show-contacts")["K2"]["guardian_phone"] == "13900002222"
+        asked = db.query("SELECT actor, after FROM audit_log WHERE action = 'show_contacts' ORDER BY id")
+        assert [(actor, after["ids"]) for actor, after in asked] == [
+            (names["s001"], ["K1", "K2", "K3"]), (teacher, ["K1", "K2", "K3"]), (names["c01"], ["K1", "K2", "K3"])]
+        assert db.ok("audit", "verify").startswith("审计日志完整")
+    finally:
+        db.run("user", "remove", teacher)
+
+
+def test_a_receiving_school_makes_a_transfer_without_reading_the_old_school(county, tmp_path):
+    db, names = county
+    (tmp_path / "pairs.csv").write_text("学籍号,工号,开始\nK1,T001,2025-09-01\n", encoding="utf-8")
+    db.ok("assign", "import", str(tmp_path / "pairs.csv"), "--role", "proxy_parent")
+    db.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-09 16:00")
+    move = tmp_path / "move.csv"
+    move.write_text("学籍号,姓名,班级,留守类型,外出开始,入学\nK1,刘小明,三年级1班,留守,2020-01,2025-11-03\n",
+                    encoding="utf-8")
+    refused = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002")
+    assert refused.exit_code == 2 and "学籍号 K1 在 S001 就读，尚未离校" in refused.stderr
+    assert db.query("SELECT school FROM child WHERE id = 'K1'") == [("S001",)]
+    done = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002", "--transfer")
+    assert done.exit_code == 0, done.stderr
+    assert db.query("SELECT school, class_name, enrolled_on::text FROM child WHERE id = 'K1'") == [
+        ("S002", "三年级1班", "2025-11-03")]
+    assert db.query("SELECT school, class_name, start::text, \"end\"::text FROM past_enrolment WHERE child = 'K1'") == [
+        ("S001", "七(1)班", "2024-09-01", "2025-11-03")]
+    assert db.query("SELECT staff, \"end\"::text FROM pairing WHERE child = 'K1'") == [("T001", "2025-11-02")]
+    # the receiving school sees its pupil, not the old school's records or spans
+    assert _sql(db, names["s002"], "SELECT count(*) FROM record WHERE subject = 'K1'") == [(0,)]
+    assert _sql(db, names["s002"], "SELECT count(*) FROM past_enrolment") == [(0,)]
+    assert _sql(db, names["s001"], "SELECT count(*) FROM record WHERE subject = 'K1'") == [(1,)]
+    # a teacher moving: the same through the function
+    staff = tmp_path / "staff.csv"
+    staff.write_text("工号,姓名,职务,调入,入职\nT001,王芳,语文教师,是,2025-11-10\n", encoding="utf-8")
+    moved = _guanai(db, names["s002"], "staff", "import", str(staff), "--school", "S002")
+    assert moved.exit_code == 0, moved.stderr
+    assert db.query("SELECT school, head_of_class, start::text, \"end\"::text FROM past_staff WHERE staff = 'T001'") == [
+        ("S001", "七(1)班", None, "2025-11-10")]
+    assert db.query("SELECT actor, row_key, after FROM audit_log WHERE action = 'transfer' ORDER BY id") == [
+        (names["s002"], "K1", {"from": "S001", "to": "S002", "start": "2025-11-03"}),
+        (names["s002"], "T001", {"from": "S001", "to": "S002", "start": "2025-11-10"})]
+    assert db.ok("audit", "verify").startswith("审计日志完整")

@@ -77,3 +77,52 @@ def test_a_new_sqlite_file_is_its_owners_only(cli, tmp_path):
         other = tmp_path / f"new.db{extra}"
         if other.exists():
             assert stat.S_IMODE(other.stat().st_mode) & 0o077 == 0, extra
+
+
+def test_the_upgrade_keeps_contacts_apart_and_masks_the_rows_and_a_downgrade_puts_them_back(db_url, cli):
+    from guanai.core.store.db import Store
+    from sqlalchemy import text
+
+    store = Store(db_url)
+    store.init("0005")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO org_unit (code, name, kind) VALUES ('S001', '一中', 'school')"))
+        conn.execute(text(
+            "INSERT INTO child (id, school, name, category, guardian_phone, address, enrolled_on, profile) "
+            "VALUES ('K1', 'S001', '刘小明', 'left_behind', '13900001111', '四川省南充市仪陇县光明村3组', '2024-09-01', "
+            "'{\"身份证号\": \"510722201203150022\", \"爱好\": \"篮球\"}')"))
+        conn.execute(text("INSERT INTO staff (id, school, name, roles, party_member, phone) "
+                          "VALUES ('T001', 'S001', '王芳', '[]', false, '0817-7221234')"))
+    store.engine.dispose()
+    assert cli("--db", db_url, "init").exit_code == 0
+    stored = "SELECT guardian_phone, address, profile FROM child"
+    with Store(db_url).engine.connect() as conn:
+        phone, address, profile = conn.execute(text(stored)).one()
+        assert (phone, address) == ("139****1111", "四川省南充市****")
+        assert (profile if isinstance(profile, dict) else json.loads(profile)) == {"身份证号": "510*************22",
+                                                                                  "爱好": "篮球"}
+        assert sorted(tuple(r) for r in conn.execute(text("SELECT kind, id, field, value FROM contact"))) == [
+            ("child", "K1", "address", "四川省南充市仪陇县光明村3组"), ("child", "K1", "guardian_phone", "13900001111"),
+            ("child", "K1", "profile.身份证号", "510722201203150022"), ("staff", "T001", "phone", "0817-7221234")]
+    _downgrade(db_url, "0005")  # the rows hold the full values again
+    with Store(db_url).engine.connect() as conn:
+        phone, address, profile = conn.execute(text(stored)).one()
+        assert (phone, address) == ("13900001111", "四川省南充市仪陇县光明村3组")
+        assert (profile if isinstance(profile, dict) else json.loads(profile))["身份证号"] == "510722201203150022"
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from pathlib import Path
+
+    import guanai.core.store.migrations as migrations
+    from alembic import command
+    from alembic.config import Config
+    from guanai.core.store.db import Store
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    store = Store(url)
+    with store.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()

@@ -205,6 +205,27 @@ def downgrade() -> None:
                    "varchar, varchar, varchar)")
         op.execute("DROP FUNCTION guanai_append_audit(integer, timestamp, varchar, varchar, varchar, json, varchar, "
                    "varchar, varchar, varchar)")
+    _join_rows()
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_school'))
     op.drop_table('contact')
+
+
+def _join_rows() -> None:
+    """Put the full values back into the rows, as before this revision."""
+    conn = op.get_bind()
+    contact = sa.table('contact', *(sa.column(c) for c in ('kind', 'id', 'field', 'value')))
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for kind, key, field, value in conn.execute(sa.select(contact.c.kind, contact.c.id, contact.c.field,
+                                                          contact.c.value)):
+        found.setdefault((kind, key), {})[field] = value
+    for (kind, key), fields in found.items():
+        table = sa.table(kind, sa.column('id'), *(sa.column(c) for c in CONTACT_COLUMNS[kind]),
+                         sa.column('profile', sa.JSON()))
+        values: dict[str, object] = {f: v for f, v in fields.items() if f in CONTACT_COLUMNS[kind]}
+        extra = {f.removeprefix('profile.'): v for f, v in fields.items() if f.startswith('profile.')}
+        if extra and kind == 'child':
+            profile = conn.execute(sa.select(table.c.profile).where(table.c.id == key)).scalar() or {}
+            values['profile'] = {**profile, **extra}
+        if values:
+            conn.execute(sa.update(table).where(table.c.id == key).values(values))
