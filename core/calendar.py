@@ -154,17 +154,18 @@ class SchoolCalendar:
 
 
 def active_span(programme: Programme, cal: SchoolCalendar, duty: Duty | Task, month: str | None = None) -> Span:
-    """Where a duty applies: its `during` phases, an activity's month, or the terms."""
+    """Where a duty applies (SPEC §2 "active span"): the terms — for festival timing, the first
+    term's start to the last one's end — narrowed to its `during` phases, or an activity's month.
+    School time only: a phase that runs on into a vacation does not carry its duties there."""
     if month is not None:
         year, mon = (int(p) for p in month.split("-"))
         return clip(cal.term_span, date(year, mon, 1), _month_end(year, mon))
+    base = ((cal.first, cal.last),) if getattr(duty, "festivals", None) else cal.term_span
     during = getattr(duty, "during", None)
     if during:
         phases = [programme.phase(pid) for pid in during]
-        return union((p.start, p.end) for p in phases if p is not None)
-    if getattr(duty, "festivals", None):
-        return ((cal.first, cal.last),)
-    return cal.term_span
+        return union(piece for p in phases if p is not None for piece in clip(base, p.start, p.end))
+    return base
 
 
 def _month_end(year: int, month: int) -> date:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from guanai.core.calendar import SchoolCalendar, windows
+from guanai.core.calendar import SchoolCalendar, clip, windows
 from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
@@ -275,6 +275,11 @@ class Checker:
                     guess = difflib.get_close_matches(phase_id, phase_ids, n=1)
                     self.error((*path, "during", j), "duties.unknown_phase", phase=phase_id,
                                phases=", ".join(phase_ids) or "—", hint=guess[0] if guess else "")
+                elif cal and not duty.festivals:  # school time only (SPEC §2): a phase all in the vacation is empty
+                    phase = self.p.phase(phase_id)
+                    if phase and not cal.has_school_day(clip(cal.term_span, phase.start, phase.end)):
+                        self.warning((*path, "during", j), "duties.phase_no_school_day", phase=phase_id,
+                                     start=phase.start.isoformat(), end=phase.end.isoformat())
             if duty.every == "phase" and not self.p.phases:
                 self.error((*path, "every"), "duties.no_phases")
             if cal and len(timings) == 1 and not any(

@@ -76,6 +76,18 @@ def test_month_split_by_the_end_of_a_phase():
     assert [w.label for w in found] == ["2025-09", "2025-10", "2025-11", "2025-12", "2026-01"]
 
 
+def test_a_phase_running_into_the_vacation_does_not_carry_its_duties_there():
+    # implement runs to 2026-02-15, the autumn term ends Fri 2026-01-16 (SPEC §2: school time only)
+    p = programme([{"id": "m", "name": "m", "step": "phone_call", "every": "month", "during": ["implement"]},
+                   {"id": "p", "name": "p", "step": "talk", "every": "phase", "during": ["implement"]}],
+                  phases=[{"id": "implement", "name": "组织实施", "start": "2025-09-13", "end": "2026-02-15"}])
+    monthly = duty_windows(p)
+    assert [(w.label, w.start, w.due) for w in monthly[-2:]] == [
+        ("2025-12", date(2025, 12, 1), date(2025, 12, 31)), ("2026-01", date(2026, 1, 1), date(2026, 1, 16))]
+    cal = SchoolCalendar(p.calendar)
+    assert [(w.start, w.due) for w in windows(p, cal, p.duties[1])] == [(date(2025, 9, 13), date(2026, 1, 16))]
+
+
 def test_year_window_spans_both_terms_of_the_school_year():
     spring = {"id": "2026-spring", "name": "春", "start": "2026-03-02", "end": "2026-07-10"}
     p = programme([{"id": "y", "name": "y", "step": "summary_report", "scope": "staff", "every": "year"}],
@@ -161,3 +173,5 @@ def test_windows_never_overlap_hold_a_school_day_and_lie_inside_the_span(p):
         assert any(cal.reason(d)[0] and any(s <= d <= e for s, e in span)
                    for d in (w.start + timedelta(days=i) for i in range((w.end - w.start).days + 1)))
         assert any(s <= w.start <= e for s, e in span) and any(s <= w.end <= e for s, e in span)
+    for s, e in span:  # school time only, `during` or not (SPEC §2)
+        assert any(a <= s and e <= b for a, b in cal.term_span)

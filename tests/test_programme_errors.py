@@ -99,3 +99,23 @@ def test_show_of_a_bad_file_exits_2_with_the_errors(cli, monkeypatch):
     result = cli("programme", "show", "01_impossible_date.yaml")
     assert result.exit_code == 2
     assert result.stderr == "01_impossible_date.yaml:10:10: phases[0].end: 日期 2025-11-31 不存在（11月只有30天）\n"
+
+
+def test_a_during_phase_without_a_school_day_is_a_warning(cli, tmp_path):
+    f = tmp_path / "vacation.yaml"
+    f.write_text("""id: v
+title: 寒假
+calendar:
+  terms:
+    - {id: autumn, name: 秋季学期, start: 2025-09-01, end: 2026-01-16}
+    - {id: spring, name: 春季学期, start: 2026-03-02, end: 2026-07-10}
+phases:
+  - {id: winter, name: 寒假家访, start: 2026-01-20, end: 2026-02-20}
+duties:
+  - {id: call, name: 每月电话, scope: child, step: phone_call, every: month, during: [winter]}
+""", encoding="utf-8")
+    result = cli("programme", "check", str(f))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        f"{f}:10:83: 警告：duties[0].during[0]: 阶段 “winter”（2026-01-20 至 2026-02-20）不含上学日："
+        "在此阶段内的职责不会产生任何任务（假期里不布置职责）")
