@@ -71,11 +71,11 @@ def test_plain_rows_take_the_fast_lane_and_are_stored_as_the_careful_path_stores
                  f"home_visit,{CHEN},,,2025-10-12 10:00,R4,,,,,\n"
                  f"talk,{LIU},,T001,2025-10-13 00:00,R5,,,“说”\\ 了,,\n", encoding="utf-8")
     assert school.ok("record", "import", str(f)) == "导入 5 条记录：新增 5，已存在 0。\n"
-    assert careful == []  # every row took the fast lane
+    assert careful == [5]  # every row took the fast lane but the one without 工号: the careful path decides
     fast = _stored(school)
     assert fast[0][:7] == ("R1", "talk", "child", LIU, "S001", "T001", "2025-10-08 08:00:00.000000")
-    assert fast[2][0] is None and fast[3][5] is None  # no 编号; no 工号
-    assert _careful_only(school, f, monkeypatch) == fast  # byte for byte, digests included
+    assert fast[2][0] is None and fast[4][:6] == ("R4", "home_visit", "child", CHEN, "S001", None)  # no 编号; no 工号
+    assert sorted(_careful_only(school, f, monkeypatch), key=str) == sorted(fast, key=str)  # byte for byte, digests too
 
 
 def test_rows_the_lane_cannot_prove_right_take_the_careful_path(school, tmp_path, careful, monkeypatch):
@@ -87,14 +87,14 @@ def test_rows_the_lane_cannot_prove_right_take_the_careful_path(school, tmp_path
                  f"talk,{LIU},,T001,2025-10-10 16:00,\u3000R3,20,,,,\n"  # 4 a full-width space in the key
                  f"talk,{LIU},,T001,2025-10-11 16:00,R4, 20,,,,\n"  # 5 a padded payload cell: trimmed, plain
                  f"health_check,{LIU},,T001,2025-10-12 09:00,R5,,,,5.0,4.8\n"  # 6 a plugin's step
-                 f"talk,{LIU},,,2025-10-13 16:00,R6,20,,,,\n"  # 7 plain, no 工号
+                 f"home_visit,{LIU},,,2025-10-13 16:00,R6,,,,,\n"  # 7 no 工号, for a step that needs none
                  f"talk,{LIU},,T001,2025-10-14 16:00,R7,20,,,,,\n"  # 8 wider than the header
                  f"talk, {LIU},,T001,2025-10-15 16:00,R8,20,,,,\n", encoding="utf-8")  # 9 a padded id
     assert school.ok("record", "import", str(f)) == "导入 8 条记录：新增 8，已存在 0。\n"
-    assert sorted(careful) == [3, 4, 8, 9]
-    assert _audited(school) == {"count": 8, "steps": {"talk": 7, "health_check": 1}}
+    assert sorted(careful) == [3, 4, 7, 8, 9]
+    assert _audited(school) == {"count": 8, "steps": {"talk": 6, "health_check": 1, "home_visit": 1}}
     fast = _stored(school)
-    assert [row[0] for row in fast] == ["R1", "R4", "R5", "R6", "R2", "R3", "R7", "R8"]  # the fast lane's first
+    assert [row[0] for row in fast] == ["R1", "R4", "R5", "R2", "R3", "R6", "R7", "R8"]  # the fast lane's first
     follow = _follow_ups(school)  # vision 4.8 < 4.9: the plugin asked for a referral within 14 days
     assert follow == [("R5", "health-referral", "referral", "2025-10-26 01:00:00.000000", "health_check")]
     careful.clear()
@@ -231,3 +231,25 @@ def test_a_cell_the_csv_reader_cannot_take_is_named_by_its_line_and_nothing_is_s
     assert result.exit_code == 2
     assert result.stderr == f"{f}:22:0: 这一行有一个单元格超过 131072 个字符：CSV 的引号可能没有配对\n"
     assert school.query("SELECT count(*) FROM record") == before
+
+
+def test_a_row_without_its_doer_is_refused_where_the_duty_has_a_responsible(school, tmp_path, careful, monkeypatch):
+    """SPEC §2: a talk closes 一周一谈心 of the child's proxy parent, so it must say who talked; a
+    row without 工号 is refused, positioned, on both paths, and nothing of the file is stored."""
+    f = tmp_path / "no_doer.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"talk,{LIU},,T001,2025-10-08 16:00,R1,20,,,,\n"
+                 f"talk,{LIU},,,2025-10-09 16:00,R2,20,,,,\n"
+                 f"home_visit,{CHEN},,,2025-10-12 10:00,R3,,,,,\n", encoding="utf-8")
+    expected = (2, f"{f}:3:工号: “每一周至少谈心一次”有负责人，talk 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")
+    result = school.run("record", "import", str(f))
+    assert (result.exit_code, result.stderr) == expected
+    with monkeypatch.context() as m:
+        m.setattr(record_import, "import_table", functools.partial(record_import.import_table, fast=False))
+        result = school.run("record", "import", str(f))
+    assert (result.exit_code, result.stderr) == expected
+    assert school.count("record") == 0
+    result = school.run("record", "talk", "--child", LIU, "--at", "2025-10-09 16:00")
+    assert (result.exit_code, result.stderr) == (
+        2, "--by: “每一周至少谈心一次”有负责人，talk 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")
+    assert school.ok("record", "home_visit", "--child", CHEN, "--at", "2025-10-12 10:00").startswith("已记录")

@@ -93,12 +93,34 @@ class Programmes:
         self._at: dict[Any, Any] = {}
         self._zones: dict[Any, Any] = {}
         self._orgs: dict[str, Any] | None = None
+        self._needs: dict[int, dict[str, str]] = {}
 
     def at(self, school: str, day: Any) -> Any:
         key = (school, day)
         if key not in self._at:
             self._at[key] = self._find(school, day)
         return self._at[key]
+
+    def needs_by(self, school: str, day: Any) -> dict[str, str]:
+        """step → the name of a duty (or trigger) of the programme in force whose obligations have a
+        responsible person, so a record of that step must say who made it (SPEC §2: a triggered
+        obligation belongs to whoever recorded the trigger)."""
+        programme = self.at(school, day)
+        if programme is None:
+            return {}
+        found = self._needs.get(id(programme))
+        if found is None:
+            found = {}
+            for task in [t for group in (*programme.phases, *programme.activities) for t in group.tasks]:
+                if task.by:
+                    found.setdefault(task.step, task.name)
+            for duty in programme.duties:
+                if duty.by:
+                    found.setdefault(duty.step, duty.name)
+            for trigger in programme.triggers:
+                found.setdefault(trigger.when.step, trigger.name)
+            self._needs[id(programme)] = found
+        return found
 
     def zone(self, school: str) -> ZoneInfo:
         """The time zone of the programme in force for the school today (else the default)."""

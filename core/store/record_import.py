@@ -390,6 +390,11 @@ class FastLane:
         at, key, by = c("at"), c("key"), c("by")
         cells = "s.cells" if self.extras else "''"
         doer = "LEFT JOIN staff st ON st.id = s.f_by " if "by" in self.table.columns else ""
+        # a row with 工号: by a staff member of the child's school, there on that day; a row without
+        # takes the careful path, which refuses it where a duty of the step has a responsible
+        day = f"substr({at}, 1, 10)"
+        doer_ok = (f"({by} <> '' AND st.school = ch.school AND (st.left_on IS NULL OR {day} < st.left_on) "
+                   f"AND (st.joined_on IS NULL OR {day} >= st.joined_on))") if doer else "false"
         return (
             "INSERT INTO temp.guanai_ready "
             f"SELECT s.n, NULLIF({key}, ''), p.step, ch.id, ch.school, NULLIF({by}, ''), datetime({at}, z.shift), "
@@ -400,7 +405,7 @@ class FastLane:
             "JOIN temp.guanai_zone z ON z.school = ch.school "
             f"{doer}"
             f"WHERE {c('staff')} = '' AND {c('class')} = '' AND ({c('school')} = '' OR {c('school')} = ch.school) "
-            f"AND ({by} = '' OR {'(st.school = ch.school AND (st.left_on IS NULL OR substr(' + at + ', 1, 10) < st.left_on) AND (st.joined_on IS NULL OR substr(' + at + ', 1, 10) >= st.joined_on))' if doer else 'false'}) "
+            f"AND {doer_ok} "
             f"AND (ch.left_on IS NULL OR substr({at}, 1, 10) < ch.left_on) "
             f"AND {at} GLOB '{FAST_TIME}' AND substr({at}, 12, 2) <= '23' "
             f"AND {at} >= '{FIRST_YEAR}' AND {at} < '{END_YEAR}' "
