@@ -329,14 +329,15 @@ def _fact_commands(cli: click.Group) -> None:
     @assign.command("check", help=t("cli.assign_check.help"), epilog=t("cli.assign_check.example"))
     @org_opt
     @click.option("--as-of", metavar="DATE", help=t("cli.opt.as_of"))
+    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.check_from"))
     @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help=t("cli.opt.check_limit"))
     @output_options
     @click.pass_context
-    def assign_check(ctx: click.Context, org: str | None, as_of: str | None, limit: int, as_json: bool,
-                     as_csv: bool) -> None:
+    def assign_check(ctx: click.Context, org: str | None, as_of: str | None, start: str | None, limit: int,
+                     as_json: bool, as_csv: bool) -> None:
         from guanai.core.commands.facts import check_pairings
 
-        sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv, limit))
+        sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv, limit, start))
 
     @assign.command("list", help=t("cli.assign_list.help"), epilog=t("cli.assign_list.example"))
     @org_opt

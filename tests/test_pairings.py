@@ -132,3 +132,43 @@ def test_assign_auto_from_the_school_years_first_day(school):
     assert talks and all(r["responsible"] for r in talks)
     bad = school.run("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-02-30")
     assert bad.exit_code == 2 and "--from" in bad.stderr
+
+
+WEEKLY = """id: weekly
+title: 每周谈心
+calendar:
+  terms:
+    - {id: 2025-autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+  public_holidays: none
+assignments:
+  - {role: proxy_parent, per_child: 1}
+duties:
+  - {id: weekly-talk, name: 每周谈心, scope: child, by: proxy_parent, step: talk, every: week}
+  - {id: open-home, name: 之家开放, scope: school, step: home_open, every: week}
+"""
+
+
+def test_check_names_duties_left_without_a_responsible_in_the_period(db, tmp_path):
+    """Pairings that start 09-15 leave the term's first two weeks (09-01…07, 09-08…14) of the
+    weekly talk without a responsible: 3 children × 2 weeks = 6 obligations on nobody's list,
+    though every child is paired today. A duty without `by` is never 'unassigned'."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\n" + "".join(
+        f"K{i},学生{i},留守,2020-01,2025-09-01\n" for i in range(3)), encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-15")
+    result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30")
+    assert (result.exit_code, result.stdout.splitlines()) == (1, [
+        "S001 · 职责“每周谈心”（weekly-talk）：2025-09-01 至 2025-09-30 有 6 项任务没有负责人（代理家长未指定），"
+        "不在任何教师的待办里",
+        "发现 1 处不符合结对要求：职责无人负责 1。"])
+    later = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30", "--from", "2025-09-15")
+    assert (later.exit_code, later.stdout) == (0, "1 所学校的结对都符合方案要求。\n")
+    found = json.loads(db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30", "--json").stdout)
+    assert found == [{"school": "S001", "role": "proxy_parent", "kind": "duty_unassigned", "subject": "weekly-talk",
+                      "name": "每周谈心", "have": 6, "need": 0, "class_name": None,
+                      "period": "2025-09-01 至 2025-09-30"}]

@@ -101,8 +101,28 @@ def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool, sta
     click.echo(t(key, n=len(made), staff=len(load), school=school, role=render_role(role)))
 
 
+def _unassigned(ctx: click.Context, org: str | None, day: Any, first: Any) -> list[Any]:
+    """Duties left without a responsible from `first` (default: the start of the term holding the
+    day) to the day checked — the engine's count of `unassigned` obligations."""
+    from guanai.core.commands.engine import prepare
+    from guanai.core.diagnostics import Refusal
+    from guanai.core.store.pairings import unassigned_duties
+
+    try:
+        c = prepare(ctx, org, day.isoformat())
+    except Refusal:
+        return []  # no programme in force: nothing is due, nothing is unassigned
+    if first is None:
+        starts = [t.start for seg in c.segs for t in seg.programme.calendar.terms if t.start <= day <= t.end]
+        first = min(starts) if starts else day
+    if first > day:
+        return []
+    with c.store.read() as conn:
+        return unassigned_duties(conn, c.segs, c.asof, first, c.orgs)
+
+
 def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool,
-                   limit: int = 50) -> int:
+                   limit: int = 50, start: str | None = None) -> int:
     from dataclasses import asdict
 
     from guanai.core.commands.programme import parse_cli_date
@@ -119,16 +139,18 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
 
         raise Refusal("publish.no_schools")
     day = parse_cli_date(as_of, "--as-of") or app_of(ctx).today()
+    first = parse_cli_date(start, "--from")
     found = do_check(store, schools, day)
+    found += _unassigned(ctx, org, day, first)
     rows = [asdict(v) for v in found]
     if as_json:
         dump_json(rows)
     elif as_csv:
-        dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need"])
+        dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need", "period"])
     else:
         for v in found[:limit]:
             click.echo(t(f"assign.violation.{v.kind}", school=v.school, role=role(v.role), id=v.subject, name=v.name,
-                         cls=v.class_name or "", have=v.have, need=v.need))
+                         cls=v.class_name or "", have=v.have, need=v.need, period=v.period or ""))
         if len(found) > limit:
             click.echo(t("assign.check_more", n=len(found) - limit))
         kinds: dict[str, int] = {}

@@ -221,12 +221,13 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
 class Violation:
     school: str
     role: str
-    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min
+    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned
     subject: str
     name: str
     have: int
     need: int
     class_name: str | None = None
+    period: str | None = None  # duty_unassigned: the days checked, "first 至 last"
 
 
 def check_pairings(store: Store, schools: list[str], day: date | None = None) -> list[Violation]:
@@ -259,3 +260,24 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
                         out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n,
                                              rule.per_staff_min))
     return out
+
+
+def unassigned_duties(conn: Connection, segs: list[Any], asof: Any, first: date, orgs: dict[str, Any]) -> list[Violation]:
+    """Duties with a responsible role whose obligations due from `first` to as_of have nobody
+    holding the role (SPEC §2 "unassigned": still expected, on nobody's list) — counted by the
+    engine's own derivation, grouped by school and duty."""
+    from guanai.core.store.engine import Question, compliance_rows
+
+    schools = sorted({s for seg in segs for s in seg.schools})
+    question = Question(schools, asof, orgs=orgs, period=(first, asof.day))
+    found: dict[tuple[str, str], Violation] = {}
+    for row in compliance_rows(conn, segs, question, ("school", "duty", "staff")):
+        rule = row["rule"]
+        if row["staff"] is not None or not rule.by or not row["expected"] or rule.scope == "staff":
+            continue
+        key = (row["school"], rule.id)
+        old = found.get(key)
+        found[key] = Violation(row["school"], rule.by, "duty_unassigned", rule.id, rule.name,
+                               row["expected"] + (old.have if old else 0), 0,
+                               period=f"{first.isoformat()} 至 {asof.day.isoformat()}")
+    return sorted(found.values(), key=lambda v: (v.school, -v.have, v.subject))
