@@ -194,7 +194,13 @@ def test_due_table_for_a_teacher(term):
         "本月 10-31 周五 一月一电话 刘小明 七(1)班 0/1",
     ]
     assert lines[-2] == "共 8 项：逾期 7 项、本月 1 项。"
-    assert lines[-1] == "下一步（一周一谈心）：guanai record talk --child K1 --by T001 --at 2025-10-22"
+    # the hint closes what it names: not an overdue week (a talk today counts for this week, SPEC §2),
+    # but October's call, with the duty's match and an --at inside its window
+    hint = "guanai record phone_call --child K1 --set with=parents --by T001 --at 2025-10-22"
+    assert lines[-1] == f"下一步（一月一电话）：{hint}"
+    term.ok(*hint.split()[1:])
+    after = term.ok("due", "--staff", "T001", "--as-of", "2025-10-22").splitlines()
+    assert after[-1] == "共 7 项：逾期 7 项。"  # it closed October's call; nothing left a record can close
 
 
 def test_indicators(term):
@@ -316,3 +322,16 @@ def test_explain_a_class_duty(db):
     assert (wrong.exit_code, wrong.stderr) == (2, "职责 class-summary 的对象是每个班级：请用 --class 班级 --school 学校代码\n")
     unknown = db.run("explain", "--duty", "class-summary", "--class", "九(9)班", "--school", "S001")
     assert (unknown.exit_code, unknown.stderr) == (2, "S001 没有班级 “九(9)班”\n")
+
+
+def test_the_hint_for_a_late_follow_up_records_it_now_with_its_match(term):
+    """A triggered item closes late (met_late): at 10:45 the guardian, due 10:30, is still to be told;
+    the hint records it now, to the guardian, and then moves on to the parents (due 11:00)."""
+    record(term, "incident", "K1", "2025-10-14 10:00", "kind=受伤")
+    lines = term.ok("due", "--staff", "T001", "--as-of", "2025-10-14 10:45").splitlines()
+    hint = 'guanai record notify --child K1 --set to=guardian --by T001 --at "2025-10-14 10:45"'
+    assert lines[-1] == f"下一步（告知委托监护人）：{hint}"
+    record(term, "notify", "K1", "2025-10-14 10:45", "to=guardian")
+    lines = term.ok("due", "--staff", "T001", "--as-of", "2025-10-14 10:46").splitlines()
+    assert lines[-1] == ('下一步（告知在外务工家长）：guanai record notify --child K1 --set to=parents --by T001 '
+                         '--at "2025-10-14 10:46"')

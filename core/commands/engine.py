@@ -133,7 +133,7 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
                          "responsible": data["responsible"], "window_start": window.start.isoformat(),
                          "due": window.end.isoformat(), "status": state, "required": rule.times,
                          "done": data["done"], "step": rule.step, "_sort": (window.end, 0), "_days":
-                         (c.asof.day - window.end).days})
+                         (c.asof.day - window.end).days, "_match": rule.match, "_late_closes": rule.one_off})
         for ob in triggered(conn, c.segs, question):
             state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
             if state not in (DUE, OVERDUE):
@@ -144,7 +144,7 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
                          "responsible": ob.responsible,
                          "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
                          "due": deadline.isoformat(timespec="minutes"), "status": state, "required": 1, "done": 0,
-                         "step": ob.step, "_sort": (deadline.date(), 1),
+                         "step": ob.step, "_sort": (deadline.date(), 1), "_match": ob.match, "_late_closes": True,
                          "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
     if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
         rows = [r for r in rows if r["class"] == class_name and r["scope"] in ("child", "class")]
@@ -269,15 +269,39 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     parts = [t("due.sum_overdue", n=counts.pop("overdue"))] if "overdue" in counts else []
     parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
     click.echo(t("due.summary", n=len(rows), parts=t("list.sep").join(parts)))
-    first = rows[0]
-    option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[first["scope"]]
-    by = f" --by {person['id']}" if person is not None else (f" --by {first['responsible']}"
-                                                              if first["responsible"] else "")
-    now = _local(c.asof.instant_utc, c.zone)
-    at = f"{now:%Y-%m-%d}" if now.time() > datetime.max.time().replace(microsecond=0, second=0) else \
-        f"\"{now:%Y-%m-%d %H:%M}\""
-    click.echo(t("due.hint", duty=first["name"], command=(
-        f"guanai record {first['step']} {option} {first['subject']}{by} --at {at}")))
+    hint = next_step(rows, person, _local(c.asof.instant_utc, c.zone))
+    if hint is not None:
+        click.echo(hint)
+
+
+def next_step(rows: list[dict[str, Any]], person: Any, now: datetime) -> str | None:
+    """The "下一步" line: the command that records the first item a record can still close — with
+    the duty's `match` fields and an `--at` inside its window. An overdue window of a recurring duty
+    cannot be closed any more (a record after its due date counts for the next window, SPEC §2), so
+    the hint goes to the next item that can; a triggered or one-off item closes late (met_late)."""
+    for row in rows:
+        closes_late = row["_late_closes"]
+        if row["status"] == OVERDUE and not closes_late:
+            continue
+        start = datetime.fromisoformat(row["window_start"])
+        end = datetime.fromisoformat(row["due"]) if len(row["due"]) > 10 else \
+            datetime.combine(date.fromisoformat(row["due"]), datetime.max.time())
+        at = now if closes_late else min(max(now, start), end)
+        break
+    else:
+        return None
+    option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[row["scope"]]
+    doer = person["id"] if person is not None else row["responsible"]
+    parts = [f"guanai record {row['step']} {option} {row['subject']}"]
+    if row["scope"] == "class":
+        parts.append(f"--school {row['school']}")
+    parts += [f"--set {key}={value}" for key, value in row["_match"]]
+    if doer:
+        parts.append(f"--by {doer}")
+    # a day's end (an --as-of date, a window's last day) as the day itself; a time-limited item to the minute
+    day_only = len(row["due"]) <= 10 and at.time() >= datetime.max.time().replace(second=0, microsecond=0)
+    parts.append(f"--at {at:%Y-%m-%d}" if day_only else f"--at \"{at:%Y-%m-%d %H:%M}\"")
+    return t("due.hint", duty=row["name"], command=" ".join(parts))
 
 
 # —— compliance ——

@@ -670,6 +670,7 @@ class Triggered:
     deadline: datetime
     first: datetime | None
     zone: ZoneInfo
+    match: tuple[tuple[str, Any], ...] = ()  # the payload fields a closing record must carry
 
 
 def triggered(conn: Connection, segs: list[Segment], question: Question) -> list[Triggered]:
@@ -715,7 +716,8 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                 for r in conn.execute(query):
                     out.append(Triggered(trig.id, rule_id, follow.name, follow.step,
                                          r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
-                                         r.occurred_at, r.occurred_at + follow.within, r.first, seg.zone))
+                                         r.occurred_at, r.occurred_at + follow.within, r.first, seg.zone,
+                                         tuple(follow.match)))
     return out + plugin_follow_ups(conn, segs, question)
 
 
@@ -767,6 +769,7 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
             query = query.where(child.c.class_name == question.class_name)
         for r in conn.execute(query):
             out.append(Triggered(r.rule, r.rule, r.name, step, r.school, r.class_name, r.subject_kind, r.subject,
-                                 r.child_name, r.by_staff, r.occurred_at, r.deadline, r.first, zones[r.school]))
+                                 r.child_name, r.by_staff, r.occurred_at, r.deadline, r.first, zones[r.school],
+                                 tuple(sorted(match.items()))))
     return out
 
