@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-API_VERSION = "1.0"
+API_VERSION = "1.1"  # 1.1: StepType(choices=…), open vocabularies
 
 # Where each name lives; imported on first use, so that a plugin importing a few names does not
 # load the engine (start-up time of every command that loads plugins).

@@ -11,6 +11,7 @@ from typing import Any
 from guanai.core.calendar import SchoolCalendar, clip, windows
 from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
+from guanai.core.i18n import t
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from pydantic import ValidationError
@@ -208,8 +209,29 @@ class Checker:
                 step.payload.model_validate({**_required_stub(step), key: value})
             except ValidationError as exc:
                 bad = [e for e in exc.errors() if e["loc"] and e["loc"][0] == key]
-                if bad:
-                    self.error((*path, "match", key), "match.bad_value", field=key, value=value)
+                if bad:  # the value's own message: for a choice, the values it may take
+                    from guanai.core.loader import value_message
+
+                    code, params = value_message(bad[0])
+                    self.error((*path, "match", key), "match.bad_value", field=key, value=value,
+                               reason=t(code, **params))
+                    continue
+            refused = step.refused_choice({key: value}, self._settings(step.plugin)) if step.choices else None
+            if refused is not None:  # an open vocabulary: this programme's list, else the plugin's defaults
+                self.error((*path, "match", key), "match.bad_value", field=key, value=value,
+                           reason=t("record.not_a_choice", value=value, allowed="、".join(refused[2]),
+                                    setting=f"settings.{step.plugin}.{dict(step.choices)[key]}"))
+
+    def _settings(self, plugin: str) -> Any:
+        """The programme's settings of `plugin` with its defaults (the defaults alone when they are
+        wrong: that error is reported under `settings`)."""
+        from guanai.core.views import settings_of
+
+        models = self.registry.settings_models if self.registry else {}
+        try:
+            return settings_of(models, plugin, self.p)
+        except ValidationError:
+            return settings_of(models, plugin, None)
 
     def where_fields(self, path: tuple[Any, ...], conditions: tuple[Condition, ...], scope: str, step: Any = None) -> None:
         for i, cond in enumerate(conditions):

@@ -37,6 +37,26 @@ class StepType:
     scope: str | None = "child"
     needs_recorder: bool = True
     follow_ups: tuple[FollowUp, ...] = ()  # the follow-up rules a record of this step may oblige
+    # open vocabularies: (payload field, settings field) — the values the field may take are the
+    # plugin's settings list, defaults in its settings model, so a programme can name its own
+    # (settings.care_basics.meeting_kinds: [讲座, 安全法制教育 …])
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def allowed(self, settings: Any) -> dict[str, tuple[str, ...]]:
+        """payload field → the values it may take under these settings (the plugin's, validated)."""
+        def values(name: str) -> tuple[str, ...]:
+            found = settings.get(name) if isinstance(settings, dict) else getattr(settings, name, None)
+            return tuple(found or ())
+
+        return {field_name: values(setting) for field_name, setting in self.choices}
+
+    def refused_choice(self, payload: dict[str, Any], settings: Any) -> tuple[str, str, tuple[str, ...]] | None:
+        """(field, value, the values allowed) for the first payload value outside its vocabulary."""
+        for field_name, allowed in self.allowed(settings).items():
+            value = payload.get(field_name)
+            if value is not None and str(value) not in allowed:
+                return field_name, str(value), allowed
+        return None
 
     def fields(self) -> tuple[str, ...]:
         return tuple(self.payload.model_fields)
@@ -112,7 +132,10 @@ def _example(info: Any) -> str:
         return str(low if low is not None and low > 0 else 100)
     if getattr(inner, "__name__", "") == "date":
         return "2025-10-22"
-    return word
+    import re
+
+    named = re.search(r"如\s*([^、，,；;（）()\s]+)", info.description or "")  # "会议类型，如 座谈会、讲座" → 座谈会
+    return named.group(1) if named else word
 
 
 @dataclass(frozen=True)

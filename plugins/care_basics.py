@@ -28,6 +28,7 @@ class PhoneCall(Payload):
         "parents", alias="with", description="通话对象：parents 在外务工父母 / guardian 监护人 / child 孩子"
     )
     minutes: int | None = Field(None, ge=1, le=600, description="时长（分钟）")
+    channel: Literal["电话", "视频"] | None = Field(None, description="方式：电话 / 视频（亲情电话、亲情视频）")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -61,8 +62,19 @@ class Counselling(Payload):
     counsellor: str | None = Field(None, description="心理辅导员")
 
 
+MEETING_KINDS = ("座谈会", "家长会", "主题班会", "监护人培训", "讲座", "安全法制教育", "心理健康教育")
+
+
+class Settings(BaseModel):
+    """`settings.care_basics`: the county's own words for what the seed plans name freely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    meeting_kinds: tuple[str, ...] = Field(MEETING_KINDS, min_length=1, description="会议类型（meeting.kind 的取值）")
+
+
 class Meeting(Payload):
-    kind: Literal["座谈会", "家长会", "主题班会", "监护人培训"] = Field("座谈会", description="会议类型")
+    kind: str = Field("座谈会", min_length=1, max_length=40, description="会议类型，如 座谈会、家长会、讲座")
     attendees: int | None = Field(None, ge=0, description="参加人数")
 
 
@@ -133,7 +145,8 @@ STEPS = (
     StepType("study_plan", "学习帮扶计划", StudyPlan, "学习上优先辅导：帮扶计划与学习帮手"),
     StepType("homework_help", "辅导作业", HomeworkHelp, "辅导孩子作业"),
     StepType("counselling", "心理辅导", Counselling, "心理健康教育与辅导"),
-    StepType("meeting", "会议", Meeting, "座谈会、家长会、主题班会", scope="school"),
+    StepType("meeting", "会议", Meeting, "座谈会、家长会、主题班会、讲座", scope="school",
+             choices=(("kind", "meeting_kinds"),)),
     StepType("activity", "集体活动", Activity, "主题教育、升旗仪式、艺术节等集体活动", scope="school"),
     StepType("home_open", "留守儿童之家开放", HomeOpen, "留守儿童之家开放一次", scope="school"),
     StepType("archive", "档案整理", Archive, "留守儿童档案整理", scope="school"),
@@ -151,3 +164,8 @@ STEPS = (
 def register_step_types(register):
     for step in STEPS:
         register(step)
+
+
+@hookimpl
+def register_settings_model(register):
+    register(Settings)

@@ -5,7 +5,7 @@ school, ≥ 1.0 when they are given priority); `guanai contest results`."""
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 import click
 from guanai.api import (
@@ -32,11 +32,22 @@ def _split(value: Any) -> Any:
     return value
 
 
+CATEGORIES = ("歌手赛", "书画展", "演讲", "劳动技能", "合唱", "运动会", "其他")
+
+
+class Settings(BaseModel):
+    """`settings.contest`: the categories a county's contests take (contest.category)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: tuple[str, ...] = Field(CATEGORIES, min_length=1, description="比赛类别（contest.category 的取值）")
+
+
 class Contest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="比赛名称，如 校园十佳歌手赛")
-    category: Literal["歌手赛", "书画展", "演讲", "劳动技能", "合唱", "运动会", "其他"] = Field(description="类别")
+    category: str = Field(min_length=1, max_length=40, description="类别，如 歌手赛、书画展、演讲")
     participants: tuple[str, ...] = Field(min_length=1, description="参赛学生学籍号（用 、 或 ; 分隔）")
     awards: tuple[str, ...] = Field((), description="获奖：学籍号:奖项，如 G510…:一等奖")
 
@@ -53,7 +64,13 @@ class Contest(BaseModel):
 
 @hookimpl
 def register_step_types(register):
-    register(StepType(STEP, "比赛", Contest, "比赛或展演：名称、类别、参赛学生、获奖", scope="school"))
+    register(StepType(STEP, "比赛", Contest, "比赛或展演：名称、类别、参赛学生、获奖", scope="school",
+                      choices=(("category", "categories"),)))
+
+
+@hookimpl
+def register_settings_model(register):
+    register(Settings)
 
 
 @hookimpl

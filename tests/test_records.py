@@ -27,7 +27,7 @@ def test_payload_and_subject_errors_all_at_once(school):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "--set minutes: “abc” 不是整数",
-        "--set minuts: “phone_call” 没有字段 “minuts”，是否想写 “minutes”？可用：notes、with、minutes",
+        "--set minuts: “phone_call” 没有字段 “minuts”，是否想写 “minutes”？可用：notes、with、minutes、channel",
         "--set with: “grandma” 不是可选值之一：parents, guardian, child",
         "发现 3 处错误。",
     ]

@@ -315,6 +315,17 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
             problems.append(d.problem("by", "record.by_needed", step=d.step, duty=duty))
     model = _payload(step, d, problems) if step is not None else None
     payload = model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
+    if payload is not None and step.choices and school is not None and occurred is not None:
+        from guanai.core.views import settings_of
+
+        settings = settings_of(registry.settings_models, step.plugin, programmes.at(school, local_day))
+        refused = step.refused_choice(payload, settings)
+        if refused is not None:  # an open vocabulary: the programme's list, else the plugin's defaults
+            field_name, value, allowed = refused
+            setting = dict(step.choices)[field_name]
+            problems.append(d.problem(field_name, "record.not_a_choice", value=value, allowed="、".join(allowed),
+                                      setting=f"settings.{step.plugin}.{setting}"))
+            payload = None
     if payload is None or school is None or occurred is None:
         return None
     values = {"key": d.key, "step": d.step, "subject_kind": d.subject_kind, "subject": d.subject,

@@ -1,0 +1,65 @@
+"""Open vocabularies (issue 17, item 3): a meeting's kind and a contest's category are the
+programme's own lists (defaults in the plugin's settings model), and phone_call's channel tells
+亲情电话 from 亲情视频. A value outside a list names the values allowed, in a record and in a
+programme's `match`."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import FACTS
+
+PROGRAMME = """id: words
+title: 开放词表
+calendar:
+  terms:
+    - {{id: 2025-autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}}
+  public_holidays: none
+plugins: [contest]
+{settings}
+duties:
+  - {{id: drowning, name: 防溺水教育, scope: school, step: meeting, every: month, match: {{kind: {kind}}}}}
+  - {{id: call, name: 亲情电话, scope: child, by: head_teacher, step: phone_call, every: month, match: {{channel: 电话}}}}
+  - {{id: video, name: 亲情视频, scope: child, by: head_teacher, step: phone_call, every: month, match: {{channel: 视频}}}}
+"""
+COUNTY_WORDS = """settings:
+  care_basics: {meeting_kinds: [防溺水教育, 安全法制教育]}
+  contest: {categories: [朗诵, 跳绳]}"""
+
+
+def _programme(tmp_path, settings: str = "", kind: str = "安全法制教育"):
+    f = tmp_path / "words.yaml"
+    f.write_text(PROGRAMME.format(settings=settings, kind=kind), encoding="utf-8")
+    return f
+
+
+def test_a_match_outside_the_list_names_the_values_allowed_and_the_programme_may_add_its_own(cli, tmp_path):
+    result = cli("programme", "check", str(_programme(tmp_path, kind="防溺水教育")))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{tmp_path / 'words.yaml'}:10:91: duties[0].match.kind: 字段 “kind”：“防溺水教育” 不是可选值之一："
+        "座谈会、家长会、主题班会、监护人培训、讲座、安全法制教育、心理健康教育"
+        "（方案可在 settings.care_basics.meeting_kinds 里列出本县的取值）")
+    assert cli("programme", "check", str(_programme(tmp_path, COUNTY_WORDS, "防溺水教育"))).exit_code == 0
+
+
+def test_records_follow_the_programmes_lists_and_a_video_call_is_not_a_phone_call(db, tmp_path):
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(_programme(tmp_path, COUNTY_WORDS, "防溺水教育")))
+    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    refused = db.run("record", "meeting", "--school", "S001", "--by", "T001", "--at", "2025-10-20 15:00",
+                     "--set", "kind=座谈会")  # a default word this county's list left out
+    assert (refused.exit_code, refused.stderr) == (2, (
+        "--set kind: “座谈会” 不是可选值之一：防溺水教育、安全法制教育（方案可在 settings.care_basics.meeting_kinds "
+        "里列出本县的取值）\n"))
+    db.ok("record", "meeting", "--school", "S001", "--by", "T001", "--at", "2025-10-20 15:00", "--set", "kind=防溺水教育")
+    kid = "G510722201203150022"
+    db.ok("record", "phone_call", "--child", kid, "--by", "T001", "--at", "2025-10-21 19:00", "--set", "channel=视频")
+    rows = json.loads(db.ok("compliance", "--org", "S001", "--by", "duty", "--from", "2025-10-01", "--to",
+                            "2025-10-31", "--as-of", "2025-11-05", "--json"))["rows"]
+    met = {r["key"]["duty"]: r["met"] for r in rows}
+    assert met == {"drowning": 1, "call": 0, "video": 1}
+    wrong = db.run("record", "contest", "--school", "S001", "--by", "T001", "--at", "2025-10-22 15:00",
+                   "--set", "name=秋季赛", "--set", "category=歌手赛", "--set", f"participants={kid}")
+    assert wrong.exit_code == 2 and "“歌手赛” 不是可选值之一：朗诵、跳绳" in wrong.stderr
