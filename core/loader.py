@@ -83,6 +83,7 @@ def load_programme(path: str | Path, registry: Any = None) -> Loaded:
         programme = Programme.model_validate(data)
     except ValidationError as exc:
         diagnostics.extend(pydantic_diagnostics(exc, data, positions, display, Programme))
+        diagnostics.extend(_check_the_rest(exc, loaded, registry))
         loaded.diagnostics = _sorted(diagnostics)
         return loaded
     diagnostics.extend(check_programme(programme, loaded, registry))
@@ -90,6 +91,51 @@ def load_programme(path: str | Path, registry: Any = None) -> Loaded:
     if not loaded.errors:
         loaded.programme = programme
     return loaded
+
+
+@dataclass
+class _Pruned(Loaded):
+    """The programme without its invalid list items, located in the original file: an index into a
+    pruned list is translated back to the item's own index."""
+
+    kept: dict[str, list[int]] = field(default_factory=dict)
+    original: Any = None
+
+    def locate(self, path: tuple[Any, ...], at_key: bool = False) -> tuple[str, tuple[int, int] | None, str]:
+        if len(path) > 1 and path[0] in self.kept and isinstance(path[1], int) and path[1] < len(self.kept[path[0]]):
+            path = (path[0], self.kept[path[0]][path[1]], *path[2:])
+        return locate(self.original, self.positions, path, self.file, at_key)
+
+
+def _check_the_rest(exc: ValidationError, loaded: Loaded, registry: Any) -> list[Diagnostic]:
+    """Every independent error at once: when the model errors lie only in items of the top-level
+    lists (a duty, an assignment, a phase …), the rest of the programme is checked too — without
+    those items, and without the errors that only follow from their absence (a duty naming the
+    role of an assignment that was wrong is not a second mistake)."""
+    from guanai.core.checker import check_programme
+
+    data = loaded.data
+    bad: dict[str, set[int]] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        if len(loc) < 2 or not isinstance(data.get(loc[0]), list) or not isinstance(loc[1], int):
+            return []  # a scalar or a mapping is wrong (the calendar, an id): nothing sound to check against
+        bad.setdefault(str(loc[0]), set()).add(loc[1])
+    pruned, kept, gone = dict(data), {}, set()
+    for section, indexes in bad.items():
+        kept[section] = [i for i in range(len(data[section])) if i not in indexes]
+        pruned[section] = [data[section][i] for i in kept[section]]
+        for i in indexes:
+            item = data[section][i]
+            if isinstance(item, dict):
+                gone |= {str(item[k]) for k in ("id", "role", "name") if isinstance(item.get(k), (str, int))}
+    try:
+        programme = Programme.model_validate(pruned)
+    except ValidationError:
+        return []
+    view = _Pruned(loaded.file, None, pruned, loaded.positions, [], loaded.files, kept=kept, original=data)
+    return [d for d in check_programme(programme, view, registry)
+            if not any(str(v) in gone for _, v in d.params)]
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

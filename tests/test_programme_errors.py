@@ -119,3 +119,43 @@ duties:
     assert result.stderr.splitlines()[0] == (
         f"{f}:10:83: 警告：duties[0].during[0]: 阶段 “winter”（2026-01-20 至 2026-02-20）不含上学日："
         "在此阶段内的职责不会产生任何任务（假期里不布置职责）")
+
+
+MANY = """id: many
+title: 多处错误
+calendar:
+  terms:
+    - {id: autumn, name: 秋季学期, start: 2025-09-01, end: 2026-01-16}
+assignments:
+  - {role: mentor, per_child: one}
+phases:
+  - {id: implement, name: 组织实施, start: 2025-09-01, end: 2025-12-31}
+duties:
+  - {id: a, name: 谈心, scope: child, by: mentor, step: talk, every: week}
+  - {id: b, name: 电话, scope: child, step: phone_cal, every: month}
+  - {id: c, name: 家访, scope: child, step: home_visit, every: month, during: [implemnt]}
+  - {id: d, name: 坏, scope: child, step: talk, every: fortnight}
+"""
+
+
+def test_an_error_in_one_item_hides_no_independent_error_elsewhere(cli, tmp_path, monkeypatch):
+    """The wrong assignment does not hide the three duty mistakes; the duty naming its role is not
+    a fourth (the role exists, its rule was only mistyped)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "many.yaml").write_text(MANY, encoding="utf-8")
+    result = cli("programme", "check", "many.yaml")
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [
+        "many.yaml:7:31: assignments[0].per_child: “one” 不是整数",
+        "many.yaml:12:43: duties[1].step: 未知的记录类型 “phone_cal”，是否想写 “phone_call”？",
+        "many.yaml:13:78: duties[2].during[0]: 没有编号为 “implemnt” 的阶段（已有：implement）",
+        "many.yaml:14:55: duties[3].every: “fortnight” 不是可选值之一：week, month, quarter, term, year, phase",
+        "发现 4 处错误。"])
+
+
+def test_programme_show_never_cuts_a_column_however_narrow_the_terminal(cli, monkeypatch):
+    from tests.conftest import PROGRAMMES
+
+    monkeypatch.setenv("COLUMNS", "60")
+    out = cli("programme", "show", str(PROGRAMMES / "xibei.yaml")).stdout
+    assert "…" not in out
+    assert "制定活动实施方案（09-12）、全校留守儿童基本情况调查摸底（09-10）" in out
