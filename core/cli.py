@@ -170,6 +170,10 @@ def build_cli() -> click.Group:
 
         show_calendar(file, start, end, as_json, as_csv)
 
+    from guanai.core.commands.simulate import simulate_command
+
+    programme.add_command(simulate_command)
+
     @programme.command("publish", help=t("cli.publish.help"), epilog=t("cli.publish.example"))
     @click.argument("file", type=click.Path(dir_okay=False))
     @click.option("--to", "orgs", multiple=True, metavar="ORG", help=t("cli.opt.publish_to"))

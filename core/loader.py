@@ -27,7 +27,7 @@ MERGED_LISTS: dict[tuple[str, ...], str] = {
     ("calendar", "terms"): "id",
     ("calendar", "breaks"): "name",
 }
-MERGED_MAPS = {("target",), ("calendar",), ("settings",)}
+MERGED_MAPS = {("target",), ("calendar",), ("settings",), ("limits",)}
 REMOVABLE = ("phases", "duties", "triggers", "indicators", "activities")
 
 

@@ -253,6 +253,12 @@ class Indicator(Model):
     params: dict[str, Any] = Field({}, description="插件指标的参数")
 
 
+class Limits(Model):
+    """工作量上限：`programme simulate` 与 `assign check` 据此报告超出的教师和周次。"""
+
+    per_staff_per_week: int | None = Field(None, ge=1, le=10_000, description="每位教职工每周最多几项任务")
+
+
 class Programme(Model):
     """关爱留守儿童实施方案。"""
 
@@ -272,6 +278,7 @@ class Programme(Model):
     activities: tuple[Activity, ...] = Field((), description="月度活动安排")
     settings: dict[str, dict[str, Any]] = Field({}, description="各插件的设置")
     indicators: tuple[Indicator, ...] = Field((), description="目标指标")
+    limits: Limits = Field(Limits(), description="工作量上限")
 
     def phase(self, phase_id: str) -> Phase | None:
         return next((p for p in self.phases if p.id == phase_id), None)

@@ -29,6 +29,8 @@ class Chart:
     labels: int
     rows: int
     start: int = 0  # the first data row charted (0-based): the weakest 20 of 200 schools, say
+    series: int = 1  # columns values … values + series - 1, one line or bar each, named by their headers
+    percent: bool = True  # shares from 0 to 100%; else counts from 0
 
 
 @dataclass
@@ -142,13 +144,18 @@ def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> No
         chart.height = 7.5
     chart.width = 16
     chart.title = spec.title
-    chart.legend = None
-    chart.y_axis.number_format = "0%"
-    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    if spec.series == 1:
+        chart.legend = None
+    if spec.percent:
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    else:
+        chart.y_axis.scaling.min = 0
     first, last = header_row + 1 + spec.start, header_row + spec.start + spec.rows
-    data = Reference(ws, min_col=spec.values + 1, min_row=first, max_row=last)
+    data = Reference(ws, min_col=spec.values + 1, max_col=spec.values + spec.series,
+                     min_row=first - (spec.series > 1), max_row=last)
     labels = Reference(ws, min_col=spec.labels + 1, min_row=first, max_row=last)
-    chart.add_data(data, titles_from_data=False)
+    chart.add_data(data, titles_from_data=spec.series > 1)
     chart.set_categories(labels)
     if spec.kind == "bar":
         chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top

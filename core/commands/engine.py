@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "school", "responsible",
                "window_start", "due", "status", "required", "done")
-GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org", "month")
+GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org", "month", "week")
 
 
 def parse_when(value: str | None, option: str) -> date | datetime | None:
@@ -347,10 +347,10 @@ def period_option(start: str | None, end: str | None) -> tuple[date, date] | Non
 
 def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: set[str] | None,
                 period: tuple[date, date] | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
-    from guanai.core.store.engine import Question, compliance_rows, triggered
+    from guanai.core.store.engine import Question, compliance_rows, iso_week, triggered
     from guanai.core.store.schema import staff
 
-    sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month") if k in keys or
+    sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
     question = Question(c.schools, c.asof, rules=duties, group=group, plugin_groups=_plugin_groups() if group else {},
                         period=period)
@@ -369,8 +369,9 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
                 continue
             names["duty"][ob.rule_id] = ob.name
             state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
+            due = _local(ob.deadline, ob.zone)
             key = _key(c, keys, {"school": ob.school, "class": ob.class_name, "staff": ob.responsible,
-                                 "duty": ob.rule_id, "month": _local(ob.deadline, ob.zone).strftime("%Y-%m")})
+                                 "duty": ob.rule_id, "month": due.strftime("%Y-%m"), "week": iso_week(due.date())})
             acc = sums[key]
             acc[0] += 1
             acc[1] += state == MET

@@ -154,6 +154,7 @@ class Question:
     orgs: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: bool = False  # each row also lists the ids of the records it counted (explain)
     period: tuple[date, date] | None = None  # only obligations due in it (a window's due date, a deadline's day)
+    every_window: bool = False  # every window in the period counts as expected, due or not (programme simulate)
 
     def in_period(self, day: date) -> bool:
         return self.period is None or self.period[0] <= day <= self.period[1]
@@ -289,7 +290,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
             for w in rule.windows:
                 if not (seg.start <= w.end <= seg.end) or not question.in_period(w.end):
                     continue
-                is_expected = expected(w, rule.grace_days, question.as_of.day)
+                is_expected = question.every_window or expected(w, rule.grace_days, question.as_of.day)
                 if only_expected and not is_expected:
                     continue
                 wid += 1
@@ -475,6 +476,11 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     on_rule = [w.c.rule.in_([seg.key(r) for r in (rule, *also)])] if shared else [w.c.rule == seg.key(rule)]
     kid, cls = seg.kid, class_on_due(seg)
     responsible: Any
+
+    def done(subject: list[Any], late: bool = False) -> Any:
+        """Satisfying records up to as_of; a simulation counts obligations only, looking up none."""
+        return literal(0) if question.every_window else _done(rule, asof, subject, late, shared)
+
     if rule.scope == "child":
         subject = [lambda r: r.c.subject_kind == "child", lambda r: r.c.subject == kid.c.id]
         if not responsible_needed and not question.staff:
@@ -486,8 +492,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         else:
             responsible = null()
         query = (select(kid.c.school, cls.label("class_name"), kid.c.id.label("subject"), kid.c.name,
-                        w.c.wid, responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
-                        _done(rule, asof, subject, True, shared).label("late"),
+                        w.c.wid, responsible.label("responsible"), done(subject).label("done"),
+                        done(subject, True).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(kid).join(w, and_(*on_rule, *_target_children(seg, rule))))
         if question.class_name:
@@ -503,8 +509,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         responsible = _head_teacher(seg, k.c.school, k.c.name) if rule.by == "head_teacher" else null()
         has_children = exists().where(cls == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
-                        responsible.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
-                        _done(rule, asof, subject, True, shared).label("late"),
+                        responsible.label("responsible"), done(subject).label("done"),
+                        done(subject, True).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(k).join(w, and_(*on_rule, k.c.school.in_(seg.schools), has_children)))
         if question.class_name:
@@ -523,8 +529,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
         conds += [_staff_condition(s, c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
-                        w.c.wid, s.c.id.label("responsible"), _done(rule, asof, subject, shared=shared).label("done"),
-                        _done(rule, asof, subject, True, shared).label("late"),
+                        w.c.wid, s.c.id.label("responsible"), done(subject).label("done"),
+                        done(subject, True).label("late"),
                         _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id],
                                  seg.any_excuse)
                         .label("excused"))
@@ -537,8 +543,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
         query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
                         o.c.name, w.c.wid, cast(null(), String).label("responsible"),
-                        _done(rule, asof, subject, shared=shared).label("done"),
-                        _done(rule, asof, subject, True, shared).label("late"),
+                        done(subject).label("done"),
+                        done(subject, True).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
                  .select_from(o).join(w, and_(*on_rule, o.c.code.in_(seg.schools))))
         if question.subject:
@@ -575,8 +581,8 @@ def _staff_condition(s: Any, cond: Cond) -> Any:
 
 
 def compliance_rows(conn: Connection, segs: list[Segment], question: Question, keys: tuple[str, ...]) -> Iterator[dict]:
-    """Expected and met counts grouped by `keys` (a subset of school, class, staff, duty, month —
-    the month of the window's due date), in SQL."""
+    """Expected and met counts grouped by `keys` (a subset of school, class, staff, subject, duty,
+    month, week — the month or ISO week of the window's due date), in SQL."""
     index = load_windows(conn, segs, question, only_expected=True)
     try:
         for seg in segs:
@@ -593,17 +599,19 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                     branches.append((sub.c.done + sub.c.late >= rule.times, "l"))
                 state = case(*branches, else_="o").label("state")
                 inner = select(sub, state).subquery()
-                cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible}
-                if "month" in keys:  # by window; the window's due month is known here
+                cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible,
+                        "subject": inner.c.subject}
+                if "month" in keys or "week" in keys:  # by window; the window's due date is known here
                     cols["wid"] = inner.c.wid
                 group = [cols[k].label(k) for k in (*keys, "wid") if k in cols]
                 query = select(*group, inner.c.state, func.count().label("n")).group_by(*group, inner.c.state)
                 found: dict[tuple[Any, ...], dict[str, Any]] = {}
                 for row in conn.execute(query):
                     data = dict(row._mapping)
-                    if "month" in keys:
-                        data["month"] = index[data.pop("wid")][2].end.strftime("%Y-%m")
-                    named = [k for k in keys if k in cols or k == "month"]
+                    if "wid" in data:
+                        due = index[data.pop("wid")][2].end
+                        data["month"], data["week"] = due.strftime("%Y-%m"), iso_week(due)
+                    named = [k for k in keys if k in cols or k in ("month", "week")]
                     key = tuple(data[k] for k in named)
                     out = found.setdefault(key, {**{k: data[k] for k in named},
                                                  "expected": 0, "met": 0, "met_late": 0})
@@ -618,6 +626,12 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                     yield out
     finally:
         drop_windows(conn)
+
+
+def iso_week(day: date) -> str:
+    """The ISO week of a day as people write it: 2025-W38."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def same_shape(rule: Rule) -> tuple[Any, ...]:

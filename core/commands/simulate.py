@@ -1,0 +1,166 @@
+"""`guanai programme simulate` and `guanai programme diff`: a draft's workload on today's rosters,
+before anything is published (core/simulate.py counts it with the engine's own derivation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import click
+from guanai.core.app import app_of
+from guanai.core.diagnostics import Diagnostic, InputError, Refusal
+from guanai.core.i18n import t
+from guanai.core.output import dump_csv, dump_json, output_options, plain_table
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where and when a draft is tried: the org's schools over a period."""
+
+    org: str | None
+    first: date
+    last: date
+    schools: list[str]
+    orgs: dict[str, Any]
+
+
+def _scope(ctx: click.Context, programme: Any, org: str | None, start: str | None, end: str | None) -> Scope:
+    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.simulate import default_period
+    from guanai.core.store.orgs import all_orgs, schools_in
+
+    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    if first is None or last is None:
+        term_first, term_last = default_period(programme, app_of(ctx).today())
+        first, last = first or term_first, last or term_last
+    if last < first:
+        raise InputError([Diagnostic("--to", 0, 0, "", "simulate.bad_period", (("first", first.isoformat()),
+                                                                               ("last", last.isoformat())))])
+    with app_of(ctx).store.read() as conn:
+        orgs = all_orgs(conn)
+        if org is not None and org not in orgs:
+            raise Refusal("org.unknown", code=org)
+        schools = schools_in(orgs, org)
+    if not schools:
+        raise Refusal("publish.no_schools")
+    return Scope(org, first, last, schools, orgs)
+
+
+def load_of(ctx: click.Context, loaded: Any, scope: Scope, keys: tuple[str, ...]) -> Any:
+    from guanai.core.simulate import draft_segment, simulate
+
+    seg = draft_segment(loaded.data, loaded.programme, scope.schools)
+    with app_of(ctx).store.read() as conn:
+        return simulate(conn, [seg], scope.schools, scope.orgs, scope.first, scope.last, keys,
+                        loaded.programme.limits.per_staff_per_week)
+
+
+def parse_keys(by: str) -> tuple[str, ...]:
+    from guanai.core.simulate import KEYS
+
+    keys = tuple(dict.fromkeys(k.strip() for k in by.split(",") if k.strip()))
+    for k in keys:
+        if k not in KEYS:
+            raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key", (("key", k), ("keys", "|".join(KEYS))))])
+    return keys or ("staff", "week")
+
+
+@click.command("simulate", help=t("cli.simulate.help"), epilog=t("cli.simulate.example"))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--org", metavar="CODE", help=t("cli.opt.org"))
+@click.option("--from", "start", metavar="DATE", help=t("cli.opt.simulate_from"))
+@click.option("--to", "end", metavar="DATE", help=t("cli.opt.simulate_to"))
+@click.option("--by", default="staff,week", show_default=True, metavar="KEYS", help=t("cli.opt.simulate_by"))
+@output_options
+@click.pass_context
+def simulate_command(ctx: click.Context, file: str, org: str | None, start: str | None, end: str | None, by: str,
+                     as_json: bool, as_csv: bool) -> None:
+    from guanai.core.commands.programme import load_or_fail
+    from guanai.core.output import XLSX
+
+    keys = parse_keys(by)
+    loaded = load_or_fail(file, app_of(ctx).registry)
+    scope = _scope(ctx, loaded.programme, org, start, end)
+    load = load_of(ctx, loaded, scope, keys)
+    if as_json:
+        dump_json(load.as_json())
+    elif XLSX.get() is not None:
+        write_workbook(XLSX.get() or "", loaded.programme, scope, load)
+    elif as_csv:
+        dump_csv([{**r["key"], "obligations": r["obligations"]} for r in load.rows], [*keys, "obligations"])
+    else:
+        print_load(loaded.programme, scope, load)
+
+
+def _title(programme: Any, scope: Scope, load: Any) -> str:
+    place = scope.orgs[scope.org]["name"] if scope.org else t("due.everywhere")
+    return t("simulate.title", place=place, title=programme.title, first=load.first.isoformat(),
+             last=load.last.isoformat(), weeks=len(load.weeks))
+
+
+def print_load(programme: Any, scope: Scope, load: Any) -> None:
+    from guanai.core.simulate import sparkline, staff_weeks
+
+    click.echo(_title(programme, scope, load))
+    if set(load.keys) == {"staff", "week"}:
+        people = staff_weeks(load)
+        top = max((max(p["weeks"], default=0) for p in people if p["staff"]), default=0)  # the teachers' scale
+        body = [[f"{p['name']}（{p['staff']}）" if p["staff"] else _shown(load, "staff", p["staff"]), f"{p['total']:,}",
+                 f"{p['total'] / max(1, len(load.weeks)):.1f}", f"{p['peak']}（{p['peak_week']}）",
+                 sparkline(p["weeks"], top)] for p in people]
+        click.echo(plain_table([t("simulate.col.staff"), t("simulate.col.total"), t("simulate.col.mean"),
+                                t("simulate.col.peak"), t("simulate.col.weeks", first=load.weeks[0] if load.weeks
+                                                          else "", last=load.weeks[-1] if load.weeks else "")],
+                               body, right=(1, 2)))
+    else:
+        headers = [t(f"compliance.col.{k}") for k in load.keys] + [t("simulate.col.total")]
+        body = [[_shown(load, k, r["key"][k]) for k in load.keys] + [f"{r['obligations']:,}"] for r in load.rows]
+        click.echo(plain_table(headers, body, right=(len(headers) - 1,)))
+    click.echo(t("simulate.summary", n=load.total, unassigned=load.unassigned))
+    if load.limit is not None:
+        if load.over:
+            shown = "；".join(t("simulate.over_item", name=o["name"], staff=o["staff"], week=o["week"],
+                                n=o["obligations"]) for o in load.over[:10])
+            more = t("simulate.over_more", n=len(load.over) - 10) if len(load.over) > 10 else ""
+            click.echo(t("simulate.over", limit=load.limit, n=len(load.over),
+                         people=len({o["staff"] for o in load.over}), items=shown) + more)
+        else:
+            click.echo(t("simulate.under", limit=load.limit))
+    if load.unassigned_children:
+        kids = load.unassigned_children
+        click.echo(t("simulate.unassigned_children", n=len(kids), items="、".join(
+            f"{k['name']}（{k['child']}）" for k in kids[:10]) + ("……" if len(kids) > 10 else "")))
+
+
+def _shown(load: Any, key: str, value: Any) -> str:
+    if value is None:
+        return t("simulate.nobody") if key == "staff" else "—"
+    if value == "" and key == "staff":
+        return t("simulate.no_role")
+    if key in ("staff", "duty", "school"):
+        name = load.names.get(key, {}).get(value)
+        return f"{name}（{value}）" if name and key != "duty" else name or str(value)
+    return str(value)
+
+
+def write_workbook(path: str, programme: Any, scope: Scope, load: Any) -> None:
+    """The load as a workbook: the rows asked for, and — by staff and week — a sheet of the weekly
+    load per teacher (weeks down, the heaviest teachers across) with a native line chart."""
+    from guanai.core import spreadsheet
+    from guanai.core.simulate import staff_weeks
+
+    title = _title(programme, scope, load)
+    sheets = [spreadsheet.Sheet(t("simulate.sheet.rows"), [t(f"compliance.col.{k}") for k in load.keys] +
+                                [t("simulate.col.total")],
+                                [[_shown(load, k, r["key"][k]) for k in load.keys] + [r["obligations"]]
+                                 for r in load.rows], title=title)]
+    if set(load.keys) == {"staff", "week"}:
+        people = [p for p in staff_weeks(load) if p["staff"]][:10]  # teachers, not the school's own or nobody
+        headers = [t("compliance.col.week")] + [f"{p['name']}（{p['staff']}）" for p in people]
+        rows = [[week] + [p["weeks"][i] for p in people] for i, week in enumerate(load.weeks)]
+        chart = spreadsheet.Chart("line", t("simulate.chart"), 1, 0, len(rows), series=len(people), percent=False)
+        sheets.insert(0, spreadsheet.Sheet(t("simulate.sheet.weekly"), headers, rows, title=title,
+                                           charts=(chart,) if people and rows else ()))
+    spreadsheet.write(path, sheets)
+    click.echo(t("xlsx.written", path=path, n=len(load.rows)))

@@ -1,0 +1,174 @@
+"""Before publishing: what a draft programme would ask of each teacher (`programme simulate`) and
+what changes between two drafts (`programme diff`).
+
+One derivation: the obligations are counted by the engine itself (core/store/engine.py's
+`compliance_rows`), fed a segment built from the draft instead of a published version — the same
+windows, subjects, responsible staff and grouping that `due` and `compliance` use. Nothing is
+stored or published. Triggered duties are not counted: they depend on events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+KEYS = ("duty", "staff", "class", "school", "week", "month")
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+@dataclass
+class Load:
+    """Obligations per key of `keys` due from `first` to `last`, and who would be left without a
+    responsible (children by school, with the duties and how many obligations)."""
+
+    first: date
+    last: date
+    keys: tuple[str, ...]
+    rows: list[dict[str, Any]]  # {"key": {…}, "obligations": n}
+    total: int
+    unassigned: int
+    unassigned_children: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
+    weeks: list[str] = field(default_factory=list)  # every ISO week of the period, in order
+    limit: int | None = None  # limits.per_staff_per_week of the draft
+    over: list[dict[str, Any]] = field(default_factory=list)  # {"staff", "name", "week", "obligations"}
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"from": self.first.isoformat(), "to": self.last.isoformat(), "rows": self.rows,
+                               "totals": {"obligations": self.total, "unassigned": self.unassigned},
+                               "unassigned_children": self.unassigned_children}
+        if self.limit is not None:
+            out["limits"] = {"per_staff_per_week": self.limit, "over": self.over}
+        return out
+
+
+def draft_segment(data: Any, programme: Any, schools: list[str]) -> Any:
+    """An engine segment for a draft programme (not stored): in force at `schools` every day."""
+    from guanai.core.store.engine import Segment, _plan
+
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    return Segment(0, sha, _plan(sha, 0, data), ZoneInfo(programme.calendar.timezone), sorted(schools),
+                   date.min, date.max, data=data)
+
+
+def default_period(programme: Any, today: date) -> tuple[date, date]:
+    """The term holding today, else the next one, else the draft's last term."""
+    terms = sorted(programme.calendar.terms, key=lambda t: t.start)
+    for term in terms:
+        if today <= term.end:
+            return term.start, term.end
+    return terms[-1].start, terms[-1].end
+
+
+def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[str, Any], first: date, last: date,
+             keys: tuple[str, ...], limit: int | None = None) -> Load:
+    """Every obligation of the segments' periodic duties due from `first` to `last`, counted by the
+    engine, grouped by `keys`."""
+    from guanai.core.obligations import as_of
+    from guanai.core.store.engine import Question, compliance_rows
+    from guanai.core.store.schema import staff
+    from sqlalchemy import select
+
+    asof = as_of(last, segs[0].zone)  # a date: the end of that day
+    question = Question(schools, asof, orgs=orgs, period=(first, last), every_window=True)
+    sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or k == "staff")
+    sums: dict[tuple[Any, ...], int] = defaultdict(int)
+    per_staff_week: dict[tuple[str, str], int] = defaultdict(int)
+    names: dict[str, dict[str, str]] = {"duty": {}, "staff": {}, "school": {c: o["name"] for c, o in orgs.items()}}
+    unassigned, total, with_role = 0, 0, set()
+    for row in compliance_rows(conn, segs, question, (*sql_keys, "week") if "week" not in sql_keys else sql_keys):
+        rule = row["rule"]
+        names["duty"][rule.id] = rule.name
+        n = row["expected"]
+        total += n
+        if row["staff"] is None and rule.by and rule.scope != "staff":
+            unassigned += n
+            with_role.add(rule.id)
+        if row["staff"] is not None:
+            per_staff_week[(row["staff"], row["week"])] += n
+        # staff: null = nobody holds the duty's role; "" = the duty names no role (the school's own)
+        staff_key = "" if row["staff"] is None and (not rule.by or rule.scope == "staff") else row["staff"]
+        sums[tuple({**row, "duty": rule.id, "staff": staff_key}.get(k) for k in keys)] += n
+    people = [s for s, _ in per_staff_week] + [k[keys.index("staff")] for k in sums if "staff" in keys]
+    names["staff"] = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
+        staff.c.id.in_(sorted({p for p in people if p}))))} if people else {}
+    rows = [{"key": dict(zip(keys, k, strict=True)), "obligations": n} for k, n in sums.items() if n]
+    rows.sort(key=lambda r: tuple(str(r["key"][k] or "") for k in keys))
+    load = Load(first, last, keys, rows, total, unassigned, names=names, weeks=weeks_between(first, last),
+                limit=limit)
+    if unassigned:
+        load.unassigned_children = _unassigned_children(conn, segs, schools, orgs, asof, first, last, with_role,
+                                                        names)
+    if limit is not None:
+        load.over = sorted(({"staff": s, "name": names["staff"].get(s, s), "week": w, "obligations": n}
+                            for (s, w), n in per_staff_week.items() if n > limit),
+                           key=lambda r: (-r["obligations"], r["week"], r["staff"]))
+    return load
+
+
+def _unassigned_children(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[str, Any], asof: Any,
+                         first: date, last: date, rules: set[str], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """The subjects of the obligations nobody would be responsible for, with their duties."""
+    from guanai.core.store.engine import Question, compliance_rows
+    from guanai.core.store.schema import child
+    from sqlalchemy import select
+
+    question = Question(schools, asof, rules=rules, orgs=orgs, period=(first, last), every_window=True)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in compliance_rows(conn, segs, question, ("school", "subject", "staff")):
+        if row["staff"] is not None or not row["expected"]:
+            continue
+        item = found.setdefault((row["school"], row["subject"]), {"school": row["school"], "child": row["subject"],
+                                                                  "duties": [], "obligations": 0})
+        item["duties"].append(names["duty"].get(row["rule"].id, row["rule"].id))
+        item["obligations"] += row["expected"]
+    kids = {r.id: (r.name, r.class_name) for r in conn.execute(select(child.c.id, child.c.name, child.c.class_name)
+                                                                .where(child.c.id.in_([k for _, k in found])))}
+    out = []
+    for (school, kid), item in sorted(found.items()):
+        item["name"], item["class"] = kids.get(kid, (kid, None))
+        out.append(item)
+    return out
+
+
+def weeks_between(first: date, last: date) -> list[str]:
+    from guanai.core.store.engine import iso_week
+
+    out, day = [], first - timedelta(days=first.weekday())
+    while day <= last:
+        out.append(iso_week(max(day, first)))
+        day += timedelta(days=7)
+    return out
+
+
+def staff_weeks(load: Load) -> list[dict[str, Any]]:
+    """Per teacher: the obligations of each week of the period, the total and the peak week —
+    heaviest first (the table and the workbook of `--by staff,week`)."""
+    series: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for row in load.rows:
+        series[row["key"]["staff"]][row["key"]["week"]] = row["obligations"]
+    out = []
+    for who, weeks in series.items():
+        values = [weeks.get(w, 0) for w in load.weeks]
+        peak = max(range(len(values)), key=lambda i: (values[i], -i)) if values else 0
+        out.append({"staff": who, "name": load.names["staff"].get(who, who) if who else None,
+                    "weeks": values, "total": sum(values), "peak": values[peak] if values else 0,
+                    "peak_week": load.weeks[peak] if values else None})
+    out.sort(key=lambda r: (not r["staff"], -r["total"], -r["peak"], r["staff"] or ""))
+    return out
+
+
+def sparkline(values: list[int], top: int) -> str:
+    """One character per week, ▁ to █ against the heaviest week of anyone (blank: nothing due)."""
+    if top <= 0:
+        return " " * len(values)
+    return "".join(" " if v == 0 else SPARK[min(len(SPARK) - 1, (v * len(SPARK) - 1) // top)] for v in values)
+
