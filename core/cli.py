@@ -170,9 +170,10 @@ def build_cli() -> click.Group:
 
         show_calendar(file, start, end, as_json, as_csv)
 
-    from guanai.core.commands.simulate import simulate_command
+    from guanai.core.commands.simulate import diff_command, simulate_command
 
     programme.add_command(simulate_command)
+    programme.add_command(diff_command)
 
     @programme.command("publish", help=t("cli.publish.help"), epilog=t("cli.publish.example"))
     @click.argument("file", type=click.Path(dir_okay=False))

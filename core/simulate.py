@@ -172,3 +172,89 @@ def sparkline(values: list[int], top: int) -> str:
         return " " * len(values)
     return "".join(" " if v == 0 else SPARK[min(len(SPARK) - 1, (v * len(SPARK) - 1) // top)] for v in values)
 
+
+
+SECTIONS = ("phases", "duties", "tasks", "activities", "triggers", "indicators")
+
+
+def _items(programme: Any) -> dict[str, dict[str, Any]]:
+    """A programme's items by section and id (a phase's or an activity's tasks under `tasks`)."""
+    out: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+    for phase in programme.phases:
+        out["phases"][phase.id] = phase
+    for duty in programme.duties:
+        out["duties"][duty.id] = duty
+    for group in (*programme.phases, *programme.activities):
+        for task in group.tasks:
+            out["tasks"][task.id] = task
+    for activity in programme.activities:
+        out["activities"][activity.id or f"{activity.month} {activity.name}"] = activity
+    for trigger in programme.triggers:
+        out["triggers"][trigger.id] = trigger
+    for indicator in programme.indicators:
+        out["indicators"][indicator.id] = indicator
+    return out
+
+
+def _label(model: Any, name: str) -> str:
+    """A field as the programme's schema names it: 负责角色, 频次 … (its description's first words)."""
+    info = type(model).model_fields.get(name)
+    text = (info.description or "") if info is not None else ""
+    return text.split("：")[0].split("（")[0].split("，")[0].strip() or name
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def diff_items(old: Any, new: Any) -> list[dict[str, Any]]:
+    """Items added, removed or changed (field by field) between two programmes."""
+    before, after = _items(old), _items(new)
+    out = []
+    for section in SECTIONS:
+        for key in [*before[section], *(k for k in after[section] if k not in before[section])]:
+            a, b = before[section].get(key), after[section].get(key)
+            name = getattr(b or a, "name", key)
+            if a is None or b is None:
+                out.append({"section": section, "id": key, "name": name, "change": "added" if a is None else "removed",
+                            "fields": []})
+                continue
+            da, db = _plain(a.model_dump(exclude={"tasks"})), _plain(b.model_dump(exclude={"tasks"}))
+            fields = [{"field": f, "label": _label(b, f), "old": da.get(f), "new": db.get(f)}
+                      for f in dict.fromkeys([*da, *db]) if da.get(f) != db.get(f)]
+            if fields:
+                out.append({"section": section, "id": key, "name": name, "change": "changed", "fields": fields})
+    return out
+
+
+def diff_windows(old: Any, new: Any) -> list[dict[str, Any]]:
+    """For each periodic duty in both: windows that appear, disappear or move (by label)."""
+    from guanai.core.calendar import SchoolCalendar, windows
+
+    cal_old, cal_new = SchoolCalendar(old.calendar), SchoolCalendar(new.calendar)
+    before = {d.id: d for d in old.duties}
+    out = []
+    for duty in new.duties:
+        if duty.id not in before:
+            continue
+        a = {w.label: (w.start, w.end) for w in windows(old, cal_old, before[duty.id])}
+        b = {w.label: (w.start, w.end) for w in windows(new, cal_new, duty)}
+        moved = [{"window": k, "old": [a[k][0].isoformat(), a[k][1].isoformat()],
+                  "new": [b[k][0].isoformat(), b[k][1].isoformat()]} for k in a if k in b and a[k] != b[k]]
+        added, removed = [k for k in b if k not in a], [k for k in a if k not in b]
+        if moved or added or removed:
+            out.append({"duty": duty.id, "name": duty.name, "moved": moved, "added": added, "removed": removed})
+    return out
+
+
+def diff_load(old: Load, new: Load) -> dict[str, Any]:
+    """The workload per teacher and week under each programme, and the change."""
+    a = {(r["key"]["staff"], r["key"]["week"]): r["obligations"] for r in old.rows}
+    b = {(r["key"]["staff"], r["key"]["week"]): r["obligations"] for r in new.rows}
+    rows = [{"key": {"staff": s, "week": w}, "old": a.get((s, w), 0), "new": b.get((s, w), 0),
+             "change": b.get((s, w), 0) - a.get((s, w), 0)}
+            for s, w in sorted({*a, *b}, key=lambda k: (k[0] is None, k[0] or "", k[1]))
+            if a.get((s, w), 0) != b.get((s, w), 0)]
+    return {"from": new.first.isoformat(), "to": new.last.isoformat(), "rows": rows,
+            "totals": {"old": old.total, "new": new.total, "change": new.total - old.total,
+                       "unassigned_old": old.unassigned, "unassigned_new": new.unassigned}}

@@ -112,3 +112,32 @@ def test_simulating_the_published_programme_gives_what_compliance_knows_on_the_d
 def test_simulating_the_published_programme_gives_what_compliance_knows_on_both_backends(school):
     school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
     _agree(lambda *args: school.run(*args), "2025-09-01", "2026-01-16")
+
+
+def test_diff_names_what_changed_in_the_programmes_words_and_the_load_per_teacher_and_week(db, tmp_path):
+    """The revision starts 后期 a week earlier (11-10) and gives 电话 3 grace days: 辅导作业 gains
+    the window 2025-W46 — for 甲's five children and for K6, who has nobody."""
+    old = _county(db, tmp_path)
+    new = tmp_path / "new.yaml"
+    new.write_text(DRAFT.replace("end: 2025-11-16}", "end: 2025-11-09}").replace("start: 2025-11-17,", "start: 2025-11-10,")
+                   .replace("step: phone_call, every: month}", "step: phone_call, every: month, grace_days: 3}"),
+                   encoding="utf-8")
+    out = json.loads(db.ok("programme", "diff", str(old), str(new), "--org", "S001", "--from", "2025-09-29",
+                           "--to", "2025-12-07", "--json"))
+    assert [(i["section"], i["id"], i["change"], [(f["label"], f["old"], f["new"]) for f in i["fields"]])
+            for i in out["items"]] == [
+        ("phases", "early", "changed", [("结束日期", "2025-11-16", "2025-11-09")]),
+        ("phases", "late", "changed", [("开始日期", "2025-11-17", "2025-11-10")]),
+        ("duties", "call", "changed", [("宽限天数", 0, 3)])]
+    assert out["windows"] == [{"duty": "homework", "name": "辅导作业", "moved": [], "added": ["2025-W46"],
+                               "removed": []}]
+    assert out["load"]["rows"] == [
+        {"key": {"staff": "A", "week": "2025-W46"}, "old": 5, "new": 10, "change": 5},
+        {"key": {"staff": None, "week": "2025-W46"}, "old": 1, "new": 2, "change": 1}]
+    assert out["load"]["totals"] == {"old": 91, "new": 97, "change": 6, "unassigned_old": 16, "unassigned_new": 17}
+    text = db.ok("programme", "diff", str(old), str(new), "--org", "S001", "--from", "2025-09-29", "--to", "2025-12-07")
+    assert "～ 修改职责“电话”（call）\n    宽限天数：0 → 3\n" in text
+    assert "  时间窗口 · 辅导作业：新增 1 个（2025-W46）\n" in text
+    assert text.endswith("任务 91 → 97（+6）；无人负责 16 → 17。\n")
+    same = db.ok("programme", "diff", str(old), str(old), "--org", "S001")
+    assert "两个方案的职责、任务、活动、触发和指标相同。" in same

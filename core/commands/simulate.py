@@ -164,3 +164,81 @@ def write_workbook(path: str, programme: Any, scope: Scope, load: Any) -> None:
                                            charts=(chart,) if people and rows else ()))
     spreadsheet.write(path, sheets)
     click.echo(t("xlsx.written", path=path, n=len(load.rows)))
+
+
+@click.command("diff", help=t("cli.diff.help"), epilog=t("cli.diff.example"))
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--org", metavar="CODE", help=t("cli.opt.org"))
+@click.option("--from", "start", metavar="DATE", help=t("cli.opt.simulate_from"))
+@click.option("--to", "end", metavar="DATE", help=t("cli.opt.simulate_to"))
+@click.option("--json", "as_json", is_flag=True, help="JSON")
+@click.pass_context
+def diff_command(ctx: click.Context, old: str, new: str, org: str | None, start: str | None, end: str | None,
+                 as_json: bool) -> None:
+    from guanai.core.commands.programme import load_or_fail
+    from guanai.core.simulate import diff_items, diff_load, diff_windows
+
+    before, after = load_or_fail(old, app_of(ctx).registry), load_or_fail(new, app_of(ctx).registry)
+    scope = _scope(ctx, after.programme, org, start, end)
+    items = diff_items(before.programme, after.programme)
+    moved = diff_windows(before.programme, after.programme)
+    old_load, new_load = (load_of(ctx, loaded, scope, ("staff", "week")) for loaded in (before, after))
+    load = diff_load(old_load, new_load)
+    if as_json:
+        dump_json({"items": items, "windows": moved, "load": load})
+        return
+    click.echo(t("diff.title", old=before.programme.title, new=after.programme.title))
+    for item in items:
+        head = t(f"diff.{item['change']}", section=t(f"diff.section.{item['section']}"), name=item["name"],
+                 id=item["id"])
+        click.echo(head)
+        for f in item["fields"]:
+            click.echo(t("diff.field", label=f["label"], old=_value(f["old"]), new=_value(f["new"])))
+    for w in moved:
+        parts = [t("diff.window_moved", window=m["window"], old="…".join(m["old"]), new="…".join(m["new"]))
+                 for m in w["moved"][:5]]
+        if len(w["moved"]) > 5:
+            parts.append(t("diff.more", n=len(w["moved"]) - 5))
+        if w["added"]:
+            parts.append(t("diff.windows_added", n=len(w["added"]), labels="、".join(w["added"][:5])))
+        if w["removed"]:
+            parts.append(t("diff.windows_removed", n=len(w["removed"]), labels="、".join(w["removed"][:5])))
+        click.echo(t("diff.windows", name=w["name"], parts="；".join(parts)))
+    if not items and not moved:
+        click.echo(t("diff.same"))
+    _print_load_change(scope, load, new_load)
+
+
+def _value(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _print_load_change(scope: Scope, load: dict[str, Any], new_load: Any) -> None:
+    totals = load["totals"]
+    place = scope.orgs[scope.org]["name"] if scope.org else t("due.everywhere")
+    click.echo(t("diff.load_title", place=place, first=load["from"], last=load["to"]))
+    per_staff: dict[Any, list[int]] = {}
+    for r in load["rows"]:
+        acc = per_staff.setdefault(r["key"]["staff"], [0, 0, 0, ""])
+        acc[0] += r["old"]
+        acc[1] += r["new"]
+        if abs(r["change"]) > abs(acc[2]):
+            acc[2], acc[3] = r["change"], r["key"]["week"]
+    if per_staff:
+        body = []
+        for who, (old, new, step, week) in sorted(per_staff.items(), key=lambda kv: (-abs(kv[1][1] - kv[1][0]),
+                                                                                 str(kv[0] or ""))):
+            name = new_load.names["staff"].get(who) if who else None
+            label = f"{name}（{who}）" if name else _shown(new_load, "staff", who)
+            body.append([label, f"{new - old:+,}", f"{step:+,}（{week}）"])
+        click.echo(plain_table([t("simulate.col.staff"), t("diff.col.change"), t("diff.col.week_change")],
+                               body[:20], right=(1, 2)))
+    click.echo(t("diff.load_summary", old=totals["old"], new=totals["new"], change=totals["change"],
+                 unassigned_old=totals["unassigned_old"], unassigned_new=totals["unassigned_new"]))
