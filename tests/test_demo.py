@@ -49,7 +49,7 @@ def test_compliance_refuses_an_unknown_grouping(cli, tmp_path):
     path = tmp_path / "demo.db"
     cli("demo", "--db", str(path))
     result = cli("--db", f"sqlite:///{path}", "compliance", "--by", "school,teacher")
-    assert (result.exit_code, result.stderr) == (2, "--by: 不能按 “teacher” 分组；可用：duty|staff|class|school|township|org|month\n")
+    assert (result.exit_code, result.stderr) == (2, "--by: 不能按 “teacher” 分组；可用：duty|staff|class|school|township|org|month|week\n")
 
 
 def test_explain_refuses_a_subject_the_duty_is_not_about(cli, tmp_path):

@@ -141,3 +141,23 @@ def test_diff_names_what_changed_in_the_programmes_words_and_the_load_per_teache
     assert text.endswith("任务 91 → 97（+6）；无人负责 16 → 17。\n")
     same = db.ok("programme", "diff", str(old), str(old), "--org", "S001")
     assert "两个方案的职责、任务、活动、触发和指标相同。" in same
+
+
+def test_the_programmes_limit_in_assign_check_and_assign_auto(db, tmp_path):
+    """Published, the draft's limit (9 a week) holds 甲 to account week by week; one child's
+    heaviest week is 3 obligations (talk, homework and November's call in W48), so assign auto
+    says a teacher may hold 3 children."""
+    draft = _county(db, tmp_path)
+    db.ok("programme", "publish", str(draft))
+    result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-31")
+    over = [line for line in result.stdout.splitlines() if "超过方案每周" in line]
+    assert over == [
+        "S001 · 甲老师（A）：2025-W48 有 15 项任务，超过方案每周 9 项的上限",
+        "S001 · 甲老师（A）：2026-W01 有 12 项任务，超过方案每周 9 项的上限",
+        "S001 · 甲老师（A）：2026-W03 有 12 项任务，超过方案每周 9 项的上限",
+        "S001 · 甲老师（A）：2025-W47 有 10 项任务，超过方案每周 9 项的上限"]
+    assert result.exit_code == 1 and "教师超出每周上限 4" in result.stdout.splitlines()[-1]
+    out = db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    assert out.splitlines() == ["已为 S001 新建 1 个结对（代理家长），分给 1 位教职工。",
+                                "按方案每周 9 项的上限，每位教师最多做 3 名孩子的代理家长；超出的教师 1 位（assign check 会逐周列出）。"]
+    assert db.rows("pairing", "staff", child="K6") == [("B",)]  # to the teacher under the limit

@@ -99,6 +99,26 @@ def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool, sta
         load[p["staff"]] = load.get(p["staff"], 0) + 1
     key = "assign.auto_dry" if dry_run else "assign.auto_done"
     click.echo(t(key, n=len(made), staff=len(load), school=school, role=render_role(role)))
+    _say_limit(ctx, school, role, day)
+
+
+def _say_limit(ctx: click.Context, school: str, role: str, day: Any) -> None:
+    """Under a programme limit: how many children a teacher may hold, and who holds more."""
+    from collections import Counter
+
+    from guanai.core.render import role as render_role
+    from guanai.core.store.hooks import Programmes
+    from guanai.core.store.pairings import children_within_limit, holding
+
+    with app_of(ctx).store.read() as conn:
+        programme = Programmes(conn).at(school, day)
+        cap = children_within_limit(programme, role)
+        if cap is None:
+            return
+        held = Counter(p["staff"] for p in holding(conn, school, role, day) if p["staff"])
+    over = sorted(s for s, n in held.items() if n > cap)
+    click.echo(t("assign.limit", limit=programme.limits.per_staff_per_week, cap=cap, role=render_role(role),
+                 over=len(over)))
 
 
 def _unassigned(ctx: click.Context, org: str | None, day: Any, first: Any) -> list[Any]:
@@ -118,7 +138,35 @@ def _unassigned(ctx: click.Context, org: str | None, day: Any, first: Any) -> li
     if first > day:
         return []
     with c.store.read() as conn:
-        return unassigned_duties(conn, c.segs, c.asof, first, c.orgs)
+        found = unassigned_duties(conn, c.segs, c.asof, first, c.orgs)
+        return found + _over_limit(conn, c, first, day)
+
+
+def _over_limit(conn: Any, c: Any, first: Any, day: Any) -> list[Any]:
+    """Teachers over the programme's limits.per_staff_per_week in a week of the term checked (its
+    whole term, weeks to come included: the load the pairings make), by the simulation's count."""
+    from guanai.core.simulate import simulate
+    from guanai.core.store.pairings import Violation
+
+    out = []
+    for seg in c.segs:
+        limit = seg.programme.limits.per_staff_per_week
+        if limit is None or not (seg.start <= day <= seg.end):
+            continue
+        ends = [t.end for t in seg.programme.calendar.terms if t.start <= day <= t.end]
+        load = simulate(conn, [seg], [s for s in seg.schools if s in c.schools], c.orgs, first,
+                        max(ends) if ends else day, ("staff", "week"), limit)
+        schools = {r.id: r.school for r in conn.execute(_staff_schools([o["staff"] for o in load.over]))}
+        out += [Violation(schools.get(o["staff"], ""), "", "staff_over_limit", o["staff"], o["name"], o["obligations"],
+                          limit, period=o["week"]) for o in load.over]
+    return out
+
+
+def _staff_schools(ids: list[str]) -> Any:
+    from guanai.core.store.schema import staff
+    from sqlalchemy import select
+
+    return select(staff.c.id, staff.c.school).where(staff.c.id.in_(ids))
 
 
 def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool,

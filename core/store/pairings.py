@@ -163,6 +163,9 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
         pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
         total = sum(load.values()) + len(pool)
         ceiling = max(1, math.ceil(total / len(adults)))
+        cap = children_within_limit(programme, role)
+        if cap is not None:  # limits.per_staff_per_week: head teachers take their own class only up to it
+            ceiling = max(1, min(ceiling, cap))
         by_class: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
         for k in pool:
             by_class[k["class_name"]].append(k)
@@ -210,18 +213,37 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
         for cls in sorted(by_class, key=lambda c: c or ""):
             for kid in list(by_class[cls]):
                 free = [a for a in adults if a["id"] not in paired[kid["id"]]]
-                if free:
-                    give(min(free, key=lambda a: (load[a["id"]], a["id"])), kid)
+                if free:  # the least loaded, those still under the programme's limit first
+                    give(min(free, key=lambda a: (cap is not None and load[a["id"]] >= cap, load[a["id"]], a["id"])),
+                         kid)
         if not dry_run and made:
             apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}")
     return made
+
+
+def children_within_limit(programme: Any, role: str) -> int | None:
+    """How many children one staff member may hold under `role` and stay within the programme's
+    `limits.per_staff_per_week`: the limit over the heaviest week of one child's duties of that
+    role (None without a limit or such duties). Staff duties of their own are not counted."""
+    if programme is None or programme.limits.per_staff_per_week is None:
+        return None
+    from guanai.core.calendar import SchoolCalendar, windows
+    from guanai.core.store.engine import iso_week
+
+    cal = SchoolCalendar(programme.calendar)
+    per_week: Counter[str] = Counter()
+    for duty in programme.duties:
+        if duty.scope == "child" and duty.by == role and not duty.festivals:
+            per_week.update(iso_week(w.end) for w in windows(programme, cal, duty))
+    peak = max(per_week.values(), default=0)
+    return programme.limits.per_staff_per_week // peak if peak else None
 
 
 @dataclass(frozen=True)
 class Violation:
     school: str
     role: str
-    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned
+    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned, staff_over_limit
     subject: str
     name: str
     have: int
