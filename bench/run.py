@@ -16,6 +16,9 @@ Measures (medians of --runs where repeated):
   pg_compliance_vs_sql                 the same ratio on PostgreSQL when GUANAI_TEST_PG is set
   rls_overhead                         there, a school user's compliance (row-level security) vs the owner's
   audit_verify_s                       `guanai audit verify` of an untouched 100,000-row audit log
+  simulate_vs_compliance               `guanai programme simulate` of the county's programme over its
+                                       autumn term (--by staff,week) vs `compliance --by staff` of the
+                                       same term, same database (fresh processes, medians)
   report_vs_compliance                 `guanai report county` of the county vs `compliance --by school`
                                        (same database and as_of); report_summary_s: `report summary`
                                        (.docx) of the school nearest 600 pupils
@@ -296,6 +299,20 @@ def reports(url: str, folder: Path, runs: int) -> dict[str, Any]:
             "report_summary_pupils": pupils}
 
 
+def simulate(url: str, runs: int) -> dict[str, Any]:
+    """`programme simulate` of the published programme's file over the autumn term vs `compliance
+    --by staff` of the same term (its windows all due by AS_OF): the same obligations, counted once
+    as a draft's and once as the published version's."""
+    base = [GUANAI, "--db", url]
+    term = ["--from", "2025-09-01", "--to", "2026-01-16"]
+    compliance = median_of(runs, lambda: wall([*base, "compliance", "--by", "staff", *term, "--as-of", AS_OF,
+                                              "--json"], ENV)[0])
+    simulated = median_of(runs, lambda: wall([*base, "programme", "simulate", str(generate.PROGRAMME), *term,
+                                             "--json"], ENV)[0])
+    return {"simulate_s": round(simulated, 3), "compliance_by_staff_s": round(compliance, 3),
+            "simulate_vs_compliance": round(simulated / compliance, 2)}
+
+
 def pg_form(sql: str) -> str:
     """A hand-written query in PostgreSQL's dialect: JSON operator and typed comparisons."""
     query = sql.format(with_="(r.payload::json ->> 'with')")
@@ -428,6 +445,8 @@ def main() -> None:
             progress("start-up timed")
             result.update(reports(url, folder, args.runs))
             progress("reports timed")
+            result.update(simulate(url, args.runs))
+            progress("simulate timed")
             result.update(audit_verify(folder))
             progress("audit verify timed")
             pg = pg_ratio(county, imported, args.runs)

@@ -146,6 +146,9 @@ class IndicatorKind:
     title: str
     compute: Callable[[Any], tuple[int, int]]
     plugin: str = ""
+    # "share": numerator of denominator people or items (shown 71.4%, with n/d); "ratio": a ratio of
+    # two shares whose terms are not people (shown 1.18 倍, without n/d)
+    unit: str = "share"
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ def priority_participation(ctx) -> tuple[int, int]:
 
 @hookimpl
 def register_indicator_kinds(register):
-    register(IndicatorKind("priority_participation", "活动优先参与度", priority_participation))
+    register(IndicatorKind("priority_participation", "活动优先参与度", priority_participation, unit="ratio"))
 
 
 def results(gctx, as_json: bool) -> None:

@@ -148,6 +148,11 @@ def test_contest_participants_and_priority_participation(care):
                                                     "--json"))}
     # participants 2/3 left-behind; school 2/4 → (2/3)/(2/4) = 4/3
     assert rows["activity-priority"]["value"] == round(4 / 3, 4) and rows["activity-priority"]["ok"] is True
+    assert rows["activity-priority"]["unit"] == "ratio"
+    # a ratio of two shares, shown as such: never "133.3%" with products of counts in the people column
+    line = next(ln for ln in care.ok("indicators", "--org", "S001", "--as-of", "2025-10-31").splitlines()
+                if ln.lstrip().startswith(rows["activity-priority"]["name"]))
+    assert line.split()[1:] == ["1.33", "倍", "1.00", "倍", "—", "达标"]
     results = json.loads(care.ok("contest", "results", "--org", "S001", "--json"))
     assert results == [{"school": "S001", "date": "2025-10-24", "name": "校园十佳歌手赛", "category": "歌手赛",
                         "participants": 3, "left_behind": 2, "awards": ["K1:一等奖"]}]

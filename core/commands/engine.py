@@ -448,6 +448,11 @@ def _rate(value: Any) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def indicator_value(value: Any, unit: str) -> str:
+    """An indicator's value or target as people read it: a share 71.4%, a ratio of shares 1.18 倍."""
+    return "—" if value is None else t("indicators.ratio", value=value) if unit == "ratio" else _rate(value)
+
+
 def _print_compliance(c: Context, keys: tuple[str, ...], rows: list[dict[str, Any]], total: dict[str, Any],
                       names: dict[str, dict[str, str]], group: str | None) -> None:
     out = console()
@@ -486,7 +491,7 @@ def indicator_rows(c: Context) -> list[dict[str, Any]]:
     code = c.org or _root(c, c.schools[0])
     return [{"id": r.id, "name": r.name, "org": code, "value": r.value, "target": r.target,
              "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,
-             "denominator": r.denominator, "error": r.error} for r in found]
+             "denominator": r.denominator, "error": r.error, "unit": r.unit} for r in found]
 
 
 def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
@@ -506,7 +511,8 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
         return
     out = console()
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
-    body = [[r["name"], _rate(r["value"]), _rate(r["target"]), f"{r['numerator']:,}/{r['denominator']:,}",
+    body = [[r["name"], indicator_value(r["value"], r["unit"]), indicator_value(r["target"], r["unit"]),
+             f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else "—",
              t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else t("indicators.not_ok")]
             for r in rows]
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),

@@ -361,7 +361,10 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
     lines = []
     below = [r for r in indicators if r["value"] is not None and not r["ok"]]
     for r in below:
-        lines.append(t("report.indicator_below", name=r["name"], value=pct(r["value"]), target=pct(r["target"])))
+        from guanai.core.commands.engine import indicator_value
+
+        lines.append(t("report.indicator_below", name=r["name"], value=indicator_value(r["value"], r["unit"]),
+                       target=indicator_value(r["target"], r["unit"])))
     weak = sorted((r for r in by_duty if r["expected"] and r["rate"] is not None and r["rate"] < 0.9),
                   key=lambda r: r["rate"])
     if weak:

@@ -24,6 +24,7 @@ class Value:
     numerator: int
     denominator: int
     error: str | None = None  # the plugin whose compute failed, and why (the value is then unknown)
+    unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit)
 
     @property
     def value(self) -> float | None:
@@ -159,6 +160,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                     continue
                 found.numerator += hit or 0
                 found.denominator += total or 0
+                found.unit = kind.unit
                 continue
             else:
                 continue  # a plugin that is not installed: `programme check` already said so
