@@ -80,7 +80,7 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
     asof = as_of(last, segs[0].zone)  # a date: the end of that day
     question = Question(schools, asof, orgs=orgs, period=(first, last), every_window=True)
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or k == "staff")
-    sums: dict[tuple[Any, ...], int] = defaultdict(int)
+    sums: defaultdict[tuple[Any, ...], int] = defaultdict(int)
     per_staff_week: dict[tuple[str, str], int] = defaultdict(int)
     names: dict[str, dict[str, str]] = {"duty": {}, "staff": {}, "school": {c: o["name"] for c, o in orgs.items()}}
     unassigned, total, with_role = 0, 0, set()
@@ -97,10 +97,12 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
         # staff: null = nobody holds the duty's role; "" = the duty names no role (the school's own)
         staff_key = "" if row["staff"] is None and (not rule.by or rule.scope == "staff") else row["staff"]
         sums[tuple({**row, "duty": rule.id, "staff": staff_key}.get(k) for k in keys)] += n
-    people = [s for s, _ in per_staff_week] + [k[keys.index("staff")] for k in sums if "staff" in keys]
+    people: list[str] = [s for s, _ in per_staff_week] + [k[keys.index("staff")] for k in sums
+                                                          if "staff" in keys and k[keys.index("staff")]]
     names["staff"] = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
         staff.c.id.in_(sorted({p for p in people if p}))))} if people else {}
-    rows = [{"key": dict(zip(keys, k, strict=True)), "obligations": n} for k, n in sums.items() if n]
+    rows: list[dict[str, Any]] = [{"key": dict(zip(keys, k, strict=True)), "obligations": n}
+                                  for k, n in sums.items() if n]
     rows.sort(key=lambda r: tuple(str(r["key"][k] or "") for k in keys))
     load = Load(first, last, keys, rows, total, unassigned, names=names, weeks=weeks_between(first, last),
                 limit=limit)
@@ -133,7 +135,7 @@ def _unassigned_children(conn: Connection, segs: list[Any], schools: list[str], 
     kids = {r.id: (r.name, r.class_name) for r in conn.execute(select(child.c.id, child.c.name, child.c.class_name)
                                                                 .where(child.c.id.in_([k for _, k in found])))}
     out = []
-    for (school, kid), item in sorted(found.items()):
+    for (_, kid), item in sorted(found.items()):
         item["name"], item["class"] = kids.get(kid, (kid, None))
         out.append(item)
     return out
@@ -155,7 +157,7 @@ def staff_weeks(load: Load) -> list[dict[str, Any]]:
     series: dict[str | None, dict[str, int]] = defaultdict(dict)
     for row in load.rows:
         series[row["key"]["staff"]][row["key"]["week"]] = row["obligations"]
-    out = []
+    out: list[dict[str, Any]] = []
     for who, weeks in series.items():
         values = [weeks.get(w, 0) for w in load.weeks]
         peak = max(range(len(values)), key=lambda i: (values[i], -i)) if values else 0
@@ -210,7 +212,7 @@ def _plain(value: Any) -> Any:
 def diff_items(old: Any, new: Any) -> list[dict[str, Any]]:
     """Items added, removed or changed (field by field) between two programmes."""
     before, after = _items(old), _items(new)
-    out = []
+    out: list[dict[str, Any]] = []
     for section in SECTIONS:
         for key in [*before[section], *(k for k in after[section] if k not in before[section])]:
             a, b = before[section].get(key), after[section].get(key)

@@ -14,8 +14,8 @@ from guanai.core.i18n import t
 
 def export_child(ctx: click.Context, child_id: str, output: str) -> None:
     from guanai.core.output import _default
-    from guanai.core.store.db import audit
     from guanai.core.store import contacts
+    from guanai.core.store.db import audit
     from guanai.core.store.pipl import child_file
 
     if Path(output).suffix.lower() != ".json":

@@ -224,7 +224,7 @@ def _print_load_change(scope: Scope, load: dict[str, Any], new_load: Any) -> Non
     totals = load["totals"]
     place = scope.orgs[scope.org]["name"] if scope.org else t("due.everywhere")
     click.echo(t("diff.load_title", place=place, first=load["from"], last=load["to"]))
-    per_staff: dict[Any, list[int]] = {}
+    per_staff: dict[Any, list[Any]] = {}
     for r in load["rows"]:
         acc = per_staff.setdefault(r["key"]["staff"], [0, 0, 0, ""])
         acc[0] += r["old"]

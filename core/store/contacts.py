@@ -96,6 +96,7 @@ def reveal(conn: Connection, kind: str, ids: list[str], row_key: str, org: str |
     entry = {"action": "show_contacts", "table_name": kind, "row_key": row_key or "*", "org": org,
              "after": {"ids": list(ids)}}
     out: dict[str, dict[str, str]] = {}
+    found: Iterable[Any]
     if restricted(conn):
         row = chain_rows(conn, [entry], source)[0]
         found = conn.execute(text(
