@@ -177,8 +177,16 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
     return out
 
 
+def by_key(by: Any) -> str | None:
+    """A duty's `by` as the plan keeps it: a role's id, or "post:视频室" for a post."""
+    return getattr(by, "key", by)
+
+
+POST = "post:"
+
+
 def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
-    return Rule(item.id, name, getattr(item, "group", None), item.scope, item.by, item.step, item.times,
+    return Rule(item.id, name, getattr(item, "group", None), item.scope, by_key(item.by), item.step, item.times,
                 item.grace_days, tuple(sorted(item.match.items())), _conds(item.where), tuple(found), one_off)
 
 

@@ -155,13 +155,23 @@ class Condition(Model):
     value: Scalar | tuple[Scalar, ...] | None = Field(None, description="比较的值")
 
 
+class Post(Model):
+    """由某个岗位负责（视频室、亲情之家、医务室 …）：岗位写在教职工名单的“岗位/职务”列。"""
+
+    post: str = Field(min_length=1, max_length=40, description="岗位名称，如 视频室、亲情之家、医务室")
+
+    @property
+    def key(self) -> str:
+        return f"post:{self.post}"
+
+
 class Task(Model):
     """一次性任务（阶段任务或月度活动任务）；带 every 的活动任务是当月的周期职责。"""
 
     id: Id = Field(description="任务编号")
     name: str | None = Field(None, description="任务名称；默认取所在阶段或活动的名称")
     scope: Scope = Field("school", description="对象：child 孩子 / staff 教职工 / class 班级 / school 学校")
-    by: Id | None = Field(None, description="负责角色")
+    by: Id | Post | None = Field(None, description="负责角色，或 {post: 岗位}")
     step: Id = Field(description="完成它所需的记录类型")
     due: Day | None = Field(None, description="截止日期；默认为阶段最后一天或活动月最后一天")
     every: Period | None = Field(None, description="活动任务的周期（仅当月有效）")
@@ -189,7 +199,7 @@ class Duty(Model):
     name: str = Field(description="职责名称，如 一周一谈心")
     group: str | None = Field(None, description="分组，如 五个一、三个优先")
     scope: Scope = Field("child", description="对象：child 孩子 / staff 教职工 / class 班级 / school 学校")
-    by: Id | None = Field(None, description="负责角色：proxy_parent、head_teacher、buddy 或结对规则中的角色")
+    by: Id | Post | None = Field(None, description="负责角色：proxy_parent、head_teacher、buddy、结对规则中的角色，或 {post: 岗位}")
     step: Id = Field(description="满足职责的记录类型")
     every: Period | None = Field(None, description="周期：week 周 / month 月 / quarter 季 / term 学期 / year 学年 / phase 阶段")
     at: tuple[TermPoint, ...] | None = Field(None, description="学期节点：term_start 期初 / midterm 期中 / term_end 期末")

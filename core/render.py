@@ -87,9 +87,12 @@ def scope(name: str) -> str:
     return t(f"scope.{name}")
 
 
-def role(name: str | None) -> str:
+def role(name: Any) -> str:
     if not name:
         return "—"
+    name = getattr(name, "key", name)
+    if name.startswith("post:"):  # a post (岗位) holds the duty: its own name
+        return str(name.removeprefix("post:"))
     key = f"role.{name}"
     text = t(key)
     return name if text == key else text

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.obligations import (
+    POST,
     AsOf,
     Cond,
     Plan,
@@ -430,6 +431,19 @@ def _head_teacher(seg: Segment, school: Any, class_name: Any) -> Any:
             .scalar_subquery())
 
 
+def _holds_post(s: Any, post: str) -> Any:
+    """The staff member holds the post (岗位): it is among the roles of the staff file."""
+    return cast(s.c.roles, String).like(f'%"{post.removeprefix(POST)}"%')
+
+
+def _post_holder(seg: Segment, school: Any, post: str) -> Any:
+    """Who holds the post at the school on the due date (the lowest 工号 when several do)."""
+    s = seg.staff_src.alias("po")
+    return (select(func.min(s.c.id)).where(s.c.school == school, _holds_post(s, post), _active_staff(s),
+                                           _joined(s, window_table.c.due_d))
+            .scalar_subquery())
+
+
 def class_on_due(seg: Segment) -> Any:
     """The child's class on the window's due date: its class now, unless it changed class (转班)
     after that day (past_class); the head teacher and the class of an obligation follow it."""
@@ -487,6 +501,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             responsible = null()
         elif rule.by == "head_teacher":
             responsible = _head_teacher(seg, kid.c.school, cls)
+        elif rule.by and rule.by.startswith(POST):
+            responsible = _post_holder(seg, kid.c.school, rule.by)
         elif rule.by:
             responsible = _paired(kid, rule.by)
         else:
@@ -506,7 +522,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         k = school_class
         subject = [lambda r: r.c.subject_kind == "class", lambda r: r.c.subject == k.c.name,
                    lambda r: r.c.school == k.c.school]
-        responsible = _head_teacher(seg, k.c.school, k.c.name) if rule.by == "head_teacher" else null()
+        responsible = _head_teacher(seg, k.c.school, k.c.name) if rule.by == "head_teacher" else \
+            _post_holder(seg, k.c.school, rule.by) if rule.by and rule.by.startswith(POST) else null()
         has_children = exists().where(cls == k.c.name, *_target_children(seg, rule))
         query = (select(k.c.school, k.c.name.label("class_name"), k.c.name.label("subject"), k.c.name, w.c.wid,
                         responsible.label("responsible"), done(subject).label("done"),
@@ -524,6 +541,8 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         conds = [s.c.school.in_(seg.schools), _active_staff(s), _joined(s, w.c.start_d)]
         if rule.by == "head_teacher":
             conds.append(s.c.head_of_class.is_not(None))
+        elif rule.by and rule.by.startswith(POST):  # every holder of the post
+            conds.append(_holds_post(s, rule.by))
         elif rule.by:
             p = pairing.alias("sp")
             conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
@@ -539,10 +558,12 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             query = query.where(literal(question.subject[0]) == "staff", s.c.id == question.subject[1])
     else:
         o = org_unit
-        responsible = None  # a school's own obligations have no responsible staff member
+        # a school's own obligations: nobody's, unless a post holds them (视频室 → its keeper)
+        responsible = _post_holder(seg, o.c.code, rule.by) if rule.by and rule.by.startswith(POST) else None
         subject = [lambda r: r.c.subject_kind == "school", lambda r: r.c.subject == o.c.code]
         query = (select(o.c.code.label("school"), cast(null(), String).label("class_name"), o.c.code.label("subject"),
-                        o.c.name, w.c.wid, cast(null(), String).label("responsible"),
+                        o.c.name, w.c.wid,
+                        (responsible if responsible is not None else cast(null(), String)).label("responsible"),
                         done(subject).label("done"),
                         done(subject, True).label("late"),
                         _excused(asof, subject, seg.any_excuse).label("excused"))
@@ -564,6 +585,9 @@ def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None
     if by == "head_teacher" and seg.staff_src is not staff:  # the classes headed at each school, over time
         h = seg.staff_src.alias("hs")
         return exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls)
+    if by.startswith(POST):  # the school where the staff member holds the post
+        s = staff.alias("hs")
+        return kid.c.school.in_(select(s.c.school).where(s.c.id == staff_id, _holds_post(s, by)))
     if by == "head_teacher":  # the class the staff member heads: two constants, so the school index is used
         s = staff.alias("hs")
         return and_(kid.c.school == select(s.c.school).where(s.c.id == staff_id).scalar_subquery(),
@@ -649,7 +673,8 @@ def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
             for rule in seg.rules:
                 if not question.wants(rule) or not rule.windows:
                     continue
-                if question.staff and rule.scope != "staff" and (rule.by is None or rule.scope == "school"):
+                if question.staff and rule.scope != "staff" and (rule.by is None or rule.scope == "school"
+                                                                 and not rule.by.startswith(POST)):
                     continue  # nobody is responsible for it: never on a teacher's list (saves a statement)
                 shapes.setdefault(same_shape(rule), []).append(rule)
             for first, *others in shapes.values():  # one statement per shape (start-up time of `due`)

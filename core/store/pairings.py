@@ -221,6 +221,17 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
     return made
 
 
+def posts_of(programme: Any) -> dict[str, str]:
+    """post → the first duty or task it holds, for the posts (`by: {post: …}`) a programme names."""
+    from guanai.core.programme import Post
+
+    found: dict[str, str] = {}
+    for item in (*programme.duties, *(t for g in (*programme.phases, *programme.activities) for t in g.tasks)):
+        if isinstance(item.by, Post):
+            found.setdefault(item.by.post, item.name or item.id)
+    return found
+
+
 def children_within_limit(programme: Any, role: str) -> int | None:
     """How many children one staff member may hold under `role` and stay within the programme's
     `limits.per_staff_per_week`: the limit over the heaviest week of one child's duties of that
@@ -243,7 +254,8 @@ def children_within_limit(programme: Any, role: str) -> int | None:
 class Violation:
     school: str
     role: str
-    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned, staff_over_limit
+    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned, staff_over_limit,
+    # post_vacant
     subject: str
     name: str
     have: int
@@ -262,6 +274,10 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
             programme, kids, adults = _context(conn, school, day, programmes)
             if programme is None:
                 continue
+            posts_held = {post for a in adults for post in a["roles"]}
+            for post, name in posts_of(programme).items():  # a post nobody holds: its duties have no one
+                if post not in posts_held:
+                    out.append(Violation(school, post, "post_vacant", post, name, 0, 1))
             for rule in programme.assignments:
                 held = holding(conn, school, rule.role, day)
                 per_child = Counter(p["child"] for p in held)
