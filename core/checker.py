@@ -129,6 +129,9 @@ class Checker:
             seen[task.id] = path
         roles = [a.role for a in self.p.assignments]
         self.no_duplicates(("assignments",), roles, key="role")
+        for i, rule in enumerate(self.p.assignments):  # who is paired, and who may take the role
+            self.where_fields(("assignments", i, "where"), rule.where, "child")
+            self.where_fields(("assignments", i, "staff_where"), rule.staff_where, "staff")
 
     def no_duplicates(self, path: tuple[Any, ...], ids: list[Any], key: str = "id") -> None:
         first: dict[Any, int] = {}

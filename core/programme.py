@@ -136,15 +136,6 @@ class Calendar(Model):
     extra_holidays: tuple[Day, ...] = Field((), description="额外放假日（地方节日、雪天停课）")
 
 
-class Assignment(Model):
-    """结对规则，由 guanai assign check 检查。"""
-
-    role: Id = Field(description="角色，如 proxy_parent 代理家长、buddy 学习帮手")
-    per_child: int | None = Field(None, ge=1, description="每个孩子需要几位")
-    per_staff_min: int | None = Field(None, ge=0, description="每位教职工至少结对几个孩子")
-    party_member_min: int | None = Field(None, ge=0, description="党员教师至少结对几个孩子")
-
-
 class Condition(Model):
     """筛选条件：字段、运算符、值。"""
 
@@ -153,6 +144,24 @@ class Condition(Model):
         "eq", description="运算符"
     )
     value: Scalar | tuple[Scalar, ...] | None = Field(None, description="比较的值")
+
+
+class Assignment(Model):
+    """结对规则，由 guanai assign check 检查。"""
+
+    role: Id = Field(description="角色，如 proxy_parent 代理家长、buddy 学习帮手")
+    per_child: int | None = Field(None, ge=1, description="每个孩子需要几位")
+    per_staff_min: int | None = Field(None, ge=0, description="每位教职工至少结对几个孩子")
+    party_member_min: int | None = Field(None, ge=0, description="党员教师至少结对几个孩子")
+    where: tuple[Condition, ...] = Field((), description="哪些孩子要结对（筛选条件，同职责的 where）")
+    staff_where: tuple[Condition, ...] = Field(
+        (), description="哪些教职工可以担任：party_member 党员、head_of_class 班主任、roles 岗位 …")
+    partner: Literal["staff", "classmate"] | None = Field(
+        None, description="结对对象：staff 教职工 / classmate 同班同学（buddy 默认同班同学）")
+
+    @property
+    def with_classmate(self) -> bool:
+        return self.partner == "classmate" or (self.partner is None and self.role == "buddy")
 
 
 class Post(Model):

@@ -125,18 +125,58 @@ def _active_staff(day: date) -> Any:
     return staff_active(staff, day)
 
 
-def _context(conn: Connection, school: str, day: date,
-             programmes: Programmes | None = None) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+def _context(conn: Connection, school: str, day: date, programmes: Programmes | None = None,
+             role: str | None = None) -> tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The programme in force, the children to pair and the staff who may take them: the target
+    children (and, under a rule for `role`, those its `where` names); the active staff (those its
+    `staff_where` names)."""
+    from guanai.core.obligations import _conds
+    from guanai.core.store.engine import _staff_condition, child_field, condition
+
     programme = (programmes or Programmes(conn)).at(school, day)  # a version is loaded once per call
+    rule = _rule(programme, role) if role else None
+    kid_conds = [condition(child_field(c.field), c) for c in _conds(rule.where)] if rule else []
     kids = [dict(r._mapping) for r in conn.execute(
-        select(child).where(child.c.school == school, _enrolled(day)).order_by(child.c.class_name, child.c.id))]
+        select(child).where(child.c.school == school, _enrolled(day), *kid_conds)
+        .order_by(child.c.class_name, child.c.id))]
     if programme is not None:
         kids = [k for k in kids if in_target(k["category"], k["away_since"], programme.target, day)]
     else:
         kids = [k for k in kids if k["category"] != "none"]
+    staff_conds = [_staff_condition(staff, c) for c in _conds(rule.staff_where)] if rule else []
     adults = [dict(r._mapping) for r in conn.execute(
-        select(staff).where(staff.c.school == school, _active_staff(day)).order_by(staff.c.id))]
+        select(staff).where(staff.c.school == school, _active_staff(day), *staff_conds).order_by(staff.c.id))]
     return programme, kids, adults
+
+
+def _classmates(conn: Connection, school: str, role: str, kids: list[dict[str, Any]], held: list[dict[str, Any]],
+                need: int, day: date) -> list[dict[str, Any]]:
+    """Peer buddies (学习帮手): each child to pair gets a pupil of the same class — one who is not
+    cared for first, then the one chosen least often, then by 学籍号. A child alone in its class
+    gets none (`assign check` says so)."""
+    pupils = [dict(r._mapping) for r in conn.execute(
+        select(child.c.id, child.c.class_name).where(child.c.school == school, _enrolled(day)).order_by(child.c.id))]
+    by_class: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for p in pupils:
+        by_class[p["class_name"]].append(p)
+    targets = {k["id"] for k in kids}
+    chosen = Counter(p["buddy"] for p in held if p["buddy"])
+    have: dict[str, set[str]] = defaultdict(set)
+    for p in held:
+        if p["buddy"]:
+            have[p["child"]].add(p["buddy"])
+    made = []
+    for kid in kids:
+        while len(have[kid["id"]]) < need:
+            free = [p for p in by_class.get(kid["class_name"], []) if kid["class_name"] and p["id"] != kid["id"]
+                    and p["id"] not in have[kid["id"]]]
+            if not free:
+                break
+            buddy = min(free, key=lambda p: (p["id"] in targets, chosen[p["id"]], p["id"]))
+            chosen[buddy["id"]] += 1
+            have[kid["id"]].add(buddy["id"])
+            made.append({"role": role, "child": kid["id"], "staff": None, "buddy": buddy["id"], "start": day})
+    return made
 
 
 def auto_assign(store: Store, school: str, role: str, day: date | None = None,
@@ -152,12 +192,17 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
     day = day or date.today()
     with store.write() as conn:
         require_school(conn, school)
-        programme, kids, adults = _context(conn, school, day)
-        if not adults:
-            raise Refusal("assign.no_staff", school=school)
+        programme, kids, adults = _context(conn, school, day, role=role)
         rule = _rule(programme, role)
         need_per_child = rule.per_child if rule and rule.per_child else 1
         held = holding(conn, school, role, day)
+        if rule is not None and rule.with_classmate:
+            buddies = _classmates(conn, school, role, kids, held, need_per_child, day)
+            if not dry_run and buddies:
+                apply(conn, Changes(pairing, _key, new=buddies), f"assign auto --school {school} --role {role}")
+            return buddies
+        if not adults:
+            raise Refusal("assign.no_staff", school=school)
         load = Counter(p["staff"] for p in held if p["staff"])
         have = Counter(p["child"] for p in held)
         pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
@@ -274,22 +319,34 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
             programme, kids, adults = _context(conn, school, day, programmes)
             if programme is None:
                 continue
+            classes = {k["id"]: k["class_name"] for k in kids}
             posts_held = {post for a in adults for post in a["roles"]}
             for post, name in posts_of(programme).items():  # a post nobody holds: its duties have no one
                 if post not in posts_held:
                     out.append(Violation(school, post, "post_vacant", post, name, 0, 1))
             for rule in programme.assignments:
+                rule_kids, rule_adults = kids, adults
+                if rule.where or rule.staff_where:  # the rule's own children and staff
+                    _, rule_kids, rule_adults = _context(conn, school, day, programmes, rule.role)
                 held = holding(conn, school, rule.role, day)
+                if rule.with_classmate:  # a peer buddy must be a pupil of the same class
+                    buddies = [p for p in held if p["buddy"]]
+                    of = {r.id: r.class_name for r in conn.execute(select(child.c.id, child.c.class_name).where(
+                        child.c.id.in_([p["buddy"] for p in buddies])))} if buddies else {}
+                    for p in buddies:
+                        if p["child"] in classes and of.get(p["buddy"]) != classes[p["child"]]:
+                            out.append(Violation(school, rule.role, "buddy_not_classmate", p["child"], p["buddy"], 0,
+                                                 0, classes[p["child"]]))
                 per_child = Counter(p["child"] for p in held)
                 per_staff = Counter(p["staff"] for p in held if p["staff"])
                 if rule.per_child:
-                    for k in kids:
+                    for k in rule_kids:
                         n = per_child[k["id"]]
                         if n != rule.per_child:
                             kind = "child_too_few" if n < rule.per_child else "child_too_many"
                             out.append(Violation(school, rule.role, kind, k["id"], k["name"], n, rule.per_child,
                                                  k["class_name"]))
-                for a in adults:
+                for a in rule_adults:
                     n = per_staff[a["id"]]
                     party_min = (rule.party_member_min or 0) if a["party_member"] else 0
                     if party_min > (rule.per_staff_min or 0) and n < party_min:
