@@ -17,7 +17,7 @@ from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
-BUILTIN_INDICATORS = ("profile_complete", "coverage", "duty_compliance")
+BUILTIN_INDICATORS = ("profile_complete", "profile_share", "coverage", "duty_compliance")
 
 MAX_SPAN_YEARS = 10  # the longest programme seen is a three-year plan (抓建示范年 … 巩固提高年)
 
@@ -360,6 +360,12 @@ class Checker:
                         guess = difflib.get_close_matches(name, CHILD_FIELDS, n=1)
                         self.error((*path, "fields", j), "where.unknown_field", field=name, scope="child",
                                    hint=guess[0] if guess else "—")
+            elif ind.kind == "profile_share":  # 入学率, 巩固率: the share whose field holds one of `values`
+                if len(ind.fields) != 1 or not ind.values:
+                    self.error(path, "indicators.needs", at_key=True, key="fields (1), values", kind=ind.kind)
+                elif not subject_has_field("child", ind.fields[0]):
+                    self.error((*path, "fields", 0), "where.unknown_field", field=ind.fields[0], scope="child",
+                               hint="—")
             elif ind.kind == "coverage":
                 if ind.step is None or ind.period is None:
                     self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)

@@ -64,3 +64,24 @@ def test_a_rule_naming_an_unknown_field_is_refused_by_programme_check(cli, tmp_p
     (tmp_path / "p.yaml").write_text(PROGRAMME.replace("field: party_member", "field: party"), encoding="utf-8")
     result = cli("programme", "check", str(tmp_path / "p.yaml"))
     assert result.exit_code == 1 and "assignments[0].staff_where[0]" in result.stderr
+
+
+def test_profile_share_counts_the_children_whose_profile_holds_a_value(db, tmp_path):
+    """入学率-like indicators: the share of the children cared for whose 特困 is 是 — K1 and K4 of
+    K1, K2, K4 (K3 and K5 are not cared for)."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "p.yaml").write_text(PROGRAMME + """indicators:
+  - {id: poor, name: 特困占比, kind: profile_share, fields: [profile.特困], values: [是], target: 0.5}
+""", encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"))
+    (tmp_path / "k.csv").write_text(ROSTER, encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    import json
+
+    found = json.loads(db.ok("indicators", "--org", "S001", "--as-of", "2025-10-01", "--json"))
+    assert [(r["id"], r["numerator"], r["denominator"], r["ok"]) for r in found] == [("poor", 2, 3, True)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PROGRAMME + "indicators:\n  - {id: poor, name: 特困占比, kind: profile_share, target: 0.5}\n",
+                   encoding="utf-8")
+    result = db.run("programme", "check", str(bad))
+    assert result.exit_code == 1 and "profile_share 指标需要 fields (1), values" in result.stderr

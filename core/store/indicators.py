@@ -137,6 +137,8 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             if ind.kind == "profile_complete":
                 filled = [_filled(child_field(f)) for f in ind.fields]
                 yes = func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
+            elif ind.kind == "profile_share":
+                yes = func.sum(_flag(child_field(ind.fields[0]).in_([str(v) for v in ind.values])))
             elif ind.kind == "coverage":
                 first, last = period_of(seg, ind.period, day)
                 r = record.alias("r")
