@@ -43,6 +43,8 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if hasattr(value, "model_dump"):  # a programme's own value ({post: 视频室}) as the programme writes it
+        return value.model_dump(mode="json")
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(type(value).__name__)
@@ -122,8 +124,9 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
     from rich.text import Text
 
     tab = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", show_edge=False, pad_edge=False)
-    for i, header in enumerate(headers):
-        tab.add_column(header, justify=(justify[i] if i < len(justify) else "left"))  # type: ignore[arg-type]
+    for i, header in enumerate(headers):  # fold, never cut: a long task list wraps onto the next line
+        tab.add_column(header, justify=(justify[i] if i < len(justify) else "left"),  # type: ignore[arg-type]
+                       overflow="fold")
     for row in rows:
         # Text, not str: a name holding [bold] or [link=…] is shown, not read as rich markup
         tab.add_row(*(Text("" if v is None else printable(str(v))) for v in row))

@@ -159,3 +159,6 @@ def test_programme_show_never_cuts_a_column_however_narrow_the_terminal(cli, mon
     out = cli("programme", "show", str(PROGRAMMES / "xibei.yaml")).stdout
     assert "…" not in out
     assert "制定活动实施方案（09-12）、全校留守儿童基本情况调查摸底（09-10）" in out
+    long = cli("programme", "show", str(PROGRAMMES / "xiaogang.yaml")).stdout  # three long tasks in one phase
+    assert "…" not in long
+    assert "".join(line.strip() for line in long.splitlines()).count("健全关爱留守学生工作制度（09-12）") == 1

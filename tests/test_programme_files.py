@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import PROGRAMMES, ROOT
 
-SAMPLES = ["xibei.yaml", "yangdeng.yaml", "shangguan.yaml", "county/base.yaml", "county/shili-middle.yaml"]
+SAMPLES = ["xibei.yaml", "yangdeng.yaml", "shangguan.yaml", "xiaogang.yaml", "county/base.yaml",
+           "county/shili-middle.yaml"]
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -22,6 +23,18 @@ def test_sample_programmes_pass_check(cli, name):
 def test_sample_programmes_carry_the_schema_modeline(name):
     first = (PROGRAMMES / name).read_text("utf-8").splitlines()[0]
     assert first.startswith("# yaml-language-server: $schema=") and first.endswith("schemas/programme.schema.json")
+
+
+def test_xiaogang_says_what_its_plan_says(cli):
+    """篇1 of the 小港中学 seed: its posts hold their duties, its buddies are classmates, its
+    meetings and contests use the school's own words, 亲情视频 and 亲情电话 are different duties."""
+    shown = json.loads(cli("programme", "show", "--json", str(PROGRAMMES / "xiaogang.yaml")).stdout)
+    by = {d["id"]: d["by"] for d in shown["duties"]}
+    assert by["video"] == {"post": "视频室"} and by["phone"] == {"post": "亲情对话室"}
+    assert by["checkup"] == {"post": "医务室"} and by["home-open"] == {"post": "亲情之家办公室"}
+    assert [a["name"] for a in shown["activities"]] == ["校歌赛（合唱队）", "作文竞赛（文学社）", "板报展、手抄报展",
+                                                        "郊外踏青", "篮球赛（篮球队）", "书画展（书画组）"]
+    assert [f["name"] for f in shown["follow_ups"]] == ["体检异常报送上一级医疗部门"]
 
 
 def test_three_year_plan_warns_about_years_without_holiday_notice(cli):
