@@ -17,7 +17,8 @@ from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
-BUILTIN_INDICATORS = ("profile_complete", "profile_share", "coverage", "duty_compliance")
+BUILTIN_INDICATORS = ("profile_complete", "profile_share", "record_share", "score_mean", "coverage",
+                      "duty_compliance")
 
 MAX_SPAN_YEARS = 10  # the longest programme seen is a three-year plan (抓建示范年 … 巩固提高年)
 
@@ -347,7 +348,7 @@ class Checker:
         duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
         for i, ind in enumerate(self.p.indicators):
             path = ("indicators", i)
-            if ind.kind in BUILTIN_INDICATORS and ind.target > 1:  # shares: 1.0 is 100%
+            if ind.kind in BUILTIN_INDICATORS and ind.kind != "score_mean" and ind.target > 1:  # shares: 1.0 is 100%
                 self.error((*path, "target"), "indicators.target_share", target=ind.target,
                            percent=f"{ind.target * 100:g}")
             if ind.kind not in kinds:
@@ -366,6 +367,16 @@ class Checker:
                 elif not subject_has_field("child", ind.fields[0]):
                     self.error((*path, "fields", 0), "where.unknown_field", field=ind.fields[0], scope="child",
                                hint="—")
+            elif ind.kind in ("record_share", "score_mean"):  # a payload field of a step's records
+                needs_values = ind.kind == "record_share"
+                if ind.step is None or len(ind.fields) != 1 or (needs_values and not ind.values):
+                    self.error(path, "indicators.needs", at_key=True, kind=ind.kind,
+                               key="step, fields (1), values" if needs_values else "step, fields (1)")
+                else:
+                    step = self.step((*path, "step"), ind.step)
+                    if step is not None and ind.fields[0] not in {i.alias or n for n, i in step.payload.model_fields.items()}:
+                        self.error((*path, "fields", 0), "match.unknown_field", field=ind.fields[0], step=step.name,
+                                   fields=", ".join(sorted(step.fields())))
             elif ind.kind == "coverage":
                 if ind.step is None or ind.period is None:
                     self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)

@@ -262,10 +262,11 @@ class Indicator(Model):
 
     id: Id = Field(description="编号")
     name: str = Field(description="名称，如 建档率")
-    kind: Id = Field(description="种类：profile_complete、profile_share、coverage、duty_compliance 或插件提供的种类")
+    kind: Id = Field(description="种类：profile_complete、profile_share、record_share、score_mean、coverage、"
+                           "duty_compliance 或插件提供的种类")
     target: float = Field(ge=0, description="目标值，如 1.0 表示 100%")
     fields: tuple[str, ...] = Field((), description="profile_complete：必须填写的档案字段；profile_share：一个字段")
-    values: tuple[Scalar, ...] = Field((), description="profile_share：算作“是”的取值，如 在读")
+    values: tuple[Scalar, ...] = Field((), description="profile_share、record_share：算作“是”的取值，如 在读")
     step: Id | None = Field(None, description="coverage：记录类型")
     period: Period | None = Field(None, description="coverage：统计周期")
     group: str | None = Field(None, description="duty_compliance：职责分组")

@@ -63,3 +63,40 @@ def test_records_follow_the_programmes_lists_and_a_video_call_is_not_a_phone_cal
     wrong = db.run("record", "contest", "--school", "S001", "--by", "T001", "--at", "2025-10-22 15:00",
                    "--set", "name=秋季赛", "--set", "category=歌手赛", "--set", f"participants={kid}")
     assert wrong.exit_code == 2 and "“歌手赛” 不是可选值之一：朗诵、跳绳" in wrong.stderr
+
+
+RECORDS_PROGRAMME = """id: recs
+title: 记录指标
+calendar:
+  terms:
+    - {id: 2025-autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+  public_holidays: none
+indicators:
+  - {id: video-share, name: 视频通话占比, kind: record_share, step: phone_call, fields: [channel], values: [视频],
+     target: 0.5}
+  - {id: talk-minutes, name: 谈心平均时长, kind: score_mean, step: talk, fields: [minutes], target: 20}
+"""
+
+
+def test_record_share_and_score_mean_over_the_terms_records(db, tmp_path):
+    """Of three calls two were video (2/3); the talks took 20 and 30 minutes (a third gave none):
+    a mean of 25.0 over 2 records, shown as such — not as a percentage."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "r.yaml").write_text(RECORDS_PROGRAMME, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "r.yaml"))
+    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    kid = "G510722201203150022"
+    for channel, day in (("视频", "10-01"), ("视频", "10-08"), ("电话", "10-15")):
+        db.ok("record", "phone_call", "--child", kid, "--by", "T001", "--at", f"2025-{day} 19:00",
+              "--set", f"channel={channel}")
+    for minutes, day in (("20", "10-02"), ("30", "10-09"), (None, "10-16")):
+        db.ok("record", "talk", "--child", kid, "--by", "T001", "--at", f"2025-{day} 16:00",
+              *(("--set", f"minutes={minutes}") if minutes else ()))
+    rows = {r["id"]: r for r in json.loads(db.ok("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json"))}
+    assert (rows["video-share"]["numerator"], rows["video-share"]["denominator"], rows["video-share"]["ok"]) == (2, 3, True)
+    assert (rows["talk-minutes"]["value"], rows["talk-minutes"]["denominator"], rows["talk-minutes"]["unit"]) == (
+        25.0, 2, "mean")
+    line = next(ln for ln in db.ok("indicators", "--org", "S001", "--as-of", "2025-10-31").splitlines()
+                if ln.startswith("谈心平均时长"))
+    assert line.split()[1:] == ["25.0", "20.0", "2", "条记录", "达标"]

@@ -450,7 +450,9 @@ def _rate(value: Any) -> str:
 
 def indicator_value(value: Any, unit: str) -> str:
     """An indicator's value or target as people read it: a share 71.4%, a ratio of shares 1.18 倍."""
-    return "—" if value is None else t("indicators.ratio", value=value) if unit == "ratio" else _rate(value)
+    if value is None:
+        return "—"
+    return t("indicators.ratio", value=value) if unit == "ratio" else f"{value:.1f}" if unit == "mean" else _rate(value)
 
 
 def _print_compliance(c: Context, keys: tuple[str, ...], rows: list[dict[str, Any]], total: dict[str, Any],
@@ -512,7 +514,8 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
     out = console()
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
     body = [[r["name"], indicator_value(r["value"], r["unit"]), indicator_value(r["target"], r["unit"]),
-             f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else "—",
+             f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else
+             t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else "—",
              t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else t("indicators.not_ok")]
             for r in rows]
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),

@@ -21,10 +21,10 @@ class Value:
     name: str
     kind: str
     target: float
-    numerator: int
+    numerator: float  # a count; for a mean, the sum of the scores
     denominator: int
     error: str | None = None  # the plugin whose compute failed, and why (the value is then unknown)
-    unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit)
+    unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit), "mean" (score_mean)
 
     @property
     def value(self) -> float | None:
@@ -41,6 +41,28 @@ def cared_for(seg: Segment, day: date) -> list[Any]:
         conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
                          child.c.away_since <= months_back(day, target.left_behind_min_months)))
     return conds
+
+
+def _records_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> tuple[Any, int]:
+    """record_share: (records of `step` whose payload `field` is one of `values`, all of them);
+    score_mean: (the sum of the payload's `field`, the records holding one) — over the records of
+    the segment's schools in the indicator's period (default the term) up to as_of."""
+    from guanai.core.store.engine import payload_condition
+
+    first, last = period_of(seg, ind.period or "term", asof.day)
+    base = [record.c.step == ind.step, record.c.school.in_(seg.schools),
+            record.c.occurred_at >= local_midnight_utc(first, seg.zone),
+            record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
+            record.c.occurred_at <= asof.instant_utc,
+            *([record.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else [])]
+    name = ind.fields[0]
+    if ind.kind == "record_share":
+        hit = func.sum(_flag(or_(*(payload_condition(record.c.payload, name, v) for v in ind.values))))
+        total, yes = conn.execute(select(func.count(), hit).where(*base)).one()
+        return int(yes or 0), int(total or 0)
+    score = record.c.payload[name].as_float()
+    total, summed = conn.execute(select(func.count(score), func.sum(score)).where(*base)).one()
+    return float(summed or 0), int(total or 0)
 
 
 def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
@@ -137,6 +159,13 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             if ind.kind == "profile_complete":
                 filled = [_filled(child_field(f)) for f in ind.fields]
                 yes = func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
+            elif ind.kind in ("record_share", "score_mean"):  # over the records of the period, not children
+                hit, total = _records_figure(conn, seg, ind, asof)
+                found.numerator += hit
+                found.denominator += total
+                if ind.kind == "score_mean":
+                    found.unit = "mean"
+                continue
             elif ind.kind == "profile_share":
                 yes = func.sum(_flag(child_field(ind.fields[0]).in_([str(v) for v in ind.values])))
             elif ind.kind == "coverage":
