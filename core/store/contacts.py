@@ -72,14 +72,6 @@ def insert_rows(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> None
                                    if f and r["school"] == school})
 
 
-def forget(conn: Connection, kind: str, ids: Iterable[str]) -> int:
-    """Delete every contact of these children or staff (purge); the number of rows deleted."""
-    n = 0
-    for part in _chunks(list(ids)):
-        n += conn.execute(delete(contact).where(contact.c.kind == kind, contact.c.id.in_(part))).rowcount or 0
-    return n
-
-
 def restricted(conn: Connection) -> bool:
     """Whether this session may not select a contact's value (a school or teacher role)."""
     if conn.dialect.name != "postgresql":
