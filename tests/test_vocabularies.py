@@ -83,6 +83,8 @@ def test_record_share_and_score_mean_over_the_terms_records(db, tmp_path):
     a mean of 25.0 over 2 records, shown as such — not as a percentage."""
     db.ok("org", "import", str(FACTS / "org.csv"))
     (tmp_path / "r.yaml").write_text(RECORDS_PROGRAMME, encoding="utf-8")
+    shown = db.ok("programme", "show", str(tmp_path / "r.yaml")).splitlines()  # targets as the command shows values
+    assert [line.split()[-1] for line in shown[-2:]] == ["50.0%", "20.0"]
     db.ok("programme", "publish", str(tmp_path / "r.yaml"))
     db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
     db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -75,22 +76,28 @@ def parse_cli_date(value: str | None, option: str) -> date | None:
     return day
 
 
-def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
+@dataclass
+class ProgrammeView:
+    """A programme as `programme show` presents it (plain data): the phases, the duties with their
+    windows per term, the follow-up rules, the activities and the indicators — for one month when
+    asked. One view, three renderings (text, JSON, CSV)."""
+
+    programme: Any
+    terms: list[Any]
+    month: str | None
+    phases: list[Any]
+    duties: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    activities: list[Any]
+    indicators: list[dict[str, Any]]
+
+
+def programme_view(programme: Any, month: str | None) -> ProgrammeView:
     from guanai.core.calendar import SchoolCalendar, windows
-    from guanai.core.render import duration_code, role, scope, timing, within
+    from guanai.core.render import timing
 
-    loaded = load_or_fail(file)
-    p = loaded.programme
-    if month is not None:
-        from guanai.core.programme import Month
-        from pydantic import TypeAdapter, ValidationError
-
-        try:
-            month = TypeAdapter(Month).validate_python(month)
-        except ValidationError:
-            raise InputError([diag("--month", None, "", "month.format", value=month)]) from None
-    cal = SchoolCalendar(p.calendar)
-    duty_rows = []
+    p, cal = programme, SchoolCalendar(programme.calendar)
+    duties = []
     for duty in p.duties:
         found = windows(p, cal, duty)
         if month:
@@ -99,56 +106,86 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         for w in found:  # a window in a vacation (a festival) counts for the term before it
             per_term[max((tm for tm in cal.terms if tm.start <= w.due), key=lambda tm: tm.start,
                          default=cal.terms[0]).id] += 1
-        duty_rows.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
-                          "by": duty.by, "step": duty.step, "timing": timing(duty),
-                          "windows": per_term, "times": duty.times})
-    follow_rows = follow_up_rules(p)
-    activities = [a for a in p.activities if month is None or a.month == month]
-    phases = [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")]
+        duties.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
+                       "by": duty.by, "step": duty.step, "timing": timing(duty), "windows": per_term,
+                       "times": duty.times})
+    kinds = app_of().registry.indicator_kinds
+    indicators = [{**i.model_dump(), "unit": "mean" if i.kind == "score_mean" else
+                   getattr(kinds.get(i.kind), "unit", "share")} for i in p.indicators] if not month else []
+    return ProgrammeView(
+        p, list(cal.terms), month,
+        [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")],
+        duties, follow_up_rules(p), [a for a in p.activities if month is None or a.month == month], indicators)
+
+
+def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
+    loaded = load_or_fail(file)
+    if month is not None:
+        from guanai.core.programme import Month
+        from pydantic import TypeAdapter, ValidationError
+
+        try:
+            month = TypeAdapter(Month).validate_python(month)
+        except ValidationError:
+            raise InputError([diag("--month", None, "", "month.format", value=month)]) from None
+    view = programme_view(loaded.programme, month)
     if as_json:
-        dump_json({"id": p.id, "version": p.version, "title": p.title, "issuer": p.issuer,
-                   "terms": [tm.model_dump() for tm in p.calendar.terms],
-                   "phases": [ph.model_dump() for ph in phases], "duties": duty_rows,
-                   "triggers": [tr.model_dump() for tr in p.triggers],
-                   "follow_ups": [{**r, "within": duration_code(r["within"])} for r in follow_rows],
-                   "activities": [a.model_dump() for a in activities],
-                   "indicators": [i.model_dump() for i in p.indicators]})
-        return
-    if as_csv:
-        dump_csv(duty_rows, ["id", "name", "group", "scope", "by", "step", "timing", "windows"])
-        return
+        _show_json(view)
+    elif as_csv:
+        dump_csv(view.duties, ["id", "name", "group", "scope", "by", "step", "timing", "windows"])
+    else:
+        _show_text(view)
+    for w in loaded.warnings:
+        click.echo(w.render(), err=True)
+
+
+def _show_json(view: ProgrammeView) -> None:
+    from guanai.core.render import duration_code
+
+    p = view.programme
+    dump_json({"id": p.id, "version": p.version, "title": p.title, "issuer": p.issuer,
+               "terms": [tm.model_dump() for tm in view.terms],
+               "phases": [ph.model_dump() for ph in view.phases], "duties": view.duties,
+               "triggers": [tr.model_dump() for tr in p.triggers],
+               "follow_ups": [{**r, "within": duration_code(r["within"])} for r in view.follow_ups],
+               "activities": [a.model_dump() for a in view.activities],
+               "indicators": [i.model_dump() for i in p.indicators]})
+
+
+def _show_text(view: ProgrammeView) -> None:
+    from guanai.core.commands.engine import indicator_value
+    from guanai.core.render import role, scope, within
+
+    p, month = view.programme, view.month
     out = console()
     out.print(f"[bold]{p.title}[/bold]")
     out.print(t("show.meta", id=p.id, version=p.version, issuer=p.issuer or "—"))
-    terms = t("list.sep").join(f"{tm.name}（{tm.start:%Y-%m-%d} — {tm.end:%Y-%m-%d}）" for tm in cal.terms)
+    terms = t("list.sep").join(f"{tm.name}（{tm.start:%Y-%m-%d} — {tm.end:%Y-%m-%d}）" for tm in view.terms)
     out.print(t("show.terms", terms=terms))
     rows: list[tuple[Any, ...]]
-    if phases:
-        rows = []
-        for ph in phases:
-            tasks = t("list.sep").join(f"{tk.name or ph.name}（{_due(tk, ph.end)}）" for tk in ph.tasks)
-            rows.append((ph.name, f"{ph.start:%Y-%m-%d} — {ph.end:%Y-%m-%d}", tasks or "—"))
+    if view.phases:
+        rows = [(ph.name, f"{ph.start:%Y-%m-%d} — {ph.end:%Y-%m-%d}",
+                 t("list.sep").join(f"{tk.name or ph.name}（{_due(tk, ph.end)}）" for tk in ph.tasks) or "—")
+                for ph in view.phases]
         out.print(table(t("show.phases"), [t("show.col.phase"), t("show.col.dates"), t("show.col.tasks")], rows))
-    if duty_rows:
-        term_names = [tm.name for tm in cal.terms]
+    if view.duties:
         headers = [t("show.col.duty"), t("show.col.group"), t("show.col.scope"), t("show.col.by"),
-                   t("show.col.timing"), *[t("show.col.windows", term=n) for n in term_names]]
+                   t("show.col.timing"), *[t("show.col.windows", term=tm.name) for tm in view.terms]]
         rows = [(r["name"], r["group"] or "—", scope(r["scope"]), role(r["by"]), r["timing"],
-                 *[r["windows"][tm.id] for tm in cal.terms]) for r in duty_rows]
+                 *[r["windows"][tm.id] for tm in view.terms]) for r in view.duties]
         title = t("show.duties_month", month=month) if month else t("show.duties")
-        out.print(table(title, headers, rows, justify=["left"] * 5 + ["right"] * len(term_names)))
-    if follow_rows:
-        rows = [(r["when"], r["name"], within(r["within"]), r["group"] or "—") for r in follow_rows]
+        out.print(table(title, headers, rows, justify=["left"] * 5 + ["right"] * len(view.terms)))
+    if view.follow_ups:
+        rows = [(r["when"], r["name"], within(r["within"]), r["group"] or "—") for r in view.follow_ups]
         out.print(table(t("show.triggers"), [t("show.col.trigger"), t("show.col.followup"), t("show.col.within"),
                                              t("show.col.group")], rows))
-    if activities:
-        rows = [(a.month, a.name, t("list.sep").join(_task_text(tk, a) for tk in a.tasks) or "—") for a in activities]
+    if view.activities:
+        rows = [(a.month, a.name, t("list.sep").join(_task_text(tk, a) for tk in a.tasks) or "—")
+                for a in view.activities]
         out.print(table(t("show.activities"), [t("show.col.month"), t("show.col.activity"), t("show.col.tasks")], rows))
-    if p.indicators and not month:
-        rows = [(i.name, i.kind, f"{i.target:.0%}") for i in p.indicators]
+    if view.indicators:
+        rows = [(i["name"], i["kind"], indicator_value(i["target"], i["unit"])) for i in view.indicators]
         out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
-    for w in loaded.warnings:
-        click.echo(w.render(), err=True)
 
 
 def follow_up_rules(p: Any) -> list[dict[str, Any]]:
