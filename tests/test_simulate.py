@@ -88,9 +88,10 @@ def test_bad_options_are_refused_before_any_work(db, tmp_path):
     assert (result.exit_code, result.stderr) == (2, "--to: 结束日期 2025-11-01 早于开始日期 2025-12-01\n")
 
 
-def _agree(run, first: str, last: str) -> None:
-    """simulate of the published programme = compliance's expected, per staff and week, for the
-    periodic duties (triggered ones depend on events; simulate does not count them)."""
+def _both(run, first: str, last: str) -> tuple[dict, dict, dict]:
+    """(simulate's obligations, compliance's expected) per staff, week and duty for the periodic
+    duties of the published programme (triggered ones depend on events; simulate does not count
+    them), and `programme show`'s windows per term of each duty."""
     show = json.loads(run("programme", "show", str(PROGRAMMES / "xibei.yaml"), "--json").stdout)
     triggered = {f["id"] for f in show["follow_ups"]}
     load = json.loads(run("programme", "simulate", str(PROGRAMMES / "xibei.yaml"), "--org", "S001", "--from", first,
@@ -100,18 +101,36 @@ def _agree(run, first: str, last: str) -> None:
     mine = {(r["key"]["staff"] or None, r["key"]["week"], r["key"]["duty"]): r["obligations"] for r in load["rows"]}
     theirs = {(r["key"]["staff"], r["key"]["week"], r["key"]["duty"]): r["expected"] for r in known["rows"]
               if r["key"]["duty"] not in triggered and r["expected"]}
-    assert mine == theirs
-    assert sum(mine.values()) > 100
+    windows = {d["id"]: d["windows"]["2025-autumn"] for d in show["duties"]}
+    return mine, theirs, windows
+
+
+def _per_duty(found: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for (_, _, duty), n in found.items():
+        out[duty] = out.get(duty, 0) + n
+    return out
 
 
 def test_simulating_the_published_programme_gives_what_compliance_knows_on_the_demo(demo):
+    """The demo's autumn term: the same 12,940 obligations, teacher by teacher and week by week;
+    每一周至少谈心一次 is 294 children × its 18 windows."""
     run, _ = demo
-    _agree(run, "2025-09-01", "2026-01-16")
+    mine, theirs, windows = _both(run, "2025-09-01", "2026-01-16")
+    assert mine == theirs
+    assert sum(mine.values()) == 12_940
+    assert _per_duty(mine)["weekly-talk"] == 294 * windows["weekly-talk"] == 294 * 18
 
 
 def test_simulating_the_published_programme_gives_what_compliance_knows_on_both_backends(school):
+    """A small school on SQLite and PostgreSQL: the same obligations per teacher, week and duty, and
+    the weekly talk is each cared-for child once per window `programme show` counts."""
     school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
-    _agree(lambda *args: school.run(*args), "2025-09-01", "2026-01-16")
+    mine, theirs, windows = _both(lambda *args: school.run(*args), "2025-09-01", "2026-01-16")
+    assert mine == theirs
+    cared = json.loads(school.ok("stats", "--org", "S001", "--as-of", "2025-09-01", "--json"))["totals"]["cared_for"]
+    assert cared > 0
+    assert _per_duty(mine)["weekly-talk"] == cared * windows["weekly-talk"]
 
 
 def test_diff_names_what_changed_in_the_programmes_words_and_the_load_per_teacher_and_week(db, tmp_path):
