@@ -1,4 +1,5 @@
-"""The `guanai` command line. Heavy modules are imported inside the commands that need them."""
+"""The `guanai` command line: the root group, and where each command lives. The commands sit beside
+their logic in core/commands/ and are imported only when used; heavy modules load inside them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 import click
 from guanai.core.app import DEFAULT_DB, App
 from guanai.core.i18n import current_lang, set_lang, t
-from guanai.core.output import output_options
 
 
 def _lang_from_argv(argv: list[str]) -> str | None:
@@ -22,7 +22,77 @@ def _lang_from_argv(argv: list[str]) -> str | None:
     return None
 
 
-class GuanaiGroup(click.Group):
+# Where each command lives: "module:attribute" under guanai.core.commands, imported only when the
+# command is used (`guanai due` imports commands/engine.py and no other), or (help key, subcommands)
+# for a group. Each command sits beside its logic in its module, as sqlite-utils writes them.
+COMMANDS: dict[str, Any] = {
+    "programme": ("cli.programme.help", {
+        "check": "programme:check_command", "schema": "programme:schema_command", "show": "programme:show_command",
+        "calendar": "programme:calendar_command", "simulate": "simulate:simulate_command",
+        "diff": "simulate:diff_command", "publish": "facts:publish_command"}),
+    "init": "facts:init_command",
+    "org": ("cli.org.help", {"import": "facts:org_import_command"}),
+    "roster": ("cli.roster.help", {"import": "facts:roster_import_command"}),
+    "staff": ("cli.staff.help", {"import": "facts:staff_import_command", "list": "listings:staff_list_command"}),
+    "assign": ("cli.assign.help", {
+        "import": "facts:assign_import_command", "auto": "facts:assign_auto_command",
+        "check": "facts:assign_check_command", "list": "stats:assign_list_command"}),
+    "record": "records:record_group",
+    "records": ("cli.records.help", {"list": "listings:records_list_command"}),
+    "children": ("cli.children.help", {"list": "listings:children_list_command",
+                                       "show": "listings:children_show_command"}),
+    "due": "engine:due_command",
+    "compliance": "engine:compliance_command",
+    "indicators": "engine:indicators_command",
+    "explain": "explain:explain_command",
+    "stats": "stats:stats_command",
+    "report": ("cli.report.help", {"summary": "reports:summary_command", "ledger": "reports:ledger_command",
+                                   "county": "reports:county_command"}),
+    "audit": ("cli.audit.help", {"list": "audit:audit_list_command", "verify": "audit:audit_verify_command"}),
+    "export": "pipl:export_command",
+    "purge": "pipl:purge_command",
+    "user": ("cli.user.help", {"add": "users:user_add_command", "list": "users:user_list_command",
+                               "remove": "users:user_remove_command"}),
+    "demo": "demo:demo_command",
+    "plugins": ("cli.plugins.help", {"list": "plugins:plugins_list_command", "check": "plugins:plugins_check_command",
+                                     "show": "plugins:plugins_show_command"}),
+    "plugin": ("cli.plugin.help", {"new": "plugins:plugin_new_command"}),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when asked for (click's "lazily loading subcommands"), each
+    handed out in the run's language (core/commands/options.py)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from guanai.core.commands.options import localise
+
+        target = self.lazy.get(cmd_name)
+        found = super().get_command(ctx, cmd_name) if target is None else _resolve(cmd_name, target)
+        return localise(found) if found is not None else None
+
+
+def _resolve(name: str, target: Any) -> click.Command:
+    if isinstance(target, tuple):  # a group: its help key and its own commands
+        help_key, commands = target
+        return LazyGroup(name, help=help_key, lazy=commands)
+    import importlib
+
+    module, _, attr = target.partition(":")
+    command: click.Command = getattr(importlib.import_module(f"guanai.core.commands.{module}"), attr)
+    return command
+
+
+class GuanaiGroup(LazyGroup):
+    """The root group: errors as one line and an exit code, never a traceback; plugins' commands."""
+
     def invoke(self, ctx: click.Context) -> Any:
         from guanai.core.diagnostics import InputError, Refusal
 
@@ -83,7 +153,6 @@ class GuanaiGroup(click.Group):
         from guanai.core.plugins import load_registry
 
         pm = load_registry().pm
-        builtin = dict(self.commands)
         for impl in pm.hook.register_commands.get_hookimpls():
             before = dict(self.commands)
             try:
@@ -93,10 +162,9 @@ class GuanaiGroup(click.Group):
                 click.echo(t("plugin.register_failed", plugin=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"),
                            err=True)
                 continue
-            for name, command in builtin.items():
-                if self.commands.get(name) is not command:
-                    self.commands[name] = command
-                    click.echo(t("plugin.command_clash", plugin=impl.plugin_name, command=name), err=True)
+            for name in [n for n in self.commands if n in self.lazy]:  # a built-in name: the built-in stays
+                del self.commands[name]
+                click.echo(t("plugin.command_clash", plugin=impl.plugin_name, command=name), err=True)
             self._owners = {**self._owners, **{name: impl.plugin_name for name in self.commands
                                                if name not in before}}
 
@@ -115,588 +183,29 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _use_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        set_lang(value)
+    return value
+
+
 def build_cli() -> click.Group:
-    """The click app; the help texts come from the catalogue in the current language."""
-    @click.group(cls=GuanaiGroup, invoke_without_command=True, help=t("cli.help"),
+    """The click app; its commands are found in COMMANDS when used, their help in the run's language."""
+    @click.group("guanai", cls=GuanaiGroup, invoke_without_command=True, help=t("cli.help"), lazy=COMMANDS,
                  context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.version_option(None, "--version", package_name="guanai", prog_name="guanai",
                           message="%(prog)s %(version)s")  # the version is read only when asked for
-    @click.option("--lang", type=click.Choice(["zh", "en"]), help=t("cli.opt.lang"))
+    @click.option("--lang", type=click.Choice(["zh", "en"]), help=t("cli.opt.lang"), is_eager=True,
+                  callback=_use_lang)  # eager: the subcommand is looked up (and localised) before cli() runs
     @click.option("--db", envvar="GUANAI_DB", default=DEFAULT_DB, show_default=True, help=t("cli.opt.db"))
     @click.pass_context
     def cli(ctx: click.Context, lang: str | None, db: str) -> None:
-        if lang:
-            set_lang(lang)
         app = ctx.obj = App(db, lang or current_lang())  # the one App of this command (core/app.py)
         ctx.call_on_close(app.close)
         if ctx.invoked_subcommand is None:
             click.echo(t("cli.overview"), nl=False)
 
-    @cli.group(help=t("cli.programme.help"))
-    def programme() -> None:
-        """Group of programme commands; the subcommands do the work."""
-
-    @programme.command("check", help=t("cli.check.help"), epilog=t("cli.check.example"))
-    @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
-    @output_options
-    def check(files: tuple[str, ...], as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.programme import check_files
-
-        sys.exit(check_files(files, as_json, as_csv))
-
-    @programme.command("schema", help=t("cli.schema.help"), epilog=t("cli.schema.example"))
-    @click.option("--builtin-only", is_flag=True, help=t("cli.opt.builtin_only"))
-    def schema(builtin_only: bool) -> None:
-        from guanai.core.schema import schema_text
-
-        click.echo(schema_text(builtin_only), nl=False)
-
-    @programme.command("show", help=t("cli.show.help"), epilog=t("cli.show.example"))
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--month", metavar="YYYY-MM", help=t("cli.opt.month"))
-    @output_options
-    def show(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.programme import show_programme
-
-        show_programme(file, month, as_json, as_csv)
-
-    @programme.command("calendar", help=t("cli.calendar.help"), epilog=t("cli.calendar.example"))
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.to"))
-    @output_options
-    def calendar(file: str, start: str | None, end: str | None, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.programme import show_calendar
-
-        show_calendar(file, start, end, as_json, as_csv)
-
-    from guanai.core.commands.simulate import diff_command, simulate_command
-
-    programme.add_command(simulate_command)
-    programme.add_command(diff_command)
-
-    @programme.command("publish", help=t("cli.publish.help"), epilog=t("cli.publish.example"))
-    @click.argument("file", type=click.Path(dir_okay=False))
-    @click.option("--to", "orgs", multiple=True, metavar="ORG", help=t("cli.opt.publish_to"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.publish_from"))
-    @click.pass_context
-    def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | None) -> None:
-        from guanai.core.commands.facts import publish as do_publish
-
-        do_publish(ctx, file, orgs, start)
-
-    @cli.command("init", help=t("cli.init.help"), epilog=t("cli.init.example"))
-    @click.pass_context
-    def init(ctx: click.Context) -> None:
-        from guanai.core.commands.facts import init_db
-
-        init_db(ctx)
-
-    _fact_commands(cli)
-
-    @cli.group(help=t("cli.plugins.help"))
-    def plugins() -> None:
-        """Group of plugin commands; the subcommands do the work."""
-
-    @plugins.command("list", help=t("cli.plugins_list.help"), epilog=t("cli.plugins_list.example"))
-    @output_options
-    def plugins_list(as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.plugins import list_plugins
-
-        list_plugins(as_json, as_csv)
-
-    @plugins.command("check", help=t("cli.plugins_check.help"), epilog=t("cli.plugins_check.example"))
-    def plugins_check() -> None:
-        from guanai.core.commands.plugins import check_plugins
-
-        sys.exit(check_plugins())
-
-    @cli.group(help=t("cli.plugin.help"))
-    def plugin() -> None:
-        """Group of plugin author commands."""
-
-    @plugin.command("new", help=t("cli.plugin_new.help"), epilog=t("cli.plugin_new.example"))
-    @click.argument("name")
-    @click.option("--title", default="检查", show_default=True, help=t("cli.opt.plugin_title"))
-    @click.option("--dir", "parent", default=".", type=click.Path(file_okay=False), help=t("cli.opt.plugin_dir"))
-    def plugin_new(name: str, title: str, parent: str) -> None:
-        from pathlib import Path
-
-        from guanai.core.scaffold import new_plugin
-
-        folder = new_plugin(name, title, Path(parent))
-        click.echo(t("scaffold.done", folder=str(folder), name=name))
-
-    @plugins.command("show", help=t("cli.plugins_show.help"), epilog=t("cli.plugins_show.example"))
-    @click.argument("name")
-    @click.option("--json", "as_json", is_flag=True, help="JSON")
-    def plugins_show(name: str, as_json: bool) -> None:
-        from guanai.core.commands.plugins import show_plugin
-
-        show_plugin(name, as_json)
-
     return cli
-
-
-def _import_command(group: click.Group, help_key: str, **extra: Any) -> Any:
-    """An `… import FILE [--dry-run]` command; `extra` are its further options."""
-
-    def wrap(func: Any) -> Any:
-        func = click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))(func)
-        func = sheet_option(func)
-        for option in reversed(list(extra.values())):
-            func = option(func)
-        func = click.argument("file", type=click.Path(dir_okay=False, exists=True))(func)
-        return group.command("import", help=t(f"{help_key}.help"), epilog=t(f"{help_key}.example"))(
-            click.pass_context(func))
-
-    return wrap
-
-
-def _fact_commands(cli: click.Group) -> None:
-    """org / roster / staff / assign / record / children / records commands."""
-    school_opt = click.option("--school", required=True, metavar="CODE", help=t("cli.opt.school"))
-    left_opt = click.option("--mark-left", is_flag=True, help=t("cli.opt.mark_left"))
-    org_opt = click.option("--org", metavar="CODE", help=t("cli.opt.org"))
-    contacts_opt = click.option("--show-contacts", is_flag=True, help=t("cli.opt.show_contacts"))
-
-    @cli.group(help=t("cli.org.help"))
-    def org() -> None:
-        """Group of org unit commands."""
-
-    @_import_command(org, "cli.org_import")
-    def org_import(ctx: click.Context, file: str, dry_run: bool) -> None:
-        from guanai.core.commands.facts import import_orgs
-
-        import_orgs(ctx, file, dry_run)
-
-    @cli.group(help=t("cli.roster.help"))
-    def roster() -> None:
-        """Group of roster commands."""
-
-    transfer_opt = click.option("--transfer", is_flag=True, help=t("cli.opt.transfer"))
-
-    @_import_command(roster, "cli.roster_import", school=school_opt, mark_left=left_opt, transfer=transfer_opt)
-    def roster_import(ctx: click.Context, file: str, school: str, mark_left: bool, transfer: bool,
-                      dry_run: bool) -> None:
-        from guanai.core.commands.facts import import_people
-
-        import_people(ctx, "child", file, school, mark_left, dry_run, transfer)
-
-    @cli.group(help=t("cli.staff.help"))
-    def staff() -> None:
-        """Group of staff commands."""
-
-    staff_transfer_opt = click.option("--transfer", is_flag=True, help=t("cli.opt.staff_transfer"))
-
-    @_import_command(staff, "cli.staff_import", school=school_opt, mark_left=left_opt, transfer=staff_transfer_opt)
-    def staff_import(ctx: click.Context, file: str, school: str, mark_left: bool, transfer: bool,
-                     dry_run: bool) -> None:
-        from guanai.core.commands.facts import import_people
-
-        import_people(ctx, "staff", file, school, mark_left, dry_run, transfer)
-
-    @staff.command("list", help=t("cli.staff_list.help"), epilog=t("cli.staff_list.example"))
-    @org_opt
-    @click.option("--role", help=t("cli.opt.staff_role"))
-    @contacts_opt
-    @output_options
-    @click.pass_context
-    def staff_list(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
-                   as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.listings import list_staff
-
-        list_staff(ctx, org, role, show_contacts, as_json, as_csv)
-
-    @cli.group(help=t("cli.assign.help"))
-    def assign() -> None:
-        """Group of pairing commands."""
-
-    role_opt = click.option("--role", required=True, metavar="ROLE", help=t("cli.opt.role"))
-
-    @_import_command(assign, "cli.assign_import", role=role_opt)
-    def assign_import(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
-        from guanai.core.commands.facts import import_pairings
-
-        import_pairings(ctx, file, role, dry_run)
-
-    @assign.command("auto", help=t("cli.assign_auto.help"), epilog=t("cli.assign_auto.example"))
-    @school_opt
-    @role_opt
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.assign_from"))
-    @click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
-    @click.pass_context
-    def assign_auto(ctx: click.Context, school: str, role: str, start: str | None, dry_run: bool) -> None:
-        from guanai.core.commands.facts import auto_pairings
-
-        auto_pairings(ctx, school, role, dry_run, start)
-
-    @assign.command("check", help=t("cli.assign_check.help"), epilog=t("cli.assign_check.example"))
-    @org_opt
-    @click.option("--as-of", metavar="DATE", help=t("cli.opt.as_of"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.check_from"))
-    @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help=t("cli.opt.check_limit"))
-    @output_options
-    @click.pass_context
-    def assign_check(ctx: click.Context, org: str | None, as_of: str | None, start: str | None, limit: int,
-                     as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.facts import check_pairings
-
-        sys.exit(check_pairings(ctx, org, as_of, as_json, as_csv, limit, start))
-
-    @assign.command("list", help=t("cli.assign_list.help"), epilog=t("cli.assign_list.example"))
-    @org_opt
-    @click.option("--role", metavar="ROLE", help=t("cli.opt.list_role"))
-    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.list_staff"))
-    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.class"))
-    @click.option("--as-of", metavar="DATE", help=t("cli.opt.as_of"))
-    @output_options
-    @click.pass_context
-    def assign_list(ctx: click.Context, org: str | None, role: str | None, staff_id: str | None,
-                    class_name: str | None, as_of: str | None, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.stats import assign_list as run
-
-        run(ctx, org, role, staff_id, class_name, as_of, as_json, as_csv)
-
-    @cli.group(help=t("cli.audit.help"))
-    def audit() -> None:
-        """Group of audit commands."""
-
-    @audit.command("list", help=t("cli.audit_list.help"), epilog=t("cli.audit_list.example"))
-    @org_opt
-    @click.option("--action", metavar="ACTION", help=t("cli.opt.audit_action"))
-    @click.option("--since", metavar="DATE", help=t("cli.opt.audit_since"))
-    @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help=t("cli.opt.limit"))
-    @output_options
-    @click.pass_context
-    def audit_list(ctx: click.Context, org: str | None, action: str | None, since: str | None, limit: int,
-                   as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.audit import list_audit
-
-        list_audit(ctx, org, action, since, limit, as_json, as_csv)
-
-    @audit.command("verify", help=t("cli.audit_verify.help"))
-    @click.pass_context
-    def audit_verify(ctx: click.Context) -> None:
-        from guanai.core.commands.audit import verify_audit
-
-        sys.exit(verify_audit(ctx))
-
-    @cli.command("export", help=t("cli.export.help"), epilog=t("cli.export.example"))
-    @click.option("--child", "child_id", required=True, metavar="ID", help=t("cli.opt.child"))
-    @click.option("-o", "--output", required=True, metavar="FILE.json", type=click.Path(dir_okay=False),
-                  help=t("cli.opt.report_output"))
-    @click.pass_context
-    def export(ctx: click.Context, child_id: str, output: str) -> None:
-        from guanai.core.commands.pipl import export_child
-
-        export_child(ctx, child_id, output)
-
-    @cli.command("purge", help=t("cli.purge.help"), epilog=t("cli.purge.example"))
-    @click.option("--left-before", required=True, metavar="DATE", help=t("cli.opt.left_before"))
-    @click.option("--dry-run", is_flag=True, help=t("cli.opt.purge_dry_run"))
-    @click.option("--yes", is_flag=True, help=t("cli.opt.yes"))
-    @click.pass_context
-    def purge(ctx: click.Context, left_before: str, dry_run: bool, yes: bool) -> None:
-        from guanai.core.commands.pipl import purge as run
-
-        run(ctx, left_before, dry_run, yes)
-
-    @cli.group(help=t("cli.user.help"))
-    def user() -> None:
-        """Group of user commands."""
-
-    @user.command("add", help=t("cli.user_add.help"), epilog=t("cli.user_add.example"))
-    @click.argument("name")
-    @click.option("--org", required=True, metavar="CODE", help=t("cli.opt.user_org"))
-    @click.option("--role", required=True, type=click.Choice(["teacher", "school", "township", "county"]),
-                  help=t("cli.opt.user_role"))
-    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.user_staff"))
-    @click.option("--password-stdin", is_flag=True, help=t("cli.opt.password_stdin"))
-    @click.pass_context
-    def user_add(ctx: click.Context, name: str, org: str, role: str, staff_id: str | None,
-                 password_stdin: bool) -> None:
-        from guanai.core.commands.users import add_user
-
-        add_user(ctx, name, org, role, staff_id, password_stdin)
-
-    @user.command("list", help=t("cli.user_list.help"))
-    @click.option("--json", "as_json", is_flag=True, help="JSON")
-    @click.pass_context
-    def user_list(ctx: click.Context, as_json: bool) -> None:
-        from guanai.core.commands.users import list_users
-
-        list_users(ctx, as_json)
-
-    @user.command("remove", help=t("cli.user_remove.help"))
-    @click.argument("name")
-    @click.pass_context
-    def user_remove(ctx: click.Context, name: str) -> None:
-        from guanai.core.commands.users import remove_user
-
-        remove_user(ctx, name)
-
-    cli.add_command(RecordGroup("record", help=t("cli.record.help"), epilog=t("cli.record.example")))
-    _engine_commands(cli, org_opt)
-
-    @cli.group(help=t("cli.children.help"))
-    def children() -> None:
-        """Group of children commands."""
-
-    @children.command("list", help=t("cli.children_list.help"), epilog=t("cli.children_list.example"))
-    @org_opt
-    @click.option("--class", "cls", metavar="NAME", help=t("cli.opt.class"))
-    @click.option("--category", help=t("cli.opt.category"))
-    @click.option("--include-left", is_flag=True, help=t("cli.opt.include_left"))
-    @contacts_opt
-    @output_options
-    @click.pass_context
-    def children_list(ctx: click.Context, org: str | None, cls: str | None, category: str | None,
-                      include_left: bool, show_contacts: bool, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.listings import list_children
-
-        list_children(ctx, org, cls, category, include_left, show_contacts, as_json, as_csv)
-
-    @children.command("show", help=t("cli.children_show.help"), epilog=t("cli.children_show.example"))
-    @click.argument("child_id", metavar="ID")
-    @click.option("--as-of", "when", metavar="WHEN", help=t("cli.opt.as_of_when"))
-    @contacts_opt
-    @click.option("--json", "as_json", is_flag=True, help="JSON")
-    @click.pass_context
-    def children_show(ctx: click.Context, child_id: str, when: str | None, show_contacts: bool, as_json: bool) -> None:
-        from guanai.core.commands.listings import show_child
-
-        show_child(ctx, child_id, when, show_contacts, as_json)
-
-    @cli.group(help=t("cli.records.help"))
-    def records() -> None:
-        """Group of record listing commands."""
-
-    @records.command("list", help=t("cli.records_list.help"), epilog=t("cli.records_list.example"))
-    @org_opt
-    @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))
-    @click.option("--by", metavar="STAFF", help=t("cli.opt.by"))
-    @click.option("--step", help=t("cli.opt.step"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.to"))
-    @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help=t("cli.opt.limit"))
-    @output_options
-    @click.pass_context
-    def records_list(ctx: click.Context, org: str | None, child_id: str | None, by: str | None,
-                     step: str | None, start: str | None, end: str | None, limit: int,
-                     as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.listings import list_records
-
-        list_records(ctx, org, child_id, by, step, start, end, limit, as_json, as_csv)
-
-
-def _engine_commands(cli: click.Group, org_opt: Any) -> None:
-    """due / compliance / indicators / explain / demo."""
-
-    @cli.command("demo", help=t("cli.demo.help"), epilog=t("cli.demo.example"))
-    @click.option("--db", "target", default="guanai-demo.db", show_default=True, metavar="PATH",
-                  help=t("cli.opt.demo_db"))
-    @click.pass_context
-    def demo(ctx: click.Context, target: str) -> None:
-        from guanai.core.commands.demo import run_demo
-
-        run_demo(ctx, target)
-
-    as_of_opt = click.option("--as-of", "when", metavar="WHEN", help=t("cli.opt.as_of_when"))
-    known_opt = click.option("--known-at", metavar="WHEN", help=t("cli.opt.known_at"))
-
-    @cli.command("due", help=t("cli.due.help"), epilog=t("cli.due.example"))
-    @org_opt
-    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.due_staff"))
-    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.class"))
-    @as_of_opt
-    @known_opt
-    @click.option("--limit", type=click.IntRange(1), default=200, show_default=True, help=t("cli.opt.limit"))
-    @click.option("--ics", metavar="FILE", type=click.Path(dir_okay=False), help=t("cli.opt.ics"))
-    @output_options
-    @click.pass_context
-    def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
-            known_at: str | None, limit: int, ics: str | None, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.engine import due as run
-
-        run(ctx, org, staff_id, class_name, when, known_at, limit, as_json, as_csv, ics)
-
-    @cli.command("compliance", help=t("cli.compliance.help"), epilog=t("cli.compliance.example"))
-    @org_opt
-    @click.option("--by", default="duty", show_default=True, metavar="KEYS", help=t("cli.opt.compliance_by"))
-    @click.option("--group", help=t("cli.opt.group"))
-    @click.option("--duty", "duties", multiple=True, metavar="ID", help=t("cli.opt.duty"))
-    @click.option("--sort", type=click.Choice(["key", "rate"]), default="key", help=t("cli.opt.sort"))
-    @click.option("--from", "start", metavar="DATE", help=t("cli.opt.period_from"))
-    @click.option("--to", "end", metavar="DATE", help=t("cli.opt.period_to"))
-    @as_of_opt
-    @known_opt
-    @output_options
-    @click.pass_context
-    def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
-                   sort: str, start: str | None, end: str | None, when: str | None, known_at: str | None,
-                   as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.engine import compliance as run
-
-        run(ctx, org, by, group, duties, when, known_at, sort, as_json, as_csv, start, end)
-
-    @cli.command("indicators", help=t("cli.indicators.help"), epilog=t("cli.indicators.example"))
-    @org_opt
-    @as_of_opt
-    @known_opt
-    @output_options
-    @click.pass_context
-    def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
-                   as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.engine import indicators as run
-
-        run(ctx, org, when, known_at, as_json, as_csv)
-
-    @cli.command("stats", help=t("cli.stats.help"), epilog=t("cli.stats.example"))
-    @org_opt
-    @click.option("--by", metavar="KEYS", help=t("cli.opt.stats_by"))
-    @as_of_opt
-    @output_options
-    @click.pass_context
-    def stats(ctx: click.Context, org: str | None, by: str | None, when: str | None, as_json: bool,
-              as_csv: bool) -> None:
-        from guanai.core.commands.stats import stats as run
-
-        run(ctx, org, by, when, as_json, as_csv)
-
-    @cli.group(help=t("cli.report.help"))
-    def report() -> None:
-        """Group of report commands."""
-
-    output_opt = click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
-                              help=t("cli.opt.report_output"))
-
-    def report_options(func: Any) -> Any:
-        """What every report takes: the org, the period (--term, or --from/--to), as_of and the file."""
-        for option in reversed((click.option("--org", required=True, metavar="CODE", help=t("cli.opt.org")),
-                                click.option("--term", "term_id", metavar="ID", help=t("cli.opt.term")),
-                                click.option("--from", "start", metavar="DATE", help=t("cli.opt.report_from")),
-                                click.option("--to", "end", metavar="DATE", help=t("cli.opt.report_to")),
-                                as_of_opt, output_opt)):
-            func = option(func)
-        return func
-
-    @report.command("summary", help=t("cli.report_summary.help"), epilog=t("cli.report_summary.example"))
-    @report_options
-    @click.option("--template", metavar="FILE.docx", help=t("cli.opt.report_template"))
-    @click.pass_context
-    def report_summary(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-                       when: str | None, output: str, template: str | None) -> None:
-        from guanai.core.commands.reports import summary
-
-        summary(ctx, org, term_id, start, end, when, output, template)
-
-    @report.command("ledger", help=t("cli.report_ledger.help"), epilog=t("cli.report_ledger.example"))
-    @report_options
-    @click.option("--show-contacts", is_flag=True, help=t("cli.opt.show_contacts"))
-    @click.pass_context
-    def report_ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-                      when: str | None, output: str, show_contacts: bool) -> None:
-        from guanai.core.commands.reports import ledger
-
-        ledger(ctx, org, term_id, start, end, when, output, show_contacts)
-
-    @report.command("county", help=t("cli.report_county.help"), epilog=t("cli.report_county.example"))
-    @report_options
-    @click.pass_context
-    def report_county(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-                      when: str | None, output: str) -> None:
-        from guanai.core.commands.reports import county
-
-        county(ctx, org, term_id, start, end, when, output)
-
-    @cli.command("explain", help=t("cli.explain.help"), epilog=t("cli.explain.example"))
-    @click.option("--duty", required=True, metavar="ID", help=t("cli.opt.duty"))
-    @click.option("--child", "child_id", metavar="ID", help=t("cli.opt.child"))
-    @click.option("--school", metavar="CODE", help=t("cli.opt.school"))
-    @click.option("--staff", "staff_id", metavar="ID", help=t("cli.opt.record_staff"))
-    @click.option("--class", "class_name", metavar="NAME", help=t("cli.opt.explain_class"))
-    @as_of_opt
-    @known_opt
-    @output_options
-    @click.pass_context
-    def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
-                class_name: str | None, when: str | None, known_at: str | None, as_json: bool, as_csv: bool) -> None:
-        from guanai.core.commands.engine import explain as run
-
-        run(ctx, duty, child_id, school, staff_id, when, known_at, as_json, as_csv, class_name)
-
-
-class RecordGroup(click.Group):
-    """`record import FILE`, and `record STEP …` for every step type the plugins provide."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        from guanai.core.plugins import load_registry
-
-        return ["import", *sorted(load_registry().steps)]
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name == "import":
-            return _record_import
-        return _record_step(name)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        name = args[0]
-        return name, self.get_command(ctx, name), args[1:]
-
-
-def _use_sheet(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    from guanai.core.tabular import SHEET
-
-    SHEET.set(value)
-
-
-def sheet_option(func: Any) -> Any:
-    """--sheet NAME: which sheet of an .xlsx to import (read by core/tabular.py)."""
-    return click.option("--sheet", metavar="NAME", expose_value=False, callback=_use_sheet,
-                        help=t("cli.opt.sheet"))(func)
-
-
-@click.command("import", help=t("cli.record_import.help"), epilog=t("cli.record_import.example"))
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--dry-run", is_flag=True, help=t("cli.opt.dry_run"))
-@sheet_option
-@click.pass_context
-def _record_import(ctx: click.Context, file: str, dry_run: bool) -> None:
-    from guanai.core.commands.records import import_records
-
-    import_records(ctx, file, dry_run)
-
-
-def _record_step(step: str) -> click.Command:
-    from guanai.core.plugins import load_registry
-
-    known = load_registry().steps.get(step)
-    title = f"{known.title}（{step}）" if known else step
-    text, example = t("cli.record_step.help", step=title), t("cli.record.example")
-    if known is not None:  # the step's own fields and an example made from them
-        fields = "\n".join(f"  {f.name}{'（必填）' if f.required else ''}：{f.description or f.type}（{f.type}）"
-                           for f in known.field_info())
-        text = f"{text}：{known.description}\n\n\b\n{t('cli.record_step.fields')}\n{fields}"
-        example = t("cli.record_step.example", example=known.example())
-
-    @click.command(step, help=text, short_help=title, epilog=example)
-    @click.option("--child", metavar="ID", help=t("cli.opt.child"))
-    @click.option("--school", metavar="CODE", help=t("cli.opt.record_school"))
-    @click.option("--staff", metavar="ID", help=t("cli.opt.record_staff"))
-    @click.option("--class", "cls", metavar="NAME", help=t("cli.opt.record_class"))
-    @click.option("--by", metavar="STAFF", help=t("cli.opt.by"))
-    @click.option("--at", metavar="WHEN", help=t("cli.opt.at"))
-    @click.option("--set", "settings", multiple=True, metavar="K=V", help=t("cli.opt.set"))
-    @click.option("--id", "key", metavar="KEY", help=t("cli.opt.key"))
-    @click.pass_context
-    def command(ctx: click.Context, child: str | None, school: str | None, staff: str | None, cls: str | None,
-                by: str | None, at: str | None, settings: tuple[str, ...], key: str | None) -> None:
-        from guanai.core.commands.records import record_one
-
-        record_one(ctx, step, child, school, staff, cls, by, at, settings, key)
-
-    return command
 
 
 def main(argv: list[str] | None = None) -> Any:

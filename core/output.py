@@ -32,10 +32,8 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             XLSX.reset(token)
 
-    from guanai.core.i18n import t
-
     with_xlsx = click.option("--xlsx", "xlsx", metavar="FILE", type=click.Path(dir_okay=False),
-                             help=t("cli.opt.xlsx"))(with_xlsx)
+                             help="cli.opt.xlsx")(with_xlsx)  # a catalogue key: see core/commands/options.py
     with_xlsx = click.option("--csv", "as_csv", is_flag=True, help="CSV")(with_xlsx)
     return click.option("--json", "as_json", is_flag=True, help="JSON")(with_xlsx)
 

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
+from typing import Any
+
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import limit_option, org_option
 from guanai.core.i18n import t
-from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.output import console, dump_csv, dump_json, output_options, table
 
 COLUMNS = ["id", "at", "actor", "action", "table_name", "row_key", "org", "source"]
 
 
-def list_audit(ctx: click.Context, org: str | None, action: str | None, since: str | None, limit: int,
-               as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class AuditOptions:
+    org: str | None = None
+    action: str | None = None
+    since: str | None = None
+    limit: int = 200
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("list", help="cli.audit_list.help", epilog="cli.audit_list.example")
+@org_option
+@click.option("--action", metavar="ACTION", help="cli.opt.audit_action")
+@click.option("--since", metavar="DATE", help="cli.opt.audit_since")
+@limit_option(200)
+@output_options
+@click.pass_context
+def audit_list_command(ctx: click.Context, **options: Any) -> None:
+    """The audit log, newest first: who changed or read what, when."""
+    list_audit(ctx, AuditOptions(**options))
+
+
+@click.command("verify", help="cli.audit_verify.help")
+@click.pass_context
+def audit_verify_command(ctx: click.Context) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first row broken."""
+    sys.exit(verify_audit(ctx))
+
+
+def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
@@ -21,9 +54,10 @@ def list_audit(ctx: click.Context, org: str | None, action: str | None, since: s
     from guanai.core.store.schema import audit_log
     from sqlalchemy import or_, select
 
-    day = parse_cli_date(since, "--since")
+    org, action = opts.org, opts.action
+    day = parse_cli_date(opts.since, "--since")
     zone = ZoneInfo(DEFAULT_TIMEZONE)
-    query = select(*(audit_log.c[c] for c in COLUMNS)).order_by(audit_log.c.id.desc()).limit(limit)
+    query = select(*(audit_log.c[c] for c in COLUMNS)).order_by(audit_log.c.id.desc()).limit(opts.limit)
     with app_of(ctx).store.read() as conn:
         if org is not None:
             orgs = all_orgs(conn)
@@ -41,10 +75,10 @@ def list_audit(ctx: click.Context, org: str | None, action: str | None, since: s
         rows = [dict(r._mapping) for r in conn.execute(query)]
     for r in rows:  # stored in UTC; shown in the county's time
         r["at"] = r["at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-    if as_json:
+    if opts.as_json:
         dump_json(rows)
         return
-    if as_csv:
+    if opts.as_csv:
         dump_csv(rows, COLUMNS)
         return
     out = console()

@@ -10,8 +10,24 @@ from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
 
+@click.command("demo", help="cli.demo.help", epilog="cli.demo.example")
+@click.option("--db", "target", default="guanai-demo.db", show_default=True, metavar="PATH", help="cli.opt.demo_db")
+@click.pass_context
+def demo_command(ctx: click.Context, target: str) -> None:
+    """Build the demo school, then show a teacher's due list, compliance and the term's documents."""
+    run_demo(ctx, target)
+
+
 def run_demo(ctx: click.Context, target: str) -> None:
-    from guanai.core.commands.engine import compliance, due, indicators
+    from guanai.core.commands.engine import (
+        ComplianceOptions,
+        DueOptions,
+        IndicatorsOptions,
+        compliance,
+        due,
+        indicators,
+    )
+    from guanai.core.commands.reports import ReportOptions, ledger, summary
     from guanai.core.demo import build, is_demo
     from guanai.core.store.db import Store
 
@@ -34,16 +50,14 @@ def run_demo(ctx: click.Context, target: str) -> None:
     click.echo()
     app_of(ctx).use_db(url)
     day = made.as_of.isoformat()
-    due(ctx, None, made.teacher, None, day, None, 12, False, False)
+    due(ctx, DueOptions(staff_id=made.teacher, when=day, limit=12))
     click.echo()
-    compliance(ctx, made.school, "duty", None, (), day, None, "key", False, False)
+    compliance(ctx, ComplianceOptions(org=made.school, when=day))
     click.echo()
-    indicators(ctx, made.school, day, None, False, False)
+    indicators(ctx, IndicatorsOptions(org=made.school, when=day))
     click.echo()
-    from guanai.core.commands.reports import ledger, summary
-
     folder = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path()
-    summary(ctx, made.school, None, None, None, day, str(folder / "demo-总结.docx"), None)
-    ledger(ctx, made.school, None, None, None, day, str(folder / "demo-台账.xlsx"), False)
+    summary(ctx, ReportOptions(made.school, str(folder / "demo-总结.docx"), when=day))
+    ledger(ctx, ReportOptions(made.school, str(folder / "demo-台账.xlsx"), when=day))
     click.echo()
     click.echo(t("demo.next", db=target, teacher=made.teacher, day=day, child=made.child))

@@ -10,6 +10,13 @@ from zoneinfo import ZoneInfo
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import (
+    as_of_option,
+    class_option,
+    known_at_option,
+    limit_option,
+    org_option,
+)
 from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
 from guanai.core.obligations import (
@@ -23,9 +30,8 @@ from guanai.core.obligations import (
     status,
     trigger_status,
 )
-from guanai.core.output import console, dump_csv, dump_json, plain_table, table
+from guanai.core.output import console, dump_csv, dump_json, output_options, plain_table, table
 from guanai.core.render import long_date, short_date
-from sqlalchemy import select
 
 DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "school", "responsible",
                "window_start", "due", "status", "required", "done")
@@ -109,12 +115,67 @@ def _local(utc: datetime, zone: ZoneInfo) -> datetime:
 
 # —— due ——
 
-def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: str | None, when: str | None,
-        known_at: str | None, limit: int, as_json: bool, as_csv: bool, ics: str | None = None) -> None:
+@dataclass(frozen=True)
+class DueOptions:
+    org: str | None = None
+    staff_id: str | None = None
+    class_name: str | None = None
+    when: str | None = None
+    known_at: str | None = None
+    limit: int = 200
+    ics: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("due", help="cli.due.help", epilog="cli.due.example")
+@org_option
+@click.option("--staff", "staff_id", metavar="ID", help="cli.opt.due_staff")
+@class_option
+@as_of_option
+@known_at_option
+@limit_option(200)
+@click.option("--ics", metavar="FILE", type=click.Path(dir_okay=False), help="cli.opt.ics")
+@output_options
+@click.pass_context
+def due_command(ctx: click.Context, **options: Any) -> None:
+    """What is due and overdue on as_of, for an org unit, a teacher or a class, overdue first."""
+    due(ctx, DueOptions(**options))
+
+
+@dataclass
+class DueView:
+    """The items open on as_of (due and overdue, overdue first) and whose list it is."""
+
+    context: Context
+    rows: list[dict[str, Any]]
+    person: Any
+
+    @property
+    def public(self) -> list[dict[str, Any]]:
+        """The rows as --json/--csv/--ics give them (without the text renderer's own fields)."""
+        return [{k: v for k, v in r.items() if not k.startswith("_") and k != "step"} for r in self.rows]
+
+
+def due(ctx: click.Context, opts: DueOptions) -> None:
+    view = due_view(ctx, opts)
+    if opts.ics is not None:
+        write_ics(view.context, opts.ics, view.public, view.person)
+    elif opts.as_json:
+        dump_json(view.public)
+    elif opts.as_csv:
+        dump_csv(view.public, DUE_COLUMNS)
+    else:
+        _print_due(view.context, view.rows, view.person, opts.org, opts.limit, opts.class_name)
+
+
+def due_view(ctx: click.Context, opts: DueOptions) -> DueView:
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import staff
+    from sqlalchemy import select
 
-    c = prepare(ctx, org, when, known_at)
+    staff_id, class_name = opts.staff_id, opts.class_name
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
     person = None
     with c.store.read() as conn:
         if staff_id:
@@ -149,17 +210,7 @@ def due(ctx: click.Context, org: str | None, staff_id: str | None, class_name: s
     if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
         rows = [r for r in rows if r["class"] == class_name and r["scope"] in ("child", "class")]
     rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], r["subject"]))
-    public = [{k: v for k, v in r.items() if not k.startswith("_") and k != "step"} for r in rows]
-    if ics is not None:
-        write_ics(c, ics, public, person)
-        return
-    if as_json:
-        dump_json(public)
-        return
-    if as_csv:
-        dump_csv(public, DUE_COLUMNS)
-        return
-    _print_due(c, rows, person, org, limit, class_name)
+    return DueView(c, rows, person)
 
 
 def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) -> None:
@@ -306,23 +357,54 @@ def next_step(rows: list[dict[str, Any]], person: Any, now: datetime) -> str | N
 
 # —— compliance ——
 
-def compliance(ctx: click.Context, org: str | None, by: str, group: str | None, duties: tuple[str, ...],
-               when: str | None, known_at: str | None, sort: str | None, as_json: bool, as_csv: bool,
-               start: str | None = None, end: str | None = None) -> None:
+@dataclass(frozen=True)
+class ComplianceOptions:
+    org: str | None = None
+    by: str = "duty"
+    group: str | None = None
+    duties: tuple[str, ...] = ()
+    sort: str = "key"
+    start: str | None = None
+    end: str | None = None
+    when: str | None = None
+    known_at: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("compliance", help="cli.compliance.help", epilog="cli.compliance.example")
+@org_option
+@click.option("--by", default="duty", show_default=True, metavar="KEYS", help="cli.opt.compliance_by")
+@click.option("--group", help="cli.opt.group")
+@click.option("--duty", "duties", multiple=True, metavar="ID", help="cli.opt.duty")
+@click.option("--sort", type=click.Choice(["key", "rate"]), default="key", help="cli.opt.sort")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.period_from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.period_to")
+@as_of_option
+@known_at_option
+@output_options
+@click.pass_context
+def compliance_command(ctx: click.Context, **options: Any) -> None:
+    """Expected, met and met late per duty (or staff, class, school, month, week …) up to as_of."""
+    compliance(ctx, ComplianceOptions(**options))
+
+
+def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
+    by, group = opts.by, opts.group
     keys = tuple(k.strip() for k in by.split(",") if k.strip()) if by else ()
     for k in keys:
         if k not in GROUP_KEYS:
             raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key", (("key", k),
                                                                                 ("keys", "|".join(GROUP_KEYS))))])
-    c = prepare(ctx, org, when, known_at)
-    rows, names = _compliance(c, keys, group, set(duties) or None, period_option(start, end))
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
+    rows, names = _compliance(c, keys, group, set(opts.duties) or None, period_option(opts.start, opts.end))
     total = _total(rows)
-    if sort == "rate":
+    if opts.sort == "rate":
         rows.sort(key=lambda r: (r["rate"] is None, r["rate"] if r["rate"] is not None else 0))
-    if as_json:
+    if opts.as_json:
         dump_json({"as_of": _as_of_text(c), "rows": rows, "total": total})
         return
-    if as_csv:
+    if opts.as_csv:
         flat = [{**r["key"], **{k: r[k] for k in ("expected", "met", "met_late", "rate")}} for r in rows]
         dump_csv(flat, [*keys, "expected", "met", "met_late", "rate"])
         return
@@ -349,6 +431,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
                 period: tuple[date, date] | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
     from guanai.core.store.engine import Question, compliance_rows, iso_week, triggered
     from guanai.core.store.schema import staff
+    from sqlalchemy import select
 
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
@@ -496,19 +579,38 @@ def indicator_rows(c: Context) -> list[dict[str, Any]]:
              "denominator": r.denominator, "error": r.error, "unit": r.unit} for r in found]
 
 
-def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: str | None,
-               as_json: bool, as_csv: bool) -> None:
-    c = prepare(ctx, org, when, known_at)
+@dataclass(frozen=True)
+class IndicatorsOptions:
+    org: str | None = None
+    when: str | None = None
+    known_at: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("indicators", help="cli.indicators.help", epilog="cli.indicators.example")
+@org_option
+@as_of_option
+@known_at_option
+@output_options
+@click.pass_context
+def indicators_command(ctx: click.Context, **options: Any) -> None:
+    """The programme's targets (建档率, 结对率 …) on as_of: value, target, met or not."""
+    indicators(ctx, IndicatorsOptions(**options))
+
+
+def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
     rows = indicator_rows(c)
     code = c.org or _root(c, c.schools[0])
     for r in rows:
         if r["error"] is not None:
             plugin, _, error = r["error"].partition(": ")
             click.echo(t("indicators.plugin_failed", name=r["name"], plugin=plugin, error=error), err=True)
-    if as_json:
+    if opts.as_json:
         dump_json(rows)
         return
-    if as_csv:
+    if opts.as_csv:
         dump_csv(rows, ["id", "name", "org", "value", "target", "ok", "kind", "numerator", "denominator", "error"])
         return
     out = console()
@@ -521,110 +623,3 @@ def indicators(ctx: click.Context, org: str | None, when: str | None, known_at: 
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),
                            t("indicators.col.count"), t("indicators.col.ok")], body,
                     justify=["left", "right", "right", "right", "left"]))
-
-
-# —— explain ——
-
-SCOPE_OPTION = {"child": "--child 学籍号", "school": "--school 学校代码", "staff": "--staff 工号",
-                "class": "--class 班级 --school 学校代码"}
-
-
-def explain(ctx: click.Context, duty: str, child_id: str | None, school: str | None, staff_id: str | None,
-            when: str | None, known_at: str | None, as_json: bool, as_csv: bool, class_name: str | None = None) -> None:
-    from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.store.schema import child, past_enrolment, past_staff, record, staff
-    from guanai.core.store.sync import chunks
-
-    if class_name is not None:  # a class is named within its school
-        if not school or child_id or staff_id:
-            raise InputError([Diagnostic("--class", 0, 0, "", "explain.class_needs_school")])
-        given = [("class", class_name)]
-    else:
-        given = [(k, v) for k, v in (("child", child_id), ("school", school), ("staff", staff_id)) if v]
-    if len(given) != 1:
-        raise InputError([Diagnostic("--child", 0, 0, "", "explain.one_subject")])
-    kind, subject = given[0]
-
-    with app_of(ctx).store.read() as conn:
-        table_ = {"child": child, "staff": staff}.get(kind)
-        if kind == "class":
-            from guanai.core.store.schema import school_class
-
-            if not conn.execute(select(school_class.c.name).where(school_class.c.school == school,
-                                                                 school_class.c.name == class_name)).first():
-                raise Refusal("explain.class_unknown", cls=class_name, school=school)
-            from guanai.core.store.schema import org_unit
-
-            home = school
-            label = f"{conn.execute(select(org_unit.c.name).where(org_unit.c.code == school)).scalar()} {class_name}"
-        elif table_ is not None:
-            person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
-            home, label = (person.school, f"{person.name}（{subject}）") if person else (None, subject)
-        else:
-            home, label = subject, subject
-        past = {"child": past_enrolment, "staff": past_staff}.get(kind)  # 转学 / 调动: the schools before
-        earlier = tuple(conn.execute(select(past.c.school).distinct().where(
-            past.c[kind] == subject)).scalars()) if past is not None else ()
-    if home is None:
-        raise Refusal(f"record.{kind}_unknown", value=subject)
-    c = prepare(ctx, home, when, known_at, also=earlier)
-    known_rules = {r.id: r for seg in c.segs for r in seg.rules}
-    asked = known_rules.get(duty)
-    if asked is not None and asked.scope in SCOPE_OPTION and asked.scope != kind:  # a child's duty asked of a school: say so, not "0 个周期"
-        raise Refusal("explain.wrong_scope", duty=duty, scope=t(f"scope.{asked.scope}"),
-                      option=SCOPE_OPTION[asked.scope])
-    known_triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
-        tr.id for seg in c.segs for tr in seg.plan.triggers}
-    if duty not in known_rules and duty not in known_triggers and duty not in _plugin_groups():
-        from guanai.core.store.schema import follow_up
-
-        with c.store.read() as conn:  # a follow-up of a plugin since removed, with stored obligations
-            plugin_rule = conn.execute(select(follow_up.c.rule).where(follow_up.c.rule == duty).limit(1)).scalar()
-        if plugin_rule is None:
-            raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(known_rules)))
-    # evidence: the statement that counts each window's records also returns their ids
-    question = Question(c.schools, c.asof, rules={duty}, subject=(kind, subject), evidence=True)
-    rows = []
-    with c.store.read() as conn:
-        found = list(obligation_rows(conn, c.segs, question, open_only=False))
-        rule = known_rules.get(duty)
-        ids = {int(i) for _, _, _, data in found for text in (data["ids"], data["late_ids"]) if text
-               for i in text.split(",")}
-        occurred = {r.id: r.occurred_at for part in chunks(sorted(ids))
-                for r in conn.execute(select(record.c.id, record.c.occurred_at).where(record.c.id.in_(part)))}
-        for _seg, rl, window, data in found:
-            state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
-                           data["late"])
-            counted = [data["ids"], data["late_ids"] if state == MET_LATE else None]  # met late: the late ones too
-            used = sorted(_local(occurred[int(i)], c.zone).isoformat(timespec="minutes")
-                          for text in counted if text for i in text.split(","))
-            rows.append({"duty": rl.id, "window": window.label, "start": window.start.isoformat(),
-                         "due": window.end.isoformat(), "grace_days": rl.grace_days, "status": state,
-                         "required": rl.times, "done": data["done"], "responsible": data["responsible"],
-                         "records": used})
-        for ob in triggered(conn, c.segs, question):
-            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
-            rows.append({"duty": ob.rule_id, "window": ob.name,
-                         "start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
-                         "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "grace_days": 0,
-                         "status": state, "required": 1, "done": int(ob.first is not None),
-                         "responsible": ob.responsible,
-                         "records": [_local(ob.first, ob.zone).isoformat(timespec="minutes")] if ob.first else []})
-    if as_json:
-        dump_json(rows)
-        return
-    if as_csv:
-        dump_csv(rows, ["duty", "window", "start", "due", "grace_days", "status", "required", "done", "responsible",
-                        "records"])
-        return
-    out = console()
-    name = rule.name if rule is not None else duty
-    out.print(t("explain.title", duty=name, subject=label, when=long_date(c.asof.day)))
-    body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
-             r["responsible"] or t("due.unassigned"), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
-            for r in rows]
-    out.print(table(None, [t("explain.col.window"), t("explain.col.dates"), t("explain.col.status"),
-                           t("explain.col.progress"), t("explain.col.responsible"), t("explain.col.records")], body))
-    out.print(t("explain.summary", n=len(rows), met=sum(r["status"] == MET for r in rows),
-                overdue=sum(r["status"] == OVERDUE for r in rows)))
-

@@ -1,12 +1,27 @@
-"""Commands that fill and change the facts: init, publish, org/roster/staff/assign/record imports."""
+"""Commands that fill and change the facts: init, publish, the org/roster/staff/assign imports,
+and pairing (assign auto, assign check)."""
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import import_command, limit_option, org_option, school_option
 from guanai.core.i18n import t
+from guanai.core.output import output_options
+
+role_option = click.option("--role", required=True, metavar="ROLE", help="cli.opt.role")
+mark_left_option = click.option("--mark-left", is_flag=True, help="cli.opt.mark_left")
+
+
+@click.command("init", help="cli.init.help", epilog="cli.init.example")
+@click.pass_context
+def init_command(ctx: click.Context) -> None:
+    """Create the database, or bring it to the current schema revision."""
+    init_db(ctx)
 
 
 def init_db(ctx: click.Context) -> None:
@@ -20,15 +35,32 @@ def init_db(ctx: click.Context) -> None:
         click.echo(t("init.upgraded", url=store.url, before=before, revision=after))
 
 
-def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | None) -> None:
+@dataclass(frozen=True)
+class PublishOptions:
+    file: str
+    orgs: tuple[str, ...] = ()
+    start: str | None = None
+
+
+@click.command("publish", help="cli.publish.help", epilog="cli.publish.example")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--to", "orgs", multiple=True, metavar="ORG", help="cli.opt.publish_to")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.publish_from")
+@click.pass_context
+def publish_command(ctx: click.Context, **options: Any) -> None:
+    """Store a programme version and bind it to org units from a date."""
+    publish(ctx, PublishOptions(**options))
+
+
+def publish(ctx: click.Context, opts: PublishOptions) -> None:
     from guanai.core.commands.programme import load_or_fail, parse_cli_date
     from guanai.core.store.programmes import publish as do_publish
 
     store = app_of(ctx).store
-    loaded = load_or_fail(file, app_of(ctx).registry)
+    loaded = load_or_fail(opts.file, app_of(ctx).registry)
     programme = loaded.programme
-    effective = parse_cli_date(start, "--from") or programme.calendar.terms[0].start
-    result = do_publish(store, loaded, orgs, effective)
+    effective = parse_cli_date(opts.start, "--from") or programme.calendar.terms[0].start
+    result = do_publish(store, loaded, opts.orgs, effective)
     key = "publish.new" if result["new_version"] else "publish.same"
     click.echo(t(key, programme=programme.id, version=programme.version, title=programme.title))
     if result["bound"]:
@@ -36,6 +68,12 @@ def publish(ctx: click.Context, file: str, orgs: tuple[str, ...], start: str | N
                      + ("…" if len(result["bound"]) > 10 else ""), start=effective.isoformat()))
     if result["already"]:
         click.echo(t("publish.already", n=len(result["already"]), start=effective.isoformat()))
+
+
+@import_command("cli.org_import")
+def org_import_command(ctx: click.Context, file: str, dry_run: bool) -> None:
+    """Import the county's org units (county, townships, schools)."""
+    import_orgs(ctx, file, dry_run)
 
 
 def import_orgs(ctx: click.Context, file: str, dry_run: bool) -> None:
@@ -51,17 +89,38 @@ def _summary(kind: str, total: int, changes: Any, dry_run: bool) -> None:
                  changed=len(changes.changed), same=changes.same))
 
 
-def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_left: bool, dry_run: bool,
-                  transfer: bool = False) -> None:
+@dataclass(frozen=True)
+class PeopleImport:
+    """A roster or staff file for one school."""
+
+    file: str
+    school: str
+    mark_left: bool = False
+    transfer: bool = False
+    dry_run: bool = False
+
+
+@import_command("cli.roster_import", school_option, mark_left_option,
+                click.option("--transfer", is_flag=True, help="cli.opt.transfer"))
+def roster_import_command(ctx: click.Context, **options: Any) -> None:
+    """Import a school's roster of children (学籍): new, changed, left, transferred."""
+    import_people(ctx, "child", PeopleImport(**options))
+
+
+@import_command("cli.staff_import", school_option, mark_left_option,
+                click.option("--transfer", is_flag=True, help="cli.opt.staff_transfer"))
+def staff_import_command(ctx: click.Context, **options: Any) -> None:
+    """Import a school's staff (教职工): roles, posts, party members."""
+    import_people(ctx, "staff", PeopleImport(**options))
+
+
+def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
     from guanai.core.store.people import import_roster, import_staff
 
-    store = app_of(ctx).store
-    if kind == "child":
-        result = import_roster(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer,
-                               today=app_of(ctx).today())
-    else:
-        result = import_staff(store, file, school, mark_left=mark_left, dry_run=dry_run, transfer=transfer,
-                              today=app_of(ctx).today())
+    store, mark_left, dry_run = app_of(ctx).store, opts.mark_left, opts.dry_run
+    run = import_roster if kind == "child" else import_staff
+    result = run(store, opts.file, opts.school, mark_left=mark_left, dry_run=dry_run, transfer=opts.transfer,
+                 today=app_of(ctx).today())
     changes = result.changes
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))
@@ -79,6 +138,12 @@ def import_people(ctx: click.Context, kind: str, file: str, school: str, mark_le
     _summary(kind, len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
+@import_command("cli.assign_import", role_option)
+def assign_import_command(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
+    """Import pairings of one role (proxy parent …) from a file."""
+    import_pairings(ctx, file, role, dry_run)
+
+
 def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
     from guanai.core.store.pairings import import_pairings as do_import
 
@@ -86,13 +151,33 @@ def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> 
     _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
-def auto_pairings(ctx: click.Context, school: str, role: str, dry_run: bool, start: str | None = None) -> None:
+@dataclass(frozen=True)
+class AutoOptions:
+    school: str
+    role: str
+    start: str | None = None
+    dry_run: bool = False
+
+
+@click.command("auto", help="cli.assign_auto.help", epilog="cli.assign_auto.example")
+@school_option
+@role_option
+@click.option("--from", "start", metavar="DATE", help="cli.opt.assign_from")
+@click.option("--dry-run", is_flag=True, help="cli.opt.dry_run")
+@click.pass_context
+def assign_auto_command(ctx: click.Context, **options: Any) -> None:
+    """Pair every child without a partner of the role, by the programme's pairing rules."""
+    auto_pairings(ctx, AutoOptions(**options))
+
+
+def auto_pairings(ctx: click.Context, opts: AutoOptions) -> None:
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.render import role as render_role
     from guanai.core.store.pairings import auto_assign
 
+    school, role, dry_run = opts.school, opts.role, opts.dry_run
     # pairings for a school year start on its first day (--from), not on the day they are made
-    day = parse_cli_date(start, "--from") or app_of(ctx).today()
+    day = parse_cli_date(opts.start, "--from") or app_of(ctx).today()
     made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run)
     load: dict[str, int] = {}
     for p in made:
@@ -169,8 +254,29 @@ def _staff_schools(ids: list[str]) -> Any:
     return select(staff.c.id, staff.c.school).where(staff.c.id.in_(ids))
 
 
-def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_json: bool, as_csv: bool,
-                   limit: int = 50, start: str | None = None) -> int:
+@dataclass(frozen=True)
+class CheckOptions:
+    org: str | None = None
+    as_of: str | None = None
+    start: str | None = None
+    limit: int = 50
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("check", help="cli.assign_check.help", epilog="cli.assign_check.example")
+@org_option
+@click.option("--as-of", metavar="DATE", help="cli.opt.as_of")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.check_from")
+@limit_option(50, help="cli.opt.check_limit")
+@output_options
+@click.pass_context
+def assign_check_command(ctx: click.Context, **options: Any) -> None:
+    """Check pairings against the programme's rules; exit 1 when something is wrong."""
+    sys.exit(check_pairings(ctx, CheckOptions(**options)))
+
+
+def check_pairings(ctx: click.Context, opts: CheckOptions) -> int:
     from dataclasses import asdict
 
     from guanai.core.commands.programme import parse_cli_date
@@ -179,21 +285,21 @@ def check_pairings(ctx: click.Context, org: str | None, as_of: str | None, as_js
     from guanai.core.store.orgs import all_orgs, schools_in
     from guanai.core.store.pairings import check_pairings as do_check
 
-    store = app_of(ctx).store
+    store, limit = app_of(ctx).store, opts.limit
     with store.read() as conn:
-        schools = schools_in(all_orgs(conn), org)
+        schools = schools_in(all_orgs(conn), opts.org)
     if not schools:
         from guanai.core.diagnostics import Refusal
 
         raise Refusal("publish.no_schools")
-    day = parse_cli_date(as_of, "--as-of") or app_of(ctx).today()
-    first = parse_cli_date(start, "--from")
+    day = parse_cli_date(opts.as_of, "--as-of") or app_of(ctx).today()
+    first = parse_cli_date(opts.start, "--from")
     found = do_check(store, schools, day)
-    found += _unassigned(ctx, org, day, first)
+    found += _unassigned(ctx, opts.org, day, first)
     rows = [asdict(v) for v in found]
-    if as_json:
+    if opts.as_json:
         dump_json(rows)
-    elif as_csv:
+    elif opts.as_csv:
         dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need", "period"])
     else:
         for v in found[:limit]:

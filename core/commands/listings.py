@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import (
+    as_of_option,
+    contacts_option,
+    json_option,
+    limit_option,
+    org_option,
+)
 from guanai.core.i18n import t
-from guanai.core.output import console, dump_csv, dump_json, table
-from guanai.core.store import contacts
-from sqlalchemy import select
+from guanai.core.output import console, dump_csv, dump_json, output_options, table
 
 CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "category", "guardian_type",
                  "guardian_name", "guardian_relation", "guardian_phone", "father_name", "father_phone",
@@ -36,14 +42,38 @@ def _row_key(filters: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in filters.items() if v) or "*"
 
 
-def list_children(ctx: click.Context, org: str | None, cls: str | None, category: str | None,
-                  include_left: bool, show_contacts: bool, as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class ChildrenOptions:
+    org: str | None = None
+    cls: str | None = None
+    category: str | None = None
+    include_left: bool = False
+    show_contacts: bool = False
+    as_json: bool = False
+    as_csv: bool = False
 
+
+@click.command("list", help="cli.children_list.help", epilog="cli.children_list.example")
+@org_option
+@click.option("--class", "cls", metavar="NAME", help="cli.opt.class")
+@click.option("--category", help="cli.opt.category")
+@click.option("--include-left", is_flag=True, help="cli.opt.include_left")
+@contacts_option
+@output_options
+@click.pass_context
+def children_list_command(ctx: click.Context, **options: Any) -> None:
+    """The children of an org unit with their proxy parent today; contacts masked unless asked."""
+    list_children(ctx, ChildrenOptions(**options))
+
+
+def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
     from guanai.core.privacy import masked
+    from guanai.core.store import contacts
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.schema import child
+    from sqlalchemy import select
 
-    store = app_of(ctx).store
+    store, org, cls, category, show_contacts = app_of(ctx).store, opts.org, opts.cls, opts.category, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(child).order_by(child.c.school, child.c.class_name, child.c.id)
@@ -53,7 +83,7 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
             query = query.where(child.c.class_name == cls)
         if category:
             query = query.where(child.c.category == category)
-        if not include_left:
+        if not opts.include_left:
             query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > app_of(ctx).today()))
         rows = contacts.shown(conn, "child", [dict(r._mapping) for r in conn.execute(query)], show_contacts,
                               _row_key({"org": org, "class": cls, "category": category}), org, "cli")
@@ -70,7 +100,7 @@ def list_children(ctx: click.Context, org: str | None, cls: str | None, category
                 t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["proxy_parent_name"] or "",
                 r["guardian_name"], r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
 
-    _emit(rows, CHILD_COLUMNS, as_json, as_csv, headers, cells, t("list.children_title"), "child")
+    _emit(rows, CHILD_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.children_title"), "child")
 
 
 def _proxy_parents(conn: Any, schools: list[str], day: Any) -> dict[str, tuple[str, str]]:
@@ -81,13 +111,34 @@ def _proxy_parents(conn: Any, schools: list[str], day: Any) -> dict[str, tuple[s
             if p["staff"]} if schools else {}
 
 
-def list_staff(ctx: click.Context, org: str | None, role: str | None, show_contacts: bool,
-               as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class StaffOptions:
+    org: str | None = None
+    role: str | None = None
+    show_contacts: bool = False
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("list", help="cli.staff_list.help", epilog="cli.staff_list.example")
+@org_option
+@click.option("--role", help="cli.opt.staff_role")
+@contacts_option
+@output_options
+@click.pass_context
+def staff_list_command(ctx: click.Context, **options: Any) -> None:
+    """The staff of an org unit, with their roles; contacts masked unless asked."""
+    list_staff(ctx, StaffOptions(**options))
+
+
+def list_staff(ctx: click.Context, opts: StaffOptions) -> None:
     from guanai.core.privacy import masked
+    from guanai.core.store import contacts
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.schema import staff
+    from sqlalchemy import select
 
-    store = app_of(ctx).store
+    store, org, role, show_contacts = app_of(ctx).store, opts.org, opts.role, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
         query = select(staff).order_by(staff.c.school, staff.c.id)
@@ -104,11 +155,38 @@ def list_staff(ctx: click.Context, org: str | None, role: str | None, show_conta
         return [r["id"], r["name"], r["school"], t("list.sep").join(r["roles"]), r["head_of_class"],
                 t("bool.yes") if r["party_member"] else "", r["phone"]]
 
-    _emit(rows, STAFF_COLUMNS, as_json, as_csv, headers, cells, t("list.staff_title"), "staff")
+    _emit(rows, STAFF_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.staff_title"), "staff")
 
 
-def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: str | None, step: str | None,
-                 start: str | None, end: str | None, limit: int, as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class RecordsOptions:
+    org: str | None = None
+    child_id: str | None = None
+    by: str | None = None
+    step: str | None = None
+    start: str | None = None
+    end: str | None = None
+    limit: int = 1000
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("list", help="cli.records_list.help", epilog="cli.records_list.example")
+@org_option
+@click.option("--child", "child_id", metavar="ID", help="cli.opt.child")
+@click.option("--by", metavar="STAFF", help="cli.opt.by")
+@click.option("--step", help="cli.opt.step")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.to")
+@limit_option(1000)
+@output_options
+@click.pass_context
+def records_list_command(ctx: click.Context, **options: Any) -> None:
+    """Records, newest first, by org, child, teacher, step and period."""
+    list_records(ctx, RecordsOptions(**options))
+
+
+def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
@@ -116,20 +194,21 @@ def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: 
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.programmes import DEFAULT_TIMEZONE, timezone_of
     from guanai.core.store.schema import record
+    from sqlalchemy import select
 
     store = app_of(ctx).store
-    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
+    first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")
     with store.read() as conn:
-        schools = resolve_schools(conn, org)
-        query = select(record).order_by(record.c.occurred_at.desc(), record.c.id.desc()).limit(limit)
+        schools = resolve_schools(conn, opts.org)
+        query = select(record).order_by(record.c.occurred_at.desc(), record.c.id.desc()).limit(opts.limit)
         if schools is not None:
             query = query.where(record.c.school.in_(schools))
-        if child_id:
-            query = query.where(record.c.subject_kind == "child", record.c.subject == child_id)
-        if by:
-            query = query.where(record.c.by_staff == by)
-        if step:
-            query = query.where(record.c.step == step)
+        if opts.child_id:
+            query = query.where(record.c.subject_kind == "child", record.c.subject == opts.child_id)
+        if opts.by:
+            query = query.where(record.c.by_staff == opts.by)
+        if opts.step:
+            query = query.where(record.c.step == opts.step)
         # --from/--to are local days; a county keeps one time zone, taken from its first school.
         zone = ZoneInfo(timezone_of(conn, schools[0], app_of(ctx).today()) if schools else DEFAULT_TIMEZONE)
         if first:
@@ -149,7 +228,7 @@ def list_records(ctx: click.Context, org: str | None, child_id: str | None, by: 
         return [r["occurred_at"].strftime("%Y-%m-%d %H:%M"), r["step"], r["subject"], r["by_staff"], payload,
                 r["key"]]
 
-    _emit(rows, RECORD_COLUMNS, as_json, as_csv, headers, cells, t("list.records_title"), "record")
+    _emit(rows, RECORD_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.records_title"), "record")
 
 
 def _utc(local: Any, zone: Any) -> Any:
@@ -158,19 +237,56 @@ def _utc(local: Any, zone: Any) -> Any:
     return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def show_child(ctx: click.Context, child_id: str, when: str | None, show_contacts: bool, as_json: bool) -> None:
-    """一人一档: the child's profile, pairings over time, every record, the follow-ups they obliged
-    and the items open today (due and overdue), from the engine's own derivation."""
+@dataclass(frozen=True)
+class ChildOptions:
+    child_id: str
+    when: str | None = None
+    show_contacts: bool = False
+    as_json: bool = False
+
+
+@click.command("show", help="cli.children_show.help", epilog="cli.children_show.example")
+@click.argument("child_id", metavar="ID")
+@as_of_option
+@contacts_option
+@json_option
+@click.pass_context
+def children_show_command(ctx: click.Context, **options: Any) -> None:
+    """A child's file (一人一档): profile, pairings, records, open items, follow-ups."""
+    show_child(ctx, ChildOptions(**options))
+
+
+def show_child(ctx: click.Context, opts: ChildOptions) -> None:
+    view = child_view(ctx, opts)
+    if opts.as_json:
+        dump_json({**view.file, "child": view.child, "open": view.open})
+    else:
+        _child_text(view)
+
+
+@dataclass
+class ChildView:
+    """一人一档 as plain data: the stored file (pairings, records, follow-ups, past schools), the
+    child's row as shown (masked unless asked), the items open on as_of, and the engine's context."""
+
+    file: dict[str, Any]
+    child: dict[str, Any]
+    open: list[dict[str, Any]]
+    context: Any
+
+
+def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
+    """The child's profile, pairings over time, every record, the follow-ups they obliged and the
+    items open on as_of (due and overdue), from the engine's own derivation."""
     from guanai.core.commands.engine import _local, prepare
     from guanai.core.diagnostics import Refusal
     from guanai.core.obligations import DUE, OVERDUE, status, trigger_status
-    from guanai.core.output import dump_json
     from guanai.core.privacy import masked
-    from guanai.core.render import long_date
+    from guanai.core.store import contacts
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.pipl import child_file
 
-    store = app_of(ctx).store
+    store, child_id, when, show_contacts = app_of(ctx).store, opts.child_id, opts.when, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         found = child_file(conn, child_id)
         if found is None:
@@ -198,10 +314,16 @@ def show_child(ctx: click.Context, child_id: str, when: str | None, show_contact
                                    "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
                                    "responsible": ob.responsible, "done": 0, "required": 1})
     open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
-    data = {**found, "child": kid, "open": open_items}
-    if as_json:
-        dump_json(data)
-        return
+    return ChildView(found, kid, open_items, c)
+
+
+def _child_text(view: ChildView) -> None:
+    from guanai.core.commands.engine import _local
+    from guanai.core.commands.stats import key_text
+    from guanai.core.obligations import OVERDUE
+    from guanai.core.render import long_date
+
+    found, kid, open_items, c = view.file, view.child, view.open, view.context
     out = console()
     school = c.orgs[kid["school"]]["name"]
     out.print(t("child.title", name=kid["name"], id=kid["id"], school=school, cls=kid["class_name"] or "—",
@@ -216,8 +338,6 @@ def show_child(ctx: click.Context, child_id: str, when: str | None, show_contact
     facts += list((kid.get("profile") or {}).items())
     out.print(table(t("child.profile"), [t("child.col.item"), t("child.col.value")],
                     [(k, v) for k, v in facts if v not in (None, "")]))
-    from guanai.core.commands.stats import key_text
-
     out.print(table(t("child.pairings"), [t("col.role"), t("assign.col.partner"), t("col.start"), t("col.end")],
                     [(key_text("role", p["role"], c.orgs), p["staff_name"] or p["buddy_name"], p["start"], p["end"] or "—")
                      for p in found["pairings"]]))
@@ -225,7 +345,7 @@ def show_child(ctx: click.Context, child_id: str, when: str | None, show_contact
                                       t("due.col.progress")],
                     [(t(f"status.{r['status']}"), r["due"].replace("T", " "), r["name"], r["responsible"] or
                       t("due.unassigned"), f"{r['done']}/{r['required']}") for r in open_items]))
-    registry = app_of(ctx).registry
+    registry = app_of().registry
     out.print(table(t("child.records"), [t("ledger.col.when"), t("col.record.step"), t("col.record.by_staff"),
                                          t("ledger.col.details")],
                     [(_local(r["occurred_at"], c.zone).strftime("%Y-%m-%d %H:%M"),

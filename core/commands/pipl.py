@@ -4,12 +4,24 @@ deletion PIPL asks for; both audited."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from guanai.core.app import app_of
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
+
+
+@click.command("export", help="cli.export.help", epilog="cli.export.example")
+@click.option("--child", "child_id", required=True, metavar="ID", help="cli.opt.child")
+@click.option("-o", "--output", required=True, metavar="FILE.json", type=click.Path(dir_okay=False),
+              help="cli.opt.report_output")
+@click.pass_context
+def export_command(ctx: click.Context, child_id: str, output: str) -> None:
+    """Everything held about one child, as JSON (a guardian's request under PIPL); audited."""
+    export_child(ctx, child_id, output)
 
 
 def export_child(ctx: click.Context, child_id: str, output: str) -> None:
@@ -41,12 +53,30 @@ def export_child(ctx: click.Context, child_id: str, output: str) -> None:
                  pairings=len(found["pairings"])))
 
 
-def purge(ctx: click.Context, left_before: str, dry_run: bool, yes: bool) -> None:
+@dataclass(frozen=True)
+class PurgeOptions:
+    left_before: str
+    dry_run: bool = False
+    yes: bool = False
+
+
+@click.command("purge", help="cli.purge.help", epilog="cli.purge.example")
+@click.option("--left-before", required=True, metavar="DATE", help="cli.opt.left_before")
+@click.option("--dry-run", is_flag=True, help="cli.opt.purge_dry_run")
+@click.option("--yes", is_flag=True, help="cli.opt.yes")
+@click.pass_context
+def purge_command(ctx: click.Context, **options: Any) -> None:
+    """Delete the children who left before a date, with everything held about them; audited."""
+    purge(ctx, PurgeOptions(**options))
+
+
+def purge(ctx: click.Context, opts: PurgeOptions) -> None:
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.store.db import audit
     from guanai.core.store.pipl import purge as do_purge
 
-    day = parse_cli_date(left_before, "--left-before")
+    dry_run = opts.dry_run
+    day = parse_cli_date(opts.left_before, "--left-before")
     assert day is not None
     store = app_of(ctx).store
     with store.read() as conn:
@@ -56,7 +86,7 @@ def purge(ctx: click.Context, left_before: str, dry_run: bool, yes: bool) -> Non
         if dry_run:
             click.echo(t("purge.dry_run"))
         return
-    if not yes and not click.confirm(t("purge.confirm"), default=False):
+    if not opts.yes and not click.confirm(t("purge.confirm"), default=False):
         raise Refusal("purge.aborted")
     with store.write() as conn:
         done = do_purge(conn, day, dry_run=False)

@@ -1,13 +1,50 @@
-"""`guanai plugins list`."""
+"""`guanai plugins list | check | show` and `guanai plugin new`: what is installed, and a new one."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import json_option
 from guanai.core.i18n import t
-from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.output import console, dump_csv, dump_json, output_options, table
+
+
+@click.command("list", help="cli.plugins_list.help", epilog="cli.plugins_list.example")
+@output_options
+def plugins_list_command(as_json: bool, as_csv: bool) -> None:
+    """Installed plugins with their steps, indicator kinds and commands."""
+    list_plugins(as_json, as_csv)
+
+
+@click.command("check", help="cli.plugins_check.help", epilog="cli.plugins_check.example")
+def plugins_check_command() -> None:
+    """Every plugin that could not be loaded, and how to go on; exit 1 when any."""
+    sys.exit(check_plugins())
+
+
+@click.command("show", help="cli.plugins_show.help", epilog="cli.plugins_show.example")
+@click.argument("name")
+@json_option
+def plugins_show_command(name: str, as_json: bool) -> None:
+    """One plugin: its steps, fields, settings, follow-ups, indicator kinds, commands and hooks."""
+    show_plugin(name, as_json)
+
+
+@click.command("new", help="cli.plugin_new.help", epilog="cli.plugin_new.example")
+@click.argument("name")
+@click.option("--title", default="检查", show_default=True, help="cli.opt.plugin_title")
+@click.option("--dir", "parent", default=".", type=click.Path(file_okay=False), help="cli.opt.plugin_dir")
+def plugin_new_command(name: str, title: str, parent: str) -> None:
+    """A new plugin package with one step, its tests and docs, ready to install."""
+    from pathlib import Path
+
+    from guanai.core.scaffold import new_plugin
+
+    folder = new_plugin(name, title, Path(parent))
+    click.echo(t("scaffold.done", folder=str(folder), name=name))
 
 
 def list_plugins(as_json: bool, as_csv: bool) -> None:

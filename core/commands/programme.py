@@ -1,7 +1,8 @@
-"""`guanai programme check|show|calendar`."""
+"""`guanai programme check|schema|show|calendar`: reading a programme file, before any database."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,13 +11,38 @@ import click
 from guanai.core.app import app_of
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
-from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.output import console, dump_csv, dump_json, output_options, table
 
 
-def check_files(files: tuple[str, ...], as_json: bool, as_csv: bool) -> int:
+@dataclass(frozen=True)
+class CheckOptions:
+    files: tuple[str, ...]
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("check", help="cli.check.help", epilog="cli.check.example")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@output_options
+def check_command(**options: Any) -> None:
+    """Check programme files: every error at once, by position; exit 1 when there is one."""
+    sys.exit(check_files(CheckOptions(**options)))
+
+
+@click.command("schema", help="cli.schema.help", epilog="cli.schema.example")
+@click.option("--builtin-only", is_flag=True, help="cli.opt.builtin_only")
+def schema_command(builtin_only: bool) -> None:
+    """The JSON schema of programme files, with the installed plugins' steps and settings."""
+    from guanai.core.schema import schema_text
+
+    click.echo(schema_text(builtin_only), nl=False)
+
+
+def check_files(opts: CheckOptions) -> int:
     """Check every file; print all diagnostics sorted by position. 0 clean, 1 errors."""
     from guanai.core.loader import load_programme
 
+    files, as_json, as_csv = opts.files, opts.as_json, opts.as_csv
     registry = app_of().registry
     _report_plugin_problems(registry)
     diagnostics = []
@@ -118,8 +144,26 @@ def programme_view(programme: Any, month: str | None) -> ProgrammeView:
         duties, follow_up_rules(p), [a for a in p.activities if month is None or a.month == month], indicators)
 
 
-def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) -> None:
-    loaded = load_or_fail(file)
+@dataclass(frozen=True)
+class ShowOptions:
+    file: str
+    month: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("show", help="cli.show.help", epilog="cli.show.example")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--month", metavar="YYYY-MM", help="cli.opt.month")
+@output_options
+def show_command(**options: Any) -> None:
+    """A programme as its schools will read it: phases, duties and their windows, follow-ups, targets."""
+    show_programme(ShowOptions(**options))
+
+
+def show_programme(opts: ShowOptions) -> None:
+    loaded = load_or_fail(opts.file)
+    month = opts.month
     if month is not None:
         from guanai.core.programme import Month
         from pydantic import TypeAdapter, ValidationError
@@ -129,9 +173,9 @@ def show_programme(file: str, month: str | None, as_json: bool, as_csv: bool) ->
         except ValidationError:
             raise InputError([diag("--month", None, "", "month.format", value=month)]) from None
     view = programme_view(loaded.programme, month)
-    if as_json:
+    if opts.as_json:
         _show_json(view)
-    elif as_csv:
+    elif opts.as_csv:
         dump_csv(view.duties, ["id", "name", "group", "scope", "by", "step", "timing", "windows"])
     else:
         _show_text(view)
@@ -218,14 +262,33 @@ def _due(task: Any, default: date) -> str:
     return f"{(task.due or default):%m-%d}"
 
 
-def show_calendar(file: str, start: str | None, end: str | None, as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class CalendarOptions:
+    file: str
+    start: str | None = None
+    end: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("calendar", help="cli.calendar.help", epilog="cli.calendar.example")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--from", "start", metavar="DATE", help="cli.opt.from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.to")
+@output_options
+def calendar_command(**options: Any) -> None:
+    """Every day of the programme's calendar: school day or not, and why."""
+    show_calendar(CalendarOptions(**options))
+
+
+def show_calendar(opts: CalendarOptions) -> None:
     from guanai.core.calendar import SchoolCalendar, days
     from guanai.core.render import weekday
 
-    loaded = load_or_fail(file)
+    loaded = load_or_fail(opts.file)
     cal = SchoolCalendar(loaded.programme.calendar)
-    first = parse_cli_date(start, "--from") or cal.first
-    last = parse_cli_date(end, "--to") or cal.last
+    first = parse_cli_date(opts.start, "--from") or cal.first
+    last = parse_cli_date(opts.end, "--to") or cal.last
     if last < first:
         raise InputError([diag("--to", None, "", "dates.end_before_start", start=first.isoformat(), end=last.isoformat())])
     rows: list[dict[str, Any]] = []
@@ -233,9 +296,9 @@ def show_calendar(file: str, start: str | None, end: str | None, as_json: bool, 
         ok, reason, detail = cal.reason(day)
         text = t(f"calendar.reason.{reason}") + (f"：{detail}" if detail and reason != "school_day" else "")
         rows.append({"date": day, "school_day": ok, "reason": reason, "detail": detail, "text": text})
-    if as_json:
+    if opts.as_json:
         dump_json([{k: r[k] for k in ("date", "school_day", "reason", "detail")} for r in rows])
-    elif as_csv:
+    elif opts.as_csv:
         dump_csv(rows, ["date", "school_day", "reason", "detail"])
     else:
         out = console()

@@ -3,26 +3,101 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from guanai.core import cells
 from guanai.core.app import app_of
+from guanai.core.commands.options import dry_run_option, localise, sheet_option
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
-from guanai.core.store.records import Draft, option_where
 
 SUBJECT_OPTIONS = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}
 
 
-def record_one(ctx: click.Context, step: str, child: str | None, school: str | None, staff: str | None,
-               cls: str | None, by: str | None, at: str | None, settings: tuple[str, ...], key: str | None) -> None:
-    from guanai.core.store.records import save_records
+class RecordGroup(click.Group):
+    """`record import FILE`, and `record STEP …` for every step type the plugins provide."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from guanai.core.plugins import load_registry
+
+        return ["import", *sorted(load_registry().steps)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return localise(record_import_command) if name == "import" else step_command(name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        name = args[0]
+        return name, self.get_command(ctx, name), args[1:]
+
+
+record_group = RecordGroup("record", help="cli.record.help", epilog="cli.record.example")
+
+
+@click.command("import", help="cli.record_import.help", epilog="cli.record_import.example")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@dry_run_option
+@sheet_option
+@click.pass_context
+def record_import_command(ctx: click.Context, file: str, dry_run: bool) -> None:
+    """Import a file of records (one per row), all or nothing, every error at once."""
+    import_records(ctx, file, dry_run)
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """One record: its step, its subject (one of child, school, staff, class), who, when, what."""
+
+    step: str
+    child: str | None = None
+    school: str | None = None
+    staff: str | None = None
+    cls: str | None = None
+    by: str | None = None
+    at: str | None = None
+    settings: tuple[str, ...] = ()
+    key: str | None = None
+
+
+def step_command(step: str) -> click.Command:
+    """`record STEP`, its help made from the step's own fields and an example."""
+    from guanai.core.plugins import load_registry
+
+    known = load_registry().steps.get(step)
+    title = f"{known.title}（{step}）" if known else step
+    text, example = t("cli.record_step.help", step=title), t("cli.record.example")
+    if known is not None:  # the step's own fields and an example made from them
+        fields = "\n".join(f"  {f.name}{'（必填）' if f.required else ''}：{f.description or f.type}（{f.type}）"
+                           for f in known.field_info())
+        text = f"{text}：{known.description}\n\n\b\n{t('cli.record_step.fields')}\n{fields}"
+        example = t("cli.record_step.example", example=known.example())
+
+    @click.command(step, help=text, short_help=title, epilog=example)
+    @click.option("--child", metavar="ID", help="cli.opt.child")
+    @click.option("--school", metavar="CODE", help="cli.opt.record_school")
+    @click.option("--staff", metavar="ID", help="cli.opt.record_staff")
+    @click.option("--class", "cls", metavar="NAME", help="cli.opt.record_class")
+    @click.option("--by", metavar="STAFF", help="cli.opt.by")
+    @click.option("--at", metavar="WHEN", help="cli.opt.at")
+    @click.option("--set", "settings", multiple=True, metavar="K=V", help="cli.opt.set")
+    @click.option("--id", "key", metavar="KEY", help="cli.opt.key")
+    @click.pass_context
+    def command(ctx: click.Context, **options: Any) -> None:
+        record_one(ctx, RecordOptions(step, **options))
+
+    return localise(command)
+
+
+def record_one(ctx: click.Context, opts: RecordOptions) -> None:
+    from guanai.core.store.records import Draft, option_where, save_records
+
+    step, at, settings = opts.step, opts.at, opts.settings
     problems: list[Diagnostic] = []
     child, staff, school, by, key = (_option(option, value, problems) for option, value in (
-        ("--child", child), ("--staff", staff), ("--school", school), ("--by", by), ("--id", key)))
-    cls = _option("--class", cls, problems, cells.name)
+        ("--child", opts.child), ("--staff", opts.staff), ("--school", opts.school), ("--by", opts.by),
+        ("--id", opts.key)))
+    cls = _option("--class", opts.cls, problems, cells.name)
     if problems:
         raise InputError(problems)
     given = {k: v for k, v in (("child", child), ("staff", staff), ("class", cls)) if v}

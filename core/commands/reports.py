@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import as_of_option, contacts_option
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What every report takes: the org, the period (--term, or --from/--to), as_of and the file;
+    then what one report adds (a .docx template for the summary, contacts for the ledger)."""
+
+    org: str
+    output: str
+    term_id: str | None = None
+    start: str | None = None
+    end: str | None = None
+    when: str | None = None
+    template: str | None = None
+    show_contacts: bool = False
+
+
+def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], click.Command]:
+    """`report NAME --org … [--term | --from --to] [--as-of] -o FILE` with `extra` options."""
+
+    def wrap(func: Any) -> click.Command:
+        for option in reversed((click.option("--org", required=True, metavar="CODE", help="cli.opt.org"),
+                                click.option("--term", "term_id", metavar="ID", help="cli.opt.term"),
+                                click.option("--from", "start", metavar="DATE", help="cli.opt.report_from"),
+                                click.option("--to", "end", metavar="DATE", help="cli.opt.report_to"),
+                                as_of_option,
+                                click.option("-o", "--output", required=True, metavar="FILE",
+                                             type=click.Path(dir_okay=False), help="cli.opt.report_output"),
+                                *extra)):
+            func = option(func)
+        return click.command(name, help=f"cli.report_{name}.help", epilog=f"cli.report_{name}.example")(
+            click.pass_context(func))
+
+    return wrap
+
+
+@report_command("summary", click.option("--template", metavar="FILE.docx", help="cli.opt.report_template"))
+def summary_command(ctx: click.Context, **options: Any) -> None:
+    """The term's 总结 (.docx/.md/.html): figures from the engine, prose a school edits."""
+    summary(ctx, ReportOptions(**options))
+
+
+@report_command("ledger", contacts_option)
+def ledger_command(ctx: click.Context, **options: Any) -> None:
+    """The school's 台账 workbook: one sheet per register; audited, contacts masked unless asked."""
+    ledger(ctx, ReportOptions(**options))
+
+
+@report_command("county")
+def county_command(ctx: click.Context, **options: Any) -> None:
+    """The bureau's assessment of its schools (.xlsx/.html)."""
+    county(ctx, ReportOptions(**options))
 
 
 def _suffix(path: str, allowed: tuple[str, ...]) -> str:
@@ -17,19 +73,26 @@ def _suffix(path: str, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
-def summary(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-            when: str | None, output: str, template: str | None) -> None:
+def _period(ctx: click.Context, opts: ReportOptions) -> tuple[Any, Any]:
+    """The engine's context for the org and the report's period (the term holding as_of by default)."""
     from guanai.core.commands.engine import prepare
     from guanai.core.commands.programme import parse_cli_date
-    from guanai.core.reports import render
-    from guanai.core.reports.summary import build, resolve_period
+    from guanai.core.reports.summary import resolve_period
 
+    first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")
+    c = prepare(ctx, opts.org, opts.when)
+    return c, resolve_period(c, opts.term_id, first, last)
+
+
+def summary(ctx: click.Context, opts: ReportOptions) -> None:
+    from guanai.core.reports import render
+    from guanai.core.reports.summary import build
+
+    output, template = opts.output, opts.template
     _suffix(output, render.SUFFIXES)
     if template is not None and (Path(output).suffix.lower() != ".docx" or not Path(template).is_file()):
         raise Refusal("report.bad_template", template=template)
-    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
-    c = prepare(ctx, org, when)
-    period = resolve_period(c, term_id, first, last)
+    c, period = _period(ctx, opts)
     doc = build(c, period, app_of(ctx).registry)
     try:
         render.write(doc, output, template)
@@ -40,19 +103,14 @@ def summary(ctx: click.Context, org: str, term_id: str | None, start: str | None
     click.echo(t("report.written", path=output, title=doc.title))
 
 
-def ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-           when: str | None, output: str, show_contacts: bool) -> None:
+def ledger(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core import spreadsheet
-    from guanai.core.commands.engine import prepare
-    from guanai.core.commands.programme import parse_cli_date
     from guanai.core.reports import ledger as build_ledger
-    from guanai.core.reports.summary import resolve_period
     from guanai.core.store.db import audit
 
+    org, output, show_contacts = opts.org, opts.output, opts.show_contacts
     _suffix(output, (".xlsx",))
-    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
-    c = prepare(ctx, org, when)
-    period = resolve_period(c, term_id, first, last)
+    c, period = _period(ctx, opts)
     sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts)
     spreadsheet.write(output, sheets)
     with c.store.write() as conn:  # children's names (and, when asked for, contacts) leave the database
@@ -63,18 +121,13 @@ def ledger(ctx: click.Context, org: str, term_id: str | None, start: str | None,
     click.echo(t("ledger.written", path=output, n=len(sheets), names="、".join(s.name for s in sheets)))
 
 
-def county(ctx: click.Context, org: str, term_id: str | None, start: str | None, end: str | None,
-           when: str | None, output: str) -> None:
+def county(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core import spreadsheet
-    from guanai.core.commands.engine import prepare
-    from guanai.core.commands.programme import parse_cli_date
     from guanai.core.reports import county as build_county
-    from guanai.core.reports.summary import resolve_period
 
+    output = opts.output
     suffix = _suffix(output, (".xlsx", ".html"))
-    first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
-    c = prepare(ctx, org, when)
-    period = resolve_period(c, term_id, first, last)
+    c, period = _period(ctx, opts)
     report = build_county.build(c, period, app_of(ctx).registry)
     if suffix == ".xlsx":
         spreadsheet.write(output, build_county.sheets(report))

@@ -66,28 +66,43 @@ def parse_keys(by: str) -> tuple[str, ...]:
     return keys or ("staff", "week")
 
 
-@click.command("simulate", help=t("cli.simulate.help"), epilog=t("cli.simulate.example"))
+@dataclass(frozen=True)
+class SimulateOptions:
+    file: str
+    org: str | None = None
+    start: str | None = None
+    end: str | None = None
+    by: str = "staff,week"
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("simulate", help="cli.simulate.help", epilog="cli.simulate.example")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--org", metavar="CODE", help=t("cli.opt.org"))
-@click.option("--from", "start", metavar="DATE", help=t("cli.opt.simulate_from"))
-@click.option("--to", "end", metavar="DATE", help=t("cli.opt.simulate_to"))
-@click.option("--by", default="staff,week", show_default=True, metavar="KEYS", help=t("cli.opt.simulate_by"))
+@click.option("--org", metavar="CODE", help="cli.opt.org")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.simulate_from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.simulate_to")
+@click.option("--by", default="staff,week", show_default=True, metavar="KEYS", help="cli.opt.simulate_by")
 @output_options
 @click.pass_context
-def simulate_command(ctx: click.Context, file: str, org: str | None, start: str | None, end: str | None, by: str,
-                     as_json: bool, as_csv: bool) -> None:
+def simulate_command(ctx: click.Context, **options: Any) -> None:
+    """A draft programme's workload on today's rosters and pairings, per teacher and week."""
+    simulate(ctx, SimulateOptions(**options))
+
+
+def simulate(ctx: click.Context, opts: SimulateOptions) -> None:
     from guanai.core.commands.programme import load_or_fail
     from guanai.core.output import XLSX
 
-    keys = parse_keys(by)
-    loaded = load_or_fail(file, app_of(ctx).registry)
-    scope = _scope(ctx, loaded.programme, org, start, end)
+    keys = parse_keys(opts.by)
+    loaded = load_or_fail(opts.file, app_of(ctx).registry)
+    scope = _scope(ctx, loaded.programme, opts.org, opts.start, opts.end)
     load = load_of(ctx, loaded, scope, keys)
-    if as_json:
+    if opts.as_json:
         dump_json(load.as_json())
     elif XLSX.get() is not None:
         write_workbook(XLSX.get() or "", loaded.programme, scope, load)
-    elif as_csv:
+    elif opts.as_csv:
         dump_csv([{**r["key"], "obligations": r["obligations"]} for r in load.rows], [*keys, "obligations"])
     else:
         print_load(loaded.programme, scope, load)
@@ -166,26 +181,40 @@ def write_workbook(path: str, programme: Any, scope: Scope, load: Any) -> None:
     click.echo(t("xlsx.written", path=path, n=len(load.rows)))
 
 
-@click.command("diff", help=t("cli.diff.help"), epilog=t("cli.diff.example"))
+@dataclass(frozen=True)
+class DiffOptions:
+    old: str
+    new: str
+    org: str | None = None
+    start: str | None = None
+    end: str | None = None
+    as_json: bool = False
+
+
+@click.command("diff", help="cli.diff.help", epilog="cli.diff.example")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option("--org", metavar="CODE", help=t("cli.opt.org"))
-@click.option("--from", "start", metavar="DATE", help=t("cli.opt.simulate_from"))
-@click.option("--to", "end", metavar="DATE", help=t("cli.opt.simulate_to"))
+@click.option("--org", metavar="CODE", help="cli.opt.org")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.simulate_from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.simulate_to")
 @click.option("--json", "as_json", is_flag=True, help="JSON")
 @click.pass_context
-def diff_command(ctx: click.Context, old: str, new: str, org: str | None, start: str | None, end: str | None,
-                 as_json: bool) -> None:
+def diff_command(ctx: click.Context, **options: Any) -> None:
+    """What a revision changes: items field by field, windows that move, load per teacher and week."""
+    diff(ctx, DiffOptions(**options))
+
+
+def diff(ctx: click.Context, opts: DiffOptions) -> None:
     from guanai.core.commands.programme import load_or_fail
     from guanai.core.simulate import diff_items, diff_load, diff_windows
 
-    before, after = load_or_fail(old, app_of(ctx).registry), load_or_fail(new, app_of(ctx).registry)
-    scope = _scope(ctx, after.programme, org, start, end)
+    before, after = load_or_fail(opts.old, app_of(ctx).registry), load_or_fail(opts.new, app_of(ctx).registry)
+    scope = _scope(ctx, after.programme, opts.org, opts.start, opts.end)
     items = diff_items(before.programme, after.programme)
     moved = diff_windows(before.programme, after.programme)
     old_load, new_load = (load_of(ctx, loaded, scope, ("staff", "week")) for loaded in (before, after))
     load = diff_load(old_load, new_load)
-    if as_json:
+    if opts.as_json:
         dump_json({"items": items, "windows": moved, "load": load})
         return
     click.echo(t("diff.title", old=before.programme.title, new=after.programme.title))

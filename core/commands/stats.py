@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import click
+from guanai.core.commands.options import as_of_option, class_option, org_option
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import has, t
-from guanai.core.output import console, dump_csv, dump_json, table
+from guanai.core.output import console, dump_csv, dump_json, output_options, table
 
 
 def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
@@ -35,13 +37,33 @@ def percent(n: int, d: int) -> str:
     return f"{n / d:.1%}" if d else "—"
 
 
-def stats(ctx: click.Context, org: str | None, by: str | None, when: str | None, as_json: bool,
-          as_csv: bool) -> None:
+@dataclass(frozen=True)
+class StatsOptions:
+    org: str | None = None
+    by: str | None = None
+    when: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("stats", help="cli.stats.help", epilog="cli.stats.example")
+@org_option
+@click.option("--by", metavar="KEYS", help="cli.opt.stats_by")
+@as_of_option
+@output_options
+@click.pass_context
+def stats_command(ctx: click.Context, **options: Any) -> None:
+    """Who is there on a day: pupils, children cared for, pairings, by category, class, school …"""
+    stats(ctx, StatsOptions(**options))
+
+
+def stats(ctx: click.Context, opts: StatsOptions) -> None:
     from guanai.core.commands.engine import _as_of_text, prepare
     from guanai.core.store.stats import STAT_KEYS, collect, grouped
 
+    org, by, as_json, as_csv = opts.org, opts.by, opts.as_json, opts.as_csv
     keys = parse_keys(by, STAT_KEYS, ("category",))
-    c = prepare(ctx, org, when)
+    c = prepare(ctx, org, opts.when)
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, c.asof.day, c.orgs, keys)
     if as_json:
@@ -75,22 +97,46 @@ PAIRING_COLUMNS = ["child", "child_name", "class", "school", "staff", "staff_nam
                    "end", "buddy", "buddy_name"]
 
 
-def assign_list(ctx: click.Context, org: str | None, role: str | None, staff_id: str | None, class_name: str | None,
-                as_of: str | None, as_json: bool, as_csv: bool) -> None:
+@dataclass(frozen=True)
+class PairingsOptions:
+    org: str | None = None
+    role: str | None = None
+    staff_id: str | None = None
+    class_name: str | None = None
+    as_of: str | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+@click.command("list", help="cli.assign_list.help", epilog="cli.assign_list.example")
+@org_option
+@click.option("--role", metavar="ROLE", help="cli.opt.list_role")
+@click.option("--staff", "staff_id", metavar="ID", help="cli.opt.list_staff")
+@class_option
+@click.option("--as-of", metavar="DATE", help="cli.opt.as_of")
+@output_options
+@click.pass_context
+def assign_list_command(ctx: click.Context, **options: Any) -> None:
+    """Pairings in force on a day, grouped by partner (proxy parent, buddy …)."""
+    assign_list(ctx, PairingsOptions(**options))
+
+
+def assign_list(ctx: click.Context, opts: PairingsOptions) -> None:
     from guanai.core.app import app_of
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.render import class_order, long_date
     from guanai.core.store.orgs import all_orgs, schools_in
     from guanai.core.store.stats import pairings
 
-    day = parse_cli_date(as_of, "--as-of") or app_of(ctx).today()
+    org = opts.org
+    day = parse_cli_date(opts.as_of, "--as-of") or app_of(ctx).today()
     with app_of(ctx).store.read() as conn:
         orgs = all_orgs(conn)
-        rows = pairings(conn, schools_in(orgs, org), day, role, staff_id, class_name)
-    if as_json:
+        rows = pairings(conn, schools_in(orgs, org), day, opts.role, opts.staff_id, opts.class_name)
+    if opts.as_json:
         dump_json(rows)
         return
-    if as_csv:
+    if opts.as_csv:
         dump_csv(rows, PAIRING_COLUMNS)
         return
     out = console()

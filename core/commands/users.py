@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
+from typing import Any
 
 import click
 from guanai.core.app import app_of
+from guanai.core.commands.options import json_option
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
@@ -23,19 +26,57 @@ def _postgres(ctx: click.Context):  # noqa: ANN202 — a Store
     return store
 
 
-def add_user(ctx: click.Context, name: str, org: str, role: str, staff_id: str | None, password_stdin: bool) -> None:
+@dataclass(frozen=True)
+class UserOptions:
+    name: str
+    org: str
+    role: str
+    staff_id: str | None = None
+    password_stdin: bool = False
+
+
+@click.command("add", help="cli.user_add.help", epilog="cli.user_add.example")
+@click.argument("name")
+@click.option("--org", required=True, metavar="CODE", help="cli.opt.user_org")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="cli.opt.user_role")
+@click.option("--staff", "staff_id", metavar="ID", help="cli.opt.user_staff")
+@click.option("--password-stdin", is_flag=True, help="cli.opt.password_stdin")
+@click.pass_context
+def user_add_command(ctx: click.Context, **options: Any) -> None:
+    """A PostgreSQL login that sees only the rows of its org unit (and a teacher, their children)."""
+    add_user(ctx, UserOptions(**options))
+
+
+@click.command("list", help="cli.user_list.help")
+@json_option
+@click.pass_context
+def user_list_command(ctx: click.Context, as_json: bool) -> None:
+    """guanai's users: name, org unit, role, staff member."""
+    list_users(ctx, as_json)
+
+
+@click.command("remove", help="cli.user_remove.help")
+@click.argument("name")
+@click.pass_context
+def user_remove_command(ctx: click.Context, name: str) -> None:
+    """Drop a user's login; the audit keeps what they did."""
+    remove_user(ctx, name)
+
+
+def add_user(ctx: click.Context, opts: UserOptions) -> None:
     import secrets
 
     from guanai.core.store.db import audit, utcnow
     from guanai.core.store.schema import app_user, org_unit, staff
     from sqlalchemy import insert, select, text
 
+    name, org, role, staff_id = opts.name, opts.org, opts.role, opts.staff_id
     store = _postgres(ctx)
     if not NAME.match(name):
         raise Refusal("user.bad_name", name=name)
     if role == "teacher" and not staff_id:
         raise Refusal("user.teacher_needs_staff")
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(15)
+    password = sys.stdin.readline().rstrip("\n") if opts.password_stdin else secrets.token_urlsafe(15)
     if len(password) < 8:
         raise Refusal("user.short_password")
     with store.write() as conn:
@@ -57,7 +98,7 @@ def add_user(ctx: click.Context, name: str, org: str, role: str, staff_id: str |
         audit(conn, [{"action": "user_add", "table_name": "app_user", "row_key": name, "org": org,
                       "after": {"role": role, "staff": staff_id}}], "cli")
     click.echo(t("user.added", name=name, org=org, role=t(f"user.role.{role}")))
-    if not password_stdin:
+    if not opts.password_stdin:
         click.echo(t("user.password_once", password=password))
 
 
