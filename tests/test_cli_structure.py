@@ -60,12 +60,23 @@ def test_options_are_gathered_in_one_dataclass(demo):
                                                         "when", "known_at", "as_json", "as_csv"]
 
 
+PROBE = """
+import json, sys
+from guanai.core.cli import main
+try:
+    main(json.loads(sys.argv[1]))
+except SystemExit:
+    pass
+heavy = ("sqlalchemy", "pydantic", "openpyxl", "guanai.core.registry")
+print(json.dumps({"heavy": sorted(m for m in heavy if m in sys.modules),
+                  "commands": sorted(m for m in sys.modules if m.startswith("guanai.core.commands."))}))
+"""
+
+
 def _imported(args: list[str]) -> dict[str, list[str]]:
-    code = ("import sys\nfrom guanai.core.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "import json\nprint(json.dumps({'heavy': sorted(m for m in ('sqlalchemy', 'pydantic', 'openpyxl', "
-            "'guanai.core.registry') if m in sys.modules), 'commands': sorted(m for m in sys.modules "
-            "if m.startswith('guanai.core.commands.'))}))" % args)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    """The heavy libraries and the command modules a fresh `guanai ARGS` imported."""
+    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True,
+                         check=True).stdout
     return json.loads(out.splitlines()[-1])
 
 
