@@ -172,6 +172,19 @@ class GuanaiGroup(LazyGroup):
         click.echo(t("cli.overview"), nl=False)
         super().format_help(ctx, formatter)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """`guanai --help` lists each built-in command by its help in the catalogue (a top-level
+        command's key is cli.<name>.help, a group's its own) without importing its module; a test
+        checks each line is the command's own help."""
+        listing = LazyGroup(self.name, lazy={name: (key, {}) for name, key in listing_keys().items()})
+        listing.commands = self.commands  # plugins' commands, when loaded
+        listing.format_commands(ctx, formatter)
+
+
+def listing_keys() -> dict[str, str]:
+    """The help key of each top-level command, as `guanai --help` shows it."""
+    return {name: target[0] if isinstance(target, tuple) else f"cli.{name}.help" for name, target in COMMANDS.items()}
+
 
 def _error_text(exc: BaseException) -> str:
     """An unexpected error in one line: for a database error the driver's first line only (never

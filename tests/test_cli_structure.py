@@ -83,7 +83,7 @@ def _imported(args: list[str]) -> dict[str, list[str]]:
 def test_help_imports_no_database_or_model_library():
     """`guanai --help` and a command's --help load neither SQLAlchemy, pydantic nor the plugins;
     `due --help` imports the module of `due` and no other command's."""
-    assert _imported(["--help"])["heavy"] == []
+    assert _imported(["--help"]) == {"heavy": [], "commands": ["guanai.core.commands.options"]}
     due = _imported(["due", "--help"])
     assert due == {"heavy": [], "commands": ["guanai.core.commands.engine", "guanai.core.commands.options"]}
     assert _imported(["--lang", "en", "explain", "--help"])["heavy"] == []
@@ -123,3 +123,22 @@ def test_due_renders_one_view_as_text_json_and_csv(demo):
     overdue = sum(r["status"] == "overdue" for r in rows)
     assert overdue == 20
     assert f"共 58 项：逾期 {overdue} 项" in run(*args).stdout
+
+
+def test_the_help_listing_is_each_commands_own_help(cli):
+    """`guanai --help` lists commands from the catalogue without importing them: each line must be
+    the command's own help, in either language."""
+    from guanai.core.cli import listing_keys
+    from guanai.core.i18n import set_lang, t
+
+    root = build_cli()
+    ctx = click.Context(root)
+    assert sorted(listing_keys()) == root.list_commands(ctx)
+    for lang in ("en", "zh"):
+        set_lang(lang)
+        for name, key in listing_keys().items():
+            assert t(key) == root.get_command(ctx, name).help, (lang, name)
+    listed = cli("--help").stdout
+    assert "  due         到期和逾期的事项，逾期的在前：给一位教师、一个班或一个单位\n" in listed
+    assert "  programme   实施方案：检查、查看、校历、发布\n" in listed
+    assert "  explain     Every window of a duty for one subject" in cli("--lang", "en", "--help").stdout
