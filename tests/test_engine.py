@@ -335,3 +335,40 @@ def test_the_hint_for_a_late_follow_up_records_it_now_with_its_match(term):
     lines = term.ok("due", "--staff", "T001", "--as-of", "2025-10-14 10:46").splitlines()
     assert lines[-1] == ('下一步（告知在外务工家长）：guanai record notify --child K1 --set to=parents --by T001 '
                          '--at "2025-10-14 10:46"')
+
+
+CLASS_DUTIES = """id: classes
+title: 班级职责
+calendar:
+  terms:
+    - {id: autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+phases:
+  - {id: start, name: 建立档案, start: 2025-09-01, end: 2025-09-19,
+     tasks: [{id: register, name: 以班为单位登记留守学生名单, scope: class, by: head_teacher, step: census,
+              due: 2025-09-12},
+             {id: rules, name: 健全工作制度, scope: school, step: plan, due: 2025-09-12}]}
+"""
+
+
+def test_an_org_due_list_reads_classes_in_school_order_and_names_who_answers(db, tmp_path):
+    """Classes in the order schools list them (七 八 九, 七(2)班 before 七(10)班), each named once;
+    a school's own task (no role) is the school's, not 未指定; explain names a school, not its code."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "p.yaml").write_text(CLASS_DUTIES, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"))
+    classes = ["九(1)班", "七(10)班", "八(1)班", "七(2)班"]
+    (tmp_path / "s.csv").write_text("工号,姓名,班主任班级\n" + "".join(f"T{i},师{i},{c}\n" for i, c in enumerate(classes)),
+                                    encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,班级,留守类型,外出开始,入学\n" + "".join(
+        f"K{i},生{i},{c},留守,2020-01,2025-09-01\n" for i, c in enumerate(classes)), encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    lines = db.ok("due", "--org", "S001", "--as-of", "2025-09-30").splitlines()
+    rows = [line.split() for line in lines[3:8]]
+    assert [(r[3], r[4], r[5]) for r in rows] == [
+        ("以班为单位登记留守学生名单", "七(2)班", "T3"), ("以班为单位登记留守学生名单", "七(10)班", "T1"),
+        ("以班为单位登记留守学生名单", "八(1)班", "T2"), ("以班为单位登记留守学生名单", "九(1)班", "T0"),
+        ("健全工作制度", "示例镇中学", "学校")]
+    shown = db.ok("explain", "--duty", "rules", "--school", "S001", "--as-of", "2025-09-30").splitlines()
+    assert shown[0] == "健全工作制度 · 示例镇中学（S001） · 截至 2025年9月30日 周二"
+    assert shown[3].split()[-2:] == ["0/1", "学校"]

@@ -31,7 +31,7 @@ from guanai.core.obligations import (
     trigger_status,
 )
 from guanai.core.output import console, dump_csv, dump_json, output_options, plain_table, table
-from guanai.core.render import long_date, short_date
+from guanai.core.render import class_order, long_date, short_date
 
 DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "school", "responsible",
                "window_start", "due", "status", "required", "done")
@@ -194,7 +194,8 @@ def due_view(ctx: click.Context, opts: DueOptions) -> DueView:
                          "responsible": data["responsible"], "window_start": window.start.isoformat(),
                          "due": window.end.isoformat(), "status": state, "required": rule.times,
                          "done": data["done"], "step": rule.step, "_sort": (window.end, 0), "_days":
-                         (c.asof.day - window.end).days, "_match": rule.match, "_late_closes": rule.one_off})
+                         (c.asof.day - window.end).days, "_match": rule.match, "_late_closes": rule.one_off,
+                         "_by": rule.by})
         for ob in triggered(conn, c.segs, question):
             state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
             if state not in (DUE, OVERDUE):
@@ -206,10 +207,12 @@ def due_view(ctx: click.Context, opts: DueOptions) -> DueView:
                          "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
                          "due": deadline.isoformat(timespec="minutes"), "status": state, "required": 1, "done": 0,
                          "step": ob.step, "_sort": (deadline.date(), 1), "_match": ob.match, "_late_closes": True,
+                         "_by": "recorder",
                          "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
     if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
         rows = [r for r in rows if r["class"] == class_name and r["scope"] in ("child", "class")]
-    rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], r["subject"]))
+    # classes in the order schools list them (七 八 九, 七(2)班 before 七(10)班), not by code point
+    rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], class_order(r["class"]), r["subject"]))
     return DueView(c, rows, person)
 
 
@@ -306,10 +309,11 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
             continue
         end = date.fromisoformat(row["due"][:10])
         due_text = short_date(end) + (f" {row['due'][11:16]}" if len(row["due"]) > 10 else "")
-        subject = " ".join(x for x in (row["subject_name"] or row["subject"], row["class"] or "") if x)
+        # a child and its class (刘小明 七(1)班); a class once, not as its name and its class
+        subject = " ".join(dict.fromkeys(x for x in (row["subject_name"] or row["subject"], row["class"]) if x))
         cells = [label, due_text, row["name"], subject]
         if person is None:
-            cells.append(row["responsible"] or t("due.unassigned"))
+            cells.append(responsible_text(row["responsible"], row["_by"]))
         cells.append(f"{row['done']}/{row['required']}")
         body.append(cells)
         styles.append(style or None)
@@ -323,6 +327,12 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
     hint = next_step(rows, person, _local(c.asof.instant_utc, c.zone))
     if hint is not None:
         click.echo(hint)
+
+
+def responsible_text(responsible: str | None, by: str | None) -> str:
+    """Who answers for an item: the staff member; 未指定 when the duty names a role nobody holds;
+    学校 when it names none (a school's own task, such as 制定活动实施方案)."""
+    return responsible or t("due.unassigned" if by else "due.school")
 
 
 def next_step(rows: list[dict[str, Any]], person: Any, now: datetime) -> str | None:

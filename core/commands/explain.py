@@ -59,6 +59,7 @@ class ExplainView:
     subject: str
     day: date
     rows: list[dict[str, Any]]
+    by: str | None = "recorder"  # the role the duty names (a follow-up: whoever recorded its trigger)
 
 
 def explain(ctx: click.Context, opts: ExplainOptions) -> None:
@@ -79,7 +80,7 @@ def explain_view(ctx: click.Context, opts: ExplainOptions) -> ExplainView:
     c = prepare(ctx, home, opts.when, opts.known_at, also=earlier)
     rule = _duty(c, opts.duty, kind)
     return ExplainView(opts.duty, rule.name if rule is not None else opts.duty, label, c.asof.day,
-                       _windows(c, opts.duty, kind, subject))
+                       _windows(c, opts.duty, kind, subject), rule.by if rule is not None else "recorder")
 
 
 def _subject(opts: ExplainOptions) -> tuple[str, str]:
@@ -113,8 +114,9 @@ def _whose(ctx: click.Context, kind: str, subject: str, opts: ExplainOptions) ->
                 raise Refusal("explain.class_unknown", cls=subject, school=opts.school)
             name = conn.execute(select(org_unit.c.name).where(org_unit.c.code == opts.school)).scalar()
             return str(opts.school), f"{name} {subject}", ()
-        if kind == "school":
-            return subject, subject, ()
+        if kind == "school":  # 小港中学（X01）; an unknown code is refused by the engine's own check
+            name = conn.execute(select(org_unit.c.name).where(org_unit.c.code == subject)).scalar()
+            return subject, f"{name}（{subject}）" if name else subject, ()
         table_, past = (child, past_enrolment) if kind == "child" else (staff, past_staff)
         person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
         if person is None:
@@ -185,13 +187,14 @@ def _windows(c: Any, duty: str, kind: str, subject: str) -> list[dict[str, Any]]
 
 
 def _explain_text(view: ExplainView) -> None:
+    from guanai.core.commands.engine import responsible_text
     from guanai.core.obligations import MET, OVERDUE
     from guanai.core.render import long_date
 
     out = console()
     out.print(t("explain.title", duty=view.name, subject=view.subject, when=long_date(view.day)))
     body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
-             r["responsible"] or t("due.unassigned"), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
+             responsible_text(r["responsible"], view.by), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
             for r in view.rows]
     out.print(table(None, [t("explain.col.window"), t("explain.col.dates"), t("explain.col.status"),
                            t("explain.col.progress"), t("explain.col.responsible"), t("explain.col.records")], body))

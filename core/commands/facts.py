@@ -179,11 +179,10 @@ def auto_pairings(ctx: click.Context, opts: AutoOptions) -> None:
     # pairings for a school year start on its first day (--from), not on the day they are made
     day = parse_cli_date(opts.start, "--from") or app_of(ctx).today()
     made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run)
-    load: dict[str, int] = {}
-    for p in made:
-        load[p["staff"]] = load.get(p["staff"], 0) + 1
+    partners = {p["staff"] or p["buddy"] for p in made}  # a teacher, or a classmate (partner: classmate)
     key = "assign.auto_dry" if dry_run else "assign.auto_done"
-    click.echo(t(key, n=len(made), staff=len(load), school=school, role=render_role(role)))
+    whom = t("assign.whom.classmates" if made and made[0]["staff"] is None else "assign.whom.staff", n=len(partners))
+    click.echo(t(key, n=len(made), whom=whom, school=school, role=render_role(role)))
     _say_limit(ctx, school, role, day)
 
 
