@@ -162,3 +162,53 @@ def test_same_facts_same_answer_on_sqlite_and_postgresql(sqlite_url, pg_url, rec
         _load(url, records, excused)
     for by in ("duty", "school,class,staff"):
         assert _compliance(sqlite_url, as_of, by) == _compliance(pg_url, as_of, by)
+
+
+KEYS = ("kind", "with", "n", "ok")
+SCALARS = {"text": st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=3),
+           "int": st.integers(-2, 2), "float": st.floats(-2, 2, allow_nan=False, allow_infinity=False),
+           "bool": st.booleans()}
+
+
+@st.composite
+def match_and_payloads(draw):
+    """A duty's `match` and payloads as their step validates them: each field of one JSON type, the
+    value the match asks for, another of that type, or missing."""
+    types = {k: draw(st.sampled_from(sorted(SCALARS))) for k in draw(st.sets(st.sampled_from(KEYS), min_size=1))}
+    match = {k: draw(SCALARS[kind]) for k, kind in types.items()}
+    payloads = []
+    for _ in range(draw(st.integers(1, 6))):
+        payload = {}
+        for k, kind in types.items():
+            choice = draw(st.sampled_from(["same", "other", "missing"]))
+            if choice != "missing":
+                payload[k] = match[k] if choice == "same" else draw(SCALARS[kind])
+        payloads.append(payload)
+    return match, payloads
+
+
+@SETTINGS
+@given(case=match_and_payloads())
+def test_payload_match_in_python_agrees_with_the_engines_sql(db_url, case):
+    """The record check's `payload_matches` (does this record close a duty with a responsible?) and
+    the engine's payload_condition (does it count?) are one rule in two languages: equal on random
+    payloads, on SQLite and PostgreSQL."""
+    from guanai.core.obligations import payload_matches
+    from guanai.core.store.engine import payload_condition
+    from guanai.core.store.schema import record
+    from sqlalchemy import Column, Integer, MetaData, Table, and_, create_engine, insert, select
+
+    match, payloads = case
+    table = Table("payloads", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("payload", record.c.payload.type))
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
+            conn.execute(insert(table), [{"id": i, "payload": p} for i, p in enumerate(payloads)])
+            found = set(conn.execute(select(table.c.id).where(
+                and_(*(payload_condition(table.c.payload, k, v) for k, v in match.items())))).scalars())
+    finally:
+        engine.dispose()
+    assert found == {i for i, p in enumerate(payloads) if payload_matches(p, match)}

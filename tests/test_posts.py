@@ -42,3 +42,36 @@ def test_a_post_holds_its_duties_and_a_post_nobody_holds_is_reported(db, tmp_pat
     check = db.run("assign", "check", "--org", "S001", "--as-of", "2025-11-05")
     assert "S001 · 岗位“医务室”无人担任：“医务室每月巡诊”等职责将无人负责（请在教职工名单的“岗位”列写明谁担任）" in check.stdout
     assert check.exit_code == 1
+
+
+MEETINGS = """id: meetings
+title: 会议
+calendar:
+  terms:
+    - {id: autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+duties:
+  - {id: class-meeting, name: 主题班会, scope: school, step: meeting, every: month, match: {kind: 主题班会}}
+  - {id: safety, name: 安全法制教育, scope: school, by: {post: 副组长}, step: meeting, every: month,
+     match: {kind: 安全法制教育}}
+"""
+
+
+def test_a_record_needs_its_doer_only_where_it_closes_a_duty_with_a_responsible(db, tmp_path):
+    """小港中学: 安全法制教育 belongs to the 副组长, 主题班会 to nobody in particular — a 主题班会 without
+    --by is recorded, a 安全法制教育 without it is refused; from a file, the same, positioned."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "p.yaml").write_text(MEETINGS, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名,岗位\nF1,副组长甲,副组长\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    said = db.ok("record", "meeting", "--school", "S001", "--at", "2025-10-10 15:00", "--set", "kind=主题班会")
+    assert said == "已记录：meeting · S001\n"
+    refused = db.run("record", "meeting", "--school", "S001", "--at", "2025-10-11 15:00", "--set", "kind=安全法制教育")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "--by: “安全法制教育”有负责人，meeting 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")
+    (tmp_path / "r.csv").write_text("类型,学校,工号,时间,kind\nmeeting,S001,,2025-10-12 15:00,主题班会\n"
+                                    "meeting,S001,,2025-10-13 15:00,安全法制教育\n", encoding="utf-8")
+    result = db.run("record", "import", str(tmp_path / "r.csv"))
+    assert (result.exit_code, result.stderr) == (
+        2, f"{tmp_path / 'r.csv'}:3:工号: “安全法制教育”有负责人，meeting 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")
+    assert db.count("record") == 1

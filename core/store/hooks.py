@@ -93,7 +93,7 @@ class Programmes:
         self._at: dict[Any, Any] = {}
         self._zones: dict[Any, Any] = {}
         self._orgs: dict[str, Any] | None = None
-        self._needs: dict[int, dict[str, str]] = {}
+        self._needs: dict[int, dict[str, list[tuple[str, Any]]]] = {}
 
     def at(self, school: str, day: Any) -> Any:
         key = (school, day)
@@ -101,26 +101,29 @@ class Programmes:
             self._at[key] = self._find(school, day)
         return self._at[key]
 
-    def needs_by(self, school: str, day: Any) -> dict[str, str]:
-        """step → the name of a duty (or trigger) of the programme in force whose obligations have a
-        responsible person, so a record of that step must say who made it (SPEC §2: a triggered
-        obligation belongs to whoever recorded the trigger)."""
+    def needs_by(self, school: str, day: Any, step: str, payload: dict[str, Any] | None) -> str | None:
+        """The name of a duty (or trigger) of the programme in force that a record of `step` with
+        `payload` could close or start and whose obligations have a responsible person — so the
+        record must say who made it (SPEC §2: a triggered obligation belongs to whoever recorded the
+        trigger). A duty's `match` must hold (a 主题班会 needs no doer because 安全法制教育 has one);
+        a payload not yet valid (None) is checked against every duty of the step."""
+        from guanai.core.obligations import payload_matches
+
         programme = self.at(school, day)
         if programme is None:
-            return {}
+            return None
         found = self._needs.get(id(programme))
         if found is None:
             found = {}
-            for task in [t for group in (*programme.phases, *programme.activities) for t in group.tasks]:
-                if task.by:
-                    found.setdefault(task.step, task.name)
-            for duty in programme.duties:
-                if duty.by:
-                    found.setdefault(duty.step, duty.name)
-            for trigger in programme.triggers:
-                found.setdefault(trigger.when.step, trigger.name)
+            tasks = [t for group in (*programme.phases, *programme.activities) for t in group.tasks]
+            for item in [*tasks, *programme.duties]:
+                if item.by:
+                    found.setdefault(item.step, []).append((item.name, item.match))
+            for trigger in programme.triggers:  # any record of the step may start it (its `where` aside)
+                found.setdefault(trigger.when.step, []).append((trigger.name, {}))
             self._needs[id(programme)] = found
-        return found
+        return next((name for name, match in found.get(step, ())
+                     if payload is None or payload_matches(payload, match)), None)
 
     def zone(self, school: str) -> ZoneInfo:
         """The time zone of the programme in force for the school today (else the default)."""

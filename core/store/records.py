@@ -309,12 +309,12 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
             if person is not None and person["left_on"] is not None and local_day >= person["left_on"]:
                 problems.append(d.problem(field_name, "record.staff_left", staff=person["id"],
                                           at=_local(occurred, zones[school]), left=person["left_on"].isoformat()))
-    if d.by is None and occurred is not None and school is not None:
-        duty = programmes.needs_by(school, local_day).get(d.step)
-        if duty is not None:  # its obligation has a responsible: a record must say who made it
-            problems.append(d.problem("by", "record.by_needed", step=d.step, duty=duty))
     model = _payload(step, d, problems) if step is not None else None
     payload = model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
+    if d.by is None and occurred is not None and school is not None:
+        duty = programmes.needs_by(school, local_day, d.step, payload)
+        if duty is not None:  # its obligation has a responsible: a record must say who made it
+            problems.append(d.problem("by", "record.by_needed", step=d.step, duty=duty))
     if payload is not None and step.choices and school is not None and occurred is not None:
         from guanai.core.views import settings_of
 
