@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-API_VERSION = "1.1"  # 1.1: StepType(choices=…), open vocabularies
+API_VERSION = "1.2"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels
 
 # Where each name lives; imported on first use, so that a plugin importing a few names does not
 # load the engine (start-up time of every command that loads plugins).

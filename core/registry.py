@@ -21,6 +21,7 @@ class StepField:
     type: str  # the annotation as text: int | None, Literal['parents', 'guardian', 'child'] …
     required: bool
     example: str  # a value that passes the model
+    labels: dict[str, str] = field(default_factory=dict)  # a coded value in words: parents → 在外务工父母
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,21 @@ class StepType:
     def field_info(self) -> list[StepField]:
         """The payload's fields with their descriptions and an example value each."""
         return [StepField(info.alias or name, info.description or "", _type_text(info.annotation),
-                          info.is_required(), _example(info)) for name, info in self.payload.model_fields.items()]
+                          info.is_required(), _example(info), _labels(info))
+                for name, info in self.payload.model_fields.items()]
 
     def describe(self, payload: dict[str, Any]) -> str:
         """A record's payload in words, as the 台账 and a child's file show it: 时长：20；主题：学习."""
         def label(f: StepField) -> str:
             return f.description.split("（")[0].split("，")[0].split("：")[0].strip() or f.name
 
-        def text(value: Any) -> str:
+        def text(f: StepField, value: Any) -> str:
             if isinstance(value, bool):
                 return "是" if value else "否"
-            return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+            values = value if isinstance(value, (list, tuple)) else (value,)
+            return "、".join(f.labels.get(str(v), str(v)) for v in values)
 
-        return "；".join(f"{label(f)}：{text(payload[f.name])}" for f in self.field_info()
+        return "；".join(f"{label(f)}：{text(f, payload[f.name])}" for f in self.field_info()
                         if payload.get(f.name) not in (None, "", []))
 
     def example(self) -> str:
@@ -108,6 +111,14 @@ def _type_text(annotation: Any) -> str:
     name = getattr(inner, "__name__", None) or str(inner)
     return {"Decimal": "数值", "int": "整数", "float": "数值", "str": "文字", "bool": "是/否", "date": "日期",
             "tuple": "列表"}.get(name, name.replace("typing.", ""))
+
+
+def _labels(info: Any) -> dict[str, str]:
+    """A field's coded values in words, as its plugin gives them: ``Field(json_schema_extra={"labels":
+    {"parents": "在外务工父母", …}})``; the 台账, a child's file and `record --help` show the words."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    labels = extra.get("labels")
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
 def _example(info: Any) -> str:

@@ -25,7 +25,8 @@ class Talk(Payload):
 
 class PhoneCall(Payload):
     with_: Literal["parents", "guardian", "child"] = Field(
-        "parents", alias="with", description="通话对象：parents 在外务工父母 / guardian 监护人 / child 孩子"
+        "parents", alias="with", description="通话对象：parents 在外务工父母 / guardian 监护人 / child 孩子",
+        json_schema_extra={"labels": {"parents": "在外务工父母", "guardian": "监护人", "child": "孩子"}},
     )
     minutes: int | None = Field(None, ge=1, le=600, description="时长（分钟）")
     channel: Literal["电话", "视频"] | None = Field(None, description="方式：电话 / 视频（亲情电话、亲情视频）")
@@ -33,7 +34,9 @@ class PhoneCall(Payload):
 
 
 class HomeVisit(Payload):
-    met: Literal["parents", "guardian", "both"] | None = Field(None, description="见到的人")
+    met: Literal["parents", "guardian", "both"] | None = Field(
+        None, description="见到的人：parents 父母 / guardian 监护人 / both 都见到",
+        json_schema_extra={"labels": {"parents": "父母", "guardian": "监护人", "both": "父母和监护人"}})
 
 
 class SupportVisit(Payload):
@@ -46,7 +49,9 @@ class ParentMeeting(Payload):
 
 
 class Letter(Payload):
-    to: Literal["parents", "guardian"] = Field("parents", description="写给谁")
+    to: Literal["parents", "guardian"] = Field(
+        "parents", description="写给谁：parents 在外务工父母 / guardian 监护人",
+        json_schema_extra={"labels": {"parents": "在外务工父母", "guardian": "监护人"}})
 
 
 class StudyPlan(Payload):
@@ -106,14 +111,20 @@ class SummaryReport(Payload):
 
 class Notify(Payload):
     to: Literal["guardian", "parents", "bureau", "township"] = Field(
-        description="告知对象：guardian 委托监护人 / parents 在外务工家长 / bureau 教育主管部门 / township 乡镇政府"
+        description="告知对象：guardian 委托监护人 / parents 在外务工家长 / bureau 教育主管部门 / township 乡镇政府",
+        json_schema_extra={"labels": {"guardian": "委托监护人", "parents": "在外务工家长", "bureau": "教育主管部门",
+                                      "township": "乡镇政府"}},
     )
-    channel: Literal["phone", "visit", "message", "document"] | None = Field(None, description="方式")
+    channel: Literal["phone", "visit", "message", "document"] | None = Field(
+        None, description="方式：phone 电话 / visit 当面 / message 短信或微信 / document 书面",
+        json_schema_extra={"labels": {"phone": "电话", "visit": "当面", "message": "短信或微信", "document": "书面"}})
 
 
 class Incident(Payload):
     kind: str = Field(description="事件类型，如 受伤、走失、疾病")
-    severity: Literal["minor", "serious", "critical"] = Field("minor", description="严重程度")
+    severity: Literal["minor", "serious", "critical"] = Field(
+        "minor", description="严重程度：minor 轻微 / serious 严重 / critical 危急",
+        json_schema_extra={"labels": {"minor": "轻微", "serious": "严重", "critical": "危急"}})
     description: str | None = Field(None, description="经过")
 
 

@@ -35,7 +35,7 @@ def test_the_api_lists_exactly_what_it_exports_and_each_resolves():
     import guanai.api as api
 
     assert set(api.__all__) == {"API_VERSION", *api._EXPORTS}
-    assert api.API_VERSION == "1.1"
+    assert api.API_VERSION == "1.2"
     for name in api.__all__:
         assert getattr(api, name) is not None, name
 
@@ -299,7 +299,9 @@ def test_steps_say_what_they_are(cli):
     listed = {p["name"]: p for p in json.loads(cli("plugins", "list", "--json").stdout)}
     fund = next(f for f in listed["subsidy"]["step_fields"]["subsidy"] if f["name"] == "fund")
     assert fund == {"name": "fund", "description": "资金编号，见方案 settings.subsidy.funds", "type": "文字",
-                    "required": True, "example": "资金编号"}
+                    "required": True, "example": "资金编号", "labels": {}}
+    call = next(f for f in listed["care_basics"]["step_fields"]["phone_call"] if f["name"] == "with")
+    assert call["labels"] == {"parents": "在外务工父母", "guardian": "监护人", "child": "孩子"}
     shown = json.loads(cli("plugins", "show", "health_check", "--json").stdout)
     assert [s["name"] for s in shown["settings"]] == ["vision_referral_below", "systolic_max", "diastolic_max",
                                                       "referral_days"]
