@@ -92,5 +92,8 @@ def test_a_childs_file_and_the_proxy_parent_in_the_list(cli, tmp_path):
     text = cli("--db", url, "children", "show", first["id"], "--as-of", "2025-10-27").stdout
     assert text.startswith(f"郑强（{first['id']}）· 西北中学 七(1)班 · 留守 · 截至 2025年10月27日 周一")
     assert "时长：30" in text and f"共 {len(records)} 条记录；待办 {len(mine)} 项" in text
+    # who answers and who recorded, by name (the JSON keeps the 工号)
+    assert shown["open"][0]["responsible"] == "T001" and " 董丽 " in text.split("待办与逾期")[1].splitlines()[3]
+    assert " T001 " not in text
     unknown = cli("--db", url, "children", "show", "G0")
     assert (unknown.exit_code, unknown.stderr) == (2, "没有学籍号为 “G0” 的学生\n")

@@ -273,6 +273,7 @@ class ChildView:
     child: dict[str, Any]
     open: list[dict[str, Any]]
     context: Any
+    staff_names: dict[str, str]  # who is responsible or recorded, by 工号, as the text shows them
 
 
 def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
@@ -285,6 +286,8 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
     from guanai.core.store import contacts
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.pipl import child_file
+    from guanai.core.store.schema import staff
+    from sqlalchemy import select
 
     store, child_id, when, show_contacts = app_of(ctx).store, opts.child_id, opts.when, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
@@ -313,8 +316,10 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
                                    "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
                                    "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
                                    "responsible": ob.responsible, "done": 0, "required": 1})
+        ids = {r["responsible"] for r in open_items} | {r["by_staff"] for r in found["records"]}
+        names = dict(conn.execute(select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(i for i in ids if i)))).all())
     open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
-    return ChildView(found, kid, open_items, c)
+    return ChildView(found, kid, open_items, c, names)
 
 
 def _child_text(view: ChildView) -> None:
@@ -343,13 +348,15 @@ def _child_text(view: ChildView) -> None:
                      for p in found["pairings"]]))
     out.print(table(t("child.open"), [t("due.col.status"), t("due.col.due"), t("due.col.duty"), t("due.col.responsible"),
                                       t("due.col.progress")],
-                    [(t(f"status.{r['status']}"), r["due"].replace("T", " "), r["name"], r["responsible"] or
-                      t("due.unassigned"), f"{r['done']}/{r['required']}") for r in open_items]))
+                    [(t(f"status.{r['status']}"), r["due"].replace("T", " "), r["name"],
+                      view.staff_names.get(r["responsible"], r["responsible"]) or t("due.unassigned"),
+                      f"{r['done']}/{r['required']}") for r in open_items]))
     registry = app_of().registry
     out.print(table(t("child.records"), [t("ledger.col.when"), t("col.record.step"), t("col.record.by_staff"),
                                          t("ledger.col.details")],
                     [(_local(r["occurred_at"], c.zone).strftime("%Y-%m-%d %H:%M"),
-                      registry.steps[r["step"]].title if r["step"] in registry.steps else r["step"], r["by_staff"] or "",
+                      registry.steps[r["step"]].title if r["step"] in registry.steps else r["step"],
+                      view.staff_names.get(r["by_staff"], r["by_staff"]) or "",
                       registry.steps[r["step"]].describe(r["payload"] or {}) if r["step"] in registry.steps else "")
                      for r in found["records"]]))
     if found["follow_ups"]:
