@@ -38,7 +38,9 @@ def test_summary_figures_equal_the_commands(demo):
     assert f"现有教职工 {stats['staff']} 人，其中党员 {stats['party_staff']} 人。" in body
     pairs = json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout)
     teachers = {p["staff"] for p in pairs if p["staff"]}
-    assert f"结成帮扶对子 {len(pairs)} 对" in body and f"承担帮扶的教师 {len(teachers)} 人" in body
+    with_staff = [p for p in pairs if p["staff"]]
+    assert f"结成帮扶对子 {len(with_staff)} 对" in body and f"承担帮扶的教师 {len(teachers)} 人" in body
+    assert f"同学之间结成学习帮手对子 {len(pairs) - len(with_staff)} 对。" in body and len(pairs) > len(with_staff)
     duties = json.loads(run("compliance", "--org", "S001", "--by", "duty", *TERM, *asof, "--json").stdout)["rows"]
     table = next(tb for tb in tables if tb[0][0] == "职责")
     assert len(table) - 1 == len(duties) > 5
@@ -241,3 +243,35 @@ def test_the_shipped_template_is_the_one_make_template_builds(tmp_path):
     for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
         with zipfile.ZipFile(HERE) as shipped, zipfile.ZipFile(fresh) as built:
             assert shipped.read(part) == built.read(part), part
+
+
+def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_path):
+    """小港中学 mid-term: a 主题班会 is no 安全法制教育 and a 视频 call no 亲情电话, so each duty tells
+    only its own records; classmates' 学习帮手 pairs are not 教职工 pairs; the months after as_of are
+    still to come, not "开展了"."""
+    from tests.conftest import ROOT
+
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(ROOT / "programmes" / "xiaogang.yaml"), "--to", "S001")
+    (tmp_path / "s.csv").write_text("工号,姓名,班主任班级,党员,岗位\nP1,党员甲,七(1)班,是,视频室\nN1,群众乙,,否,亲情对话室\n",
+                                    encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,班级,留守类型,外出开始,入学,重点帮扶\n"
+                                    "K1,甲,七(1)班,留守,2020-01,2025-09-01,是\nK2,乙,七(1)班,留守,2020-01,2025-09-01,否\n"
+                                    "K3,丙,七(1)班,非留守,,2025-09-01,否\n", encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    for role in ("proxy_parent", "buddy"):
+        db.ok("assign", "auto", "--school", "S001", "--role", role, "--from", "2025-09-01")
+    db.ok("record", "meeting", "--school", "S001", "--at", "2025-09-26 15:00", "--set", "kind=主题班会")
+    db.ok("record", "phone_call", "--child", "K1", "--by", "P1", "--at", "2025-09-25 19:00", "--set", "with=parents",
+          "--set", "channel=视频")
+    db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s.md"))
+    lines = [line for line in (tmp_path / "s.md").read_text("utf-8").splitlines() if line]
+    assert "全体教职工与关爱对象结成帮扶对子 1 对（代理家长 1 对），承担帮扶的教师 1 人，其中党员 1 人。" in lines
+    assert "同学之间结成学习帮手对子 2 对。" in lines
+    assert "主题班会、座谈开展思想教育：本期共记录会议 1 次；应完成 1 次，按时完成 1 次，按时率 100.0%。" in lines
+    assert "安全法制教育：本期应完成 1 次，尚未记录会议。" in lines
+    assert "视频室组织留守学生与父母视频交流：本期共记录电话联系 1 次；应完成 2 次，按时完成 1 次，按时率 50.0%。" in lines
+    assert "亲情对话室组织留守学生与父母电话交流：本期应完成 2 次，尚未记录电话联系。" in lines
+    assert "按照月度活动安排，本期开展了：10月校歌赛（合唱队）。" in lines
+    assert "本期尚待开展：11月作文竞赛（文学社）；12月板报展、手抄报展。" in lines

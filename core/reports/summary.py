@@ -8,7 +8,7 @@ docxtpl template, the county's own through --template), .md or .html by core/rep
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -95,6 +95,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         by_school = _grouped(found, ("school",), c.orgs)
         pairs = pairings(conn, c.schools, day)
         done = _record_counts(conn, c, period)
+        done_for = _matching_counts(conn, c, period, done)
         unvisited = _never_visited(conn, c, period, day)
         programme = _programme_at(c, day)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
@@ -123,7 +124,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     }
     sections = [
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
-        _practice(c, registry, by_duty, names, groups, done, pairs, totals, plugin_sections, period, programme),
+        _practice(c, registry, by_duty, names, groups, done_for, pairs, totals, plugin_sections, period, programme),
         _problems(c, by_duty, names, indicators, by_class, by_staff_duty, staff_names, unvisited),
         Section(t("report.h.next"), [t("report.next_hint")],
                 subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
@@ -166,19 +167,47 @@ def _steps(c: Any) -> dict[str, str]:
     return out
 
 
-def _record_counts(conn: Any, c: Any, period: Period) -> dict[str, int]:
-    """Records per step at the schools on the period's local days that had happened by as_of."""
+def _record_conditions(c: Any, period: Period) -> list[Any]:
+    """Records at the schools on the period's local days that had happened (and were known) by as_of."""
     from guanai.core.obligations import local_midnight_utc
     from guanai.core.store.schema import record
-    from sqlalchemy import func, select
 
     conds = [record.c.school.in_(c.schools), record.c.occurred_at >= local_midnight_utc(period.first, c.zone),
              record.c.occurred_at < local_midnight_utc(period.last + timedelta(days=1), c.zone),
              record.c.occurred_at <= c.asof.instant_utc]
     if c.asof.known_at_utc is not None:
         conds.append(record.c.recorded_at <= c.asof.known_at_utc)
+    return conds
+
+
+def _record_counts(conn: Any, c: Any, period: Period) -> dict[str, int]:
+    """Records per step in the period (see _record_conditions)."""
+    from guanai.core.store.schema import record
+    from sqlalchemy import func, select
+
     return {step: int(n) for step, n in conn.execute(
-        select(record.c.step, func.count()).where(*conds).group_by(record.c.step))}
+        select(record.c.step, func.count()).where(*_record_conditions(c, period)).group_by(record.c.step))}
+
+
+def _matching_counts(conn: Any, c: Any, period: Period, by_step: dict[str, int]) -> dict[str, int]:
+    """Records per duty in the period: of its step, and holding its `match` as the engine counts them
+    (安全法制教育 counts the meetings of that kind, not every meeting; a 视频 call is not 亲情电话)."""
+    from guanai.core.store.engine import payload_condition
+    from guanai.core.store.schema import record
+    from sqlalchemy import func, select
+
+    out: dict[str, int] = {}
+    asked: dict[tuple[str, tuple[Any, ...]], int] = {}
+    for seg in c.segs:
+        for rule in seg.rules:
+            key = (rule.step, rule.match)
+            if key not in asked:
+                asked[key] = by_step.get(rule.step, 0) if not rule.match or not by_step.get(rule.step) else int(
+                    conn.execute(select(func.count()).where(
+                        *_record_conditions(c, period), record.c.step == rule.step,
+                        *(payload_condition(record.c.payload, k, v) for k, v in rule.match))).scalar() or 0)
+            out[rule.id] = asked[key]
+    return out
 
 
 VISIT_STEP = "home_visit"
@@ -265,15 +294,20 @@ def _kind(c: Any, indicator_id: str) -> str | None:
 
 
 def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
-              groups: dict[str, str | None], done: dict[str, int], pairs: list[dict[str, Any]],
+              groups: dict[str, str | None], done: dict[str, int], pairs: list[dict[str, Any]],  # done: per duty
               totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any) -> Section:
     subs = []
     # （一）结对帮扶
+    # staff with children (代理家长 …), then pupils with each other (学习帮手): not "教职工" pairs
     teachers = {r["staff"] for r in pairs if r["staff"]}
     party = {r["staff"] for r in pairs if r["party_member"]}
-    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in totals["pairs_by_role"].items())
-    pair_lines = [t("report.pairs", pairs=totals["pairs"], roles=roles or "—", teachers=len(teachers),
-                    party=len(party)) if totals["pairs"] else t("report.no_pairs")]
+    by_staff = Counter(r["role"] for r in pairs if r["staff"])
+    by_classmate = Counter(r["role"] for r in pairs if not r["staff"])
+    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in by_staff.items())
+    pair_lines = [t("report.pairs", pairs=sum(by_staff.values()), roles=roles, teachers=len(teachers),
+                    party=len(party))] if by_staff else []
+    pair_lines += [t("report.buddies", pairs=n, role=_label("role", role, c.orgs)) for role, n in by_classmate.items()]
+    pair_lines = pair_lines or [t("report.no_pairs")]
     if totals["unpaired"]:
         pair_lines.append(t("report.unpaired", n=totals["unpaired"]))
     subs.append(Section(t("report.h.pairs"), pair_lines))
@@ -297,7 +331,7 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
         title = registry.steps[step].title if step in registry.steps else step
         name = names["duty"].get(duty, duty)
         if duty in planned:
-            lines.append(_duty_sentence(name, title, done.get(step, 0), r))
+            lines.append(_duty_sentence(name, title, done.get(duty, 0), r))
         else:  # a follow-up: records of its step serve several rules, so only its own counts are told
             lines.append(t("report.follow_up", name=name, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
                            late=t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""))
@@ -307,13 +341,17 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
     table = Table(t("report.table_duties"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                              t("col.met_late"), t("col.rate")], rows, percent=[5])
     subs.append(Section(t("report.h.duties"), lines, [table] if rows else []))
-    # （三）活动安排: the programme's monthly activities in the period
+    # （三）活动安排: the programme's monthly activities in the period — those of months after as_of
+    # (a report made mid-term) are still to come, not "开展了"
     if programme is not None:
         months = [a for a in programme.activities
                   if period.first.strftime("%Y-%m") <= a.month <= period.last.strftime("%Y-%m")]
-        if months:
-            subs.append(Section(t("report.h.activities"), [t("report.activities", items="；".join(
-                f"{int(a.month[5:])}月{a.name}" for a in months))]))
+        now = c.asof.day.strftime("%Y-%m")
+        lines = [t(key, items="；".join(f"{int(a.month[5:])}月{a.name}" for a in chosen))
+                 for key, chosen in (("report.activities", [a for a in months if a.month <= now]),
+                                     ("report.activities_to_come", [a for a in months if a.month > now])) if chosen]
+        if lines:
+            subs.append(Section(t("report.h.activities"), lines))
     # each plugin's section (体检, 资助, 比赛与展演 …)
     for s in plugin_sections:
         tables = [Table(s.title, list(s.headers), [list(r) for r in s.rows])] if s.headers and s.rows else []
