@@ -160,6 +160,10 @@ def test_the_ledger_holds_what_the_summary_counts(demo):
     phone = header.index("监护人电话")
     assert all("****" in r[phone] for r in roster if r[phone])
     assert book["留守儿童花名册"].cell(row=4, column=1).number_format == "@"  # 学籍号 as text
+    # a school's own records have their sheet too, the school named as their subject
+    assert [r[1:5] for r in rows("会议记录")] == [("林艳小", "西北中学", None, "会议类型：监护人培训")]
+    assert "比赛记录" not in book.sheetnames  # the contest plugin's 比赛与展演 replaces it
+    assert [c.value for c in book["结对帮扶名单"][3]][:2] == ["帮扶人", "工号或学籍号"]  # a teacher or a pupil
     calls = [r[-1] for r in rows("电话联系记录")]
     # coded values in words, as the plugin labels them — not "通话对象：parents"
     assert calls[:2] == ["通话对象：在外务工父母；时长：10", "通话对象：监护人；时长：5"]

@@ -21,7 +21,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
     from guanai.core.commands.stats import key_text
     from guanai.core.privacy import masked
     from guanai.core.reports.summary import _programme_at
-    from guanai.core.store.hooks import ReportContext, report_sections
+    from guanai.core.store.hooks import ReportContext, sections_by_plugin
     from guanai.core.store.indicators import cared_for
     from guanai.core.store.schema import child, staff
     from guanai.core.store.stats import pairings, segment_at
@@ -63,7 +63,9 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
         sheets.append(Sheet(t("ledger.roster"), headers, rows, title=t("ledger.roster_title", org=org_name),
                             subtitle=subtitle + t("ledger.masked" if not show_contacts else "ledger.unmasked")))
         pairs = pairings(conn, c.schools, day)
-        sheets.append(Sheet(t("ledger.pairs"), [*school_col, t("col.staff_name"), t("col.staff"), t("col.party_member"),
+        # the partner is a teacher (代理家长) or a pupil (学习帮手): named as 帮扶人, with 工号 or 学籍号
+        sheets.append(Sheet(t("ledger.pairs"), [*school_col, t("assign.col.partner"), t("ledger.col.partner_id"),
+                                                t("col.party_member"),
                                                 t("col.role"), t("col.child_name"), t("col.child"), t("col.class"),
                                                 t("col.start")],
                             [[*school_of(p["school"]), p["staff_name"] or p["buddy_name"], p["staff"] or p["buddy"],
@@ -74,21 +76,24 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
             staff.c.school.in_(c.schools)))}
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, _programme_at(c, day), c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
-        sections = [s for s in report_sections(registry, rctx) if s.headers]
-        own = {s.title for s in sections}  # a plugin's own sheet (体检) replaces the plain one of its step
-        steps = list(dict.fromkeys(r.step for seg in c.segs for r in seg.rules
-                                   if r.scope in ("child", "class", "staff") and r.step in registry.steps
-                                   and registry.steps[r.step].title not in own))
+        tabled = [(plugin, s) for plugin, s in sections_by_plugin(registry, rctx) if s.headers]
+        sections = [s for _plugin, s in tabled]
+        own = {plugin for plugin, _s in tabled}  # a plugin's own sheet (体检) replaces the plain ones of its steps
+        steps = list(dict.fromkeys(r.step for seg in c.segs for r in seg.rules  # a school's own too (会议)
+                                   if r.step in registry.steps and registry.steps[r.step].plugin not in own))
         for step in steps:
             kind = registry.steps[step]
             found = records(conn, step, c.schools, period.first, period.last, c.zone, c.asof.instant_utc)
             names = {k.id: k for k in _children(conn, {r.subject for r in found if r.subject_kind == "child"})}
             rows = []
             for r in found:
-                kid = names.get(r.subject)
-                details = kind.describe(r.payload)
+                kid = names.get(r.subject) if r.subject_kind == "child" else None
+                # the subject in words: a child and its class, a class, a teacher, the school itself
+                subject = kid.name if kid else people.get(r.subject, r.subject) if r.subject_kind == "staff" else \
+                    c.orgs.get(r.school, {}).get("name", r.subject) if r.subject_kind == "school" else r.subject
+                cls = kid.class_name if kid else r.subject if r.subject_kind == "class" else ""
                 rows.append([*school_of(r.school), r.occurred_at.replace(tzinfo=None), people.get(r.by or "", r.by or ""),
-                             kid.name if kid else r.subject, kid.class_name if kid else "", details])
+                             subject, cls, kind.describe(r.payload)])
             sheets.append(Sheet(t("ledger.records", title=kind.title),
                                 [*school_col, t("ledger.col.when"), t("ledger.col.by"), t("ledger.col.subject"),
                                  t("col.class"), t("ledger.col.details")], rows,

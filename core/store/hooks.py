@@ -307,10 +307,15 @@ class ReportContext:
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     """Every plugin's sections for the report, in plugin registration order."""
+    return [section for _plugin, section in sections_by_plugin(registry, ctx)]
+
+
+def sections_by_plugin(registry: Any, ctx: ReportContext) -> list[tuple[str, Any]]:
+    """(plugin, section) for every plugin's sections, in plugin registration order."""
     from guanai.core.i18n import t
     from guanai.core.registry import ReportSection
 
-    sections: list[Any] = []
+    sections: list[tuple[str, Any]] = []
     listed = _listed(ctx.programme)
     for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
         if impl.plugin_name not in listed:
@@ -318,8 +323,8 @@ def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
         ctx.plugin = impl.plugin_name
         trace_call(impl.plugin_name, "report_sections", ",".join(ctx.schools))
         try:
-            sections.extend(impl.function(ctx=ctx) or ())
+            sections.extend((impl.plugin_name, s) for s in impl.function(ctx=ctx) or ())
         except Exception as exc:  # contained: the report says which section is missing and why
-            sections.append(ReportSection(impl.plugin_name, (t("plugin.section_failed", plugin=impl.plugin_name,
-                                                                error=f"{type(exc).__name__}: {exc}"),)))
+            sections.append((impl.plugin_name, ReportSection(impl.plugin_name, (t(
+                "plugin.section_failed", plugin=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"),))))
     return sections
