@@ -381,7 +381,7 @@ class Checker:
                 if ind.step is None or ind.period is None:
                     self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)
                 if ind.step is not None:
-                    self.step((*path, "step"), ind.step)
+                    self.match_fields(path, self.step((*path, "step"), ind.step), ind.match)
             elif ind.kind == "duty_compliance":
                 if not ind.group and not ind.duties:
                     self.error(path, "indicators.needs", at_key=True, key="group | duties", kind=ind.kind)

@@ -268,6 +268,7 @@ class Indicator(Model):
     fields: tuple[str, ...] = Field((), description="profile_complete：必须填写的档案字段；profile_share：一个字段")
     values: tuple[Scalar, ...] = Field((), description="profile_share、record_share：算作“是”的取值，如 在读")
     step: Id | None = Field(None, description="coverage：记录类型")
+    match: dict[str, Scalar] = Field({}, description="coverage：记录字段须等于这些值，如 {channel: 视频}")
     period: Period | None = Field(None, description="coverage：统计周期")
     group: str | None = Field(None, description="duty_compliance：职责分组")
     duties: tuple[Id, ...] = Field((), description="duty_compliance：职责编号")

@@ -102,3 +102,38 @@ def test_record_share_and_score_mean_over_the_terms_records(db, tmp_path):
     line = next(ln for ln in db.ok("indicators", "--org", "S001", "--as-of", "2025-10-31").splitlines()
                 if ln.startswith("谈心平均时长"))
     assert line.split()[1:] == ["25.0", "20.0", "2", "条记录", "达标"]
+
+
+COVERAGE_PROGRAMME = """id: coverage
+title: 覆盖率
+calendar:
+  terms:
+    - {id: 2025-autumn, name: 2025年秋季学期, start: 2025-09-01, end: 2026-01-16}
+  public_holidays: none
+indicators:
+  - {id: video, name: 本月亲情视频覆盖率, kind: coverage, step: phone_call, match: {channel: 视频}, period: month,
+     target: 1.0}
+  - {id: any-call, name: 本月亲情电话覆盖率, kind: coverage, step: phone_call, period: month, target: 1.0}
+"""
+
+
+def test_a_coverage_counts_only_the_records_its_match_names(db, tmp_path):
+    """小港中学's 本月亲情视频覆盖率: of two children called in October, one by video — 1 covered, not 2;
+    a match outside phone_call's channels is refused by `programme check`, positioned."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "c.yaml").write_text(COVERAGE_PROGRAMME, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "c.yaml"))
+    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    for kid, channel in (("G510722201203150022", "视频"), ("G510722201205010031", "电话")):
+        db.ok("record", "phone_call", "--child", kid, "--by", "T001", "--at", "2025-10-09 19:00",
+              "--set", f"channel={channel}")
+    rows = {r["id"]: r for r in json.loads(db.ok("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json"))}
+    cared = rows["video"]["denominator"]
+    assert (rows["video"]["numerator"], rows["any-call"]["numerator"], rows["any-call"]["denominator"]) == (1, 2, cared)
+    assert cared == 4
+    (tmp_path / "bad.yaml").write_text(COVERAGE_PROGRAMME.replace("channel: 视频", "channel: 微信"), encoding="utf-8")
+    result = db.run("programme", "check", str(tmp_path / "bad.yaml"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        f"{tmp_path / 'bad.yaml'}:8:85: indicators[0].match.channel: 字段 “channel”：“微信” 不是可选值之一：电话, 视频")

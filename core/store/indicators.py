@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.obligations import AsOf, local_midnight_utc, months_back
-from guanai.core.store.engine import Segment, child_field
+from guanai.core.store.engine import Segment, child_field, payload_condition
 from guanai.core.store.presence import enrolled
 from guanai.core.store.schema import child, record
 from sqlalchemy import Connection, and_, exists, func, or_, select
@@ -47,8 +47,6 @@ def _records_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> tup
     """record_share: (records of `step` whose payload `field` is one of `values`, all of them);
     score_mean: (the sum of the payload's `field`, the records holding one) — over the records of
     the segment's schools in the indicator's period (default the term) up to as_of."""
-    from guanai.core.store.engine import payload_condition
-
     first, last = period_of(seg, ind.period or "term", asof.day)
     base = [record.c.step == ind.step, record.c.school.in_(seg.schools),
             record.c.occurred_at >= local_midnight_utc(first, seg.zone),
@@ -172,6 +170,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 first, last = period_of(seg, ind.period, day)
                 r = record.alias("r")
                 has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == child.c.id,
+                                     *(payload_condition(r.c.payload, k, v) for k, v in sorted(ind.match.items())),
                                      r.c.occurred_at >= local_midnight_utc(first, seg.zone),
                                      r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
                                      r.c.occurred_at <= asof.instant_utc,
