@@ -95,7 +95,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         by_school = _grouped(found, ("school",), c.orgs)
         pairs = pairings(conn, c.schools, day)
         done = _record_counts(conn, c, period)
-        done_for = _matching_counts(conn, c, period, done)
+        per_duty = _matching_counts(conn, c, period, done)
         unvisited = _never_visited(conn, c, period, day)
         programme = _programme_at(c, day)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
@@ -124,7 +124,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     }
     sections = [
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
-        _practice(c, registry, by_duty, names, groups, done_for, pairs, totals, plugin_sections, period, programme),
+        _practice(c, registry, by_duty, names, groups, per_duty, pairs, totals, plugin_sections, period, programme),
         _problems(c, by_duty, names, indicators, by_class, by_staff_duty, staff_names, unvisited),
         Section(t("report.h.next"), [t("report.next_hint")],
                 subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
@@ -294,7 +294,7 @@ def _kind(c: Any, indicator_id: str) -> str | None:
 
 
 def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
-              groups: dict[str, str | None], done: dict[str, int], pairs: list[dict[str, Any]],  # done: per duty
+              groups: dict[str, str | None], per_duty: dict[str, int], pairs: list[dict[str, Any]],
               totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any) -> Section:
     subs = []
     # （一）结对帮扶
@@ -331,7 +331,7 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
         title = registry.steps[step].title if step in registry.steps else step
         name = names["duty"].get(duty, duty)
         if duty in planned:
-            lines.append(_duty_sentence(name, title, done.get(duty, 0), r))
+            lines.append(_duty_sentence(name, title, per_duty.get(duty, 0), r))  # records its match counts
         else:  # a follow-up: records of its step serve several rules, so only its own counts are told
             lines.append(t("report.follow_up", name=name, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
                            late=t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""))
