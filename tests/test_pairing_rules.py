@@ -3,6 +3,8 @@ take it (`staff_where`), and peer buddies — a classmate, not a teacher."""
 
 from __future__ import annotations
 
+import json
+
 from tests.conftest import FACTS
 
 PROGRAMME = """id: rules
@@ -52,6 +54,18 @@ def test_auto_pairs_only_the_children_and_staff_the_rule_names_and_buddies_with_
         ("K1", "K3"), ("K2", "K3"), ("K4", "K5")]
     result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30")
     assert (result.exit_code, result.stdout) == (0, "1 所学校的结对都符合方案要求。\n")
+    # K2 is cared for but not 特困: the rule gives it no proxy parent, so it is not "unpaired"
+    totals = json.loads(db.ok("stats", "--org", "S001", "--as-of", "2025-09-30", "--json"))["totals"]
+    assert (totals["cared_for"], totals["pairs_by_role"]["proxy_parent"], totals["unpaired"]) == (3, 2, 0)
+    db.ok("assign", "import", str(_end_k4(tmp_path)), "--role", "proxy_parent")
+    totals = json.loads(db.ok("stats", "--org", "S001", "--as-of", "2025-10-31", "--json"))["totals"]
+    assert totals["unpaired"] == 1  # K4, 特困, whose pairing ended
+
+
+def _end_k4(tmp_path):
+    f = tmp_path / "end.csv"
+    f.write_text("学籍号,工号,开始,结束\nK4,P1,2025-09-01,2025-10-15\n", encoding="utf-8")
+    return f
 
 
 def test_check_names_a_buddy_from_another_class(db, tmp_path):

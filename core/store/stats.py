@@ -88,7 +88,13 @@ def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, in
 
 
 def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> int:
-    """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then."""
+    """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then —
+    of those the programme's proxy_parent rule is for, when its `where` names them (小港中学 gives
+    proxy parents to its 重点帮扶 pupils only: the others are not "unpaired")."""
+    from guanai.core.obligations import _conds
+    from guanai.core.store.engine import child_field, condition
+    from guanai.core.store.pairings import _rule
+
     p = pairing.alias("p")
     has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
     total = 0
@@ -96,8 +102,10 @@ def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: dat
     for school, seg in segment_at(segs, schools, day).items():
         by_seg.setdefault(id(seg), (seg, []))[1].append(school)
     for seg, members in by_seg.values():
+        rule = _rule(seg.programme, PROXY_ROLE)
+        named = [condition(child_field(c.field), c) for c in _conds(rule.where)] if rule is not None else []
         total += conn.execute(select(func.count()).where(*cared_for(seg, day), child.c.school.in_(members),
-                                                        ~has)).scalar() or 0
+                                                        *named, ~has)).scalar() or 0
     return int(total)
 
 
