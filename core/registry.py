@@ -21,7 +21,7 @@ class StepField:
     type: str  # the annotation as text: int | None, Literal['parents', 'guardian', 'child'] …
     required: bool
     example: str  # a value that passes the model
-    labels: dict[str, str] = field(default_factory=dict)  # a coded value in words: parents → 在外务工父母
+    labels: dict[str, str] = field(default_factory=dict)  # a coded value in words: parents → 父母
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _type_text(annotation: Any) -> str:
 
 def _labels(info: Any) -> dict[str, str]:
     """A field's coded values in words, as its plugin gives them: ``Field(json_schema_extra={"labels":
-    {"parents": "在外务工父母", …}})``; the 台账, a child's file and `record --help` show the words."""
+    {"parents": "父母", …}})``: the 台账 and a child's file show the words; a record may give them."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     labels = extra.get("labels")
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}

@@ -26,7 +26,7 @@ class Talk(Payload):
 class PhoneCall(Payload):
     with_: Literal["parents", "guardian", "child"] = Field(
         "parents", alias="with", description="通话对象：parents 在外务工父母 / guardian 监护人 / child 孩子",
-        json_schema_extra={"labels": {"parents": "在外务工父母", "guardian": "监护人", "child": "孩子"}},
+        json_schema_extra={"labels": {"parents": "父母", "guardian": "监护人", "child": "孩子"}},
     )
     minutes: int | None = Field(None, ge=1, le=600, description="时长（分钟）")
     channel: Literal["电话", "视频"] | None = Field(None, description="方式：电话 / 视频（亲情电话、亲情视频）")
@@ -51,7 +51,7 @@ class ParentMeeting(Payload):
 class Letter(Payload):
     to: Literal["parents", "guardian"] = Field(
         "parents", description="写给谁：parents 在外务工父母 / guardian 监护人",
-        json_schema_extra={"labels": {"parents": "在外务工父母", "guardian": "监护人"}})
+        json_schema_extra={"labels": {"parents": "父母", "guardian": "监护人"}})
 
 
 class StudyPlan(Payload):

@@ -301,7 +301,7 @@ def test_steps_say_what_they_are(cli):
     assert fund == {"name": "fund", "description": "资金编号，见方案 settings.subsidy.funds", "type": "文字",
                     "required": True, "example": "资金编号", "labels": {}}
     call = next(f for f in listed["care_basics"]["step_fields"]["phone_call"] if f["name"] == "with")
-    assert call["labels"] == {"parents": "在外务工父母", "guardian": "监护人", "child": "孩子"}
+    assert call["labels"] == {"parents": "父母", "guardian": "监护人", "child": "孩子"}
     shown = json.loads(cli("plugins", "show", "health_check", "--json").stdout)
     assert [s["name"] for s in shown["settings"]] == ["vision_referral_below", "systolic_max", "diastolic_max",
                                                       "referral_days"]

@@ -253,3 +253,33 @@ def test_a_row_without_its_doer_is_refused_where_the_duty_has_a_responsible(scho
     assert (result.exit_code, result.stderr) == (
         2, "--by: “每一周至少谈心一次”有负责人，talk 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")
     assert school.ok("record", "home_visit", "--child", CHEN, "--at", "2025-10-12 10:00").startswith("已记录")
+
+
+def test_a_value_may_be_given_in_its_words_on_both_paths(school, tmp_path, careful, monkeypatch):
+    """A 通话对象 cell of 父母 or 监护人 is phone_call's `parents` or `guardian`, stored as the code and
+    byte for byte alike on the fast lane and the careful path; a word the plugin does not give is
+    refused, naming each code with its words."""
+    f = tmp_path / "words.csv"
+    f.write_text(f"{HEADER}\n"
+                 f"phone_call,{CHEN},,T002,2025-10-09 19:30,W1,5,父母,,,\n"
+                 f"phone_call,{CHEN},,T002,2025-10-10 19:30,W2,5,监护人,,,\n"
+                 f"phone_call,{CHEN},,T002,2025-10-11 19:30,W3,5,guardian,,,\n", encoding="utf-8")
+    assert school.ok("record", "import", str(f)) == "导入 3 条记录：新增 3，已存在 0。\n"
+    stored = _stored(school)
+    assert [_payload(r)["with"] for r in stored] == ["parents", "guardian", "guardian"]
+    if school.url.startswith("sqlite"):
+        assert careful == []  # all three took the fast lane
+        assert sorted(_careful_only(school, f, monkeypatch), key=str) == sorted(stored, key=str)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\nphone_call,{CHEN},,T002,2025-10-12 19:30,W4,5,父亲,,,\n", encoding="utf-8")
+    result = school.run("record", "import", str(bad))
+    assert (result.exit_code, result.stderr) == (
+        2, f"{bad}:2:通话对象: “父亲” 不是可选值之一：parents（父母）, guardian（监护人）, child（孩子）\n")
+    said = school.ok("record", "phone_call", "--child", CHEN, "--by", "T002", "--at", "2025-10-13 19:30",
+                     "--set", "with=孩子")
+    assert said.startswith("已记录") and _payload(_stored(school)[-1])["with"] == "child"
+
+
+def _payload(row):
+    """A stored row's payload: JSON text on SQLite, a dict from PostgreSQL."""
+    return json.loads(row[7]) if isinstance(row[7], str) else row[7]

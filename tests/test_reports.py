@@ -166,7 +166,7 @@ def test_the_ledger_holds_what_the_summary_counts(demo):
     assert [c.value for c in book["结对帮扶名单"][3]][:2] == ["帮扶人", "工号或学籍号"]  # a teacher or a pupil
     calls = [r[-1] for r in rows("电话联系记录")]
     # coded values in words, as the plugin labels them — not "通话对象：parents"
-    assert calls[:2] == ["通话对象：在外务工父母；时长：10", "通话对象：监护人；时长：5"]
+    assert calls[:2] == ["通话对象：父母；时长：10", "通话对象：监护人；时长：5"]
     assert not any("parents" in c or "guardian" in c for c in calls)
     assert len(rows("结对帮扶名单")) == len(json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout))
     run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "l.md"))

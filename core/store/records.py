@@ -428,9 +428,24 @@ def _fields_of(model: Any) -> tuple[dict[str, str], frozenset[str]]:
     return found
 
 
+_LABELS: dict[Any, dict[str, dict[str, str]]] = {}
+
+
+def _labels_of(model: Any) -> dict[str, dict[str, str]]:
+    """Field name -> {code: words} of the payload fields whose plugin labels their values."""
+    found = _LABELS.get(model)
+    if found is None:
+        from guanai.core.registry import _labels
+
+        found = _LABELS[model] = {name: labels for name, info in model.model_fields.items()
+                                  if (labels := _labels(info))}
+    return found
+
+
 def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
     model = step.payload
     names, bools = _fields_of(model)
+    labels = _labels_of(model)
     data = {}
     for key, value in d.payload.items():
         name = names.get(key)
@@ -446,6 +461,8 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
             except cells.CellError as exc:
                 problems.append(d.problem(key, exc.code, **exc.params))
                 continue
+        if name in labels and isinstance(value, str):  # the words for a code (父母 for parents) are that code
+            value = next((code for code, words in labels[name].items() if words == value), value)
         if name in bools and isinstance(value, str):
             try:
                 value = cells.yes_no(value)
@@ -465,6 +482,10 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
                 problems.append(d.problem(name, "model.missing", key=name))
             else:
                 code, params = value_message(error)
+                field_labels = labels.get(names.get(loc, loc), {})
+                if field_labels and params.get("expected"):  # parents（父母）, guardian（监护人）…
+                    params["expected"] = ", ".join(f"{c}（{field_labels[c]}）" if c in field_labels else c
+                                                   for c in params["expected"].split(", "))
                 problems.append(d.problem(name, code, **params))
         return None
     return validated
