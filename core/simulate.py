@@ -74,8 +74,7 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
     engine, grouped by `keys`."""
     from guanai.core.obligations import as_of
     from guanai.core.store.engine import Question, compliance_rows
-    from guanai.core.store.schema import staff
-    from sqlalchemy import select
+    from guanai.core.views import staff_names
 
     asof = as_of(last, segs[0].zone)  # a date: the end of that day
     question = Question(schools, asof, orgs=orgs, period=(first, last), every_window=True)
@@ -99,8 +98,7 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
         sums[tuple({**row, "duty": rule.id, "staff": staff_key}.get(k) for k in keys)] += n
     people: list[str] = [s for s, _ in per_staff_week] + [k[keys.index("staff")] for k in sums
                                                           if "staff" in keys and k[keys.index("staff")]]
-    names["staff"] = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
-        staff.c.id.in_(sorted({p for p in people if p}))))} if people else {}
+    names["staff"] = staff_names(conn, people)
     rows: list[dict[str, Any]] = [{"key": dict(zip(keys, k, strict=True)), "obligations": n}
                                   for k, n in sums.items() if n]
     rows.sort(key=lambda r: tuple(str(r["key"][k] or "") for k in keys))

@@ -95,6 +95,17 @@ def children(conn: Any, ids: Iterable[str]) -> dict[str, Child]:
             for r in fetch_by(conn, child, "id", ids)}
 
 
+def staff_names(conn: Any, ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of the staff among `ids` (None and unknown ids left out), by 工号."""
+    from guanai.core.store.schema import staff
+    from guanai.core.store.sync import chunks
+    from sqlalchemy import select
+
+    wanted = sorted({i for i in ids if i})
+    return {r.id: r.name for part in chunks(wanted)
+            for r in conn.execute(select(staff.c.id, staff.c.name).where(staff.c.id.in_(part)))}
+
+
 def enrolled(conn: Any, schools: Iterable[str], day: date, seg: Any = None) -> set[str]:
     """Ids of the pupils of `schools` enrolled on `day`; with `seg`, only those its programme cares for."""
     from guanai.core.store.schema import child

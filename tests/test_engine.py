@@ -351,8 +351,9 @@ phases:
 
 
 def test_an_org_due_list_reads_classes_in_school_order_and_names_who_answers(db, tmp_path):
-    """Classes in the order schools list them (七 八 九, 七(2)班 before 七(10)班), each named once;
-    a school's own task (no role) is the school's, not 未指定; explain names a school, not its code."""
+    """Classes in the order schools list them (七 八 九, 七(2)班 before 七(10)班), each named once with
+    its head teacher by name; a school's own task (no role) is the school's, not 未指定; explain names
+    a school, not its code."""
     db.ok("org", "import", str(FACTS / "org.csv"))
     (tmp_path / "p.yaml").write_text(CLASS_DUTIES, encoding="utf-8")
     db.ok("programme", "publish", str(tmp_path / "p.yaml"))
@@ -366,9 +367,10 @@ def test_an_org_due_list_reads_classes_in_school_order_and_names_who_answers(db,
     lines = db.ok("due", "--org", "S001", "--as-of", "2025-09-30").splitlines()
     rows = [line.split() for line in lines[3:8]]
     assert [(r[3], r[4], r[5]) for r in rows] == [
-        ("以班为单位登记留守学生名单", "七(2)班", "T3"), ("以班为单位登记留守学生名单", "七(10)班", "T1"),
-        ("以班为单位登记留守学生名单", "八(1)班", "T2"), ("以班为单位登记留守学生名单", "九(1)班", "T0"),
-        ("健全工作制度", "示例镇中学", "学校")]
+        ("以班为单位登记留守学生名单", "七(2)班", "师3"), ("以班为单位登记留守学生名单", "七(10)班", "师1"),
+        ("以班为单位登记留守学生名单", "八(1)班", "师2"), ("以班为单位登记留守学生名单", "九(1)班", "师0"),
+        ("健全工作制度", "示例镇中学", "学校")]  # who answers by name (the JSON keeps the 工号)
+    assert json.loads(db.ok("due", "--org", "S001", "--as-of", "2025-09-30", "--json"))[0]["responsible"] == "T3"
     shown = db.ok("explain", "--duty", "rules", "--school", "S001", "--as-of", "2025-09-30").splitlines()
     assert shown[0] == "健全工作制度 · 示例镇中学（S001） · 截至 2025年9月30日 周二"
     assert shown[3].split()[-2:] == ["0/1", "学校"]

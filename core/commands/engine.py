@@ -150,6 +150,7 @@ class DueView:
     context: Context
     rows: list[dict[str, Any]]
     person: Any
+    staff_names: dict[str, str]  # who answers for each item, by 工号, as the table shows them
 
     @property
     def public(self) -> list[dict[str, Any]]:
@@ -166,12 +167,13 @@ def due(ctx: click.Context, opts: DueOptions) -> None:
     elif opts.as_csv:
         dump_csv(view.public, DUE_COLUMNS)
     else:
-        _print_due(view.context, view.rows, view.person, opts.org, opts.limit, opts.class_name)
+        _print_due(view, opts.org, opts.limit, opts.class_name)
 
 
 def due_view(ctx: click.Context, opts: DueOptions) -> DueView:
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import staff
+    from guanai.core.views import staff_names
     from sqlalchemy import select
 
     staff_id, class_name = opts.staff_id, opts.class_name
@@ -211,9 +213,13 @@ def due_view(ctx: click.Context, opts: DueOptions) -> DueView:
                          "_minutes": int((c.asof.instant_utc - ob.deadline).total_seconds() // 60)})
     if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
         rows = [r for r in rows if r["class"] == class_name and r["scope"] in ("child", "class")]
+    names: dict[str, str] = {}
+    if person is None and rows:  # an org's or a class's list names who answers (a teacher's is theirs)
+        with c.store.read() as conn:
+            names = staff_names(conn, [r["responsible"] for r in rows])
     # classes in the order schools list them (七 八 九, 七(2)班 before 七(10)班), not by code point
     rows.sort(key=lambda r: (r["status"] != OVERDUE, r["_sort"], r["name"], class_order(r["class"]), r["subject"]))
-    return DueView(c, rows, person)
+    return DueView(c, rows, person, names)
 
 
 def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) -> None:
@@ -279,8 +285,8 @@ def _due_label(row: dict[str, Any], today: date) -> tuple[str, str]:
     return t("due.later"), ""
 
 
-def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | None, limit: int,
-               class_name: str | None = None) -> None:
+def _print_due(view: DueView, org: str | None, limit: int, class_name: str | None = None) -> None:
+    c, rows, person = view.context, view.rows, view.person
     when = long_date(c.asof.day)
     if person is not None:
         school = c.orgs[person["school"]]["name"]
@@ -313,7 +319,7 @@ def _print_due(c: Context, rows: list[dict[str, Any]], person: Any, org: str | N
         subject = " ".join(dict.fromkeys(x for x in (row["subject_name"] or row["subject"], row["class"]) if x))
         cells = [label, due_text, row["name"], subject]
         if person is None:
-            cells.append(responsible_text(row["responsible"], row["_by"]))
+            cells.append(responsible_text(view.staff_names.get(row["responsible"], row["responsible"]), row["_by"]))
         cells.append(f"{row['done']}/{row['required']}")
         body.append(cells)
         styles.append(style or None)
@@ -440,8 +446,7 @@ def period_option(start: str | None, end: str | None) -> tuple[date, date] | Non
 def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: set[str] | None,
                 period: tuple[date, date] | None = None) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
     from guanai.core.store.engine import Question, compliance_rows, iso_week, triggered
-    from guanai.core.store.schema import staff
-    from sqlalchemy import select
+    from guanai.core.views import staff_names
 
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))
@@ -469,10 +474,7 @@ def _compliance(c: Context, keys: tuple[str, ...], group: str | None, duties: se
             acc[0] += 1
             acc[1] += state == MET
             acc[2] += state == MET_LATE
-        people = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
-            staff.c.id.in_([k[keys.index("staff")] for k in sums if k[keys.index("staff")]])))} \
-            if "staff" in keys else {}
-    names["staff"] = people
+        names["staff"] = staff_names(conn, [k[keys.index("staff")] for k in sums]) if "staff" in keys else {}
     names["school"] = names["township"] = names["org"] = {code: o["name"] for code, o in c.orgs.items()}
     return _rows_of(sums, keys, names), names
 

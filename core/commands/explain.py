@@ -4,7 +4,7 @@ window. A view (plain data) built from the engine's own derivation, and one rend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -60,6 +60,7 @@ class ExplainView:
     day: date
     rows: list[dict[str, Any]]
     by: str | None = "recorder"  # the role the duty names (a follow-up: whoever recorded its trigger)
+    staff_names: dict[str, str] = field(default_factory=dict)  # who answers, by 工号, as the table shows them
 
 
 def explain(ctx: click.Context, opts: ExplainOptions) -> None:
@@ -74,13 +75,17 @@ def explain(ctx: click.Context, opts: ExplainOptions) -> None:
 
 def explain_view(ctx: click.Context, opts: ExplainOptions) -> ExplainView:
     from guanai.core.commands.engine import prepare
+    from guanai.core.views import staff_names
 
     kind, subject = _subject(opts)
     home, label, earlier = _whose(ctx, kind, subject, opts)
     c = prepare(ctx, home, opts.when, opts.known_at, also=earlier)
     rule = _duty(c, opts.duty, kind)
-    return ExplainView(opts.duty, rule.name if rule is not None else opts.duty, label, c.asof.day,
-                       _windows(c, opts.duty, kind, subject), rule.by if rule is not None else "recorder")
+    rows = _windows(c, opts.duty, kind, subject)
+    with c.store.read() as conn:
+        names = staff_names(conn, [r["responsible"] for r in rows])
+    return ExplainView(opts.duty, rule.name if rule is not None else opts.duty, label, c.asof.day, rows,
+                       rule.by if rule is not None else "recorder", names)
 
 
 def _subject(opts: ExplainOptions) -> tuple[str, str]:
@@ -194,7 +199,7 @@ def _explain_text(view: ExplainView) -> None:
     out = console()
     out.print(t("explain.title", duty=view.name, subject=view.subject, when=long_date(view.day)))
     body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
-             responsible_text(r["responsible"], view.by), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
+             responsible_text(view.staff_names.get(r["responsible"], r["responsible"]), view.by), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
             for r in view.rows]
     out.print(table(None, [t("explain.col.window"), t("explain.col.dates"), t("explain.col.status"),
                            t("explain.col.progress"), t("explain.col.responsible"), t("explain.col.records")], body))

@@ -286,8 +286,7 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
     from guanai.core.store import contacts
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.pipl import child_file
-    from guanai.core.store.schema import staff
-    from sqlalchemy import select
+    from guanai.core.views import staff_names
 
     store, child_id, when, show_contacts = app_of(ctx).store, opts.child_id, opts.when, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
@@ -316,8 +315,7 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
                                    "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
                                    "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
                                    "responsible": ob.responsible, "done": 0, "required": 1})
-        ids = {r["responsible"] for r in open_items} | {r["by_staff"] for r in found["records"]}
-        names = dict(conn.execute(select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(i for i in ids if i)))).all())
+        names = staff_names(conn, [*(r["responsible"] for r in open_items), *(r["by_staff"] for r in found["records"])])
     open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
     return ChildView(found, kid, open_items, c, names)
 
