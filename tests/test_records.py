@@ -28,7 +28,7 @@ def test_payload_and_subject_errors_all_at_once(school):
     assert result.stderr.splitlines() == [
         "--set minutes: “abc” 不是整数",
         "--set minuts: “phone_call” 没有字段 “minuts”，是否想写 “minutes”？可用：notes、with、minutes、channel",
-        "--set with: “grandma” 不是可选值之一：parents, guardian, child",
+        "--set with: “grandma” 不是可选值之一：parents（父母）, guardian（监护人）, child（孩子）",  # each code with its words
         "发现 3 处错误。",
     ]
     result = school.run("record", "tlak", "--child", "G000", "--by", "T001")
