@@ -36,6 +36,11 @@ def test_xiaogang_says_what_its_plan_says(cli):
     assert [a["name"] for a in shown["activities"]] == ["校歌赛（合唱队）", "作文竞赛（文学社）", "板报展、手抄报展",
                                                         "郊外踏青", "篮球赛（篮球队）", "书画展（书画组）"]
     assert [f["name"] for f in shown["follow_ups"]] == ["体检异常报送上一级医疗部门"]
+    assert shown["indicators"][-1]["match"] == {"channel": "视频"}  # 本月亲情视频覆盖率: video calls only
+    text = cli("programme", "show", str(PROGRAMMES / "xiaogang.yaml")).stdout
+    targets = [line.split() for line in text.splitlines()[-4:]]  # kinds in words, as the plan would say them
+    assert targets == [["建档率", "档案填写完整率", "100.0%"], ["结对帮扶完成率", "职责按时完成率", "90.0%"],
+                       ["亲情之家工作完成率", "职责按时完成率", "90.0%"], ["本月亲情视频覆盖率", "覆盖率", "100.0%"]]
 
 
 def test_three_year_plan_warns_about_years_without_holiday_notice(cli):

@@ -137,7 +137,8 @@ def programme_view(programme: Any, month: str | None) -> ProgrammeView:
                        "times": duty.times})
     kinds = app_of().registry.indicator_kinds
     indicators = [{**i.model_dump(), "unit": "mean" if i.kind == "score_mean" else
-                   getattr(kinds.get(i.kind), "unit", "share")} for i in p.indicators] if not month else []
+                   getattr(kinds.get(i.kind), "unit", "share"), "kind_title": _kind_title(i.kind, kinds)}
+                  for i in p.indicators] if not month else []
     return ProgrammeView(
         p, list(cal.terms), month,
         [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")],
@@ -159,6 +160,16 @@ class ShowOptions:
 def show_command(**options: Any) -> None:
     """A programme as its schools will read it: phases, duties and their windows, follow-ups, targets."""
     show_programme(ShowOptions(**options))
+
+
+def _kind_title(kind: str, kinds: dict[str, Any]) -> str:
+    """An indicator kind in words: a plugin's own title (体检率), the catalogue's for guanai's
+    (coverage → 覆盖率), else its id."""
+    from guanai.core.i18n import has
+
+    if kind in kinds:
+        return str(kinds[kind].title)
+    return t(f"indicator_kind.{kind}") if has(f"indicator_kind.{kind}") else kind
 
 
 def show_programme(opts: ShowOptions) -> None:
@@ -228,7 +239,7 @@ def _show_text(view: ProgrammeView) -> None:
                 for a in view.activities]
         out.print(table(t("show.activities"), [t("show.col.month"), t("show.col.activity"), t("show.col.tasks")], rows))
     if view.indicators:
-        rows = [(i["name"], i["kind"], indicator_value(i["target"], i["unit"])) for i in view.indicators]
+        rows = [(i["name"], i["kind_title"], indicator_value(i["target"], i["unit"])) for i in view.indicators]
         out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
 
 
