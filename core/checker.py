@@ -13,6 +13,7 @@ from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.i18n import t
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
+from guanai.core.registry import _labels, labelled
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from pydantic import ValidationError
 
@@ -217,6 +218,9 @@ class Checker:
                     from guanai.core.loader import value_message
 
                     code, params = value_message(bad[0])
+                    info = next((i for n, i in step.payload.model_fields.items() if key in (n, i.alias)), None)
+                    if info is not None and params.get("expected"):  # parents（父母）, …: write the code
+                        params["expected"] = labelled(params["expected"], _labels(info))
                     self.error((*path, "match", key), "match.bad_value", field=key, value=value,
                                reason=t(code, **params))
                     continue

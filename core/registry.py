@@ -121,6 +121,11 @@ def _labels(info: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
+def labelled(expected: str, labels: dict[str, str]) -> str:
+    """A list of allowed codes ("parents, guardian") told with their words: parents（父母）, guardian（监护人）."""
+    return ", ".join(f"{c}（{labels[c]}）" if c in labels else c for c in expected.split(", ")) if labels else expected
+
+
 def _example(info: Any) -> str:
     """A value of the field that its model accepts, for help texts."""
     import typing

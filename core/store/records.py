@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
-from guanai.core.registry import Rejected
+from guanai.core.registry import Rejected, _labels, labelled
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
@@ -435,8 +435,6 @@ def _labels_of(model: Any) -> dict[str, dict[str, str]]:
     """Field name -> {code: words} of the payload fields whose plugin labels their values."""
     found = _LABELS.get(model)
     if found is None:
-        from guanai.core.registry import _labels
-
         found = _LABELS[model] = {name: labels for name, info in model.model_fields.items()
                                   if (labels := _labels(info))}
     return found
@@ -482,10 +480,8 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
                 problems.append(d.problem(name, "model.missing", key=name))
             else:
                 code, params = value_message(error)
-                field_labels = labels.get(names.get(loc, loc), {})
-                if field_labels and params.get("expected"):  # parents（父母）, guardian（监护人）…
-                    params["expected"] = ", ".join(f"{c}（{field_labels[c]}）" if c in field_labels else c
-                                                   for c in params["expected"].split(", "))
+                if params.get("expected"):  # parents（父母）, guardian（监护人）…
+                    params["expected"] = labelled(params["expected"], labels.get(names.get(loc, loc), {}))
                 problems.append(d.problem(name, code, **params))
         return None
     return validated
