@@ -54,38 +54,10 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
         rows: list[dict[str, Any]] = []
         numbers: list[int] = []
         for row in parsed.rows:
-            v = row.values
-            kid = kids.get(v.get("child"))
-            if "child" in v and kid is None:
-                parsed.problem(row.number, "child", "assign.child_unknown", value=v["child"])
-            partner_field = "buddy" if v.get("buddy") or role == "buddy" else "staff"
-            partner_id = v.get(partner_field)
-            if partner_id is None:
-                if not parsed.reported(row.number, partner_field):
-                    parsed.problem(row.number, partner_field, "cell.required")
-                continue
-            partner = (kids if partner_field == "buddy" else adults).get(partner_id)
-            if partner is None:
-                code = "assign.child_unknown" if partner_field == "buddy" else "assign.staff_unknown"
-                parsed.problem(row.number, partner_field, code, value=partner_id)
-                continue
-            if kid is None:
-                continue
-            if partner["school"] != kid["school"]:
-                parsed.problem(row.number, partner_field, "assign.other_school", partner=partner_id,
-                               partner_school=partner["school"], child=kid["id"], school=kid["school"])
-            if partner_field == "buddy" and partner_id == kid["id"]:
-                parsed.problem(row.number, "buddy", "assign.self_buddy", value=partner_id)
-            start = v.get("start") or max(kid["enrolled_on"], school_year_start(today))
-            if start > today + timedelta(days=366):  # pairings are made for this school year or the next
-                parsed.problem(row.number, "start", "assign.start_far", start=start.isoformat())
-            if v.get("end") is not None and v["end"] < start:
-                parsed.problem(row.number, "end", "assign.end_before_start", start=start.isoformat(),
-                               end=v["end"].isoformat())
-            numbers.append(row.number)
-            rows.append({"role": role, "child": kid["id"], "staff": v.get("staff") if partner_field == "staff"
-                         else None, "buddy": partner_id if partner_field == "buddy" else None,
-                         "start": start, **({"end": v["end"]} if "end" in v else {})})
+            found = _pairing_row(parsed, row, role, kids, adults, today)
+            if found is not None:
+                numbers.append(row.number)
+                rows.append(found)
         seen: dict[tuple[Any, ...], int] = {}
         for number, values in zip(numbers, rows, strict=True):
             if _key(values) in seen:
@@ -98,6 +70,42 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
         if not dry_run:
             apply(conn, changes, path)
     return changes
+
+
+def _pairing_row(parsed: Any, row: Any, role: str, kids: dict[str, Any], adults: dict[str, Any],
+                 today: date) -> dict[str, Any] | None:
+    """One row of a pairing file as a pairing, its problems reported on `parsed` (None when the
+    child or the partner cannot be found)."""
+    v = row.values
+    kid = kids.get(v.get("child"))
+    if "child" in v and kid is None:
+        parsed.problem(row.number, "child", "assign.child_unknown", value=v["child"])
+    partner_field = "buddy" if v.get("buddy") or role == "buddy" else "staff"
+    partner_id = v.get(partner_field)
+    if partner_id is None:
+        if not parsed.reported(row.number, partner_field):
+            parsed.problem(row.number, partner_field, "cell.required")
+        return None
+    partner = (kids if partner_field == "buddy" else adults).get(partner_id)
+    if partner is None:
+        code = "assign.child_unknown" if partner_field == "buddy" else "assign.staff_unknown"
+        parsed.problem(row.number, partner_field, code, value=partner_id)
+        return None
+    if kid is None:
+        return None
+    if partner["school"] != kid["school"]:
+        parsed.problem(row.number, partner_field, "assign.other_school", partner=partner_id,
+                       partner_school=partner["school"], child=kid["id"], school=kid["school"])
+    if partner_field == "buddy" and partner_id == kid["id"]:
+        parsed.problem(row.number, "buddy", "assign.self_buddy", value=partner_id)
+    start = v.get("start") or max(kid["enrolled_on"], school_year_start(today))
+    if start > today + timedelta(days=366):  # pairings are made for this school year or the next
+        parsed.problem(row.number, "start", "assign.start_far", start=start.isoformat())
+    if v.get("end") is not None and v["end"] < start:
+        parsed.problem(row.number, "end", "assign.end_before_start", start=start.isoformat(), end=v["end"].isoformat())
+    return {"role": role, "child": kid["id"], "staff": v.get("staff") if partner_field == "staff" else None,
+            "buddy": partner_id if partner_field == "buddy" else None, "start": start,
+            **({"end": v["end"]} if "end" in v else {})}
 
 
 def holding(conn: Connection, school: str, role: str, day: date) -> list[dict[str, Any]]:
@@ -197,73 +205,95 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
         need_per_child = rule.per_child if rule and rule.per_child else 1
         held = holding(conn, school, role, day)
         if rule is not None and rule.with_classmate:
-            buddies = _classmates(conn, school, role, kids, held, need_per_child, day)
-            if not dry_run and buddies:
-                apply(conn, Changes(pairing, _key, new=buddies), f"assign auto --school {school} --role {role}")
-            return buddies
-        if not adults:
+            made = _classmates(conn, school, role, kids, held, need_per_child, day)
+        elif not adults:
             raise Refusal("assign.no_staff", school=school)
-        load = Counter(p["staff"] for p in held if p["staff"])
-        have = Counter(p["child"] for p in held)
-        pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
-        total = sum(load.values()) + len(pool)
-        ceiling = max(1, math.ceil(total / len(adults)))
-        cap = children_within_limit(programme, role)
-        if cap is not None:  # limits.per_staff_per_week: head teachers take their own class only up to it
-            ceiling = max(1, min(ceiling, cap))
-        by_class: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
-        for k in pool:
-            by_class[k["class_name"]].append(k)
-        paired: dict[str, set[str]] = defaultdict(set)
-        for p in held:
-            if p["staff"]:
-                paired[p["child"]].add(p["staff"])
-        made: list[dict[str, Any]] = []
-
-        def give(adult: dict[str, Any], kid: dict[str, Any]) -> None:
-            by_class[kid["class_name"]].remove(kid)
-            load[adult["id"]] += 1
-            paired[kid["id"]].add(adult["id"])
-            made.append({"role": role, "child": kid["id"], "staff": adult["id"], "buddy": None, "start": day})
-
-        def pick(adult: dict[str, Any]) -> dict[str, Any] | None:
-            own = [k for k in by_class.get(adult["head_of_class"], []) if adult["id"] not in paired[k["id"]]]
-            if own:
-                return own[0]
-            # Otherwise from the largest class whose children the adult is not yet paired with.
-            for cls in sorted(by_class, key=lambda c: (-len(by_class[c]), c or "")):
-                for k in by_class[cls]:
-                    if adult["id"] not in paired[k["id"]]:
-                        return k
-            return None
-
-        def minimum(adult: dict[str, Any]) -> int:
-            if rule is None:
-                return 0
-            floor = rule.per_staff_min or 0
-            if adult["party_member"] and rule.party_member_min:
-                floor = max(floor, rule.party_member_min)
-            return floor
-
-        for adult in sorted(adults, key=lambda a: (not a["party_member"], a["id"])):
-            while load[adult["id"]] < minimum(adult):
-                kid = pick(adult)
-                if kid is None:
-                    break
-                give(adult, kid)
-        for head in adults:  # head teachers take their own class, up to the balanced load
-            for kid in list(by_class.get(head["head_of_class"], [])) if head["head_of_class"] else []:
-                if load[head["id"]] < ceiling and head["id"] not in paired[kid["id"]]:
-                    give(head, kid)
-        for cls in sorted(by_class, key=lambda c: c or ""):
-            for kid in list(by_class[cls]):
-                free = [a for a in adults if a["id"] not in paired[kid["id"]]]
-                if free:  # the least loaded, those still under the programme's limit first
-                    give(min(free, key=lambda a: (cap is not None and load[a["id"]] >= cap, load[a["id"]], a["id"])),
-                         kid)
+        else:
+            made = _Allocation(role, day, rule, adults, kids, held, need_per_child,
+                               children_within_limit(programme, role)).run()
         if not dry_run and made:
             apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}")
     return made
+
+
+class _Allocation:
+    """One `assign auto` for a staff role: who holds how many (`load`), who is paired with whom
+    (`paired`), the children still to place by class (`by_class`), and the pairings made."""
+
+    def __init__(self, role: str, day: date, rule: Any, adults: list[dict[str, Any]], kids: list[dict[str, Any]],
+                 held: list[dict[str, Any]], need_per_child: int, cap: int | None):
+        self.role, self.day, self.rule, self.adults, self.cap = role, day, rule, adults, cap
+        self.load = Counter(p["staff"] for p in held if p["staff"])
+        have = Counter(p["child"] for p in held)
+        pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
+        ceiling = max(1, math.ceil((sum(self.load.values()) + len(pool)) / len(adults)))
+        # limits.per_staff_per_week: head teachers take their own class only up to it
+        self.ceiling = max(1, min(ceiling, cap)) if cap is not None else ceiling
+        self.by_class: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+        for k in pool:
+            self.by_class[k["class_name"]].append(k)
+        self.paired: dict[str, set[str]] = defaultdict(set)
+        for p in held:
+            if p["staff"]:
+                self.paired[p["child"]].add(p["staff"])
+        self.made: list[dict[str, Any]] = []
+
+    def run(self) -> list[dict[str, Any]]:
+        self._minimums()
+        self._own_classes()
+        self._the_rest()
+        return self.made
+
+    def _minimums(self) -> None:
+        """Each staff member below their minimum takes children first (party members first)."""
+        for adult in sorted(self.adults, key=lambda a: (not a["party_member"], a["id"])):
+            while self.load[adult["id"]] < self._minimum(adult):
+                kid = self._pick(adult)
+                if kid is None:
+                    break
+                self._give(adult, kid)
+
+    def _own_classes(self) -> None:
+        """Head teachers take their own class, up to the balanced load."""
+        for head in self.adults:
+            for kid in list(self.by_class.get(head["head_of_class"], [])) if head["head_of_class"] else []:
+                if self.load[head["id"]] < self.ceiling and head["id"] not in self.paired[kid["id"]]:
+                    self._give(head, kid)
+
+    def _the_rest(self) -> None:
+        """The least loaded take the rest — those still under the programme's limit first."""
+        for cls in sorted(self.by_class, key=lambda c: c or ""):
+            for kid in list(self.by_class[cls]):
+                free = [a for a in self.adults if a["id"] not in self.paired[kid["id"]]]
+                if free:
+                    self._give(min(free, key=lambda a: (self.cap is not None and self.load[a["id"]] >= self.cap,
+                                                        self.load[a["id"]], a["id"])), kid)
+
+    def _give(self, adult: dict[str, Any], kid: dict[str, Any]) -> None:
+        self.by_class[kid["class_name"]].remove(kid)
+        self.load[adult["id"]] += 1
+        self.paired[kid["id"]].add(adult["id"])
+        self.made.append({"role": self.role, "child": kid["id"], "staff": adult["id"], "buddy": None,
+                          "start": self.day})
+
+    def _pick(self, adult: dict[str, Any]) -> dict[str, Any] | None:
+        """A child of the adult's own class, else of the largest class, not yet paired with them."""
+        own = [k for k in self.by_class.get(adult["head_of_class"], []) if adult["id"] not in self.paired[k["id"]]]
+        if own:
+            return own[0]
+        for cls in sorted(self.by_class, key=lambda c: (-len(self.by_class[c]), c or "")):
+            for k in self.by_class[cls]:
+                if adult["id"] not in self.paired[k["id"]]:
+                    return k
+        return None
+
+    def _minimum(self, adult: dict[str, Any]) -> int:
+        if self.rule is None:
+            return 0
+        floor = self.rule.per_staff_min or 0
+        if adult["party_member"] and self.rule.party_member_min:
+            floor = max(floor, self.rule.party_member_min)
+        return int(floor)
 
 
 def posts_of(programme: Any) -> dict[str, str]:
@@ -329,31 +359,42 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
                 if rule.where or rule.staff_where:  # the rule's own children and staff
                     _, rule_kids, rule_adults = _context(conn, school, day, programmes, rule.role)
                 held = holding(conn, school, rule.role, day)
-                if rule.with_classmate:  # a peer buddy must be a pupil of the same class
-                    buddies = [p for p in held if p["buddy"]]
-                    of = {r.id: r.class_name for r in conn.execute(select(child.c.id, child.c.class_name).where(
-                        child.c.id.in_([p["buddy"] for p in buddies])))} if buddies else {}
-                    for p in buddies:
-                        if p["child"] in classes and of.get(p["buddy"]) != classes[p["child"]]:
-                            out.append(Violation(school, rule.role, "buddy_not_classmate", p["child"], p["buddy"], 0,
-                                                 0, classes[p["child"]]))
-                per_child = Counter(p["child"] for p in held)
-                per_staff = Counter(p["staff"] for p in held if p["staff"])
-                if rule.per_child:
-                    for k in rule_kids:
-                        n = per_child[k["id"]]
-                        if n != rule.per_child:
-                            kind = "child_too_few" if n < rule.per_child else "child_too_many"
-                            out.append(Violation(school, rule.role, kind, k["id"], k["name"], n, rule.per_child,
-                                                 k["class_name"]))
-                for a in rule_adults:
-                    n = per_staff[a["id"]]
-                    party_min = (rule.party_member_min or 0) if a["party_member"] else 0
-                    if party_min > (rule.per_staff_min or 0) and n < party_min:
-                        out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n, party_min))
-                    elif rule.per_staff_min and n < rule.per_staff_min:
-                        out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n,
-                                             rule.per_staff_min))
+                if rule.with_classmate:
+                    out += _not_classmates(conn, school, rule.role, held, classes)
+                out += _counts_off(school, rule, held, rule_kids, rule_adults)
+    return out
+
+
+def _not_classmates(conn: Connection, school: str, role: str, held: list[dict[str, Any]],
+                    classes: dict[str, str | None]) -> list[Violation]:
+    """Peer buddies who are not pupils of the child's class (`partner: classmate`)."""
+    buddies = [p for p in held if p["buddy"]]
+    of = {r.id: r.class_name for r in conn.execute(select(child.c.id, child.c.class_name).where(
+        child.c.id.in_([p["buddy"] for p in buddies])))} if buddies else {}
+    return [Violation(school, role, "buddy_not_classmate", p["child"], p["buddy"], 0, 0, classes[p["child"]])
+            for p in buddies if p["child"] in classes and of.get(p["buddy"]) != classes[p["child"]]]
+
+
+def _counts_off(school: str, rule: Any, held: list[dict[str, Any]], kids: list[dict[str, Any]],
+                adults: list[dict[str, Any]]) -> list[Violation]:
+    """Children with more or fewer partners than `per_child`; staff (and party members) below
+    their minimum."""
+    out: list[Violation] = []
+    per_child = Counter(p["child"] for p in held)
+    per_staff = Counter(p["staff"] for p in held if p["staff"])
+    if rule.per_child:
+        for k in kids:
+            n = per_child[k["id"]]
+            if n != rule.per_child:
+                kind = "child_too_few" if n < rule.per_child else "child_too_many"
+                out.append(Violation(school, rule.role, kind, k["id"], k["name"], n, rule.per_child, k["class_name"]))
+    for a in adults:
+        n = per_staff[a["id"]]
+        party_min = (rule.party_member_min or 0) if a["party_member"] else 0
+        if party_min > (rule.per_staff_min or 0) and n < party_min:
+            out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n, party_min))
+        elif rule.per_staff_min and n < rule.per_staff_min:
+            out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n, rule.per_staff_min))
     return out
 
 
