@@ -344,12 +344,9 @@ class Checker:
 
     def indicators(self) -> None:
         kinds = {*BUILTIN_INDICATORS, *(getattr(self.registry, "indicator_kinds", {}) or {})}
-        groups = {d.group for d in self.p.duties if d.group} | {
-            t.group for _, t in self.all_tasks() if t.group
-        } | {f.group for tr in self.p.triggers for f in tr.then if f.group} | {
-            f.group for s in (getattr(self.registry, "steps", {}) or {}).values()
-            if s.plugin in self.p.plugins or s.plugin == "care_basics" for f in s.follow_ups if f.group}
-        duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
+        checks = {"profile_complete": self._profile_complete, "profile_share": self._profile_share,
+                  "record_share": self._record_figure, "score_mean": self._record_figure,
+                  "coverage": self._coverage, "duty_compliance": self._duty_compliance}
         for i, ind in enumerate(self.p.indicators):
             path = ("indicators", i)
             if ind.kind in BUILTIN_INDICATORS and ind.kind != "score_mean" and ind.target > 1:  # shares: 1.0 is 100%
@@ -357,44 +354,58 @@ class Checker:
                            percent=f"{ind.target * 100:g}")
             if ind.kind not in kinds:
                 self.error((*path, "kind"), "indicators.unknown_kind", kind=ind.kind, kinds=", ".join(sorted(kinds)))
-            elif ind.kind == "profile_complete":
-                if not ind.fields:
-                    self.error(path, "indicators.needs", at_key=True, key="fields", kind=ind.kind)
-                for j, name in enumerate(ind.fields):
-                    if not subject_has_field("child", name):
-                        guess = difflib.get_close_matches(name, CHILD_FIELDS, n=1)
-                        self.error((*path, "fields", j), "where.unknown_field", field=name, scope="child",
-                                   hint=guess[0] if guess else "—")
-            elif ind.kind == "profile_share":  # 入学率, 巩固率: the share whose field holds one of `values`
-                if len(ind.fields) != 1 or not ind.values:
-                    self.error(path, "indicators.needs", at_key=True, key="fields (1), values", kind=ind.kind)
-                elif not subject_has_field("child", ind.fields[0]):
-                    self.error((*path, "fields", 0), "where.unknown_field", field=ind.fields[0], scope="child",
-                               hint="—")
-            elif ind.kind in ("record_share", "score_mean"):  # a payload field of a step's records
-                needs_values = ind.kind == "record_share"
-                if ind.step is None or len(ind.fields) != 1 or (needs_values and not ind.values):
-                    self.error(path, "indicators.needs", at_key=True, kind=ind.kind,
-                               key="step, fields (1), values" if needs_values else "step, fields (1)")
-                else:
-                    step = self.step((*path, "step"), ind.step)
-                    if step is not None and ind.fields[0] not in {i.alias or n for n, i in step.payload.model_fields.items()}:
-                        self.error((*path, "fields", 0), "match.unknown_field", field=ind.fields[0], step=step.name,
-                                   fields=", ".join(sorted(step.fields())))
-            elif ind.kind == "coverage":
-                if ind.step is None or ind.period is None:
-                    self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)
-                if ind.step is not None:
-                    self.match_fields(path, self.step((*path, "step"), ind.step), ind.match)
-            elif ind.kind == "duty_compliance":
-                if not ind.group and not ind.duties:
-                    self.error(path, "indicators.needs", at_key=True, key="group | duties", kind=ind.kind)
-                if ind.group and ind.group not in groups:
-                    self.error((*path, "group"), "indicators.unknown_group", group=ind.group,
-                               groups=", ".join(sorted(groups)) or "—")
-                for j, duty_id in enumerate(ind.duties):
-                    if duty_id not in duty_ids:
-                        self.error((*path, "duties", j), "indicators.unknown_duty", duty=duty_id)
+            elif ind.kind in checks:  # a plugin's kind checks its own `params` when it computes
+                checks[ind.kind](path, ind)
+
+    def _profile_complete(self, path: tuple[Any, ...], ind: Any) -> None:
+        if not ind.fields:
+            self.error(path, "indicators.needs", at_key=True, key="fields", kind=ind.kind)
+        for j, name in enumerate(ind.fields):
+            if not subject_has_field("child", name):
+                guess = difflib.get_close_matches(name, CHILD_FIELDS, n=1)
+                self.error((*path, "fields", j), "where.unknown_field", field=name, scope="child",
+                           hint=guess[0] if guess else "—")
+
+    def _profile_share(self, path: tuple[Any, ...], ind: Any) -> None:
+        """入学率, 巩固率: the share whose field holds one of `values`."""
+        if len(ind.fields) != 1 or not ind.values:
+            self.error(path, "indicators.needs", at_key=True, key="fields (1), values", kind=ind.kind)
+        elif not subject_has_field("child", ind.fields[0]):
+            self.error((*path, "fields", 0), "where.unknown_field", field=ind.fields[0], scope="child", hint="—")
+
+    def _record_figure(self, path: tuple[Any, ...], ind: Any) -> None:
+        """record_share, score_mean: a payload field of a step's records."""
+        needs_values = ind.kind == "record_share"
+        if ind.step is None or len(ind.fields) != 1 or (needs_values and not ind.values):
+            self.error(path, "indicators.needs", at_key=True, kind=ind.kind,
+                       key="step, fields (1), values" if needs_values else "step, fields (1)")
+            return
+        step = self.step((*path, "step"), ind.step)
+        if step is not None and ind.fields[0] not in {i.alias or n for n, i in step.payload.model_fields.items()}:
+            self.error((*path, "fields", 0), "match.unknown_field", field=ind.fields[0], step=step.name,
+                       fields=", ".join(sorted(step.fields())))
+
+    def _coverage(self, path: tuple[Any, ...], ind: Any) -> None:
+        if ind.step is None or ind.period is None:
+            self.error(path, "indicators.needs", at_key=True, key="step, period", kind=ind.kind)
+        if ind.step is not None:
+            self.match_fields(path, self.step((*path, "step"), ind.step), ind.match)
+
+    def _duty_compliance(self, path: tuple[Any, ...], ind: Any) -> None:
+        groups = {d.group for d in self.p.duties if d.group} | {
+            t.group for _, t in self.all_tasks() if t.group
+        } | {f.group for tr in self.p.triggers for f in tr.then if f.group} | {
+            f.group for s in (getattr(self.registry, "steps", {}) or {}).values()
+            if s.plugin in self.p.plugins or s.plugin == "care_basics" for f in s.follow_ups if f.group}
+        if not ind.group and not ind.duties:
+            self.error(path, "indicators.needs", at_key=True, key="group | duties", kind=ind.kind)
+        if ind.group and ind.group not in groups:
+            self.error((*path, "group"), "indicators.unknown_group", group=ind.group,
+                       groups=", ".join(sorted(groups)) or "—")
+        duty_ids = {d.id for d in self.p.duties} | {t.id for _, t in self.all_tasks()}
+        for j, duty_id in enumerate(ind.duties):
+            if duty_id not in duty_ids:
+                self.error((*path, "duties", j), "indicators.unknown_duty", duty=duty_id)
 
 
 def _required_stub(step: Any) -> dict[str, Any]:
