@@ -60,14 +60,7 @@ class Checker:
             zoneinfo.ZoneInfo(cal.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.error(("calendar", "timezone"), "calendar.timezone", value=cal.timezone)
-        for i, term in enumerate(cal.terms):
-            self.ordered(("calendar", "terms", i), term.start, term.end)
-            if term.midterm and not term.start <= term.midterm <= term.end:
-                self.error(("calendar", "terms", i, "midterm"), "calendar.midterm_outside", term=term.name)
-        ordered = sorted(enumerate(cal.terms), key=lambda it: it[1].start)
-        for (_, a), (j, b) in zip(ordered, ordered[1:], strict=False):
-            if b.start <= a.end:
-                self.error(("calendar", "terms", j), "calendar.terms_overlap", term=b.name, other=a.name)
+        self.terms(cal.terms)
         first, last = min(t.start for t in cal.terms), max(t.end for t in cal.terms)
         bounded = self.years_ok = self.plausible_years(cal.terms, first, last)
         for i, brk in enumerate(cal.breaks):
@@ -81,6 +74,17 @@ class Checker:
         if bounded and all(t.start <= t.end for t in cal.terms):
             for year in SchoolCalendar(cal).unknown_holiday_years():
                 self.warning(("calendar", "public_holidays"), "calendar.holidays_unknown_year", year=year)
+
+    def terms(self, terms: Any) -> None:
+        """Each term in order with its midterm inside it; no two terms overlapping."""
+        for i, term in enumerate(terms):
+            self.ordered(("calendar", "terms", i), term.start, term.end)
+            if term.midterm and not term.start <= term.midterm <= term.end:
+                self.error(("calendar", "terms", i, "midterm"), "calendar.midterm_outside", term=term.name)
+        ordered = sorted(enumerate(terms), key=lambda it: it[1].start)
+        for (_, a), (j, b) in zip(ordered, ordered[1:], strict=False):
+            if b.start <= a.end:
+                self.error(("calendar", "terms", j), "calendar.terms_overlap", term=b.name, other=a.name)
 
     def plausible_years(self, terms: Any, first: date, last: date) -> bool:
         """Terms lie in FIRST_YEAR … LAST_YEAR and span at most MAX_SPAN_YEARS: a term in 1900
