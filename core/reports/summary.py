@@ -296,21 +296,7 @@ def _kind(c: Any, indicator_id: str) -> str | None:
 def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
               groups: dict[str, str | None], per_duty: dict[str, int], pairs: list[dict[str, Any]],
               totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any) -> Section:
-    subs = []
-    # （一）结对帮扶
-    # staff with children (代理家长 …), then pupils with each other (学习帮手): not "教职工" pairs
-    teachers = {r["staff"] for r in pairs if r["staff"]}
-    party = {r["staff"] for r in pairs if r["party_member"]}
-    by_staff = Counter(r["role"] for r in pairs if r["staff"])
-    by_classmate = Counter(r["role"] for r in pairs if not r["staff"])
-    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in by_staff.items())
-    pair_lines = [t("report.pairs", pairs=sum(by_staff.values()), roles=roles, teachers=len(teachers),
-                    party=len(party))] if by_staff else []
-    pair_lines += [t("report.buddies", pairs=n, role=_label("role", role, c.orgs)) for role, n in by_classmate.items()]
-    pair_lines = pair_lines or [t("report.no_pairs")]
-    if totals["unpaired"]:
-        pair_lines.append(t("report.unpaired", n=totals["unpaired"]))
-    subs.append(Section(t("report.h.pairs"), pair_lines))
+    subs = [Section(t("report.h.pairs"), _pair_lines(c, pairs, totals))]  # （一）结对帮扶
     # （二）职责落实：each group, then each duty, with what was done and its rate
     steps = _steps(c)
     lines, rows = [], []
@@ -341,17 +327,9 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
     table = Table(t("report.table_duties"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                              t("col.met_late"), t("col.rate")], rows, percent=[5])
     subs.append(Section(t("report.h.duties"), lines, [table] if rows else []))
-    # （三）活动安排: the programme's monthly activities in the period — those of months after as_of
-    # (a report made mid-term) are still to come, not "开展了"
-    if programme is not None:
-        months = [a for a in programme.activities
-                  if period.first.strftime("%Y-%m") <= a.month <= period.last.strftime("%Y-%m")]
-        now = c.asof.day.strftime("%Y-%m")
-        lines = [t(key, items="；".join(f"{int(a.month[5:])}月{a.name}" for a in chosen))
-                 for key, chosen in (("report.activities", [a for a in months if a.month <= now]),
-                                     ("report.activities_to_come", [a for a in months if a.month > now])) if chosen]
-        if lines:
-            subs.append(Section(t("report.h.activities"), lines))
+    activities = _activity_lines(c, programme, period)  # （三）活动安排
+    if activities:
+        subs.append(Section(t("report.h.activities"), activities))
     # each plugin's section (体检, 资助, 比赛与展演 …)
     for s in plugin_sections:
         tables = [Table(s.title, list(s.headers), [list(r) for r in s.rows])] if s.headers and s.rows else []
@@ -359,6 +337,36 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
     for i, sub in enumerate(subs):
         sub.heading = f"（{_cn_number(i + 1)}）{sub.heading}"
     return Section(t("report.h.practice"), [], subsections=subs)
+
+
+def _pair_lines(c: Any, pairs: list[dict[str, Any]], totals: dict[str, Any]) -> list[str]:
+    """（一）结对帮扶: staff with children (代理家长 …), then pupils with each other (学习帮手) — not
+    "教职工" pairs — and the children the proxy_parent rule is for who have none."""
+    teachers = {r["staff"] for r in pairs if r["staff"]}
+    party = {r["staff"] for r in pairs if r["party_member"]}
+    by_staff = Counter(r["role"] for r in pairs if r["staff"])
+    by_classmate = Counter(r["role"] for r in pairs if not r["staff"])
+    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in by_staff.items())
+    lines = [t("report.pairs", pairs=sum(by_staff.values()), roles=roles, teachers=len(teachers),
+               party=len(party))] if by_staff else []
+    lines += [t("report.buddies", pairs=n, role=_label("role", role, c.orgs)) for role, n in by_classmate.items()]
+    lines = lines or [t("report.no_pairs")]
+    if totals["unpaired"]:
+        lines.append(t("report.unpaired", n=totals["unpaired"]))
+    return lines
+
+
+def _activity_lines(c: Any, programme: Any, period: Period) -> list[str]:
+    """（三）活动安排: the programme's monthly activities in the period — those of months after as_of
+    (a report made mid-term) are still to come, not "开展了"."""
+    if programme is None:
+        return []
+    months = [a for a in programme.activities
+              if period.first.strftime("%Y-%m") <= a.month <= period.last.strftime("%Y-%m")]
+    now = c.asof.day.strftime("%Y-%m")
+    return [t(key, items="；".join(f"{int(a.month[5:])}月{a.name}" for a in chosen))
+            for key, chosen in (("report.activities", [a for a in months if a.month <= now]),
+                                ("report.activities_to_come", [a for a in months if a.month > now])) if chosen]
 
 
 def _duty_sentence(name: str, title: str, n: int, r: dict[str, Any]) -> str:

@@ -153,50 +153,21 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             found = out.setdefault(ind.id, Value(ind.id, ind.name, ind.kind, ind.target, 0, 0))
             if ind.kind == "duty_compliance":
                 continue  # counted once below, over all segments
-            base = cared_for(seg, day)
-            if ind.kind == "profile_complete":
-                filled = [_filled(child_field(f)) for f in ind.fields]
-                yes = func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
-            elif ind.kind in ("record_share", "score_mean"):  # over the records of the period, not children
+            if ind.kind in ("record_share", "score_mean"):  # over the records of the period, not children
                 hit, total = _records_figure(conn, seg, ind, asof)
                 found.numerator += hit
                 found.denominator += total
                 if ind.kind == "score_mean":
                     found.unit = "mean"
                 continue
-            elif ind.kind == "profile_share":
-                yes = func.sum(_flag(child_field(ind.fields[0]).in_([str(v) for v in ind.values])))
-            elif ind.kind == "coverage":
-                first, last = period_of(seg, ind.period, day)
-                r = record.alias("r")
-                has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == child.c.id,
-                                     *(payload_condition(r.c.payload, k, v) for k, v in sorted(ind.match.items())),
-                                     r.c.occurred_at >= local_midnight_utc(first, seg.zone),
-                                     r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
-                                     r.c.occurred_at <= asof.instant_utc,
-                                     *([r.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []))
-                yes = func.sum(_flag(has))
-            elif kinds and ind.kind in kinds:
-                kind = kinds[ind.kind]
-                from guanai.core.registry import trace_call
-
-                trace_call(kind.plugin, f"{kind.name}.compute", ind.id)
-                try:
-                    with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
-                        hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof,
-                                                                   seg, models or {}, kind.plugin))
-                except Exception as exc:  # contained: this indicator's row says so, the others still count
-                    found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
-                    continue
-                found.numerator += hit or 0
+            yes = _children_counted(seg, ind, asof)
+            if yes is not None:  # a share of the children cared for
+                total, hit = conn.execute(select(func.count(), yes).select_from(child).where(*cared_for(seg, day))).one()
                 found.denominator += total or 0
-                found.unit = kind.unit
-                continue
-            else:
-                continue  # a plugin that is not installed: `programme check` already said so
-            total, hit = conn.execute(select(func.count(), yes).select_from(child).where(*base)).one()
-            found.denominator += total or 0
-            found.numerator += hit or 0
+                found.numerator += hit or 0
+            elif kinds and ind.kind in kinds:
+                _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], models or {}, found)
+            # else a plugin that is not installed: `programme check` already said so
     for seg in segs:
         for ind in seg.programme.indicators:
             if ind.kind == "duty_compliance" and out[ind.id].denominator == 0:
@@ -204,6 +175,46 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 out[ind.id].denominator = sum(r["expected"] for r in rows)
                 out[ind.id].numerator = sum(r["met"] for r in rows)
     return list(out.values())
+
+
+def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: Any, models: dict[str, Any],
+                   found: Value) -> None:
+    """A plugin's indicator kind, added to `found`; a failure is contained to its own row."""
+    from guanai.core.registry import trace_call
+
+    trace_call(kind.plugin, f"{kind.name}.compute", ind.id)
+    try:
+        with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
+            hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, models,
+                                                       kind.plugin))
+    except Exception as exc:  # contained: this indicator's row says so, the others still count
+        found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
+        return
+    found.numerator += hit or 0
+    found.denominator += total or 0
+    found.unit = kind.unit
+
+
+def _children_counted(seg: Segment, ind: Any, asof: AsOf) -> Any:
+    """For a share of the children cared for, the SQL sum of those who count (None for other kinds):
+    profile_complete (every field filled), profile_share (the field holds one of `values`),
+    coverage (a record of `step` holding `match` in the period)."""
+    if ind.kind == "profile_complete":
+        filled = [_filled(child_field(f)) for f in ind.fields]
+        return func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
+    if ind.kind == "profile_share":
+        return func.sum(_flag(child_field(ind.fields[0]).in_([str(v) for v in ind.values])))
+    if ind.kind != "coverage":
+        return None
+    first, last = period_of(seg, ind.period, asof.day)
+    r = record.alias("r")
+    has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == child.c.id,
+                         *(payload_condition(r.c.payload, k, v) for k, v in sorted(ind.match.items())),
+                         r.c.occurred_at >= local_midnight_utc(first, seg.zone),
+                         r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
+                         r.c.occurred_at <= asof.instant_utc,
+                         *([r.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []))
+    return func.sum(_flag(has))
 
 
 def _filled(col: Any) -> Any:
