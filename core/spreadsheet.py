@@ -63,7 +63,6 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
     """Write the workbook to `path` (a temporary file first: a half-written file never replaces an
     older one)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
@@ -71,43 +70,8 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
         book.remove(blank)
     for spec in sheets:
         ws = book.create_sheet(_sheet_name(spec.name))
-        first = 1
-        span = max(len(spec.headers), 1)
-        for text, font in ((spec.title, Font(bold=True, size=14)), (spec.subtitle, Font(size=10))):
-            if text:
-                cell = ws.cell(row=first, column=1, value=safe_cell(text))
-                cell.font = font
-                cell.alignment = Alignment(horizontal="center" if font.b else "left", vertical="center",
-                                           wrap_text=not font.b)
-                if span > 1:
-                    ws.merge_cells(start_row=first, start_column=1, end_row=first, end_column=span)
-                if not font.b and len(text) > 60:
-                    ws.row_dimensions[first].height = 15 * (1 + len(text) // 90)
-                first += 1
-        for col, header in enumerate(spec.headers, 1):
-            cell = ws.cell(row=first, column=col, value=safe_cell(str(header)))
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="E8EEF4")
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-        widths = [text_width(str(h)) for h in spec.headers]
-        for r, row in enumerate(spec.rows, first + 1):
-            for col, raw in enumerate(row, 1):
-                value = value_of(raw)
-                cell = ws.cell(row=r, column=col, value=value)
-                if isinstance(value, str):
-                    cell.number_format = "@"  # text: 学籍号 and phones keep their digits
-                    widths[col - 1] = max(widths[col - 1], min(text_width(value), MAX_WIDTH * 2))
-                    if text_width(value) > MAX_WIDTH * 2:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-                elif isinstance(value, (date, datetime)):
-                    cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
-                    cell.alignment = Alignment(horizontal="center")
-                    widths[col - 1] = max(widths[col - 1], 16 if isinstance(value, datetime) else 11)
-                elif col - 1 in spec.percent and isinstance(value, (int, float)):
-                    cell.number_format = "0.0%"
-                    widths[col - 1] = max(widths[col - 1], 7)
-                else:
-                    widths[col - 1] = max(widths[col - 1], len(str(value)) if value is not None else 0)
+        first = _heading(ws, spec)
+        widths = _body(ws, spec, first)
         for col, width in enumerate(widths, 1):
             chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 3)
             ws.column_dimensions[get_column_letter(col)].width = chosen
@@ -116,13 +80,7 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
             _chart(ws, chart, first, len(spec.headers) + 2, i)
         if spec.headers:
             ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
-        ws.print_title_rows = f"{first}:{first}"  # the header on every printed page
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
+        _page(ws, first)
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -130,6 +88,73 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _heading(ws: Any, spec: Sheet) -> int:
+    """The title and subtitle rows (merged across the table) and the header row; returns the
+    header's row number."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    first = 1
+    span = max(len(spec.headers), 1)
+    for text, font in ((spec.title, Font(bold=True, size=14)), (spec.subtitle, Font(size=10))):
+        if text:
+            cell = ws.cell(row=first, column=1, value=safe_cell(text))
+            cell.font = font
+            cell.alignment = Alignment(horizontal="center" if font.b else "left", vertical="center",
+                                       wrap_text=not font.b)
+            if span > 1:
+                ws.merge_cells(start_row=first, start_column=1, end_row=first, end_column=span)
+            if not font.b and len(text) > 60:
+                ws.row_dimensions[first].height = 15 * (1 + len(text) // 90)
+            first += 1
+    for col, header in enumerate(spec.headers, 1):
+        cell = ws.cell(row=first, column=col, value=safe_cell(str(header)))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF4")
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    return first
+
+
+def _body(ws: Any, spec: Sheet, first: int) -> list[float]:
+    """The rows under the header, each cell typed and formatted; returns each column's width."""
+    widths: list[float] = [text_width(str(h)) for h in spec.headers]
+    for r, row in enumerate(spec.rows, first + 1):
+        for col, raw in enumerate(row, 1):
+            value = value_of(raw)
+            cell = ws.cell(row=r, column=col, value=value)
+            widths[col - 1] = max(widths[col - 1], _format(cell, value, col - 1 in spec.percent))
+    return widths
+
+
+def _format(cell: Any, value: Any, percent: bool) -> float:
+    """Format one cell for its value; returns the width the value needs."""
+    from openpyxl.styles import Alignment
+
+    if isinstance(value, str):
+        cell.number_format = "@"  # text: 学籍号 and phones keep their digits
+        if text_width(value) > MAX_WIDTH * 2:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        return min(text_width(value), MAX_WIDTH * 2)
+    if isinstance(value, (date, datetime)):
+        cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+        cell.alignment = Alignment(horizontal="center")
+        return 16 if isinstance(value, datetime) else 11
+    if percent and isinstance(value, (int, float)):
+        cell.number_format = "0.0%"
+        return 7
+    return len(str(value)) if value is not None else 0
+
+
+def _page(ws: Any, header_row: int) -> None:
+    """A4 landscape, one page wide, the header on every printed page."""
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> None:
