@@ -179,34 +179,45 @@ def periods(kind: str, span: Span, cal: SchoolCalendar, phases: Iterable[Phase] 
         return
     lo, hi = span[0][0], span[-1][1]
     if kind == "week":
-        start = lo - timedelta(days=lo.weekday())
-        while start <= hi:
-            iso = start.isocalendar()
-            yield start, start + timedelta(days=6), f"{iso.year}-W{iso.week:02d}"
-            start += timedelta(days=7)
+        yield from _weeks(lo, hi)
     elif kind in ("month", "quarter"):
-        step = 1 if kind == "month" else 3
-        year, month = lo.year, (lo.month if kind == "month" else 3 * ((lo.month - 1) // 3) + 1)
-        while date(year, month, 1) <= hi:
-            end_month = month + step - 1
-            label = f"{year}-{month:02d}" if kind == "month" else f"{year}-Q{(month - 1) // 3 + 1}"
-            yield date(year, month, 1), _month_end(year, end_month), label
-            month += step
-            if month > 12:
-                year, month = year + 1, month - 12
+        yield from _months(lo, hi, 1 if kind == "month" else 3)
     elif kind == "term":
-        for term in cal.terms:
-            yield term.start, term.end, term.id
+        yield from ((term.start, term.end, term.id) for term in cal.terms)
     elif kind == "year":
-        year = lo.year if lo.month >= 9 else lo.year - 1
-        while date(year, 9, 1) <= hi:
-            yield date(year, 9, 1), date(year + 1, 8, 31), f"{year}-{year + 1}"
-            year += 1
+        yield from _school_years(lo, hi)
     elif kind == "phase":
-        for phase in phases:
-            yield phase.start, phase.end, phase.id
+        yield from ((phase.start, phase.end, phase.id) for phase in phases)
     else:
         raise ValueError(kind)
+
+
+def _weeks(lo: date, hi: date) -> Iterator[tuple[date, date, str]]:
+    """ISO weeks, Monday to Sunday, labelled 2025-W38."""
+    start = lo - timedelta(days=lo.weekday())
+    while start <= hi:
+        iso = start.isocalendar()
+        yield start, start + timedelta(days=6), f"{iso.year}-W{iso.week:02d}"
+        start += timedelta(days=7)
+
+
+def _months(lo: date, hi: date, step: int) -> Iterator[tuple[date, date, str]]:
+    """Calendar months (step 1, labelled 2025-10) or quarters (step 3, labelled 2025-Q4)."""
+    year, month = lo.year, (lo.month if step == 1 else 3 * ((lo.month - 1) // 3) + 1)
+    while date(year, month, 1) <= hi:
+        label = f"{year}-{month:02d}" if step == 1 else f"{year}-Q{(month - 1) // 3 + 1}"
+        yield date(year, month, 1), _month_end(year, month + step - 1), label
+        month += step
+        if month > 12:
+            year, month = year + 1, month - 12
+
+
+def _school_years(lo: date, hi: date) -> Iterator[tuple[date, date, str]]:
+    """School years, 1 September to 31 August, labelled 2025-2026."""
+    year = lo.year if lo.month >= 9 else lo.year - 1
+    while date(year, 9, 1) <= hi:
+        yield date(year, 9, 1), date(year + 1, 8, 31), f"{year}-{year + 1}"
+        year += 1
 
 
 def term_points(duty: Duty, cal: SchoolCalendar) -> Iterator[tuple[date, date, str]]:

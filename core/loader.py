@@ -228,45 +228,62 @@ def _remove_from(base: dict, item_id: Any, positions: Positions) -> bool:
 
 
 def _merge_value(path: tuple[str, ...], base: Any, child: Any, positions: Positions) -> Any:
+    """`child`'s value for `path` over `base`'s (extends): plugins are a union, the lists in
+    MERGED_LISTS merge by id, the maps in MERGED_MAPS key by key; anything else is the child's."""
+    out: list[Any] | dict[str, Any]
     if path == ("plugins",) and isinstance(base, list) and isinstance(child, list):
-        out = list(base)
-        for index in range(len(base)):
-            positions.copy_entry(base, index, out, index)
-        for index, item in enumerate(child):
-            if item not in out:
-                positions.copy_entry(child, index, out, len(out))
-                out.append(item)
-        positions.add_node(out, positions.nodes.get(id(child), Pos("", 0, 0)))
-        return out
-    key = MERGED_LISTS.get(path)
-    if key and isinstance(base, list) and isinstance(child, list):
-        out = []
-        where: dict[Any, int] = {}
-        for source in (base, child):
-            for index, item in enumerate(source):
-                ident = item.get(key) if isinstance(item, dict) else None
-                if ident is not None and ident in where:
-                    out[where[ident]] = item
-                    positions.copy_entry(source, index, out, where[ident])
-                    continue
-                if ident is not None:
-                    where[ident] = len(out)
-                positions.copy_entry(source, index, out, len(out))
-                out.append(item)
-        positions.add_node(out, positions.nodes.get(id(child), Pos("", 0, 0)))
-        return out
-    if path in MERGED_MAPS and isinstance(base, dict) and isinstance(child, dict):
-        out_map: dict[str, Any] = {}
-        for sub in dict.fromkeys([*base, *child]):
-            origin = child if sub in child else base
-            if sub in base and sub in child:
-                out_map[sub] = _merge_value((*path, sub), base[sub], child[sub], positions)
-            else:
-                out_map[sub] = origin[sub]
-            positions.copy_entry(origin, sub, out_map, sub)
-        positions.add_node(out_map, positions.nodes.get(id(child), Pos("", 0, 0)))
-        return out_map
-    return child
+        out = _union(base, child, positions)
+    elif MERGED_LISTS.get(path) and isinstance(base, list) and isinstance(child, list):
+        out = _by_id(MERGED_LISTS[path], base, child, positions)
+    elif path in MERGED_MAPS and isinstance(base, dict) and isinstance(child, dict):
+        out = _by_key(path, base, child, positions)
+    else:
+        return child
+    positions.add_node(out, positions.nodes.get(id(child), Pos("", 0, 0)))
+    return out
+
+
+def _union(base: list[Any], child: list[Any], positions: Positions) -> list[Any]:
+    """The base's items, then the child's not already there (plugins)."""
+    out = list(base)
+    for index in range(len(base)):
+        positions.copy_entry(base, index, out, index)
+    for index, item in enumerate(child):
+        if item not in out:
+            positions.copy_entry(child, index, out, len(out))
+            out.append(item)
+    return out
+
+
+def _by_id(key: str, base: list[Any], child: list[Any], positions: Positions) -> list[Any]:
+    """The base's items, a child's item replacing the base's of the same `key` in its place."""
+    out: list[Any] = []
+    where: dict[Any, int] = {}
+    for source in (base, child):
+        for index, item in enumerate(source):
+            ident = item.get(key) if isinstance(item, dict) else None
+            if ident is not None and ident in where:
+                out[where[ident]] = item
+                positions.copy_entry(source, index, out, where[ident])
+                continue
+            if ident is not None:
+                where[ident] = len(out)
+            positions.copy_entry(source, index, out, len(out))
+            out.append(item)
+    return out
+
+
+def _by_key(path: tuple[str, ...], base: dict[str, Any], child: dict[str, Any], positions: Positions) -> dict[str, Any]:
+    """Key by key: a key in both merged further down, else whichever has it."""
+    out: dict[str, Any] = {}
+    for sub in dict.fromkeys([*base, *child]):
+        origin = child if sub in child else base
+        if sub in base and sub in child:
+            out[sub] = _merge_value((*path, sub), base[sub], child[sub], positions)
+        else:
+            out[sub] = origin[sub]
+        positions.copy_entry(origin, sub, out, sub)
+    return out
 
 
 def format_path(path: tuple[Any, ...]) -> str:

@@ -105,19 +105,24 @@ def iter_rows(table: Table, columns: Sequence[Column], problems: list[Diagnostic
                 problems.append(cell_problem(table, number, col.field, "cell.required"))
                 continue
             row.values[col.field] = value
-        if keep_extra:
-            for label, index in table.extra.items():
-                raw = cell(values, index)
-                if cells.blank(raw):
-                    continue
-                if isinstance(raw, str):
-                    try:
-                        raw = cells.clean(raw, cells.LIMITS["free"], lines=True)
-                    except cells.CellError as exc:
-                        problems.append(cell_problem(table, number, label, exc.code, **exc.params))
-                        continue
-                row.extra[label] = raw
+        if keep_extra and table.extra:
+            _extra_cells(table, row, values, problems)
         yield row
+
+
+def _extra_cells(table: Table, row: Row, values: list[Any], problems: list[Diagnostic]) -> None:
+    """The row's cells under columns guanai does not know (profile fields): kept as cleaned text."""
+    for label, index in table.extra.items():
+        raw = cell(values, index)
+        if cells.blank(raw):
+            continue
+        if isinstance(raw, str):
+            try:
+                raw = cells.clean(raw, cells.LIMITS["free"], lines=True)
+            except cells.CellError as exc:
+                problems.append(cell_problem(table, row.number, label, exc.code, **exc.params))
+                continue
+        row.extra[label] = raw
 
 
 def _reader(col: Column) -> Any:
