@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -218,26 +219,32 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         profile = dict(old["profile"]) if old else {}
         profile.update({k: str(v).strip() for k, v in row.extra.items()})
         values["profile"] = profile
-        born, enrolled = values.get("birth_date"), values["enrolled_on"]
-        if born and born > enrolled:
-            parsed.problem(row.number, "birth_date", "child.born_after_enrolment", born=born.isoformat(),
-                           enrolled=enrolled.isoformat())
-        elif born and (enrolled - born).days > MAX_AGE_YEARS * 366:  # a pupil, not a grandparent
-            parsed.problem(row.number, "birth_date", "child.too_old", born=born.isoformat(),
-                           enrolled=enrolled.isoformat(), years=MAX_AGE_YEARS)
-        if values["enrolled_on"] > today + timedelta(days=366):
-            parsed.problem(row.number, "enrolled_on", "child.enrolled_far", value=enrolled.isoformat())
-        if values.get("left_on") and values["left_on"] <= values["enrolled_on"]:
-            parsed.problem(row.number, "left_on", "child.left_before_enrolment",
-                           left=values["left_on"].isoformat(), enrolled=values["enrolled_on"].isoformat())
-        if values.get("away_since") and values["away_since"] > today:
-            parsed.problem(row.number, "away_since", "child.away_future", value=values["away_since"].isoformat())
+        _check_child_dates(row.number, values, parsed, today)
         return values
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
                             after=lambda conn: keep_past_spans(conn, moves, regrouped, today), moves=moves)
     result.outside_target = _outside_target(store, school, result, today)
     return result
+
+
+def _check_child_dates(number: int, values: dict[str, Any], parsed: Parsed, today: date) -> None:
+    """A child's dates that cannot be: born after enrolling or too long before (a pupil, not a
+    grandparent), enrolled more than a year ahead, left before enrolling, away since the future."""
+    born, enrolled = values.get("birth_date"), values["enrolled_on"]
+    if born and born > enrolled:
+        parsed.problem(number, "birth_date", "child.born_after_enrolment", born=born.isoformat(),
+                       enrolled=enrolled.isoformat())
+    elif born and (enrolled - born).days > MAX_AGE_YEARS * 366:
+        parsed.problem(number, "birth_date", "child.too_old", born=born.isoformat(), enrolled=enrolled.isoformat(),
+                       years=MAX_AGE_YEARS)
+    if enrolled > today + timedelta(days=366):
+        parsed.problem(number, "enrolled_on", "child.enrolled_far", value=enrolled.isoformat())
+    if values.get("left_on") and values["left_on"] <= enrolled:
+        parsed.problem(number, "left_on", "child.left_before_enrolment", left=values["left_on"].isoformat(),
+                       enrolled=enrolled.isoformat())
+    if values.get("away_since") and values["away_since"] > today:
+        parsed.problem(number, "away_since", "child.away_future", value=values["away_since"].isoformat())
 
 
 def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]],
@@ -330,25 +337,27 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
             values["party_member"] = False
         return values
 
-    def one_head_per_class(conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
-        seen: dict[str, int] = {}
-        in_file = {r["id"] for r in rows if r}
-        for row, values in zip(parsed.rows, rows, strict=True):
-            cls = values and values.get("head_of_class")
-            if not cls:
-                continue
-            if cls in seen:
-                parsed.problem(row.number, "head_of_class", "staff.two_heads", cls=cls, row=seen[cls])
-            seen.setdefault(cls, row.number)
-        others = conn.execute(select(staff.c.id, staff.c.head_of_class).where(
-            staff.c.school == school, staff.c.head_of_class.in_(list(seen)), staff.c.left_on.is_(None)))
-        for other_id, cls in others:
-            if other_id not in in_file:
-                parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
-
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
-                          one_head_per_class, extra_ok=False, after=lambda conn: keep_past_staff(conn, moves),
-                          moves=moves)
+                          functools.partial(_one_head_per_class, school), extra_ok=False,
+                          after=lambda conn: keep_past_staff(conn, moves), moves=moves)
+
+
+def _one_head_per_class(school: str, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
+    """A class has one head teacher: not two in the file, nor one in the file and another stored."""
+    seen: dict[str, int] = {}
+    in_file = {r["id"] for r in rows if r}
+    for row, values in zip(parsed.rows, rows, strict=True):
+        cls = values and values.get("head_of_class")
+        if not cls:
+            continue
+        if cls in seen:
+            parsed.problem(row.number, "head_of_class", "staff.two_heads", cls=cls, row=seen[cls])
+        seen.setdefault(cls, row.number)
+    others = conn.execute(select(staff.c.id, staff.c.head_of_class).where(
+        staff.c.school == school, staff.c.head_of_class.in_(list(seen)), staff.c.left_on.is_(None)))
+    for other_id, cls in others:
+        if other_id not in in_file:
+            parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
 
 
 def keep_past_staff(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:
