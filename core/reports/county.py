@@ -83,36 +83,12 @@ def build(c: Any, period: Period, registry: Any) -> County:
     town_people: dict[str, list[int]] = {}
     for code, acc in sums.items():
         town = township(code)
-        if town is None:
-            continue
-        tacc = town_sums.setdefault(town, [0, 0, 0])
-        for i in range(3):
-            tacc[i] += acc[i]
-        p = people.get(code, {"pupils": 0, "cared_for": 0})
-        tp = town_people.setdefault(town, [0, 0, 0])
-        tp[0], tp[1], tp[2] = tp[0] + p["pupils"], tp[1] + p["cared_for"], tp[2] + 1
+        if town is not None:
+            _add_school(town_sums.setdefault(town, [0, 0, 0]), town_people.setdefault(town, [0, 0, 0]), acc,
+                        people.get(code, {"pupils": 0, "cared_for": 0}))
     town_rows = [[i, c.orgs[code]["name"], town_people[code][2], town_people[code][0], town_people[code][1], acc[0],
                   acc[1], rate(acc)] for i, (code, acc) in enumerate(ranked(town_sums), 1)]
-    indicator_names: dict[str, tuple[str, float]] = {}
-    for vs in values.values():
-        for v in vs:
-            indicator_names.setdefault(v.id, (v.name, v.target))
-    ind_rows = []
-    for code in order:
-        mine = {v.id: v for v in values.get(code, [])}
-        row: list[Any] = [c.orgs[code]["name"]]
-        for ind_id in indicator_names:
-            found_value = mine.get(ind_id)
-            value = found_value.value if found_value is not None else None
-            row += [value, "—" if found_value is None or value is None else
-                    t("county.ok") if value >= found_value.target else t("county.not_ok")]
-        ind_rows.append(row)
-    ind_headers = [t("stats.col.school")]
-    percent_cols = []
-    for name, target in indicator_names.values():
-        percent_cols.append(len(ind_headers))
-        ind_headers += [t("county.col.indicator", name=name, target=pct(target) if target <= 1 else f"{target:g}"),
-                        t("county.col.reached")]
+    indicators = _indicator_table(c, values, order)
     month_rows = [[r["key"]["month"], r["expected"], r["met"], r["met_late"], r["rate"]] for r in by_month]
     weakest = sorted(((d, acc) for d, acc in duty_sums.items() if acc[0]), key=lambda kv: (rate(kv[1]) or 0, kv[0]))
     weak_rows = [[names["duty"].get(d, d), groups.get(d) or "—", acc[0], acc[1], acc[2], rate(acc)]
@@ -126,12 +102,47 @@ def build(c: Any, period: Period, registry: Any) -> County:
         Table(t("county.townships"), [t("county.col.rank"), t("stats.col.township"), t("county.col.schools"),
                                       t("stats.col.pupils"), t("stats.col.cared_for"), t("col.expected"),
                                       t("col.met"), t("col.rate")], town_rows, percent=[7]),
-        Table(t("county.indicators"), ind_headers, ind_rows, percent=percent_cols),
+        indicators,
         Table(t("county.months"), [t("compliance.col.month"), t("col.expected"), t("col.met"), t("col.met_late"),
                                    t("col.rate")], month_rows, percent=[4]),
         Table(t("county.weakest"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                     t("col.met_late"), t("col.rate")], weak_rows, percent=[5]),
         {"expected": total[0], "met": total[1], "rate": rate(total), "schools": len(school_rows)})
+
+
+def _add_school(town: list[int], town_people: list[int], school: list[int], people: dict[str, Any]) -> None:
+    """A school's expected / met / met late and its pupils, children cared for and 1 school added to
+    its township's."""
+    for i in range(3):
+        town[i] += school[i]
+    town_people[0] += people["pupils"]
+    town_people[1] += people["cared_for"]
+    town_people[2] += 1
+
+
+def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> Table:
+    """Each school (in ranking order) with each indicator's value and whether it reaches its target."""
+    indicator_names: dict[str, tuple[str, float]] = {}
+    for vs in values.values():
+        for v in vs:
+            indicator_names.setdefault(v.id, (v.name, v.target))
+    rows = []
+    for code in order:
+        mine = {v.id: v for v in values.get(code, [])}
+        row: list[Any] = [c.orgs[code]["name"]]
+        for ind_id in indicator_names:
+            found_value = mine.get(ind_id)
+            value = found_value.value if found_value is not None else None
+            row += [value, "—" if found_value is None or value is None else
+                    t("county.ok") if value >= found_value.target else t("county.not_ok")]
+        rows.append(row)
+    headers = [t("stats.col.school")]
+    percent_cols = []
+    for name, target in indicator_names.values():
+        percent_cols.append(len(headers))
+        headers += [t("county.col.indicator", name=name, target=pct(target) if target <= 1 else f"{target:g}"),
+                    t("county.col.reached")]
+    return Table(t("county.indicators"), headers, rows, percent=percent_cols)
 
 
 # —— .xlsx ——
