@@ -49,6 +49,8 @@ def test_auto_pairs_only_the_children_and_staff_the_rule_names_and_buddies_with_
     assert db.rows("pairing", "child", "staff", order="child", role="proxy_parent") == [("K1", "P1"), ("K4", "P1")]
     said = db.ok("assign", "auto", "--school", "S001", "--role", "buddy", "--from", "2025-09-01")
     assert said == "已为 S001 新建 3 个结对（学习帮手），分给 2 名同班同学。\n"  # not "1 位教职工"
+    again = db.ok("assign", "auto", "--school", "S001", "--role", "buddy", "--from", "2025-09-01")
+    assert again == "已为 S001 新建 0 个结对（学习帮手），分给 0 名同班同学。\n"
     # each cared-for child gets a classmate, one not cared for first
     assert db.rows("pairing", "child", "buddy", order="child", role="buddy") == [
         ("K1", "K3"), ("K2", "K3"), ("K4", "K5")]

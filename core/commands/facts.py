@@ -181,7 +181,8 @@ def auto_pairings(ctx: click.Context, opts: AutoOptions) -> None:
     made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run)
     partners = {p["staff"] or p["buddy"] for p in made}  # a teacher, or a classmate (partner: classmate)
     key = "assign.auto_dry" if dry_run else "assign.auto_done"
-    whom = t("assign.whom.classmates" if made and made[0]["staff"] is None else "assign.whom.staff", n=len(partners))
+    classmates = made[0]["staff"] is None if made else role == "buddy"  # nothing made: buddies are pupils
+    whom = t("assign.whom.classmates" if classmates else "assign.whom.staff", n=len(partners))
     click.echo(t(key, n=len(made), whom=whom, school=school, role=render_role(role)))
     _say_limit(ctx, school, role, day)
 
