@@ -43,7 +43,7 @@ def test_every_command_is_a_module_level_command_beside_its_logic():
         assert record_group.get_command(ctx, name).callback.__module__ == "guanai.core.commands.records"
 
 
-def test_options_are_gathered_in_one_dataclass(demo):
+def test_options_are_gathered_in_one_dataclass():
     """A command's options reach its logic as one dataclass, so the demo (and a test) can ask for
     one option by name instead of ten positional arguments."""
     from dataclasses import fields
@@ -61,12 +61,10 @@ def test_options_are_gathered_in_one_dataclass(demo):
 
 
 PROBE = """
-import json, sys
+import contextlib, json, sys
 from guanai.core.cli import main
-try:
+with contextlib.suppress(SystemExit):  # --help exits once it has printed
     main(json.loads(sys.argv[1]))
-except SystemExit:
-    pass
 heavy = ("sqlalchemy", "pydantic", "openpyxl", "guanai.core.registry")
 print(json.dumps({"heavy": sorted(m for m in heavy if m in sys.modules),
                   "commands": sorted(m for m in sys.modules if m.startswith("guanai.core.commands."))}))
