@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from guanai.core.files import private_target
 from guanai.core.output import _cell, safe_cell, text_width
 
 MAX_WIDTH = 60  # characters; longer text wraps
@@ -81,13 +81,8 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
         if spec.headers:
             ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
         _page(ws, first)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    with private_target(path) as tmp:
         book.save(tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _heading(ws: Any, spec: Sheet) -> int:

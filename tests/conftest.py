@@ -68,9 +68,23 @@ def db_url(request, tmp_path):
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    drop_schema(admin, schema)
+    admin.dispose()
+
+
+def drop_schema(admin, schema: str) -> None:
+    """Drop a test schema and the group roles guanai made for it (roles are the server's, not the
+    schema's: left behind, every run would add five)."""
+    from guanai.core.store.access import group_names
+    from sqlalchemy import text
+
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+        database = conn.execute(text("SELECT current_database()")).scalar()
+        for role in group_names(database, schema).values():
+            if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                conn.execute(text(f"DROP OWNED BY {role}"))
+                conn.execute(text(f"DROP ROLE {role}"))
 
 
 class Db:

@@ -115,7 +115,7 @@ def _contact_rows(db, name: str, *args: str) -> dict[str, dict]:
 
 
 def test_contacts_are_read_only_through_the_audited_function(county, tmp_path):
-    from sqlalchemy.exc import DBAPIError, ProgrammingError
+    from sqlalchemy.exc import ProgrammingError
 
     db, names = county
     (tmp_path / "phones.csv").write_text("学籍号,姓名,监护人电话\nK1,刘小明,13900001111\nK2,陈小红,13900002222\n",
@@ -130,9 +130,9 @@ def test_contacts_are_read_only_through_the_audited_function(county, tmp_path):
         assert _sql(db, names["s001"], "SELECT guardian_phone FROM child WHERE id = 'K1'") == [("139****1111",)]
         with pytest.raises(ProgrammingError, match="permission denied"):
             _sql(db, names["s001"], "SELECT value FROM contact")
-        with pytest.raises(DBAPIError, match="must extend the chain"):  # no read without its audit row
-            _sql(db, names["s001"], "SELECT * FROM guanai_contacts('child', ARRAY['K1'], 1, now()::timestamp, "
-                                    "'x', 'psql', 'S001', 'forged', 'forged')")
+        # through the function from psql too: never a read without its audit row, hashed by the database
+        assert _sql(db, names["s001"], "SELECT value FROM guanai_contacts('child', ARRAY['K1'], 'by hand', 'psql', "
+                                       "NULL) WHERE field = 'guardian_phone'") == [("13900001111",)]
         plain = _contact_rows(db, names["s001"])
         assert (plain["K1"]["guardian_phone"], plain["K2"]["guardian_phone"]) == ("139****1111", "139****2222")
         full = _contact_rows(db, names["s001"], "--show-contacts")
@@ -146,13 +146,14 @@ def test_contacts_are_read_only_through_the_audited_function(county, tmp_path):
         assert _contact_rows(db, names["c01"], "--show-contacts")["K2"]["guardian_phone"] == "13900002222"
         asked = db.query("SELECT actor, after FROM audit_log WHERE action = 'show_contacts' ORDER BY id")
         assert [(actor, after["ids"]) for actor, after in asked] == [
-            (names["s001"], ["K1", "K2", "K3"]), (teacher, ["K1", "K2", "K3"]), (names["c01"], ["K1", "K2", "K3"])]
+            (names["s001"], ["K1"]), (names["s001"], ["K1", "K2", "K3"]), (teacher, ["K1", "K2", "K3"]),
+            (names["c01"], ["K1", "K2", "K3"])]
         assert db.ok("audit", "verify").startswith("审计日志完整")
     finally:
         db.run("user", "remove", teacher)
 
 
-def test_a_receiving_school_makes_a_transfer_without_reading_the_old_school(county, tmp_path):
+def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(county, tmp_path):
     db, names = county
     (tmp_path / "pairs.csv").write_text("学籍号,工号,开始\nK1,T001,2025-09-01\n", encoding="utf-8")
     db.ok("assign", "import", str(tmp_path / "pairs.csv"), "--role", "proxy_parent")
@@ -160,28 +161,46 @@ def test_a_receiving_school_makes_a_transfer_without_reading_the_old_school(coun
     move = tmp_path / "move.csv"
     move.write_text("学籍号,姓名,班级,留守类型,外出开始,入学\nK1,刘小明,三年级1班,留守,2020-01,2025-11-03\n",
                     encoding="utf-8")
-    refused = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002")
-    assert refused.exit_code == 2 and "学籍号 K1 在 S001 就读，尚未离校" in refused.stderr
+    # a pupil still at S001: S002 learns only that the id is taken, not where, with or without --transfer
+    for extra in ((), ("--transfer",)):
+        refused = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002", *extra)
+        assert (refused.exit_code, refused.stderr) == (
+            2, f"{move}:2:学籍号: 这个学籍号（K1）在本县另一所学校在读：请原学校办理离校，或由乡镇/县里办理转学\n")
     assert db.query("SELECT school FROM child WHERE id = 'K1'") == [("S001",)]
+    # S001 records the leaving; then S002 takes the pupil in
+    left = tmp_path / "left.csv"
+    left.write_text("学籍号,姓名,离校\nK1,刘小明,2025-10-31\n", encoding="utf-8")
+    gone = _guanai(db, names["s001"], "roster", "import", str(left), "--school", "S001")
+    assert gone.exit_code == 0, gone.stderr
     done = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002", "--transfer")
     assert done.exit_code == 0, done.stderr
     assert db.query("SELECT school, class_name, enrolled_on::text FROM child WHERE id = 'K1'") == [
         ("S002", "三年级1班", "2025-11-03")]
     assert db.query("SELECT school, class_name, start::text, \"end\"::text FROM past_enrolment WHERE child = 'K1'") == [
-        ("S001", "七(1)班", "2024-09-01", "2025-11-03")]
+        ("S001", "七(1)班", "2024-09-01", "2025-10-31")]
     assert db.query("SELECT staff, \"end\"::text FROM pairing WHERE child = 'K1'") == [("T001", "2025-11-02")]
     # the receiving school sees its pupil, not the old school's records or spans
     assert _sql(db, names["s002"], "SELECT count(*) FROM record WHERE subject = 'K1'") == [(0,)]
     assert _sql(db, names["s002"], "SELECT count(*) FROM past_enrolment") == [(0,)]
     assert _sql(db, names["s001"], "SELECT count(*) FROM record WHERE subject = 'K1'") == [(1,)]
-    # a teacher moving: the same through the function
+    # the old school sees its transfer out: its span of the pupil and the audit row
+    assert _sql(db, names["s001"], "SELECT school, \"end\"::text FROM past_enrolment WHERE child = 'K1'") == [
+        ("S001", "2025-10-31")]
+    out = json.loads(_guanai(db, names["s001"], "audit", "list", "--action", "transfer_out", "--json").stdout)
+    assert [(r["row_key"], r["org"], r["actor"]) for r in out] == [("K1", "S001", names["s002"])]
+    # a teacher still at S001 is moved by the township above both schools, not by S002
     staff = tmp_path / "staff.csv"
     staff.write_text("工号,姓名,职务,调入,入职\nT001,王芳,语文教师,是,2025-11-10\n", encoding="utf-8")
-    moved = _guanai(db, names["s002"], "staff", "import", str(staff), "--school", "S002")
+    refused = _guanai(db, names["s002"], "staff", "import", str(staff), "--school", "S002")
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"{staff}:2:工号: 这个工号（T001）在本县另一所学校在职：请原学校办理离职，或由乡镇/县里办理调动\n")
+    moved = _guanai(db, names["t01"], "staff", "import", str(staff), "--school", "S002")
     assert moved.exit_code == 0, moved.stderr
     assert db.query("SELECT school, head_of_class, start::text, \"end\"::text FROM past_staff WHERE staff = 'T001'") == [
         ("S001", "七(1)班", None, "2025-11-10")]
-    assert db.query("SELECT actor, row_key, after FROM audit_log WHERE action = 'transfer' ORDER BY id") == [
-        (names["s002"], "K1", {"from": "S001", "to": "S002", "start": "2025-11-03"}),
-        (names["s002"], "T001", {"from": "S001", "to": "S002", "start": "2025-11-10"})]
+    assert db.query("SELECT actor, action, row_key, org, after FROM audit_log WHERE action LIKE 'transfer%' ORDER BY id") == [
+        (names["s002"], "transfer", "K1", "S002", {"from": "S001", "to": "S002", "start": "2025-11-03"}),
+        (names["s002"], "transfer_out", "K1", "S001", {"from": "S001", "to": "S002", "start": "2025-11-03"}),
+        (names["t01"], "transfer", "T001", "S002", {"from": "S001", "to": "S002", "start": "2025-11-10"}),
+        (names["t01"], "transfer_out", "T001", "S001", {"from": "S001", "to": "S002", "start": "2025-11-10"})]
     assert db.ok("audit", "verify").startswith("审计日志完整")

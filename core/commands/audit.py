@@ -38,10 +38,22 @@ def audit_list_command(ctx: click.Context, **options: Any) -> None:
 
 
 @click.command("verify", help="cli.audit_verify.help")
+@click.option("--checkpoint", "checkpoint", metavar="FILE", type=click.Path(dir_okay=False),
+              help="cli.opt.audit_checkpoint_in")
 @click.pass_context
-def audit_verify_command(ctx: click.Context) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first row broken."""
-    sys.exit(verify_audit(ctx))
+def audit_verify_command(ctx: click.Context, checkpoint: str | None) -> None:
+    """Check the audit log's hash chain (and that it still extends a checkpoint); exit 1 naming
+    every row broken."""
+    sys.exit(verify_audit(ctx, checkpoint))
+
+
+@click.command("checkpoint", help="cli.audit_checkpoint.help", epilog="cli.audit_checkpoint.example")
+@click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
+              help="cli.opt.audit_checkpoint_out")
+@click.pass_context
+def audit_checkpoint_command(ctx: click.Context, output: str) -> None:
+    """Write the chain's head (count, last id, its hash, when) to keep outside the database."""
+    write_checkpoint(ctx, output)
 
 
 def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
@@ -89,19 +101,100 @@ def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
     out.print(t("list.count", n=len(rows)))
 
 
-def verify_audit(ctx: click.Context) -> int:
-    """0 when the chain holds from the first row to the last; 1 naming the first broken row."""
-    from guanai.core.store.auditlog import COLUMNS, verify
+MAX_BREAKS_SHOWN = 20
 
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    with app_of(ctx).store.read() as conn:  # the driver's own rows: 100,000 are checked in seconds
-        result = conn.execution_options(stream_results=True).exec_driver_sql(
-            f"SELECT {columns} FROM audit_log ORDER BY id")
-        checked, broken = verify(dict(zip(COLUMNS, r, strict=True)) for r in result)
-    if broken is None:
+
+def _links(conn: Any) -> list[dict[str, Any]]:
+    """Every row's place in the chain (id, at, prev_hash, hash): on PostgreSQL past row-level
+    security, through guanai_audit_links(), so any user can check the chain is whole."""
+    from sqlalchemy import text
+
+    sql = ("SELECT id, at, prev_hash, hash FROM guanai_audit_links()" if conn.dialect.name == "postgresql"
+           else "SELECT id, at, prev_hash, hash FROM audit_log ORDER BY id")
+    return [dict(r._mapping) for r in conn.execute(text(sql))]
+
+
+def _rows(conn: Any) -> list[dict[str, Any]]:
+    """The rows this session may read, every column, JSON as stored (numbers as written)."""
+    from guanai.core.store.auditlog import COLUMNS
+
+    cast = "::text" if conn.dialect.name == "postgresql" else ""
+    columns = ", ".join(f'"{c}"{cast}' if c in ("before", "after") else f'"{c}"' for c in COLUMNS)
+    result = conn.execution_options(stream_results=True).exec_driver_sql(
+        f"SELECT {columns} FROM audit_log ORDER BY id")  # the driver's own rows: 100,000 are checked in seconds
+    return [dict(zip(COLUMNS, r, strict=True)) for r in result]
+
+
+def verify_audit(ctx: click.Context, checkpoint: str | None = None) -> int:
+    """0 when the chain holds from the first row to the last (and extends the checkpoint); 1
+    naming every break. A user who may not read every row checks the links of all and the
+    content of those it reads, and says so — never a false 篡改."""
+    from guanai.core.store.auditlog import Break, own_hash_holds, verify
+
+    with app_of(ctx).store.read() as conn:
+        links = _links(conn)
+        rows = _rows(conn)
+    whole = len(rows) == len(links)
+    if whole:
+        checked, breaks = verify(rows)
+    else:
+        checked, breaks = verify(links, content=False)
+        breaks += [Break(r["id"], "edited") for r in rows if not own_hash_holds(r)]
+        breaks.sort(key=lambda b: b.id)
+    behind = _against_checkpoint(links, checkpoint) if checkpoint else None
+    for b in breaks[:MAX_BREAKS_SHOWN]:
+        click.echo(t(f"audit.broken.{b.kind}", id=b.id), err=True)
+    if len(breaks) > MAX_BREAKS_SHOWN:
+        click.echo(t("audit.more_breaks", n=len(breaks) - MAX_BREAKS_SHOWN), err=True)
+    if behind is not None:
+        click.echo(behind, err=True)
+    if breaks or behind is not None:
+        click.echo(t("audit.broken.summary", n=len(breaks) + (behind is not None), total=checked), err=True)
+        return 1
+    if whole:
         click.echo(t("audit.intact", n=checked))
-        return 0
-    click.echo(t(f"audit.broken.{broken.kind}", id=broken.id, n=checked - 1), err=True)
-    return 1
+    else:
+        click.echo(t("audit.intact_partly", n=checked, seen=len(rows), unseen=checked - len(rows)))
+    if checkpoint:
+        click.echo(t("audit.extends_checkpoint", path=checkpoint))
+    return 0
 
 
+def _against_checkpoint(links: list[dict[str, Any]], path: str) -> str | None:
+    """What is wrong with the log against a checkpoint written earlier: None when it still extends
+    it (the row the checkpoint names has the same hash, with the same number of rows up to it)."""
+    import json
+    from pathlib import Path
+
+    from guanai.core.diagnostics import Refusal
+
+    try:
+        mark = json.loads(Path(path).read_text("utf-8"))
+        count, last_id, digest = int(mark["count"]), int(mark["last_id"]), str(mark["hash"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise Refusal("audit.bad_checkpoint", path=path) from exc
+    upto = [link for link in links if link["id"] <= last_id]
+    at = next((link for link in upto if link["id"] == last_id), None)
+    if count and at is None:
+        return t("audit.checkpoint_cut", path=path, id=last_id, count=count, now=len(links))
+    if at is not None and at["hash"] != digest:
+        return t("audit.checkpoint_rewritten", path=path, id=last_id)
+    if len(upto) != count:
+        return t("audit.checkpoint_count", path=path, id=last_id, count=count, now=len(upto))
+    return None
+
+
+def write_checkpoint(ctx: click.Context, output: str) -> None:
+    """The head of the chain as JSON: keep it where the database's owner cannot change it."""
+    import json
+
+    from guanai.core.files import write_private
+
+    with app_of(ctx).store.read() as conn:
+        links = _links(conn)
+    last = links[-1] if links else None
+    mark = {"guanai_audit_checkpoint": 1, "count": len(links), "last_id": last["id"] if last else 0,
+            "hash": last["hash"] if last else "", "at": str(last["at"]) if last else None,
+            "written": app_of(ctx).started.isoformat(timespec="seconds")}
+    write_private(output, json.dumps(mark, ensure_ascii=False, indent=2) + "\n")
+    click.echo(t("audit.checkpoint_written", path=output, n=len(links), id=mark["last_id"], hash=mark["hash"][:16]))

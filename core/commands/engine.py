@@ -230,6 +230,7 @@ def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) ->
     leave the database: the export is audited."""
     from pathlib import Path
 
+    from guanai.core.files import write_private_bytes
     from guanai.core.store.db import audit
     from icalendar import Calendar, Event
 
@@ -251,7 +252,7 @@ def write_ics(c: Context, path: str, rows: list[dict[str, Any]], person: Any) ->
                                    start=r["window_start"].replace("T", " "), due=r["due"].replace("T", " "),
                                    done=r["done"], required=r["required"]))
         cal.add_component(event)
-    Path(path).write_bytes(cal.to_ical())
+    write_private_bytes(path, cal.to_ical())
     with c.store.write() as conn:
         audit(conn, [{"action": "export_ics", "table_name": "obligation",
                       "org": c.org or (person or {}).get("school"), "row_key": f"staff={person['id']}" if person else f"org={c.org or '*'}",

@@ -25,6 +25,7 @@ def export_command(ctx: click.Context, child_id: str, output: str) -> None:
 
 
 def export_child(ctx: click.Context, child_id: str, output: str) -> None:
+    from guanai.core.files import write_private
     from guanai.core.output import _default
     from guanai.core.store import contacts
     from guanai.core.store.db import audit
@@ -43,12 +44,8 @@ def export_child(ctx: click.Context, child_id: str, output: str) -> None:
         audit(conn, [{"action": "export_child", "table_name": "child", "row_key": child_id,
                       "org": found["child"]["school"], "after": {"file": Path(output).name,
                                                                 "records": len(found["records"])}}], "cli")
-        target = Path(output)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(json.dumps({"guanai_export": 1, **found}, ensure_ascii=False, indent=2, default=_default),
-                       encoding="utf-8")
-        tmp.chmod(0o600)
-        tmp.replace(target)
+        write_private(output, json.dumps({"guanai_export": 1, **found}, ensure_ascii=False, indent=2,
+                                         default=_default))
     click.echo(t("export.written", path=output, child=child_id, records=len(found["records"]),
                  pairings=len(found["pairings"])))
 

@@ -123,6 +123,7 @@ def ledger(ctx: click.Context, opts: ReportOptions) -> None:
 
 def county(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core import spreadsheet
+    from guanai.core.files import write_private
     from guanai.core.reports import county as build_county
 
     output = opts.output
@@ -132,8 +133,5 @@ def county(ctx: click.Context, opts: ReportOptions) -> None:
     if suffix == ".xlsx":
         spreadsheet.write(output, build_county.sheets(report))
     else:
-        target = Path(output)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(build_county.to_html(report), encoding="utf-8")
-        tmp.replace(target)
+        write_private(output, build_county.to_html(report))
     click.echo(t("report.written", path=output, title=report.title))

@@ -3,7 +3,6 @@ PostgreSQL itself limits to the schools under that unit (row-level security, mig
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -14,9 +13,8 @@ from guanai.core.commands.options import json_option
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
-ROLES = ("teacher", "school", "township", "county")
-ORG_KIND = {"teacher": "school", "school": "school", "township": "township", "county": "county"}
-NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+ROLES = ("teacher", "school", "township", "county", "admin")
+ORG_KIND = {"teacher": "school", "school": "school", "township": "township", "county": "county", "admin": "county"}
 
 
 def _postgres(ctx: click.Context):  # noqa: ANN202 — a Store
@@ -66,14 +64,14 @@ def user_remove_command(ctx: click.Context, name: str) -> None:
 def add_user(ctx: click.Context, opts: UserOptions) -> None:
     import secrets
 
-    from guanai.core.store.db import audit, utcnow
-    from guanai.core.store.schema import app_user, org_unit, staff
-    from sqlalchemy import insert, select, text
+    from guanai.core.store.access import bad_user_name, verifier
+    from guanai.core.store.schema import org_unit, staff
+    from sqlalchemy import select, text
 
     name, org, role, staff_id = opts.name, opts.org, opts.role, opts.staff_id
     store = _postgres(ctx)
-    if not NAME.match(name):
-        raise Refusal("user.bad_name", name=name)
+    if bad_user_name(name):
+        raise Refusal("pg.user.bad_name", value=name)
     if role == "teacher" and not staff_id:
         raise Refusal("user.teacher_needs_staff")
     password = sys.stdin.readline().rstrip("\n") if opts.password_stdin else secrets.token_urlsafe(15)
@@ -89,14 +87,9 @@ def add_user(ctx: click.Context, opts: UserOptions) -> None:
             raise Refusal("user.staff_elsewhere", staff=staff_id, org=org)
         if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
             raise Refusal("user.exists", name=name)
-        # the statement is quoted by the server (%I, %L): a password never meets string formatting here
-        statement = conn.execute(text("SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', "
-                                      "CAST(:n AS text), CAST(:p AS text), CAST(:g AS text))"),
-                                 {"n": name, "p": password, "g": f"guanai_{role}"}).scalar()
-        conn.exec_driver_sql(statement)
-        conn.execute(insert(app_user).values(name=name, org=org, role=role, staff=staff_id, created_at=utcnow()))
-        audit(conn, [{"action": "user_add", "table_name": "app_user", "row_key": name, "org": org,
-                      "after": {"role": role, "staff": staff_id}}], "cli")
+        # the password is encrypted here (SCRAM): the server, its logs and guanai_user_add() never see it
+        conn.execute(text("SELECT guanai_user_add(:n, :v, :org, :role, :staff)"),
+                     {"n": name, "v": verifier(conn, name, password), "org": org, "role": role, "staff": staff_id})
     click.echo(t("user.added", name=name, org=org, role=t(f"user.role.{role}")))
     if not opts.password_stdin:
         click.echo(t("user.password_once", password=password))
@@ -122,16 +115,12 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
 
 
 def remove_user(ctx: click.Context, name: str) -> None:
-    from guanai.core.store.db import audit
     from guanai.core.store.schema import app_user
-    from sqlalchemy import delete, select, text
+    from sqlalchemy import select, text
 
     store = _postgres(ctx)
     with store.write() as conn:
-        org = conn.execute(select(app_user.c.org).where(app_user.c.name == name)).scalar()
-        if org is None:
+        if conn.execute(select(app_user.c.org).where(app_user.c.name == name)).scalar() is None:
             raise Refusal("user.unknown", name=name)
-        conn.execute(delete(app_user).where(app_user.c.name == name))
-        conn.exec_driver_sql(conn.execute(text("SELECT format('DROP ROLE %I', CAST(:n AS text))"), {"n": name}).scalar())
-        audit(conn, [{"action": "user_remove", "table_name": "app_user", "row_key": name, "org": org}], "cli")
+        conn.execute(text("SELECT guanai_user_remove(:n)"), {"n": name})
     click.echo(t("user.removed", name=name))

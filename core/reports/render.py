@@ -3,11 +3,11 @@ county's own), .md or .html (self-contained, no network). The writer is chosen b
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from guanai.core.files import private_target
 from guanai.core.reports.summary import Document, Section, Table
 
 SUFFIXES = (".docx", ".md", ".html")
@@ -46,17 +46,13 @@ def rows_text(table: Table) -> list[list[str]]:
 def write(doc: Document, path: str, template: str | None = None) -> None:
     """Write `doc` to `path` (a temporary file first, then renamed: never half a file)."""
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    with private_target(target) as tmp:
         if target.suffix == ".docx":
             to_docx(doc, tmp, template)
         elif target.suffix == ".md":
             tmp.write_text(to_markdown(doc), encoding="utf-8")
         else:
             tmp.write_text(to_html(doc), encoding="utf-8")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 # —— Markdown ——

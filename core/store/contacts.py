@@ -3,10 +3,10 @@
 A child's or staff member's row holds its phones, address and identifier-like roster cells masked
 (138****5678) — what listings, indicators ("is it filled?"), plugins and the audit's snapshots see.
 The full values live in `contact`, one row per field, and are read only through `reveal`, which
-appends the audit row in the same transaction. On PostgreSQL a school or teacher role may not
-select a contact's value at all: `reveal` goes through guanai_contacts(), a SECURITY DEFINER
-function that appends the audit row itself and gives a teacher only the children paired with them
-(migration 0006). The same table and the same split serve SQLite, where the file's owner reads
+appends the audit row in the same transaction. On PostgreSQL no guanai user may select a
+contact's value at all (the owner alone may): `reveal` goes through guanai_contacts(), a SECURITY
+DEFINER function that appends the audit row itself and gives a teacher only the children paired
+with them (migrations 0006, 0007). The same table and the same split serve SQLite, where the file's owner reads
 directly, audited all the same.
 """
 
@@ -17,8 +17,7 @@ from typing import Any
 
 from guanai.core.privacy import mask_address, mask_phone, mask_profile_value
 from guanai.core.store.schema import contact
-from sqlalchemy import Connection, and_, delete, select, text, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, delete, insert, select, text, tuple_
 
 COLUMNS = {"child": ("guardian_phone", "father_phone", "mother_phone", "address"), "staff": ("phone",)}
 PROFILE = "profile."  # a roster's extra cell: field "profile.身份证号"
@@ -46,19 +45,15 @@ def split(kind: str, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
 
 def write(conn: Connection, kind: str, school: str, values: dict[str, dict[str, str | None]]) -> None:
     """Store the full values split off rows: {id: {field: value}}; a None value removes the field.
-    An upsert that never reads a value back (a school role may write its roster's, not read them)."""
+    Each field given is deleted, then inserted anew: nothing reads a value back (a school role
+    may write its roster's contacts, never select them — an upsert would need to)."""
     rows = [{"kind": kind, "id": key, "field": f, "school": school, "value": v}
             for key, fields in values.items() for f, v in fields.items() if v is not None]
-    gone = [(kind, key, f) for key, fields in values.items() for f, v in fields.items() if v is None]
-    for part in _chunks(gone):
+    given = [(kind, key, f) for key, fields in values.items() for f in fields]
+    for part in _chunks(given):
         conn.execute(delete(contact).where(tuple_(contact.c.kind, contact.c.id, contact.c.field).in_(part)))
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for part in _chunks(rows):
-        stmt = dialect.insert(contact).values(part)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "id", "field"],
-                                                set_={"value": stmt.excluded.value, "school": stmt.excluded.school}))
+        conn.execute(insert(contact), part)
 
 
 def insert_rows(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> None:
@@ -73,7 +68,7 @@ def insert_rows(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> None
 
 
 def restricted(conn: Connection) -> bool:
-    """Whether this session may not select a contact's value (a school or teacher role)."""
+    """Whether this session may not select a contact's value (every guanai user; not the owner)."""
     if conn.dialect.name != "postgresql":
         return False
     return not conn.execute(text("SELECT has_column_privilege('contact', 'value', 'SELECT')")).scalar()
@@ -83,18 +78,16 @@ def reveal(conn: Connection, kind: str, ids: list[str], row_key: str, org: str |
            source: str) -> dict[str, dict[str, str]]:
     """{id: {field: full value}} for the children or staff `ids` the session may see in full, with
     the audit row (show_contacts, the ids asked for) appended in the caller's write transaction."""
-    from guanai.core.store.db import audit, chain_rows
+    from guanai.core.store.db import audit
 
     entry = {"action": "show_contacts", "table_name": kind, "row_key": row_key or "*", "org": org,
              "after": {"ids": list(ids)}}
     out: dict[str, dict[str, str]] = {}
     found: Iterable[Any]
-    if restricted(conn):
-        row = chain_rows(conn, [entry], source)[0]
-        found = conn.execute(text(
-            "SELECT id, field, value FROM guanai_contacts(:kind, :ids, :id, :at, :row_key, :source, :org, :prev, :hash)"),
-            {"kind": kind, "ids": list(ids), "id": row["id"], "at": row["at"], "row_key": row["row_key"],
-             "source": row["source"], "org": org, "prev": row["prev_hash"], "hash": row["hash"]})
+    if restricted(conn):  # the function writes the audit row itself, in this transaction
+        found = conn.execute(text("SELECT id, field, value FROM guanai_contacts(:kind, :ids, :row_key, :source, :org)"),
+                             {"kind": kind, "ids": list(ids), "row_key": (row_key or "*")[:200],
+                              "source": source[:300], "org": org})
     else:
         audit(conn, [entry], source)
         found = [r for part in _chunks(list(ids)) for r in conn.execute(

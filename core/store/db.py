@@ -40,7 +40,6 @@ def actor(conn: Connection | None = None) -> str:
 
 
 UNAUTHENTICATED = " (os user, unauthenticated)"
-AUDIT_LOCK = 0x6775616E  # "guan": PostgreSQL advisory lock serialising appends to the audit chain
 
 
 def utcnow() -> datetime:
@@ -174,6 +173,11 @@ _KNOWN_FAILURES = (
 def explain(exc: BaseException, url: str) -> Refusal | None:
     """A database failure a user can act on (not a database, disk full, read-only …) as a
     Refusal; None when it is none of those (then it is an internal error)."""
+    from guanai.core.store.access import refusal
+
+    refused = refusal(exc)  # a definer function or a trigger of guanai's said no, in its words
+    if refused is not None:
+        return refused
     orig = getattr(exc, "orig", exc)
     words = str(orig).lower()
     for needle, code in _KNOWN_FAILURES:
@@ -236,26 +240,38 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
     """Append audit entries — each {action, table_name, row_key, before, after, org} — to the hash
-    chain (core/store/auditlog.py): the last row's hash is read under a lock (SQLite's write
-    transaction; a PostgreSQL advisory lock held to commit), so appends never fork the chain."""
-    if entries:
-        conn.execute(insert(audit_log), chain_rows(conn, entries, source))
+    chain (core/store/auditlog.py). On PostgreSQL the database numbers, dates, signs (the actor is
+    the login) and hashes them itself, under a lock no user may take (guanai_audit_append()); on
+    SQLite the write transaction orders appends and the same rule is applied here."""
+    if not entries:
+        return
+    if conn.dialect.name == "postgresql":
+        payload = [{"action": e["action"], "table_name": e["table_name"], "row_key": str(e["row_key"]),
+                    "before": jsonable(e["before"]) if e.get("before") is not None else None,
+                    "after": jsonable(e["after"]) if e.get("after") is not None else None,
+                    "org": e.get("org")} for e in entries]
+        conn.execute(text("SELECT guanai_audit_append(CAST(:entries AS jsonb), :source)"),
+                     {"entries": _json(payload), "source": source[:300]})
+        return
+    conn.execute(insert(audit_log), chain_rows(conn, entries, source))
+
+
+def lock_audit(conn: Connection) -> None:
+    """Take the lock that orders appends to the audit chain now rather than at the first append:
+    record writes use it to serialise themselves (PostgreSQL; a SQLite write transaction already
+    is). Users cannot take it directly; a caller waiting too long is told who holds it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT guanai_audit_lock()"))
 
 
 def chain_rows(conn: Connection, entries: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
-    """The audit rows for `entries`, numbered and hashed after the chain's tail (read under the
-    lock, which the caller's transaction holds until it commits): for audit(), and for the
-    PostgreSQL functions that append their own row (core/store/contacts.py)."""
-    from guanai.core.store.auditlog import GENESIS, chained
+    """The audit rows for `entries` on SQLite, numbered and hashed (rule 2) after the chain's tail,
+    read inside the caller's write transaction (SQLite's write lock orders appends)."""
+    from guanai.core.store.auditlog import GENESIS, RULE, chained
     from sqlalchemy import select
 
     who, now = actor(conn), utcnow()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-        # the chain's tail past row-level security (a school user sees only its own audit rows)
-        last = conn.execute(text("SELECT id, hash FROM guanai_audit_tail() WHERE id IS NOT NULL")).first()
-    else:
-        last = conn.execute(select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).first()
+    last = conn.execute(select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).first()
     first_id = (last.id if last is not None else 0) + 1
     prev = (last.hash or "") if last is not None else GENESIS
     rows = [
@@ -264,12 +280,13 @@ def chain_rows(conn: Connection, entries: list[dict[str, Any]], source: str) -> 
             "at": now,
             "actor": who[:100],
             "source": source[:300],
-            "action": e["action"],
-            "table_name": e["table_name"],
+            "action": e["action"][:16],
+            "table_name": e["table_name"][:32],
             "row_key": str(e["row_key"])[:200],
             "before": jsonable(e["before"]) if e.get("before") is not None else None,
             "after": jsonable(e["after"]) if e.get("after") is not None else None,
             "org": e.get("org"),
+            "rule": RULE,
         }
         for i, e in enumerate(entries)
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from guanai.core.store.importing import parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
 from guanai.core.store.presence import enrolled, staff_active
 from guanai.core.store.schema import child, pairing, staff
-from guanai.core.store.sync import Changes, apply, diff, fetch_by
+from guanai.core.store.sync import Changes, apply, chunks, diff, fetch_by
 from guanai.core.subjects import in_target
 from guanai.core.tabular import Column, read_table
 from sqlalchemy import Connection, and_, or_, select
@@ -68,8 +69,16 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
         existing = fetch_by(conn, pairing, "child", [r["child"] for r in rows])
         changes = diff(pairing, rows, existing, key=_key)  # stored rows carry the id updates match on
         if not dry_run:
-            apply(conn, changes, path)
+            apply(conn, changes, path, org=_school_of_child(conn, changes))
     return changes
+
+
+def _school_of_child(conn: Connection, changes: Changes) -> Callable[[dict[str, Any]], str | None]:
+    """A pairing's org unit for the audit: its child's school (each school's audit shows its pairs)."""
+    kids = {r["child"] for r in changes.new} | {after["child"] for _, after in changes.changed}
+    schools = {k: s for part in chunks(sorted(kids), 500)
+               for k, s in conn.execute(select(child.c.id, child.c.school).where(child.c.id.in_(part)))}
+    return lambda row: schools.get(row["child"])
 
 
 def _pairing_row(parsed: Any, row: Any, role: str, kids: dict[str, Any], adults: dict[str, Any],
@@ -212,7 +221,8 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
             made = _Allocation(role, day, rule, adults, kids, held, need_per_child,
                                children_within_limit(programme, role)).run()
         if not dry_run and made:
-            apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}")
+            apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}",
+                  org=lambda _row: school)
     return made
 
 

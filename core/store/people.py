@@ -10,7 +10,7 @@ from typing import Any
 
 from guanai.core.diagnostics import InputError
 from guanai.core.store import contacts
-from guanai.core.store.db import Store, audit, chain_rows
+from guanai.core.store.db import Store, audit
 from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
 from guanai.core.store.schema import (
@@ -111,8 +111,9 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         require_school(conn, school)
         ids = [r.values["id"] for r in parsed.rows if "id" in r.values]
         existing = fetch_by(conn, table_obj, "id", ids)
-        existing += _whereabouts(conn, kind, [i for i in ids if i not in {e["id"] for e in existing}])
+        unseen = _elsewhere(conn, kind, [i for i in ids if i not in {e["id"] for e in existing}], path)
         by_id = {e["id"]: e for e in existing}
+        by_id.update({key: {"id": key, "elsewhere": status} for key, status in unseen.items()})
         rows = [build(r, by_id.get(r.values.get("id")), parsed) for r in parsed.rows]
         if extra_checks:
             extra_checks(conn, parsed, rows)
@@ -120,6 +121,7 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             raise InputError(parsed.problems)
         if not dry_run and moves and _hand_over(conn, kind, moves, school, path):
             existing = fetch_by(conn, table_obj, "id", ids)  # the moved rows, at this school now
+            by_id = {e["id"]: e for e in existing}
             moves.clear()  # PostgreSQL kept their old spans (guanai_transfer); nothing is left to do after
         split = [contacts.split(kind, r) for r in rows if r is not None]
         rows = [shown for shown, _ in split]
@@ -152,32 +154,28 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
     return result
 
 
-def _whereabouts(conn: Connection, kind: str, ids: list[str]) -> list[dict[str, Any]]:
-    """On PostgreSQL, the rows of `ids` this session cannot see (another school's, under row-level
-    security): only where each is now — school, class, first and last day — through the definer
-    function guanai_whereabouts(), so a receiving school can tell a transfer from a new pupil."""
+def _elsewhere(conn: Connection, kind: str, ids: list[str], source: str) -> dict[str, str]:
+    """On PostgreSQL, of the ids this session cannot see (another school's, under row-level
+    security), which are enrolled at another school now ('enrolled') and which have left it
+    ('left'): never where. guanai_enrolment() audits the question."""
     if conn.dialect.name != "postgresql" or not ids:
-        return []
-    start = "enrolled_on" if kind == "child" else "joined_on"
-    cls = "class_name" if kind == "child" else "head_of_class"
-    return [{"id": r.id, "school": r.school, cls: r.class_name, start: r.start, "left_on": r.left_on, "profile": {}}
-            for r in conn.execute(text("SELECT * FROM guanai_whereabouts(:kind, :ids)"), {"kind": kind, "ids": ids})]
+        return {}
+    return {r.id: r.status for r in conn.execute(text("SELECT id, status FROM guanai_enrolment(:kind, :ids, :source)"),
+                                                 {"kind": kind, "ids": ids, "source": source[:300]})}
 
 
 def _hand_over(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]], school: str,
                source: str) -> bool:
     """On PostgreSQL, each move is made by guanai_transfer() (SECURITY DEFINER): the old school's
-    span is kept and its pairings end, the row comes here, audited — whether or not this session
-    may see the old school. On SQLite (one user) keep_past_spans/keep_past_staff do the same after
-    the rows are written; the transfer tests run on both."""
+    span is kept and its pairings end, the row comes here, audited at both schools — if this
+    session may make it (a school takes in a pupil who has left; a township or county moves
+    anyone under it). On SQLite (one user) keep_past_spans/keep_past_staff do the same after the
+    rows are written; the transfer tests run on both."""
     if conn.dialect.name != "postgresql":
         return False
     for old, start in moves:
-        row = chain_rows(conn, [{"action": "transfer", "table_name": kind, "row_key": old["id"], "org": school,
-                                 "after": {"from": old["school"], "to": school, "start": start}}], source)[0]
-        conn.execute(text("SELECT guanai_transfer(:kind, :key, :school, :start, :id, :at, :source, :prev, :hash)"),
-                     {"kind": kind, "key": old["id"], "school": school, "start": start, "id": row["id"],
-                      "at": row["at"], "source": row["source"], "prev": row["prev_hash"], "hash": row["hash"]})
+        conn.execute(text("SELECT guanai_transfer(:kind, :key, :school, :start, :source)"),
+                     {"kind": kind, "key": old["id"], "school": school, "start": start, "source": source[:300]})
     return True
 
 
@@ -197,6 +195,8 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         if "id" not in values or "name" not in values:
             return None
         values["school"] = school
+        if old is not None and "elsewhere" in old:  # another school's pupil this session cannot see
+            return _take_in(row, values, old, moving, parsed, moves, today, "child")
         if values.get("category") is None and (old is None or "category" in values):
             values["category"] = "none"
         if old is not None and old["school"] != school:
@@ -226,6 +226,31 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
                             after=lambda conn: keep_past_spans(conn, moves, regrouped, today), moves=moves)
     result.outside_target = _outside_target(store, school, result, today)
     return result
+
+
+def _take_in(row: Any, values: dict[str, Any], old: dict[str, Any], moving: bool, parsed: Parsed,
+             moves: list[tuple[dict[str, Any], date]], today: date, kind: str) -> dict[str, Any] | None:
+    """A row whose id another school holds, seen from a school that may not see it (PostgreSQL):
+    one who left there may be taken in (the row or --transfer says so); one still there is moved
+    by the old school's 离校 or by the township or county — never by a guess."""
+    if old["elsewhere"] == "enrolled":
+        parsed.problem(row.number, "id", f"{kind}.enrolled_elsewhere", id=old["id"])
+        return None
+    if not moving:
+        parsed.problem(row.number, "id", f"{kind}.left_elsewhere", id=old["id"])
+        return None
+    first = "enrolled_on" if kind == "child" else "joined_on"
+    values[first] = values.get(first) or today
+    values["left_on"] = values.get("left_on")
+    values.setdefault("class_name" if kind == "child" else "head_of_class", None)
+    if kind == "child":
+        values.setdefault("category", "none")
+        values["profile"] = {k: str(v).strip() for k, v in row.extra.items()}
+    else:
+        values.setdefault("roles", [])
+        values.setdefault("party_member", False)
+    moves.append((old, values[first]))
+    return values
 
 
 def _check_child_dates(number: int, values: dict[str, Any], parsed: Parsed, today: date) -> None:
@@ -320,6 +345,9 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
         moving = values.pop("transfer", False) or transfer
         if "id" not in values or "name" not in values:
             return None
+        if old is not None and "elsewhere" in old:  # another school's staff member this session cannot see
+            values["school"] = school
+            return _take_in(row, values, old, moving, parsed, moves, today, "staff")
         if old is not None and old["school"] != school:  # never a silent move: the old school keeps its history
             start = values.get("joined_on") or today
             if (old["left_on"] is None or old["left_on"] > start) and not moving:

@@ -58,7 +58,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         if rows:
             conn.execute(insert(programme_binding), rows)
         entries += [{"action": "insert", "table_name": "programme_binding",
-                     "row_key": f"{r['org']}@{effective_from}", "after": r} for r in rows]
+                     "row_key": f"{r['org']}@{effective_from}", "after": r, "org": r["org"]} for r in rows]
         audit(conn, entries, loaded.file)
     return {"programme": programme.id, "version": programme.version, "new_version": new_version,
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}

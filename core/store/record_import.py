@@ -86,6 +86,7 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         saved.inserted += lane_saved.inserted
         saved.existing += lane_saved.existing
         saved.by_step.update(lane_saved.by_step)
+        saved.by_school.update(lane_saved.by_school)
         audit_saved(conn, saved, source)
         if savepoint is not None:
             savepoint.rollback()
@@ -284,6 +285,8 @@ class FastLane:
             saved.by_step[step] += count - self.unstaged[step, cells]
         saved.by_step.subtract(existing)
         saved.by_step = +saved.by_step
+        saved.by_school = Counter({(school, step): n for school, step, n in cur.execute(
+            "SELECT school, step, count(*) FROM record WHERE id > ? GROUP BY school, step", (before,))})
         self.taken = saved.inserted + saved.existing
         self._follow_ups(cur, before)
         self._mark("counts and follow-ups")

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.registry import Rejected, _labels, labelled
-from guanai.core.store.db import Store, actor, audit, new_id, utcnow
+from guanai.core.store.db import Store, actor, audit, lock_audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import (
@@ -36,11 +36,10 @@ from guanai.core.store.schema import (
 )
 from guanai.core.store.sync import chunks, fetch_by
 from pydantic import ValidationError
-from sqlalchemy import Connection, func, insert, or_, select, text
+from sqlalchemy import Connection, func, insert, or_, select
 
 FUTURE_SLACK = timedelta(minutes=10)
 UTC = ZoneInfo("UTC")
-RECORD_LOCK = 72_707_001  # PostgreSQL advisory lock: record writes are serialised, like SQLite's
 
 
 @dataclass(slots=True)
@@ -67,6 +66,7 @@ class Saved:
     inserted: int = 0
     existing: int = 0  # same key, same content: already stored
     by_step: Counter = field(default_factory=Counter)
+    by_school: Counter = field(default_factory=Counter)  # (school, step): the audit's row per school
 
 
 def option_where(options: dict[str, str]) -> Callable[[str, str, dict[str, Any]], Diagnostic]:
@@ -112,9 +112,10 @@ def save_records(store: Store, registry: Any, drafts: list[Draft], source: str,
 
 
 def lock_records(conn: Connection) -> None:
-    """Serialise record writes (PostgreSQL; a SQLite write transaction already is)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RECORD_LOCK})
+    """Serialise record writes: on PostgreSQL by the audit chain's lock, which a record write
+    takes anyway and no user can take on its own (an advisory lock anyone could hold); a SQLite
+    write transaction already is serialised."""
+    lock_audit(conn)
 
 
 def stamp(source: str, conn: Connection | None = None) -> dict[str, Any]:
@@ -124,9 +125,14 @@ def stamp(source: str, conn: Connection | None = None) -> dict[str, Any]:
 
 
 def audit_saved(conn: Connection, saved: Saved, source: str) -> None:
-    if saved.inserted:
-        audit(conn, [{"action": "insert", "table_name": "record", "row_key": source,
-                      "after": {"count": saved.inserted, "steps": dict(saved.by_step)}}], source)
+    """One audit row per school the records are of (each school's audit shows its own records)."""
+    schools: dict[str, Counter] = {}
+    for (school, step), n in saved.by_school.items():
+        if n > 0:
+            schools.setdefault(school, Counter())[step] += n
+    audit(conn, [{"action": "insert", "table_name": "record", "row_key": source, "org": school,
+                  "after": {"count": sum(steps.values()), "steps": dict(steps)}}
+                 for school, steps in sorted(schools.items())], source)
 
 
 def check_drafts(conn: Connection, registry: Any, drafts: list[Draft], now: datetime,
@@ -157,6 +163,7 @@ def check_drafts(conn: Connection, registry: Any, drafts: list[Draft], now: date
         raise InputError(problems)
     saved.inserted = len(fresh)
     saved.by_step.update(r["step"] for r in fresh)
+    saved.by_school.update((r["school"], r["step"]) for r in fresh)
     return saved, fresh
 
 

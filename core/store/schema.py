@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -28,8 +29,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0006"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0007"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")  # every migration this guanai has; another is a newer guanai's
 
 metadata = MetaData(
     naming_convention={
@@ -227,6 +228,7 @@ audit_log = Table(
     Column("org", String(32), nullable=True, index=True),  # the org unit the row concerns, when known
     Column("prev_hash", String(64), nullable=True),  # the hash chain (core/store/auditlog.py)
     Column("hash", String(64), nullable=True),
+    Column("rule", SmallInteger, nullable=True),  # the hash's rule: NULL = 1 (before 0007), 2 = jsonb's text
     Index(None, "table_name", "row_key"),
 )
 

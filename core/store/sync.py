@@ -58,21 +58,28 @@ def diff(table: Table, rows: list[dict[str, Any]], existing: list[dict[str, Any]
     return changes
 
 
-def apply(conn: Connection, changes: Changes, source: str) -> None:
-    """Write the changes and their audit entries in the caller's transaction."""
+def apply(conn: Connection, changes: Changes, source: str,
+          org: Callable[[dict[str, Any]], str | None] | None = None) -> None:
+    """Write the changes and their audit entries in the caller's transaction. `org`: the org unit
+    a row concerns, where the row does not name it (a pairing: its child's school)."""
+    org = org or _org
     table = changes.table
     pk = list(table.primary_key.columns)
     entries = []
     if changes.new:
         conn.execute(insert(table), changes.new)
         entries += [{"action": "insert", "table_name": table.name, "row_key": _show(changes.key(row)),
-                     "before": None, "after": row, "org": _org(row)} for row in changes.new]
+                     "before": None, "after": row, "org": org(row)} for row in changes.new]
     for before, after in changes.changed:
         where = and_(*(c == before[c.name] for c in pk))
-        values = {k: v for k, v in after.items() if k not in table.primary_key.columns}
-        conn.execute(update(table).where(where).values(values))
+        # only what changed: a role may update some columns and not others (a school never sets a
+        # pupil's school: a transfer does, on PostgreSQL through guanai_transfer())
+        values = {k: v for k, v in after.items() if k not in table.primary_key.columns and before.get(k, v) != v
+                  or k not in before}
+        if values:
+            conn.execute(update(table).where(where).values(values))
         entries.append({"action": "update", "table_name": table.name, "row_key": _show(changes.key(before)),
-                        "before": before, "after": after, "org": _org(after)})
+                        "before": before, "after": after, "org": org(after)})
     audit(conn, entries, source)
 
 

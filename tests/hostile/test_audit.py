@@ -33,6 +33,10 @@ def _superuser(db, sql: str) -> None:
     db.execute(sql)
 
 
+def _summary(n: int, total: int) -> str:
+    return f"审计日志有 {n} 处断开（共 {total} 条）：有人绕过 guanai 在数据库里改过它。请保存这段输出，报告县教育局。\n"
+
+
 def test_the_chain_holds_and_names_the_actor(logged):
     n = logged.count("audit_log")
     assert logged.ok("audit", "verify") == f"审计日志完整：{n} 条，哈希链逐条相连，没有改动、删除或事后插入的痕迹。\n"
@@ -59,15 +63,17 @@ def test_update_and_delete_are_refused(logged):
 def test_verify_finds_an_edited_row(logged):
     _superuser(logged, "UPDATE audit_log SET actor = 'someone else' WHERE id = 4")
     result = logged.run("audit", "verify")
+    n = logged.count("audit_log")
     assert (result.exit_code, result.stderr) == (
-        1, "审计日志在第 4 条断开：这一条的内容在写入后被改动过（此前 3 条完好）。\n")
+        1, f"审计日志在第 4 条断开：这一条的内容在写入后被改动过。\n{_summary(1, n)}")
 
 
 def test_verify_finds_a_deleted_row(logged):
     _superuser(logged, "DELETE FROM audit_log WHERE id = 5")
     result = logged.run("audit", "verify")
+    n = logged.count("audit_log")
     assert (result.exit_code, result.stderr) == (
-        1, "审计日志在第 6 条断开：它前面的记录被删除或调换过（此前 4 条完好）。\n")
+        1, f"审计日志在第 6 条断开：它前面的记录被删除或调换过。\n{_summary(1, n)}")
 
 
 def test_verify_finds_a_row_inserted_afterwards(logged):
@@ -92,6 +98,6 @@ def test_the_upgrade_chains_rows_written_before_it(db_url, cli):
                               "VALUES (:i, :at, 'old', 'insert', 'child', :k, 'before the chain')"),
                          {"i": i, "at": f"2025-09-0{i} 08:00:00", "k": f"K{i}"})
     store.engine.dispose()
-    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0003 升级到 0006。\n"
+    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0003 升级到 0007。\n"
     assert cli("--db", db_url, "audit", "verify").stdout == (
         "审计日志完整：3 条，哈希链逐条相连，没有改动、删除或事后插入的痕迹。\n")

@@ -33,6 +33,11 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name != 'postgresql':
         return  # SQLite: one user, the file's owner; access control needs PostgreSQL
+    install_pg()
+
+
+def install_pg() -> None:
+    """This revision's roles, functions, policies and grants (also 0007's downgrade, back to these)."""
     for group in GROUPS:
         op.execute(f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
     op.execute("""

@@ -149,6 +149,11 @@ def upgrade() -> None:
     _split_existing_rows()
     if op.get_bind().dialect.name != 'postgresql':
         return
+    install_pg()
+
+
+def install_pg() -> None:
+    """This revision's functions, policy and grants (also 0007's downgrade, back to these)."""
     op.execute(APPEND)
     op.execute(CONTACTS)
     op.execute(WHEREABOUTS)

@@ -1,0 +1,56 @@
+"""Access on a shared PostgreSQL database: this database's group roles, what its definer functions
+refuse in words, and passwords that never reach the server in clear.
+
+The group roles a guanai user belongs to are this database's own (`guanai_<database>_school` …;
+with the schema in the name when guanai lives in a schema other than `public`): a user of another
+guanai database on the same server holds no privilege here. The functions and policies are in
+migrations/sql/0007_access.sql; docs/security.md says what each defends against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from guanai.core.diagnostics import Refusal
+
+ROLES = ("teacher", "school", "township", "county", "admin")
+NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+RESERVED = ("public", "none", "current_user", "session_user", "current_role", "user", "all")
+
+
+def group_names(database: str, schema: str) -> dict[str, str]:
+    """{role: the group role of this database}: guanai_<database>[_<schema>]_<role>, lowercase
+    letters, digits and underscores, shortened with a hash to fit PostgreSQL's 63 bytes."""
+    place = database if schema == "public" else f"{database}_{schema}"
+    tag = re.sub(r"[^a-z0-9_]", "_", place.lower())
+    if len(tag) > 40 or tag != place.lower():
+        tag = f"{tag[:30]}_{hashlib.sha256(place.encode()).hexdigest()[:8]}"
+    return {role: f"guanai_{tag}_{role}" for role in ROLES}
+
+
+def bad_user_name(name: str) -> bool:
+    """A name guanai will not give a login: not a plain lowercase identifier, or one PostgreSQL
+    reserves (pg_…, public, none …), or one of guanai's own group roles."""
+    return not NAME.match(name) or name.startswith(("pg_", "guanai_")) or name in RESERVED
+
+
+def verifier(conn: Any, name: str, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of `password` for `name`, computed by libpq on this side
+    (PQencryptPasswordConn): the server stores it as given and never sees the password."""
+    raw = conn.connection.dbapi_connection
+    return bytes(raw.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256")).decode()
+
+
+def refusal(exc: BaseException) -> Refusal | None:
+    """A definer function's refusal (`guanai:CODE`, DETAIL the one value it names) as a Refusal in
+    the user's words; None for any other database error."""
+    orig = getattr(exc, "orig", exc)
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    if not first.startswith("guanai:"):
+        return None
+    code = first.removeprefix("guanai:").strip()
+    diag = getattr(orig, "diag", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    return Refusal(f"pg.{code}", value=detail)
