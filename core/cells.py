@@ -47,6 +47,9 @@ class CellError(Exception):
         self.code, self.params = code, params
 
 
+FLOAT_TEXT = re.compile(r"^[0-9]+\.0+$")
+
+
 def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -77,7 +80,9 @@ def text(value: Any, limit: int = LIMITS["text"]) -> str | None:
 
 
 def name(value: Any, limit: int = LIMITS["name"]) -> str | None:
-    """A person's, class's or unit's name: one line."""
+    """A person's, class's or unit's name: one line. An Excel 是/否 cell (TRUE) is no name."""
+    if isinstance(value, bool):
+        raise CellError("cell.name_bool", value="TRUE" if value else "FALSE")
     found = text(value, limit)
     return None if found is None else clean(found, limit)
 
@@ -95,6 +100,8 @@ def identifier(value: Any, limit: int = LIMITS["id"]) -> str | None:
         return None
     if SCIENTIFIC.match(value):
         raise CellError("cell.id_scientific", value=value)
+    if FLOAT_TEXT.match(value):  # 13900001111.0: a number Excel wrote out as a decimal in a CSV
+        raise CellError("cell.id_decimal", value=value)
     return value
 
 

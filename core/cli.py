@@ -114,22 +114,30 @@ class GuanaiGroup(LazyGroup):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
         except Exception as exc:  # last resort: users never see a traceback
-            if os.environ.get("GUANAI_DEBUG") == "1":
-                raise
-            owner = self._owners.get(ctx.invoked_subcommand or "")
-            if owner is not None:  # a plugin's command: say whose, and how to go on without it
-                click.echo(t("plugin.command_failed", plugin=owner, command=ctx.invoked_subcommand,
-                             error=_error_text(exc)), err=True)
-                ctx.exit(2)
-            if hasattr(exc, "orig") or type(exc).__module__ == "sqlite3":  # the database's own failure
-                from guanai.core.store.db import explain
+            self._last_resort(ctx, exc)
 
-                known = explain(exc, getattr(ctx.obj, "db_url", ""))
-                if known is not None:
-                    click.echo(known.message, err=True)
-                    ctx.exit(2)
-            click.echo(t("cli.internal_error", error=_error_text(exc)), err=True)
+    def _last_resort(self, ctx: click.Context, exc: Exception) -> None:
+        """An error nobody turned into a message: said in one line, exit 2 (a traceback with
+        GUANAI_DEBUG=1)."""
+        if os.environ.get("GUANAI_DEBUG") == "1":
+            raise exc
+        if isinstance(exc, MemoryError):  # a file far larger than one school's: nothing was written
+            click.echo(t("cli.out_of_memory"), err=True)
             ctx.exit(2)
+        owner = self._owners.get(ctx.invoked_subcommand or "")
+        if owner is not None:  # a plugin's command: say whose, and how to go on without it
+            click.echo(t("plugin.command_failed", plugin=owner, command=ctx.invoked_subcommand,
+                         error=_error_text(exc)), err=True)
+            ctx.exit(2)
+        if hasattr(exc, "orig") or type(exc).__module__ == "sqlite3":  # the database's own failure
+            from guanai.core.store.db import explain
+
+            known = explain(exc, getattr(ctx.obj, "db_url", ""))
+            if known is not None:
+                click.echo(known.message, err=True)
+                ctx.exit(2)
+        click.echo(t("cli.internal_error", error=_error_text(exc)), err=True)
+        ctx.exit(2)
 
     _plugin_commands_loaded = False
     _owners: dict[str, str] = {}  # command name -> the plugin that added it

@@ -21,10 +21,16 @@ def _pattern(name: str) -> re.Pattern[str]:
     whose parameters hold no digits at all and never needs them (compiling all six cost ~10 ms of
     its start-up, docs/BENCHMARKS.md)."""
     source, flags = {
-        "sensitive_label": (r"身份证|证件|电话|手机|联系方式|微信|wechat|qq|邮箱|e-?mail|地址|住址|户籍|银行|卡号|账号|医保|社保|"
-                            r"id_?card|phone", re.IGNORECASE),
-        "id_card": (r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])", 0),
-        "phone_in_text": (r"(?<![0-9])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![0-9])", 0),
+        "sensitive_label": (r"身份证|证件|电话|手机|联系方式|微信|wechat|(?<![a-z])vx|v信|qq|邮箱|e-?mail|地址|住址|居住|住处|现住|"
+                            r"户籍|户口|护照|银行|卡号|账号|账户|帐号|帐户|支付宝|医保|社保|id_?card|phone", re.IGNORECASE),
+        # an ID-card number, with or without spaces or dashes between its parts (6 + 8 + 4)
+        "id_card": (r"(?<![0-9A-Za-z])(\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx]|\d{15})(?![0-9A-Za-z])", 0),
+        # a bank or card number: 16–19 digits, often in groups of four
+        "card": (r"(?<![0-9A-Za-z])(\d{4}(?:[ -]?\d{4}){3}(?:[ -]?\d{1,3})?)(?![0-9])", 0),
+        "phone_in_text": (r"(?<![0-9])(1[3-9]\d(?:[ -]?\d{4}){2}|0\d{2,3}-?\d{7,8})(?![0-9])", 0),
+        # a WeChat or QQ id after its name: 微信 wxid_ab12cd, VX：liu2012, QQ号 12345678
+        "chat_id": (r"((?:微信号?|wechat|(?<![a-z])vx|v信|qq号?)\s*[：:号]?\s*)([A-Za-z][-_A-Za-z0-9]{4,19}|\d{5,12})",
+                    re.IGNORECASE),
         "email": (r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)", 0),
         "long_digits": (r"(?<![0-9A-Za-z.])\d{11,}[Xx]?(?![0-9])", 0),
         "url_password": (r"(\b[a-z][a-z0-9+.-]*://[^/:@\s]*:)[^@\s]+@", re.IGNORECASE),
@@ -53,11 +59,26 @@ def mask_address(value: str | None) -> str | None:
 
 
 def mask_text(value: str) -> str:
-    """Any text with its identifiers hidden: ID-card numbers, phones and e-mail addresses inside it
-    keep their first and last few characters."""
-    value = _pattern("id_card").sub(lambda m: _keep_ends(m.group(0), 6, 4), value)
+    """Any text with its identifiers hidden: ID-card, bank-card and phone numbers (written with
+    spaces or dashes too), WeChat and QQ ids and e-mail addresses inside it keep their first and
+    last few characters."""
+    value = _pattern("id_card").sub(lambda m: _keep_digits(m.group(0), 6, 4), value)
+    value = _pattern("card").sub(lambda m: _keep_digits(m.group(0), 4, 4), value)
     value = _pattern("phone_in_text").sub(lambda m: mask_phone(m.group(0)) or "", value)
+    value = _pattern("chat_id").sub(lambda m: m.group(1) + _keep_ends(m.group(2), 2, 1), value)
     return _pattern("email").sub(lambda m: f"{m.group(1)[:2]}***@{m.group(2)}", value)
+
+
+def _keep_digits(value: str, head: int, tail: int) -> str:
+    """`value` with its digits hidden but the first `head` and last `tail` (separators kept)."""
+    where = [i for i, ch in enumerate(value) if ch.isalnum()]
+    keep = set(where[:head] + where[-tail:])
+    return "".join(ch if (i in keep or not ch.isalnum()) else "*" for i, ch in enumerate(value))
+
+
+def mask_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields as shown: identifiers inside its texts (a note naming a phone) masked."""
+    return {k: mask_text(v) if isinstance(v, str) else v for k, v in payload.items()}
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:

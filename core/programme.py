@@ -286,7 +286,7 @@ class Programme(Model):
 
     id: Id = Field(description="方案编号")
     version: int = Field(1, ge=1, le=1_000_000, description="版本号")
-    title: str = Field(description="方案标题")
+    title: str = Field(max_length=300, description="方案标题（最多 300 字）")
     issuer: str | None = Field(None, description="发文单位")
     extends: str | None = Field(None, description="继承的基础方案（相对本文件的路径）")
     remove: tuple[str, ...] = Field((), description="从基础方案中删除的条目编号")

@@ -79,6 +79,9 @@ class StepType:
             values = value if isinstance(value, (list, tuple)) else (value,)
             return "、".join(f.labels.get(str(v), str(v)) for v in values)
 
+        from guanai.core.privacy import mask_payload
+
+        payload = mask_payload(payload)  # a note naming a phone shows it masked, like every listing
         return "；".join(f"{label(f)}：{text(f, payload[f.name])}" for f in self.field_info()
                         if payload.get(f.name) not in (None, "", []))
 

@@ -193,8 +193,9 @@ def write_checkpoint(ctx: click.Context, output: str) -> None:
     with app_of(ctx).store.read() as conn:
         links = _links(conn)
     last = links[-1] if links else None
+    digest = str(last["hash"]) if last else ""
     mark = {"guanai_audit_checkpoint": 1, "count": len(links), "last_id": last["id"] if last else 0,
-            "hash": last["hash"] if last else "", "at": str(last["at"]) if last else None,
+            "hash": digest, "at": str(last["at"]) if last else None,
             "written": app_of(ctx).started.isoformat(timespec="seconds")}
     write_private(output, json.dumps(mark, ensure_ascii=False, indent=2) + "\n")
-    click.echo(t("audit.checkpoint_written", path=output, n=len(links), id=mark["last_id"], hash=mark["hash"][:16]))
+    click.echo(t("audit.checkpoint_written", path=output, n=len(links), id=mark["last_id"], hash=digest[:16]))

@@ -191,6 +191,7 @@ def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
     from zoneinfo import ZoneInfo
 
     from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.privacy import mask_payload
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.programmes import DEFAULT_TIMEZONE, timezone_of
     from guanai.core.store.schema import record
@@ -217,6 +218,8 @@ def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
             query = query.where(record.c.occurred_at < _utc(datetime.combine(last + timedelta(days=1), time()), zone))
         rows = [dict(r._mapping) for r in conn.execute(query)]
         zones = {s: ZoneInfo(timezone_of(conn, s, app_of(ctx).today())) for s in {r["school"] for r in rows}}
+    for r in rows:  # notes are free text: a phone or an ID number written into one is shown masked
+        r["payload"] = mask_payload(r["payload"] or {})
     utc = ZoneInfo("UTC")
     for r in rows:
         r["occurred_at"] = r["occurred_at"].replace(tzinfo=utc).astimezone(zones[r["school"]])

@@ -96,6 +96,8 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
     doc = build(c, period, app_of(ctx).registry)
     try:
         render.write(doc, output, template)
+    except Refusal:
+        raise
     except Exception as exc:  # a county's template with a mistake in its tags: say which file
         if template is None:
             raise

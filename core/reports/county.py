@@ -173,9 +173,9 @@ def sheets(report: County) -> list[Any]:
 
 def to_html(report: County) -> str:
     from guanai.core.reports.render import rows_text
-    from jinja2 import Environment
+    from jinja2.sandbox import SandboxedEnvironment
 
-    env = Environment(autoescape=True)
+    env = SandboxedEnvironment(autoescape=True)
     tables = [{"title": tb.title, "headers": tb.headers, "rows": rows_text(tb),
                "numeric": {i for i in range(len(tb.headers)) if tb.rows and all(
                    isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}}

@@ -152,9 +152,9 @@ def _with_text(data: Any, tables: list[Table]) -> Any:
 
 
 def to_html(doc: Document) -> str:
-    from jinja2 import Environment
+    from jinja2.sandbox import SandboxedEnvironment
 
-    env = Environment(autoescape=True)  # names and notes are data: never markup
+    env = SandboxedEnvironment(autoescape=True)  # names and notes are data: never markup, never code
     return env.from_string(HTML).render(doc=_with_text(asdict(doc), []))
 
 
@@ -165,7 +165,11 @@ def default_template() -> Path:
 
 
 def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
+    """The document through a Word template (a county's own with --template): the template is
+    data, rendered in Jinja2's sandbox — an expression reaching for Python's insides (os.popen …)
+    is refused with the template named, never run."""
     from docxtpl import DocxTemplate
+    from jinja2.sandbox import SandboxedEnvironment
 
     tpl = DocxTemplate(str(template) if template else str(default_template()))
 
@@ -178,8 +182,22 @@ def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
     context = {"title": doc.title, "org_name": doc.org_name, "date_text": doc.date_text,
                "period_text": doc.period_text, "figures": doc.figures,
                "sections": [section(s) for s in doc.sections]}
-    tpl.render(context, autoescape=True)
+    try:
+        tpl.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
+    except Exception as exc:
+        raise _template_refusal(exc, template) from exc
     tpl.save(str(path))
+
+
+def _template_refusal(exc: Exception, template: str | None) -> Exception:
+    """An expression the sandbox refused, as the user can act on it; anything else goes on up
+    (the command names the template for a template's own mistakes)."""
+    from guanai.core.diagnostics import Refusal
+    from jinja2.exceptions import SecurityError
+
+    if isinstance(exc, SecurityError):
+        return Refusal("report.template_unsafe", path=str(template or default_template()), error=str(exc)[:200])
+    return exc
 
 
 def name_font(item: Any, font: str) -> None:

@@ -129,11 +129,8 @@ class Store:
     def _private_file(self) -> None:
         """A new SQLite file is created readable and writable by its owner only (children's data on
         a shared or lost laptop); SQLite gives its -wal and -shm files the same mode."""
-        database = self.engine.url.database
-        if self.dialect != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-            return
-        path = Path(database).expanduser()
-        if not path.exists():
+        path = sqlite_path(self.engine.url.database) if self.dialect == "sqlite" else None
+        if path is not None and not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
     def init(self, revision: str = "head") -> tuple[str | None, str]:
@@ -193,6 +190,21 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def sqlite_path(database: str | None) -> Path | None:
+    """The file a SQLite database name means — a path, or a `file:` URI (file:x.db?mode=rwc,
+    file:///abs/x.db) — or None for an in-memory database."""
+    if not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        from urllib.parse import unquote, urlparse
+
+        parsed = urlparse(database)
+        if "mode=memory" in parsed.query or not parsed.path:
+            return None
+        return Path(unquote(parsed.path)).expanduser()
+    return Path(database).expanduser()
+
+
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):  # file:…?mode=ro: a URI
         folder = Path(database).expanduser().resolve().parent
@@ -243,17 +255,20 @@ def audit(conn: Connection, entries: list[dict[str, Any]], source: str) -> None:
     chain (core/store/auditlog.py). On PostgreSQL the database numbers, dates, signs (the actor is
     the login) and hashes them itself, under a lock no user may take (guanai_audit_append()); on
     SQLite the write transaction orders appends and the same rule is applied here."""
-    if not entries:
-        return
-    if conn.dialect.name == "postgresql":
-        payload = [{"action": e["action"], "table_name": e["table_name"], "row_key": str(e["row_key"]),
-                    "before": jsonable(e["before"]) if e.get("before") is not None else None,
-                    "after": jsonable(e["after"]) if e.get("after") is not None else None,
-                    "org": e.get("org")} for e in entries]
-        conn.execute(text("SELECT guanai_audit_append(CAST(:entries AS jsonb), :source)"),
-                     {"entries": _json(payload), "source": source[:300]})
-        return
-    conn.execute(insert(audit_log), chain_rows(conn, entries, source))
+    for start in range(0, len(entries), AUDIT_BATCH):  # a whole county's roster: a batch at a time
+        part = entries[start:start + AUDIT_BATCH]
+        if conn.dialect.name == "postgresql":
+            payload = [{"action": e["action"], "table_name": e["table_name"], "row_key": str(e["row_key"]),
+                        "before": jsonable(e["before"]) if e.get("before") is not None else None,
+                        "after": jsonable(e["after"]) if e.get("after") is not None else None,
+                        "org": e.get("org")} for e in part]
+            conn.execute(text("SELECT guanai_audit_append(CAST(:entries AS jsonb), :source)"),
+                         {"entries": _json(payload), "source": source[:300]})
+        else:
+            conn.execute(insert(audit_log), chain_rows(conn, part, source))
+
+
+AUDIT_BATCH = 2000
 
 
 def lock_audit(conn: Connection) -> None:

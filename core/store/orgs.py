@@ -8,15 +8,20 @@ from guanai.core.diagnostics import InputError, Refusal
 from guanai.core.store.db import Store
 from guanai.core.store.schema import org_unit
 from guanai.core.store.sync import Changes, apply, diff
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 ALLOWED_PARENTS: dict[str, set[str | None]] = {"county": {None}, "township": {"county"}, "school": {"township", "county"}}
 KIND_ORDER = {"county": 0, "township": 1, "school": 2}
 
 
 def all_orgs(conn: Connection) -> dict[str, dict[str, Any]]:
-    """Every org unit by code (a county has a few hundred: one query, kept in memory)."""
-    return {r.code: dict(r._mapping) for r in conn.execute(select(org_unit))}
+    """Every org unit this session sees, by code (a county has a few hundred: one query, kept in
+    memory). On PostgreSQL a user sees its own unit, those under it and those above it; `mine`
+    tells the units it acts for (its own and those under it) from those merely above."""
+    if conn.dialect.name != "postgresql":
+        return {r.code: {**r._mapping, "mine": True} for r in conn.execute(select(org_unit))}
+    mine = org_unit.c.code.in_(select(func.guanai_orgs_under())).label("mine")
+    return {r.code: dict(r._mapping) for r in conn.execute(select(org_unit, mine))}
 
 
 def schools_under(orgs: dict[str, dict[str, Any]], code: str) -> list[str]:
@@ -42,6 +47,10 @@ def schools_in(orgs: dict[str, dict[str, Any]], code: str | None) -> list[str]:
         return sorted(c for c, o in orgs.items() if o["kind"] == "school")
     if code not in orgs:
         raise Refusal("org.unknown", code=code)
+    if not orgs[code].get("mine", True):  # a unit above the user's own: its figures would be partial
+        own = sorted(c for c, o in orgs.items() if o.get("mine") and (o["parent"] not in orgs
+                                                                      or not orgs[o["parent"]].get("mine")))
+        raise Refusal("org.outside_scope", code=code, mine="、".join(own) or "—")
     return schools_under(orgs, code)
 
 
@@ -80,7 +89,7 @@ def import_orgs(store: Store, path: str, dry_run: bool = False) -> Changes:
     table = read_table(path, columns)
     parsed = parse_rows(table, columns)
     with store.write() as conn:
-        stored = all_orgs(conn)
+        stored = {code: {k: v for k, v in o.items() if k != "mine"} for code, o in all_orgs(conn).items()}
         in_file = {r.values["code"]: r for r in parsed.rows if "code" in r.values}
         seen: dict[str, int] = {}
         for row in parsed.rows:

@@ -107,11 +107,11 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         for label in table.extra:
             parsed.problem(table.header_row, label, "import.unknown_column", known=known)
     kind = table_obj.name
+    ids = [r.values["id"] for r in parsed.rows if "id" in r.values]
+    unseen = _elsewhere(store, table_obj, ids, path)
     with store.write() as conn:
         require_school(conn, school)
-        ids = [r.values["id"] for r in parsed.rows if "id" in r.values]
         existing = fetch_by(conn, table_obj, "id", ids)
-        unseen = _elsewhere(conn, kind, [i for i in ids if i not in {e["id"] for e in existing}], path)
         by_id = {e["id"]: e for e in existing}
         by_id.update({key: {"id": key, "elsewhere": status} for key, status in unseen.items()})
         rows = [build(r, by_id.get(r.values.get("id")), parsed) for r in parsed.rows]
@@ -154,14 +154,23 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
     return result
 
 
-def _elsewhere(conn: Connection, kind: str, ids: list[str], source: str) -> dict[str, str]:
+def _elsewhere(store: Store, table_obj: Any, ids: list[str], source: str) -> dict[str, str]:
     """On PostgreSQL, of the ids this session cannot see (another school's, under row-level
     security), which are enrolled at another school now ('enrolled') and which have left it
-    ('left'): never where. guanai_enrolment() audits the question."""
-    if conn.dialect.name != "postgresql" or not ids:
+    ('left'): never where. guanai_enrolment() audits the question — in a transaction of its own,
+    so the question stays in the audit when the import is then refused."""
+    if store.dialect != "postgresql" or not ids:
         return {}
-    return {r.id: r.status for r in conn.execute(text("SELECT id, status FROM guanai_enrolment(:kind, :ids, :source)"),
-                                                 {"kind": kind, "ids": ids, "source": source[:300]})}
+    with store.write() as conn:
+        if not contacts.restricted(conn):  # the owner sees every row: nothing is hidden to ask about
+            return {}
+        seen = {e["id"] for e in fetch_by(conn, table_obj, "id", ids)}
+        unseen = [i for i in ids if i not in seen]
+        if not unseen:
+            return {}
+        return {r.id: r.status for r in conn.execute(
+            text("SELECT id, status FROM guanai_enrolment(:kind, :ids, :source)"),
+            {"kind": table_obj.name, "ids": unseen, "source": source[:300]})}
 
 
 def _hand_over(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]], school: str,

@@ -38,7 +38,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             programme_version.c.version == programme.version)).mappings().first()
         if row is not None and row["sha256"] != digest:
             raise Refusal("publish.version_changed", programme=programme.id, version=programme.version)
-        entries = []
+        entries: list[dict[str, Any]] = []
         if row is None:
             values = {"programme": programme.id, "version": programme.version, "title": programme.title,
                       "timezone": programme.calendar.timezone, "text": main_text, "files": files,

@@ -159,7 +159,9 @@ def _drop_policies(schema: str) -> None:
 
 def _run(statement: str) -> None:
     """One or more statements as written: no bind parameters (the SQL holds ':' and '%')."""
-    cursor = op.get_bind().connection.dbapi_connection.cursor()
+    raw = op.get_bind().connection.dbapi_connection
+    assert raw is not None  # an open connection: Alembic runs inside it
+    cursor = raw.cursor()
     try:
         cursor.execute(statement)
     finally:
