@@ -162,6 +162,7 @@ _KNOWN_FAILURES = (
     ("could not extend file", "db.disk_full"),
     ("attempt to write a readonly database", "db.read_only"),
     ("read-only transaction", "db.read_only"),
+    ("permission denied for function", "pg.access.not_allowed"),  # a guanai function this role is not given
     ("permission denied", "db.read_only"),
     ("unable to open database file", "db.cannot_write_folder"),
 )

@@ -42,7 +42,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         if row is None:
             values = {"programme": programme.id, "version": programme.version, "title": programme.title,
                       "timezone": programme.calendar.timezone, "text": main_text, "files": files,
-                      "data": data, "sha256": digest, "published_at": utcnow(), "published_by": by or actor()}
+                      "data": data, "sha256": digest, "published_at": utcnow(), "published_by": by or actor(conn)}
             version_id = new_id(conn.execute(insert(programme_version).values(values)))
             entries.append({"action": "insert", "table_name": "programme_version",
                             "row_key": f"{programme.id}@{programme.version}",

@@ -20,6 +20,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp 
     FROM (SELECT 1) AS one LEFT JOIN @s@.app_user AS u ON u.name = session_user
 $$;
 
+-- Whether the caller is an administrator of this database (policies ask; guanai_me() is not theirs).
+CREATE FUNCTION @s@.guanai_is_admin() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM @s@.app_user AS u WHERE u.name = session_user AND u.role = 'admin')
+$$;
+
 -- The org units the caller acts for: its own and everything under it (every unit when trusted).
 CREATE FUNCTION @s@.guanai_orgs_under() RETURNS SETOF varchar
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp AS $$
@@ -461,15 +467,14 @@ CREATE POLICY by_org ON @s@.follow_up USING (record_id IN (SELECT r.id FROM @s@.
     WITH CHECK (record_id IN (SELECT r.id FROM @s@.record AS r));
 CREATE POLICY read_own ON @s@.audit_log FOR SELECT USING (org IN (SELECT @s@.guanai_orgs_under()));
 CREATE POLICY own ON @s@.app_user FOR SELECT
-    USING (name = session_user OR org IN (SELECT @s@.guanai_orgs_under()) AND
-           (SELECT m.role FROM @s@.guanai_me() AS m) = 'admin');
+    USING (name = session_user OR (@s@.guanai_is_admin() AND org IN (SELECT @s@.guanai_orgs_under())));
 -- org units: a user sees its own unit, what is under it and what is above it; an admin changes
 -- units under its own (the owner any)
 ALTER TABLE @s@.org_unit ENABLE ROW LEVEL SECURITY;
 CREATE POLICY seen ON @s@.org_unit FOR SELECT USING (code IN (SELECT @s@.guanai_orgs_seen()));
 CREATE POLICY admin_adds ON @s@.org_unit FOR INSERT WITH CHECK (parent IN (SELECT @s@.guanai_orgs_under()));
 CREATE POLICY admin_changes ON @s@.org_unit FOR UPDATE USING (code IN (SELECT @s@.guanai_orgs_under())
-    AND code NOT IN (SELECT m.org FROM @s@.guanai_me() AS m))
+    AND code NOT IN (SELECT u.org FROM @s@.app_user AS u WHERE u.name = session_user))
     WITH CHECK (parent IN (SELECT @s@.guanai_orgs_under()));
 -- programmes: a version is seen where it is bound to a unit the user sees, or by who published it;
 -- a county binds versions to units under it

@@ -33,7 +33,7 @@ OLD_FUNCTIONS = (
     'guanai_append_audit(integer, timestamp, varchar, varchar, varchar, json, varchar, varchar, varchar, varchar)',
 )
 NEW_FUNCTIONS = {  # signature: the roles that may execute it (policies call the first three)
-    'guanai_orgs_under()': 'all', 'guanai_orgs_seen()': 'all', 'guanai_schools()': 'all',
+    'guanai_orgs_under()': 'all', 'guanai_orgs_seen()': 'all', 'guanai_schools()': 'all', 'guanai_is_admin()': 'all',
     'guanai_audit_lock()': 'all', 'guanai_audit_append(jsonb, varchar)': 'all', 'guanai_audit_links()': 'all',
     'guanai_contacts(varchar, varchar[], varchar, varchar, varchar)': 'all',
     'guanai_enrolment(varchar, varchar[], varchar)': 'writers',
