@@ -188,6 +188,10 @@ def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(count
         ("S001", "2025-10-31")]
     out = json.loads(_guanai(db, names["s001"], "audit", "list", "--action", "transfer_out", "--json").stdout)
     assert [(r["row_key"], r["org"], r["actor"]) for r in out] == [("K1", "S001", names["s002"])]
+    listed = json.loads(_guanai(db, names["s001"], "children", "list", "--include-left", "--json").stdout)
+    assert [(r["id"], r["name"], r["class_name"], r["left_on"]) for r in listed if r.get("transferred_out")] == [
+        ("K1", "刘小明", "七(1)班", "2025-10-31")]
+    assert "K1" not in {r["id"] for r in json.loads(_guanai(db, names["s001"], "children", "list", "--json").stdout)}
     # a teacher still at S001 is moved by the township above both schools, not by S002
     staff = tmp_path / "staff.csv"
     staff.write_text("工号,姓名,职务,调入,入职\nT001,王芳,语文教师,是,2025-11-10\n", encoding="utf-8")

@@ -88,6 +88,8 @@ def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
         rows = contacts.shown(conn, "child", [dict(r._mapping) for r in conn.execute(query)], show_contacts,
                               _row_key({"org": org, "class": cls, "category": category}), org, "cli")
         rows = [masked(r, show_contacts) for r in rows]
+        if opts.include_left and not category:
+            rows += _moved_away(conn, schools, cls, {(r["id"], r["school"]) for r in rows})
         proxies = _proxy_parents(conn, sorted({r["school"] for r in rows}), app_of(ctx).today())
     for r in rows:  # the proxy parent in force today (一人一档 starts here)
         r["proxy_parent"], r["proxy_parent_name"] = proxies.get(r["id"], (None, None))
@@ -96,11 +98,31 @@ def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
                                              "mother_phone", "address")]
 
     def cells(r: dict[str, Any]) -> list[Any]:
-        return [r["id"], r["name"], r["gender"], r["class_name"], t(f"category.{r['category']}"),
+        return [r["id"], r["name"], r["gender"], r["class_name"],
+                t(f"category.{r['category']}") if r["category"] else t("list.transferred_out"),
                 t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["proxy_parent_name"] or "",
                 r["guardian_name"], r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
 
     _emit(rows, CHILD_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.children_title"), "child")
+
+
+def _moved_away(conn: Any, schools: list[str] | None, cls: str | None,
+                shown: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The pupils who transferred out of these schools (转出), from the spans each school keeps:
+    the name, class and days they had there, never where they went or anything since."""
+    from guanai.core.store.schema import child, past_enrolment
+    from sqlalchemy import select
+
+    query = select(past_enrolment).order_by(past_enrolment.c.school, past_enrolment.c.class_name,
+                                            past_enrolment.c.child)
+    if schools is not None:
+        query = query.where(past_enrolment.c.school.in_(schools))
+    if cls:
+        query = query.where(past_enrolment.c.class_name == cls)
+    blank = {c.name: None for c in child.c}
+    return [{**blank, "id": r.child, "name": r.name or "—", "school": r.school, "class_name": r.class_name,
+             "enrolled_on": r.start, "left_on": r.end, "category": None, "profile": {}, "transferred_out": True}
+            for r in conn.execute(query) if (r.child, r.school) not in shown]
 
 
 def _proxy_parents(conn: Any, schools: list[str], day: Any) -> dict[str, tuple[str, str]]:

@@ -295,7 +295,7 @@ def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]],
                                                    class_name=old["class_name"], start=start, end=today))
     for old, start in moves:
         end = start if old["left_on"] is None else min(old["left_on"], start)
-        conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"],
+        conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"], name=old["name"],
                                                    class_name=old["class_name"], start=old["enrolled_on"], end=end))
         _end_pairings(conn, old["id"], old["school"], start)
 

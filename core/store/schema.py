@@ -125,6 +125,7 @@ past_enrolment = Table(
     Column("class_name", String(64), nullable=True),
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=False),
+    Column("name", String(100), nullable=True),  # the pupil's name then: the old school lists its transfers out
     CheckConstraint('"end" > start', name="span"),
 )
 

@@ -228,6 +228,7 @@ DECLARE
     old_class varchar;
     old_start date;
     old_left date;
+    old_name varchar;
     last_day date := p_start - 1;
 BEGIN
     SELECT * INTO me FROM @s@.guanai_me();
@@ -240,8 +241,8 @@ BEGIN
         END IF;
     END IF;
     IF p_kind = 'child' THEN
-        SELECT c.school, c.class_name, c.enrolled_on, c.left_on INTO old_school, old_class, old_start, old_left
-            FROM @s@.child AS c WHERE c.id = p_id FOR UPDATE;
+        SELECT c.school, c.class_name, c.enrolled_on, c.left_on, c.name INTO old_school, old_class, old_start, old_left,
+            old_name FROM @s@.child AS c WHERE c.id = p_id FOR UPDATE;
     ELSIF p_kind = 'staff' THEN
         SELECT s.school, s.head_of_class, s.joined_on, s.left_on INTO old_school, old_class, old_start, old_left
             FROM @s@.staff AS s WHERE s.id = p_id FOR UPDATE;
@@ -263,8 +264,8 @@ BEGIN
                            'after', jsonb_build_object('from', old_school, 'to', p_school, 'start', p_start))),
         p_source);
     IF p_kind = 'child' THEN
-        INSERT INTO @s@.past_enrolment (child, school, class_name, start, "end")
-            VALUES (p_id, old_school, old_class, old_start, least(coalesce(old_left, p_start), p_start));
+        INSERT INTO @s@.past_enrolment (child, school, class_name, start, "end", name)
+            VALUES (p_id, old_school, old_class, old_start, least(coalesce(old_left, p_start), p_start), old_name);
         UPDATE @s@.pairing AS p SET "end" = last_day WHERE p.child = p_id
             AND p.staff IN (SELECT s.id FROM @s@.staff AS s WHERE s.school = old_school)
             AND p.start <= last_day AND (p."end" IS NULL OR p."end" > last_day);

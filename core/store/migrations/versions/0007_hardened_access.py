@@ -55,6 +55,9 @@ TRIGGERS = {'guanai_record_in_school': 'record', 'guanai_record_stays_in_school'
 def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rule', sa.SmallInteger(), nullable=True))
+    with op.batch_alter_table('past_enrolment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name', sa.String(length=100), nullable=True))
+    op.execute("UPDATE past_enrolment SET name = (SELECT c.name FROM child c WHERE c.id = past_enrolment.child)")
     if op.get_bind().dialect.name != 'postgresql':
         return
     conn = op.get_bind()
@@ -138,6 +141,8 @@ def downgrade() -> None:
             _run(f'GRANT guanai_{role} TO "{name}"')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_column('rule')
+    with op.batch_alter_table('past_enrolment', schema=None) as batch_op:
+        batch_op.drop_column('name')
 
 
 def _previous(name: str):  # noqa: ANN202 — a migration module (Alembic loads them by path, not as a package)
