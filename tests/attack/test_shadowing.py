@@ -81,3 +81,23 @@ def test_shadowing_writes_nothing_of_another_school(county, who):
     assert county.owner_sql(f"SELECT name FROM {s}.child WHERE id = 'K1'") == [("刘小明",)]
     assert county.owner_sql(f"SELECT value FROM {s}.contact WHERE id = 'K1' AND field = 'guardian_phone'") == [
         ("13900001111",)]
+
+
+@pytest.mark.parametrize("who", ATTACKERS)
+def test_nobody_creates_a_function_where_a_definer_function_would_find_it(county, who):
+    """A function in guanai's schema with a closer argument type than pg_catalog's (left(varchar,
+    int) beside left(text, int)) would be chosen inside a definer function and run as the owner;
+    a function in pg_temp is never looked up for a call that does not name pg_temp."""
+    s = county.schema
+    with pytest.raises(Exception, match="permission denied"):
+        county.sql(who, f"CREATE FUNCTION {s}.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
+    if who == "stranger":
+        return
+    org = {"teacher_s001": "S001", "school_s002": "S002", "township_t02": "T02", "county_c02": "C02",
+           "admin_c02": "C02"}[who]
+    entry = '[{"action": "note", "table_name": "child", "row_key": "K1"}]'
+    county.sql(who, "CREATE FUNCTION pg_temp.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
+               f"SELECT * FROM {s}.guanai_audit_append(CAST(:e AS jsonb), 'psql')", e=entry)
+    last = county.owner_sql(f"SELECT actor, action, row_key, org FROM {s}.audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert last == (county.users[who].name, "note", "K1", org)  # left() was pg_catalog's, not the caller's
+    assert county.db.ok("audit", "verify").startswith("审计日志完整")

@@ -92,6 +92,11 @@ def _grant(schema: str, groups: dict[str, str]) -> None:
     for role in everyone_then:
         if role != 'PUBLIC':
             _run(f"REVOKE ALL ON SCHEMA {schema} FROM {role}")
+    # nobody but the owner creates objects in guanai's schema: a function a user put there with a
+    # closer argument type than pg_catalog's (left(varchar, int) …) would run inside a definer
+    # function as the owner (PostgreSQL 14 and older grant CREATE on public to everyone)
+    _run(f"DO $$ BEGIN REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC; "
+         "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$")
     _run(f"GRANT USAGE ON SCHEMA {schema} TO {every}")
     _run(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {every}")
     for table in TABLES:
