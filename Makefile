@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint typecheck check schema docs clean
+.PHONY: demo test bench lint links typecheck check schema docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,16 +29,19 @@ bench: $(TSTAMP)
 	$(BIN)/python bench/check_programme.py
 	$(BIN)/python bench/run.py
 
-lint: $(TSTAMP)
+lint: $(TSTAMP) links
 	$(BIN)/ruff check api core plugins testing tests bench
+	PYTHONPATH=build/typecheck $(BIN)/lint-imports
 
-# mypy sees the installed layout (guanai.core = core/, guanai.plugins = plugins/) through links
-typecheck: $(TSTAMP)
+# mypy and import-linter see the installed layout (guanai.core = core/ …) through links
+links:
 	@mkdir -p build/typecheck/guanai
 	@ln -sfn ../../../core build/typecheck/guanai/core
 	@ln -sfn ../../../plugins build/typecheck/guanai/plugins
 	@ln -sfn ../../../api build/typecheck/guanai/api
 	@ln -sfn ../../../testing build/typecheck/guanai/testing
+
+typecheck: $(TSTAMP) links
 	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins -p guanai.testing
 
 check: lint typecheck test

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import click
 
 if TYPE_CHECKING:
     from guanai.core.registry import Registry
@@ -69,18 +67,3 @@ class App:
     def close(self) -> None:
         for store in {id(s): s for s in (self._store, self._init_store) if s is not None}.values():
             store.engine.dispose()
-
-
-def app_of(ctx: click.Context | None = None) -> App:
-    """The running command's App (from click's root context). Outside a command (guanai used as a
-    library) a fresh one for `GUANAI_DB`."""
-    import os
-
-    current = ctx or click.get_current_context(silent=True)
-    if current is None:
-        return App(os.environ.get("GUANAI_DB", DEFAULT_DB))
-    root = current.find_root()
-    found: Any = root.obj
-    if not isinstance(found, App):  # a command invoked without the root group (tests): the defaults
-        found = root.obj = App(os.environ.get("GUANAI_DB", DEFAULT_DB))
-    return found

@@ -5,15 +5,13 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import click
+from guanai.core.celltext import PERCENT, _default, cell_value, printable, safe_cell, text_width
 
 XLSX: ContextVar[str | None] = ContextVar("guanai_xlsx", default=None)  # --xlsx FILE of the running command
 
@@ -38,16 +36,6 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="JSON")(with_xlsx)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if hasattr(value, "model_dump"):  # a programme's own value ({post: 视频室}) as the programme writes it
-        return value.model_dump(mode="json")
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(type(value).__name__)
-
-
 def dump_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
 
@@ -70,41 +58,7 @@ def dump_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], labels: str
     writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: safe_cell(_cell(row.get(k))) for k in columns})
-
-
-PERCENT = ("rate", "share", "of_cared")  # shares: shown as 71.4% in a workbook
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def safe_cell(value: Any) -> Any:
-    """A cell as every spreadsheet file guanai writes holds it (.csv today, .xlsx alike): text
-    that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading ' (OWASP's
-    advice against CSV injection); numbers, and text that is a plain number (-3.5), stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text as a terminal may show it: a control or bidi character (an ESC that would recolour the
-    screen, an RLO that would reverse a line) shows as �. Input refuses them (cells.clean); this
-    guards what was stored before that gate existed."""
-    return UNPRINTABLE.sub("\ufffd", text)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, (dict,)):
-        return json.dumps(value, ensure_ascii=False, default=_default)
-    if value is None:
-        return ""
-    return _default(value) if isinstance(value, (date, datetime, Decimal)) else value
+        writer.writerow({k: safe_cell(cell_value(row.get(k))) for k in columns})
 
 
 def console(stderr: bool = False):
@@ -132,13 +86,6 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
 
 
 ANSI = {"red": "\x1b[31m", "yellow": "\x1b[33m"}
-
-
-def text_width(text: str) -> int:
-    """Columns a string takes in a terminal: Chinese characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from guanai.core.i18n import t
+from guanai.core.i18n import has, t
 
 
 def weekday(day: date) -> str:
@@ -96,3 +96,33 @@ def role(name: Any) -> str:
     key = f"role.{name}"
     text = t(key)
     return name if text == key else text
+
+
+def rate_text(value: Any) -> str:
+    """A rate as people read it: 71.4%, or — when nothing was expected."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def indicator_value(value: Any, unit: str) -> str:
+    """An indicator's value or target as people read it: a share 71.4%, a ratio of shares 1.18 倍."""
+    if value is None:
+        return "—"
+    return t("indicators.ratio", value=value) if unit == "ratio" else f"{value:.1f}" if unit == "mean" else rate_text(value)
+
+
+def responsible_text(responsible: str | None, by: str | None) -> str:
+    """Who answers for an item: the staff member; 未指定 when the duty names a role nobody holds;
+    学校 when it names none (a school's own task, such as 制定活动实施方案)."""
+    return responsible or t("due.unassigned" if by else "due.school")
+
+
+def key_text(key: str, value: Any, orgs: dict[str, dict[str, Any]]) -> str:
+    """A grouping value as people read it: 留守, 祖辈监护, the school's name …"""
+    if value is None:
+        return t("stats.unknown")
+    if key in ("school", "township"):
+        return str(orgs.get(value, {}).get("name", value))
+    prefix = {"category": "category", "guardian_type": "guardian", "role": "role"}.get(key)
+    if prefix and has(f"{prefix}.{value}"):
+        return t(f"{prefix}.{value}")
+    return str(value)

@@ -1,5 +1,5 @@
 """The one writer of .xlsx files guanai hands out (`--xlsx` of the listings, the reports' workbooks):
-Chinese headers, cells neutralised against formula injection by output.safe_cell (the CSVs'
+Chinese headers, cells neutralised against formula injection by celltext.safe_cell (the CSVs'
 rule), identifiers and phones kept as text, and laid out to print: A4 landscape, the header
 repeated on every page and frozen on screen, columns wide enough for Chinese text."""
 
@@ -12,8 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from guanai.core.celltext import cell_value, safe_cell, text_width
 from guanai.core.files import private_target
-from guanai.core.output import _cell, safe_cell, text_width
 
 MAX_WIDTH = 60  # characters; longer text wraps
 
@@ -55,7 +55,7 @@ def value_of(value: Any) -> Any:
         return value.replace(tzinfo=None)  # Excel has no time zones: the local time as shown elsewhere
     if isinstance(value, (int, float, Decimal, date, datetime)):
         return float(value) if isinstance(value, Decimal) else value
-    plain = _cell(value)
+    plain = cell_value(value)
     return safe_cell(plain) if isinstance(plain, str) else plain
 
 

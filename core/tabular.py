@@ -12,6 +12,7 @@ import codecs
 import csv
 import itertools
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -201,9 +202,7 @@ def _pick_sheet(book: Any, name: str, columns: Sequence[Column]) -> Any:
     active = book.active
     sheet = active if active in visible else (visible or book.worksheets)[0]
     if len(book.worksheets) > 1:
-        import click
-
-        click.echo(t("table.sheet_used", file=name, sheet=sheet.title), err=True)
+        print(t("table.sheet_used", file=name, sheet=sheet.title), file=sys.stderr)
     return sheet
 
 

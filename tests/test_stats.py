@@ -147,7 +147,7 @@ def test_compliance_periods_partition_the_total(cli, tmp_path):
 def test_one_pass_regrouped_equals_each_grouping_asked_directly(cli, tmp_path):
     """The reports ask compliance once by (school, class, staff, duty) and sum it down; each sum
     equals `compliance --by KEYS` asked on its own."""
-    from guanai.core.commands.engine import regroup
+    from guanai.core.services.engine import regroup
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import limit_option, org_option
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import as_of_option, known_at_option
 from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
@@ -133,7 +133,7 @@ def _whose(ctx: click.Context, kind: str, subject: str, opts: ExplainOptions) ->
 def _duty(c: Any, duty: str, kind: str) -> Any:
     """The duty's rule (None for a follow-up or a plugin's group), refused when nobody knows it or
     when its scope is not the subject's: a child's duty asked of a school says so, not "0 个周期"."""
-    from guanai.core.commands.engine import _plugin_groups
+    from guanai.core.services.engine import plugin_groups
     from guanai.core.store.schema import follow_up
     from sqlalchemy import select
 
@@ -143,7 +143,7 @@ def _duty(c: Any, duty: str, kind: str) -> Any:
         raise Refusal("explain.wrong_scope", duty=duty, scope=t(f"scope.{rule.scope}"), option=SCOPE_OPTION[rule.scope])
     triggers = {f.id for seg in c.segs for tr in seg.plan.triggers for f in tr.then} | {
         tr.id for seg in c.segs for tr in seg.plan.triggers}
-    if rule is None and duty not in triggers and duty not in _plugin_groups():
+    if rule is None and duty not in triggers and duty not in plugin_groups(c.registry):
         with c.store.read() as conn:  # a follow-up of a plugin since removed, with stored obligations
             stored = conn.execute(select(follow_up.c.rule).where(follow_up.c.rule == duty).limit(1)).scalar()
         if stored is None:
@@ -154,8 +154,8 @@ def _duty(c: Any, duty: str, kind: str) -> Any:
 def _windows(c: Any, duty: str, kind: str, subject: str) -> list[dict[str, Any]]:
     """Each window (and triggered obligation) of the duty for the subject: dates, status, progress,
     who is responsible, and when the records it counted happened (local time)."""
-    from guanai.core.commands.engine import _local
     from guanai.core.obligations import MET_LATE, status, trigger_status
+    from guanai.core.services.engine import local as _local
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.schema import record
     from guanai.core.store.sync import chunks
@@ -192,9 +192,8 @@ def _windows(c: Any, duty: str, kind: str, subject: str) -> list[dict[str, Any]]
 
 
 def _explain_text(view: ExplainView) -> None:
-    from guanai.core.commands.engine import responsible_text
     from guanai.core.obligations import MET, OVERDUE
-    from guanai.core.render import long_date
+    from guanai.core.render import long_date, responsible_text
 
     out = console()
     out.print(t("explain.title", duty=view.name, subject=view.subject, when=long_date(view.day)))

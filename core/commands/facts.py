@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import import_command, limit_option, org_option, school_option
 from guanai.core.i18n import t
 from guanai.core.output import output_options

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import (
     as_of_option,
     contacts_option,
@@ -304,10 +304,11 @@ class ChildView:
 def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
     """The child's profile, pairings over time, every record, the follow-ups they obliged and the
     items open on as_of (due and overdue), from the engine's own derivation."""
-    from guanai.core.commands.engine import _local, prepare
+    from guanai.core.commands.engine import prepare
     from guanai.core.diagnostics import Refusal
     from guanai.core.obligations import DUE, OVERDUE, status, trigger_status
     from guanai.core.privacy import masked
+    from guanai.core.services.engine import local as _local
     from guanai.core.store import contacts
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.pipl import child_file
@@ -346,10 +347,9 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
 
 
 def _child_text(view: ChildView) -> None:
-    from guanai.core.commands.engine import _local
-    from guanai.core.commands.stats import key_text
     from guanai.core.obligations import OVERDUE
-    from guanai.core.render import long_date
+    from guanai.core.render import key_text, long_date
+    from guanai.core.services.engine import local as _local
 
     found, kid, open_items, c = view.file, view.child, view.open, view.context
     out = console()
@@ -374,7 +374,7 @@ def _child_text(view: ChildView) -> None:
                     [(t(f"status.{r['status']}"), r["due"].replace("T", " "), r["name"],
                       view.staff_names.get(r["responsible"], r["responsible"]) or t("due.unassigned"),
                       f"{r['done']}/{r['required']}") for r in open_items]))
-    registry = app_of().registry
+    registry = c.registry
     out.print(table(t("child.records"), [t("ledger.col.when"), t("col.record.step"), t("col.record.by_staff"),
                                          t("ledger.col.details")],
                     [(_local(r["occurred_at"], c.zone).strftime("%Y-%m-%d %H:%M"),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 import click
-from guanai.core.app import app_of
 
 
 @dataclass
@@ -24,6 +23,7 @@ class CommandContext:
     _store: Any = None
     _segments: list[Any] = field(default_factory=list)
     _models: dict[str, Any] = field(default_factory=dict)
+    _registry: Any = None  # the registry of the run (saving records checks them with it)
 
     def _segment(self, school: str) -> Any:
         for seg in self._segments:
@@ -101,7 +101,7 @@ def command_context(ctx: click.Context, org: str | None = None, as_of: str | Non
     from guanai.core.commands.engine import prepare
 
     c = prepare(ctx, org, as_of)
-    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, app_of().registry.settings_models)
+    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, c.registry.settings_models, c.registry)
 
 
 def context_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -207,6 +207,6 @@ def save(gctx: CommandContext, found: Sequence[NewRecord], source: str, dry_run:
 
     drafts = [Draft(new.step, new.subject_kind, new.subject, new.at, dict(new.payload), new.by, None, new.key,
                     placed(new)) for new in found]
-    saved = save_records(gctx._store, app_of().registry, drafts, source, dry_run=dry_run,
+    saved = save_records(gctx._store, gctx._registry, drafts, source, dry_run=dry_run,
                          found=list(sheet._problems) if sheet is not None else None)
     return saved.inserted, saved.existing

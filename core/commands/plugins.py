@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import json_option
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
@@ -14,23 +14,26 @@ from guanai.core.output import console, dump_csv, dump_json, output_options, tab
 
 @click.command("list", help="cli.plugins_list.help", epilog="cli.plugins_list.example")
 @output_options
-def plugins_list_command(as_json: bool, as_csv: bool) -> None:
+@click.pass_context
+def plugins_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Installed plugins with their steps, indicator kinds and commands."""
-    list_plugins(as_json, as_csv)
+    list_plugins(app_of(ctx).registry, as_json, as_csv)
 
 
 @click.command("check", help="cli.plugins_check.help", epilog="cli.plugins_check.example")
-def plugins_check_command() -> None:
+@click.pass_context
+def plugins_check_command(ctx: click.Context) -> None:
     """Every plugin that could not be loaded, and how to go on; exit 1 when any."""
-    sys.exit(check_plugins())
+    sys.exit(check_plugins(app_of(ctx).registry))
 
 
 @click.command("show", help="cli.plugins_show.help", epilog="cli.plugins_show.example")
 @click.argument("name")
 @json_option
-def plugins_show_command(name: str, as_json: bool) -> None:
+@click.pass_context
+def plugins_show_command(ctx: click.Context, name: str, as_json: bool) -> None:
     """One plugin: its steps, fields, settings, follow-ups, indicator kinds, commands and hooks."""
-    show_plugin(name, as_json)
+    show_plugin(app_of(ctx).registry, name, as_json)
 
 
 @click.command("new", help="cli.plugin_new.help", epilog="cli.plugin_new.example")
@@ -47,9 +50,8 @@ def plugin_new_command(name: str, title: str, parent: str) -> None:
     click.echo(t("scaffold.done", folder=str(folder), name=name))
 
 
-def list_plugins(as_json: bool, as_csv: bool) -> None:
+def list_plugins(registry: Any, as_json: bool, as_csv: bool) -> None:
 
-    registry = app_of().registry
     commands = _commands_by_plugin(registry)
     rows = [{"name": name, "version": version, "steps": [s.name for s in registry.steps_of(name)],
              "indicators": sorted(k.name for k in registry.indicator_kinds.values() if k.plugin == name),
@@ -89,13 +91,12 @@ def _commands_by_plugin(registry: object) -> dict[str, list[str]]:
     return out
 
 
-def show_plugin(name: str, as_json: bool) -> None:
+def show_plugin(registry: Any, name: str, as_json: bool) -> None:
     """One plugin: its steps (scope, fields, an example), settings, indicator kinds, commands, hooks."""
     from guanai.core.diagnostics import Refusal
     from guanai.core.programme import parse_duration
     from guanai.core.render import within
 
-    registry = app_of().registry
     if name not in registry.plugins:
         raise Refusal("plugins.unknown", plugin=name, plugins="、".join(registry.plugins))
     model = registry.settings_models.get(name)
@@ -157,10 +158,9 @@ def _jsonable(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def check_plugins() -> int:
+def check_plugins(registry: Any) -> int:
     """Every installed plugin that could not be loaded, with why and how to go on: exit 1 when any."""
 
-    registry = app_of().registry
     for problem in registry.problems:
         click.echo(t(problem.code, plugin=problem.plugin, **problem.params))
         click.echo(t("plugin.disable_hint", plugin=problem.plugin))

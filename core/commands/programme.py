@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
@@ -24,9 +24,10 @@ class CheckOptions:
 @click.command("check", help="cli.check.help", epilog="cli.check.example")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
 @output_options
-def check_command(**options: Any) -> None:
+@click.pass_context
+def check_command(ctx: click.Context, **options: Any) -> None:
     """Check programme files: every error at once, by position; exit 1 when there is one."""
-    sys.exit(check_files(CheckOptions(**options)))
+    sys.exit(check_files(app_of(ctx).registry, CheckOptions(**options)))
 
 
 @click.command("schema", help="cli.schema.help", epilog="cli.schema.example")
@@ -38,12 +39,11 @@ def schema_command(builtin_only: bool) -> None:
     click.echo(schema_text(builtin_only), nl=False)
 
 
-def check_files(opts: CheckOptions) -> int:
+def check_files(registry: Any, opts: CheckOptions) -> int:
     """Check every file; print all diagnostics sorted by position. 0 clean, 1 errors."""
     from guanai.core.loader import load_programme
 
     files, as_json, as_csv = opts.files, opts.as_json, opts.as_csv
-    registry = app_of().registry
     _report_plugin_problems(registry)
     diagnostics = []
     for file in files:
@@ -118,7 +118,7 @@ class ProgrammeView:
     indicators: list[dict[str, Any]]
 
 
-def programme_view(programme: Any, month: str | None) -> ProgrammeView:
+def programme_view(programme: Any, month: str | None, registry: Any) -> ProgrammeView:
     from guanai.core.calendar import SchoolCalendar, windows
     from guanai.core.render import timing
 
@@ -135,14 +135,14 @@ def programme_view(programme: Any, month: str | None) -> ProgrammeView:
         duties.append({"id": duty.id, "name": duty.name, "group": duty.group, "scope": duty.scope,
                        "by": duty.by, "step": duty.step, "timing": timing(duty), "windows": per_term,
                        "times": duty.times})
-    kinds = app_of().registry.indicator_kinds
+    kinds = registry.indicator_kinds
     indicators = [{**i.model_dump(), "unit": "mean" if i.kind == "score_mean" else
                    getattr(kinds.get(i.kind), "unit", "share"), "kind_title": _kind_title(i.kind, kinds)}
                   for i in p.indicators] if not month else []
     return ProgrammeView(
         p, list(cal.terms), month,
         [ph for ph in p.phases if month is None or ph.start.strftime("%Y-%m") <= month <= ph.end.strftime("%Y-%m")],
-        duties, follow_up_rules(p), [a for a in p.activities if month is None or a.month == month], indicators)
+        duties, follow_up_rules(p, registry), [a for a in p.activities if month is None or a.month == month], indicators)
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,10 @@ class ShowOptions:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--month", metavar="YYYY-MM", help="cli.opt.month")
 @output_options
-def show_command(**options: Any) -> None:
+@click.pass_context
+def show_command(ctx: click.Context, **options: Any) -> None:
     """A programme as its schools will read it: phases, duties and their windows, follow-ups, targets."""
-    show_programme(ShowOptions(**options))
+    show_programme(app_of(ctx).registry, ShowOptions(**options))
 
 
 def _kind_title(kind: str, kinds: dict[str, Any]) -> str:
@@ -172,8 +173,8 @@ def _kind_title(kind: str, kinds: dict[str, Any]) -> str:
     return t(f"indicator_kind.{kind}") if has(f"indicator_kind.{kind}") else kind
 
 
-def show_programme(opts: ShowOptions) -> None:
-    loaded = load_or_fail(opts.file)
+def show_programme(registry: Any, opts: ShowOptions) -> None:
+    loaded = load_or_fail(opts.file, registry)
     month = opts.month
     if month is not None:
         from guanai.core.programme import Month
@@ -183,7 +184,7 @@ def show_programme(opts: ShowOptions) -> None:
             month = TypeAdapter(Month).validate_python(month)
         except ValidationError:
             raise InputError([diag("--month", None, "", "month.format", value=month)]) from None
-    view = programme_view(loaded.programme, month)
+    view = programme_view(loaded.programme, month, registry)
     if opts.as_json:
         _show_json(view)
     elif opts.as_csv:
@@ -208,8 +209,7 @@ def _show_json(view: ProgrammeView) -> None:
 
 
 def _show_text(view: ProgrammeView) -> None:
-    from guanai.core.commands.engine import indicator_value
-    from guanai.core.render import role, scope, within
+    from guanai.core.render import indicator_value, role, scope, within
 
     p, month = view.programme, view.month
     out = console()
@@ -243,7 +243,7 @@ def _show_text(view: ProgrammeView) -> None:
         out.print(table(t("show.indicators"), [t("show.col.indicator"), t("show.col.kind"), t("show.col.target")], rows))
 
 
-def follow_up_rules(p: Any) -> list[dict[str, Any]]:
+def follow_up_rules(p: Any, registry: Any) -> list[dict[str, Any]]:
     """Every follow-up rule the programme brings: its triggers' and those its plugins declare, with
     the time limit for the programme's settings (体检异常 → 报送上一级医疗部门，14 天内)."""
     from guanai.core.programme import parse_duration
@@ -252,7 +252,6 @@ def follow_up_rules(p: Any) -> list[dict[str, Any]]:
     rows = [{"id": f"{tr.id}.{f.id}", "when": tr.name or tr.id, "name": f.name or f.id, "step": f.step,
              "within": parse_duration(f.within), "group": f.group, "plugin": None}
             for tr in p.triggers for f in tr.then]
-    registry = app_of().registry
     for step in registry.steps.values():
         if step.follow_ups and (step.plugin in p.plugins or step.plugin == "care_basics"):
             settings = settings_of(registry.settings_models, step.plugin, p)

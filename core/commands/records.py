@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from guanai.core import cells
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import dry_run_option, localise, sheet_option
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t

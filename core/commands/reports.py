@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.commands.options import as_of_option, contacts_option
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import click
-from guanai.core.app import app_of
+from guanai.core.commands import app_of
 from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
 from guanai.core.output import dump_csv, dump_json, output_options, plain_table

@@ -8,8 +8,9 @@ from typing import Any
 import click
 from guanai.core.commands.options import as_of_option, class_option, org_option
 from guanai.core.diagnostics import Diagnostic, InputError
-from guanai.core.i18n import has, t
+from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
+from guanai.core.render import key_text
 
 
 def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
@@ -19,18 +20,6 @@ def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...
             raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key",
                                          (("key", k), ("keys", "|".join(allowed))))])
     return keys
-
-
-def key_text(key: str, value: Any, orgs: dict[str, dict[str, Any]]) -> str:
-    """A grouping value as people read it: 留守, 祖辈监护, the school's name …"""
-    if value is None:
-        return t("stats.unknown")
-    if key in ("school", "township"):
-        return str(orgs.get(value, {}).get("name", value))
-    prefix = {"category": "category", "guardian_type": "guardian", "role": "role"}.get(key)
-    if prefix and has(f"{prefix}.{value}"):
-        return t(f"{prefix}.{value}")
-    return str(value)
 
 
 def percent(n: int, d: int) -> str:
@@ -58,7 +47,7 @@ def stats_command(ctx: click.Context, **options: Any) -> None:
 
 
 def stats(ctx: click.Context, opts: StatsOptions) -> None:
-    from guanai.core.commands.engine import _as_of_text, prepare
+    from guanai.core.commands.engine import prepare
     from guanai.core.store.stats import STAT_KEYS, collect, grouped
 
     org, by, as_json, as_csv = opts.org, opts.by, opts.as_json, opts.as_csv
@@ -67,7 +56,7 @@ def stats(ctx: click.Context, opts: StatsOptions) -> None:
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, c.asof.day, c.orgs, keys)
     if as_json:
-        dump_json({"as_of": _as_of_text(c), "org": org, "rows": found["rows"], "totals": found["totals"]})
+        dump_json({"as_of": c.as_of_text(), "org": org, "rows": found["rows"], "totals": found["totals"]})
         return
     if as_csv:
         dump_csv([{**r["key"], **r} for r in found["rows"]], [*keys, "pupils", "cared_for", "share", "of_cared"])
@@ -122,7 +111,7 @@ def assign_list_command(ctx: click.Context, **options: Any) -> None:
 
 
 def assign_list(ctx: click.Context, opts: PairingsOptions) -> None:
-    from guanai.core.app import app_of
+    from guanai.core.commands import app_of
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.render import class_order, long_date
     from guanai.core.store.orgs import all_orgs, schools_in

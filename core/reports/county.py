@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from guanai.core.i18n import t
+from guanai.core.render import key_text
 from guanai.core.reports.summary import Period, Table, cn_date, pct
+from guanai.core.services.engine import compliance, regroup
 
 
 @dataclass
@@ -32,8 +34,6 @@ class County:
 
 
 def build(c: Any, period: Period, registry: Any) -> County:
-    from guanai.core.commands.engine import _compliance, regroup
-    from guanai.core.commands.stats import key_text
     from guanai.core.reports.summary import _groups
     from guanai.core.store.indicators import compute_by_school
     from guanai.core.store.stats import collect
@@ -41,10 +41,10 @@ def build(c: Any, period: Period, registry: Any) -> County:
     day = min(c.asof.day, period.last)
     span = (period.first, period.last)
     org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
-    detail, names = _compliance(c, ("school", "duty", "month"), None, None, span)  # one pass, summed two ways
+    detail, names = compliance(c, ("school", "duty", "month"), None, None, span)  # one pass, summed two ways
     by_school_duty = regroup(detail, ("school", "duty"), names)
     by_month = regroup(detail, ("month",), names)
-    as_of_rows, _ = _compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
+    as_of_rows, _ = compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
     groups = _groups(c)
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from guanai.core.i18n import t
+from guanai.core.render import class_order, key_text
 from guanai.core.reports.summary import Period, cn_date
 from guanai.core.spreadsheet import Sheet
 
@@ -18,7 +19,6 @@ ROSTER = ("id", "name", "gender", "birth_date", "class_name", "category", "guard
 
 
 def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sheet]:
-    from guanai.core.commands.stats import key_text
     from guanai.core.privacy import masked
     from guanai.core.reports.summary import _programme_at
     from guanai.core.store.hooks import ReportContext, sections_by_plugin
@@ -49,7 +49,6 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                 select(child).where(*cared_for(seg, day), child.c.school.in_(members)))]
         kids = [masked(k, show_contacts) for k in contacts.shown(conn, "child", kids, show_contacts,
                                                                    f"ledger org={c.org}", c.org, "report ledger")]
-        from guanai.core.render import class_order
 
         kids.sort(key=lambda k: (k["school"], class_order(k["class_name"]), k["id"]))
         headers = [*school_col, *(t(f"col.child.{col}") for col in ROSTER)]

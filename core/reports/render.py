@@ -224,7 +224,7 @@ def column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
     """Column widths in mm that fit the text. When the table must shrink to the type area, the
     columns of running text give way (they wrap); numbers, dates and ids never wrap, and a header
     may wrap at two lines."""
-    from guanai.core.output import text_width
+    from guanai.core.celltext import text_width
 
     def mm(columns: float) -> float:
         return columns * MM_PER_COLUMN + CELL_PADDING_MM

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.i18n import t
+from guanai.core.render import class_order, indicator_value, key_text
+from guanai.core.services.engine import compliance, indicator_rows, plugin_groups, regroup
 
 
 @dataclass
@@ -81,7 +83,6 @@ def resolve_period(c: Any, term_id: str | None, start: date | None, end: date | 
 
 def build(c: Any, period: Period, registry: Any) -> Document:
     """The summary of `c`'s schools over `period`, at `c.asof`."""
-    from guanai.core.commands.engine import _compliance, indicator_rows, regroup
     from guanai.core.store.hooks import ReportContext, report_sections
     from guanai.core.store.stats import collect, pairings
 
@@ -101,7 +102,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
         plugin_sections = report_sections(registry, rctx)
-    detail, names = _compliance(c, ("school", "class", "staff", "duty"), None, None, span)  # one pass, summed four ways
+    detail, names = compliance(c, ("school", "class", "staff", "duty"), None, None, span)  # one pass, summed four ways
     by_duty = regroup(detail, ("duty",), names)
     by_class = regroup(detail, ("class",), names)
     by_staff_duty = regroup(detail, ("staff", "duty"), names)
@@ -152,9 +153,7 @@ def _groups(c: Any) -> dict[str, str | None]:
     for seg in c.segs:
         out.update({r.id: r.group for r in seg.rules})
         out.update({f.id: f.group for tr in seg.plan.triggers for f in tr.then})
-    from guanai.core.commands.engine import _plugin_groups
-
-    out.update(_plugin_groups())
+    out.update(plugin_groups(c.registry))
     return out
 
 
@@ -241,7 +240,6 @@ def _never_visited(conn: Any, c: Any, period: Period, day: date) -> dict[str, in
 
 
 def _label(key: str, value: Any, orgs: dict[str, Any]) -> str:
-    from guanai.core.commands.stats import key_text
 
     return key_text(key, value, orgs)
 
@@ -388,7 +386,6 @@ def _cn_number(n: int) -> str:
 def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
               indicators: list[dict[str, Any]], by_class: list[dict[str, Any]], by_staff_duty: list[dict[str, Any]],
               staff_names: dict[str, dict[str, str]], unvisited: dict[str, int]) -> Section:
-    from guanai.core.render import class_order
 
     with_role = {r.id for seg in c.segs for r in seg.rules if r.by and r.scope in ("child", "class")}
     sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -407,7 +404,6 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
     lines = []
     below = [r for r in indicators if r["value"] is not None and not r["ok"]]
     for r in below:
-        from guanai.core.commands.engine import indicator_value
 
         lines.append(t("report.indicator_below", name=r["name"], value=indicator_value(r["value"], r["unit"]),
                        target=indicator_value(r["target"], r["unit"])))

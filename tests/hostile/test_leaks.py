@@ -69,7 +69,7 @@ def test_every_csv_is_written_by_the_one_neutralising_writer():
 
 
 def test_safe_cell_keeps_numbers_numbers():
-    from guanai.core.output import safe_cell
+    from guanai.core.celltext import safe_cell
 
     assert [safe_cell(v) for v in (-3, -3.5, "-3.5", "+86", "-", "\t1", "=1+2", "名字")] == [
         -3, -3.5, "-3.5", "+86", "'-", "'\t1", "'=1+2", "名字"]
