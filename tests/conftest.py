@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,20 +57,30 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'guanai.db'}"
         return
+    with pg_schema() as url:
+        yield url
+
+
+@contextmanager
+def pg_schema(prefix: str = "t"):
+    """A PostgreSQL schema of its own on GUANAI_TEST_PG, as a URL; dropped afterwards with the
+    group roles guanai made for it."""
     from sqlalchemy import create_engine, text
 
     base = os.environ["GUANAI_TEST_PG"]
     tag = uuid.uuid4().hex[:12]
     # a letter mid-name: 12 random hex digits can all be decimal, and guanai masks a run of digits
     # that long in what it prints (it could be a phone or an ID) — the URL in a message would differ
-    schema = f"t_{tag[:6]}g{tag[6:]}"
+    schema = f"{prefix}_{tag[:6]}g{tag[6:]}"
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    drop_schema(admin, schema)
-    admin.dispose()
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        drop_schema(admin, schema)
+        admin.dispose()
 
 
 def drop_schema(admin, schema: str) -> None:

@@ -1,8 +1,8 @@
 """Access on a shared PostgreSQL database: this database's group roles, what its definer functions
 refuse in words, and passwords that never reach the server in clear.
 
-The group roles a guanai user belongs to are this database's own (`guanai_<database>_school` …;
-with the schema in the name when guanai lives in a schema other than `public`): a user of another
+The group roles a guanai user belongs to are this database's own (`guanai_<database>_<hash>_school`
+…, the hash of the database's and the schema's names): a user of another
 guanai database on the same server holds no privilege here. The functions and policies are in
 migrations/sql/0007_access.sql; docs/security.md says what each defends against.
 """
@@ -24,10 +24,11 @@ def group_names(database: str, schema: str) -> dict[str, str]:
     """{role: the group role of this database}: guanai_<database>[_<schema>]_<role>, lowercase
     letters, digits and underscores, shortened with a hash to fit PostgreSQL's 63 bytes."""
     place = database if schema == "public" else f"{database}_{schema}"
-    tag = re.sub(r"[^a-z0-9_]", "_", place.lower())
-    if len(tag) > 40 or tag != place.lower():
-        tag = f"{tag[:30]}_{hashlib.sha256(place.encode()).hexdigest()[:8]}"
-    return {role: f"guanai_{tag}_{role}" for role in ROLES}
+    readable = re.sub(r"[^a-z0-9_]", "_", place.lower())[:24]
+    # the hash tells apart what the readable part would confuse (Guanai and guanai; database
+    # guanai_x and schema x of database guanai)
+    digest = hashlib.sha256(f"{database}\0{schema}".encode()).hexdigest()[:8]
+    return {role: f"guanai_{readable}_{digest}_{role}" for role in ROLES}
 
 
 def bad_user_name(name: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 GENESIS = "0" * 64  # the previous hash of the first row
 COLUMNS = ("id", "at", "actor", "action", "table_name", "row_key", "before", "after", "source", "org", "prev_hash",
-           "hash", "rule")
+           "hash", "rule", "nonce")
 RULE = 2  # the rule new rows are hashed by
 
 
@@ -48,7 +48,7 @@ def row_hash(prev: str, row: dict[str, Any]) -> str:
         content = {"id": row["id"], "at": _when(row["at"]), "actor": row["actor"], "action": row["action"],
                    "table_name": row["table_name"], "row_key": row["row_key"],
                    "before": _json_exact(row.get("before")), "after": _json_exact(row.get("after")),
-                   "source": row["source"], "org": row.get("org"), "rule": 2}
+                   "source": row["source"], "org": row.get("org"), "nonce": row.get("nonce"), "rule": 2}
         return hashlib.sha256(f"{prev}\n{jsonb_text(content)}".encode()).hexdigest()
     content = {"id": row["id"], "at": _when(row["at"]), "actor": row["actor"], "action": row["action"],
                "table_name": row["table_name"], "row_key": row["row_key"], "before": _json(row.get("before")),

@@ -84,10 +84,14 @@ def reveal(conn: Connection, kind: str, ids: list[str], row_key: str, org: str |
              "after": {"ids": list(ids)}}
     out: dict[str, dict[str, str]] = {}
     found: Iterable[Any]
-    if restricted(conn):  # the function writes the audit row itself, in this transaction
-        found = conn.execute(text("SELECT id, field, value FROM guanai_contacts(:kind, :ids, :row_key, :source, :org)"),
-                             {"kind": kind, "ids": list(ids), "row_key": (row_key or "*")[:200],
-                              "source": source[:300], "org": org})
+    if restricted(conn):
+        # the audit row first, committed in a transaction of its own; then the values, in this one
+        with conn.engine.begin() as asking:
+            request = asking.execute(
+                text("SELECT guanai_contacts_request(:kind, :ids, :row_key, :source, :org)"),
+                {"kind": kind, "ids": list(ids), "row_key": (row_key or "*")[:200], "source": source[:300],
+                 "org": org}).scalar()
+        found = conn.execute(text("SELECT id, field, value FROM guanai_contacts(:request)"), {"request": request})
     else:
         audit(conn, [entry], source)
         found = [r for part in _chunks(list(ids)) for r in conn.execute(

@@ -8,6 +8,7 @@ then writes never fails half-way with "database is locked" — it waits its turn
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -66,6 +67,7 @@ class Store:
                 # hide_parameters: an error never prints a row's values (phones, names)
                 self.engine = create_engine(url, connect_args={"application_name": "guanai"},
                                             json_serializer=_json, hide_parameters=True)
+                event.listen(self.engine, "connect", _bounded_waits)
             except ModuleNotFoundError as exc:
                 raise Refusal("db.no_driver", url=url) from exc
         self._writer = self.engine.execution_options(guanai_write=True)
@@ -162,7 +164,8 @@ _KNOWN_FAILURES = (
     ("could not extend file", "db.disk_full"),
     ("attempt to write a readonly database", "db.read_only"),
     ("read-only transaction", "db.read_only"),
-    ("permission denied for function", "pg.access.not_allowed"),  # a guanai function this role is not given
+    ("permission denied for function", "pg.access.not_allowed"),
+    ("canceling statement due to lock timeout", "db.locked"),  # a guanai function this role is not given
     ("permission denied", "db.read_only"),
     ("unable to open database file", "db.cannot_write_folder"),
 )
@@ -189,6 +192,16 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def _bounded_waits(dbapi_conn: Any, _record: Any) -> None:
+    """A PostgreSQL session of guanai waits at most a minute for a lock another session holds (a
+    user who locked a table and walked away): it then says so rather than hanging."""
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SHOW lock_timeout")
+        if cur.fetchone()[0] == "0":  # not set by the connection's own options (a test sets a second)
+            cur.execute("SET lock_timeout = '60s'")
+    dbapi_conn.commit()
 
 
 def sqlite_path(database: str | None) -> Path | None:
@@ -303,6 +316,7 @@ def chain_rows(conn: Connection, entries: list[dict[str, Any]], source: str) -> 
             "after": jsonable(e["after"]) if e.get("after") is not None else None,
             "org": e.get("org"),
             "rule": RULE,
+            "nonce": str(uuid.uuid4()),
         }
         for i, e in enumerate(entries)
     ]

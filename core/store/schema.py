@@ -230,6 +230,7 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=True),  # the hash chain (core/store/auditlog.py)
     Column("hash", String(64), nullable=True),
     Column("rule", SmallInteger, nullable=True),  # the hash's rule: NULL = 1 (before 0007), 2 = jsonb's text
+    Column("nonce", String(36), nullable=True),  # rule 2: a random value in the hash, so a guess cannot be confirmed
     Index(None, "table_name", "row_key"),
 )
 

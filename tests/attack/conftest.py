@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FACTS, Db, drop_schema
+from tests.conftest import FACTS, Db, pg_schema
 
 ENGINE = FACTS.parent / "engine"
 ORG = """代码,名称,类型,上级
@@ -43,9 +44,6 @@ K2,陈小红,七(1)班,留守,2020-01,2024-09-01,13900002222,510722201205050041
 K3,孙悦,七(1)班,非留守,,2024-09-01,13900003333,
 """
 ROSTER_S002 = "学籍号,姓名,班级,留守类型,外出开始,入学,监护人电话\nK4,周小,三年级1班,留守,2020-01,2024-09-01,13700004444\n"
-
-pytestmark = pytest.mark.skipif(not os.environ.get("GUANAI_TEST_PG"),
-                                reason="the attacks are on PostgreSQL's access control (set GUANAI_TEST_PG)")
 
 
 @dataclass
@@ -134,50 +132,58 @@ USERS = (  # key, role, org, staff, the schools it may see
 ATTACKERS = ("teacher_s001", "school_s002", "township_t02", "county_c02", "admin_c02", "stranger")
 
 
+@contextmanager
+def _county(cli, tmp: Path) -> Iterator[County]:
+    """Build the county above on a schema of its own, with its users and a stranger; drop it all after."""
+    if not os.environ.get("GUANAI_TEST_PG"):
+        pytest.skip("the attacks are on PostgreSQL's access control: set GUANAI_TEST_PG (.ci/run does)")
+    with pg_schema() as url, pg_schema("o") as other_url:
+        db = Db(url, cli)
+        db.ok("init")
+        _install(db, tmp)
+        found = County(db, _schema_of(url))
+        tag = uuid.uuid4().hex[:6]
+        made: list[tuple[Db, str]] = []
+        try:
+            for key, role, org, staff, schools in USERS:
+                name = f"a{tag}_{key}"
+                args = ["user", "add", name, "--org", org, "--role", role] + (["--staff", staff] if staff else [])
+                db.ok(*args)
+                made.append((db, name))
+                found.users[key] = Attacker(role, name, schools, found.url_as(name))
+            other = _other_database(Db(other_url, cli), tmp)
+            name = f"a{tag}_stranger"
+            other.ok("user", "add", name, "--org", "S001", "--role", "school")
+            made.append((other, name))
+            found.users["stranger"] = Attacker("school", name, set(), found.url_as(name))
+            yield found
+        finally:
+            for owner, name in made:
+                owner.run("user", "remove", name)
+
+
 @pytest.fixture
-def county(db_url, cli, tmp_path) -> Iterator[County]:
-    """The county above, its users, and a stranger from another guanai database."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the attacks are on PostgreSQL's access control")
-    db = Db(db_url, cli)
-    db.ok("init")
-    _install(db, tmp_path)
-    found = County(db, _schema_of(db_url))
-    tag = uuid.uuid4().hex[:6]
-    made: list[tuple[Db, str]] = []
-    for key, role, org, staff, schools in USERS:
-        name = f"a{tag}_{key}"
-        args = ["user", "add", name, "--org", org, "--role", role] + (["--staff", staff] if staff else [])
-        db.ok(*args)
-        made.append((db, name))
-        found.users[key] = Attacker(role, name, schools, found.url_as(name))
-    other = _other_database(db, cli, tmp_path, tag)
-    name = f"a{tag}_stranger"
-    other.ok("user", "add", name, "--org", "S001", "--role", "school")
-    made.append((other, name))
-    found.users["stranger"] = Attacker("school", name, set(), found.url_as(name))
-    try:
+def county(cli, tmp_path) -> Iterator[County]:
+    """A county of its own for an attack that changes what it finds (PostgreSQL only)."""
+    with _county(cli, tmp_path) as found:
         yield found
-    finally:
-        for owner, name in made:
-            owner.run("user", "remove", name)
-        from sqlalchemy import create_engine
-
-        admin = create_engine(os.environ["GUANAI_TEST_PG"])
-        drop_schema(admin, _schema_of(other.url))
-        admin.dispose()
 
 
-def _other_database(db: Db, cli, tmp: Path, tag: str) -> Db:
+@pytest.fixture(scope="module")
+def shared_county(tmp_path_factory) -> Iterator[County]:
+    """One county for a module's attacks that must change nothing (each asserts it did not)."""
+    from click.testing import CliRunner
+    from guanai.core.cli import build_cli
+
+    def cli(*args: str, input: str | None = None):
+        return CliRunner().invoke(build_cli(), list(args), input=input, catch_exceptions=False)
+
+    with _county(cli, tmp_path_factory.mktemp("county")) as found:
+        yield found
+
+
+def _other_database(other: Db, tmp: Path) -> Db:
     """Another guanai installation on the same server, with a school of the same code."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{tag}gother"
-    admin = create_engine(os.environ["GUANAI_TEST_PG"])
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    admin.dispose()
-    other = Db(db.url.rsplit("search_path%3D", 1)[0] + f"search_path%3D{schema}", cli)
     other.ok("init")
     (tmp / "org_other.csv").write_text("代码,名称,类型,上级\nC01,外县,县,\nS001,外县中学,学校,C01\n", encoding="utf-8")
     other.ok("org", "import", str(tmp / "org_other.csv"))

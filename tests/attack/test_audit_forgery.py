@@ -15,18 +15,18 @@ SUMMARY = "有人绕过 guanai 在数据库里改过它"
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_nobody_writes_audit_rows_but_through_the_function_and_about_itself(county, who):
-    s = county.schema
-    n = county.owner_sql(f"SELECT count(*) FROM {s}.audit_log")
+def test_nobody_writes_audit_rows_but_through_the_function_and_about_itself(shared_county, who):
+    s = shared_county.schema
+    n = shared_county.owner_sql(f"SELECT count(*) FROM {s}.audit_log")
     with pytest.raises(Exception, match="permission denied"):
-        county.sql(who, f"INSERT INTO {s}.audit_log (id, at, actor, action, table_name, row_key, source, org, "
+        shared_county.sql(who, f"INSERT INTO {s}.audit_log (id, at, actor, action, table_name, row_key, source, org, "
                         "prev_hash, hash) VALUES (999, now(), session_user, 'insert', 'child', 'K1', 'x', 'S001', 'a', 'b')")
     forged = json.dumps([{"action": "transfer", "table_name": "child", "row_key": "K1", "org": "S001"}])
     if who != "teacher_s001":  # S001 is the teacher's own school: that row would be its to write
         with pytest.raises(Exception, match="guanai:audit.foreign_org|guanai:access.stranger|permission denied"):
-            county.sql(who, f"SELECT * FROM {s}.guanai_audit_append(CAST(:e AS jsonb), 'psql')", e=forged)
-    assert county.owner_sql(f"SELECT count(*) FROM {s}.audit_log") == n
-    assert county.db.ok("audit", "verify").startswith("审计日志完整")
+            shared_county.sql(who, f"SELECT * FROM {s}.guanai_audit_append(CAST(:e AS jsonb), 'psql')", e=forged)
+    assert shared_county.owner_sql(f"SELECT count(*) FROM {s}.audit_log") == n
+    assert shared_county.db.ok("audit", "verify").startswith("审计日志完整")
 
 
 def test_a_row_appended_by_a_user_is_hashed_by_the_database(county):

@@ -10,31 +10,31 @@ from tests.attack.conftest import ATTACKERS
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_nobody_re_parents_a_school_to_take_it_in(county, who):
-    s = county.schema
+def test_nobody_re_parents_a_school_to_take_it_in(shared_county, who):
+    s = shared_county.schema
     for statement in (f"UPDATE {s}.org_unit SET parent = 'T03' WHERE code = 'S001'",
                       f"UPDATE {s}.org_unit SET parent = 'C02' WHERE code = 'T01'",
                       f"INSERT INTO {s}.org_unit (code, name, kind, parent) VALUES ('S009', 'x', 'school', 'T01')",
                       f"DELETE FROM {s}.org_unit WHERE code = 'S003'"):
         try:
-            county.sql(who, statement)
+            shared_county.sql(who, statement)
         except Exception:  # refused outright
             pass
-    assert county.owner_sql(f"SELECT code, parent FROM {s}.org_unit WHERE code IN ('S001', 'T01', 'S003', 'S009') "
+    assert shared_county.owner_sql(f"SELECT code, parent FROM {s}.org_unit WHERE code IN ('S001', 'T01', 'S003', 'S009') "
                             "ORDER BY code") == [("S001", "T01"), ("S003", "T02"), ("T01", "C01")]
-    assert {c for (c,) in county.sql(who, f"SELECT code FROM {s}.guanai_schools() AS code")} \
-        == county.users[who].schools if who != "stranger" else True
+    assert {c for (c,) in shared_county.sql(who, f"SELECT code FROM {s}.guanai_schools() AS code")} \
+        == shared_county.users[who].schools if who != "stranger" else True
 
 
-def test_a_user_sees_its_own_units_and_those_above_only(county):
-    s = county.schema
-    seen = {who: sorted(c for (c,) in county.sql(who, f"SELECT code FROM {s}.org_unit"))
+def test_a_user_sees_its_own_units_and_those_above_only(shared_county):
+    s = shared_county.schema
+    seen = {who: sorted(c for (c,) in shared_county.sql(who, f"SELECT code FROM {s}.org_unit"))
             for who in ("teacher_s001", "school_s002", "township_t02", "county_c02")}
     assert seen == {"teacher_s001": ["C01", "S001", "T01"], "school_s002": ["C01", "S002", "T01"],
                     "township_t02": ["C01", "S003", "T02"], "county_c02": ["C02", "S004", "T03"]}
-    assert county.sql("county_c02", f"SELECT count(*) FROM {s}.programme_binding") == [(0,)]
-    assert county.sql("county_c02", f"SELECT count(*) FROM {s}.programme_version") == [(0,)]
-    assert county.sql("school_s002", f"SELECT count(*) FROM {s}.programme_version") == [(1,)]
+    assert shared_county.sql("county_c02", f"SELECT count(*) FROM {s}.programme_binding") == [(0,)]
+    assert shared_county.sql("county_c02", f"SELECT count(*) FROM {s}.programme_version") == [(0,)]
+    assert shared_county.sql("school_s002", f"SELECT count(*) FROM {s}.programme_version") == [(1,)]
 
 
 def test_an_admin_changes_units_under_its_own_county_only(county):
@@ -65,18 +65,18 @@ PLANTED = {  # rows written under the attacker's own school, pointing into S001
 
 @pytest.mark.parametrize("what", sorted(PLANTED))
 @pytest.mark.parametrize("who", ["school_s002", "township_t01", "county_c01", "owner"])
-def test_rows_pointing_across_the_boundary_are_refused(county, who, what):
+def test_rows_pointing_across_the_boundary_are_refused(shared_county, who, what):
     """Even by those who see both schools, and by the owner: a reference stays inside its school."""
-    s = county.schema
+    s = shared_county.schema
     if who == "owner" and what == "enrolment span":
         return  # the owner writes a transfer's span (guanai_transfer() is its function); users may not at all
-    before = county.figures()
+    before = shared_county.figures()
     statement = PLANTED[what].format(s=s)
     with pytest.raises(Exception, match="guanai:boundary|permission denied|row-level security"):
         if who == "owner":
-            county.db.execute(statement)
+            shared_county.db.execute(statement)
         else:
-            county.sql(who, statement)
-    assert county.figures() == before
-    shown = county.guanai("county_c01", "children", "show", "K1", "--show-contacts")
+            shared_county.sql(who, statement)
+    assert shared_county.figures() == before
+    shown = shared_county.guanai("county_c01", "children", "show", "K1", "--show-contacts")
     assert "13812345678" not in shown.stdout

@@ -17,15 +17,15 @@ def _where(county) -> list[tuple]:
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_nobody_pulls_a_pupil_still_at_another_school(county, who):
-    s = county.schema
-    before, audit = _where(county), county.owner_sql(f"SELECT count(*) FROM {s}.audit_log")
+def test_nobody_pulls_a_pupil_still_at_another_school(shared_county, who):
+    s = shared_county.schema
+    before, audit = _where(shared_county), shared_county.owner_sql(f"SELECT count(*) FROM {s}.audit_log")
     target = "K4" if who == "teacher_s001" else "K1"  # a pupil of a school the attacker does not act for
     with pytest.raises(Exception, match="guanai:transfer|permission denied"):
-        county.sql(who, f"SELECT {s}.guanai_transfer('child', :id, :school, DATE '2025-11-03', 'psql')",
+        shared_county.sql(who, f"SELECT {s}.guanai_transfer('child', :id, :school, DATE '2025-11-03', 'psql')",
                    id=target, school=OWN_SCHOOL[who])
-    assert _where(county) == before
-    assert county.owner_sql(f"SELECT count(*) FROM {s}.audit_log") == audit
+    assert _where(shared_county) == before
+    assert shared_county.owner_sql(f"SELECT count(*) FROM {s}.audit_log") == audit
 
 
 def test_a_school_pulling_by_import_is_told_only_that_the_id_is_taken(county, tmp_path):
@@ -43,21 +43,21 @@ def test_a_school_pulling_by_import_is_told_only_that_the_id_is_taken(county, tm
 
 
 @pytest.mark.parametrize("who", ["school_s002", "township_t02", "county_c02"])
-def test_guessing_ids_tells_no_school_and_is_audited(county, who):
-    s = county.schema
+def test_guessing_ids_tells_no_school_and_is_audited(shared_county, who):
+    s = shared_county.schema
     guesses = [f"K{i}" for i in range(1, 50)]
-    found = county.sql(who, f"SELECT * FROM {s}.guanai_enrolment('child', :ids, 'psql')", ids=guesses)
+    found = shared_county.sql(who, f"SELECT * FROM {s}.guanai_enrolment('child', :ids, 'psql')", ids=guesses)
     assert all(len(row) == 2 and row[1] in ("enrolled", "left") for row in found)  # id and status: never where
     with pytest.raises(Exception, match="does not exist|permission denied"):  # the old oracle is gone
-        county.sql(who, f"SELECT * FROM {s}.guanai_whereabouts('child', ARRAY['K1'])")
-    asked = county.owner_sql(f"SELECT actor, after FROM {s}.audit_log WHERE action = 'lookup' ORDER BY id")
-    assert asked[-1] == (county.users[who].name, {"ids": guesses, "found": len(found)})
+        shared_county.sql(who, f"SELECT * FROM {s}.guanai_whereabouts('child', ARRAY['K1'])")
+    asked = shared_county.owner_sql(f"SELECT actor, after FROM {s}.audit_log WHERE action = 'lookup' ORDER BY id")
+    assert asked[-1] == (shared_county.users[who].name, {"ids": guesses, "found": len(found)})
 
 
 @pytest.mark.parametrize("who", ["teacher_s001", "stranger"])
-def test_teachers_and_strangers_cannot_even_ask(county, who):
+def test_teachers_and_strangers_cannot_even_ask(shared_county, who):
     with pytest.raises(Exception, match="guanai:access|permission denied"):
-        county.sql(who, f"SELECT * FROM {county.schema}.guanai_enrolment('child', ARRAY['K4'], 'psql')")
+        shared_county.sql(who, f"SELECT * FROM {shared_county.schema}.guanai_enrolment('child', ARRAY['K4'], 'psql')")
 
 
 def test_a_login_without_a_row_here_is_a_stranger_not_the_owner(county):
@@ -74,7 +74,7 @@ def test_a_login_without_a_row_here_is_a_stranger_not_the_owner(county):
     try:
         assert county.sql(name, f"SELECT count(*) FROM {s}.child") == [(0,)]
         for call in (f"SELECT {s}.guanai_transfer('child', 'K1', 'S002', DATE '2025-11-03', 'x')",
-                     f"SELECT * FROM {s}.guanai_contacts('child', ARRAY['K1'], 'x', 'x', NULL)",
+                     f"SELECT * FROM {s}.guanai_contacts_request('child', ARRAY['K1'], 'x', 'x', NULL)",
                      f"SELECT * FROM {s}.guanai_audit_append('[{{\"action\": \"x\", \"table_name\": \"x\"}}]', 'x')",
                      f"SELECT * FROM {s}.guanai_audit_links()"):
             with pytest.raises(Exception, match="guanai:access.stranger|guanai:transfer.not_allowed"):
@@ -84,11 +84,11 @@ def test_a_login_without_a_row_here_is_a_stranger_not_the_owner(county):
         county.db.execute(f"DROP ROLE {name}")
 
 
-def test_a_stranger_from_another_database_holds_no_privilege_here(county):
-    s = county.schema
+def test_a_stranger_from_another_database_holds_no_privilege_here(shared_county):
+    s = shared_county.schema
     for statement in (f"SELECT count(*) FROM {s}.child", f"SELECT count(*) FROM {s}.audit_log",
                       f"SELECT {s}.guanai_audit_lock()", f"INSERT INTO {s}.record (step) VALUES ('x')"):
         with pytest.raises(Exception, match="permission denied"):
-            county.sql("stranger", statement)
-    result = county.guanai("stranger", "children", "list")
+            shared_county.sql("stranger", statement)
+    result = shared_county.guanai("stranger", "children", "list")
     assert result.exit_code == 2

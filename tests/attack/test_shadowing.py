@@ -34,11 +34,15 @@ def _seen(county, who: str, *before: str) -> tuple:
     contact rows and the values guanai_contacts() gives it in full (errors count as nothing)."""
     s = county.schema
     out = []
+    try:
+        [(request,)] = county.sql(who, *before, f"SELECT {s}.guanai_contacts_request('child', ARRAY['K1','K2','K3','K4'], "
+                                                 "'x', 'x', NULL)")
+    except Exception:  # refused: no request, so no values either
+        request = -1
     for query in (f"SELECT code FROM {s}.guanai_schools() AS code ORDER BY 1",
                   f"SELECT id FROM {s}.child ORDER BY 1", f"SELECT id FROM {s}.staff ORDER BY 1",
                   f"SELECT subject FROM {s}.record ORDER BY 1", f"SELECT id, field FROM {s}.contact ORDER BY 1, 2",
-                  f"SELECT id, value FROM {s}.guanai_contacts('child', ARRAY['K1','K2','K3','K4'], 'x', 'x', NULL) "
-                  "WHERE field = 'guardian_phone' ORDER BY 1",
+                  f"SELECT id, value FROM {s}.guanai_contacts({request}) WHERE field = 'guardian_phone' ORDER BY 1",
                   f"SELECT code FROM {s}.org_unit ORDER BY 1"):
         try:
             out.append(county.sql(who, *before, query))
@@ -48,11 +52,11 @@ def _seen(county, who: str, *before: str) -> tuple:
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_temporary_tables_named_like_guanais_open_nothing(county, who):
-    plain = _seen(county, who)
-    shadowed = _seen(county, who, *SHADOWS)
+def test_temporary_tables_named_like_guanais_open_nothing(shared_county, who):
+    plain = _seen(shared_county, who)
+    shadowed = _seen(shared_county, who, *SHADOWS)
     assert shadowed == plain
-    mine = county.users[who].schools
+    mine = shared_county.users[who].schools
     if who == "stranger":
         assert all(isinstance(part, str) for part in plain), plain  # every door shut
         return
@@ -64,9 +68,9 @@ def test_temporary_tables_named_like_guanais_open_nothing(county, who):
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_shadowing_writes_nothing_of_another_school(county, who):
-    s = county.schema
-    before = county.figures()
+def test_shadowing_writes_nothing_of_another_school(shared_county, who):
+    s = shared_county.schema
+    before = shared_county.figures()
     for statement in (f"UPDATE {s}.child SET name = '改' WHERE id = 'K1'",
                       f"DELETE FROM {s}.pairing WHERE child = 'K1'",
                       f"UPDATE {s}.staff SET name = '改' WHERE id = 'T001'",
@@ -74,30 +78,30 @@ def test_shadowing_writes_nothing_of_another_school(county, who):
                       f"UPDATE {s}.contact SET value = '13800000000' WHERE id = 'K1'",
                       f"DELETE FROM {s}.record WHERE subject = 'K1'"):
         try:
-            county.sql(who, *SHADOWS, statement)
+            shared_county.sql(who, *SHADOWS, statement)
         except Exception:  # refused outright: as good
             pass
-    assert county.figures() == before
-    assert county.owner_sql(f"SELECT name FROM {s}.child WHERE id = 'K1'") == [("刘小明",)]
-    assert county.owner_sql(f"SELECT value FROM {s}.contact WHERE id = 'K1' AND field = 'guardian_phone'") == [
+    assert shared_county.figures() == before
+    assert shared_county.owner_sql(f"SELECT name FROM {s}.child WHERE id = 'K1'") == [("刘小明",)]
+    assert shared_county.owner_sql(f"SELECT value FROM {s}.contact WHERE id = 'K1' AND field = 'guardian_phone'") == [
         ("13900001111",)]
 
 
 @pytest.mark.parametrize("who", ATTACKERS)
-def test_nobody_creates_a_function_where_a_definer_function_would_find_it(county, who):
+def test_nobody_creates_a_function_where_a_definer_function_would_find_it(shared_county, who):
     """A function in guanai's schema with a closer argument type than pg_catalog's (left(varchar,
     int) beside left(text, int)) would be chosen inside a definer function and run as the owner;
     a function in pg_temp is never looked up for a call that does not name pg_temp."""
-    s = county.schema
+    s = shared_county.schema
     with pytest.raises(Exception, match="permission denied"):
-        county.sql(who, f"CREATE FUNCTION {s}.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
+        shared_county.sql(who, f"CREATE FUNCTION {s}.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$")
     if who == "stranger":
         return
     org = {"teacher_s001": "S001", "school_s002": "S002", "township_t02": "T02", "county_c02": "C02",
            "admin_c02": "C02"}[who]
     entry = '[{"action": "note", "table_name": "child", "row_key": "K1"}]'
-    county.sql(who, "CREATE FUNCTION pg_temp.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
+    shared_county.sql(who, "CREATE FUNCTION pg_temp.left(varchar, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
                f"SELECT * FROM {s}.guanai_audit_append(CAST(:e AS jsonb), 'psql')", e=entry)
-    last = county.owner_sql(f"SELECT actor, action, row_key, org FROM {s}.audit_log ORDER BY id DESC LIMIT 1")[0]
-    assert last == (county.users[who].name, "note", "K1", org)  # left() was pg_catalog's, not the caller's
-    assert county.db.ok("audit", "verify").startswith("审计日志完整")
+    last = shared_county.owner_sql(f"SELECT actor, action, row_key, org FROM {s}.audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert last == (shared_county.users[who].name, "note", "K1", org)  # left() was pg_catalog's, not the caller's
+    assert shared_county.db.ok("audit", "verify").startswith("审计日志完整")

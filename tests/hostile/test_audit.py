@@ -138,10 +138,12 @@ def test_the_databases_hash_and_pythons_agree(db):
         with engine.connect() as conn:
             ours = conn.execute(text(
                 "SELECT guanai_audit_hash(:prev, 7, :at, 'u', 'insert', 'child', :key, CAST(:b AS jsonb), "
-                "CAST(:a AS jsonb), 'cli', 'S001')"),
-                {"prev": "ab" * 32, "at": at, "key": key, "b": _json.dumps(before), "a": _json.dumps(after)}).scalar()
+                "CAST(:a AS jsonb), 'cli', 'S001', :nonce)"),
+                {"prev": "ab" * 32, "at": at, "key": key, "b": _json.dumps(before), "a": _json.dumps(after),
+                 "nonce": key[::-1]}).scalar()
         row = {"id": 7, "at": at, "actor": "u", "action": "insert", "table_name": "child", "row_key": key,
-               "before": _json.dumps(before), "after": _json.dumps(after), "source": "cli", "org": "S001", "rule": 2}
+               "before": _json.dumps(before), "after": _json.dumps(after), "source": "cli", "org": "S001", "rule": 2,
+               "nonce": key[::-1]}
         assert row_hash("ab" * 32, row) == ours
 
     try:

@@ -64,6 +64,17 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp 
                                  OR pg_catalog.pg_has_role(session_user, current_user, 'MEMBER'))
 $$;
 
+-- The top of the org tree above a unit (its county): internal, called by definer functions only.
+CREATE FUNCTION @s@.guanai_root(p_code varchar) RETURNS varchar
+LANGUAGE sql STABLE SET search_path = pg_catalog, @s@, pg_temp AS $$
+    WITH RECURSIVE up(code, parent, depth) AS (
+        SELECT o.code, o.parent, 0 FROM @s@.org_unit AS o WHERE o.code = p_code
+        UNION ALL SELECT o.code, o.parent, up.depth + 1 FROM @s@.org_unit AS o JOIN up ON o.code = up.parent
+            WHERE up.depth < 32
+    )
+    SELECT code FROM up WHERE parent IS NULL LIMIT 1
+$$;
+
 CREATE FUNCTION @s@.guanai_refuse(p_code text, p_detail text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -74,15 +85,17 @@ END $$;
 -- —— the audit chain: rows hashed here, never by the client ——
 
 -- The chain's rule 2 (core/store/auditlog.py holds the same rule in Python, a test proves they
--- agree): sha256 of the previous hash, a newline and the row as jsonb's canonical text.
+-- agree): sha256 of the previous hash, a newline and the row as jsonb's canonical text. The row's
+-- random nonce (never given out by guanai_audit_links) keeps a user from confirming a guess of a
+-- row it may not read by hashing the guess.
 CREATE FUNCTION @s@.guanai_audit_hash(p_prev varchar, p_id integer, p_at timestamp, p_actor varchar,
     p_action varchar, p_table varchar, p_row_key varchar, p_before jsonb, p_after jsonb, p_source varchar,
-    p_org varchar) RETURNS varchar
+    p_org varchar, p_nonce varchar) RETURNS varchar
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT encode(sha256(convert_to(p_prev || E'\n' || jsonb_build_object(
         'id', p_id, 'at', to_char(p_at, 'YYYY-MM-DD HH24:MI:SS.US'), 'actor', p_actor, 'action', p_action,
         'table_name', p_table, 'row_key', p_row_key, 'before', p_before, 'after', p_after, 'source', p_source,
-        'org', p_org, 'rule', 2)::text, 'UTF8')), 'hex')
+        'org', p_org, 'nonce', p_nonce, 'rule', 2)::text, 'UTF8')), 'hex')
 $$;
 
 -- The lock ordering appends: a table lock no guanai user may take (it needs privileges on
@@ -94,6 +107,9 @@ DECLARE
     holders text;
     was text := current_setting('lock_timeout');
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM @s@.guanai_me() AS m WHERE m.role IS NOT NULL OR m.trusted) THEN
+        PERFORM @s@.guanai_refuse('access.stranger');
+    END IF;
     PERFORM set_config('lock_timeout', coalesce(nullif(current_setting('guanai.audit_wait', true), ''), '15s'), true);
     LOCK TABLE @s@.audit_log IN SHARE ROW EXCLUSIVE MODE;
     PERFORM set_config('lock_timeout', was, true);
@@ -113,9 +129,13 @@ DECLARE
     e jsonb;
     v_at timestamp;
     v_org varchar;
+    v_nonce varchar;
     me record;
 BEGIN
     SELECT * INTO me FROM @s@.guanai_me();
+    IF jsonb_typeof(p_entries) IS DISTINCT FROM 'array' OR jsonb_path_exists(p_entries, 'strict $.**{12}') THEN
+        PERFORM @s@.guanai_refuse('audit.bad_entries');  -- a list of flat entries, never 3,000 levels deep
+    END IF;
     PERFORM @s@.guanai_audit_lock();
     SELECT a.id, a.hash INTO last_id, last_hash FROM @s@.audit_log AS a ORDER BY a.id DESC LIMIT 1;
     last_id := coalesce(last_id, 0);
@@ -124,14 +144,15 @@ BEGIN
     FOR e IN SELECT value FROM jsonb_array_elements(p_entries) LOOP
         last_id := last_id + 1;
         v_org := coalesce(e->>'org', me.org);
+        v_nonce := gen_random_uuid()::text;
         INSERT INTO @s@.audit_log (id, at, actor, action, table_name, row_key, before, after, source, org,
-                                   prev_hash, hash, rule)
+                                   prev_hash, hash, rule, nonce)
         VALUES (last_id, v_at, left(session_user, 100), left(e->>'action', 16), left(e->>'table_name', 32),
                 left(coalesce(e->>'row_key', ''), 200), nullif(e->'before', 'null')::json,
                 nullif(e->'after', 'null')::json, left(p_source, 300), v_org, last_hash,
                 @s@.guanai_audit_hash(last_hash, last_id, v_at, left(session_user, 100), left(e->>'action', 16),
                     left(e->>'table_name', 32), left(coalesce(e->>'row_key', ''), 200), nullif(e->'before', 'null'),
-                    nullif(e->'after', 'null'), left(p_source, 300), v_org), 2)
+                    nullif(e->'after', 'null'), left(p_source, 300), v_org, v_nonce), 2, v_nonce)
         RETURNING hash INTO last_hash;
     END LOOP;
 END $$;
@@ -167,29 +188,58 @@ BEGIN
     RETURN QUERY SELECT a.id, a.at, a.prev_hash, a.hash FROM @s@.audit_log AS a ORDER BY a.id;
 END $$;
 
--- —— contacts in full: only through this function, audited in the same transaction ——
+-- —— contacts in full: asked for in one transaction, read in a later one ——
+-- A read of full contacts needs its audit row committed first: guanai_contacts_request() appends
+-- it (the ids asked for, and the transaction that asked) and returns its id; guanai_contacts()
+-- gives the values only in another transaction, once that row is committed — a caller cannot read
+-- and then roll the audit back. A request serves its caller for ten minutes.
 
-CREATE FUNCTION @s@.guanai_contacts(p_kind varchar, p_ids varchar[], p_row_key varchar, p_source varchar,
-    p_org varchar) RETURNS TABLE(id varchar, field varchar, value text)
+CREATE FUNCTION @s@.guanai_contacts_request(p_kind varchar, p_ids varchar[], p_row_key varchar, p_source varchar,
+    p_org varchar) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp AS $$
 DECLARE
     me record;
+    made integer;
 BEGIN
     SELECT * INTO me FROM @s@.guanai_me();
     IF me.role IS NULL AND NOT me.trusted THEN
         PERFORM @s@.guanai_refuse('access.stranger');
     END IF;
-    PERFORM @s@.guanai_audit_append(jsonb_build_array(jsonb_build_object(
+    IF p_kind IS NULL OR p_kind NOT IN ('child', 'staff') OR p_ids IS NULL THEN
+        PERFORM @s@.guanai_refuse('access.bad_request');
+    END IF;
+    SELECT a.last_id INTO made FROM @s@.guanai_audit_append(jsonb_build_array(jsonb_build_object(
         'action', 'show_contacts', 'table_name', p_kind, 'row_key', coalesce(nullif(p_row_key, ''), '*'),
-        'org', p_org, 'after', jsonb_build_object('ids', to_jsonb(p_ids)))), p_source);
+        'org', p_org, 'after', jsonb_build_object('ids', to_jsonb(p_ids), 'txid', txid_current()::text))),
+        p_source) AS a;
+    RETURN made;
+END $$;
+
+CREATE FUNCTION @s@.guanai_contacts(p_request integer) RETURNS TABLE(id varchar, field varchar, value text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp SET TimeZone = 'Asia/Shanghai' AS $$
+DECLARE
+    me record;
+    asked record;
+BEGIN
+    SELECT * INTO me FROM @s@.guanai_me();
+    IF me.role IS NULL AND NOT me.trusted THEN
+        PERFORM @s@.guanai_refuse('access.stranger');
+    END IF;
+    SELECT a.table_name AS kind, a.after AS after INTO asked FROM @s@.audit_log AS a
+        WHERE a.id = p_request AND a.actor = session_user AND a.action = 'show_contacts'
+          AND a.at > (clock_timestamp() AT TIME ZONE 'UTC') - interval '10 minutes';
+    IF asked IS NULL OR (asked.after::jsonb)->>'txid' = txid_current()::text THEN
+        PERFORM @s@.guanai_refuse('access.contacts_unaudited');  -- no request, or not committed yet
+    END IF;
     RETURN QUERY SELECT c.id, c.field, c.value FROM @s@.contact AS c
-        WHERE c.kind = p_kind AND c.id = ANY(p_ids)
+        WHERE c.kind = asked.kind
+          AND c.id IN (SELECT jsonb_array_elements_text((asked.after::jsonb)->'ids'))
           AND (me.trusted OR c.school IN (SELECT @s@.guanai_schools()))
           AND (me.role IS DISTINCT FROM 'teacher'
-               OR (p_kind = 'child' AND c.id IN (
+               OR (asked.kind = 'child' AND c.id IN (
                        SELECT p.child FROM @s@.pairing AS p WHERE p.staff = me.staff AND p.start <= current_date
                        AND (p."end" IS NULL OR p."end" >= current_date)))
-               OR (p_kind = 'staff' AND c.id = me.staff));
+               OR (asked.kind = 'staff' AND c.id = me.staff));
 END $$;
 
 -- —— transfers (转学, 调动) ——
@@ -243,6 +293,9 @@ DECLARE
     last_day date := p_start - 1;
 BEGIN
     SELECT * INTO me FROM @s@.guanai_me();
+    IF p_kind IS NULL OR p_kind NOT IN ('child', 'staff') OR p_id IS NULL OR p_school IS NULL OR p_start IS NULL THEN
+        PERFORM @s@.guanai_refuse('access.bad_request');
+    END IF;
     IF NOT me.trusted THEN
         IF me.role IS NULL OR me.role = 'teacher' THEN
             PERFORM @s@.guanai_refuse('transfer.not_allowed');
@@ -261,8 +314,11 @@ BEGIN
     IF old_school IS NULL OR old_school = p_school THEN
         PERFORM @s@.guanai_refuse('transfer.not_elsewhere');
     END IF;
+    -- a school of the same county takes in only someone who has already left (a leaving recorded for
+    -- a day still to come is not one); a user above both schools moves anyone
     IF NOT me.trusted AND old_school NOT IN (SELECT @s@.guanai_schools())
-       AND (old_left IS NULL OR old_left > p_start) THEN
+       AND (old_left IS NULL OR old_left > p_start OR old_left > current_date
+            OR @s@.guanai_root(old_school) IS DISTINCT FROM @s@.guanai_root(p_school)) THEN
         PERFORM @s@.guanai_refuse('transfer.still_enrolled');
     END IF;
     IF old_start IS NOT NULL AND p_start <= old_start THEN
@@ -307,6 +363,9 @@ BEGIN
     SELECT * INTO me FROM @s@.guanai_me();
     IF NOT me.trusted AND me.role IS DISTINCT FROM 'admin' THEN
         PERFORM @s@.guanai_refuse('user.not_admin');
+    END IF;
+    IF p_name IS NULL OR p_org IS NULL OR p_role IS NULL OR p_verifier IS NULL THEN
+        PERFORM @s@.guanai_refuse('access.bad_request');
     END IF;
     IF NOT me.trusted AND p_org NOT IN (SELECT @s@.guanai_orgs_under()) THEN
         PERFORM @s@.guanai_refuse('user.outside_scope', p_org);
@@ -490,12 +549,22 @@ CREATE POLICY admin_changes ON @s@.org_unit FOR UPDATE USING (code IN (SELECT @s
     WITH CHECK (parent IN (SELECT @s@.guanai_orgs_under()));
 -- programmes: a version is seen where it is bound to a unit the user sees, or by who published it;
 -- a county binds versions to units under it
+CREATE FUNCTION @s@.guanai_versions_seen() RETURNS SETOF integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, @s@, pg_temp AS $$
+    SELECT b.version_id FROM @s@.programme_binding AS b WHERE b.org IN (SELECT @s@.guanai_orgs_seen())
+    UNION SELECT v.id FROM @s@.programme_version AS v WHERE v.published_by = session_user
+$$;
 ALTER TABLE @s@.programme_binding ENABLE ROW LEVEL SECURITY;
 CREATE POLICY seen ON @s@.programme_binding FOR SELECT USING (org IN (SELECT @s@.guanai_orgs_seen()));
-CREATE POLICY binds_under ON @s@.programme_binding FOR INSERT WITH CHECK (org IN (SELECT @s@.guanai_orgs_under()));
+CREATE POLICY binds_under ON @s@.programme_binding FOR INSERT WITH CHECK (org IN (SELECT @s@.guanai_orgs_under())
+    AND version_id IN (SELECT @s@.guanai_versions_seen()));
 ALTER TABLE @s@.programme_version ENABLE ROW LEVEL SECURITY;
 CREATE POLICY seen ON @s@.programme_version FOR SELECT
-    USING (published_by = session_user OR id IN (SELECT b.version_id FROM @s@.programme_binding AS b));
+    USING (published_by = session_user OR id IN (SELECT @s@.guanai_versions_seen()));
 CREATE POLICY publishes ON @s@.programme_version FOR INSERT WITH CHECK (published_by = session_user);
 -- a record is entered as oneself
 CREATE POLICY entered_as_self ON @s@.record AS RESTRICTIVE FOR INSERT WITH CHECK (recorded_by = session_user);
+-- no JSON a person could not have typed: a record's fields and a pupil's extra cells are a few
+-- levels deep, never thousands (which would crash every listing that reads them)
+ALTER TABLE @s@.record ADD CONSTRAINT guanai_payload_shallow CHECK (NOT jsonb_path_exists(payload::jsonb, 'strict $.**{8}'));
+ALTER TABLE @s@.child ADD CONSTRAINT guanai_profile_shallow CHECK (NOT jsonb_path_exists(profile::jsonb, 'strict $.**{8}'));

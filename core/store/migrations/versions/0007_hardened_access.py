@@ -34,15 +34,18 @@ OLD_FUNCTIONS = (
 )
 NEW_FUNCTIONS = {  # signature: the roles that may execute it (policies call the first three)
     'guanai_orgs_under()': 'all', 'guanai_orgs_seen()': 'all', 'guanai_schools()': 'all', 'guanai_is_admin()': 'all',
+    'guanai_versions_seen()': 'all',
     'guanai_audit_lock()': 'all', 'guanai_audit_append(jsonb, varchar)': 'all', 'guanai_audit_links()': 'all',
-    'guanai_contacts(varchar, varchar[], varchar, varchar, varchar)': 'all',
+    'guanai_contacts_request(varchar, varchar[], varchar, varchar, varchar)': 'all',
+    'guanai_contacts(integer)': 'all',
     'guanai_enrolment(varchar, varchar[], varchar)': 'writers',
     'guanai_transfer(varchar, varchar, varchar, date, varchar)': 'writers',
     'guanai_user_add(varchar, text, varchar, varchar, varchar)': 'admin',
     'guanai_user_remove(varchar)': 'admin',
     'guanai_me()': None, 'guanai_refuse(text, text)': None, 'guanai_audit_write(jsonb, varchar)': None,
+    'guanai_root(varchar)': None,
     'guanai_audit_hash(varchar, integer, timestamp, varchar, varchar, varchar, varchar, jsonb, jsonb, varchar, '
-    'varchar)': None,
+    'varchar, varchar)': None,
     'guanai_check_record()': None, 'guanai_check_pairing()': None, 'guanai_check_contact()': None,
     'guanai_check_past_class()': None, 'guanai_pairing_people_fixed()': None,
 }
@@ -55,6 +58,7 @@ TRIGGERS = {'guanai_record_in_school': 'record', 'guanai_record_stays_in_school'
 def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rule', sa.SmallInteger(), nullable=True))
+        batch_op.add_column(sa.Column('nonce', sa.String(length=36), nullable=True))
     with op.batch_alter_table('past_enrolment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name', sa.String(length=100), nullable=True))
     op.execute("UPDATE past_enrolment SET name = (SELECT c.name FROM child c WHERE c.id = past_enrolment.child)")
@@ -129,6 +133,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         schema, groups = _schema(), _groups()
         _drop_policies(schema)
+        _run(f"ALTER TABLE {schema}.record DROP CONSTRAINT IF EXISTS guanai_payload_shallow")
+        _run(f"ALTER TABLE {schema}.child DROP CONSTRAINT IF EXISTS guanai_profile_shallow")
         for trigger, table in TRIGGERS.items():
             _run(f"DROP TRIGGER IF EXISTS {trigger} ON {schema}.{table}")
         for fn in NEW_FUNCTIONS:
@@ -145,6 +151,7 @@ def downgrade() -> None:
         for (name, role) in conn.execute(sa.text("SELECT name, role FROM app_user WHERE role <> 'admin'")).all():
             _run(f'GRANT guanai_{role} TO "{name}"')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_column('nonce')
         batch_op.drop_column('rule')
     with op.batch_alter_table('past_enrolment', schema=None) as batch_op:
         batch_op.drop_column('name')
