@@ -85,48 +85,56 @@ def upgrade() -> None:
 
 
 def _grant(schema: str, groups: dict[str, str]) -> None:
+    """Privileges, named table by table and function by function, as one batch of statements (the
+    `ALL … IN SCHEMA` forms scan the catalog once per statement: seconds on a busy server)."""
     every = ', '.join(groups.values())
     writers = ', '.join(groups[r] for r in ('school', 'township', 'county', 'admin'))
     above = ', '.join(groups[r] for r in ('county', 'admin'))
-    everyone_then = [g for g in (*OLD_GROUPS, 'PUBLIC') if g == 'PUBLIC' or _role_exists(g)]
-    for role in everyone_then:  # nothing left from before, nothing for a stranger
-        _run(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}")
-        _run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}")
-        _run(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM {role}")
-    for role in everyone_then:
-        if role != 'PUBLIC':
-            _run(f"REVOKE ALL ON SCHEMA {schema} FROM {role}")
-    # nobody but the owner creates objects in guanai's schema: a function a user put there with a
-    # closer argument type than pg_catalog's (left(varchar, int) …) would run inside a definer
-    # function as the owner (PostgreSQL 14 and older grant CREATE on public to everyone)
-    _run(f"DO $$ BEGIN REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC; "
-         "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$")
-    _run(f"GRANT USAGE ON SCHEMA {schema} TO {every}")
-    _run(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {every}")
-    for table in TABLES:
-        if table != 'contact':
-            _run(f"GRANT SELECT ON {schema}.{table} TO {every}")
-    _run(f"GRANT SELECT ON {schema}.alembic_version TO {every}")
-    _run(f"GRANT SELECT (kind, id, field, school) ON {schema}.contact TO {every}")  # never `value`: guanai_contacts()
-    _run(f"GRANT INSERT ON {schema}.record, {schema}.follow_up TO {every}")
-    for table, fixed in (('child', ('id', 'school')), ('staff', ('id', 'school'))):
-        columns = ', '.join(f'"{c}"' for c in _columns(table) if c not in fixed)
-        _run(f"GRANT INSERT, UPDATE ({columns}) ON {schema}.{table} TO {writers}")
-    _run(f"GRANT INSERT ON {schema}.child, {schema}.staff TO {writers}")
-    _run(f"GRANT INSERT, UPDATE (grade) ON {schema}.school_class TO {writers}")
+    before = ', '.join([*(g for g in OLD_GROUPS if _role_exists(g)), 'PUBLIC'])
+    tables = ', '.join(f"{schema}.{t}" for t in (*TABLES, 'alembic_version'))
+    sequences = ', '.join(f"{schema}.{q}" for q in _sequences())
+    functions = ', '.join(f"{schema}.{fn}" for fn in (*NEW_FUNCTIONS, 'guanai_audit_append_only()'))
+    child_columns = ', '.join(f'"{c}"' for c in _columns('child') if c not in ('id', 'school'))
+    staff_columns = ', '.join(f'"{c}"' for c in _columns('staff') if c not in ('id', 'school'))
     pairing_columns = ', '.join(f'"{c}"' for c in _columns('pairing') if c != 'id')
-    _run(f"GRANT INSERT, UPDATE ({pairing_columns}) ON {schema}.pairing TO {writers}")
-    _run(f"GRANT INSERT ON {schema}.past_class TO {writers}")
-    _run(f"GRANT INSERT, UPDATE (value), DELETE ON {schema}.contact TO {writers}")
-    _run(f"GRANT INSERT ON {schema}.programme_version, {schema}.programme_binding TO {above}")
-    _run(f"GRANT INSERT, UPDATE (name, kind, parent) ON {schema}.org_unit TO {groups['admin']}")
-    _run(f"GRANT DELETE ON {schema}.child, {schema}.staff, {schema}.pairing, {schema}.record, {schema}.follow_up, "
-         f"{schema}.past_enrolment, {schema}.past_class, {schema}.past_staff, {schema}.contact TO {above}")  # purge
-    for fn, who in NEW_FUNCTIONS.items():
-        _run(f"REVOKE ALL ON FUNCTION {schema}.{fn} FROM PUBLIC")
-        if who is not None:
-            to = {'all': every, 'writers': writers, 'admin': groups['admin']}[who]
-            _run(f"GRANT EXECUTE ON FUNCTION {schema}.{fn} TO {to}")
+    readable = ', '.join(f"{schema}.{t}" for t in (*TABLES, 'alembic_version') if t != 'contact')
+    statements = [
+        # nothing left from before (the old, server-wide group roles), nothing for a stranger
+        f"REVOKE ALL ON TABLE {tables} FROM {before}",
+        f"REVOKE ALL ON SEQUENCE {sequences} FROM {before}",
+        f"REVOKE ALL ON FUNCTION {functions} FROM {before}",
+        *(f"REVOKE ALL ON SCHEMA {schema} FROM {g}" for g in OLD_GROUPS if _role_exists(g)),
+        # nobody but the owner creates objects in guanai's schema: a function a user put there with
+        # a closer argument type than pg_catalog's (left(varchar, int) …) would run inside a definer
+        # function as the owner (PostgreSQL 14 and older grant CREATE on public to everyone)
+        f"DO $$ BEGIN REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC; "
+        "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
+        f"GRANT USAGE ON SCHEMA {schema} TO {every}",
+        f"GRANT USAGE ON SEQUENCE {sequences} TO {every}",
+        f"GRANT SELECT ON TABLE {readable} TO {every}",
+        f"GRANT SELECT (kind, id, field, school) ON {schema}.contact TO {every}",  # never `value`: guanai_contacts()
+        f"GRANT INSERT ON {schema}.record, {schema}.follow_up TO {every}",
+        f"GRANT INSERT, UPDATE ({child_columns}) ON {schema}.child TO {writers}",
+        f"GRANT INSERT, UPDATE ({staff_columns}) ON {schema}.staff TO {writers}",
+        f"GRANT INSERT ON {schema}.child, {schema}.staff TO {writers}",
+        f"GRANT INSERT, UPDATE (grade) ON {schema}.school_class TO {writers}",
+        f"GRANT INSERT, UPDATE ({pairing_columns}) ON {schema}.pairing TO {writers}",
+        f"GRANT INSERT ON {schema}.past_class TO {writers}",
+        f"GRANT INSERT, UPDATE (value), DELETE ON {schema}.contact TO {writers}",
+        f"GRANT INSERT ON {schema}.programme_version, {schema}.programme_binding TO {above}",
+        f"GRANT INSERT, UPDATE (name, kind, parent) ON {schema}.org_unit TO {groups['admin']}",
+        f"GRANT DELETE ON {schema}.child, {schema}.staff, {schema}.pairing, {schema}.record, {schema}.follow_up, "
+        f"{schema}.past_enrolment, {schema}.past_class, {schema}.past_staff, {schema}.contact TO {above}",  # purge
+    ]
+    for who, to in (('all', every), ('writers', writers), ('admin', groups['admin'])):
+        named = ', '.join(f"{schema}.{fn}" for fn, w in NEW_FUNCTIONS.items() if w == who)
+        statements.append(f"GRANT EXECUTE ON FUNCTION {named} TO {to}")
+    _run(";\n".join(statements))
+
+
+def _sequences() -> list[str]:
+    return [str(n) for (n,) in op.get_bind().execute(sa.text(
+        "SELECT c.relname FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))]
 
 
 def downgrade() -> None:
