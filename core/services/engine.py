@@ -98,8 +98,8 @@ def local(utc: datetime, zone: ZoneInfo) -> datetime:
 # —— due ——
 
 @dataclass(frozen=True)
-class WindowItem:
-    """An open window of a duty or task for one subject (SPEC §2): due on its last day."""
+class OpenItem:
+    """What every open item tells: the duty, its subject, who answers, the window and progress."""
 
     duty: str
     name: str
@@ -109,13 +109,19 @@ class WindowItem:
     class_name: str | None
     school: str
     responsible: str | None
-    window_start: date
-    due: date
     status: str
     required: int
     done: int
     step: str
     match: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class WindowItem(OpenItem):
+    """An open window of a duty or task for one subject (SPEC §2): due on its last day."""
+
+    window_start: date
+    due: date
     closes_late: bool  # a record after the due date still closes it (met_late): a one-off task
     by: str | None  # the role the duty names (None: the school's own task)
     days_overdue: int
@@ -125,24 +131,11 @@ class WindowItem:
 
 
 @dataclass(frozen=True)
-class TriggeredItem:
+class TriggeredItem(OpenItem):
     """A time-limited obligation a record created (a notice within 30 minutes): due at a moment."""
 
-    duty: str
-    name: str
-    scope: str
-    subject: str
-    subject_name: str | None
-    class_name: str | None
-    school: str
-    responsible: str | None
     window_start: datetime
     due: datetime
-    status: str
-    required: int
-    done: int
-    step: str
-    match: tuple[tuple[str, Any], ...]
     minutes_overdue: int  # negative: minutes left
     closes_late: bool = True
     by: str | None = "recorder"
@@ -156,7 +149,7 @@ DUE_COLUMNS = ("duty", "name", "scope", "subject", "subject_name", "class", "sch
                "window_start", "due", "status", "required", "done")
 
 
-def _public(item: DueItem, start: str, due: str) -> dict[str, Any]:
+def _public(item: OpenItem, start: str, due: str) -> dict[str, Any]:
     """An item as `due --json` gives it (SPEC §3: names never change)."""
     return {"duty": item.duty, "name": item.name, "scope": item.scope, "subject": item.subject,
             "subject_name": item.subject_name, "class": item.class_name, "school": item.school,
@@ -198,15 +191,15 @@ def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = No
                            data["late"])
             if state in (DUE, OVERDUE):
                 items.append(WindowItem(rule.id, rule.name, rule.scope, data["subject"], data["name"],
-                                        data["class_name"], data["school"], data["responsible"], window.start,
-                                        window.end, state, rule.times, data["done"], rule.step, tuple(rule.match),
+                                        data["class_name"], data["school"], data["responsible"], state, rule.times,
+                                        data["done"], rule.step, tuple(rule.match), window.start, window.end,
                                         rule.one_off, rule.by, (s.asof.day - window.end).days))
         for ob in triggered(conn, s.segs, question):
             state = trigger_status(ob.occurred, ob.deadline, ob.first, s.asof.instant_utc)
             if state in (DUE, OVERDUE):
                 items.append(TriggeredItem(ob.rule_id, ob.name, ob.subject_kind, ob.subject, ob.subject_name,
-                                           ob.class_name, ob.school, ob.responsible, local(ob.occurred, ob.zone),
-                                           local(ob.deadline, ob.zone), state, 1, 0, ob.step, tuple(ob.match),
+                                           ob.class_name, ob.school, ob.responsible, state, 1, 0, ob.step,
+                                           tuple(ob.match), local(ob.occurred, ob.zone), local(ob.deadline, ob.zone),
                                            int((s.asof.instant_utc - ob.deadline).total_seconds() // 60)))
     if class_name:  # a class's list: its children's items, not its head teacher's own (staff) duties
         items = [i for i in items if i.class_name == class_name and i.scope in ("child", "class")]
