@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -31,6 +32,10 @@ from sqlalchemy import (
 # ordinary commands can check the database without importing Alembic (start-up time).
 SCHEMA_REVISION = "0007"
 KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")  # every migration this guanai has; another is a newer guanai's
+
+# The ids of rows a user may insert: 64-bit on PostgreSQL (a user holds the sequence, and could
+# spend two billion 32-bit ids by hand); SQLite's INTEGER PRIMARY KEY is 64-bit already.
+ROW_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
     naming_convention={
@@ -133,7 +138,7 @@ past_enrolment = Table(
 # in the next one. The class on a window's due date decides its head teacher and class.
 past_class = Table(
     "past_class", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
     Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
     Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
     Column("class_name", String(64), nullable=False),
@@ -157,7 +162,7 @@ past_staff = Table(
 
 pairing = Table(
     "pairing", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
     Column("role", String(64), nullable=False),
     Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
     Column("staff", String(64), ForeignKey("staff.id"), nullable=True, index=True),
@@ -170,7 +175,7 @@ pairing = Table(
 
 record = Table(
     "record", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
     Column("key", String(128), nullable=True, unique=True),  # the user's --id / 编号: idempotency
     Column("step", String(64), nullable=False),
     Column("subject_kind", String(8), nullable=False),
@@ -191,7 +196,7 @@ record = Table(
 
 programme_version = Table(
     "programme_version", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
     Column("programme", String(64), nullable=False),
     Column("version", Integer, nullable=False),
     Column("title", String(300), nullable=False),
@@ -207,8 +212,8 @@ programme_version = Table(
 
 programme_binding = Table(
     "programme_binding", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("version_id", Integer, ForeignKey("programme_version.id"), nullable=False),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("version_id", ROW_ID, ForeignKey("programme_version.id"), nullable=False),
     Column("org", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
     Column("effective_from", Date, nullable=False),
     Column("bound_at", DateTime, nullable=False),
@@ -245,8 +250,8 @@ app_user = Table(  # PostgreSQL login roles guanai made (guanai user add): each 
 
 follow_up = Table(
     "follow_up", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("record_id", Integer, ForeignKey("record.id"), nullable=False, index=True),
+    Column("id", ROW_ID, primary_key=True, autoincrement=True),
+    Column("record_id", ROW_ID, ForeignKey("record.id"), nullable=False, index=True),
     Column("rule", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("step", String(64), nullable=False),

@@ -151,3 +151,21 @@ def test_a_table_locked_by_a_user_makes_guanai_say_so_not_hang(county):
         assert result.exit_code == 2 and "被别的会话锁住" in result.stderr
         conn.rollback()
     holder.dispose()
+
+
+def test_the_ids_a_user_can_draw_are_64_bit_and_no_others_are_drawn(county):
+    """A teacher drew record_id_seq up to 2,147,483,647 by hand (nextval), and every record write
+    of the county failed after. The ids of rows users insert are 64-bit now; the other sequences
+    are not theirs to draw at all."""
+    s = county.schema
+    assert county.owner_sql(f"SELECT data_type FROM information_schema.columns WHERE table_schema = '{s}' "
+                            "AND table_name = 'record' AND column_name = 'id'") == [("bigint",)]
+    [(drawn,)] = county.sql("teacher_s001", f"SELECT nextval('{s}.record_id_seq')")
+    assert drawn < 2**31
+    for sequence in ("audit_log_id_seq", "past_enrolment_id_seq", "past_staff_id_seq"):
+        with pytest.raises(Exception, match="permission denied"):
+            county.sql("teacher_s001", f"SELECT nextval('{s}.{sequence}')")
+    county.db.execute(f"SELECT setval('{s}.record_id_seq', 2147483647)")  # what the teacher reached
+    done = county.guanai("teacher_s001", "record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-21 16:00")
+    assert done.exit_code == 0, done.stderr
+    assert county.owner_sql(f"SELECT max(id) FROM {s}.record") == [(2147483648,)]

@@ -71,6 +71,7 @@ def upgrade() -> None:
     _drop_policies(schema)
     for fn in OLD_FUNCTIONS:
         _run(f"DROP FUNCTION IF EXISTS {schema}.{fn} CASCADE")
+    _widen_ids(schema, 'bigint')
     text = SQL.read_text('utf-8').replace('@s@', schema)
     for role, name in groups.items():
         text = text.replace(f'@{role}_text@', f"'{name}'").replace(f'@{role}@', name)
@@ -84,6 +85,19 @@ def upgrade() -> None:
             _run(f'REVOKE {old} FROM "{name}"')
 
 
+WIDE_IDS = (('past_class', 'id'), ('pairing', 'id'), ('record', 'id'), ('programme_version', 'id'),
+            ('programme_binding', 'id'), ('programme_binding', 'version_id'), ('follow_up', 'id'),
+            ('follow_up', 'record_id'))
+
+
+def _widen_ids(schema: str, kind: str) -> None:
+    """The ids of rows users insert, and their sequences, as `kind` (bigint up, integer down)."""
+    for table, column in WIDE_IDS:
+        _run(f"ALTER TABLE {schema}.{table} ALTER COLUMN {column} TYPE {kind}")
+        if column == 'id':
+            _run(f"ALTER SEQUENCE {schema}.{table}_id_seq AS {kind}")
+
+
 def _grant(schema: str, groups: dict[str, str]) -> None:
     """Privileges, named table by table and function by function, as one batch of statements (the
     `ALL … IN SCHEMA` forms scan the catalog once per statement: seconds on a busy server)."""
@@ -93,6 +107,7 @@ def _grant(schema: str, groups: dict[str, str]) -> None:
     before = ', '.join([*(g for g in OLD_GROUPS if _role_exists(g)), 'PUBLIC'])
     tables = ', '.join(f"{schema}.{t}" for t in (*TABLES, 'alembic_version'))
     sequences = ', '.join(f"{schema}.{q}" for q in _sequences())
+    usable = ', '.join(f"{schema}.{t}_id_seq" for t, c in WIDE_IDS if c == 'id')  # a user inserts these rows
     functions = ', '.join(f"{schema}.{fn}" for fn in (*NEW_FUNCTIONS, 'guanai_audit_append_only()'))
     child_columns = ', '.join(f'"{c}"' for c in _columns('child') if c not in ('id', 'school'))
     staff_columns = ', '.join(f'"{c}"' for c in _columns('staff') if c not in ('id', 'school'))
@@ -110,7 +125,7 @@ def _grant(schema: str, groups: dict[str, str]) -> None:
         f"DO $$ BEGIN REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC; "
         "EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
         f"GRANT USAGE ON SCHEMA {schema} TO {every}",
-        f"GRANT USAGE ON SEQUENCE {sequences} TO {every}",
+        f"GRANT USAGE ON SEQUENCE {usable} TO {every}",
         f"GRANT SELECT ON TABLE {readable} TO {every}",
         f"GRANT SELECT (kind, id, field, school) ON {schema}.contact TO {every}",  # never `value`: guanai_contacts()
         f"GRANT INSERT ON {schema}.record, {schema}.follow_up TO {every}",
@@ -149,6 +164,7 @@ def downgrade() -> None:
             _run(f"DROP FUNCTION IF EXISTS {schema}.{fn} CASCADE")
         for table in ('org_unit', 'programme_binding', 'programme_version'):
             _run(f"ALTER TABLE {schema}.{table} DISABLE ROW LEVEL SECURITY")
+        _widen_ids(schema, 'integer')
         for role in groups.values():
             _run(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}")
             _run(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}")
