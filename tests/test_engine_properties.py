@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FACTS
+from tests.conftest import FACTS, drop_schema
 
 ENGINE = FACTS.parent / "engine"
 TERM_START = date(2025, 9, 1)
@@ -144,13 +144,12 @@ def test_expected_never_decreases_as_as_of_moves_forward(sqlite_url, records, ex
 def pg_url():
     if not os.environ.get("GUANAI_TEST_PG"):
         pytest.skip("needs PostgreSQL: set GUANAI_TEST_PG")
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     url = _pg_url()
     yield url
     engine = create_engine(os.environ["GUANAI_TEST_PG"])
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA t_props CASCADE"))
+    drop_schema(engine, "t_props")  # and the group roles guanai made for it
     engine.dispose()
 
 
