@@ -3,11 +3,11 @@
 A child's or staff member's row holds its phones, address and identifier-like roster cells masked
 (138****5678) — what listings, indicators ("is it filled?"), plugins and the audit's snapshots see.
 The full values live in `contact`, one row per field, and are read only through `reveal`, which
-appends the audit row in the same transaction. On PostgreSQL no guanai user may select a
-contact's value at all (the owner alone may): `reveal` goes through guanai_contacts(), a SECURITY
-DEFINER function that appends the audit row itself and gives a teacher only the children paired
-with them (migrations 0006, 0007). The same table and the same split serve SQLite, where the file's owner reads
-directly, audited all the same.
+appends the audit row. On PostgreSQL no guanai user may select a contact's value at all (the owner
+alone may): `reveal` asks guanai_contacts_request(), which appends the audit row and is committed
+on its own, then reads through guanai_contacts() — SECURITY DEFINER functions that give a teacher
+only the children paired with them (migration 0007). The same table and the same split serve
+SQLite, where the file's owner reads directly, audited in the same transaction.
 """
 
 from __future__ import annotations
