@@ -95,6 +95,14 @@ def children(conn: Any, ids: Iterable[str]) -> dict[str, Child]:
             for r in fetch_by(conn, child, "id", ids)}
 
 
+def staff_member(conn: Any, staff_id: str) -> Any:
+    """The stored row of one staff member (a mapping), or None when unknown."""
+    from guanai.core.store.schema import staff
+    from sqlalchemy import select
+
+    return conn.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
+
+
 def staff_names(conn: Any, ids: Iterable[str | None]) -> dict[str, str]:
     """The names of the staff among `ids` (None and unknown ids left out), by 工号."""
     from guanai.core.store.schema import staff

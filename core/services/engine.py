@@ -174,15 +174,13 @@ class DueList:
 def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = None) -> DueList:
     """What is due and overdue at as_of in the scope, for a teacher (`staff_id`) or a class."""
     from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.store.schema import staff
-    from guanai.core.views import staff_names
-    from sqlalchemy import select
+    from guanai.core.views import staff_member, staff_names
 
     person = None
     items: list[DueItem] = []
     with s.store.read() as conn:
         if staff_id:
-            person = conn.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
+            person = staff_member(conn, staff_id)
             if person is None:
                 raise Refusal("record.staff_unknown", value=staff_id)
         question = Question(s.schools, s.asof, staff=staff_id, class_name=class_name)
