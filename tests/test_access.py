@@ -160,8 +160,8 @@ def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(count
     db.ok("assign", "import", str(tmp_path / "pairs.csv"), "--role", "proxy_parent")
     db.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-09 16:00")
     move = tmp_path / "move.csv"
-    move.write_text("学籍号,姓名,班级,留守类型,外出开始,入学\nK1,刘小明,三年级1班,留守,2020-01,2025-11-03\n",
-                    encoding="utf-8")
+    move.write_text("学籍号,姓名,班级,留守类型,外出开始,入学,监护人电话\n"
+                    "K1,刘小明,三年级1班,留守,2020-01,2025-11-03,13900009999\n", encoding="utf-8")
     # a pupil still at S001: S002 learns only that the id is taken, not where, with or without --transfer
     for extra in ((), ("--transfer",)):
         refused = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002", *extra)
@@ -177,6 +177,8 @@ def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(count
     assert done.exit_code == 0, done.stderr
     assert db.query("SELECT school, class_name, enrolled_on::text FROM child WHERE id = 'K1'") == [
         ("S002", "三年级1班", "2025-11-03")]
+    assert db.query("SELECT school, value FROM contact WHERE id = 'K1' AND field = 'guardian_phone'") == [
+        ("S002", "13900009999")]  # a new phone with the transfer: read and written in one import
     assert db.query("SELECT school, class_name, start::text, \"end\"::text FROM past_enrolment WHERE child = 'K1'") == [
         ("S001", "七(1)班", "2024-09-01", "2025-10-31")]
     assert db.query("SELECT staff, \"end\"::text FROM pairing WHERE child = 'K1'") == [("T001", "2025-11-02")]

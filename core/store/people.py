@@ -119,15 +119,17 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             extra_checks(conn, parsed, rows)
         if parsed.problems:
             raise InputError(parsed.problems)
+        split = [contacts.split(kind, r) for r in rows if r is not None]
+        rows = [shown for shown, _ in split]
+        full = {r["id"]: f for r, (_, f) in zip(rows, split, strict=True) if f}
+        # read before any audit row is written here: on PostgreSQL a user's read is audited in a
+        # transaction of its own, which would wait for the audit lock this one then holds
+        stored = contacts.existing(conn, kind, list(full), path)
         if not dry_run and moves and _hand_over(conn, kind, moves, school, path):
             existing = fetch_by(conn, table_obj, "id", ids)  # the moved rows, at this school now
             by_id = {e["id"]: e for e in existing}
             moves.clear()  # PostgreSQL kept their old spans (guanai_transfer); nothing is left to do after
-        split = [contacts.split(kind, r) for r in rows if r is not None]
-        rows = [shown for shown, _ in split]
         changes = diff(table_obj, rows, existing, key=lambda r: r["id"])
-        full = {r["id"]: f for r, (_, f) in zip(rows, split, strict=True) if f}
-        stored = contacts.existing(conn, kind, list(full), path)
         full = {key: f for key, f in full.items() if any(stored.get(key, {}).get(k) != v for k, v in f.items())}
         touched = {changes.key(r) for r in changes.new} | {changes.key(after) for _, after in changes.changed}
         for key in full.keys() - touched:  # only a contact changed (its masked form did not): an update all the same
