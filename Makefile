@@ -23,7 +23,7 @@ demo: $(STAMP)
 	@$(BIN)/guanai demo --db demo.db
 
 test: $(TSTAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(TSTAMP)
 	$(BIN)/python bench/check_programme.py

@@ -11,11 +11,23 @@ A plugin's test is then a few lines::
 one school (S001: staff T001 王芳, head of 七(1)班, and T002; children K1 and K2 cared for, K3 not;
 K1 paired with T001 and K2 with T002 from 2025-09-01), the programme published to it.
 ``guanai_cli(*args)`` runs ``guanai`` in-process. Nothing here touches the user's files.
+
+A school is built once per test session for each programme file (as it reads when first asked)
+and copied for every test that asks for it: a test changes its own copy only.
+``guanai_templates`` does the same for databases of your own::
+
+    def test_something(guanai_templates, tmp_path):
+        path = guanai_templates.copy("big school", tmp_path / "x.db", build=my_builder)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +107,44 @@ def make_school(folder: Path, programme: str | Path) -> School:
     return school
 
 
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """A consistent copy of the SQLite database ``source`` at ``target`` (its write-ahead log folded
+    in, readable by its owner only, like every file guanai writes)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    os.chmod(target, 0o600)
+    return target
+
+
+class Templates:
+    """Databases built once (per key) in ``folder`` and copied on demand."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._built: dict[Any, Path] = {}
+
+    def copy(self, key: Any, target: Path, build: Callable[[Path], None]) -> Path:
+        """Copy the database built for ``key`` to ``target``, building it first with
+        ``build(path)`` the first time ``key`` is asked for."""
+        source = self._built.get(key)
+        if source is None:
+            source = Path(tempfile.mkdtemp(prefix="template-", dir=self.folder)) / "guanai.db"
+            build(source)
+            self._built[key] = source
+        return copy_sqlite(source, target)
+
+
+@pytest.fixture(scope="session")
+def guanai_templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Databases built once per test session and copied for each test (see ``Templates.copy``)."""
+    return Templates(tmp_path_factory.mktemp("guanai-templates"))
+
+
 @pytest.fixture
 def guanai_cli() -> Any:
     """``guanai_cli(*args)`` runs guanai in-process: a ``Result`` (exit_code, stdout, stderr)."""
@@ -102,12 +152,15 @@ def guanai_cli() -> Any:
 
 
 @pytest.fixture
-def guanai_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``guanai_school(programme)``: a fresh database with one school and ``programme`` published."""
+def guanai_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guanai_templates: Templates) -> Any:
+    """``guanai_school(programme)``: a database of its own with one school and ``programme`` published
+    (built once per session for each programme text, then copied)."""
     monkeypatch.setenv("GUANAI_LANG", "zh")
     monkeypatch.setenv("GUANAI_CACHE_DIR", str(tmp_path / "cache"))
 
     def build(programme: str | Path) -> School:
-        return make_school(tmp_path, programme)
+        key = ("school", hashlib.sha256(Path(programme).read_bytes()).hexdigest())
+        target = guanai_templates.copy(key, tmp_path / "guanai.db", lambda path: make_school(path.parent, programme))
+        return School(f"sqlite:///{target}")
 
     return build

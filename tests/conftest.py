@@ -151,31 +151,70 @@ class Db:
         return self.query(f"SELECT count(*) FROM {table}")[0][0]
 
 
+# SQLite databases are built once per session (guanai.testing's templates) and copied for each test;
+# PostgreSQL schemas are built for each test (a copy would need the schema's group roles too).
+
+def _sqlite_file(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _facts(database: Db) -> None:
+    database.ok("org", "import", str(FACTS / "org.csv"))
+    database.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"))
+    database.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
+    database.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+
+
 @pytest.fixture
-def db(db_url, cli):
+def db(db_url, cli, guanai_templates):
+    """An initialised, empty database."""
     database = Db(db_url, cli)
-    database.ok("init")
+    path = _sqlite_file(db_url)
+    if path is None:
+        database.ok("init")
+    else:
+        guanai_templates.copy("init", path, lambda built: Db(f"sqlite:///{built}", cli).ok("init"))
     return database
 
 
 @pytest.fixture
-def school(db):
+def school(db, cli, guanai_templates):
     """示例县 with its schools, the 西北 programme published, S001's staff and roster."""
-    db.ok("org", "import", str(FACTS / "org.csv"))
-    db.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"))
-    db.ok("staff", "import", str(FACTS / "staff_s001.csv"), "--school", "S001")
-    db.ok("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S001")
+    path = _sqlite_file(db.url)
+    if path is None:
+        _facts(db)
+    else:
+        def build(built: Path) -> None:
+            fresh = Db(f"sqlite:///{built}", cli)
+            fresh.ok("init")
+            _facts(fresh)
+
+        guanai_templates.copy("school", path, build)
     return db
 
 
+def _build_demo(path: Path) -> None:
+    from click.testing import CliRunner
+    from guanai.core.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), ["demo", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def demo_db(tmp_path, guanai_templates) -> Path:
+    """A copy of the demo database (`guanai demo`, built once per session) of this test's own."""
+    return guanai_templates.copy("demo", tmp_path / "demo.db", _build_demo)
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo school built once per test module: (run `guanai --db DEMO …`, its folder)."""
+def demo(tmp_path_factory, guanai_templates):
+    """The demo school, one copy per test module: (run `guanai --db DEMO …`, its folder)."""
     from click.testing import CliRunner
     from guanai.core.cli import build_cli
 
     folder = tmp_path_factory.mktemp("demo")
-    assert CliRunner().invoke(build_cli(), ["demo", "--db", str(folder / "demo.db")]).exit_code == 0
+    guanai_templates.copy("demo", folder / "demo.db", _build_demo)
 
     def run(*args: str):
         return CliRunner().invoke(build_cli(), ["--db", f"sqlite:///{folder / 'demo.db'}", *args],

@@ -265,10 +265,16 @@ def test_hook_on_record_for_steps_sees_only_its_steps(care, tmp_path, monkeypatc
 
 @pytest.fixture(scope="session")
 def example_plugin(tmp_path_factory):
-    """tests/example_plugin built and installed as a real distribution into a folder of its own."""
+    """tests/example_plugin built and installed as a real distribution into a folder of its own
+    (built from a copy: setuptools leaves build/ and *.egg-info beside the sources it builds)."""
+    import shutil
+
+    source = tmp_path_factory.mktemp("example") / "example_plugin"
+    shutil.copytree(ROOT / "tests" / "example_plugin", source,
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     target = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(ROOT / "tests" / "example_plugin")], check=True)
+                    "--target", str(target), str(source)], check=True)
     return target
 
 

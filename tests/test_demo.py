@@ -45,23 +45,20 @@ def test_demo_refuses_a_database_with_real_data(cli, tmp_path):
     assert (result.exit_code, result.stderr) == (2, f"{url} 已有数据，不是演示数据库：请换一个文件，例如 guanai demo --db demo.db\n")
 
 
-def test_compliance_refuses_an_unknown_grouping(cli, tmp_path):
-    path = tmp_path / "demo.db"
-    cli("demo", "--db", str(path))
+def test_compliance_refuses_an_unknown_grouping(cli, demo_db):
+    path = demo_db
     result = cli("--db", f"sqlite:///{path}", "compliance", "--by", "school,teacher")
     assert (result.exit_code, result.stderr) == (2, "--by: 不能按 “teacher” 分组；可用：duty|staff|class|school|township|org|month|week\n")
 
 
-def test_explain_refuses_a_subject_the_duty_is_not_about(cli, tmp_path):
-    path = tmp_path / "demo.db"
-    cli("demo", "--db", str(path))
+def test_explain_refuses_a_subject_the_duty_is_not_about(cli, demo_db):
+    path = demo_db
     result = cli("--db", f"sqlite:///{path}", "explain", "--duty", "weekly-talk", "--school", "S001")
     assert (result.exit_code, result.stderr) == (2, "职责 weekly-talk 的对象是每个孩子：请用 --child 学籍号\n")
 
 
-def test_due_for_a_class_names_its_school_and_lists_only_its_childrens_items(cli, tmp_path):
-    path = tmp_path / "demo.db"
-    cli("demo", "--db", str(path))
+def test_due_for_a_class_names_its_school_and_lists_only_its_childrens_items(cli, demo_db):
+    path = demo_db
     url = f"sqlite:///{path}"
     out = cli("--db", url, "due", "--class", "七(1)班", "--as-of", "2025-10-27").stdout.splitlines()
     assert out[0] == "西北中学 七(1)班 · 截至 2025年10月27日 周一"
@@ -71,11 +68,10 @@ def test_due_for_a_class_names_its_school_and_lists_only_its_childrens_items(cli
     assert summary.startswith(f"共 {len(rows)} 项：") and summary.count("还剩") == 0  # time-limited: one bucket
 
 
-def test_a_childs_file_and_the_proxy_parent_in_the_list(cli, tmp_path):
+def test_a_childs_file_and_the_proxy_parent_in_the_list(cli, demo_db):
     """一人一档: profile (contacts masked), pairings over time, every record, open items — the same
     open items `due` lists for the child; `children list` names each child's proxy parent."""
-    path = tmp_path / "demo.db"
-    cli("demo", "--db", str(path))
+    path = demo_db
     url = f"sqlite:///{path}"
     kids = json.loads(cli("--db", url, "children", "list", "--json").stdout)
     first = kids[0]

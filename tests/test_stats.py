@@ -53,9 +53,8 @@ def test_grouping_keys_and_the_terminal(small):
     assert bad.exit_code == 2 and "colour" in bad.stderr
 
 
-def test_cared_for_equals_what_indicators_count_on_the_demo(cli, tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+def test_cared_for_equals_what_indicators_count_on_the_demo(cli, demo_db):
+    url = f"sqlite:///{demo_db}"
     for day in ("2025-09-15", "2025-11-20", "2026-01-10"):
         stats = json.loads(cli("--db", url, "stats", "--as-of", day, "--json").stdout)
         values = {v["id"]: v for v in json.loads(cli("--db", url, "indicators", "--as-of", day, "--json").stdout)}
@@ -79,9 +78,8 @@ def test_assign_list_is_the_pairings_stats_counts(small):
     assert json.loads(small.ok("assign", "list", "--staff", "T002", "--as-of", "2025-10-25", "--json")) == []
 
 
-def test_assign_list_and_stats_agree_on_the_demo(cli, tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+def test_assign_list_and_stats_agree_on_the_demo(cli, demo_db):
+    url = f"sqlite:///{demo_db}"
     for day in ("2025-09-01", "2025-12-01"):
         totals = json.loads(cli("--db", url, "stats", "--as-of", day, "--json").stdout)["totals"]
         rows = json.loads(cli("--db", url, "assign", "list", "--as-of", day, "--json").stdout)
@@ -117,10 +115,9 @@ def test_due_ics_holds_one_all_day_event_per_open_item(small, tmp_path):
         ("export_ics", "staff=T001")]
 
 
-def test_compliance_periods_partition_the_total(cli, tmp_path):
+def test_compliance_periods_partition_the_total(cli, demo_db):
     """--from/--to keep windows due in the period: months add up to the whole, per duty and staff."""
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+    url = f"sqlite:///{demo_db}"
 
     def ask(*more: str) -> dict:
         rows = json.loads(cli("--db", url, "compliance", "--by", "duty,staff", "--as-of", "2025-12-20", "--json",
@@ -144,13 +141,12 @@ def test_compliance_periods_partition_the_total(cli, tmp_path):
     assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-11-01\n")
 
 
-def test_one_pass_regrouped_equals_each_grouping_asked_directly(cli, tmp_path):
+def test_one_pass_regrouped_equals_each_grouping_asked_directly(cli, demo_db):
     """The reports ask compliance once by (school, class, staff, duty) and sum it down; each sum
     equals `compliance --by KEYS` asked on its own."""
     from guanai.core.services.engine import regroup
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert cli("demo", "--db", str(tmp_path / "demo.db")).exit_code == 0
+    url = f"sqlite:///{demo_db}"
 
     def ask(by: str) -> list:
         return json.loads(cli("--db", url, "compliance", "--by", by, "--as-of", "2025-11-20", "--from", "2025-10-01",
