@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 
-def _default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if hasattr(value, "model_dump"):  # a programme's own value ({post: 视频室}) as the programme writes it
@@ -49,10 +49,10 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     if isinstance(value, (dict,)):
-        return json.dumps(value, ensure_ascii=False, default=_default)
+        return json.dumps(value, ensure_ascii=False, default=json_default)
     if value is None:
         return ""
-    return _default(value) if isinstance(value, (date, datetime, Decimal)) else value
+    return json_default(value) if isinstance(value, (date, datetime, Decimal)) else value
 
 
 def text_width(text: str) -> int:

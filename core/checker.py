@@ -13,8 +13,9 @@ from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.i18n import t
 from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
-from guanai.core.registry import _labels, labelled
+from guanai.core.registry import field_labels, labelled
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
+from guanai.core.validation import pydantic_diagnostics, value_message
 from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
@@ -182,7 +183,6 @@ class Checker:
             try:
                 model.model_validate(value)
             except ValidationError as exc:
-                from guanai.core.loader import pydantic_diagnostics
 
                 sub = self.loaded.data["settings"][name]
                 for d in pydantic_diagnostics(exc, sub, self.loaded.positions, self.loaded.file, model):
@@ -219,12 +219,11 @@ class Checker:
             except ValidationError as exc:
                 bad = [e for e in exc.errors() if e["loc"] and e["loc"][0] == key]
                 if bad:  # the value's own message: for a choice, the values it may take
-                    from guanai.core.loader import value_message
 
                     code, params = value_message(bad[0])
                     info = next((i for n, i in step.payload.model_fields.items() if key in (n, i.alias)), None)
                     if info is not None and params.get("expected"):  # parents（父母）, …: write the code
-                        params["expected"] = labelled(params["expected"], _labels(info))
+                        params["expected"] = labelled(params["expected"], field_labels(info))
                     self.error((*path, "match", key), "match.bad_value", field=key, value=value,
                                reason=t(code, **params))
                     continue

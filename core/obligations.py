@@ -90,7 +90,7 @@ def plan_of(programme: Programme, cal: SchoolCalendar) -> Plan:
     from guanai.core.programme import parse_duration
 
     triggers = tuple(
-        TriggerRule(trig.id, trig.when.step, _conds(trig.when.where), tuple(
+        TriggerRule(trig.id, trig.when.step, conditions_of(trig.when.where), tuple(
             FollowRule(f"{trig.id}.{f.id}", f.name or trig.name or f.id, f.step, tuple(sorted(f.match.items())),
                        parse_duration(f.within), f.group) for f in trig.then))
         for trig in programme.triggers)
@@ -98,7 +98,7 @@ def plan_of(programme: Programme, cal: SchoolCalendar) -> Plan:
                 programme.target.left_behind_min_months, triggers)
 
 
-def _conds(conditions: Any) -> tuple[Cond, ...]:
+def conditions_of(conditions: Any) -> tuple[Cond, ...]:
     return tuple(Cond(c.field, c.op, c.value) for c in conditions)
 
 
@@ -204,7 +204,7 @@ def payload_matches(payload: dict[str, Any], match: Any) -> bool:
 
 def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
     return Rule(item.id, name, getattr(item, "group", None), item.scope, by_key(item.by), item.step, item.times,
-                item.grace_days, tuple(sorted(item.match.items())), _conds(item.where), tuple(found), one_off)
+                item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), tuple(found), one_off)
 
 
 def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import click
-from guanai.core.celltext import PERCENT, _default, cell_value, printable, safe_cell, text_width
+from guanai.core.celltext import PERCENT, cell_value, json_default, printable, safe_cell, text_width
 
 XLSX: ContextVar[str | None] = ContextVar("guanai_xlsx", default=None)  # --xlsx FILE of the running command
 
@@ -37,7 +37,7 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
 
 
 def dump_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], labels: str | None = None) -> None:

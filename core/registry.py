@@ -65,7 +65,7 @@ class StepType:
     def field_info(self) -> list[StepField]:
         """The payload's fields with their descriptions and an example value each."""
         return [StepField(info.alias or name, info.description or "", _type_text(info.annotation),
-                          info.is_required(), _example(info), _labels(info))
+                          info.is_required(), _example(info), field_labels(info))
                 for name, info in self.payload.model_fields.items()]
 
     def describe(self, payload: dict[str, Any]) -> str:
@@ -116,7 +116,7 @@ def _type_text(annotation: Any) -> str:
             "tuple": "列表"}.get(name, name.replace("typing.", ""))
 
 
-def _labels(info: Any) -> dict[str, str]:
+def field_labels(info: Any) -> dict[str, str]:
     """A field's coded values in words, as its plugin gives them: ``Field(json_schema_extra={"labels":
     {"parents": "父母", …}})``: the 台账 and a child's file show the words; a record may give them."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}

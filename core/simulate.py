@@ -51,11 +51,11 @@ class Load:
 
 def draft_segment(data: Any, programme: Any, schools: list[str]) -> Any:
     """An engine segment for a draft programme (not stored): in force at `schools` every day."""
-    from guanai.core.store.engine import Segment, _plan
+    from guanai.core.store.engine import Segment, cached_plan
 
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     sha = hashlib.sha256(text.encode()).hexdigest()
-    return Segment(0, sha, _plan(sha, 0, data), ZoneInfo(programme.calendar.timezone), sorted(schools),
+    return Segment(0, sha, cached_plan(sha, 0, data), ZoneInfo(programme.calendar.timezone), sorted(schools),
                    date.min, date.max, data=data)
 
 
@@ -74,7 +74,7 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
     engine, grouped by `keys`."""
     from guanai.core.obligations import as_of
     from guanai.core.store.engine import Question, compliance_rows
-    from guanai.core.views import staff_names
+    from guanai.core.store.facts import staff_names
 
     asof = as_of(last, segs[0].zone)  # a date: the end of that day
     question = Question(schools, asof, orgs=orgs, period=(first, last), every_window=True)

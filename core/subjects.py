@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 CHILD_FIELDS = (
     "id", "name", "gender", "birth_date", "class", "grade", "category", "guardian_type",
@@ -59,16 +58,3 @@ ORG_KIND_SPELLINGS = {
 def months_between(since: date, day: date) -> int:
     """Whole months from `since` to `day` (2025-03-15 → 2025-06-14 is 2, → 2025-06-15 is 3)."""
     return (day.year - since.year) * 12 + day.month - since.month - (day.day < since.day)
-
-
-def in_target(category: str | None, away_since: date | None, target: Any, day: date) -> bool:
-    """Whether a child is one the programme cares for (工作对象) on `day`.
-
-    Its category must be one of the target's; a left-behind child whose parents left less than
-    `left_behind_min_months` ago is not (yet) one. An unknown `away_since` trusts the category.
-    """
-    if category not in target.categories:
-        return False
-    if category == "left_behind" and away_since is not None:
-        return months_between(away_since, day) >= target.left_behind_min_months
-    return True

@@ -128,7 +128,7 @@ class Templates:
         self.folder = folder
         self._built: dict[Any, Path] = {}
 
-    def copy(self, key: Any, target: Path, build: Callable[[Path], None]) -> Path:
+    def copy(self, key: Any, target: Path, build: Callable[[Path], object]) -> Path:
         """Copy the database built for ``key`` to ``target``, building it first with
         ``build(path)`` the first time ``key`` is asked for."""
         source = self._built.get(key)

@@ -61,15 +61,16 @@ def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
     from zoneinfo import ZoneInfo
 
     from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.store.auditlog import recent
     from guanai.core.store.orgs import all_orgs, schools_under
     from guanai.core.store.programmes import DEFAULT_TIMEZONE
-    from guanai.core.store.schema import audit_log
-    from sqlalchemy import or_, select
 
     org, action = opts.org, opts.action
     day = parse_cli_date(opts.since, "--since")
     zone = ZoneInfo(DEFAULT_TIMEZONE)
-    query = select(*(audit_log.c[c] for c in COLUMNS)).order_by(audit_log.c.id.desc()).limit(opts.limit)
+    since = (datetime.combine(day, time()).replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+             if day is not None else None)
+    under: set[str] | None = None
     with app_of(ctx).store.read() as conn:
         if org is not None:
             orgs = all_orgs(conn)
@@ -78,13 +79,7 @@ def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
 
                 raise Refusal("org.unknown", code=org)
             under = {org, *schools_under(orgs, org)}
-            query = query.where(or_(audit_log.c.org.in_(sorted(under))))
-        if action is not None:
-            query = query.where(audit_log.c.action == action)
-        if day is not None:
-            start = datetime.combine(day, time()).replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-            query = query.where(audit_log.c.at >= start)
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = recent(conn, COLUMNS, opts.limit, under, action, since)
     for r in rows:  # stored in UTC; shown in the county's time
         r["at"] = r["at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
     if opts.as_json:
@@ -104,36 +99,16 @@ def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
 MAX_BREAKS_SHOWN = 20
 
 
-def _links(conn: Any) -> list[dict[str, Any]]:
-    """Every row's place in the chain (id, at, prev_hash, hash): on PostgreSQL past row-level
-    security, through guanai_audit_links(), so any user can check the chain is whole."""
-    from sqlalchemy import text
-
-    sql = ("SELECT id, at, prev_hash, hash FROM guanai_audit_links()" if conn.dialect.name == "postgresql"
-           else "SELECT id, at, prev_hash, hash FROM audit_log ORDER BY id")
-    return [dict(r._mapping) for r in conn.execute(text(sql))]
-
-
-def _rows(conn: Any) -> list[dict[str, Any]]:
-    """The rows this session may read, every column, JSON as stored (numbers as written)."""
-    from guanai.core.store.auditlog import COLUMNS
-
-    cast = "::text" if conn.dialect.name == "postgresql" else ""
-    columns = ", ".join(f'"{c}"{cast}' if c in ("before", "after") else f'"{c}"' for c in COLUMNS)
-    result = conn.execution_options(stream_results=True).exec_driver_sql(
-        f"SELECT {columns} FROM audit_log ORDER BY id")  # the driver's own rows: 100,000 are checked in seconds
-    return [dict(zip(COLUMNS, r, strict=True)) for r in result]
-
-
 def verify_audit(ctx: click.Context, checkpoint: str | None = None) -> int:
     """0 when the chain holds from the first row to the last (and extends the checkpoint); 1
     naming every break. A user who may not read every row checks the links of all and the
     content of those it reads, and says so — never a false 篡改."""
+    from guanai.core.store import auditlog
     from guanai.core.store.auditlog import Break, own_hash_holds, verify
 
     with app_of(ctx).store.read() as conn:
-        links = _links(conn)
-        rows = _rows(conn)
+        links = auditlog.links(conn)
+        rows = auditlog.readable_rows(conn)
     whole = len(rows) == len(links)
     if whole:
         checked, breaks = verify(rows)
@@ -189,9 +164,10 @@ def write_checkpoint(ctx: click.Context, output: str) -> None:
     import json
 
     from guanai.core.files import write_private
+    from guanai.core.store import auditlog
 
     with app_of(ctx).store.read() as conn:
-        links = _links(conn)
+        links = auditlog.links(conn)
     last = links[-1] if links else None
     digest = str(last["hash"]) if last else ""
     mark = {"guanai_audit_checkpoint": 1, "count": len(links), "last_id": last["id"] if last else 0,

@@ -75,7 +75,7 @@ def explain(ctx: click.Context, opts: ExplainOptions) -> None:
 
 def explain_view(ctx: click.Context, opts: ExplainOptions) -> ExplainView:
     from guanai.core.commands.engine import prepare
-    from guanai.core.views import staff_names
+    from guanai.core.store.facts import staff_names
 
     kind, subject = _subject(opts)
     home, label, earlier = _whose(ctx, kind, subject, opts)
@@ -102,31 +102,19 @@ def _subject(opts: ExplainOptions) -> tuple[str, str]:
 
 def _whose(ctx: click.Context, kind: str, subject: str, opts: ExplainOptions) -> tuple[str, str, tuple[str, ...]]:
     """The subject's school, how it is shown, and the schools it was at before (转学 / 调动)."""
-    from guanai.core.store.schema import (
-        child,
-        org_unit,
-        past_enrolment,
-        past_staff,
-        school_class,
-        staff,
-    )
-    from sqlalchemy import select
+    from guanai.core.store import facts
 
     with app_of(ctx).store.read() as conn:
         if kind == "class":
-            if not conn.execute(select(school_class.c.name).where(school_class.c.school == opts.school,
-                                                                 school_class.c.name == subject)).first():
+            if not facts.has_class(conn, str(opts.school), subject):
                 raise Refusal("explain.class_unknown", cls=subject, school=opts.school)
-            name = conn.execute(select(org_unit.c.name).where(org_unit.c.code == opts.school)).scalar()
-            return str(opts.school), f"{name} {subject}", ()
+            return str(opts.school), f"{facts.org_name(conn, str(opts.school))} {subject}", ()
         if kind == "school":  # 小港中学（X01）; an unknown code is refused by the engine's own check
-            name = conn.execute(select(org_unit.c.name).where(org_unit.c.code == subject)).scalar()
+            name = facts.org_name(conn, subject)
             return subject, f"{name}（{subject}）" if name else subject, ()
-        table_, past = (child, past_enrolment) if kind == "child" else (staff, past_staff)
-        person = conn.execute(select(table_.c.school, table_.c.name).where(table_.c.id == subject)).first()
+        person, earlier = facts.person(conn, kind, subject)
         if person is None:
             raise Refusal(f"record.{kind}_unknown", value=subject)
-        earlier = tuple(conn.execute(select(past.c.school).distinct().where(past.c[kind] == subject)).scalars())
         return person.school, f"{person.name}（{subject}）", earlier
 
 
@@ -134,8 +122,7 @@ def _duty(c: Any, duty: str, kind: str) -> Any:
     """The duty's rule (None for a follow-up or a plugin's group), refused when nobody knows it or
     when its scope is not the subject's: a child's duty asked of a school says so, not "0 个周期"."""
     from guanai.core.services.engine import plugin_groups
-    from guanai.core.store.schema import follow_up
-    from sqlalchemy import select
+    from guanai.core.store.facts import has_follow_ups
 
     rules = {r.id: r for seg in c.segs for r in seg.rules}
     rule = rules.get(duty)
@@ -145,8 +132,8 @@ def _duty(c: Any, duty: str, kind: str) -> Any:
         tr.id for seg in c.segs for tr in seg.plan.triggers}
     if rule is None and duty not in triggers and duty not in plugin_groups(c.registry):
         with c.store.read() as conn:  # a follow-up of a plugin since removed, with stored obligations
-            stored = conn.execute(select(follow_up.c.rule).where(follow_up.c.rule == duty).limit(1)).scalar()
-        if stored is None:
+            stored = has_follow_ups(conn, duty)
+        if not stored:
             raise Refusal("explain.unknown_duty", duty=duty, known="、".join(sorted(rules)))
     return rule
 
@@ -157,9 +144,7 @@ def _windows(c: Any, duty: str, kind: str, subject: str) -> list[dict[str, Any]]
     from guanai.core.obligations import MET_LATE, status, trigger_status
     from guanai.core.services.engine import local as _local
     from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.store.schema import record
-    from guanai.core.store.sync import chunks
-    from sqlalchemy import select
+    from guanai.core.store.facts import occurred as occurred_at
 
     # evidence: the statement that counts each window's records also returns their ids
     question = Question(c.schools, c.asof, rules={duty}, subject=(kind, subject), evidence=True)
@@ -168,8 +153,7 @@ def _windows(c: Any, duty: str, kind: str, subject: str) -> list[dict[str, Any]]
         found = list(obligation_rows(conn, c.segs, question, open_only=False))
         ids = {int(i) for _, _, _, data in found for text in (data["ids"], data["late_ids"]) if text
                for i in text.split(",")}
-        occurred = {r.id: r.occurred_at for part in chunks(sorted(ids))
-                    for r in conn.execute(select(record.c.id, record.c.occurred_at).where(record.c.id.in_(part)))}
+        occurred = occurred_at(conn, ids)
         for _seg, rl, window, data in found:
             state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
                            data["late"])

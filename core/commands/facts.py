@@ -231,6 +231,7 @@ def _over_limit(conn: Any, c: Any, first: Any, day: Any) -> list[Any]:
     """Teachers over the programme's limits.per_staff_per_week in a week of the term checked (its
     whole term, weeks to come included: the load the pairings make), by the simulation's count."""
     from guanai.core.simulate import simulate
+    from guanai.core.store.facts import staff_schools
     from guanai.core.store.pairings import Violation
 
     out = []
@@ -241,17 +242,10 @@ def _over_limit(conn: Any, c: Any, first: Any, day: Any) -> list[Any]:
         ends = [t.end for t in seg.programme.calendar.terms if t.start <= day <= t.end]
         load = simulate(conn, [seg], [s for s in seg.schools if s in c.schools], c.orgs, first,
                         max(ends) if ends else day, ("staff", "week"), limit)
-        schools = {r.id: r.school for r in conn.execute(_staff_schools([o["staff"] for o in load.over]))}
+        schools = staff_schools(conn, [o["staff"] for o in load.over])
         out += [Violation(schools.get(o["staff"], ""), "", "staff_over_limit", o["staff"], o["name"], o["obligations"],
                           limit, period=o["week"]) for o in load.over]
     return out
-
-
-def _staff_schools(ids: list[str]) -> Any:
-    from guanai.core.store.schema import staff
-    from sqlalchemy import select
-
-    return select(staff.c.id, staff.c.school).where(staff.c.id.in_(ids))
 
 
 @dataclass(frozen=True)

@@ -68,24 +68,14 @@ def children_list_command(ctx: click.Context, **options: Any) -> None:
 
 def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
     from guanai.core.privacy import masked
-    from guanai.core.store import contacts
+    from guanai.core.store import contacts, listings
     from guanai.core.store.orgs import resolve_schools
-    from guanai.core.store.schema import child
-    from sqlalchemy import select
 
     store, org, cls, category, show_contacts = app_of(ctx).store, opts.org, opts.cls, opts.category, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
-        query = select(child).order_by(child.c.school, child.c.class_name, child.c.id)
-        if schools is not None:
-            query = query.where(child.c.school.in_(schools))
-        if cls:
-            query = query.where(child.c.class_name == cls)
-        if category:
-            query = query.where(child.c.category == category)
-        if not opts.include_left:
-            query = query.where((child.c.left_on.is_(None)) | (child.c.left_on > app_of(ctx).today()))
-        rows = contacts.shown(conn, "child", [dict(r._mapping) for r in conn.execute(query)], show_contacts,
+        found = listings.children(conn, schools, cls, category, opts.include_left, app_of(ctx).today())
+        rows = contacts.shown(conn, "child", found, show_contacts,
                               _row_key({"org": org, "class": cls, "category": category}), org, "cli")
         rows = [masked(r, show_contacts) for r in rows]
         if opts.include_left and not category:
@@ -110,19 +100,12 @@ def _moved_away(conn: Any, schools: list[str] | None, cls: str | None,
                 shown: set[tuple[str, str]]) -> list[dict[str, Any]]:
     """The pupils who transferred out of these schools (转出), from the spans each school keeps:
     the name, class and days they had there, never where they went or anything since."""
-    from guanai.core.store.schema import child, past_enrolment
-    from sqlalchemy import select
+    from guanai.core.store import listings
 
-    query = select(past_enrolment).order_by(past_enrolment.c.school, past_enrolment.c.class_name,
-                                            past_enrolment.c.child)
-    if schools is not None:
-        query = query.where(past_enrolment.c.school.in_(schools))
-    if cls:
-        query = query.where(past_enrolment.c.class_name == cls)
-    blank = {c.name: None for c in child.c}
+    blank = dict.fromkeys(listings.child_columns())
     return [{**blank, "id": r.child, "name": r.name or "—", "school": r.school, "class_name": r.class_name,
              "enrolled_on": r.start, "left_on": r.end, "category": None, "profile": {}, "transferred_out": True}
-            for r in conn.execute(query) if (r.child, r.school) not in shown]
+            for r in listings.moved_away(conn, schools, cls) if (r.child, r.school) not in shown]
 
 
 def _proxy_parents(conn: Any, schools: list[str], day: Any) -> dict[str, tuple[str, str]]:
@@ -156,17 +139,13 @@ def staff_list_command(ctx: click.Context, **options: Any) -> None:
 def list_staff(ctx: click.Context, opts: StaffOptions) -> None:
     from guanai.core.privacy import masked
     from guanai.core.store import contacts
+    from guanai.core.store.listings import staff_rows
     from guanai.core.store.orgs import resolve_schools
-    from guanai.core.store.schema import staff
-    from sqlalchemy import select
 
     store, org, role, show_contacts = app_of(ctx).store, opts.org, opts.role, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
-        query = select(staff).order_by(staff.c.school, staff.c.id)
-        if schools is not None:
-            query = query.where(staff.c.school.in_(schools))
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = staff_rows(conn, schools)
         rows = contacts.shown(conn, "staff", [r for r in rows if not role or role in r["roles"]], show_contacts,
                               _row_key({"org": org, "role": role}), org, "cli")
     rows = [masked(r, show_contacts) for r in rows]
@@ -214,31 +193,19 @@ def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
 
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.privacy import mask_payload
+    from guanai.core.store import listings
     from guanai.core.store.orgs import resolve_schools
     from guanai.core.store.programmes import DEFAULT_TIMEZONE, timezone_of
-    from guanai.core.store.schema import record
-    from sqlalchemy import select
 
     store = app_of(ctx).store
     first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")
     with store.read() as conn:
         schools = resolve_schools(conn, opts.org)
-        query = select(record).order_by(record.c.occurred_at.desc(), record.c.id.desc()).limit(opts.limit)
-        if schools is not None:
-            query = query.where(record.c.school.in_(schools))
-        if opts.child_id:
-            query = query.where(record.c.subject_kind == "child", record.c.subject == opts.child_id)
-        if opts.by:
-            query = query.where(record.c.by_staff == opts.by)
-        if opts.step:
-            query = query.where(record.c.step == opts.step)
         # --from/--to are local days; a county keeps one time zone, taken from its first school.
         zone = ZoneInfo(timezone_of(conn, schools[0], app_of(ctx).today()) if schools else DEFAULT_TIMEZONE)
-        if first:
-            query = query.where(record.c.occurred_at >= _utc(datetime.combine(first, time()), zone))
-        if last:
-            query = query.where(record.c.occurred_at < _utc(datetime.combine(last + timedelta(days=1), time()), zone))
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        after = _utc(datetime.combine(first, time()), zone) if first else None
+        before = _utc(datetime.combine(last + timedelta(days=1), time()), zone) if last else None
+        rows = listings.records(conn, schools, opts.child_id, opts.by, opts.step, after, before, opts.limit)
         zones = {s: ZoneInfo(timezone_of(conn, s, app_of(ctx).today())) for s in {r["school"] for r in rows}}
     for r in rows:  # notes are free text: a phone or an ID number written into one is shown masked
         r["payload"] = mask_payload(r["payload"] or {})
@@ -311,8 +278,8 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
     from guanai.core.services.engine import local as _local
     from guanai.core.store import contacts
     from guanai.core.store.engine import Question, obligation_rows, triggered
+    from guanai.core.store.facts import staff_names
     from guanai.core.store.pipl import child_file
-    from guanai.core.views import staff_names
 
     store, child_id, when, show_contacts = app_of(ctx).store, opts.child_id, opts.when, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:

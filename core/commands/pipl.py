@@ -26,7 +26,7 @@ def export_command(ctx: click.Context, child_id: str, output: str) -> None:
 
 def export_child(ctx: click.Context, child_id: str, output: str) -> None:
     from guanai.core.files import write_private
-    from guanai.core.output import _default
+    from guanai.core.output import json_default
     from guanai.core.store import contacts
     from guanai.core.store.db import audit
     from guanai.core.store.pipl import child_file
@@ -45,7 +45,7 @@ def export_child(ctx: click.Context, child_id: str, output: str) -> None:
                       "org": found["child"]["school"], "after": {"file": Path(output).name,
                                                                 "records": len(found["records"])}}], "cli")
         write_private(output, json.dumps({"guanai_export": 1, **found}, ensure_ascii=False, indent=2,
-                                         default=_default))
+                                         default=json_default))
     click.echo(t("export.written", path=output, child=child_id, records=len(found["records"]),
                  pairings=len(found["pairings"])))
 

@@ -1,6 +1,5 @@
 """What a plugin's command gets: `CommandContext`, built from the options guanai adds (`--org`,
 `--as-of`, `--term`) by `context_options`, and the output helpers every command uses."""
-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -9,6 +8,8 @@ from datetime import date
 from typing import Any
 
 import click
+from guanai.core.store.facts import children, enrolled, records
+from guanai.core.views import settings_of
 
 
 @dataclass
@@ -38,8 +39,6 @@ class CommandContext:
 
     def settings(self, plugin: str, school: str) -> Any:
         """``settings.<plugin>`` of the programme in force at ``school``, validated by the plugin's model."""
-        from guanai.core.views import settings_of
-
         return settings_of(self._models, plugin, self.programme(school))
 
     def term(self, school: str) -> tuple[date, date] | None:
@@ -61,8 +60,6 @@ class CommandContext:
 
     def records(self, step: str, schools: Iterable[str], first: date, last: date) -> list[Any]:
         """Records of ``step`` at ``schools`` on the local days first … last (``Record``s)."""
-        from guanai.core.views import records
-
         schools = list(schools)
         seg = next((self._segment(s) for s in schools if self._segment(s) is not None), None)
         zone = seg.zone if seg is not None else _default_zone()
@@ -71,8 +68,6 @@ class CommandContext:
 
     def cared_for(self, school: str, on: date | None = None) -> set[str]:
         """Ids of the children the programme in force at ``school`` cares for on ``on`` (default as_of)."""
-        from guanai.core.views import enrolled
-
         seg = self._segment(school)
         if seg is None:
             return set()
@@ -81,8 +76,6 @@ class CommandContext:
 
     def children(self, ids: Iterable[str]) -> dict[str, Any]:
         """The stored children among ``ids`` (``Child`` by id)."""
-        from guanai.core.views import children
-
         with self._store.read() as conn:
             return children(conn, ids)
 

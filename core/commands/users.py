@@ -64,13 +64,11 @@ def user_remove_command(ctx: click.Context, name: str) -> None:
 def add_user(ctx: click.Context, opts: UserOptions) -> None:
     import secrets
 
-    from guanai.core.store.access import bad_user_name, verifier
-    from guanai.core.store.schema import org_unit, staff
-    from sqlalchemy import select, text
+    from guanai.core.store import access, facts
 
     name, org, role, staff_id = opts.name, opts.org, opts.role, opts.staff_id
     store = _postgres(ctx)
-    if bad_user_name(name):
+    if access.bad_user_name(name):
         raise Refusal("pg.user.bad_name", value=name)
     if role == "teacher" and not staff_id:
         raise Refusal("user.teacher_needs_staff")
@@ -78,18 +76,16 @@ def add_user(ctx: click.Context, opts: UserOptions) -> None:
     if len(password) < 8:
         raise Refusal("user.short_password")
     with store.write() as conn:
-        kind = conn.execute(select(org_unit.c.kind).where(org_unit.c.code == org)).scalar()
+        kind = facts.org_kind(conn, org)
         if kind is None:
             raise Refusal("org.unknown", code=org)
         if kind != ORG_KIND[role]:
             raise Refusal("user.org_kind", role=role, org=org, kind=kind, need=ORG_KIND[role])
-        if staff_id is not None and conn.execute(select(staff.c.school).where(staff.c.id == staff_id)).scalar() != org:
+        if staff_id is not None and facts.staff_schools(conn, [staff_id]).get(staff_id) != org:
             raise Refusal("user.staff_elsewhere", staff=staff_id, org=org)
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first():
+        if access.role_exists(conn, name):
             raise Refusal("user.exists", name=name)
-        # the password is encrypted here (SCRAM): the server, its logs and guanai_user_add() never see it
-        conn.execute(text("SELECT guanai_user_add(:n, :v, :org, :role, :staff)"),
-                     {"n": name, "v": verifier(conn, name, password), "org": org, "role": role, "staff": staff_id})
+        access.add_user(conn, name, password, org, role, staff_id)
     click.echo(t("user.added", name=name, org=org, role=t(f"user.role.{role}")))
     if not opts.password_stdin:
         click.echo(t("user.password_once", password=password))
@@ -97,15 +93,11 @@ def add_user(ctx: click.Context, opts: UserOptions) -> None:
 
 def list_users(ctx: click.Context, as_json: bool) -> None:
     from guanai.core.output import console, dump_json, table
-    from guanai.core.store.schema import app_user, org_unit
-    from sqlalchemy import select
+    from guanai.core.store.access import users
 
     store = _postgres(ctx)
     with store.read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(
-            select(app_user.c.name, app_user.c.org, org_unit.c.name.label("org_name"), app_user.c.role,
-                   app_user.c.staff, app_user.c.created_at)
-            .join(org_unit, org_unit.c.code == app_user.c.org).order_by(app_user.c.org, app_user.c.name))]
+        rows = users(conn)
     if as_json:
         dump_json(rows)
         return
@@ -115,12 +107,10 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
 
 
 def remove_user(ctx: click.Context, name: str) -> None:
-    from guanai.core.store.schema import app_user
-    from sqlalchemy import select, text
+    from guanai.core.store.access import remove_user as remove
 
     store = _postgres(ctx)
     with store.write() as conn:
-        if conn.execute(select(app_user.c.org).where(app_user.c.name == name)).scalar() is None:
+        if not remove(conn, name):
             raise Refusal("user.unknown", name=name)
-        conn.execute(text("SELECT guanai_user_remove(:n)"), {"n": name})
     click.echo(t("user.removed", name=name))

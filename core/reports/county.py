@@ -34,7 +34,7 @@ class County:
 
 
 def build(c: Any, period: Period, registry: Any) -> County:
-    from guanai.core.reports.summary import _groups
+    from guanai.core.reports.summary import duty_groups
     from guanai.core.store.indicators import compute_by_school
     from guanai.core.store.stats import collect
 
@@ -45,7 +45,7 @@ def build(c: Any, period: Period, registry: Any) -> County:
     by_school_duty = regroup(detail, ("school", "duty"), names)
     by_month = regroup(detail, ("month",), names)
     as_of_rows, _ = compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
-    groups = _groups(c)
+    groups = duty_groups(c)
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",))
         values = compute_by_school(conn, c.segs, c.asof, c.schools, as_of_rows, groups, registry.indicator_kinds,

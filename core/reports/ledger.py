@@ -20,13 +20,11 @@ ROSTER = ("id", "name", "gender", "birth_date", "class_name", "category", "guard
 
 def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sheet]:
     from guanai.core.privacy import masked
-    from guanai.core.reports.summary import _programme_at
+    from guanai.core.reports.summary import programme_at
+    from guanai.core.store.facts import records
     from guanai.core.store.hooks import ReportContext, sections_by_plugin
-    from guanai.core.store.indicators import cared_for
-    from guanai.core.store.schema import child, staff
-    from guanai.core.store.stats import pairings, segment_at
-    from guanai.core.views import records
-    from sqlalchemy import select
+    from guanai.core.store.reporting import cared_for_rows, staff_names_at
+    from guanai.core.store.stats import pairings
 
     day = min(c.asof.day, period.last)
     org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
@@ -42,11 +40,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
     from guanai.core.store import contacts
 
     with c.store.write() if show_contacts else c.store.read() as conn:
-        kids: list[dict[str, Any]] = []
-        for seg in {id(s): s for s in segment_at(c.segs, c.schools, day).values()}.values():
-            members = [s for s in seg.schools if s in c.schools]
-            kids += [dict(r._mapping) for r in conn.execute(
-                select(child).where(*cared_for(seg, day), child.c.school.in_(members)))]
+        kids = cared_for_rows(conn, c.segs, list(c.schools), day)
         kids = [masked(k, show_contacts) for k in contacts.shown(conn, "child", kids, show_contacts,
                                                                    f"ledger org={c.org}", c.org, "report ledger")]
 
@@ -71,9 +65,8 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                               p["party_member"], key_text("role", p["role"], c.orgs), p["child_name"], p["child"],
                               p["class"], p["start"]] for p in pairs],
                             title=t("ledger.pairs_title", org=org_name), subtitle=subtitle))
-        people = {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(
-            staff.c.school.in_(c.schools)))}
-        rctx = ReportContext(conn, list(c.schools), period.first, period.last, _programme_at(c, day), c.zone,
+        people = staff_names_at(conn, list(c.schools))
+        rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme_at(c, day), c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
         tabled = [(plugin, s) for plugin, s in sections_by_plugin(registry, rctx) if s.headers]
         sections = [s for _plugin, s in tabled]
@@ -107,6 +100,6 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
 
 
 def _children(conn: Any, ids: set[str]) -> list[Any]:
-    from guanai.core.views import children
+    from guanai.core.store.facts import children
 
     return list(children(conn, ids).values())

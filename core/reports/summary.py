@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from guanai.core.i18n import t
@@ -98,7 +98,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         done = _record_counts(conn, c, period)
         per_duty = _matching_counts(conn, c, period, done)
         unvisited = _never_visited(conn, c, period, day)
-        programme = _programme_at(c, day)
+        programme = programme_at(c, day)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
         plugin_sections = report_sections(registry, rctx)
@@ -110,7 +110,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     staff_names = names
     indicators = indicator_rows(c)
     totals = found["totals"]
-    groups = _groups(c)
+    groups = duty_groups(c)
     total_expected = sum(r["expected"] for r in by_duty)
     total_met = sum(r["met"] for r in by_duty)
     figures = {
@@ -140,14 +140,14 @@ def _grouped(found: dict[str, Any], keys: tuple[str, ...], orgs: dict[str, Any])
     return grouped(found["cells"], keys, orgs)
 
 
-def _programme_at(c: Any, day: date) -> Any:
+def programme_at(c: Any, day: date) -> Any:
     for seg in c.segs:
         if seg.start <= day <= seg.end:
             return seg.programme
     return c.segs[0].programme if c.segs else None
 
 
-def _groups(c: Any) -> dict[str, str | None]:
+def duty_groups(c: Any) -> dict[str, str | None]:
     """Every rule id (duty, task, follow-up) with its group."""
     out: dict[str, str | None] = {}
     for seg in c.segs:
@@ -166,34 +166,17 @@ def _steps(c: Any) -> dict[str, str]:
     return out
 
 
-def _record_conditions(c: Any, period: Period) -> list[Any]:
-    """Records at the schools on the period's local days that had happened (and were known) by as_of."""
-    from guanai.core.obligations import local_midnight_utc
-    from guanai.core.store.schema import record
-
-    conds = [record.c.school.in_(c.schools), record.c.occurred_at >= local_midnight_utc(period.first, c.zone),
-             record.c.occurred_at < local_midnight_utc(period.last + timedelta(days=1), c.zone),
-             record.c.occurred_at <= c.asof.instant_utc]
-    if c.asof.known_at_utc is not None:
-        conds.append(record.c.recorded_at <= c.asof.known_at_utc)
-    return conds
-
-
 def _record_counts(conn: Any, c: Any, period: Period) -> dict[str, int]:
-    """Records per step in the period (see _record_conditions)."""
-    from guanai.core.store.schema import record
-    from sqlalchemy import func, select
+    """Records per step in the period that had happened (and were known) by as_of."""
+    from guanai.core.store.reporting import record_counts
 
-    return {step: int(n) for step, n in conn.execute(
-        select(record.c.step, func.count()).where(*_record_conditions(c, period)).group_by(record.c.step))}
+    return record_counts(conn, list(c.schools), period.first, period.last, c.zone, c.asof)
 
 
 def _matching_counts(conn: Any, c: Any, period: Period, by_step: dict[str, int]) -> dict[str, int]:
     """Records per duty in the period: of its step, and holding its `match` as the engine counts them
     (安全法制教育 counts the meetings of that kind, not every meeting; a 视频 call is not 亲情电话)."""
-    from guanai.core.store.engine import payload_condition
-    from guanai.core.store.schema import record
-    from sqlalchemy import func, select
+    from guanai.core.store.reporting import matching_count
 
     out: dict[str, int] = {}
     asked: dict[tuple[str, tuple[Any, ...]], int] = {}
@@ -201,10 +184,9 @@ def _matching_counts(conn: Any, c: Any, period: Period, by_step: dict[str, int])
         for rule in seg.rules:
             key = (rule.step, rule.match)
             if key not in asked:
-                asked[key] = by_step.get(rule.step, 0) if not rule.match or not by_step.get(rule.step) else int(
-                    conn.execute(select(func.count()).where(
-                        *_record_conditions(c, period), record.c.step == rule.step,
-                        *(payload_condition(record.c.payload, k, v) for k, v in rule.match))).scalar() or 0)
+                asked[key] = by_step.get(rule.step, 0) if not rule.match or not by_step.get(rule.step) else \
+                    matching_count(conn, list(c.schools), period.first, period.last, c.zone, c.asof, rule.step,
+                                   rule.match)
             out[rule.id] = asked[key]
     return out
 
@@ -215,28 +197,11 @@ VISIT_STEP = "home_visit"
 def _never_visited(conn: Any, c: Any, period: Period, day: date) -> dict[str, int]:
     """Children cared for on `day` with no home visit recorded in the period, by class (only when
     some duty of the programme asks for home visits)."""
-    from guanai.core.obligations import local_midnight_utc
-    from guanai.core.store.indicators import cared_for
-    from guanai.core.store.schema import child, record
-    from guanai.core.store.stats import segment_at
-    from sqlalchemy import and_, exists, func, select
+    from guanai.core.store.reporting import never_visited
 
     if not any(r.step == VISIT_STEP for seg in c.segs for r in seg.rules):
         return {}
-    out: dict[str, int] = defaultdict(int)
-    by_seg: dict[int, tuple[Any, list[str]]] = {}
-    for school, seg in segment_at(c.segs, c.schools, day).items():
-        by_seg.setdefault(id(seg), (seg, []))[1].append(school)
-    for seg, members in by_seg.values():
-        visited = exists().where(and_(
-            record.c.step == VISIT_STEP, record.c.subject_kind == "child", record.c.subject == child.c.id,
-            record.c.occurred_at >= local_midnight_utc(period.first, seg.zone),
-            record.c.occurred_at < local_midnight_utc(period.last + timedelta(days=1), seg.zone),
-            record.c.occurred_at <= c.asof.instant_utc))
-        for cls, n in conn.execute(select(child.c.class_name, func.count()).where(
-                *cared_for(seg, day), child.c.school.in_(members), ~visited).group_by(child.c.class_name)):
-            out[cls or "—"] += int(n)
-    return dict(out)
+    return never_visited(conn, c.segs, list(c.schools), period.first, period.last, day, c.asof, VISIT_STEP)
 
 
 def _label(key: str, value: Any, orgs: dict[str, Any]) -> str:

@@ -174,7 +174,7 @@ class DueList:
 def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = None) -> DueList:
     """What is due and overdue at as_of in the scope, for a teacher (`staff_id`) or a class."""
     from guanai.core.store.engine import Question, obligation_rows, triggered
-    from guanai.core.views import staff_member, staff_names
+    from guanai.core.store.facts import staff_member, staff_names
 
     person = None
     items: list[DueItem] = []
@@ -223,7 +223,7 @@ def compliance(s: Scope, keys: tuple[str, ...], group: str | None = None, duties
     """Expected, met and met late up to as_of, summed by `keys` (duty, staff, class, school,
     township, org, month, week), as `compliance --json` rows; and the names of the key values."""
     from guanai.core.store.engine import Question, compliance_rows, iso_week, triggered
-    from guanai.core.views import staff_names
+    from guanai.core.store.facts import staff_names
 
     sql_keys = tuple(k for k in ("school", "class", "staff", "duty", "month", "week") if k in keys or
                      (k == "school" and ({"township", "org"} & set(keys))))

@@ -55,3 +55,41 @@ def refusal(exc: BaseException) -> Refusal | None:
     diag = getattr(orig, "diag", None)
     detail = getattr(diag, "message_detail", None) or ""
     return Refusal(f"pg.{code}", value=detail)
+
+
+def role_exists(conn: Any, name: str) -> bool:
+    """Whether the server has a role (user or group) called `name`."""
+    from sqlalchemy import text
+
+    return conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}).first() is not None
+
+
+def add_user(conn: Any, name: str, password: str, org: str, role: str, staff: str | None) -> None:
+    """A login for `name` in `org` with `role` (teacher: `staff`'s). The password is encrypted
+    here (SCRAM): the server, its logs and guanai_user_add() never see it."""
+    from sqlalchemy import text
+
+    conn.execute(text("SELECT guanai_user_add(:n, :v, :org, :role, :staff)"),
+                 {"n": name, "v": verifier(conn, name, password), "org": org, "role": role, "staff": staff})
+
+
+def users(conn: Any) -> list[dict[str, Any]]:
+    """The logins guanai made that the session may see, with their org's name, by org and name."""
+    from guanai.core.store.schema import app_user, org_unit
+    from sqlalchemy import select
+
+    return [dict(r._mapping) for r in conn.execute(
+        select(app_user.c.name, app_user.c.org, org_unit.c.name.label("org_name"), app_user.c.role,
+               app_user.c.staff, app_user.c.created_at)
+        .join(org_unit, org_unit.c.code == app_user.c.org).order_by(app_user.c.org, app_user.c.name))]
+
+
+def remove_user(conn: Any, name: str) -> bool:
+    """Remove the login `name`; False when guanai made no such login (or the session cannot see it)."""
+    from guanai.core.store.schema import app_user
+    from sqlalchemy import select, text
+
+    if conn.execute(select(app_user.c.org).where(app_user.c.name == name)).scalar() is None:
+        return False
+    conn.execute(text("SELECT guanai_user_remove(:n)"), {"n": name})
+    return True

@@ -32,7 +32,13 @@ from guanai.core.obligations import (
     plan_to_json,
 )
 from guanai.core.store.orgs import all_orgs
-from guanai.core.store.presence import pairing_holds, staff_active, staff_joined
+from guanai.core.store.presence import (
+    enrolled_through,
+    in_target,
+    pairing_holds,
+    staff_active,
+    staff_joined,
+)
 from guanai.core.store.schema import (
     child,
     child_days,
@@ -209,7 +215,7 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
         for i, (start, version_id, zone) in enumerate(timeline):
             end = timeline[i + 1][0] - timedelta(days=1) if i + 1 < len(timeline) else date.max
             sha, data = stored[version_id]
-            out.append(Segment(version_id, sha, _plan(sha, version_id, data), ZoneInfo(zone), sorted(members),
+            out.append(Segment(version_id, sha, cached_plan(sha, version_id, data), ZoneInfo(zone), sorted(members),
                                start, end, data=data))
     return out
 
@@ -233,7 +239,7 @@ def _calendar(sha: str, version_id: int, data: Any) -> SchoolCalendar:
     return _calendars[key]
 
 
-def _plan(sha: str, version_id: int, data: Any) -> Plan:
+def cached_plan(sha: str, version_id: int, data: Any) -> Plan:
     """The version's plan, kept in the file cache (core/cache.py) under the programme's sha256 and
     a hash of the code that derives plans: a teacher's `due` then builds neither the pydantic
     models nor the holiday tables (start-up time)."""
@@ -467,15 +473,12 @@ def _paired(kid: Any, role: str) -> Any:
 
 
 def _target_children(seg: Segment, rule: Rule) -> list[Any]:
-    categories, kid = seg.plan.categories, seg.kid
-    conds = [kid.c.school.in_(seg.schools), kid.c.enrolled_on <= window_table.c.start_d,
-             or_(kid.c.left_on.is_(None), kid.c.left_on > window_table.c.due_d),
-             kid.c.category.in_(list(categories))]
-    if "left_behind" in categories:
-        conds.append(or_(kid.c.category != "left_behind", kid.c.away_since.is_(None),
-                         kid.c.away_since <= window_table.c.cutoff))
-    conds += [condition(child_field(c.field, kid), c) for c in rule.where]
-    return conds
+    """The children a child-scope window is about: enrolled from its start to its due day and cared
+    for at its start (the window's `cutoff` is months_back(start, left_behind_min_months))."""
+    kid = seg.kid
+    return [kid.c.school.in_(seg.schools), *enrolled_through(kid, window_table.c.start_d, window_table.c.due_d),
+            *in_target(kid, seg.plan.categories, window_table.c.cutoff),
+            *(condition(child_field(c.field, kid), c) for c in rule.where)]
 
 
 def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed: bool = True,
@@ -546,7 +549,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         elif rule.by:
             p = pairing.alias("sp")
             conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
-        conds += [_staff_condition(s, c) for c in rule.where]
+        conds += [staff_condition(s, c) for c in rule.where]
         query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), done(subject).label("done"),
                         done(subject, True).label("late"),
@@ -596,7 +599,7 @@ def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None
     return kid.c.id.in_(select(p.c.child).where(p.c.staff == staff_id))
 
 
-def _staff_condition(s: Any, cond: Cond) -> Any:
+def staff_condition(s: Any, cond: Cond) -> Any:
     if cond.field == "roles":
         value = cond.value if not isinstance(cond.value, (list, tuple)) else cond.value[0]
         found = cast(s.c.roles, String).like(f'%"{value}"%')

@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.registry import FollowUp, Rejected, trace_call
+from guanai.core.store.facts import children, enrolled, follow_ups, records
+from guanai.core.views import Child, settings_of, term_of
 from sqlalchemy import Connection
 
 
@@ -44,38 +46,24 @@ class RecordContext:
     def settings(self) -> Any:
         """The programme's ``settings.<this plugin>`` validated by the plugin's settings model, with
         its defaults (a dict when the plugin registered no model)."""
-        from guanai.core.views import settings_of
-
         return settings_of(self.models, self.plugin, self.programme)
 
     @property
     def child(self) -> Any:
         """The record's child (a ``Child``), or None for a school, class or staff record."""
-        from guanai.core.views import Child
-
-        r = self.child_row
-        if r is None:
-            return None
-        return Child(r["id"], r["name"], r["school"], r["class_name"], r["category"], r["guardian_type"],
-                     r["enrolled_on"], r["left_on"], dict(r["profile"] or {}))
+        return None if self.child_row is None else Child.of(self.child_row)
 
     def records(self, step: str, school: str, first: Any, last: Any) -> list[Any]:
         """Stored records of ``step`` at ``school`` on the local days first … last (``Record``s)."""
-        from guanai.core.views import records
-
         zone = self.programme_zone()
         return records(self.conn, step, [school], first, last, zone)
 
     def children(self, ids: Any) -> dict[str, Any]:
         """The stored children among ``ids`` (``Child`` by id); unknown ids are left out."""
-        from guanai.core.views import children
-
         return children(self.conn, ids)
 
     def term(self, day: Any) -> tuple[Any, Any] | None:
         """The first and last day of the programme's term holding ``day`` (None in a vacation)."""
-        from guanai.core.views import term_of
-
         return term_of(self.programme, day)
 
     def programme_zone(self) -> ZoneInfo:
@@ -265,8 +253,6 @@ class ReportContext:
     @property
     def settings(self) -> Any:
         """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
-        from guanai.core.views import settings_of
-
         return settings_of(self.models, self.plugin, self.programme)
 
     @property
@@ -276,21 +262,15 @@ class ReportContext:
 
     def records(self, step: str) -> list[Any]:
         """The schools' records of ``step`` on the report's days (``Record``s, oldest first)."""
-        from guanai.core.views import records
-
         return records(self.conn, step, self.schools, self.first, self.last, self.zone, self.until)
 
     def follow_ups(self) -> int:
         """How many follow-ups this plugin obliged for the schools' records on the report's days."""
-        from guanai.core.views import follow_ups
-
         return sum(follow_ups(self.conn, self.plugin, school, self.first, self.last, self.zone)
                    for school in self.schools)
 
     def cared_for(self, on: Any = None) -> set[str]:
         """Ids of the children the programme in force cares for on ``on`` (default the last day)."""
-        from guanai.core.views import enrolled
-
         day = on or self.last
         out: set[str] = set()
         for seg in self.segments:
@@ -300,8 +280,6 @@ class ReportContext:
 
     def children(self, ids: Any) -> dict[str, Any]:
         """The stored children among ``ids`` (``Child`` by id)."""
-        from guanai.core.views import children
-
         return children(self.conn, ids)
 
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from guanai.core.obligations import AsOf, local_midnight_utc, months_back
+from guanai.core.obligations import AsOf, local_midnight_utc
+from guanai.core.store import presence
 from guanai.core.store.engine import Segment, child_field, payload_condition
-from guanai.core.store.presence import enrolled
+from guanai.core.store.facts import children, enrolled, records
 from guanai.core.store.schema import child, record
+from guanai.core.views import settings_of
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 
@@ -35,12 +37,7 @@ class Value:
 
 def cared_for(seg: Segment, day: date) -> list[Any]:
     """Children of the segment's schools enrolled on `day` whom the programme cares for."""
-    target = seg.programme.target
-    conds = [child.c.school.in_(seg.schools), *enrolled(child, day), child.c.category.in_(list(target.categories))]
-    if "left_behind" in target.categories:
-        conds.append(or_(child.c.category != "left_behind", child.c.away_since.is_(None),
-                         child.c.away_since <= months_back(day, target.left_behind_min_months)))
-    return conds
+    return [child.c.school.in_(seg.schools), *presence.cared_for(child, seg.programme.target, day)]
 
 
 def _records_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> tuple[Any, int]:
@@ -105,20 +102,14 @@ class IndicatorContext:
     @property
     def settings(self) -> Any:
         """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
-        from guanai.core.views import settings_of
-
         return settings_of(self.models, self.plugin, self.programme)
 
     def cared_for(self, on: date | None = None) -> set[str]:
         """Ids of the children the programme cares for, enrolled on ``on`` (default as_of)."""
-        from guanai.core.views import enrolled
-
         return enrolled(self.conn, self.schools, on or self.as_of.day, self.segment)
 
     def pupils(self, on: date | None = None) -> set[str]:
         """Ids of every pupil enrolled on ``on`` (default as_of), cared for or not."""
-        from guanai.core.views import enrolled
-
         return enrolled(self.conn, self.schools, on or self.as_of.day)
 
     def period(self, kind: str | None) -> tuple[date, date]:
@@ -127,15 +118,11 @@ class IndicatorContext:
 
     def children(self, ids: Any) -> dict[str, Any]:
         """The stored children among ``ids`` (``Child`` by id)."""
-        from guanai.core.views import children
-
         return children(self.conn, ids)
 
     def records(self, step: str, first: date, last: date) -> list[Any]:
         """Records of ``step`` at the schools on the local days first … last that had happened by
         as_of (and, with --known-at, were entered by then): ``Record``s, oldest first."""
-        from guanai.core.views import records
-
         return records(self.conn, step, self.schools, first, last, self.segment.zone, self.as_of.instant_utc,
                        self.as_of.known_at_utc)
 

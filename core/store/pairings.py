@@ -15,12 +15,11 @@ from guanai.core.store.db import Store
 from guanai.core.store.hooks import Programmes
 from guanai.core.store.importing import parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.presence import enrolled, staff_active
+from guanai.core.store.presence import enrolled, is_cared_for, pairing_holds, staff_active
 from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, chunks, diff, fetch_by
-from guanai.core.subjects import in_target
 from guanai.core.tabular import Column, read_table
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, select
 
 ASSIGN_COLUMNS = (
     Column("child", ("学籍号", "学生学籍号", "child"), "id", required=True),
@@ -121,13 +120,12 @@ def holding(conn: Connection, school: str, role: str, day: date) -> list[dict[st
     """Pairings of `role` at the school that hold on `day` (start <= day <= end, end open)."""
     query = (
         select(pairing).join(child, child.c.id == pairing.c.child)
-        .where(child.c.school == school, pairing.c.role == role, pairing.c.start <= day,
-               or_(pairing.c.end.is_(None), pairing.c.end >= day))
+        .where(child.c.school == school, pairing.c.role == role, *pairing_holds(pairing, day))
     )
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _rule(programme: Any, role: str) -> Any:
+def pairing_rule(programme: Any, role: str) -> Any:
     for rule in programme.assignments if programme else ():
         if rule.role == role:
             return rule
@@ -147,20 +145,20 @@ def _context(conn: Connection, school: str, day: date, programmes: Programmes | 
     """The programme in force, the children to pair and the staff who may take them: the target
     children (and, under a rule for `role`, those its `where` names); the active staff (those its
     `staff_where` names)."""
-    from guanai.core.obligations import _conds
-    from guanai.core.store.engine import _staff_condition, child_field, condition
+    from guanai.core.obligations import conditions_of
+    from guanai.core.store.engine import child_field, condition, staff_condition
 
     programme = (programmes or Programmes(conn)).at(school, day)  # a version is loaded once per call
-    rule = _rule(programme, role) if role else None
-    kid_conds = [condition(child_field(c.field), c) for c in _conds(rule.where)] if rule else []
+    rule = pairing_rule(programme, role) if role else None
+    kid_conds = [condition(child_field(c.field), c) for c in conditions_of(rule.where)] if rule else []
     kids = [dict(r._mapping) for r in conn.execute(
         select(child).where(child.c.school == school, _enrolled(day), *kid_conds)
         .order_by(child.c.class_name, child.c.id))]
     if programme is not None:
-        kids = [k for k in kids if in_target(k["category"], k["away_since"], programme.target, day)]
+        kids = [k for k in kids if is_cared_for(k["category"], k["away_since"], programme.target, day)]
     else:
         kids = [k for k in kids if k["category"] != "none"]
-    staff_conds = [_staff_condition(staff, c) for c in _conds(rule.staff_where)] if rule else []
+    staff_conds = [staff_condition(staff, c) for c in conditions_of(rule.staff_where)] if rule else []
     adults = [dict(r._mapping) for r in conn.execute(
         select(staff).where(staff.c.school == school, _active_staff(day), *staff_conds).order_by(staff.c.id))]
     return programme, kids, adults
@@ -210,7 +208,7 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
     with store.write() as conn:
         require_school(conn, school)
         programme, kids, adults = _context(conn, school, day, role=role)
-        rule = _rule(programme, role)
+        rule = pairing_rule(programme, role)
         need_per_child = rule.per_child if rule and rule.per_child else 1
         held = holding(conn, school, role, day)
         if rule is not None and rule.with_classmate:

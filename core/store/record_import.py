@@ -30,14 +30,14 @@ from guanai.core.store.db import Store, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.importing import cell_problem, iter_rows
 from guanai.core.store.records import (
-    _DIGEST_JSON,
-    _PAYLOAD_JSON,
+    DIGEST_JSON,
     FUTURE_SLACK,
+    PAYLOAD_JSON,
     Draft,
     Saved,
-    _payload,
     audit_saved,
     check_drafts,
+    checked_payload,
     content_digest,
     insert_checked,
     lock_records,
@@ -351,7 +351,7 @@ class FastLane:
         rows = []
         for name, packed, count in found:
             step = self.registry.steps.get(name)
-            if step is None or _DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
+            if step is None or DIGEST_JSON.encode(name) != f'"{name}"':  # a name to escape: careful path
                 continue
             values = [""] * self.width
             if self.extras:
@@ -362,12 +362,12 @@ class FastLane:
             if payload is None:
                 continue
             problems: list[Diagnostic] = []
-            model = _payload(step, Draft(name, "child", "", None, payload, where=quiet), problems)
+            model = checked_payload(step, Draft(name, "child", "", None, payload, where=quiet), problems)
             if model is None or problems:
                 continue
             dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-            stored, hooked = _PAYLOAD_JSON.encode(dumped), bool(self.hooks.wanting(name))
-            rows.append((name, packed, stored, _DIGEST_JSON.encode(dumped), hooked))
+            stored, hooked = PAYLOAD_JSON.encode(dumped), bool(self.hooks.wanting(name))
+            rows.append((name, packed, stored, DIGEST_JSON.encode(dumped), hooked))
             if hooked:
                 self.models[name, stored] = model
             self.staged[name, packed] += count  # the rows that may take the lane (counts: run)

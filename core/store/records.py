@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from guanai.core import cells
 from guanai.core.diagnostics import Diagnostic, InputError
-from guanai.core.registry import Rejected, _labels, labelled
+from guanai.core.registry import Rejected, field_labels, labelled
 from guanai.core.store.db import Store, actor, audit, lock_audit, new_id, utcnow
 from guanai.core.store.hooks import Programmes, RecordContext, RecordHooks, RecordView, on_record
 from guanai.core.store.orgs import all_orgs
@@ -79,21 +79,21 @@ def option_where(options: dict[str, str]) -> Callable[[str, str, dict[str, Any]]
     return where
 
 
-_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # = json.dumps(…, sort_keys, ensure_ascii)
-_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
+DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # = json.dumps(…, sort_keys, ensure_ascii)
+PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def digest(values: dict[str, Any]) -> str:
     """The record's content (everything but its key and who entered it), hashed: a key sent again
     with the same content is the same record; with other content it is refused."""
     return content_digest([values["step"], values["subject_kind"], values["subject"], values["school"],
-                           values["by_staff"], values["occurred_at"].isoformat()], _DIGEST_JSON.encode(values["payload"]))
+                           values["by_staff"], values["occurred_at"].isoformat()], DIGEST_JSON.encode(values["payload"]))
 
 
 def content_digest(head: list[Any], payload_json: str) -> str:
     """sha256 of json.dumps(head + [payload], sort_keys=True, ensure_ascii=False), given the
     payload's JSON in that form (the fast lane keeps it per distinct payload)."""
-    text = _DIGEST_JSON.encode(head)
+    text = DIGEST_JSON.encode(head)
     return hashlib.sha256(f"{text[:-1]}, {payload_json}]".encode()).hexdigest()
 
 
@@ -207,7 +207,7 @@ def _insert_sqlite(conn: Connection, rows: list[dict[str, Any]], extra: dict[str
     for part in chunks(rows, 5000):
         conn.exec_driver_sql(sql, [
             (r["key"], r["step"], r["subject_kind"], r["subject"], r["school"], r["by_staff"],
-             r["occurred_at"].isoformat(" ", "microseconds"), _PAYLOAD_JSON.encode(r["payload"]), r["digest"],
+             r["occurred_at"].isoformat(" ", "microseconds"), PAYLOAD_JSON.encode(r["payload"]), r["digest"],
              stamp, extra["recorded_by"], extra["source"]) for r in part])
 
 
@@ -316,7 +316,7 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
             if person is not None and person["left_on"] is not None and local_day >= person["left_on"]:
                 problems.append(d.problem(field_name, "record.staff_left", staff=person["id"],
                                           at=_local(occurred, zones[school]), left=person["left_on"].isoformat()))
-    model = _payload(step, d, problems) if step is not None else None
+    model = checked_payload(step, d, problems) if step is not None else None
     payload = model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
     if d.by is None and occurred is not None and school is not None:
         duty = programmes.needs_by(school, local_day, d.step, payload)
@@ -443,11 +443,11 @@ def _labels_of(model: Any) -> dict[str, dict[str, str]]:
     found = _LABELS.get(model)
     if found is None:
         found = _LABELS[model] = {name: labels for name, info in model.model_fields.items()
-                                  if (labels := _labels(info))}
+                                  if (labels := field_labels(info))}
     return found
 
 
-def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
+def checked_payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
     model = step.payload
     names, bools = _fields_of(model)
     labels = _labels_of(model)
@@ -478,7 +478,7 @@ def _payload(step: Any, d: Draft, problems: list[Diagnostic]) -> Any:
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
-        from guanai.core.loader import value_message
+        from guanai.core.validation import value_message
 
         for error in exc.errors(include_url=False):
             loc = str(error["loc"][0]) if error["loc"] else ""

@@ -91,9 +91,9 @@ def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: dat
     """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then —
     of those the programme's proxy_parent rule is for, when its `where` names them (小港中学 gives
     proxy parents to its 重点帮扶 pupils only: the others are not "unpaired")."""
-    from guanai.core.obligations import _conds
+    from guanai.core.obligations import conditions_of
     from guanai.core.store.engine import child_field, condition
-    from guanai.core.store.pairings import _rule
+    from guanai.core.store.pairings import pairing_rule
 
     p = pairing.alias("p")
     has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
@@ -102,8 +102,8 @@ def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: dat
     for school, seg in segment_at(segs, schools, day).items():
         by_seg.setdefault(id(seg), (seg, []))[1].append(school)
     for seg, members in by_seg.values():
-        rule = _rule(seg.programme, PROXY_ROLE)
-        named = [condition(child_field(c.field), c) for c in _conds(rule.where)] if rule is not None else []
+        rule = pairing_rule(seg.programme, PROXY_ROLE)
+        named = [condition(child_field(c.field), c) for c in conditions_of(rule.where)] if rule is not None else []
         total += conn.execute(select(func.count()).where(*cared_for(seg, day), child.c.school.in_(members),
                                                         *named, ~has)).scalar() or 0
     return int(total)
