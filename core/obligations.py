@@ -207,16 +207,27 @@ def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
                 item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), tuple(found), one_off)
 
 
-def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,
-           late: int = 0) -> str:
-    """The status of one window at the end of day `as_of` with `done` satisfying records in it
-    (and, for one-off tasks, `late` ones after its due date)."""
+def settled(done: int, late: int, times: int, excused: bool) -> str | None:
+    """The one classifier of a window's obligation by what was recorded: EXCUSED, MET (`times`
+    satisfying records in the window), MET_LATE (enough counting `late` ones after it; the store
+    counts them for one-off tasks only) or None (still open). Its SQL form, the same branches in the
+    same order, is guanai.core.store.engine.settled_sql; tests/test_states.py proves they agree."""
     if excused:
         return EXCUSED
     if done >= times:
         return MET
     if done + late >= times:
         return MET_LATE
+    return None
+
+
+def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,
+           late: int = 0) -> str:
+    """The status of one window at the end of day `as_of` with `done` satisfying records in it
+    (and, for one-off tasks, `late` ones after its due date): settled, or by the calendar."""
+    state = settled(done, late, times, excused)
+    if state is not None:
+        return state
     if as_of < window.start:
         return UPCOMING
     if as_of > window.end + timedelta(days=grace_days):

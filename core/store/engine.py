@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.obligations import (
+    EXCUSED,
+    MET,
+    MET_LATE,
     POST,
     AsOf,
     Cond,
@@ -30,6 +33,7 @@ from guanai.core.obligations import (
     plan_from_json,
     plan_of,
     plan_to_json,
+    settled,
 )
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.presence import (
@@ -620,11 +624,7 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                 # One state per obligation, and the count per state: each correlated subquery is
                 # referenced once, so SQLite evaluates it once per obligation (a CASE per count
                 # would evaluate it three times once the subquery is flattened).
-                excused = sub.c.excused if conn.dialect.name == "postgresql" else sub.c.excused != false()
-                branches = [(excused, "x"), (sub.c.done >= rule.times, "m")]
-                if rule.one_off:
-                    branches.append((sub.c.done + sub.c.late >= rule.times, "l"))
-                state = case(*branches, else_="o").label("state")
+                state = settled_sql(conn, sub.c.excused, sub.c.done, sub.c.late, rule).label("state")
                 inner = select(sub, state).subquery()
                 cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible,
                         "subject": inner.c.subject}
@@ -642,10 +642,11 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                     key = tuple(data[k] for k in named)
                     out = found.setdefault(key, {**{k: data[k] for k in named},
                                                  "expected": 0, "met": 0, "met_late": 0})
-                    if data["state"] != "x":
+                    state = STATE_CODES[data["state"]]
+                    if state != EXCUSED:
                         out["expected"] += data["n"]
-                    out["met"] += data["n"] if data["state"] == "m" else 0
-                    out["met_late"] += data["n"] if data["state"] == "l" else 0
+                    out["met"] += data["n"] if state == MET else 0
+                    out["met_late"] += data["n"] if state == MET_LATE else 0
                 for out in found.values():
                     if "duty" in keys:
                         out["duty"] = rule.id
@@ -653,6 +654,20 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
                     yield out
     finally:
         drop_windows(conn)
+
+
+# the SQL codes of settled()'s answers ("o": still open)
+STATE_CODES = {"x": EXCUSED, "m": MET, "l": MET_LATE, "o": None}
+
+
+def settled_sql(conn: Connection, excused: Any, done: Any, late: Any, rule: Rule) -> Any:
+    """The SQL form of obligations.settled, one code per obligation (STATE_CODES): the same
+    branches in the same order; `late` counts for one-off tasks only (elsewhere _done gives 0)."""
+    flag = excused if conn.dialect.name == "postgresql" else excused != false()
+    branches = [(flag, "x"), (done >= rule.times, "m")]
+    if rule.one_off:
+        branches.append((done + late >= rule.times, "l"))
+    return case(*branches, else_="o")
 
 
 def iso_week(day: date) -> str:
@@ -687,7 +702,7 @@ def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
                 for row in conn.execute(query):
                     data = dict(row._mapping)
                     _, rule, window = index[data["wid"]]
-                    if open_only and (data["excused"] or data["done"] + data["late"] >= rule.times):
+                    if open_only and settled(data["done"], data["late"], rule.times, bool(data["excused"])):
                         continue
                     yield seg, rule, window, data
     finally:
