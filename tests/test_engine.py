@@ -214,10 +214,10 @@ def test_indicators(term):
 
 
 def forget_plans() -> None:
-    from guanai.core.store import engine
+    from guanai.core.store import engine, programmes
 
     engine._plans.clear()  # each CLI run is a new process for users; so here too
-    engine._models.clear()
+    programmes._models.clear()
     engine._calendars.clear()
 
 

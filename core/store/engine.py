@@ -43,6 +43,7 @@ from guanai.core.store.presence import (
     staff_active,
     staff_joined,
 )
+from guanai.core.store.programmes import chain_of, model_of, resolve
 from guanai.core.store.schema import (
     child,
     child_days,
@@ -140,7 +141,7 @@ class Segment:
 
     @property
     def programme(self) -> Programme:
-        return _programme(self.sha, self.version_id, self.data)
+        return model_of(self.sha, self.version_id, self.data)
 
     @property
     def cal(self) -> SchoolCalendar:
@@ -177,7 +178,6 @@ class Question:
 
 
 _plans: dict[tuple[str, int], Plan] = {}  # per process, keyed by (sha256, version id)
-_models: dict[tuple[str, int], Any] = {}
 _calendars: dict[tuple[str, int], Any] = {}
 
 
@@ -196,22 +196,14 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
                         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)).all()
     by_org: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
-        by_org[r.org].append(r)
+        by_org[r.org].append(r._mapping)
     timelines: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     stored: dict[int, tuple[str, Any]] = {}
     for school in schools:
-        chain, code = [], school
-        while code is not None and code in orgs and code not in chain:
-            chain.append(code)
-            code = orgs[code]["parent"]
-        depth = {c: i for i, c in enumerate(chain)}
-        found = [r for c in chain for r in by_org.get(c, ())]
-        found.sort(key=lambda r: (r.effective_from, -depth[r.org], r.bound_at))
-        chosen: dict[date, Any] = {}
-        for r in found:
-            chosen[r.effective_from] = r  # the last one for a day wins
-        timeline = tuple((d, chosen[d].version_id, chosen[d].timezone) for d in sorted(chosen))
-        stored.update({chosen[d].version_id: (chosen[d].sha256, chosen[d].data) for d in chosen})
+        chain = chain_of(orgs, school)
+        winners = resolve([r for c in chain for r in by_org.get(c, ())], chain)
+        timeline = tuple((r["effective_from"], r["version_id"], r["timezone"]) for r in winners)
+        stored.update({r["version_id"]: (r["sha256"], r["data"]) for r in winners})
         if timeline:
             timelines[timeline].append(school)
     out = []
@@ -224,22 +216,12 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
     return out
 
 
-def _programme(sha: str, version_id: int, data: Any) -> Programme:
-    """The pydantic model of a stored version, validated once per process."""
-    from guanai.core.programme import Programme
-
-    key = (sha, version_id)
-    if key not in _models:
-        _models[key] = Programme.model_validate(data)
-    return _models[key]
-
-
 def _calendar(sha: str, version_id: int, data: Any) -> SchoolCalendar:
     from guanai.core.calendar import SchoolCalendar
 
     key = (sha, version_id)
     if key not in _calendars:
-        _calendars[key] = SchoolCalendar(_programme(sha, version_id, data).calendar)
+        _calendars[key] = SchoolCalendar(model_of(sha, version_id, data).calendar)
     return _calendars[key]
 
 
@@ -260,7 +242,7 @@ def cached_plan(sha: str, version_id: int, data: Any) -> Plan:
         code.update(_installed("holidays", "lunar_python").encode())  # holiday tables change with upgrades
         _plans[key] = cached_json(
             f"plan-{sha[:32]}-{code.hexdigest()[:16]}",
-            lambda: plan_to_json(plan_of(_programme(sha, version_id, data), _calendar(sha, version_id, data))),
+            lambda: plan_to_json(plan_of(model_of(sha, version_id, data), _calendar(sha, version_id, data))),
             plan_from_json, stale=f"plan-{sha[:32]}-*.json")
     return _plans[key]
 

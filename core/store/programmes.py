@@ -64,14 +64,33 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}
 
 
-def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Versions bound to the school or any org above it, latest effective date first. `orgs`:
-    all_orgs, when the caller already holds it (a batch asks for every school)."""
-    orgs = orgs if orgs is not None else all_orgs(conn)
+def chain_of(orgs: dict[str, Any], school: str) -> list[str]:
+    """The school and the org units above it, nearest first."""
     chain, code = [], school
     while code is not None and code in orgs and code not in chain:
         chain.append(code)
         code = orgs[code]["parent"]
+    return chain
+
+
+def resolve(rows: list[Any], chain: list[str]) -> list[Any]:
+    """The one rule of which binding is in force (SPEC §1): of the bindings to the school or any
+    org above it (`rows`, with org, effective_from and bound_at), each effective day keeps one —
+    the nearest org's, then the one bound last — and it is in force from that day until the next.
+    The winners, earliest first. Both `segments` (the engine) and `in_force` (records, listings,
+    contacts) take their answer from here."""
+    depth = {code: i for i, code in enumerate(chain)}
+    chosen: dict[date, Any] = {}
+    for r in sorted((r for r in rows if r["org"] in depth),
+                    key=lambda r: (r["effective_from"], -depth[r["org"]], r["bound_at"])):
+        chosen[r["effective_from"]] = r  # the last one for a day wins
+    return [chosen[d] for d in sorted(chosen)]
+
+
+def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The versions in force at the school over time (resolve), latest effective date first. `orgs`:
+    all_orgs, when the caller already holds it (a batch asks for every school)."""
+    chain = chain_of(orgs if orgs is not None else all_orgs(conn), school)
     query = (
         select(programme_binding.c.org, programme_binding.c.effective_from, programme_binding.c.bound_at,
                programme_version.c.id, programme_version.c.programme, programme_version.c.version,
@@ -79,18 +98,12 @@ def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = No
         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)
         .where(programme_binding.c.org.in_(chain))
     )
-    rows = [dict(r._mapping) for r in conn.execute(query)]
-    # Nearest org wins over a county-wide binding of the same day; later binding wins a tie.
-    depth = {code: i for i, code in enumerate(chain)}
-    return sorted(rows, key=lambda r: (r["effective_from"], -depth[r["org"]], r["bound_at"]), reverse=True)
+    return resolve([dict(r._mapping) for r in conn.execute(query)], chain)[::-1]
 
 
 def in_force(conn: Connection, school: str, day: date) -> dict[str, Any] | None:
     """The binding in force for the school on `day`, or None when nothing was published for it."""
-    for row in bindings_for(conn, school):
-        if row["effective_from"] <= day:
-            return row
-    return None
+    return next((row for row in bindings_for(conn, school) if row["effective_from"] <= day), None)
 
 
 def timezone_of(conn: Connection, school: str, day: date) -> str:
@@ -98,11 +111,24 @@ def timezone_of(conn: Connection, school: str, day: date) -> str:
     return row["timezone"] if row else DEFAULT_TIMEZONE
 
 
-def load_version(conn: Connection, version_id: int) -> Any:
-    """The Programme model of a stored version (validated again from its stored data)."""
+_models: dict[tuple[str, int], Any] = {}
+
+
+def model_of(sha: str, version_id: int, data: Any) -> Any:
+    """The Programme model of a stored version, validated once per process (the one cache of
+    programme models: the engine's segments and the record hooks both read it)."""
     from guanai.core.programme import Programme
 
-    data = conn.execute(select(programme_version.c.data).where(programme_version.c.id == version_id)).scalar_one()
-    return Programme.model_validate(data)
+    key = (sha, version_id)
+    if key not in _models:
+        _models[key] = Programme.model_validate(data)
+    return _models[key]
+
+
+def load_version(conn: Connection, version_id: int) -> Any:
+    """The Programme model of a stored version (see model_of)."""
+    row = conn.execute(select(programme_version.c.sha256, programme_version.c.data)
+                       .where(programme_version.c.id == version_id)).one()
+    return model_of(row.sha256, version_id, row.data)
 
 
