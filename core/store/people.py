@@ -180,7 +180,7 @@ def _hand_over(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], da
     """On PostgreSQL, each move is made by guanai_transfer() (SECURITY DEFINER): the old school's
     span is kept and its pairings end, the row comes here, audited at both schools — if this
     session may make it (a school takes in a pupil who has left; a township or county moves
-    anyone under it). On SQLite (one user) keep_past_spans/keep_past_staff do the same after the
+    anyone under it). On SQLite (one user) keep_moved does the same after the
     rows are written; the transfer tests run on both."""
     if conn.dialect.name != "postgresql":
         return False
@@ -295,20 +295,33 @@ def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]],
         if start < today:
             conn.execute(insert(past_class).values(child=old["id"], school=old["school"],
                                                    class_name=old["class_name"], start=start, end=today))
+    keep_moved(conn, "child", moves)
+
+
+def keep_moved(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]]) -> None:
+    """A transfer on SQLite, after the moved rows are written: for each child (staff member) who
+    moved here on `start`, the span at the old school (its class, up to `start` or the day it left)
+    is kept, and its pairings with the old school's staff (children) still open on the day before
+    end then. The PostgreSQL form is guanai_transfer() (migrations/sql/0007_access.sql), which does
+    the same inside the database for users who cannot see the old school's rows; the transfer tests
+    (tests/hostile/test_transfers.py) hold both to the same answers."""
     for old, start in moves:
         end = start if old["left_on"] is None else min(old["left_on"], start)
-        conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"], name=old["name"],
-                                                   class_name=old["class_name"], start=old["enrolled_on"], end=end))
-        _end_pairings(conn, old["id"], old["school"], start)
-
-
-def _end_pairings(conn: Connection, kid_id: str, old_school: str, start: date) -> None:
-    """Pairings with the old school's staff that were still open end the day before the transfer."""
-    last = start - timedelta(days=1)
-    old_staff = select(staff.c.id).where(staff.c.school == old_school)
-    conn.execute(update(pairing).where(
-        pairing.c.child == kid_id, pairing.c.staff.in_(old_staff), pairing.c.start <= last,
-        or_(pairing.c.end.is_(None), pairing.c.end > last)).values(end=last))
+        last = start - timedelta(days=1)
+        if kind == "child":
+            conn.execute(insert(past_enrolment).values(child=old["id"], school=old["school"], name=old["name"],
+                                                       class_name=old["class_name"], start=old["enrolled_on"],
+                                                       end=end))
+            mine = [pairing.c.child == old["id"], pairing.c.staff.in_(
+                select(staff.c.id).where(staff.c.school == old["school"]))]
+        else:
+            conn.execute(insert(past_staff).values(staff=old["id"], school=old["school"],
+                                                   head_of_class=old["head_of_class"], start=old["joined_on"],
+                                                   end=end))
+            mine = [pairing.c.staff == old["id"], pairing.c.child.in_(
+                select(child.c.id).where(child.c.school == old["school"]))]
+        conn.execute(update(pairing).where(*mine, pairing.c.start <= last,
+                                           or_(pairing.c.end.is_(None), pairing.c.end > last)).values(end=last))
 
 
 def _outside_target(store: Store, school: str, result: PeopleImport,
@@ -378,7 +391,7 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
 
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
                           functools.partial(_one_head_per_class, school), extra_ok=False,
-                          after=lambda conn: keep_past_staff(conn, moves), moves=moves)
+                          after=lambda conn: keep_moved(conn, "staff", moves), moves=moves)
 
 
 def _one_head_per_class(school: str, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
@@ -397,17 +410,3 @@ def _one_head_per_class(school: str, conn: Connection, parsed: Parsed, rows: lis
     for other_id, cls in others:
         if other_id not in in_file:
             parsed.problem(seen[cls], "head_of_class", "staff.head_taken", cls=cls, other=other_id)
-
-
-def keep_past_staff(conn: Connection, moves: list[tuple[dict[str, Any], date]]) -> None:
-    """For each staff member who moved here: the span at the old school (its headed class, up to
-    the first day here) is kept, and their pairings with that school's children end the day before."""
-    for old, start in moves:
-        end = start if old["left_on"] is None else min(old["left_on"], start)
-        conn.execute(insert(past_staff).values(staff=old["id"], school=old["school"], head_of_class=old["head_of_class"],
-                                               start=old["joined_on"], end=end))
-        last = start - timedelta(days=1)
-        old_children = select(child.c.id).where(child.c.school == old["school"])
-        conn.execute(update(pairing).where(
-            pairing.c.staff == old["id"], pairing.c.child.in_(old_children), pairing.c.start <= last,
-            or_(pairing.c.end.is_(None), pairing.c.end > last)).values(end=last))
