@@ -185,23 +185,6 @@ def by_key(by: Any) -> str | None:
 POST = "post:"
 
 
-def payload_matches(payload: dict[str, Any], match: Any) -> bool:
-    """A record's payload holds every `match` value — the engine's payload_condition (store/engine.py)
-    in Python, for payloads validated by their step (each field of one JSON type); a property test
-    proves the two agree."""
-    for name, value in dict(match).items():
-        got = payload.get(name)
-        if isinstance(value, bool):
-            if got is not value:
-                return False
-        elif isinstance(value, (int, float)):
-            if isinstance(got, bool) or not isinstance(got, (int, float)) or float(got) != value:
-                return False
-        elif not isinstance(got, str) or got != str(value):
-            return False
-    return True
-
-
 def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
     return Rule(item.id, name, getattr(item, "group", None), item.scope, by_key(item.by), item.step, item.times,
                 item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), tuple(found), one_off)

@@ -192,8 +192,7 @@ def test_payload_match_in_python_agrees_with_the_engines_sql(db_url, case):
     """The record check's `payload_matches` (does this record close a duty with a responsible?) and
     the engine's payload_condition (does it count?) are one rule in two languages: equal on random
     payloads, on SQLite and PostgreSQL."""
-    from guanai.core.obligations import payload_matches
-    from guanai.core.store.engine import payload_condition
+    from guanai.core.store.match import payload_condition, payload_matches
     from guanai.core.store.schema import record
     from sqlalchemy import Column, Integer, MetaData, Table, and_, create_engine, insert, select
 

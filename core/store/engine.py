@@ -35,6 +35,7 @@ from guanai.core.obligations import (
     plan_to_json,
     settled,
 )
+from guanai.core.store.match import payload_condition
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.presence import (
     enrolled_through,
@@ -305,15 +306,6 @@ def drop_windows(conn: Connection) -> None:
 
 
 # —— SQL pieces ——
-
-def payload_condition(col: Any, name: str, value: Any) -> Any:
-    """payload[name] == value, typed by the value (JSON text, number or boolean)."""
-    if isinstance(value, bool):
-        return col[name].as_boolean() == value
-    if isinstance(value, (int, float)):
-        return col[name].as_float() == value
-    return col[name].as_string() == str(value)
-
 
 def condition(column: Any, cond: Cond) -> Any:
     value = cond.value

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from guanai.core.registry import FollowUp, Rejected, trace_call
 from guanai.core.store.facts import children, enrolled, follow_ups, records
+from guanai.core.store.match import payload_matches
 from guanai.core.views import Child, settings_of, term_of
 from sqlalchemy import Connection
 
@@ -95,8 +96,6 @@ class Programmes:
         record must say who made it (SPEC §2: a triggered obligation belongs to whoever recorded the
         trigger). A duty's `match` must hold (a 主题班会 needs no doer because 安全法制教育 has one);
         a payload not yet valid (None) is checked against every duty of the step."""
-        from guanai.core.obligations import payload_matches
-
         programme = self.at(school, day)
         if programme is None:
             return None

@@ -10,8 +10,9 @@ from typing import Any
 
 from guanai.core.obligations import AsOf, local_midnight_utc
 from guanai.core.store import presence
-from guanai.core.store.engine import Segment, child_field, payload_condition
+from guanai.core.store.engine import Segment, child_field
 from guanai.core.store.facts import children, enrolled, records
+from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record
 from guanai.core.views import settings_of
 from sqlalchemy import Connection, and_, exists, func, or_, select

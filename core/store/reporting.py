@@ -10,8 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.obligations import AsOf, local_midnight_utc
-from guanai.core.store.engine import Segment, payload_condition
+from guanai.core.store.engine import Segment
 from guanai.core.store.indicators import cared_for
+from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record, staff
 from guanai.core.store.stats import segment_at
 from sqlalchemy import Connection, and_, exists, func, select
