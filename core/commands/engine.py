@@ -64,9 +64,14 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
     moment = parse_when(when, "--as-of")
     known = parse_when(known_at, "--known-at")
     found = scope(app_of(ctx), org, moment, known, also)
-    for programme, plugin in found.missing_plugins:
-        click.echo(t("engine.plugin_missing", programme=programme, plugin=plugin), err=True)
+    say_missing_plugins(found.missing_plugins)
     return found
+
+
+def say_missing_plugins(missing: list[tuple[str, str]]) -> None:
+    """On stderr: each plugin a programme in force names that is not installed."""
+    for programme, plugin in missing:
+        click.echo(t("engine.plugin_missing", programme=programme, plugin=plugin), err=True)
 
 
 # —— due ——

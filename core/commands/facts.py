@@ -230,7 +230,7 @@ def _unassigned(ctx: click.Context, org: str | None, day: Any, first: Any) -> li
 def _over_limit(conn: Any, c: Any, first: Any, day: Any) -> list[Any]:
     """Teachers over the programme's limits.per_staff_per_week in a week of the term checked (its
     whole term, weeks to come included: the load the pairings make), by the simulation's count."""
-    from guanai.core.simulate import simulate
+    from guanai.core.services.simulate import simulate
     from guanai.core.store.facts import staff_schools
     from guanai.core.store.pairings import Violation
 

@@ -1,5 +1,5 @@
 """`guanai programme simulate` and `guanai programme diff`: a draft's workload on today's rosters,
-before anything is published (core/simulate.py counts it with the engine's own derivation)."""
+before anything is published (core/services/simulate.py counts it with the engine's own derivation)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Scope:
 
 def _scope(ctx: click.Context, programme: Any, org: str | None, start: str | None, end: str | None) -> Scope:
     from guanai.core.commands.programme import parse_cli_date
-    from guanai.core.simulate import default_period
+    from guanai.core.services.simulate import default_period
     from guanai.core.store.orgs import all_orgs, schools_in
 
     first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
@@ -48,7 +48,7 @@ def _scope(ctx: click.Context, programme: Any, org: str | None, start: str | Non
 
 
 def load_of(ctx: click.Context, loaded: Any, scope: Scope, keys: tuple[str, ...]) -> Any:
-    from guanai.core.simulate import draft_segment, simulate
+    from guanai.core.services.simulate import draft_segment, simulate
 
     seg = draft_segment(loaded.data, loaded.programme, scope.schools)
     with app_of(ctx).store.read() as conn:
@@ -57,7 +57,7 @@ def load_of(ctx: click.Context, loaded: Any, scope: Scope, keys: tuple[str, ...]
 
 
 def parse_keys(by: str) -> tuple[str, ...]:
-    from guanai.core.simulate import KEYS
+    from guanai.core.services.simulate import KEYS
 
     keys = tuple(dict.fromkeys(k.strip() for k in by.split(",") if k.strip()))
     for k in keys:
@@ -115,7 +115,7 @@ def _title(programme: Any, scope: Scope, load: Any) -> str:
 
 
 def print_load(programme: Any, scope: Scope, load: Any) -> None:
-    from guanai.core.simulate import sparkline, staff_weeks
+    from guanai.core.services.simulate import sparkline, staff_weeks
 
     click.echo(_title(programme, scope, load))
     if set(load.keys) == {"staff", "week"}:
@@ -163,7 +163,7 @@ def write_workbook(path: str, programme: Any, scope: Scope, load: Any) -> None:
     """The load as a workbook: the rows asked for, and — by staff and week — a sheet of the weekly
     load per teacher (weeks down, the heaviest teachers across) with a native line chart."""
     from guanai.core import spreadsheet
-    from guanai.core.simulate import staff_weeks
+    from guanai.core.services.simulate import staff_weeks
 
     title = _title(programme, scope, load)
     sheets = [spreadsheet.Sheet(t("simulate.sheet.rows"), [t(f"compliance.col.{k}") for k in load.keys] +
@@ -206,7 +206,7 @@ def diff_command(ctx: click.Context, **options: Any) -> None:
 
 def diff(ctx: click.Context, opts: DiffOptions) -> None:
     from guanai.core.commands.programme import load_or_fail
-    from guanai.core.simulate import diff_items, diff_load, diff_windows
+    from guanai.core.services.simulate import diff_items, diff_load, diff_windows
 
     before, after = load_or_fail(opts.old, app_of(ctx).registry), load_or_fail(opts.new, app_of(ctx).registry)
     scope = _scope(ctx, after.programme, opts.org, opts.start, opts.end)

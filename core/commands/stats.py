@@ -48,13 +48,13 @@ def stats_command(ctx: click.Context, **options: Any) -> None:
 
 def stats(ctx: click.Context, opts: StatsOptions) -> None:
     from guanai.core.commands.engine import prepare
-    from guanai.core.store.stats import STAT_KEYS, collect, grouped
+    from guanai.core.services.stats import stats as counted
+    from guanai.core.store.stats import STAT_KEYS, grouped
 
     org, by, as_json, as_csv = opts.org, opts.by, opts.as_json, opts.as_csv
     keys = parse_keys(by, STAT_KEYS, ("category",))
     c = prepare(ctx, org, opts.when)
-    with c.store.read() as conn:
-        found = collect(conn, c.segs, c.schools, c.asof.day, c.orgs, keys)
+    found = counted(c, keys)
     if as_json:
         dump_json({"as_of": c.as_of_text(), "org": org, "rows": found["rows"], "totals": found["totals"]})
         return
@@ -114,14 +114,11 @@ def assign_list(ctx: click.Context, opts: PairingsOptions) -> None:
     from guanai.core.commands import app_of
     from guanai.core.commands.programme import parse_cli_date
     from guanai.core.render import class_order, long_date
-    from guanai.core.store.orgs import all_orgs, schools_in
-    from guanai.core.store.stats import pairings
+    from guanai.core.services.stats import pairings
 
     org = opts.org
     day = parse_cli_date(opts.as_of, "--as-of") or app_of(ctx).today()
-    with app_of(ctx).store.read() as conn:
-        orgs = all_orgs(conn)
-        rows = pairings(conn, schools_in(orgs, org), day, opts.role, opts.staff_id, opts.class_name)
+    orgs, rows = pairings(app_of(ctx), org, day, opts.role, opts.staff_id, opts.class_name)
     if opts.as_json:
         dump_json(rows)
         return

@@ -17,8 +17,6 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 KEYS = ("duty", "staff", "class", "school", "week", "month")
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -68,7 +66,7 @@ def default_period(programme: Any, today: date) -> tuple[date, date]:
     return terms[-1].start, terms[-1].end
 
 
-def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[str, Any], first: date, last: date,
+def simulate(conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any], first: date, last: date,
              keys: tuple[str, ...], limit: int | None = None) -> Load:
     """Every obligation of the segments' periodic duties due from `first` to `last`, counted by the
     engine, grouped by `keys`."""
@@ -114,12 +112,11 @@ def simulate(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[s
     return load
 
 
-def _unassigned_children(conn: Connection, segs: list[Any], schools: list[str], orgs: dict[str, Any], asof: Any,
+def _unassigned_children(conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any], asof: Any,
                          first: date, last: date, rules: set[str], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """The subjects of the obligations nobody would be responsible for, with their duties."""
     from guanai.core.store.engine import Question, compliance_rows
-    from guanai.core.store.schema import child
-    from sqlalchemy import select
+    from guanai.core.store.facts import children
 
     question = Question(schools, asof, rules=rules, orgs=orgs, period=(first, last), every_window=True)
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -130,8 +127,7 @@ def _unassigned_children(conn: Connection, segs: list[Any], schools: list[str], 
                                                                   "duties": [], "obligations": 0})
         item["duties"].append(names["duty"].get(row["rule"].id, row["rule"].id))
         item["obligations"] += row["expected"]
-    kids = {r.id: (r.name, r.class_name) for r in conn.execute(select(child.c.id, child.c.name, child.c.class_name)
-                                                                .where(child.c.id.in_([k for _, k in found])))}
+    kids = {k.id: (k.name, k.class_name) for k in children(conn, [kid for _, kid in found]).values()}
     out = []
     for (_, kid), item in sorted(found.items()):
         item["name"], item["class"] = kids.get(kid, (kid, None))
