@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
+from guanai.core.dates import parse_day
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -20,33 +21,8 @@ BUILTIN_ROLES = ("head_teacher", "proxy_parent", "buddy")
 Category = Literal["left_behind", "orphan", "abandoned", "single_parent"]
 CATEGORIES: tuple[Category, ...] = ("left_behind", "orphan", "abandoned", "single_parent")
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DURATION_RE = re.compile(r"^([1-9]\d*)(m|h|d)$")
-_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def parse_day(value: Any) -> date:
-    """A real calendar date from a date or a 'YYYY-MM-DD' string; a clear error otherwise."""
-    if isinstance(value, date):
-        return value
-    match = _DATE_RE.match(str(value).strip()) if isinstance(value, str) else None
-    if not match:
-        raise PydanticCustomError("date.format", "", {"value": str(value)})
-    year, month, day = (int(g) for g in match.groups())
-    if not 1 <= month <= 12:
-        raise PydanticCustomError("date.bad_month", "", {"value": value, "month": month})
-    try:
-        return date(year, month, day)
-    except ValueError:
-        days = 29 if month == 2 and _leap(year) else (28 if month == 2 else _DAYS_IN_MONTH[month - 1])
-        raise PydanticCustomError(
-            "date.impossible", "", {"value": value, "month": month, "days": days}
-        ) from None
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def _parse_month(value: Any) -> str:

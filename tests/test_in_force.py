@@ -56,13 +56,15 @@ def test_the_engines_segments_and_in_force_agree(school, found):
 def test_the_nearest_org_wins_a_day_and_the_last_bound_a_tie(school):
     from guanai.core.store.programmes import resolve
 
-    def row(org, day, at):
-        return {"org": org, "effective_from": day, "bound_at": at}
+    def row(org, day, at, binding=0):
+        return {"org": org, "effective_from": day, "bound_at": at, "binding": binding}
 
     chain = ["S001", "T01", "C01"]
     county, own, later = (row("C01", date(2025, 9, 1), 2), row("S001", date(2025, 9, 1), 1),
                           row("S001", date(2025, 9, 1), 3))
     assert resolve([county, own], chain) == [own]  # the school's own binding, though bound first
     assert resolve([own, later, county], chain) == [later]
+    first, second = row("C01", date(2025, 9, 1), 2, binding=7), row("C01", date(2025, 9, 1), 2, binding=9)
+    assert resolve([second, first], chain) == resolve([first, second], chain) == [second]  # a tie: stored last
     elsewhere = row("T02", date(2025, 8, 1), 0)
     assert resolve([elsewhere, county], chain) == [county]  # another township's binding is not ours

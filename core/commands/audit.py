@@ -60,7 +60,7 @@ def list_audit(ctx: click.Context, opts: AuditOptions) -> None:
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.store.auditlog import recent
     from guanai.core.store.orgs import all_orgs, schools_under
     from guanai.core.store.programmes import DEFAULT_TIMEZONE

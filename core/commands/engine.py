@@ -14,6 +14,7 @@ from guanai.core.commands.options import (
     known_at_option,
     limit_option,
     org_option,
+    parse_when,
 )
 from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
@@ -37,24 +38,6 @@ from guanai.core.services.engine import (
 )
 
 GROUP_KEYS = ("duty", "staff", "class", "school", "township", "org", "month", "week")
-
-
-def parse_when(value: str | None, option: str) -> date | datetime | None:
-    """A date (end of that day) or a local date-time."""
-    from guanai.core import cells
-
-    if value is None:
-        return None
-    try:
-        day, (h, m, s), offset = cells.moment(value)
-    except cells.CellError as exc:
-        raise InputError([Diagnostic(option, 0, 0, "", exc.code, tuple(exc.params.items()))]) from None
-    if " " not in value.strip() and "T" not in value and offset is None:
-        return day
-    moment = datetime(day.year, day.month, day.day, h, m, s)
-    if offset is not None:
-        moment = datetime.fromisoformat(f"{moment.isoformat()}{'+00:00' if offset == 'Z' else offset}")
-    return moment
 
 
 def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str | None = None,
@@ -327,7 +310,7 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
 
 def period_option(start: str | None, end: str | None) -> tuple[date, date] | None:
     """--from/--to as a period of local days (either may be left open)."""
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
 
     first, last = parse_cli_date(start, "--from"), parse_cli_date(end, "--to")
     if first is None and last is None:

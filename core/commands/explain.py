@@ -59,7 +59,8 @@ def explain(ctx: click.Context, opts: ExplainOptions) -> None:
 
 
 def explain_view(ctx: click.Context, opts: ExplainOptions) -> ExplainView:
-    from guanai.core.commands.engine import parse_when, say_missing_plugins
+    from guanai.core.commands.engine import say_missing_plugins
+    from guanai.core.commands.options import parse_when
     from guanai.core.services.explain import explain as explained
 
     kind, subject = _subject(opts)

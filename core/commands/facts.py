@@ -53,7 +53,8 @@ def publish_command(ctx: click.Context, **options: Any) -> None:
 
 
 def publish(ctx: click.Context, opts: PublishOptions) -> None:
-    from guanai.core.commands.programme import load_or_fail, parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
+    from guanai.core.commands.programme import load_or_fail
     from guanai.core.store.programmes import publish as do_publish
 
     store = app_of(ctx).store
@@ -171,7 +172,7 @@ def assign_auto_command(ctx: click.Context, **options: Any) -> None:
 
 
 def auto_pairings(ctx: click.Context, opts: AutoOptions) -> None:
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.render import role as render_role
     from guanai.core.store.pairings import auto_assign
 
@@ -273,7 +274,7 @@ def assign_check_command(ctx: click.Context, **options: Any) -> None:
 def check_pairings(ctx: click.Context, opts: CheckOptions) -> int:
     from dataclasses import asdict
 
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.output import dump_csv, dump_json
     from guanai.core.render import role
     from guanai.core.store.orgs import all_orgs, schools_in

@@ -191,7 +191,7 @@ def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.privacy import mask_payload
     from guanai.core.store import listings
     from guanai.core.store.orgs import resolve_schools

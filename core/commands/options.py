@@ -8,9 +8,11 @@ when the command is looked up (core/cli.py's LazyGroup does, for every command i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import click
+from guanai.core.diagnostics import Diagnostic, InputError, diag
 from guanai.core.i18n import has, t
 
 KEYS_ATTR = "_guanai_help_keys"  # where a command or parameter keeps the keys its texts came from
@@ -65,3 +67,40 @@ def import_command(help_key: str, *extra: Callable[[Any], Any]) -> Callable[[Any
         return click.command("import", help=f"{help_key}.help", epilog=f"{help_key}.example")(click.pass_context(func))
 
     return wrap
+
+
+def parse_cli_date(value: str | None, option: str) -> date | None:
+    """A calendar date typed on the command line (`--from 2025-09-01`), in the years guanai keeps."""
+    from guanai.core.dates import parse_day
+    from pydantic_core import PydanticCustomError
+
+    if value is None:
+        return None
+    from guanai.core.cells import FIRST_YEAR, LAST_YEAR
+
+    try:
+        day = parse_day(value)
+    except PydanticCustomError as exc:
+        raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError([diag(option, None, "", "cell.year", value=day.isoformat(), first=FIRST_YEAR,
+                               last=LAST_YEAR)])
+    return day
+
+
+def parse_when(value: str | None, option: str) -> date | datetime | None:
+    """A date (end of that day) or a local date-time."""
+    from guanai.core import cells
+
+    if value is None:
+        return None
+    try:
+        day, (h, m, s), offset = cells.moment(value)
+    except cells.CellError as exc:
+        raise InputError([Diagnostic(option, 0, 0, "", exc.code, tuple(exc.params.items()))]) from None
+    if " " not in value.strip() and "T" not in value and offset is None:
+        return day
+    moment = datetime(day.year, day.month, day.day, h, m, s)
+    if offset is not None:
+        moment = datetime.fromisoformat(f"{moment.isoformat()}{'+00:00' if offset == 'Z' else offset}")
+    return moment

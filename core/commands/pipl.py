@@ -68,7 +68,7 @@ def purge_command(ctx: click.Context, **options: Any) -> None:
 
 
 def purge(ctx: click.Context, opts: PurgeOptions) -> None:
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.store.db import audit
     from guanai.core.store.pipl import purge as do_purge
 

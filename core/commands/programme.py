@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from guanai.core.commands import app_of
+from guanai.core.commands.options import parse_cli_date
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
@@ -82,24 +83,6 @@ def load_or_fail(file: str, registry: Any = None) -> Any:
     if loaded.errors:
         raise InputError(loaded.errors)
     return loaded
-
-
-def parse_cli_date(value: str | None, option: str) -> date | None:
-    from guanai.core.programme import parse_day
-    from pydantic_core import PydanticCustomError
-
-    if value is None:
-        return None
-    from guanai.core.cells import FIRST_YEAR, LAST_YEAR
-
-    try:
-        day = parse_day(value)
-    except PydanticCustomError as exc:
-        raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InputError([diag(option, None, "", "cell.year", value=day.isoformat(), first=FIRST_YEAR,
-                               last=LAST_YEAR)])
-    return day
 
 
 @dataclass

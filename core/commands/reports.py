@@ -76,7 +76,7 @@ def _suffix(path: str, allowed: tuple[str, ...]) -> str:
 def _period(ctx: click.Context, opts: ReportOptions) -> tuple[Any, Any]:
     """The engine's context for the org and the report's period (the term holding as_of by default)."""
     from guanai.core.commands.engine import prepare
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.reports.summary import resolve_period
 
     first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")

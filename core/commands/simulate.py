@@ -26,7 +26,7 @@ class Scope:
 
 
 def _scope(ctx: click.Context, programme: Any, org: str | None, start: str | None, end: str | None) -> Scope:
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.services.simulate import default_period
     from guanai.core.store.orgs import all_orgs, schools_in
 

@@ -112,7 +112,7 @@ def assign_list_command(ctx: click.Context, **options: Any) -> None:
 
 def assign_list(ctx: click.Context, opts: PairingsOptions) -> None:
     from guanai.core.commands import app_of
-    from guanai.core.commands.programme import parse_cli_date
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.render import class_order, long_date
     from guanai.core.services.stats import pairings
 

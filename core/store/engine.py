@@ -110,6 +110,7 @@ window_table = Table(
     Column("start_utc", DateTime, nullable=False),
     Column("end_utc", DateTime, nullable=False),
     Column("cutoff", Date, nullable=False),  # parents away since on or before: a left-behind target child
+    Column("times", Integer, nullable=False),  # the rule's times (rules of one shape share a statement)
     Column("expected", Boolean, nullable=False),
     Index("guanai_window_rule", "rule"),
     prefixes=["TEMPORARY"],
@@ -192,7 +193,8 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
     """
     orgs = orgs if orgs is not None else all_orgs(conn)
     rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
-                               programme_binding.c.bound_at, programme_binding.c.version_id,
+                               programme_binding.c.bound_at, programme_binding.c.id.label("binding"),
+                               programme_binding.c.version_id,
                                programme_version.c.timezone, programme_version.c.sha256, programme_version.c.data)
                         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)).all()
     by_org: dict[str, list[Any]] = defaultdict(list)
@@ -295,6 +297,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                     "start_utc": local_midnight_utc(w.start, seg.zone),
                     "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
                     "cutoff": months_back(w.start, seg.plan.left_behind_min_months), "expected": is_expected,
+                    "times": rule.times,
                 })
     if rows:
         conn.execute(insert(window_table), rows)
@@ -591,37 +594,15 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
     index = load_windows(conn, segs, question, only_expected=True)
     try:
         for seg in segs:
+            shapes: dict[tuple[Any, ...], list[Rule]] = {}
             for rule in seg.rules:
-                if not question.wants(rule) or not rule.windows:
-                    continue
-                sub = obligations(seg, rule, question, responsible_needed="staff" in keys).subquery()
-                # One state per obligation, and the count per state: each correlated subquery is
-                # referenced once, so SQLite evaluates it once per obligation (a CASE per count
-                # would evaluate it three times once the subquery is flattened).
-                state = settled_sql(conn, sub.c.excused, sub.c.done, sub.c.late, rule).label("state")
-                inner = select(sub, state).subquery()
-                cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible,
-                        "subject": inner.c.subject}
-                if "month" in keys or "week" in keys:  # by window; the window's due date is known here
-                    cols["wid"] = inner.c.wid
-                group = [cols[k].label(k) for k in (*keys, "wid") if k in cols]
-                query = select(*group, inner.c.state, func.count().label("n")).group_by(*group, inner.c.state)
-                found: dict[tuple[Any, ...], dict[str, Any]] = {}
-                for row in conn.execute(query):
-                    data = dict(row._mapping)
-                    if "wid" in data:
-                        due = index[data.pop("wid")][2].end
-                        data["month"], data["week"] = due.strftime("%Y-%m"), iso_week(due)
-                    named = [k for k in keys if k in cols or k in ("month", "week")]
-                    key = tuple(data[k] for k in named)
-                    out = found.setdefault(key, {**{k: data[k] for k in named},
-                                                 "expected": 0, "met": 0, "met_late": 0})
-                    state = STATE_CODES[data["state"]]
-                    if state != EXCUSED:
-                        out["expected"] += data["n"]
-                    out["met"] += data["n"] if state == MET else 0
-                    out["met_late"] += data["n"] if state == MET_LATE else 0
-                for out in found.values():
+                if question.wants(rule) and rule.windows:
+                    shapes.setdefault(same_shape(rule), []).append(rule)
+            counted: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+            for first, *others in shapes.values():  # one statement per shape (start-up time of compliance)
+                counted.update(_counts(conn, seg, first, tuple(others), question, keys, index))
+            for rule in seg.rules:
+                for out in counted.get(seg.key(rule), {}).values():
                     if "duty" in keys:
                         out["duty"] = rule.id
                     out["rule"] = rule
@@ -630,17 +611,53 @@ def compliance_rows(conn: Connection, segs: list[Segment], question: Question, k
         drop_windows(conn)
 
 
+def _counts(conn: Connection, seg: Segment, rule: Rule, also: tuple[Rule, ...], question: Question,
+            keys: tuple[str, ...], index: dict[int, Any]) -> dict[str, dict[tuple[Any, ...], dict[str, Any]]]:
+    """compliance_rows' counts for `rule` and the rules of its shape `also`, by rule key then by key."""
+    w = window_table
+    sub = (obligations(seg, rule, question, responsible_needed="staff" in keys, also=also)
+           .add_columns(w.c.rule.label("rule_key"), w.c.times.label("times")).subquery())
+    # One state per obligation, and the count per state: each correlated subquery is referenced
+    # once, so SQLite evaluates it once per obligation (a CASE per count would evaluate it three
+    # times once the subquery is flattened).
+    state = settled_sql(conn, sub.c.excused, sub.c.done, sub.c.late, sub.c.times, rule.one_off).label("state")
+    inner = select(sub, state).subquery()
+    cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible,
+            "subject": inner.c.subject}
+    if "month" in keys or "week" in keys:  # by window; the window's due date is known here
+        cols["wid"] = inner.c.wid
+    group = [cols[k].label(k) for k in (*keys, "wid") if k in cols] + [inner.c.rule_key]
+    query = select(*group, inner.c.state, func.count().label("n")).group_by(*group, inner.c.state)
+    found: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+    named = [k for k in keys if k in cols or k in ("month", "week")]
+    for row in conn.execute(query):
+        data = dict(row._mapping)
+        if "wid" in data:
+            due = index[data.pop("wid")][2].end
+            data["month"], data["week"] = due.strftime("%Y-%m"), iso_week(due)
+        key = tuple(data[k] for k in named)
+        out = found.setdefault(data["rule_key"], {}).setdefault(
+            key, {**{k: data[k] for k in named}, "expected": 0, "met": 0, "met_late": 0})
+        state_name = STATE_CODES[data["state"]]
+        if state_name != EXCUSED:
+            out["expected"] += data["n"]
+        out["met"] += data["n"] if state_name == MET else 0
+        out["met_late"] += data["n"] if state_name == MET_LATE else 0
+    return found
+
+
 # the SQL codes of settled()'s answers ("o": still open)
 STATE_CODES = {"x": EXCUSED, "m": MET, "l": MET_LATE, "o": None}
 
 
-def settled_sql(conn: Connection, excused: Any, done: Any, late: Any, rule: Rule) -> Any:
+def settled_sql(conn: Connection, excused: Any, done: Any, late: Any, times: Any, one_off: bool) -> Any:
     """The SQL form of obligations.settled, one code per obligation (STATE_CODES): the same
-    branches in the same order; `late` counts for one-off tasks only (elsewhere _done gives 0)."""
+    branches in the same order; `late` counts for one-off tasks only (elsewhere _done gives 0).
+    `times`: the rule's, a number or a column (rules of one shape share a statement)."""
     flag = excused if conn.dialect.name == "postgresql" else excused != false()
-    branches = [(flag, "x"), (done >= rule.times, "m")]
-    if rule.one_off:
-        branches.append((done + late >= rule.times, "l"))
+    branches = [(flag, "x"), (done >= times, "m")]
+    if one_off:
+        branches.append((done + late >= times, "l"))
     return case(*branches, else_="o")
 
 
@@ -716,39 +733,46 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
         first_day = local_midnight_utc(max(seg.start, date(1970, 1, 2)), seg.zone)
         last_day = local_midnight_utc(min(seg.end, date(9998, 12, 30)) + timedelta(days=1), seg.zone)
         for trig in seg.plan.triggers:
-            for follow in trig.then:
-                rule_id = follow.id
-                if question.rules is not None and rule_id not in question.rules and trig.id not in question.rules:
-                    continue
-                if question.group is not None and follow.group != question.group:
-                    continue
-                t, f = record.alias("t"), record.alias("f")
+            wanted = [follow for follow in trig.then
+                      if (question.rules is None or follow.id in question.rules or trig.id in question.rules)
+                      and (question.group is None or follow.group == question.group)]
+            if not wanted:
+                continue
+            # one statement per trigger: its records, and for each follow-up the first record closing it
+            t = record.alias("t")
+            firsts = []
+            for n, follow in enumerate(wanted):
+                f = record.alias(f"f{n}")
                 conds = [f.c.step == follow.step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
                          f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
                 conds += [payload_condition(f.c.payload, k, v) for k, v in follow.match]
-                first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
-                query = (select(t.c.subject_kind, t.c.subject, t.c.school, t.c.by_staff, t.c.occurred_at,
-                                first.label("first"), child.c.class_name, child.c.name)
-                         .select_from(t.outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
-                         .where(t.c.step == trig.step, t.c.school.in_(seg.schools),
-                                t.c.occurred_at >= first_day, t.c.occurred_at < last_day, *_known(t, asof),
-                                *[condition(payload_field(t.c.payload, c), c) for c in trig.where]))
-                if question.staff:
-                    query = query.where(t.c.by_staff == question.staff)
-                if question.class_name:
-                    query = query.where(child.c.class_name == question.class_name)
-                if question.subject:
-                    query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
-                if question.period is not None:  # due in the period, like a window: its deadline's local day
-                    query = query.where(
-                        t.c.occurred_at >= local_midnight_utc(question.period[0], seg.zone) - follow.within,
-                        t.c.occurred_at < local_midnight_utc(question.period[1] + timedelta(days=1), seg.zone)
-                        - follow.within)
-                for r in conn.execute(query):
-                    out.append(Triggered(trig.id, rule_id, follow.name, follow.step,
+                firsts.append(select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery().label(f"first{n}"))
+            query = (select(t.c.subject_kind, t.c.subject, t.c.school, t.c.by_staff, t.c.occurred_at,
+                            child.c.class_name, child.c.name, *firsts)
+                     .select_from(t.outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
+                     .where(t.c.step == trig.step, t.c.school.in_(seg.schools),
+                            t.c.occurred_at >= first_day, t.c.occurred_at < last_day, *_known(t, asof),
+                            *[condition(payload_field(t.c.payload, c), c) for c in trig.where]))
+            if question.staff:
+                query = query.where(t.c.by_staff == question.staff)
+            if question.class_name:
+                query = query.where(child.c.class_name == question.class_name)
+            if question.subject:
+                query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
+            due_from = due_to = None
+            if question.period is not None:  # due in the period, like a window: its deadline's local day
+                due_from = local_midnight_utc(question.period[0], seg.zone)
+                due_to = local_midnight_utc(question.period[1] + timedelta(days=1), seg.zone)
+                query = query.where(t.c.occurred_at >= due_from - max(f.within for f in wanted),
+                                    t.c.occurred_at < due_to - min(f.within for f in wanted))
+            for r in conn.execute(query):
+                for n, follow in enumerate(wanted):
+                    deadline = r.occurred_at + follow.within
+                    if due_from is not None and not (due_from <= deadline < due_to):
+                        continue
+                    out.append(Triggered(trig.id, follow.id, follow.name, follow.step,
                                          r.school, r.class_name, r.subject_kind, r.subject, r.name, r.by_staff,
-                                         r.occurred_at, r.occurred_at + follow.within, r.first, seg.zone,
-                                         tuple(follow.match)))
+                                         r.occurred_at, deadline, r._mapping[f"first{n}"], seg.zone, tuple(follow.match)))
     return out + plugin_follow_ups(conn, segs, question)
 
 

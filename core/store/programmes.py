@@ -75,14 +75,15 @@ def chain_of(orgs: dict[str, Any], school: str) -> list[str]:
 
 def resolve(rows: list[Any], chain: list[str]) -> list[Any]:
     """The one rule of which binding is in force (SPEC §1): of the bindings to the school or any
-    org above it (`rows`, with org, effective_from and bound_at), each effective day keeps one —
-    the nearest org's, then the one bound last — and it is in force from that day until the next.
+    org above it (`rows`, with org, effective_from, bound_at and the binding's id), each effective
+    day keeps one — the nearest org's, then the one bound last (of two bound at the same instant,
+    the one stored last) — and it is in force from that day until the next.
     The winners, earliest first. Both `segments` (the engine) and `in_force` (records, listings,
     contacts) take their answer from here."""
     depth = {code: i for i, code in enumerate(chain)}
     chosen: dict[date, Any] = {}
     for r in sorted((r for r in rows if r["org"] in depth),
-                    key=lambda r: (r["effective_from"], -depth[r["org"]], r["bound_at"])):
+                    key=lambda r: (r["effective_from"], -depth[r["org"]], r["bound_at"], r["binding"])):
         chosen[r["effective_from"]] = r  # the last one for a day wins
     return [chosen[d] for d in sorted(chosen)]
 
@@ -93,6 +94,7 @@ def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = No
     chain = chain_of(orgs if orgs is not None else all_orgs(conn), school)
     query = (
         select(programme_binding.c.org, programme_binding.c.effective_from, programme_binding.c.bound_at,
+               programme_binding.c.id.label("binding"),
                programme_version.c.id, programme_version.c.programme, programme_version.c.version,
                programme_version.c.timezone)
         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)
