@@ -28,8 +28,8 @@ def run_demo(ctx: click.Context, target: str) -> None:
         indicators,
     )
     from guanai.core.commands.reports import ReportOptions, ledger, summary
-    from guanai.core.demo import build, is_demo
     from guanai.core.store.db import Store
+    from guanai.core.store.demo import build, is_demo
 
     url = target if "://" in target else f"sqlite:///{target}"
     store = Store(url)

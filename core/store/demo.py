@@ -24,7 +24,7 @@ GIVEN = "小明红伟芳娜敏静丽强磊军洋勇艳杰娟涛超秀霞平刚�
 GRADES = ("七", "八", "九")
 WORKPLACES = ("广东省东莞市", "广东省深圳市", "浙江省宁波市", "江苏省苏州市", "福建省泉州市", "新疆乌鲁木齐市",
               "重庆市", "四川省成都市")
-PROGRAMME = Path(__file__).resolve().parent.parent / "programmes" / "xibei.yaml"
+PROGRAMME = Path(__file__).resolve().parents[2] / "programmes" / "xibei.yaml"  # guanai.programmes
 AS_OF = date(2025, 10, 27)  # the Monday after the eighth week
 DEMO_MARK = "guanai demo"
 
