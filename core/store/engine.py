@@ -263,8 +263,10 @@ def _installed(*packages: str) -> str:
     return ";".join(out)
 
 
-def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool) -> dict[int, Any]:
-    """Fill the temporary window table; returns wid -> (segment, rule, window)."""
+def load_windows(conn: Connection, segs: list[Segment], question: Question, only_expected: bool,
+                 started_only: bool = False) -> dict[int, Any]:
+    """Fill the temporary window table; returns wid -> (segment, rule, window). `started_only`:
+    only windows begun by as_of (what `due` lists: a window to come has no open item yet)."""
     drop_windows(conn)
     window_table.create(conn)
     rows, index, wid = [], {}, 0
@@ -272,19 +274,26 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     # be probed (200 schools: ~8 ms of a teacher's `due`, measured at 40,000 children).
     excuses = conn.execute(select(exists().where(record.c.step == EXCUSE_STEP))).scalar()
     for seg in segs:
-        seg.any_excuse = bool(excuses and conn.execute(select(exists().where(
-            record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)))).scalar())
-        # a school a child transferred away from counts the child's days there too (rare: one probe)
-        seg.kid = KID_SPANS if conn.execute(select(exists().where(
-            past_enrolment.c.school.in_(seg.schools)))).scalar() else child
-        seg.class_moves = bool(conn.execute(select(exists().where(past_class.c.school.in_(seg.schools)))).scalar())
-        seg.staff_src = STAFF_SPANS if conn.execute(select(exists().where(
-            past_staff.c.school.in_(seg.schools)))).scalar() else staff
+        # what the segment's schools hold that most do not (one probe for all four): excuses; a
+        # child who transferred away (the school counts the child's days there too); class moves;
+        # a staff member who moved away
+        any_excuse, moved_away, class_moves, staff_moved = conn.execute(select(
+            exists().where(record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)) if excuses
+            else literal(False),
+            exists().where(past_enrolment.c.school.in_(seg.schools)),
+            exists().where(past_class.c.school.in_(seg.schools)),
+            exists().where(past_staff.c.school.in_(seg.schools)))).one()
+        seg.any_excuse = bool(any_excuse)
+        seg.kid = KID_SPANS if moved_away else child
+        seg.class_moves = bool(class_moves)
+        seg.staff_src = STAFF_SPANS if staff_moved else staff
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
             for w in rule.windows:
                 if not (seg.start <= w.end <= seg.end) or not question.in_period(w.end):
+                    continue
+                if started_only and w.start > question.as_of.day:
                     continue
                 is_expected = question.every_window or expected(w, rule.grace_days, question.as_of.day)
                 if only_expected and not is_expected:
@@ -675,7 +684,7 @@ def same_shape(rule: Rule) -> tuple[Any, ...]:
 def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
                     open_only: bool) -> Iterator[tuple[Segment, Rule, Any, dict]]:
     """Every obligation row (with its window) for a narrow question: a teacher, class or subject."""
-    index = load_windows(conn, segs, question, only_expected=False)
+    index = load_windows(conn, segs, question, only_expected=False, started_only=open_only)
     try:
         for seg in segs:
             shapes: dict[tuple[Any, ...], list[Rule]] = {}
