@@ -40,7 +40,14 @@ class Rule:
     match: tuple[tuple[str, Any], ...]
     where: tuple[Cond, ...]
     windows: tuple[Window, ...]
-    one_off: bool = False  # a task without `every`: a record after its due date makes it met_late
+    one_off: bool = False  # a task without `every`: one window
+    # for each window, the first day a late record no longer counts for it (SPEC §2, late, not
+    # lost): the duty's next window's first day, or the day after the school year's last term day
+    late_until: tuple[date, ...] = ()
+
+    def late_until_of(self, window: Window) -> date:
+        """The first day a record after `window`'s due date no longer counts for it as met_late."""
+        return self.late_until[self.windows.index(window)]
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,8 @@ def plan_to_json(plan: Plan) -> Any:
 
     return {
         "rules": [[r.id, r.name, r.group, r.scope, r.by, r.step, r.times, r.grace_days, _tag(r.match),
-                   conds(r.where), [[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows], r.one_off]
+                   conds(r.where), [[w.start.isoformat(), w.end.isoformat(), w.label] for w in r.windows], r.one_off,
+                   [d.isoformat() for d in r.late_until]]
                   for r in plan.rules],
         "categories": list(plan.categories), "left_behind_min_months": plan.left_behind_min_months,
         "triggers": [[t.id, t.step, conds(t.where),
@@ -124,8 +132,8 @@ def plan_from_json(data: Any) -> Plan:
 
     rules = tuple(Rule(i, name, group, scope, by, step, times, grace, _untag(match), conds(where),
                        tuple(Window(date.fromisoformat(a), date.fromisoformat(b), label) for a, b, label in ws),
-                       one_off)
-                  for i, name, group, scope, by, step, times, grace, match, where, ws, one_off in data["rules"])
+                       one_off, tuple(date.fromisoformat(d) for d in late))
+                  for i, name, group, scope, by, step, times, grace, match, where, ws, one_off, late in data["rules"])
     triggers = tuple(TriggerRule(i, step, conds(where), tuple(
         FollowRule(fid, name, fstep, _untag(match), timedelta(seconds=secs), group)
         for fid, name, fstep, match, secs, group in then))
@@ -159,11 +167,12 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
     def one(window: Window) -> tuple[Window, ...]:
         return (window,)
 
-    out = [_rule(d, d.name, periodic(d)) for d in programme.duties]
+    out = [_rule(d, d.name, periodic(d), terms=programme.calendar.terms) for d in programme.duties]
     for phase in programme.phases:
         for task in phase.tasks:
             due = task.due or phase.end
-            out.append(_rule(task, task.name or phase.name, one(Window(phase.start, due, phase.name)), True))
+            out.append(_rule(task, task.name or phase.name, one(Window(phase.start, due, phase.name)), True,
+                             programme.calendar.terms))
     for activity in programme.activities:
         year, month = (int(p) for p in activity.month.split("-"))
         first = date(year, month, 1)
@@ -171,9 +180,10 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
         for task in activity.tasks:
             name = task.name or activity.name
             if task.every:
-                out.append(_rule(task, name, periodic(task, activity.month), False))
+                out.append(_rule(task, name, periodic(task, activity.month), False, programme.calendar.terms))
             else:
-                out.append(_rule(task, name, one(Window(first, task.due or last, activity.month)), True))
+                out.append(_rule(task, name, one(Window(first, task.due or last, activity.month)), True,
+                                 programme.calendar.terms))
     return out
 
 
@@ -185,15 +195,41 @@ def by_key(by: Any) -> str | None:
 POST = "post:"
 
 
-def _rule(item: Any, name: str, found: Any, one_off: bool = False) -> Rule:
+def _rule(item: Any, name: str, found: Any, one_off: bool = False, terms: Any = ()) -> Rule:
+    windows = tuple(found)
     return Rule(item.id, name, getattr(item, "group", None), item.scope, by_key(item.by), item.step, item.times,
-                item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), tuple(found), one_off)
+                item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), windows, one_off,
+                late_until(windows, terms))
+
+
+def school_year_of(day: date) -> int:
+    """The school year holding `day`, by the year it starts (1 Sep – 31 Aug)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def late_until(windows: tuple[Window, ...], terms: Any) -> tuple[date, ...]:
+    """For each window, the first day a late record no longer counts for it (SPEC §2, late, not
+    lost): the next window's first day, and never past the end of the school year holding the
+    window (the last day of its last term; 31 August without terms). Windows that touch leave
+    no late days (the first day after the due date is the next window's)."""
+    ends: dict[int, date] = {}
+    for term in terms:
+        year = school_year_of(term.start)
+        ends[year] = max(ends.get(year, term.end), term.end)
+    starts = sorted(w.start for w in windows)
+    out = []
+    for w in windows:
+        year_end = ends.get(school_year_of(w.end), date(school_year_of(w.end) + 1, 8, 31))
+        later = [d for d in starts if d > w.end]
+        until = min([*later[:1], year_end + timedelta(days=1)])
+        out.append(max(until, w.end + timedelta(days=1)))
+    return tuple(out)
 
 
 def settled(done: int, late: int, times: int, excused: bool) -> str | None:
     """The one classifier of a window's obligation by what was recorded: EXCUSED, MET (`times`
-    satisfying records in the window), MET_LATE (enough counting `late` ones after it; the store
-    counts them for one-off tasks only) or None (still open). Its SQL form, the same branches in the
+    satisfying records in the window), MET_LATE (enough counting the `late` ones after its due date
+    and before its late_until) or None (still open). Its SQL form, the same branches in the
     same order, is guanai.core.store.engine.settled_sql; tests/test_states.py proves they agree."""
     if excused:
         return EXCUSED
@@ -207,7 +243,7 @@ def settled(done: int, late: int, times: int, excused: bool) -> str | None:
 def status(window: Window, grace_days: int, times: int, done: int, excused: bool, as_of: date,
            late: int = 0) -> str:
     """The status of one window at the end of day `as_of` with `done` satisfying records in it
-    (and, for one-off tasks, `late` ones after its due date): settled, or by the calendar."""
+    (and `late` ones after its due date, before late_until): settled, or by the calendar."""
     state = settled(done, late, times, excused)
     if state is not None:
         return state

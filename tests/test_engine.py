@@ -374,3 +374,39 @@ def test_an_org_due_list_reads_classes_in_school_order_and_names_who_answers(db,
     shown = db.ok("explain", "--duty", "rules", "--school", "S001", "--as-of", "2025-09-30").splitlines()
     assert shown[0] == "健全工作制度 · 示例镇中学（S001） · 截至 2025年9月30日 周二"
     assert shown[3].split()[-2:] == ["0/1", "学校"]
+
+
+def test_late_not_lost_a_record_in_the_gap_before_the_next_window_counts_late(term):
+    """SPEC §2: the week 09-29…10-05 is the last window before the National Day break (no window
+    10-06…10-12); a talk on 10-08 comes after its due date and before the next window opens, so it
+    counts for it as met_late. A talk on 10-14 is inside the next week's window: that week's, not
+    late for any. Weeks that touch have no gap: nothing late there."""
+    record(term, "talk", "K1", "2025-10-08 10:00")
+    record(term, "talk", "K1", "2025-10-14 10:00")
+    weeks = windows(term, "weekly-talk", "K1", "2025-10-31")
+    assert [(s, w["due"], w["status"], w["records"]) for s, w in sorted(weeks.items())][:4] == [
+        ("2025-09-01", "2025-09-07", "overdue", []),
+        ("2025-09-08", "2025-09-14", "overdue", []),
+        ("2025-09-15", "2025-09-21", "overdue", []),
+        ("2025-09-22", "2025-09-28", "overdue", [])]
+    assert (weeks["2025-09-29"]["status"], weeks["2025-09-29"]["records"]) == ("met_late", ["2025-10-08T10:00"])
+    assert (weeks["2025-10-13"]["status"], weeks["2025-10-13"]["records"]) == ("met", ["2025-10-14T10:00"])
+    rows = json.loads(term.ok("compliance", "--by", "duty", "--duty", "weekly-talk", "--as-of", "2025-10-31",
+                              "--json"))["rows"]
+    # K1's 7 windows due by 10-26 (+2 days' grace before 10-31; the break's week has none) and K2's
+    # week of 10-20 (enrolled 10-15): 8 expected, one met on time, one late
+    assert [(r["expected"], r["met"], r["met_late"]) for r in rows] == [(8, 1, 1)]
+
+
+def test_late_not_lost_ends_with_the_school_year(term):
+    """The 中秋 window (09-29…10-13) has no next window: a visit counts late until the school year's
+    last term day (2026-01-16); one on 2026-01-20 is lost."""
+    record(term, "home_visit", "K1", "2026-01-20 10:00")
+    lost = windows(term, "mid-autumn", "K1", "2026-01-31")["2025-09-29"]
+    assert (lost["status"], lost["records"]) == ("overdue", [])
+    record(term, "home_visit", "K1", "2025-10-20 10:00")
+    late = windows(term, "mid-autumn", "K1", "2026-01-31")["2025-09-29"]
+    assert (late["status"], late["records"]) == ("met_late", ["2025-10-20T10:00"])
+    rows = json.loads(term.ok("compliance", "--by", "duty", "--duty", "mid-autumn", "--as-of", "2026-01-31",
+                              "--json"))["rows"]
+    assert [(r["expected"], r["met"], r["met_late"], r["rate"]) for r in rows] == [(1, 0, 1, 0.0)]

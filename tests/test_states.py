@@ -24,13 +24,11 @@ def conn(request):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(done=st.integers(0, 4), late=st.integers(0, 4), times=st.integers(1, 3), excused=st.booleans(),
-       one_off=st.booleans())
-def test_the_sql_state_is_the_python_state(conn, done, late, times, excused, one_off):
+@given(done=st.integers(0, 4), late=st.integers(0, 4), times=st.integers(1, 3), excused=st.booleans())
+def test_the_sql_state_is_the_python_state(conn, done, late, times, excused):
     code = conn.execute(select(settled_sql(conn, literal(excused, Boolean), literal(done, Integer),
-                                           literal(late, Integer), literal(times, Integer), one_off))).scalar()
-    # the store counts late records for one-off tasks only: what the SQL form sees of `late`
-    assert STATE_CODES[code] == settled(done, late if one_off else 0, times, excused)
+                                           literal(late, Integer), literal(times, Integer)))).scalar()
+    assert STATE_CODES[code] == settled(done, late, times, excused)
 
 
 def test_the_classifier_in_words():

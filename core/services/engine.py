@@ -122,7 +122,7 @@ class WindowItem(OpenItem):
 
     window_start: date
     due: date
-    closes_late: bool  # a record after the due date still closes it (met_late): a one-off task
+    closes_late: bool  # a record made on as_of, after the due date, still closes it (met_late, SPEC §2)
     by: str | None  # the role the duty names (None: the school's own task)
     days_overdue: int
 
@@ -191,7 +191,8 @@ def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = No
                 items.append(WindowItem(rule.id, rule.name, rule.scope, data["subject"], data["name"],
                                         data["class_name"], data["school"], data["responsible"], state, rule.times,
                                         data["done"], rule.step, tuple(rule.match), window.start, window.end,
-                                        rule.one_off, rule.by, (s.asof.day - window.end).days))
+                                        s.asof.day < rule.late_until_of(window), rule.by,
+                                        (s.asof.day - window.end).days))
         for ob in triggered(conn, s.segs, question):
             state = trigger_status(ob.occurred, ob.deadline, ob.first, s.asof.instant_utc)
             if state in (DUE, OVERDUE):

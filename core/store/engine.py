@@ -111,6 +111,7 @@ window_table = Table(
     Column("end_utc", DateTime, nullable=False),
     Column("cutoff", Date, nullable=False),  # parents away since on or before: a left-behind target child
     Column("times", Integer, nullable=False),  # the rule's times (rules of one shape share a statement)
+    Column("late_until_utc", DateTime, nullable=False),  # a record from end_utc to here counts late
     Column("expected", Boolean, nullable=False),
     Index("guanai_window_rule", "rule"),
     prefixes=["TEMPORARY"],
@@ -290,7 +291,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
-            for w in rule.windows:
+            for w, late_until in zip(rule.windows, rule.late_until, strict=True):
                 if not (seg.start <= w.end <= seg.end) or not question.in_period(w.end):
                     continue
                 if started_only and w.start > question.as_of.day:
@@ -306,7 +307,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                     "start_utc": local_midnight_utc(w.start, seg.zone),
                     "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
                     "cutoff": months_back(w.start, seg.plan.left_behind_min_months), "expected": is_expected,
-                    "times": rule.times,
+                    "times": rule.times, "late_until_utc": local_midnight_utc(late_until, seg.zone),
                 })
     if rows:
         conn.execute(insert(window_table), rows)
@@ -383,19 +384,23 @@ def _id_list_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
 
 def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False, shared: bool = False,
           ids: bool = False) -> Any:
-    """Satisfying records in the window; with `late`, those after it (one-off tasks only). With
-    `shared` the statement serves several rules of one shape: the step comes from the window.
-    With `ids`, the same records' ids (explain's evidence is what the count counted)."""
+    """Satisfying records in the window; with `late`, those after its due date and before its
+    late_until (SPEC §2, late, not lost: none where the next window touches it). With `shared`
+    the statement serves several rules of one shape: the step comes from the window. With `ids`,
+    the same records' ids (explain's evidence is what the count counted)."""
     r = record.alias("r")
-    if late and not rule.one_off:
-        return null() if ids else literal(0)
-    inside = [r.c.occurred_at >= window_table.c.end_utc] if late else [
-        r.c.occurred_at >= window_table.c.start_utc, r.c.occurred_at < window_table.c.end_utc]
-    step = window_table.c.step if shared else rule.step
+    w = window_table
+    inside = [r.c.occurred_at >= w.c.end_utc, r.c.occurred_at < w.c.late_until_utc] if late else [
+        r.c.occurred_at >= w.c.start_utc, r.c.occurred_at < w.c.end_utc]
+    step = w.c.step if shared else rule.step
     conds = [r.c.step == step, *[c(r) for c in subject], *inside, *_known(r, asof)]
     conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
     found = id_list(r.c.id) if ids else func.count()
-    return select(found).select_from(r).where(*conds).scalar_subquery()
+    counted = select(found).select_from(r).where(*conds).scalar_subquery()
+    if not late:
+        return counted
+    # most windows touch the next one: no late days, and no lookup (SQLite evaluates a CASE lazily)
+    return case((w.c.late_until_utc > w.c.end_utc, counted), else_=null() if ids else literal(0))
 
 
 def _excused(asof: AsOf, subject: list[Any], any_excuse: bool = True) -> Any:
@@ -629,7 +634,7 @@ def _counts(conn: Connection, seg: Segment, rule: Rule, also: tuple[Rule, ...], 
     # One state per obligation, and the count per state: each correlated subquery is referenced
     # once, so SQLite evaluates it once per obligation (a CASE per count would evaluate it three
     # times once the subquery is flattened).
-    state = settled_sql(conn, sub.c.excused, sub.c.done, sub.c.late, sub.c.times, rule.one_off).label("state")
+    state = settled_sql(conn, sub.c.excused, sub.c.done, sub.c.late, sub.c.times).label("state")
     inner = select(sub, state).subquery()
     cols = {"school": inner.c.school, "class": inner.c.class_name, "staff": inner.c.responsible,
             "subject": inner.c.subject}
@@ -659,15 +664,12 @@ def _counts(conn: Connection, seg: Segment, rule: Rule, also: tuple[Rule, ...], 
 STATE_CODES = {"x": EXCUSED, "m": MET, "l": MET_LATE, "o": None}
 
 
-def settled_sql(conn: Connection, excused: Any, done: Any, late: Any, times: Any, one_off: bool) -> Any:
+def settled_sql(conn: Connection, excused: Any, done: Any, late: Any, times: Any) -> Any:
     """The SQL form of obligations.settled, one code per obligation (STATE_CODES): the same
-    branches in the same order; `late` counts for one-off tasks only (elsewhere _done gives 0).
-    `times`: the rule's, a number or a column (rules of one shape share a statement)."""
+    branches in the same order. `times`: the rule's, a number or a column (rules of one shape
+    share a statement)."""
     flag = excused if conn.dialect.name == "postgresql" else excused != false()
-    branches = [(flag, "x"), (done >= times, "m")]
-    if one_off:
-        branches.append((done + late >= times, "l"))
-    return case(*branches, else_="o")
+    return case((flag, "x"), (done >= times, "m"), (done + late >= times, "l"), else_="o")
 
 
 def iso_week(day: date) -> str:
@@ -678,7 +680,7 @@ def iso_week(day: date) -> str:
 
 def same_shape(rule: Rule) -> tuple[Any, ...]:
     """Rules that differ only in id, name, step, times and windows can share one statement."""
-    return rule.scope, rule.by, rule.match, rule.where, rule.one_off
+    return rule.scope, rule.by, rule.match, rule.where
 
 
 def obligation_rows(conn: Connection, segs: list[Segment], question: Question,
