@@ -410,3 +410,28 @@ def test_late_not_lost_ends_with_the_school_year(term):
     rows = json.loads(term.ok("compliance", "--by", "duty", "--duty", "mid-autumn", "--as-of", "2026-01-31",
                               "--json"))["rows"]
     assert [(r["expected"], r["met"], r["met_late"], r["rate"]) for r in rows] == [(1, 0, 1, 0.0)]
+
+
+def test_a_staff_duty_counts_records_about_each_staff_member_and_records_each_made(term, tmp_path):
+    """SPEC §2: for a staff-scope duty, a record about a staff member counts for that member,
+    whoever entered it (T001 enters T003's 总结); a record about a child, a class or the school
+    counts for the staff member who made it."""
+    text = (ENGINE / "term.yaml").read_text(encoding="utf-8").replace("version: 1", "version: 2").replace(
+        "duties:\n", "duties:\n  - {id: termly-report, name: 每学期一份总结, scope: staff, step: summary_report, "
+                     "every: term}\n")
+    v2 = tmp_path / "term-v2.yaml"
+    v2.write_text(text, encoding="utf-8")
+    term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-09-01")
+    staff = tmp_path / "staff.csv"  # T003 joins (T002 leaves on 10-20: no subject of the term's window)
+    staff.write_text("工号,姓名,班主任班级\nT001,王芳,七(1)班\nT002,李强,\nT003,赵敏,\n", encoding="utf-8")
+    term.ok("staff", "import", str(staff), "--school", "S001")
+    term.ok("record", "summary_report", "--staff", "T003", "--by", "T001", "--at", "2025-10-10 10:00")
+
+    def report(staff):
+        found = json.loads(term.ok("explain", "--duty", "termly-report", "--staff", staff, "--as-of", "2025-10-15",
+                                   "--json"))
+        return [(w["status"], w["done"]) for w in found]
+
+    assert (report("T001"), report("T003")) == ([("due", 0)], [("met", 1)])
+    term.ok("record", "summary_report", "--school", "S001", "--by", "T001", "--at", "2025-10-11 10:00")
+    assert (report("T001"), report("T003")) == ([("met", 1)], [("met", 1)])

@@ -535,7 +535,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
     elif rule.scope == "staff":
         s = seg.staff_src
         responsible = s.c.id
-        subject = [lambda r: r.c.by_staff == s.c.id]
+        subject = [lambda r: staff_record(r, s.c.id)]
         conds = [s.c.school.in_(seg.schools), _active_staff(s), _joined(s, w.c.start_d)]
         if rule.by == "head_teacher":
             conds.append(s.c.head_of_class.is_not(None))
@@ -574,6 +574,14 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         query = query.add_columns(_done(rule, asof, subject, shared=shared, ids=True).label("ids"),
                                   _done(rule, asof, subject, True, shared, ids=True).label("late_ids"))
     return query
+
+
+def staff_record(r: Any, staff_id: Any) -> Any:
+    """A record that counts for a staff member under a staff-scope duty (SPEC §2): one about the
+    staff member (a pledge signed, a training attended — whoever entered it), or one they made
+    about a child, a class or the school."""
+    return or_(and_(r.c.subject_kind == "staff", r.c.subject == staff_id),
+               and_(r.c.subject_kind != "staff", r.c.by_staff == staff_id))
 
 
 def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None) -> Any:
