@@ -435,3 +435,19 @@ def test_a_staff_duty_counts_records_about_each_staff_member_and_records_each_ma
     assert (report("T001"), report("T003")) == ([("due", 0)], [("met", 1)])
     term.ok("record", "summary_report", "--school", "S001", "--by", "T001", "--at", "2025-10-11 10:00")
     assert (report("T001"), report("T003")) == ([("met", 1)], [("met", 1)])
+
+
+def test_due_lists_the_school_year_of_as_of_unless_asked_for_another_period(term):
+    """A new school year's list does not open with last year's overdue items (issue 26): by default
+    `due` lists what is due from 1 September of the school year holding --as-of; --from/--to ask
+    for another period (due dates)."""
+    assert json.loads(term.ok("due", "--staff", "T001", "--as-of", "2026-09-20", "--json")) == []
+    last_year = json.loads(term.ok("due", "--staff", "T001", "--as-of", "2026-09-20", "--from", "2025-09-01",
+                                   "--json"))
+    assert {r["duty"] for r in last_year} == {"weekly-talk", "monthly-call"}
+    assert min(r["due"] for r in last_year) == "2025-09-07" and all(r["status"] == "overdue" for r in last_year)
+    october = json.loads(term.ok("due", "--staff", "T001", "--as-of", "2025-10-31", "--from", "2025-10-01",
+                                 "--to", "2025-10-31", "--json"))
+    assert sorted({r["due"] for r in october}) == ["2025-10-05", "2025-10-19", "2025-10-26", "2025-10-31"]
+    bad = term.run("due", "--from", "2025-10-31", "--to", "2025-10-01")
+    assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-10-31\n")

@@ -66,6 +66,8 @@ class DueOptions:
     class_name: str | None = None
     when: str | None = None
     known_at: str | None = None
+    start: str | None = None
+    end: str | None = None
     limit: int = 200
     ics: str | None = None
     as_json: bool = False
@@ -78,6 +80,8 @@ class DueOptions:
 @class_option
 @as_of_option
 @known_at_option
+@click.option("--from", "start", metavar="DATE", help="cli.opt.due_from")
+@click.option("--to", "end", metavar="DATE", help="cli.opt.due_to")
 @limit_option(200)
 @click.option("--ics", metavar="FILE", type=click.Path(dir_okay=False), help="cli.opt.ics")
 @output_options
@@ -100,7 +104,18 @@ def due(ctx: click.Context, opts: DueOptions) -> None:
 
 
 def due_view(ctx: click.Context, opts: DueOptions) -> DueList:
-    return due_items(prepare(ctx, opts.org, opts.when, opts.known_at), opts.staff_id, opts.class_name)
+    period = period_option(opts.start, opts.end)  # bad dates are refused before any database work
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
+    return due_items(c, opts.staff_id, opts.class_name, period or school_year(c.asof.day))
+
+
+def school_year(day: date) -> tuple[date, date]:
+    """The school year holding `day` (1 September – 31 August): what `due` lists by default, so a
+    teacher's list never opens with last year's graduates."""
+    from guanai.core.obligations import school_year_of
+
+    year = school_year_of(day)
+    return date(year, 9, 1), date(year + 1, 8, 31)
 
 
 def write_ics(view: DueList, path: str) -> None:
