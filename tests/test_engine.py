@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -451,3 +451,27 @@ def test_due_lists_the_school_year_of_as_of_unless_asked_for_another_period(term
     assert sorted({r["due"] for r in october}) == ["2025-10-05", "2025-10-19", "2025-10-26", "2025-10-31"]
     bad = term.run("due", "--from", "2025-10-31", "--to", "2025-10-01")
     assert (bad.exit_code, bad.stderr) == (2, "--to 2025-10-01 早于 --from 2025-10-31\n")
+
+
+def test_an_import_takes_effect_on_its_day_in_term_and_on_the_next_terms_first_day_in_a_vacation(term, tmp_path):
+    """issue 26 item 3: a roster prepared in August is next term's; an empty 入学 is the day the
+    import takes effect (never the start of a school year already past); --effective says it."""
+    from guanai.core.store.db import Store
+    from guanai.core.store.people import effective_day
+
+    store = Store(term.url).ready()
+    try:
+        assert effective_day(store, "S001", date(2025, 8, 25)) == date(2025, 9, 1)  # before the term: its first day
+        assert effective_day(store, "S001", date(2025, 10, 10)) == date(2025, 10, 10)  # in term: the day itself
+        assert effective_day(store, "S001", date(2026, 2, 1)) == date(2026, 2, 1)  # no term follows: the day
+        assert effective_day(store, "S003", date(2025, 8, 25)) == date(2025, 8, 25)  # no programme there
+    finally:
+        store.engine.dispose()
+    roster = tmp_path / "new.csv"
+    roster.write_text("学籍号,姓名,班级,留守类型,入学\nK9,新同学,七(1)班,留守,\n", encoding="utf-8")
+    term.ok("roster", "import", str(roster), "--school", "S001", "--effective", "2025-10-20")
+    assert term.rows("child", "id", "enrolled_on", id="K9") == [("K9", date(2025, 10, 20))]
+    weeks = windows(term, "weekly-talk", "K9", "2025-11-05")
+    assert min(weeks) == "2025-10-20"  # the week of its first day, not the school year's
+    bad = term.run("roster", "import", str(roster), "--school", "S001", "--effective", "2025-02-30")
+    assert (bad.exit_code, bad.stderr) == (2, "--effective: 日期 2025-02-30 不存在（2月只有28天）\n")

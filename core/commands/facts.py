@@ -98,17 +98,21 @@ class PeopleImport:
     school: str
     mark_left: bool = False
     transfer: bool = False
+    effective: str | None = None
     dry_run: bool = False
 
 
-@import_command("cli.roster_import", school_option, mark_left_option,
+effective_option = click.option("--effective", metavar="DATE", help="cli.opt.effective")
+
+
+@import_command("cli.roster_import", school_option, mark_left_option, effective_option,
                 click.option("--transfer", is_flag=True, help="cli.opt.transfer"))
 def roster_import_command(ctx: click.Context, **options: Any) -> None:
     """Import a school's roster of children (学籍): new, changed, left, transferred."""
     import_people(ctx, "child", PeopleImport(**options))
 
 
-@import_command("cli.staff_import", school_option, mark_left_option,
+@import_command("cli.staff_import", school_option, mark_left_option, effective_option,
                 click.option("--transfer", is_flag=True, help="cli.opt.staff_transfer"))
 def staff_import_command(ctx: click.Context, **options: Any) -> None:
     """Import a school's staff (教职工): roles, posts, party members."""
@@ -116,12 +120,14 @@ def staff_import_command(ctx: click.Context, **options: Any) -> None:
 
 
 def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
-    from guanai.core.store.people import import_roster, import_staff
+    from guanai.core.commands.options import parse_cli_date
+    from guanai.core.store.people import effective_day, import_roster, import_staff
 
     store, mark_left, dry_run = app_of(ctx).store, opts.mark_left, opts.dry_run
     run = import_roster if kind == "child" else import_staff
+    effective = parse_cli_date(opts.effective, "--effective") or effective_day(store, opts.school, app_of(ctx).today())
     result = run(store, opts.file, opts.school, mark_left=mark_left, dry_run=dry_run, transfer=opts.transfer,
-                 today=app_of(ctx).today())
+                 today=effective)
     changes = result.changes
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))

@@ -11,7 +11,7 @@ from typing import Any
 from guanai.core.diagnostics import InputError
 from guanai.core.store import contacts
 from guanai.core.store.db import Store, audit
-from guanai.core.store.importing import Parsed, duplicates, parse_rows, school_year_start
+from guanai.core.store.importing import Parsed, duplicates, parse_rows
 from guanai.core.store.orgs import require_school
 from guanai.core.store.schema import (
     child,
@@ -190,13 +190,27 @@ def _hand_over(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], da
     return True
 
 
+def effective_day(store: Store, school: str, today: date) -> date:
+    """The day a roster or staff import takes effect when it does not say (`--effective`): the
+    import's day during a term of a programme bound to the school, the next term's first day
+    during a vacation (a roster prepared in August is next term's), else the import's day."""
+    from guanai.core.store.programmes import bindings_for, load_version
+
+    with store.read() as conn:  # every version bound to the school: next year's may be published already
+        versions = {b["id"] for b in bindings_for(conn, school)}
+        terms = [term for v in sorted(versions) for term in load_version(conn, v).calendar.terms]
+    if any(term.start <= today <= term.end for term in terms):
+        return today
+    return min((term.start for term in terms if term.start > today), default=today)
+
+
 def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
                   today: date | None = None, transfer: bool = False) -> PeopleImport:
     """A school's roster (花名册). A child stored at another school and not left there is refused
     unless the row is a transfer (`transfer`, or 转入 = 是): then the old enrolment ends the day
     before the new one begins (入学, default today) and its open pairings end with it."""
     today = today or date.today()
-    default_enrolment = school_year_start(today)
+    default_enrolment = today  # an empty 入学: the day the import takes effect (issue 26)
     moves: list[tuple[dict[str, Any], date]] = []  # (the child as stored at the old school, start here)
     regrouped: list[dict[str, Any]] = []  # children who changed class here (转班): as stored before
 
