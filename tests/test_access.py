@@ -181,7 +181,8 @@ def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(count
         ("S002", "13900009999")]  # a new phone with the transfer: read and written in one import
     assert db.query("SELECT school, class_name, start::text, \"end\"::text FROM past_enrolment WHERE child = 'K1'") == [
         ("S001", "七(1)班", "2024-09-01", "2025-10-31")]
-    assert db.query("SELECT staff, \"end\"::text FROM pairing WHERE child = 'K1'") == [("T001", "2025-11-02")]
+    # the pairing ended with the leaving (first day away 10-31), before the transfer could end it
+    assert db.query("SELECT staff, \"end\"::text FROM pairing WHERE child = 'K1'") == [("T001", "2025-10-30")]
     # the receiving school sees its pupil, not the old school's records or spans
     assert _sql(db, names["s002"], "SELECT count(*) FROM record WHERE subject = 'K1'") == [(0,)]
     assert _sql(db, names["s002"], "SELECT count(*) FROM past_enrolment") == [(0,)]

@@ -171,4 +171,34 @@ def test_check_names_duties_left_without_a_responsible_in_the_period(db, tmp_pat
     found = json.loads(db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30", "--json").stdout)
     assert found == [{"school": "S001", "role": "proxy_parent", "kind": "duty_unassigned", "subject": "weekly-talk",
                       "name": "每周谈心", "have": 6, "need": 0, "class_name": None,
-                      "period": "2025-09-01 至 2025-09-30"}]
+                      "period": "2025-09-01 至 2025-09-30", "partner": None, "left_on": None}]
+
+
+def test_a_pairing_ends_when_its_teacher_leaves_and_check_names_one_left_open(db, tmp_path):
+    """issue 26 item 5: a proxy parent who leaves (离职 10-20) ends their pairings the day before
+    (audited); `assign check` then counts the child as unpaired — as `stats` does — and names a
+    pairing still open with someone who left (a database from before this rule)."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n",
+                                    encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    assert db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-15").exit_code == 0
+    (tmp_path / "s2.csv").write_text("工号,姓名,离职\nA1,甲,2025-10-20\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s2.csv"), "--school", "S001")
+    assert db.rows("pairing", "child", "staff", "start", "end") == [("K0", "A1", date(2025, 9, 1), date(2025, 10, 19))]
+    assert db.query("SELECT count(*) FROM audit_log WHERE table_name = 'pairing' AND action = 'update'") == [(1,)]
+    result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-21", "--from", "2025-10-21")
+    assert (result.exit_code, result.stdout.splitlines()) == (1, [
+        "S001 · 学生0（K0）：代理家长 0 位，应为 1 位",
+        "发现 1 处不符合结对要求：孩子结对不足 1。"])
+    stats = json.loads(db.ok("stats", "--org", "S001", "--as-of", "2025-10-21", "--json"))
+    assert stats["totals"]["unpaired"] == 1
+    db.execute("UPDATE pairing SET \"end\" = NULL")  # as a database from before the rule holds it
+    again = db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-21", "--from", "2025-10-21")
+    assert again.stdout.splitlines()[0] == ("S001 · 学生0（K0）：代理家长 甲（A1） 已于 2025-10-20 离职，结对仍未结束"
+                                            "——这个孩子没有人负责，请另行结对（guanai assign auto）")

@@ -301,11 +301,13 @@ def check_pairings(ctx: click.Context, opts: CheckOptions) -> int:
     if opts.as_json:
         dump_json(rows)
     elif opts.as_csv:
-        dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need", "period"])
+        dump_csv(rows, ["school", "role", "kind", "subject", "name", "class_name", "have", "need", "period", "partner",
+                        "left_on"])
     else:
         for v in found[:limit]:
             click.echo(t(f"assign.violation.{v.kind}", school=v.school, role=role(v.role), id=v.subject, name=v.name,
-                         cls=v.class_name or "", have=v.have, need=v.need, period=v.period or ""))
+                         cls=v.class_name or "", have=v.have, need=v.need, period=v.period or "",
+                         partner=v.partner or "", left_on=v.left_on or ""))
         if len(found) > limit:
             click.echo(t("assign.check_more", n=len(found) - limit))
         kinds: dict[str, int] = {}

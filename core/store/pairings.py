@@ -15,7 +15,13 @@ from guanai.core.store.db import Store
 from guanai.core.store.hooks import Programmes
 from guanai.core.store.importing import parse_rows, school_year_start
 from guanai.core.store.orgs import require_school
-from guanai.core.store.presence import enrolled, is_cared_for, pairing_holds, staff_active
+from guanai.core.store.presence import (
+    enrolled,
+    is_cared_for,
+    pairing_holds,
+    pairing_in_force,
+    staff_active,
+)
 from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, chunks, diff, fetch_by
 from guanai.core.tabular import Column, read_table
@@ -117,12 +123,27 @@ def _pairing_row(parsed: Any, row: Any, role: str, kids: dict[str, Any], adults:
 
 
 def holding(conn: Connection, school: str, role: str, day: date) -> list[dict[str, Any]]:
-    """Pairings of `role` at the school that hold on `day` (start <= day <= end, end open)."""
+    """Pairings of `role` at the school in force on `day` (they hold then and their staff partner
+    has not left: presence.pairing_in_force, what `stats` and the engine count)."""
     query = (
         select(pairing).join(child, child.c.id == pairing.c.child)
-        .where(child.c.school == school, pairing.c.role == role, *pairing_holds(pairing, day))
+        .where(child.c.school == school, pairing.c.role == role, *pairing_in_force(pairing, staff, day))
     )
     return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def partners_left(conn: Connection, school: str, day: date) -> list[Violation]:
+    """Pairings at the school that still hold on `day` though the staff partner has left: they
+    count for nobody (the child needs a new partner) and should be ended."""
+    query = (select(pairing.c.role, pairing.c.child, child.c.name, child.c.class_name, pairing.c.staff,
+                    staff.c.name.label("staff_name"), staff.c.left_on)
+             .select_from(pairing.join(child, child.c.id == pairing.c.child).join(staff, staff.c.id == pairing.c.staff))
+             .where(child.c.school == school, *pairing_holds(pairing, day), staff.c.left_on.is_not(None),
+                    staff.c.left_on <= day)
+             .order_by(pairing.c.staff, pairing.c.child))
+    return [Violation(school, r.role, "partner_left", r.child, r.name, 0, 0, r.class_name,
+                      partner=f"{r.staff_name}（{r.staff}）", left_on=r.left_on.isoformat())
+            for r in conn.execute(query)]
 
 
 def pairing_rule(programme: Any, role: str) -> Any:
@@ -338,13 +359,15 @@ class Violation:
     school: str
     role: str
     kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned, staff_over_limit,
-    # post_vacant
+    # post_vacant, partner_left
     subject: str
     name: str
     have: int
     need: int
     class_name: str | None = None
     period: str | None = None  # duty_unassigned: the days checked, "first 至 last"
+    partner: str | None = None  # partner_left: the staff partner who left, as shown
+    left_on: str | None = None  # partner_left: their first day away
 
 
 def check_pairings(store: Store, schools: list[str], day: date | None = None) -> list[Violation]:
@@ -358,6 +381,7 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
             if programme is None:
                 continue
             classes = {k["id"]: k["class_name"] for k in kids}
+            out += partners_left(conn, school, day)
             posts_held = {post for a in adults for post in a["roles"]}
             for post, name in posts_of(programme).items():  # a post nobody holds: its duties have no one
                 if post not in posts_held:

@@ -143,6 +143,7 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
             _ensure_classes(conn, school, classes)
             apply(conn, changes, path)
+            end_pairings(conn, kind, _leavers(changes), school, path)
             contacts.write(conn, kind, school, full)
             audit(conn, [{"action": "contacts", "table_name": kind, "row_key": key, "org": school,
                           "after": {"fields": sorted(k for k, v in f.items() if stored.get(key, {}).get(k) != v)}}
@@ -150,10 +151,36 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             if mark_left and missing:
                 left = Changes(table_obj, changes.key, changed=[(m, {**m, "left_on": today}) for m in missing])
                 apply(conn, left, path)
+                end_pairings(conn, kind, {m["id"]: today for m in missing}, school, path)
                 result.marked_left = len(missing)
             if after:
                 after(conn)
     return result
+
+
+def _leavers(changes: Changes) -> dict[str, date]:
+    """Who the import marks as left (a 离校 / 离职 day new or changed), with their first day away."""
+    out = {row["id"]: row["left_on"] for row in changes.new if row.get("left_on")}
+    out.update({after["id"]: after["left_on"] for before, after in changes.changed
+                if after.get("left_on") and after["left_on"] != before.get("left_on")})
+    return out
+
+
+def end_pairings(conn: Connection, kind: str, leavers: dict[str, date], school: str, source: str) -> None:
+    """Pairings follow the people (issue 26): a pairing with a child or staff member who left
+    ends the day before their first day away (audited, like any change to a pairing)."""
+    if not leavers:
+        return
+    cols = [pairing.c.child, pairing.c.buddy] if kind == "child" else [pairing.c.staff]
+    found = [dict(r) for r in conn.execute(select(pairing).where(or_(*(c.in_(sorted(leavers)) for c in cols))))
+             .mappings()]
+    changed = []
+    for row in found:
+        left = min(leavers[row[c.name]] for c in cols if row[c.name] in leavers)
+        last = left - timedelta(days=1)
+        if row["start"] <= last and (row["end"] is None or row["end"] > last):
+            changed.append((row, {**row, "end": last}))
+    apply(conn, Changes(pairing, lambda r: r["id"], changed=changed), source, org=lambda _row: school)
 
 
 def _elsewhere(store: Store, table_obj: Any, ids: list[str], source: str) -> dict[str, str]:

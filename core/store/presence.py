@@ -7,8 +7,9 @@ each pair agrees.
   (left_on: the first day away); enrolled through a window when enrolled on its first and last day;
 - a staff member is active on d unless `left_on <= d`, and has joined by d unless `joined_on > d`
   (joined_on: the first day after a move, 调入);
-- a pairing with start S and end E holds on d when S <= d <= E (E empty: open), and a staff
-  partner counts only while active;
+- a pairing with start S and end E holds on d when S <= d <= E (E empty: open); it is in force
+  on d when it holds and its staff partner (if any) is still there (the engine's responsible,
+  `stats`, `assign list` and `assign check` all count pairings in force);
 - a child is cared for (工作对象) on d when its category is one of the programme's target
   categories and, for a left-behind child whose parents left on `away_since`, they have been away
   at least `left_behind_min_months` whole months on d (an unknown `away_since` trusts the category).
@@ -79,3 +80,11 @@ def in_target(kid: Any, categories: Any, cutoff: Any) -> list[Any]:
 def cared_for(kid: Any, target: Any, day: date) -> list[Any]:
     """Enrolled on `day` and cared for by `target` (a programme's) on `day`."""
     return [*enrolled(kid, day), *in_target(kid, target.categories, months_back(day, target.left_behind_min_months))]
+
+
+def pairing_in_force(p: Any, staff_table: Any, day: Any) -> list[Any]:
+    """The pairing holds on `day` and its staff partner (if any) has not left by then."""
+    from sqlalchemy import exists
+
+    return [*pairing_holds(p, day), or_(p.c.staff.is_(None), exists().where(
+        staff_table.c.id == p.c.staff, staff_active(staff_table, day)))]

@@ -13,10 +13,15 @@ from typing import Any
 
 from guanai.core.store.engine import Segment
 from guanai.core.store.indicators import cared_for
-from guanai.core.store.presence import enrolled, pairing_holds, staff_active, staff_joined
+from guanai.core.store.presence import (
+    enrolled,
+    pairing_in_force,
+    staff_active,
+    staff_joined,
+)
 from guanai.core.store.schema import child, pairing, school_class, staff
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS
-from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
 STAT_KEYS = ("category", "guardian_type", "class", "grade", "school", "township")
 CATEGORY_ORDER = tuple(dict.fromkeys(CATEGORY_SPELLINGS.values()))
@@ -72,10 +77,8 @@ def staff_counts(conn: Connection, schools: list[str], day: date) -> tuple[int, 
 
 
 def in_force(p: Any, day: date) -> list[Any]:
-    """A pairing in force on `day`: it holds then, and its staff partner (if any) is still there —
-    the engine's rule for who is responsible."""
-    return [*pairing_holds(p, day), or_(p.c.staff.is_(None), exists().where(
-        staff.c.id == p.c.staff, staff_active(staff, day)))]
+    """A pairing in force on `day` (presence.pairing_in_force): the engine's rule for who is responsible."""
+    return pairing_in_force(p, staff, day)
 
 
 def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, int]:
