@@ -29,7 +29,8 @@ COMMANDS: dict[str, Any] = {
     "programme": ("cli.programme.help", {
         "check": "programme:check_command", "schema": "programme:schema_command", "show": "programme:show_command",
         "calendar": "programme:calendar_command", "simulate": "simulate:simulate_command",
-        "diff": "simulate:diff_command", "publish": "facts:publish_command"}),
+        "diff": "simulate:diff_command", "publish": "facts:publish_command",
+        "versions": "facts:versions_command"}),
     "init": "facts:init_command",
     "org": ("cli.org.help", {"import": "facts:org_import_command"}),
     "roster": ("cli.roster.help", {"import": "facts:roster_import_command"}),

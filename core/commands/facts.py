@@ -71,6 +71,50 @@ def publish(ctx: click.Context, opts: PublishOptions) -> None:
         click.echo(t("publish.already", n=len(result["already"]), start=effective.isoformat()))
 
 
+VERSION_COLUMNS = ["programme", "version", "title", "org", "org_name", "effective_from", "bound_at", "published_at",
+                   "published_by"]
+
+
+@click.command("versions", help="cli.versions.help", epilog="cli.versions.example")
+@org_option
+@output_options
+@click.pass_context
+def versions_command(ctx: click.Context, org: str | None, as_json: bool, as_csv: bool) -> None:
+    """The published programme versions: where each is bound, from when, published when and by whom."""
+    from zoneinfo import ZoneInfo
+
+    from guanai.core.diagnostics import Refusal
+    from guanai.core.output import console, dump_csv, dump_json, table
+    from guanai.core.store.orgs import all_orgs
+    from guanai.core.store.programmes import DEFAULT_TIMEZONE, chain_of, versions
+
+    with app_of(ctx).store.read() as conn:
+        orgs = all_orgs(conn)
+        if org is not None and org not in orgs:
+            raise Refusal("org.unknown", code=org)
+        # an org's versions: bound to it, to the units under it, or to the units above it
+        wanted = None if org is None else sorted(
+            {code for code in orgs if org in chain_of(orgs, code)} | set(chain_of(orgs, org)))
+        rows = versions(conn, wanted)
+    zone, utc = ZoneInfo(DEFAULT_TIMEZONE), ZoneInfo("UTC")
+    for r in rows:  # stored in UTC; shown in the county's time
+        for key in ("bound_at", "published_at"):
+            r[key] = r[key].replace(tzinfo=utc).astimezone(zone).replace(tzinfo=None, microsecond=0)
+    if as_json:
+        dump_json(rows)
+        return
+    if as_csv:
+        dump_csv(rows, VERSION_COLUMNS)
+        return
+    out = console()
+    out.print(table(None, [t("versions.col.programme"), t("versions.col.title"), t("versions.col.org"),
+                           t("versions.col.from"), t("versions.col.published")],
+                    [(f"{r['programme']} v{r['version']}", r["title"], f"{r['org_name']}（{r['org']}）",
+                      r["effective_from"].isoformat(), f"{r['published_at']:%Y-%m-%d %H:%M} {r['published_by']}")
+                     for r in rows]))
+    out.print(t("list.count", n=len(rows)))
+
+
 @import_command("cli.org_import")
 def org_import_command(ctx: click.Context, file: str, dry_run: bool) -> None:
     """Import the county's org units (county, townships, schools)."""

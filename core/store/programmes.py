@@ -23,7 +23,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
     programme = loaded.programme
     files = {name: Path(name).read_text(encoding="utf-8") for name in loaded.files}
     main_text = files[loaded.files[0]]
-    digest = hashlib.sha256(json.dumps(files, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    digest = content_digest([files[name] for name in loaded.files])
     data = programme.model_dump(mode="json", by_alias=True)
     with store.write() as conn:
         known = all_orgs(conn)
@@ -36,7 +36,7 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         row = conn.execute(select(programme_version).where(
             programme_version.c.programme == programme.id,
             programme_version.c.version == programme.version)).mappings().first()
-        if row is not None and row["sha256"] != digest:
+        if row is not None and row["sha256"] != digest and content_digest(list(row["files"].values())) != digest:
             raise Refusal("publish.version_changed", programme=programme.id, version=programme.version)
         entries: list[dict[str, Any]] = []
         if row is None:
@@ -62,6 +62,33 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         audit(conn, entries, loaded.file)
     return {"programme": programme.id, "version": programme.version, "new_version": new_version,
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}
+
+
+def content_digest(texts: list[str]) -> str:
+    """A programme's identity: the texts of its files (the file, then what it extends), wherever
+    they were read from — the same file published from another folder is the same version (a
+    version stored before this digest is compared by the texts it keeps)."""
+    return hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
+
+
+def versions(conn: Connection, orgs: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every binding of a published version (to `orgs` when given): the programme and version,
+    its title, the org unit, from when, when and by whom it was published and bound; by
+    programme, version, effective date and org."""
+    from guanai.core.store.schema import org_unit
+
+    query = (select(programme_version.c.programme, programme_version.c.version, programme_version.c.title,
+                    programme_binding.c.org, org_unit.c.name.label("org_name"), programme_binding.c.effective_from,
+                    programme_binding.c.bound_at, programme_version.c.published_at,
+                    programme_version.c.published_by)
+             .select_from(programme_binding.join(programme_version,
+                                                 programme_version.c.id == programme_binding.c.version_id)
+                          .join(org_unit, org_unit.c.code == programme_binding.c.org))
+             .order_by(programme_version.c.programme, programme_version.c.version,
+                       programme_binding.c.effective_from, programme_binding.c.org))
+    if orgs is not None:
+        query = query.where(programme_binding.c.org.in_(orgs))
+    return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def chain_of(orgs: dict[str, Any], school: str) -> list[str]:
