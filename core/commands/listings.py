@@ -271,13 +271,12 @@ class ChildView:
 def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
     """The child's profile, pairings over time, every record, the follow-ups they obliged and the
     items open on as_of (due and overdue), from the engine's own derivation."""
-    from guanai.core.commands.engine import prepare
+    from guanai.core.commands.engine import prepare, school_year
     from guanai.core.diagnostics import Refusal
-    from guanai.core.obligations import DUE, OVERDUE, status, trigger_status
+    from guanai.core.obligations import OVERDUE
     from guanai.core.privacy import masked
-    from guanai.core.services.engine import local as _local
+    from guanai.core.services.engine import due_items
     from guanai.core.store import contacts
-    from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.facts import staff_names
     from guanai.core.store.pipl import child_file
 
@@ -291,26 +290,28 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
                                     found["child"]["school"], "cli")[0], show_contacts)
     earlier = tuple(dict.fromkeys(p["school"] for p in found["past_schools"]))
     c = prepare(ctx, kid["school"], when, also=earlier)
-    question = Question(c.schools, c.asof, subject=("child", child_id))
-    open_items = []
+    # the items `due` lists for the child (the same service, the same default period)
+    listed = due_items(c, period=school_year(c.asof.day), subject=("child", child_id))
+    keys = ("duty", "name", "window_start", "due", "status", "responsible", "done", "required")
+    open_items = [{k: item[k] for k in keys} for item in listed.public]
+    found["history"] = history(found, c.orgs)
     with store.read() as conn:
-        for _seg, rule, window, data in obligation_rows(conn, c.segs, question, open_only=True):
-            state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), c.asof.day,
-                           data["late"])
-            if state in (DUE, OVERDUE):
-                open_items.append({"duty": rule.id, "name": rule.name, "window_start": window.start.isoformat(),
-                                   "due": window.end.isoformat(), "status": state, "responsible": data["responsible"],
-                                   "done": data["done"], "required": rule.times})
-        for ob in triggered(conn, c.segs, question):
-            state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
-            if state in (DUE, OVERDUE):
-                open_items.append({"duty": ob.rule_id, "name": ob.name,
-                                   "window_start": _local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
-                                   "due": _local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "status": state,
-                                   "responsible": ob.responsible, "done": 0, "required": 1})
         names = staff_names(conn, [*(r["responsible"] for r in open_items), *(r["by_staff"] for r in found["records"])])
     open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
     return ChildView(found, kid, open_items, c, names)
+
+
+def history(found: dict[str, Any], orgs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The child's schools and classes over time, oldest first: the spans kept by the schools it
+    left (转学) and the classes it left (转班), then where it is now (`end` None)."""
+    kid = found["child"]
+    spans = [{"school": p["school"], "class": p["class_name"], "start": p["start"], "end": p["end"]}
+             for p in (*found["past_schools"], *found["past_classes"])]
+    here = [p["end"] for p in found["past_classes"] if p["school"] == kid["school"]]
+    spans.append({"school": kid["school"], "class": kid["class_name"],
+                  "start": max([kid["enrolled_on"], *here]), "end": kid["left_on"]})
+    spans.sort(key=lambda p: (p["start"], p["end"] is None, p["end"] or p["start"]))
+    return [{**p, "school_name": orgs.get(p["school"], {}).get("name", p["school"])} for p in spans]
 
 
 def _child_text(view: ChildView) -> None:
@@ -333,6 +334,9 @@ def _child_text(view: ChildView) -> None:
     facts += list((kid.get("profile") or {}).items())
     out.print(table(t("child.profile"), [t("child.col.item"), t("child.col.value")],
                     [(k, v) for k, v in facts if v not in (None, "")]))
+    if len(found["history"]) > 1:  # a child who changed school or class: where it was, and when
+        out.print(table(t("child.history"), [t("stats.col.school"), t("col.class"), t("col.start"), t("col.end")],
+                        [(h["school_name"], h["class"] or "—", h["start"], h["end"] or "—") for h in found["history"]]))
     out.print(table(t("child.pairings"), [t("col.role"), t("assign.col.partner"), t("col.start"), t("col.end")],
                     [(key_text("role", p["role"], c.orgs), p["staff_name"] or p["buddy_name"], p["start"], p["end"] or "—")
                      for p in found["pairings"]]))

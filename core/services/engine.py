@@ -172,9 +172,10 @@ class DueList:
 
 
 def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = None,
-              period: tuple[date, date] | None = None) -> DueList:
-    """What is due and overdue at as_of in the scope, for a teacher (`staff_id`) or a class;
-    `period`: only obligations due in it (a window's due date, a deadline's local day)."""
+              period: tuple[date, date] | None = None, subject: tuple[str, str] | None = None) -> DueList:
+    """What is due and overdue at as_of in the scope, for a teacher (`staff_id`), a class or one
+    subject (("child", 学籍号): a child's file); `period`: only obligations due in it (a window's
+    due date, a deadline's local day)."""
     from guanai.core.store.engine import Question, obligation_rows, triggered
     from guanai.core.store.facts import staff_member, staff_names
 
@@ -185,7 +186,7 @@ def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = No
             person = staff_member(conn, staff_id)
             if person is None:
                 raise Refusal("record.staff_unknown", value=staff_id)
-        question = Question(s.schools, s.asof, staff=staff_id, class_name=class_name, period=period)
+        question = Question(s.schools, s.asof, staff=staff_id, class_name=class_name, period=period, subject=subject)
         for _seg, rule, window, data in obligation_rows(conn, s.segs, question, open_only=True):
             state = status(window, rule.grace_days, rule.times, data["done"], bool(data["excused"]), s.asof.day,
                            data["late"])
