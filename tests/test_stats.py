@@ -166,3 +166,28 @@ def test_profile_complete_counts_date_fields_on_both_backends(school):
     stats = json.loads(school.ok("stats", "--org", "S001", "--as-of", "2025-11-20", "--json"))["totals"]
     assert values["archive-rate"]["denominator"] == stats["cared_for"] > 0
     assert 0 <= values["archive-rate"]["numerator"] <= stats["cared_for"]
+
+
+def test_compliance_of_a_term_and_the_indicator_over_the_term_asked_about(cli, demo_db):
+    """issue 26 item 6: `compliance --term ID` is the term's due dates; 五个一完成率 on a spring day
+    counts the spring term's obligations, not the autumn's too (the demo recorded autumn's first
+    eight weeks only: spring's rate is 0.0, the programme's whole is not)."""
+    url = f"sqlite:///{demo_db}"
+
+    def rows(*more: str) -> list:
+        return json.loads(cli("--db", url, "compliance", "--group", "五个一", "--as-of", "2026-03-31", "--json",
+                              *more).stdout)["rows"]
+
+    autumn = rows("--term", "2025-autumn")
+    assert autumn == rows("--from", "2025-09-01", "--to", "2026-01-16") and sum(r["met"] for r in autumn) > 0
+    spring = rows("--term", "2026-spring")
+    assert sum(r["met"] for r in spring) == 0 and sum(r["expected"] for r in spring) > 0
+    values = {v["id"]: v for v in json.loads(cli("--db", url, "indicators", "--as-of", "2026-03-31", "--json").stdout)}
+    assert (values["five-ones"]["numerator"], values["five-ones"]["denominator"]) == (
+        0, sum(r["expected"] for r in spring))
+    whole = rows()
+    assert sum(r["met"] for r in whole) > 0  # since the programme began: what the indicator no longer mixes in
+    refused = cli("--db", url, "compliance", "--term", "2027-autumn")
+    assert (refused.exit_code, refused.stderr) == (2, "方案里没有学期 “2027-autumn”；有：2025-autumn、2026-spring\n")
+    both = cli("--db", url, "compliance", "--term", "2025-autumn", "--from", "2025-09-01")
+    assert (both.exit_code, both.stderr) == (2, "--term: --term 与 --from/--to 只能用一种\n")

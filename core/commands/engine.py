@@ -278,6 +278,7 @@ class ComplianceOptions:
     sort: str = "key"
     start: str | None = None
     end: str | None = None
+    term: str | None = None
     when: str | None = None
     known_at: str | None = None
     as_json: bool = False
@@ -292,6 +293,7 @@ class ComplianceOptions:
 @click.option("--sort", type=click.Choice(["key", "rate"]), default="key", help="cli.opt.sort")
 @click.option("--from", "start", metavar="DATE", help="cli.opt.period_from")
 @click.option("--to", "end", metavar="DATE", help="cli.opt.period_to")
+@click.option("--term", metavar="ID", help="cli.opt.compliance_term")
 @as_of_option
 @known_at_option
 @output_options
@@ -308,8 +310,13 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
         if k not in GROUP_KEYS:
             raise InputError([Diagnostic("--by", 0, 0, "", "compliance.bad_key", (("key", k),
                                                                                 ("keys", "|".join(GROUP_KEYS))))])
+    if opts.term is not None and (opts.start is not None or opts.end is not None):
+        raise InputError([Diagnostic("--term", 0, 0, "", "compliance.term_and_period")])
+    period = period_option(opts.start, opts.end)
     c = prepare(ctx, opts.org, opts.when, opts.known_at)
-    rows, names = compliance_of(c, keys, group, set(opts.duties) or None, period_option(opts.start, opts.end))
+    if opts.term is not None:
+        period = term_period(c, opts.term)
+    rows, names = compliance_of(c, keys, group, set(opts.duties) or None, period)
     summed = total(rows)
     if opts.sort == "rate":
         rows.sort(key=lambda r: (r["rate"] is None, r["rate"] if r["rate"] is not None else 0))
@@ -321,6 +328,14 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
         dump_csv(flat, [*keys, "expected", "met", "met_late", "rate"])
         return
     _print_compliance(c, keys, rows, summed, names, group)
+
+
+def term_period(c: Scope, term_id: str) -> tuple[date, date]:
+    """The first and last day of the term `term_id` of a programme in force in the scope."""
+    terms = {term.id: term for seg in c.segs for term in seg.programme.calendar.terms}
+    if term_id not in terms:
+        raise Refusal("compliance.unknown_term", term=term_id, known="、".join(sorted(terms)))
+    return terms[term_id].start, terms[term_id].end
 
 
 def period_option(start: str | None, end: str | None) -> tuple[date, date] | None:

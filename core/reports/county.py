@@ -44,8 +44,11 @@ def build(c: Any, period: Period, registry: Any) -> County:
     detail, names = compliance(c, ("school", "duty", "month"), None, None, span)  # one pass, summed two ways
     by_school_duty = regroup(detail, ("school", "duty"), names)
     by_month = regroup(detail, ("month",), names)
-    as_of_rows, _ = compliance(c, ("school", "duty"), None, None)  # the indicators' duty_compliance: up to as_of
     groups = duty_groups(c)
+
+    def as_of_rows(window: tuple[Any, Any]) -> list[dict[str, Any]]:  # the indicators' duty_compliance
+        return compliance(c, ("school", "duty"), None, None, window)[0]
+
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",))
         values = compute_by_school(conn, c.segs, c.asof, c.schools, as_of_rows, groups, registry.indicator_kinds,

@@ -129,7 +129,7 @@ class IndicatorContext:
 
 
 def compute(conn: Connection, segs: list[Segment], asof: AsOf,
-            compliance: Callable[[str | None, set[str] | None], list[dict[str, Any]]],
+            compliance: Callable[[str | None, set[str] | None, tuple[date, date]], list[dict[str, Any]]],
             kinds: dict[str, Any] | None = None, models: dict[str, Any] | None = None) -> list[Value]:
     """Every indicator of the programmes in force at as_of, summed over their schools."""
     out: dict[str, Value] = {}
@@ -158,8 +158,9 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             # else a plugin that is not installed: `programme check` already said so
     for seg in segs:
         for ind in seg.programme.indicators:
-            if ind.kind == "duty_compliance" and out[ind.id].denominator == 0:
-                rows = compliance(ind.group, set(ind.duties) or None)
+            if ind.kind == "duty_compliance" and out[ind.id].denominator == 0 and seg.start <= day <= seg.end:
+                # over its period holding as_of (the term by default), never since the programme began
+                rows = compliance(ind.group, set(ind.duties) or None, period_of(seg, ind.period or "term", day))
                 out[ind.id].denominator = sum(r["expected"] for r in rows)
                 out[ind.id].numerator = sum(r["met"] for r in rows)
     return list(out.values())
@@ -220,26 +221,34 @@ def _flag(cond: Any) -> Any:
 
 
 def compute_by_school(conn: Connection, segs: list[Segment], asof: AsOf, schools: list[str],
-                      rows_by_school_duty: list[dict[str, Any]], groups: dict[str, str | None],
-                      kinds: dict[str, Any] | None = None, models: dict[str, Any] | None = None) -> dict[str, list[Value]]:
+                      rows_by_school_duty: Callable[[tuple[date, date]], list[dict[str, Any]]],
+                      groups: dict[str, str | None], kinds: dict[str, Any] | None = None,
+                      models: dict[str, Any] | None = None) -> dict[str, list[Value]]:
     """Each school's indicators, exactly as `indicators --org SCHOOL` gives them: `compute` over the
-    school's share of each segment, its duty_compliance counts taken from one compliance pass
-    grouped by school and duty (`rows_by_school_duty`, `groups`: rule id → group) instead of one
-    pass per school."""
+    school's share of each segment, its duty_compliance counts taken from one compliance pass per
+    period grouped by school and duty (`rows_by_school_duty(period)`, `groups`: rule id → group)
+    instead of one pass per school."""
     from dataclasses import replace
 
-    by_school: dict[str, list[dict[str, Any]]] = {}
-    for r in rows_by_school_duty:
-        by_school.setdefault(r["key"]["school"], []).append(r)
+    passes: dict[tuple[date, date], dict[str, list[dict[str, Any]]]] = {}
+
+    def by_school(period: tuple[date, date]) -> dict[str, list[dict[str, Any]]]:
+        if period not in passes:
+            passes[period] = {}
+            for r in rows_by_school_duty(period):
+                passes[period].setdefault(r["key"]["school"], []).append(r)
+        return passes[period]
+
     out = {}
     for school in schools:
         own = [replace(seg, schools=[school]) for seg in segs if school in seg.schools]
         if not own:
             continue
-        mine = by_school.get(school, [])
 
-        def compliance(group: str | None, duties: set[str] | None, mine: list[dict[str, Any]] = mine) -> list[Any]:
-            return [r for r in mine if (group is None or groups.get(r["key"]["duty"]) == group)
+        def compliance(group: str | None, duties: set[str] | None, period: tuple[date, date],
+                       school: str = school) -> list[Any]:
+            return [r for r in by_school(period).get(school, [])
+                    if (group is None or groups.get(r["key"]["duty"]) == group)
                     and (duties is None or r["key"]["duty"] in duties)]
 
         out[school] = compute(conn, own, asof, compliance, kinds, models)
