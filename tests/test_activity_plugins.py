@@ -203,7 +203,7 @@ def _listing(care, tmp_path, plugin):
     listed.write_text((PLUGINS / "care.yaml").read_text(encoding="utf-8").replace(
         "plugins: [health_check, subsidy, contest]", f"plugins: [health_check, subsidy, contest, {plugin}]")
         .replace("version: 1", "version: 2"), encoding="utf-8")
-    care.ok("programme", "publish", str(listed), "--to", "S001")
+    care.ok("programme", "publish", str(listed), "--to", "S001", "--yes")
 
 
 def test_a_plugin_that_raises_in_on_record_refuses_with_its_name(care, tmp_path, monkeypatch):
@@ -295,7 +295,7 @@ def test_outside_plugin_installed_and_used_from_a_programme(care, example_plugin
         "duties:\n", "duties:\n  - {id: screening, name: 每学期心理筛查, scope: child, step: psych_screening, "
         "every: term}\n").replace("indicators:\n", "indicators:\n  - {id: screening-rate, name: 心理筛查覆盖率, "
                                    "kind: screening_coverage, target: 0.95}\n"), encoding="utf-8")
-    care.ok("programme", "publish", str(programme), "--to", "S001", "--from", "2025-09-02")
+    care.ok("programme", "publish", str(programme), "--to", "S001", "--from", "2025-09-02", "--yes")
     care.ok("record", "psych_screening", "--child", "K1", "--by", "T001", "--at", "2025-10-09 10:00",
             "--set", "score=72")
     care.ok("record", "psych_screening", "--child", "K2", "--by", "T001", "--at", "2025-10-09 10:00",
@@ -326,7 +326,7 @@ def test_a_programme_needing_a_plugin_no_longer_installed_is_said_on_due_complia
     programme.write_text((PLUGINS / "care.yaml").read_text(encoding="utf-8").replace(
         "plugins: [health_check, subsidy, contest]", "plugins: [health_check, subsidy, contest, guanai_psych]")
         .replace("version: 1", "version: 2"), encoding="utf-8")
-    care.ok("programme", "publish", str(programme), "--to", "S001")
+    care.ok("programme", "publish", str(programme), "--to", "S001", "--yes")
     assert care.run("due", "--org", "S001", "--as-of", "2025-10-20").stderr == ""
     monkeypatch.setenv("GUANAI_DISABLE_PLUGINS", "guanai_psych")  # as if uninstalled
     note = ("注意：方案 plugins-test 需要插件 guanai_psych，但它没有安装或未能加载（guanai plugins check）："

@@ -271,7 +271,7 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
     programme = tmp_path / "guanai_fragile.yaml"
     programme.write_text(programme.read_text(encoding="utf-8").replace("version: 2", "version: 3") +
                          "  - {id: fragile, name: 脆弱指标, kind: fragile_rate, target: 0.5}\n", encoding="utf-8")
-    care.ok("programme", "publish", str(programme), "--to", "S001")
+    care.ok("programme", "publish", str(programme), "--to", "S001", "--yes")
     result = care.run("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json")
     assert result.exit_code == 0
     assert result.stderr == ("指标“脆弱指标”没有算出：插件 guanai_fragile 出错（ZeroDivisionError: division by zero）；"

@@ -157,7 +157,15 @@ def test_a_programme_version_change_mid_term(term, tmp_path):
         "step: talk,\n     every: week, grace_days: 2}", "step: talk,\n     every: week, times: 2, grace_days: 2}")
     v2 = tmp_path / "term-v2.yaml"
     v2.write_text(text, encoding="utf-8")
-    out = term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-11-01")
+    # 11-01 is long past (the tests run on today's date): the figures since then would change —
+    # guanai asks first, and nothing is published until --yes
+    asked = term.run("programme", "publish", str(v2), "--to", "S001", "--from", "2025-11-01")
+    today = date.today().isoformat()
+    assert (asked.exit_code, asked.stderr) == (2, (
+        f"自 2025-11-01 起改用这一版，会按新方案重算 1 所学校（S001）2025-11-01 至 {today} 已截止的统计，原先的方案"
+        "那时仍在使用；确要改写请加 --yes，否则把 --from 设为今天或以后\n"))
+    assert term.count("programme_version") == 1
+    out = term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-11-01", "--yes")
     assert out.splitlines()[0] == "已发布方案 engine-test 第 2 版：引擎测试方案"
     weeks = windows(term, "weekly-talk", "K1", "2025-11-30")
     assert weeks["2025-10-27"]["required"] == 2  # due Sunday 11-02: version 2
@@ -421,7 +429,7 @@ def test_a_staff_duty_counts_records_about_each_staff_member_and_records_each_ma
                      "every: term}\n")
     v2 = tmp_path / "term-v2.yaml"
     v2.write_text(text, encoding="utf-8")
-    term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-09-01")
+    term.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2025-09-01", "--yes")
     staff = tmp_path / "staff.csv"  # T003 joins (T002 leaves on 10-20: no subject of the term's window)
     staff.write_text("工号,姓名,班主任班级\nT001,王芳,七(1)班\nT002,李强,\nT003,赵敏,\n", encoding="utf-8")
     term.ok("staff", "import", str(staff), "--school", "S001")

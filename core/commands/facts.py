@@ -40,12 +40,14 @@ class PublishOptions:
     file: str
     orgs: tuple[str, ...] = ()
     start: str | None = None
+    yes: bool = False
 
 
 @click.command("publish", help="cli.publish.help", epilog="cli.publish.example")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--to", "orgs", multiple=True, metavar="ORG", help="cli.opt.publish_to")
 @click.option("--from", "start", metavar="DATE", help="cli.opt.publish_from")
+@click.option("--yes", is_flag=True, help="cli.opt.publish_yes")
 @click.pass_context
 def publish_command(ctx: click.Context, **options: Any) -> None:
     """Store a programme version and bind it to org units from a date."""
@@ -61,7 +63,7 @@ def publish(ctx: click.Context, opts: PublishOptions) -> None:
     loaded = load_or_fail(opts.file, app_of(ctx).registry)
     programme = loaded.programme
     effective = parse_cli_date(opts.start, "--from") or programme.calendar.terms[0].start
-    result = do_publish(store, loaded, opts.orgs, effective)
+    result = do_publish(store, loaded, opts.orgs, effective, today=None if opts.yes else app_of(ctx).today())
     key = "publish.new" if result["new_version"] else "publish.same"
     click.echo(t(key, programme=programme.id, version=programme.version, title=programme.title))
     if result["bound"]:

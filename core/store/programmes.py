@@ -18,8 +18,10 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: date,
-            by: str | None = None) -> dict[str, Any]:
-    """Store the programme (once per version) and bind it to `orgs` (default: every school)."""
+            by: str | None = None, today: date | None = None) -> dict[str, Any]:
+    """Store the programme (once per version) and bind it to `orgs` (default: every school). With
+    `today`, refuse a binding that would judge days before it again where a programme was in
+    force (`rewritten`): the caller confirms by passing None."""
     programme = loaded.programme
     files = {name: Path(name).read_text(encoding="utf-8") for name in loaded.files}
     main_text = files[loaded.files[0]]
@@ -38,6 +40,10 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             programme_version.c.version == programme.version)).mappings().first()
         if row is not None and row["sha256"] != digest and content_digest(list(row["files"].values())) != digest:
             raise Refusal("publish.version_changed", programme=programme.id, version=programme.version)
+        # judging days gone by again under another programme changes figures already reported
+        if today is not None and (past := rewritten(conn, orgs, effective_from, today)):
+            raise Refusal("publish.rewrites_past", start=effective_from.isoformat(), today=today.isoformat(),
+                          n=len(past), schools="、".join(past[:5]) + ("…" if len(past) > 5 else ""))
         entries: list[dict[str, Any]] = []
         if row is None:
             values = {"programme": programme.id, "version": programme.version, "title": programme.title,
@@ -62,6 +68,23 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         audit(conn, entries, loaded.file)
     return {"programme": programme.id, "version": programme.version, "new_version": new_version,
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}
+
+
+def rewritten(conn: Connection, orgs: tuple[str, ...], effective: date, today: date) -> list[str]:
+    """The schools whose past a binding from `effective` to `orgs` (default: every school) would
+    judge again: a programme already in force there on some day from `effective` to yesterday."""
+    if effective >= today:
+        return []
+    known = all_orgs(conn)
+    targets = set(orgs) or {c for c, o in known.items() if o["kind"] == "school"}
+    schools = sorted(c for c, o in known.items() if o["kind"] == "school"
+                     and targets & set(chain_of(known, c)))
+    out = []
+    for school in schools:
+        timeline = bindings_for(conn, school, known)  # latest first
+        if any(b["effective_from"] < today for b in timeline):
+            out.append(school)
+    return out
 
 
 def content_digest(texts: list[str]) -> str:
