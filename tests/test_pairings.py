@@ -202,3 +202,20 @@ def test_a_pairing_ends_when_its_teacher_leaves_and_check_names_one_left_open(db
     again = db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-21", "--from", "2025-10-21")
     assert again.stdout.splitlines()[0] == ("S001 · 学生0（K0）：代理家长 甲（A1） 已于 2025-10-20 离职，结对仍未结束"
                                             "——这个孩子没有人负责，请另行结对（guanai assign auto）")
+
+
+def test_a_pairing_ends_when_its_child_is_no_longer_cared_for(db, tmp_path):
+    """issue 26 item 5: parents come home (留守 → 非留守, effective 10-20): the child's pairing ends
+    10-19 — the programme no longer asks anyone to care for the child."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n"
+                                    "K1,学生1,留守,2020-01,2025-09-01\n", encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    (tmp_path / "k2.csv").write_text("学籍号,姓名,留守类型\nK0,学生0,非留守\nK1,学生1,留守\n", encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20")
+    assert db.rows("pairing", "child", "end") == [("K0", date(2025, 10, 19)), ("K1", None)]

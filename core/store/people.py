@@ -13,6 +13,7 @@ from guanai.core.store import contacts
 from guanai.core.store.db import Store, audit
 from guanai.core.store.importing import Parsed, duplicates, parse_rows
 from guanai.core.store.orgs import require_school
+from guanai.core.store.presence import is_cared_for
 from guanai.core.store.schema import (
     child,
     pairing,
@@ -158,6 +159,28 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
     return result
 
 
+def _recategorised(old: dict[str, Any] | None, values: dict[str, Any], school: str) -> list[dict[str, Any]]:
+    """The child as it will be, when the row changes its category or away_since at this school."""
+    keys = [k for k in ("category", "away_since") if k in values]
+    if old is None or old["school"] != school or all(values[k] == old[k] for k in keys):
+        return []
+    return [{**old, **{k: values[k] for k in keys}}]
+
+
+def _end_pairings_of_no_longer_cared_for(conn: Connection, school: str, children: list[dict[str, Any]],
+                                         day: date, source: str) -> None:
+    """Pairings follow the people (issue 26): a child the programme in force no longer cares for
+    from `day` (its category changed: 父母返乡, no longer 留守) has its pairings end the day before."""
+    from guanai.core.store.programmes import in_force, load_version
+
+    binding = in_force(conn, school, day) if children else None
+    if binding is None:
+        return
+    target = load_version(conn, binding["id"]).target
+    end_pairings(conn, "child", {k["id"]: day for k in children
+                                 if not is_cared_for(k["category"], k["away_since"], target, day)}, school, source)
+
+
 def _leavers(changes: Changes) -> dict[str, date]:
     """Who the import marks as left (a 离校 / 离职 day new or changed), with their first day away."""
     out = {row["id"]: row["left_on"] for row in changes.new if row.get("left_on")}
@@ -240,6 +263,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
     default_enrolment = today  # an empty 入学: the day the import takes effect (issue 26)
     moves: list[tuple[dict[str, Any], date]] = []  # (the child as stored at the old school, start here)
     regrouped: list[dict[str, Any]] = []  # children who changed class here (转班): as stored before
+    recategorised: list[dict[str, Any]] = []  # children whose category or away_since changed: as they will be
 
     def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
         values = dict(row.values)
@@ -251,6 +275,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
             return _take_in(row, values, old, moving, parsed, moves, today, "child")
         if values.get("category") is None and (old is None or "category" in values):
             values["category"] = "none"
+        recategorised.extend(_recategorised(old, values, school))
         if old is not None and old["school"] != school:
             start = values.get("enrolled_on") or today
             still_there = old["left_on"] is None or old["left_on"] > start
@@ -274,8 +299,12 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         _check_child_dates(row.number, values, parsed, today)
         return values
 
+    def after(conn: Connection) -> None:
+        keep_past_spans(conn, moves, regrouped, today)
+        _end_pairings_of_no_longer_cared_for(conn, school, recategorised, today, path)
+
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
-                            after=lambda conn: keep_past_spans(conn, moves, regrouped, today), moves=moves)
+                            after=after, moves=moves)
     result.outside_target = _outside_target(store, school, result, today)
     return result
 
