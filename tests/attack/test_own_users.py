@@ -75,11 +75,14 @@ def test_a_huge_title_is_told_at_its_place(county, tmp_path):
 
 def test_a_county_user_publishes_to_its_own_schools_only(county):
     xibei = FACTS.parent.parent.parent / "programmes" / "xibei.yaml"
-    done = county.guanai("county_c01", "programme", "publish", str(xibei), "--to", "S001")
+    # S001 has had a programme since 2025-09-01: replacing it from then rewrites the past (asked first)
+    asked = county.guanai("county_c01", "programme", "publish", str(xibei), "--to", "S001")
+    assert asked.exit_code == 2 and asked.stderr.startswith("自 2025-09-01 起改用这一版，会按新方案重算 1 所学校（S001）")
+    done = county.guanai("county_c01", "programme", "publish", str(xibei), "--to", "S001", "--yes")
     assert done.exit_code == 0, done.stderr
     s = county.schema
     assert county.owner_sql(f"SELECT v.published_by, b.org FROM {s}.programme_version AS v JOIN "
                             f"{s}.programme_binding AS b ON b.version_id = v.id WHERE v.programme = 'xibei-tongai'") == [
         (county.users["county_c01"].name, "S001")]
-    elsewhere = county.guanai("county_c02", "programme", "publish", str(xibei), "--to", "S001")
+    elsewhere = county.guanai("county_c02", "programme", "publish", str(xibei), "--to", "S001", "--yes")
     assert elsewhere.exit_code == 2 and elsewhere.stderr.startswith("没有代码为 “S001” 的单位")
