@@ -145,20 +145,22 @@ class PeopleImport:
     mark_left: bool = False
     transfer: bool = False
     effective: str | None = None
+    yes: bool = False
     dry_run: bool = False
 
 
 effective_option = click.option("--effective", metavar="DATE", help="cli.opt.effective")
+past_option = click.option("--yes", is_flag=True, help="cli.opt.import_yes")
 
 
-@import_command("cli.roster_import", school_option, mark_left_option, effective_option,
+@import_command("cli.roster_import", school_option, mark_left_option, effective_option, past_option,
                 click.option("--transfer", is_flag=True, help="cli.opt.transfer"))
 def roster_import_command(ctx: click.Context, **options: Any) -> None:
     """Import a school's roster of children (学籍): new, changed, left, transferred."""
     import_people(ctx, "child", PeopleImport(**options))
 
 
-@import_command("cli.staff_import", school_option, mark_left_option, effective_option,
+@import_command("cli.staff_import", school_option, mark_left_option, effective_option, past_option,
                 click.option("--transfer", is_flag=True, help="cli.opt.staff_transfer"))
 def staff_import_command(ctx: click.Context, **options: Any) -> None:
     """Import a school's staff (教职工): roles, posts, party members."""
@@ -173,8 +175,11 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
     run = import_roster if kind == "child" else import_staff
     effective = parse_cli_date(opts.effective, "--effective") or effective_day(store, opts.school, app_of(ctx).today())
     result = run(store, opts.file, opts.school, mark_left=mark_left, dry_run=dry_run, transfer=opts.transfer,
-                 today=effective)
+                 today=effective, asked_on=None if opts.yes else app_of(ctx).today())
     changes = result.changes
+    if result.facts:  # what the engine will judge differently, from which day
+        parts = t("list.sep").join(t(f"import.fact.{kind}.{name}", n=n) for name, n in result.facts.items())
+        click.echo(t("import.facts_dry" if dry_run else "import.facts", parts=parts, start=effective.isoformat()))
     for row, code, params in result.outside_target:
         click.echo(t(code, id=row["id"], name=row["name"], **params))
     if result.outside_target:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from guanai.core.diagnostics import InputError
+from guanai.core.diagnostics import InputError, Refusal
 from guanai.core.store import contacts
 from guanai.core.store.db import Store, audit
 from guanai.core.store.importing import Parsed, duplicates, parse_rows
@@ -75,6 +75,22 @@ class PeopleImport:
     missing: list[dict[str, Any]] = field(default_factory=list)  # stored, active, not in the file
     marked_left: int = 0
     outside_target: list[tuple[dict[str, Any], str, dict[str, Any]]] = field(default_factory=list)
+    facts: dict[str, int] = field(default_factory=dict)  # what the changes change: fact_changes
+
+
+# the facts whose change alters what the engine judges (class, category, leaving, head teacher)
+FACT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {"child": {"class": ("class_name",), "category": ("category", "away_since"), "left": ("left_on",)},
+               "staff": {"head": ("head_of_class",), "posts": ("roles",), "left": ("left_on",)}}
+
+
+def fact_changes(kind: str, changes: Changes, missing_left: int = 0) -> dict[str, int]:
+    """How many rows change each fact the engine judges by (转班, category, 离校/离职, 班主任, 岗位);
+    `missing_left`: people the import marks as left for not being in the file."""
+    out = {name: sum(any(after.get(f) != before.get(f) for f in fields if f in after)
+                     for before, after in changes.changed)
+           for name, fields in FACT_FIELDS[kind].items()}
+    out["left"] += missing_left
+    return {name: n for name, n in out.items() if n}
 
 
 def grade_of(class_name: str) -> str | None:
@@ -99,7 +115,8 @@ def _ensure_classes(conn: Connection, school: str, names: set[str | None]) -> No
 def _people_import(store: Store, path: str, school: str, columns: tuple[Column, ...], table_obj: Any,
                    build: Any, mark_left: bool, dry_run: bool, today: date,
                    extra_checks: Any = None, extra_ok: bool = True, after: Any = None,
-                   moves: list[tuple[dict[str, Any], date]] | None = None) -> PeopleImport:
+                   moves: list[tuple[dict[str, Any], date]] | None = None,
+                   asked_on: date | None = None) -> PeopleImport:
     table = read_table(path, columns)
     parsed = parse_rows(table, columns)
     duplicates(parsed, "id")
@@ -139,7 +156,11 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         in_file = set(ids)
         active = conn.execute(select(table_obj).where(table_obj.c.school == school, table_obj.c.left_on.is_(None)))
         missing = [dict(r._mapping) for r in active if r.id not in in_file]
-        result = PeopleImport(changes, missing)
+        result = PeopleImport(changes, missing, facts=fact_changes(kind, changes, len(missing) if mark_left else 0))
+        if asked_on is not None and today < asked_on and result.facts and not dry_run:
+            # facts that take effect on a day gone by change figures of windows already closed
+            raise Refusal(f"import.rewrites_past.{kind}", start=today.isoformat(), today=asked_on.isoformat(),
+                          n=sum(result.facts.values()))
         if not dry_run:
             classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
             _ensure_classes(conn, school, classes)
@@ -255,7 +276,7 @@ def effective_day(store: Store, school: str, today: date) -> date:
 
 
 def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
-                  today: date | None = None, transfer: bool = False) -> PeopleImport:
+                  today: date | None = None, transfer: bool = False, asked_on: date | None = None) -> PeopleImport:
     """A school's roster (花名册). A child stored at another school and not left there is refused
     unless the row is a transfer (`transfer`, or 转入 = 是): then the old enrolment ends the day
     before the new one begins (入学, default today) and its open pairings end with it."""
@@ -304,7 +325,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         _end_pairings_of_no_longer_cared_for(conn, school, recategorised, today, path)
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
-                            after=after, moves=moves)
+                            after=after, moves=moves, asked_on=asked_on)
     result.outside_target = _outside_target(store, school, result, today)
     return result
 
@@ -426,7 +447,7 @@ def _outside_target(store: Store, school: str, result: PeopleImport,
 
 
 def import_staff(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
-                 today: date | None = None, transfer: bool = False) -> PeopleImport:
+                 today: date | None = None, transfer: bool = False, asked_on: date | None = None) -> PeopleImport:
     """A school's staff list. Staff stored at another school and not left there are refused unless
     the row is a move (调动: `transfer`, or 调入 = 是): then their days there end where the days
     here begin (入职, default today), with the class they headed, and their pairings with the old
@@ -461,7 +482,7 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
 
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
                           functools.partial(_one_head_per_class, school), extra_ok=False,
-                          after=lambda conn: keep_moved(conn, "staff", moves), moves=moves)
+                          after=lambda conn: keep_moved(conn, "staff", moves), moves=moves, asked_on=asked_on)
 
 
 def _one_head_per_class(school: str, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
