@@ -79,8 +79,10 @@ class PeopleImport:
 
 
 # the facts whose change alters what the engine judges (class, category, leaving, head teacher)
-FACT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {"child": {"class": ("class_name",), "category": ("category", "away_since"), "left": ("left_on",)},
-               "staff": {"head": ("head_of_class",), "posts": ("roles",), "left": ("left_on",)}}
+FACT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "child": {"class": ("class_name",), "category": ("category", "away_since"), "left": ("left_on",)},
+    "staff": {"head": ("head_of_class",), "posts": ("roles",), "left": ("left_on",)},
+}
 
 
 def fact_changes(kind: str, changes: Changes, missing_left: int = 0) -> dict[str, int]:
