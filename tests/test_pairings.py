@@ -230,3 +230,32 @@ def test_a_pairing_ends_when_its_child_is_no_longer_cared_for(db, tmp_path):
                  "--yes")
     assert done.splitlines()[0] == "自 2025-10-20 起：类别变更 1 人。"
     assert db.rows("pairing", "child", "end") == [("K0", date(2025, 10, 19)), ("K1", None)]
+
+
+def test_a_pairing_without_a_start_begins_on_the_effective_day_or_the_enrolment(db, tmp_path):
+    """issue 26 item 3: `assign import --effective` — a row without 开始 starts on that day (never
+    on a school year already under way), or on the child's enrolment when later; in a vacation the
+    default is the next term's first day."""
+    from guanai.core.store.db import Store
+    from guanai.core.store.pairings import import_pairings
+
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n"
+                                    "K1,学生1,留守,2020-01,2025-11-03\n", encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    pairs = tmp_path / "p.csv"
+    pairs.write_text("学籍号,工号\nK0,A1\nK1,A1\n", encoding="utf-8")
+    db.ok("assign", "import", str(pairs), "--role", "proxy_parent", "--effective", "2025-10-20")
+    assert db.rows("pairing", "child", "start") == [("K0", date(2025, 10, 20)), ("K1", date(2025, 11, 3))]
+    store = Store(db.url).ready()
+    try:  # 2025-08-25, before the programme's first term: the pairings are the new term's
+        changes = import_pairings(store, str(pairs), "proxy_parent", dry_run=True, today=date(2025, 8, 25))
+    finally:
+        store.engine.dispose()
+    # a start is part of a pairing's identity: these would be new pairings, from the term's first day
+    assert sorted((row["child"], row["start"]) for row in changes.new) == [("K0", date(2025, 9, 1))]
+    assert changes.same == 1  # K1's starts with its enrolment either way

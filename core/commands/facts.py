@@ -196,16 +196,19 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
     _summary(kind, len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 
-@import_command("cli.assign_import", role_option)
-def assign_import_command(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
+@import_command("cli.assign_import", role_option, click.option("--effective", metavar="DATE",
+                                                                 help="cli.opt.assign_effective"))
+def assign_import_command(ctx: click.Context, file: str, role: str, dry_run: bool, effective: str | None) -> None:
     """Import pairings of one role (proxy parent …) from a file."""
-    import_pairings(ctx, file, role, dry_run)
+    import_pairings(ctx, file, role, dry_run, effective)
 
 
-def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool) -> None:
+def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool, effective: str | None = None) -> None:
+    from guanai.core.commands.options import parse_cli_date
     from guanai.core.store.pairings import import_pairings as do_import
 
-    changes = do_import(app_of(ctx).store, file, role, dry_run, today=app_of(ctx).today())
+    changes = do_import(app_of(ctx).store, file, role, dry_run, today=app_of(ctx).today(),
+                        effective=parse_cli_date(effective, "--effective"))
     _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from guanai.core.diagnostics import InputError, Refusal
 from guanai.core.store.db import Store
 from guanai.core.store.hooks import Programmes
-from guanai.core.store.importing import parse_rows, school_year_start
+from guanai.core.store.importing import parse_rows
 from guanai.core.store.orgs import require_school
 from guanai.core.store.presence import (
     enrolled,
@@ -47,9 +47,15 @@ def check_role(role: str) -> None:
 
 
 def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
-                    today: date | None = None) -> Changes:
+                    today: date | None = None, effective: date | None = None) -> Changes:
+    """A file of pairings of `role`. A row without 开始 starts on `effective` (default: the
+    child's school's effective day — the import's day in term, the next term's first day in a
+    vacation, as for rosters), or the child's enrolment if later."""
+    from guanai.core.store.people import effective_day_at
+
     check_role(role)
     today = today or date.today()
+    days: dict[str, date] = {}
     table = read_table(path, ASSIGN_COLUMNS)
     parsed = parse_rows(table, ASSIGN_COLUMNS)
     with store.write() as conn:
@@ -59,8 +65,13 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
             row.values["staff"] for row in parsed.rows if row.values.get("staff")])}
         rows: list[dict[str, Any]] = []
         numbers: list[int] = []
+        def start_at(school: str) -> date:
+            if school not in days:
+                days[school] = effective or effective_day_at(conn, school, today)
+            return days[school]
+
         for row in parsed.rows:
-            found = _pairing_row(parsed, row, role, kids, adults, today)
+            found = _pairing_row(parsed, row, role, kids, adults, today, start_at)
             if found is not None:
                 numbers.append(row.number)
                 rows.append(found)
@@ -87,7 +98,7 @@ def _school_of_child(conn: Connection, changes: Changes) -> Callable[[dict[str, 
 
 
 def _pairing_row(parsed: Any, row: Any, role: str, kids: dict[str, Any], adults: dict[str, Any],
-                 today: date) -> dict[str, Any] | None:
+                 today: date, start_at: Any) -> dict[str, Any] | None:
     """One row of a pairing file as a pairing, its problems reported on `parsed` (None when the
     child or the partner cannot be found)."""
     v = row.values
@@ -112,7 +123,7 @@ def _pairing_row(parsed: Any, row: Any, role: str, kids: dict[str, Any], adults:
                        partner_school=partner["school"], child=kid["id"], school=kid["school"])
     if partner_field == "buddy" and partner_id == kid["id"]:
         parsed.problem(row.number, "buddy", "assign.self_buddy", value=partner_id)
-    start = v.get("start") or max(kid["enrolled_on"], school_year_start(today))
+    start = v.get("start") or max(kid["enrolled_on"], start_at(kid["school"]))
     if start > today + timedelta(days=366):  # pairings are made for this school year or the next
         parsed.problem(row.number, "start", "assign.start_far", start=start.isoformat())
     if v.get("end") is not None and v["end"] < start:

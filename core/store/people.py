@@ -267,11 +267,17 @@ def effective_day(store: Store, school: str, today: date) -> date:
     """The day a roster or staff import takes effect when it does not say (`--effective`): the
     import's day during a term of a programme bound to the school, the next term's first day
     during a vacation (a roster prepared in August is next term's), else the import's day."""
+    with store.read() as conn:
+        return effective_day_at(conn, school, today)
+
+
+def effective_day_at(conn: Connection, school: str, today: date) -> date:
+    """effective_day on an open connection."""
     from guanai.core.store.programmes import bindings_for, load_version
 
-    with store.read() as conn:  # every version bound to the school: next year's may be published already
-        versions = {b["id"] for b in bindings_for(conn, school)}
-        terms = [term for v in sorted(versions) for term in load_version(conn, v).calendar.terms]
+    # every version bound to the school: next year's may be published already
+    versions = {b["id"] for b in bindings_for(conn, school)}
+    terms = [term for v in sorted(versions) for term in load_version(conn, v).calendar.terms]
     if any(term.start <= today <= term.end for term in terms):
         return today
     return min((term.start for term in terms if term.start > today), default=today)
