@@ -33,3 +33,19 @@ def test_the_same_file_from_another_folder_is_the_same_version_and_versions_list
     assert mine == []  # 河口乡 holds S003 only: nothing bound there or above it
     text = db.ok("programme", "versions", "--org", "S002").splitlines()
     assert text[-1] == "共 1 条。" and "示例镇中心小学（S002）" in text[2] and "2025-10-01" in text[2]
+
+
+def test_publishing_what_is_already_in_force_asks_nothing_and_adds_nothing(db, tmp_path):
+    """The same version published again (another folder, all schools, its first term's start) is
+    in force there already: no question about the past, no new binding; a school that had none
+    from that day gets one."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(PROGRAMMES / "xibei.yaml"), "--to", "T01")
+    copy = tmp_path / "xibei.yaml"
+    shutil.copy(PROGRAMMES / "xibei.yaml", copy)
+    again = db.run("programme", "publish", str(copy))
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert again.stdout.splitlines()[1:] == ["自 2025-09-01 起适用于 1 个单位：S003",
+                                             "另有 2 个单位自 2025-09-01 起已在使用这一版。"]
+    assert [(r["org"], r["effective_from"]) for r in json.loads(db.ok("programme", "versions", "--json"))] == [
+        ("S003", "2025-09-01"), ("T01", "2025-09-01")]

@@ -303,7 +303,9 @@ def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
 
 def history(found: dict[str, Any], orgs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The child's schools and classes over time, oldest first: the spans kept by the schools it
-    left (转学) and the classes it left (转班), then where it is now (`end` None)."""
+    left (转学) and the classes it left (转班), then where it is now (`last` None)."""
+    from datetime import timedelta
+
     kid = found["child"]
     spans = [{"school": p["school"], "class": p["class_name"], "start": p["start"], "end": p["end"]}
              for p in (*found["past_schools"], *found["past_classes"])]
@@ -311,7 +313,10 @@ def history(found: dict[str, Any], orgs: dict[str, dict[str, Any]]) -> list[dict
     spans.append({"school": kid["school"], "class": kid["class_name"],
                   "start": max([kid["enrolled_on"], *here]), "end": kid["left_on"]})
     spans.sort(key=lambda p: (p["start"], p["end"] is None, p["end"] or p["start"]))
-    return [{**p, "school_name": orgs.get(p["school"], {}).get("name", p["school"])} for p in spans]
+    # stored ends are first days away; a child's file shows the last day there, as pairings do
+    return [{"school": p["school"], "school_name": orgs.get(p["school"], {}).get("name", p["school"]),
+             "class": p["class"], "start": p["start"], "last": p["end"] - timedelta(days=1) if p["end"] else None}
+            for p in spans]
 
 
 def _child_text(view: ChildView) -> None:
@@ -336,7 +341,7 @@ def _child_text(view: ChildView) -> None:
                     [(k, v) for k, v in facts if v not in (None, "")]))
     if len(found["history"]) > 1:  # a child who changed school or class: where it was, and when
         out.print(table(t("child.history"), [t("stats.col.school"), t("col.class"), t("col.start"), t("col.end")],
-                        [(h["school_name"], h["class"] or "—", h["start"], h["end"] or "—") for h in found["history"]]))
+                        [(h["school_name"], h["class"] or "—", h["start"], h["last"] or "—") for h in found["history"]]))
     out.print(table(t("child.pairings"), [t("col.role"), t("assign.col.partner"), t("col.start"), t("col.end")],
                     [(key_text("role", p["role"], c.orgs), p["staff_name"] or p["buddy_name"], p["start"], p["end"] or "—")
                      for p in found["pairings"]]))

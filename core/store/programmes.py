@@ -41,7 +41,8 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         if row is not None and row["sha256"] != digest and content_digest(list(row["files"].values())) != digest:
             raise Refusal("publish.version_changed", programme=programme.id, version=programme.version)
         # judging days gone by again under another programme changes figures already reported
-        if today is not None and (past := rewritten(conn, orgs, effective_from, today)):
+        same = row["id"] if row is not None else None
+        if today is not None and (past := rewritten(conn, orgs, effective_from, today, same)):
             raise Refusal("publish.rewrites_past", start=effective_from.isoformat(), today=today.isoformat(),
                           n=len(past), schools="、".join(past[:5]) + ("…" if len(past) > 5 else ""))
         entries: list[dict[str, Any]] = []
@@ -59,6 +60,8 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         bound = set(conn.execute(select(programme_binding.c.org).where(
             programme_binding.c.version_id == version_id,
             programme_binding.c.effective_from == effective_from)).scalars())
+        # already in force there from that day on (bound to the county, published again): nothing to add
+        bound |= {code for code in targets if _already(conn, known, code, version_id, effective_from)}
         rows = [{"version_id": version_id, "org": code, "effective_from": effective_from, "bound_at": utcnow()}
                 for code in targets if code not in bound]
         if rows:
@@ -70,21 +73,40 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
             "bound": [r["org"] for r in rows], "already": sorted(bound & set(targets))}
 
 
-def rewritten(conn: Connection, orgs: tuple[str, ...], effective: date, today: date) -> list[str]:
-    """The schools whose past a binding from `effective` to `orgs` (default: every school) would
-    judge again: a programme already in force there on some day from `effective` to yesterday."""
+def rewritten(conn: Connection, orgs: tuple[str, ...], effective: date, today: date,
+              version_id: int | None = None) -> list[str]:
+    """The schools whose past a binding of `version_id` (None: a new version) from `effective` to
+    `orgs` (default: every school) would judge again: another version in force there on some day
+    from `effective` to yesterday."""
     if effective >= today:
         return []
     known = all_orgs(conn)
+    return [school for school in _schools_under(known, orgs)
+            if any(b["id"] != version_id for b in _timeline(conn, known, school, effective, today))]
+
+
+def _schools_under(known: dict[str, Any], orgs: tuple[str, ...] | list[str]) -> list[str]:
     targets = set(orgs) or {c for c, o in known.items() if o["kind"] == "school"}
-    schools = sorted(c for c, o in known.items() if o["kind"] == "school"
-                     and targets & set(chain_of(known, c)))
-    out = []
-    for school in schools:
-        timeline = bindings_for(conn, school, known)  # latest first
-        if any(b["effective_from"] < today for b in timeline):
-            out.append(school)
-    return out
+    return sorted(c for c, o in known.items() if o["kind"] == "school" and targets & set(chain_of(known, c)))
+
+
+def _timeline(conn: Connection, known: dict[str, Any], school: str, first: date, until: date) -> list[dict[str, Any]]:
+    """The bindings in force at `school` on some day from `first` to the day before `until`."""
+    winners = bindings_for(conn, school, known)[::-1]  # earliest first
+    return [b for i, b in enumerate(winners)
+            if b["effective_from"] < until and (i + 1 == len(winners) or winners[i + 1]["effective_from"] > first)]
+
+
+def _already(conn: Connection, known: dict[str, Any], code: str, version_id: int, effective: date) -> bool:
+    """`version_id` is in force at every school under `code` from `effective` on, and nothing else
+    after: binding it again would change nothing."""
+    def holds(school: str) -> bool:
+        timeline = _timeline(conn, known, school, effective, date.max)
+        return bool(timeline) and timeline[0]["effective_from"] <= effective and all(
+            b["id"] == version_id for b in timeline)
+
+    schools = _schools_under(known, [code])
+    return bool(schools) and all(holds(school) for school in schools)
 
 
 def content_digest(texts: list[str]) -> str:

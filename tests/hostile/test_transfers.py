@@ -184,9 +184,10 @@ def test_a_childs_file_lists_its_schools_and_classes_over_time(school, tmp_path)
     (with its class), and where it is now."""
     school.ok("roster", "import", str(_move(tmp_path)), "--school", "S002", "--transfer")
     shown = json.loads(school.ok("children", "show", LIU, "--as-of", "2025-10-22", "--json"))
-    assert [(h["school_name"], h["class"], h["start"], h["end"]) for h in shown["history"]] == [
-        ("示例镇中学", "七(1)班", "2024-09-01", "2025-10-15"), ("示例镇中心小学", "三年级1班", "2025-10-15", None)]
+    # the last day at each school (the stored end is the first day away)
+    assert [(h["school_name"], h["class"], h["start"], h["last"]) for h in shown["history"]] == [
+        ("示例镇中学", "七(1)班", "2024-09-01", "2025-10-14"), ("示例镇中心小学", "三年级1班", "2025-10-15", None)]
     text = school.ok("children", "show", LIU, "--as-of", "2025-10-22").splitlines()
     at = text.index(next(line for line in text if line.strip() == "就读经历"))
     assert [" ".join(line.split()) for line in text[at + 3:at + 5]] == [
-        "示例镇中学 七(1)班 2024-09-01 2025-10-15", "示例镇中心小学 三年级1班 2025-10-15 —"]
+        "示例镇中学 七(1)班 2024-09-01 2025-10-14", "示例镇中心小学 三年级1班 2025-10-15 —"]
