@@ -152,14 +152,7 @@ def test_check_names_duties_left_without_a_responsible_in_the_period(db, tmp_pat
     """Pairings that start 09-15 leave the term's first two weeks (09-01…07, 09-08…14) of the
     weekly talk without a responsible: 3 children × 2 weeks = 6 obligations on nobody's list,
     though every child is paired today. A duty without `by` is never 'unassigned'."""
-    db.ok("org", "import", str(FACTS / "org.csv"))
-    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
-    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
-    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
-    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
-    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\n" + "".join(
-        f"K{i},学生{i},留守,2020-01,2025-09-01\n" for i in range(3)), encoding="utf-8")
-    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    _weekly_school(db, tmp_path, [(f"K{i}", "2025-09-01") for i in range(3)])
     db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-15")
     result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30")
     assert (result.exit_code, result.stdout.splitlines()) == (1, [
@@ -178,14 +171,7 @@ def test_a_pairing_ends_when_its_teacher_leaves_and_check_names_one_left_open(db
     """issue 26 item 5: a proxy parent who leaves (离职 10-20) ends their pairings the day before
     (audited); `assign check` then counts the child as unpaired — as `stats` does — and names a
     pairing still open with someone who left (a database from before this rule)."""
-    db.ok("org", "import", str(FACTS / "org.csv"))
-    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
-    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
-    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
-    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
-    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n",
-                                    encoding="utf-8")
-    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    _weekly_school(db, tmp_path, [("K0", "2025-09-01")])
     db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
     assert db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-15").exit_code == 0
     (tmp_path / "s2.csv").write_text("工号,姓名,离职\nA1,甲,2025-10-20\n", encoding="utf-8")
@@ -207,14 +193,7 @@ def test_a_pairing_ends_when_its_teacher_leaves_and_check_names_one_left_open(db
 def test_a_pairing_ends_when_its_child_is_no_longer_cared_for(db, tmp_path):
     """issue 26 item 5: parents come home (留守 → 非留守, effective 10-20): the child's pairing ends
     10-19 — the programme no longer asks anyone to care for the child."""
-    db.ok("org", "import", str(FACTS / "org.csv"))
-    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
-    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
-    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
-    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
-    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n"
-                                    "K1,学生1,留守,2020-01,2025-09-01\n", encoding="utf-8")
-    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    _weekly_school(db, tmp_path, [("K0", "2025-09-01"), ("K1", "2025-09-01")])
     db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
     (tmp_path / "k2.csv").write_text("学籍号,姓名,留守类型\nK0,学生0,非留守\nK1,学生1,留守\n", encoding="utf-8")
     # 10-20 is long past: figures closed since would change — shown, asked, nothing written
@@ -240,14 +219,7 @@ def test_a_pairing_without_a_start_begins_on_the_effective_day_or_the_enrolment(
     from guanai.core.store.db import Store
     from guanai.core.store.pairings import import_pairings
 
-    db.ok("org", "import", str(FACTS / "org.csv"))
-    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
-    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
-    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
-    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
-    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n"
-                                    "K1,学生1,留守,2020-01,2025-11-03\n", encoding="utf-8")
-    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+    _weekly_school(db, tmp_path, [("K0", "2025-09-01"), ("K1", "2025-11-03")])
     pairs = tmp_path / "p.csv"
     pairs.write_text("学籍号,工号\nK0,A1\nK1,A1\n", encoding="utf-8")
     db.ok("assign", "import", str(pairs), "--role", "proxy_parent", "--effective", "2025-10-20")
@@ -260,3 +232,16 @@ def test_a_pairing_without_a_start_begins_on_the_effective_day_or_the_enrolment(
     # a start is part of a pairing's identity: these would be new pairings, from the term's first day
     assert sorted((row["child"], row["start"]) for row in changes.new) == [("K0", date(2025, 9, 1))]
     assert changes.same == 1  # K1's starts with its enrolment either way
+
+
+def _weekly_school(db, tmp_path, kids: list[tuple[str, str]]) -> None:
+    """S001 under the weekly programme, with one teacher (A1 甲) and these left-behind children
+    (学籍号, 入学), named 学生0, 学生1 … by their number."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "weekly.yaml").write_text(WEEKLY, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "weekly.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\n" + "".join(
+        f"{kid},学生{kid[1:]},留守,2020-01,{enrolled}\n" for kid, enrolled in kids), encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
