@@ -50,7 +50,7 @@ def build(c: Any, period: Period, registry: Any) -> County:
         return compliance(c, ("school", "duty"), None, None, window)[0]
 
     with c.store.read() as conn:
-        found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",))
+        found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",), c.asof.known_at_utc)
         values = compute_by_school(conn, c.segs, c.asof, c.schools, as_of_rows, groups, registry.indicator_kinds,
                                    registry.settings_models)
     people = {r["key"]["school"]: r for r in found["rows"]}

@@ -40,7 +40,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
     from guanai.core.store import contacts
 
     with c.store.write() if show_contacts else c.store.read() as conn:
-        kids = cared_for_rows(conn, c.segs, list(c.schools), day)
+        kids = cared_for_rows(conn, c.segs, list(c.schools), day, c.asof.known_at_utc)
         kids = [masked(k, show_contacts) for k in contacts.shown(conn, "child", kids, show_contacts,
                                                                    f"ledger org={c.org}", c.org, "report ledger")]
 

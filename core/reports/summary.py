@@ -91,7 +91,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     kind = c.orgs[c.org]["kind"] if c.org else "county"
     org_name = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
     with c.store.read() as conn:
-        found = collect(conn, c.segs, c.schools, day, c.orgs, ("category",))
+        found = collect(conn, c.segs, c.schools, day, c.orgs, ("category",), c.asof.known_at_utc)
         by_guardian = _grouped(found, ("guardian_type",), c.orgs)
         by_school = _grouped(found, ("school",), c.orgs)
         pairs = pairings(conn, c.schools, day)

@@ -16,7 +16,7 @@ from guanai.core.store.stats import pairings as pairing_rows
 def stats(s: Scope, keys: tuple[str, ...]) -> dict[str, Any]:
     """Counts on the scope's day grouped by `keys`: rows, totals, and the cells to regroup them."""
     with s.store.read() as conn:
-        return collect(conn, s.segs, s.schools, s.asof.day, s.orgs, keys)
+        return collect(conn, s.segs, s.schools, s.asof.day, s.orgs, keys, s.asof.known_at_utc)
 
 
 def pairings(app: App, org: str | None, day: date, role: str | None = None, staff_id: str | None = None,

@@ -35,6 +35,7 @@ from guanai.core.obligations import (
     plan_to_json,
     settled,
 )
+from guanai.core.store.history import FactsOn, fact_history, relevant, row_known
 from guanai.core.store.match import payload_condition
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.presence import (
@@ -51,7 +52,6 @@ from guanai.core.store.schema import (
     follow_up,
     org_unit,
     pairing,
-    past_class,
     past_enrolment,
     past_staff,
     programme_binding,
@@ -134,8 +134,10 @@ class Segment:
     end: date
     any_excuse: bool = True  # set by load_windows: do these schools have any excuse record?
     kid: Any = child  # set by load_windows: KID_SPANS where a child transferred away from these schools
-    class_moves: bool = False  # set by load_windows: has a child of these schools changed class?
     staff_src: Any = staff  # set by load_windows: STAFF_SPANS where a staff member moved away from these schools
+    child_history: bool = False  # set by load_windows: may a child's fact have read otherwise on a window's days?
+    staff_history: bool = False  # set by load_windows: the same for a staff member's
+    known_at: datetime | None = None  # set by load_windows: the question's --known-at (UTC)
     data: Any = None  # the version's stored programme data
 
     @property
@@ -278,16 +280,16 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
         # what the segment's schools hold that most do not (one probe for all four): excuses; a
         # child who transferred away (the school counts the child's days there too); class moves;
         # a staff member who moved away
-        any_excuse, moved_away, class_moves, staff_moved = conn.execute(select(
+        any_excuse, moved_away, staff_moved = conn.execute(select(
             exists().where(record.c.step == EXCUSE_STEP, record.c.school.in_(seg.schools)) if excuses
             else literal(False),
             exists().where(past_enrolment.c.school.in_(seg.schools)),
-            exists().where(past_class.c.school.in_(seg.schools)),
             exists().where(past_staff.c.school.in_(seg.schools)))).one()
         seg.any_excuse = bool(any_excuse)
         seg.kid = KID_SPANS if moved_away else child
-        seg.class_moves = bool(class_moves)
         seg.staff_src = STAFF_SPANS if staff_moved else staff
+        seg.known_at = question.as_of.known_at_utc
+        first_row = len(rows)
         for rule in seg.rules:
             if not question.wants(rule) or not rule.windows:
                 continue
@@ -309,6 +311,11 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                     "cutoff": months_back(w.start, seg.plan.left_behind_min_months), "expected": is_expected,
                     "times": rule.times, "late_until_utc": local_midnight_utc(late_until, seg.zone),
                 })
+        mine = rows[first_row:]
+        if mine:  # facts with a history: looked up only where one may differ on these windows' days
+            first, last = min(r["start_d"] for r in mine), max(r["due_d"] for r in mine)
+            seg.child_history = relevant(conn, "child", seg.schools, first, last, seg.known_at)
+            seg.staff_history = relevant(conn, "staff", seg.schools, first, last, seg.known_at)
     if rows:
         conn.execute(insert(window_table), rows)
     return index
@@ -338,8 +345,13 @@ def condition(column: Any, cond: Cond) -> Any:
 
 
 def child_field(name: str, kid: Any = child) -> Any:
-    """A child's field as SQL, on `kid` (the child table, or KID_SPANS)."""
+    """A child's field as SQL, on `kid`: the child table, KID_SPANS, a FactsOn (the facts of a
+    day) or history.table_on's subquery (a roster cell with a history is a column of its own)."""
     if name.startswith("profile."):
+        if isinstance(kid, FactsOn):
+            return kid.profile(name.removeprefix("profile."))
+        if name in kid.c:
+            return kid.c[name]
         return kid.c.profile[name.removeprefix("profile.")].as_string()
     if name == "grade":
         return (select(school_class.c.grade).where(school_class.c.school == kid.c.school,
@@ -425,11 +437,29 @@ def _joined(s: Any, day: Any) -> Any:
     return staff_joined(s, day)
 
 
+def staff_on(seg: Segment, s: Any, day: Any) -> Any:
+    """A staff table (or alias) as it read on `day`: itself, or a FactsOn where a fact may have
+    had another value on the segment's windows' days (a head teacher changed, a post moved)."""
+    return FactsOn(s, "staff", day, seg.known_at) if seg.staff_history else s
+
+
+def kid_on(seg: Segment, day: Any) -> Any:
+    """The segment's children as they read on `day`: seg.kid, or a FactsOn over it."""
+    return FactsOn(seg.kid, "child", day, seg.known_at) if seg.child_history else seg.kid
+
+
 def _head_teacher(seg: Segment, school: Any, class_name: Any) -> Any:
+    """Who headed the class on the window's due date (the lowest 工号 if several did)."""
     s = seg.staff_src.alias("h")
-    return (select(func.min(s.c.id)).where(s.c.school == school, s.c.head_of_class == class_name, _active_staff(s),
-                                           _joined(s, window_table.c.due_d))
-            .scalar_subquery())
+    then = staff_on(seg, s, window_table.c.due_d)
+    conds = [s.c.school == school, then.c.head_of_class == class_name, _active_staff(then),
+             _joined(then, window_table.c.due_d), *row_known(s, seg.known_at)]
+    if seg.staff_history:  # the ones who head it now or headed it some day: the lookup runs for them only
+        fh = fact_history.alias("fhh")
+        conds.insert(1, or_(s.c.head_of_class == class_name, s.c.id.in_(select(fh.c.subject).where(
+            fh.c.kind == "staff", fh.c.field == "head_of_class", fh.c.school == school,
+            fh.c.value == literal("=") + class_name))))
+    return select(func.min(s.c.id)).where(*conds).scalar_subquery()
 
 
 def _holds_post(s: Any, post: str) -> Any:
@@ -440,22 +470,16 @@ def _holds_post(s: Any, post: str) -> Any:
 def _post_holder(seg: Segment, school: Any, post: str) -> Any:
     """Who holds the post at the school on the due date (the lowest 工号 when several do)."""
     s = seg.staff_src.alias("po")
-    return (select(func.min(s.c.id)).where(s.c.school == school, _holds_post(s, post), _active_staff(s),
-                                           _joined(s, window_table.c.due_d))
+    then = staff_on(seg, s, window_table.c.due_d)
+    return (select(func.min(s.c.id)).where(s.c.school == school, _holds_post(then, post), _active_staff(then),
+                                           _joined(then, window_table.c.due_d), *row_known(s, seg.known_at))
             .scalar_subquery())
 
 
 def class_on_due(seg: Segment) -> Any:
-    """The child's class on the window's due date: its class now, unless it changed class (转班)
-    after that day (past_class); the head teacher and the class of an obligation follow it."""
-    kid = seg.kid
-    if not seg.class_moves:
-        return kid.c.class_name
-    pc = past_class.alias("pc")
-    before = (select(pc.c.class_name).where(pc.c.child == kid.c.id, pc.c.school == kid.c.school,
-                                            pc.c.start <= window_table.c.due_d, pc.c.end > window_table.c.due_d)
-              .limit(1).scalar_subquery())
-    return func.coalesce(before, kid.c.class_name)
+    """The child's class on the window's due date (a class change, 转班, is a fact with a
+    history): the head teacher and the class of an obligation follow it."""
+    return kid_on(seg, window_table.c.due_d).c.class_name
 
 
 def _paired(kid: Any, role: str) -> Any:
@@ -469,9 +493,11 @@ def _paired(kid: Any, role: str) -> Any:
 
 def _target_children(seg: Segment, rule: Rule) -> list[Any]:
     """The children a child-scope window is about: enrolled from its start to its due day and cared
-    for at its start (the window's `cutoff` is months_back(start, left_behind_min_months))."""
-    kid = seg.kid
-    return [kid.c.school.in_(seg.schools), *enrolled_through(kid, window_table.c.start_d, window_table.c.due_d),
+    for at its start (the window's `cutoff` is months_back(start, left_behind_min_months)), with
+    the facts of its first day (SPEC §2: facts have a history)."""
+    kid = kid_on(seg, window_table.c.start_d)
+    return [seg.kid.c.school.in_(seg.schools), *row_known(seg.kid, seg.known_at),
+            *enrolled_through(kid, window_table.c.start_d, window_table.c.due_d),
             *in_target(kid, seg.plan.categories, window_table.c.cutoff),
             *(condition(child_field(c.field, kid), c) for c in rule.where)]
 
@@ -534,18 +560,19 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             query = query.where(literal(question.subject[0]) == "class", k.c.name == question.subject[1])
     elif rule.scope == "staff":
         s = seg.staff_src
+        due, first = staff_on(seg, s, w.c.due_d), staff_on(seg, s, w.c.start_d)
         responsible = s.c.id
         subject = [lambda r: staff_record(r, s.c.id)]
-        conds = [s.c.school.in_(seg.schools), _active_staff(s), _joined(s, w.c.start_d)]
+        conds = [s.c.school.in_(seg.schools), *row_known(s, seg.known_at), _active_staff(due), _joined(due, w.c.start_d)]
         if rule.by == "head_teacher":
-            conds.append(s.c.head_of_class.is_not(None))
+            conds.append(due.c.head_of_class.is_not(None))
         elif rule.by and rule.by.startswith(POST):  # every holder of the post
-            conds.append(_holds_post(s, rule.by))
+            conds.append(_holds_post(due, rule.by))
         elif rule.by:
             p = pairing.alias("sp")
             conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
-        conds += [staff_condition(s, c) for c in rule.where]
-        query = (select(s.c.school, s.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
+        conds += [staff_condition(first, c) for c in rule.where]
+        query = (select(s.c.school, due.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), done(subject).label("done"),
                         done(subject, True).label("late"),
                         _excused(asof, [lambda r: r.c.subject_kind == "staff", lambda r: r.c.subject == s.c.id],
@@ -588,6 +615,12 @@ def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None
     """Children a staff member could be responsible for under role `by` (an index-friendly filter)."""
     if by is None:
         return false()
+    if by == "head_teacher" and seg.staff_history:  # every class the staff member headed, at each school
+        fh = fact_history.alias("fhc")
+        h = seg.staff_src.alias("hs")
+        return or_(exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls),
+                   exists().where(fh.c.kind == "staff", fh.c.subject == staff_id, fh.c.field == "head_of_class",
+                                  fh.c.school == kid.c.school, fh.c.value == literal("=") + cls))
     if by == "head_teacher" and seg.staff_src is not staff:  # the classes headed at each school, over time
         h = seg.staff_src.alias("hs")
         return exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from guanai.core.obligations import local_midnight_utc
 from guanai.core.store import presence
+from guanai.core.store.history import table_on
 from guanai.core.store.presence import cared_for
 from guanai.core.store.schema import (
     child,
@@ -53,10 +54,12 @@ def records(conn: Any, step: str, schools: Iterable[str], first: date, last: dat
     return out
 
 
-def children(conn: Any, ids: Iterable[str]) -> dict[str, Child]:
-    """The stored children among `ids`, by id."""
+def children(conn: Any, ids: Iterable[str], day: date | None = None, known_at: datetime | None = None,
+             schools: Iterable[str] = ()) -> dict[str, Child]:
+    """The stored children among `ids`, by id; with `day`, as they were that day at `schools`."""
 
-    return {r["id"]: Child.of(r) for r in fetch_by(conn, child, "id", ids)}
+    table = child if day is None else table_on(conn, "child", list(schools), day, known_at)
+    return {r["id"]: Child.of(r) for r in fetch_by(conn, table, "id", ids)}
 
 
 def staff_member(conn: Any, staff_id: str) -> Any:
@@ -73,11 +76,13 @@ def staff_names(conn: Any, ids: Iterable[str | None]) -> dict[str, str]:
             for r in conn.execute(select(staff.c.id, staff.c.name).where(staff.c.id.in_(part)))}
 
 
-def enrolled(conn: Any, schools: Iterable[str], day: date, seg: Any = None) -> set[str]:
-    """Ids of the pupils of `schools` enrolled on `day`; with `seg`, only those its programme cares for."""
+def enrolled(conn: Any, schools: Iterable[str], day: date, seg: Any = None, known_at: datetime | None = None) -> set[str]:
+    """Ids of the pupils of `schools` enrolled on `day` (with the facts of that day, as known at
+    `known_at`); with `seg`, only those its programme cares for."""
 
-    rule = cared_for(child, seg.programme.target, day) if seg is not None else presence.enrolled(child, day)
-    return set(conn.execute(select(child.c.id).where(child.c.school.in_(list(schools)), *rule)).scalars())
+    kid = table_on(conn, "child", list(schools), day, known_at)
+    rule = cared_for(kid, seg.programme.target, day) if seg is not None else presence.enrolled(kid, day)
+    return set(conn.execute(select(kid.c.id).where(kid.c.school.in_(list(schools)), *rule)).scalars())
 
 
 def follow_ups(conn: Any, plugin: str, school: str, first: date, last: date, zone: ZoneInfo) -> int:

@@ -12,6 +12,7 @@ from guanai.core.obligations import AsOf, local_midnight_utc
 from guanai.core.store import presence
 from guanai.core.store.engine import Segment, child_field
 from guanai.core.store.facts import children, enrolled, records
+from guanai.core.store.history import table_on
 from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record
 from guanai.core.views import settings_of
@@ -36,9 +37,10 @@ class Value:
         return round(self.numerator / self.denominator, 4) if self.denominator else None
 
 
-def cared_for(seg: Segment, day: date) -> list[Any]:
-    """Children of the segment's schools enrolled on `day` whom the programme cares for."""
-    return [child.c.school.in_(seg.schools), *presence.cared_for(child, seg.programme.target, day)]
+def cared_for(seg: Segment, day: date, kid: Any = child) -> list[Any]:
+    """Children of the segment's schools enrolled on `day` whom the programme cares for; `kid`:
+    the child table as it read that day (history.table_on)."""
+    return [kid.c.school.in_(seg.schools), *presence.cared_for(kid, seg.programme.target, day)]
 
 
 def _records_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> tuple[Any, int]:
@@ -107,19 +109,19 @@ class IndicatorContext:
 
     def cared_for(self, on: date | None = None) -> set[str]:
         """Ids of the children the programme cares for, enrolled on ``on`` (default as_of)."""
-        return enrolled(self.conn, self.schools, on or self.as_of.day, self.segment)
+        return enrolled(self.conn, self.schools, on or self.as_of.day, self.segment, self.as_of.known_at_utc)
 
     def pupils(self, on: date | None = None) -> set[str]:
         """Ids of every pupil enrolled on ``on`` (default as_of), cared for or not."""
-        return enrolled(self.conn, self.schools, on or self.as_of.day)
+        return enrolled(self.conn, self.schools, on or self.as_of.day, known_at=self.as_of.known_at_utc)
 
     def period(self, kind: str | None) -> tuple[date, date]:
         """The week/month/quarter/term/year/phase holding as_of, as local first and last days."""
         return period_of(self.segment, kind, self.as_of.day)
 
     def children(self, ids: Any) -> dict[str, Any]:
-        """The stored children among ``ids`` (``Child`` by id)."""
-        return children(self.conn, ids)
+        """The children among ``ids`` as they were on as_of (``Child`` by id)."""
+        return children(self.conn, ids, self.as_of.day, self.as_of.known_at_utc, self.schools)
 
     def records(self, step: str, first: date, last: date) -> list[Any]:
         """Records of ``step`` at the schools on the local days first … last that had happened by
@@ -148,9 +150,11 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 if ind.kind == "score_mean":
                     found.unit = "mean"
                 continue
-            yes = _children_counted(seg, ind, asof)
+            kid = table_on(conn, "child", seg.schools, day, asof.known_at_utc)  # the facts of as_of's day
+            yes = _children_counted(seg, ind, asof, kid)
             if yes is not None:  # a share of the children cared for
-                total, hit = conn.execute(select(func.count(), yes).select_from(child).where(*cared_for(seg, day))).one()
+                total, hit = conn.execute(select(func.count(), yes).select_from(kid).where(
+                    *cared_for(seg, day, kid))).one()
                 found.denominator += total or 0
                 found.numerator += hit or 0
             elif kinds and ind.kind in kinds:
@@ -184,20 +188,20 @@ def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: A
     found.unit = kind.unit
 
 
-def _children_counted(seg: Segment, ind: Any, asof: AsOf) -> Any:
+def _children_counted(seg: Segment, ind: Any, asof: AsOf, kid: Any = child) -> Any:
     """For a share of the children cared for, the SQL sum of those who count (None for other kinds):
     profile_complete (every field filled), profile_share (the field holds one of `values`),
     coverage (a record of `step` holding `match` in the period)."""
     if ind.kind == "profile_complete":
-        filled = [_filled(child_field(f)) for f in ind.fields]
+        filled = [_filled(child_field(f, kid)) for f in ind.fields]
         return func.sum(func.coalesce(_flag(and_(*filled)), 0)) if filled else func.count()
     if ind.kind == "profile_share":
-        return func.sum(_flag(child_field(ind.fields[0]).in_([str(v) for v in ind.values])))
+        return func.sum(_flag(child_field(ind.fields[0], kid).in_([str(v) for v in ind.values])))
     if ind.kind != "coverage":
         return None
     first, last = period_of(seg, ind.period, asof.day)
     r = record.alias("r")
-    has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == child.c.id,
+    has = exists().where(r.c.step == ind.step, r.c.subject_kind == "child", r.c.subject == kid.c.id,
                          *(payload_condition(r.c.payload, k, v) for k, v in sorted(ind.match.items())),
                          r.c.occurred_at >= local_midnight_utc(first, seg.zone),
                          r.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),

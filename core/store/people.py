@@ -9,15 +9,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
-from guanai.core.store import contacts
-from guanai.core.store.db import Store, audit
+from guanai.core.store import contacts, history
+from guanai.core.store.db import Store, audit, utcnow
 from guanai.core.store.importing import Parsed, duplicates, parse_rows
 from guanai.core.store.orgs import require_school
 from guanai.core.store.presence import is_cared_for
 from guanai.core.store.schema import (
     child,
     pairing,
-    past_class,
     past_enrolment,
     past_staff,
     school_class,
@@ -166,7 +165,11 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         if not dry_run:
             classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
             _ensure_classes(conn, school, classes)
+            now = utcnow()
+            for row in changes.new:
+                row["entered_at"] = now
             apply(conn, changes, path)
+            history.remember(conn, kind, changes.changed, today, now)  # the values they held before, and until when
             end_pairings(conn, kind, _leavers(changes), school, path)
             contacts.write(conn, kind, school, full)
             audit(conn, [{"action": "contacts", "table_name": kind, "row_key": key, "org": school,
@@ -175,6 +178,7 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             if mark_left and missing:
                 left = Changes(table_obj, changes.key, changed=[(m, {**m, "left_on": today}) for m in missing])
                 apply(conn, left, path)
+                history.remember(conn, kind, left.changed, today, now)
                 end_pairings(conn, kind, {m["id"]: today for m in missing}, school, path)
                 result.marked_left = len(missing)
             if after:
@@ -291,7 +295,6 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
     today = today or date.today()
     default_enrolment = today  # an empty 入学: the day the import takes effect (issue 26)
     moves: list[tuple[dict[str, Any], date]] = []  # (the child as stored at the old school, start here)
-    regrouped: list[dict[str, Any]] = []  # children who changed class here (转班): as stored before
     recategorised: list[dict[str, Any]] = []  # children whose category or away_since changed: as they will be
 
     def build(row: Any, old: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any] | None:
@@ -318,8 +321,6 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
             if "class_name" not in values:
                 values["class_name"] = None  # the old school's class is not a class here
             moves.append((old, start))
-        elif old is not None and old["class_name"] and values.get("class_name", old["class_name"]) != old["class_name"]:
-            regrouped.append(old)
         if values.get("enrolled_on") is None:
             values["enrolled_on"] = old["enrolled_on"] if old else default_enrolment
         profile = dict(old["profile"]) if old else {}
@@ -329,7 +330,7 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         return values
 
     def after(conn: Connection) -> None:
-        keep_past_spans(conn, moves, regrouped, today)
+        keep_moved(conn, "child", moves)
         _end_pairings_of_no_longer_cared_for(conn, school, recategorised, today, path)
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
@@ -380,21 +381,6 @@ def _check_child_dates(number: int, values: dict[str, Any], parsed: Parsed, toda
                        enrolled=enrolled.isoformat())
     if values.get("away_since") and values["away_since"] > today:
         parsed.problem(number, "away_since", "child.away_future", value=values["away_since"].isoformat())
-
-
-def keep_past_spans(conn: Connection, moves: list[tuple[dict[str, Any], date]],
-                    regrouped: list[dict[str, Any]], today: date) -> None:
-    """For each child that moved here: the span at the old school (its class and dates, up to the
-    new start) is kept, and its pairings with the old school's staff end the day before. For each
-    child that changed class: the old class is kept up to today (the day the school says so)."""
-    for old in regrouped:
-        since = conn.execute(select(func.max(past_class.c.end)).where(
-            past_class.c.child == old["id"], past_class.c.school == old["school"])).scalar()
-        start = max(since or old["enrolled_on"], old["enrolled_on"])
-        if start < today:
-            conn.execute(insert(past_class).values(child=old["id"], school=old["school"],
-                                                   class_name=old["class_name"], start=start, end=today))
-    keep_moved(conn, "child", moves)
 
 
 def keep_moved(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]]) -> None:

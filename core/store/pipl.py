@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from guanai.core.store import history
 from guanai.core.store.schema import (
     child,
     contact,
+    fact_history,
     follow_up,
     pairing,
-    past_class,
     past_enrolment,
     record,
     staff,
@@ -46,8 +47,8 @@ def child_file(conn: Connection, child_id: str) -> dict[str, Any] | None:
         "child": dict(row),
         "past_schools": [dict(r._mapping) for r in conn.execute(
             select(past_enrolment).where(past_enrolment.c.child == child_id).order_by(past_enrolment.c.start))],
-        "past_classes": [dict(r._mapping) for r in conn.execute(
-            select(past_class).where(past_class.c.child == child_id).order_by(past_class.c.start))],
+        "past_classes": history.class_spans(conn, dict(row)),
+        "fact_history": history.rows_about(conn, "child", child_id),
         "pairings": pairs,
         "records": records,
         "follow_ups": follows,
@@ -75,7 +76,7 @@ def purge(conn: Connection, left_before: date, dry_run: bool) -> Purge:
         ("record", record, lambda part: (record.c.subject_kind == "child") & record.c.subject.in_(part)),
         ("pairing", pairing, lambda part: or_(pairing.c.child.in_(part), pairing.c.buddy.in_(part))),
         ("past_enrolment", past_enrolment, lambda part: past_enrolment.c.child.in_(part)),
-        ("past_class", past_class, lambda part: past_class.c.child.in_(part)),
+        ("fact_history", fact_history, lambda part: (fact_history.c.kind == "child") & fact_history.c.subject.in_(part)),
         ("contact", contact, lambda part: (contact.c.kind == "child") & contact.c.id.in_(part)),
         ("child", child, lambda part: child.c.id.in_(part)),
     ]

@@ -5,12 +5,13 @@ staff of the schools. The reports (guanai.core.reports) phrase them; the SQL liv
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.obligations import AsOf, local_midnight_utc
 from guanai.core.store.engine import Segment
+from guanai.core.store.history import table_on
 from guanai.core.store.indicators import cared_for
 from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record, staff
@@ -44,12 +45,14 @@ def matching_count(conn: Connection, schools: list[str], first: date, last: date
         *(payload_condition(record.c.payload, k, v) for k, v in match))).scalar() or 0)
 
 
-def cared_for_rows(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> list[dict[str, Any]]:
+def cared_for_rows(conn: Connection, segs: list[Segment], schools: list[str], day: date,
+                   known_at: datetime | None = None) -> list[dict[str, Any]]:
     """The roster rows of the children cared for on `day` at `schools`, each by its programme in force."""
     out: list[dict[str, Any]] = []
     for seg, members in _by_segment(segs, schools, day):
+        kid = table_on(conn, "child", members, day, known_at)  # each child's facts of that day
         out += [dict(r._mapping) for r in conn.execute(
-            select(child).where(*cared_for(seg, day), child.c.school.in_(members)))]
+            select(*(kid.c[c.name] for c in child.c)).where(*cared_for(seg, day, kid), kid.c.school.in_(members)))]
     return out
 
 
@@ -58,13 +61,15 @@ def never_visited(conn: Connection, segs: list[Segment], schools: list[str], fir
     """Children cared for on `day` with no record of `step` (a home visit) in the period, by class."""
     out: dict[str, int] = defaultdict(int)
     for seg, members in _by_segment(segs, schools, day):
+        kid = table_on(conn, "child", members, day, asof.known_at_utc)  # each child's class and category that day
         visited = exists().where(and_(
-            record.c.step == step, record.c.subject_kind == "child", record.c.subject == child.c.id,
+            record.c.step == step, record.c.subject_kind == "child", record.c.subject == kid.c.id,
             record.c.occurred_at >= local_midnight_utc(first, seg.zone),
             record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
-            record.c.occurred_at <= asof.instant_utc))
-        for cls, n in conn.execute(select(child.c.class_name, func.count()).where(
-                *cared_for(seg, day), child.c.school.in_(members), ~visited).group_by(child.c.class_name)):
+            record.c.occurred_at <= asof.instant_utc,
+            *([record.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else [])))
+        for cls, n in conn.execute(select(kid.c.class_name, func.count()).where(
+                *cared_for(seg, day, kid), kid.c.school.in_(members), ~visited).group_by(kid.c.class_name)):
             out[cls or "—"] += int(n)
     return dict(out)
 

@@ -30,8 +30,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0007"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0008"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")  # every migration this guanai has; another is a newer guanai's
 
 # The ids of rows a user may insert: 64-bit on PostgreSQL (a user holds the sequence, and could
 # spend two billion 32-bit ids by hand); SQLite's INTEGER PRIMARY KEY is 64-bit already.
@@ -74,6 +74,7 @@ staff = Table(
     Column("phone", String(32), nullable=True),
     Column("left_on", Date, nullable=True),
     Column("joined_on", Date, nullable=True),  # set by a transfer (调入): no days here before it
+    Column("entered_at", DateTime, nullable=True),  # when guanai first knew the row (NULL: before 0008)
     ForeignKeyConstraint(["school", "head_of_class"], ["school_class.school", "school_class.name"]),
 )
 
@@ -101,6 +102,7 @@ child = Table(
     Column("enrolled_on", Date, nullable=False),
     Column("left_on", Date, nullable=True),
     Column("profile", JSON, nullable=False),
+    Column("entered_at", DateTime, nullable=True),  # when guanai first knew the row (NULL: before 0008)
     ForeignKeyConstraint(["school", "class_name"], ["school_class.school", "school_class.name"]),
 )
 
@@ -134,17 +136,25 @@ past_enrolment = Table(
     CheckConstraint('"end" > start', name="span"),
 )
 
-# A child's earlier class at the same school (转班): the class it was in until `end`, its first day
-# in the next one. The class on a window's due date decides its head teacher and class.
-past_class = Table(
-    "past_class", metadata,
+# Facts with a history (SPEC §2, core/store/history.py): the values a child's or staff member's fact
+# held before, each on the days [valid_from, valid_to) (NULL: without bound) and as known from
+# entered_at until superseded_at (NULL: before anything / still). `child` and `staff` hold the
+# current value; a day with no row here has it. `value` is '=' and the value as text ('' for none).
+fact_history = Table(
+    "fact_history", metadata,
     Column("id", ROW_ID, primary_key=True, autoincrement=True),
-    Column("child", String(64), ForeignKey("child.id"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),
+    Column("subject", String(64), nullable=False),
     Column("school", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
-    Column("class_name", String(64), nullable=False),
-    Column("start", Date, nullable=False),
-    Column("end", Date, nullable=False),
-    CheckConstraint('"end" > start', name="span"),
+    Column("field", String(80), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_to", Date, nullable=True),
+    Column("entered_at", DateTime, nullable=True),
+    Column("superseded_at", DateTime, nullable=True),
+    CheckConstraint("kind IN ('child', 'staff')", name="kind"),
+    CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_to > valid_from", name="span"),
+    Index(None, "kind", "subject", "field"),
 )
 
 # A staff member's earlier span at another school (调动): the school, the class headed there, and

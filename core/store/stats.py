@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from guanai.core.store.engine import Segment
+from guanai.core.store.history import table_on
 from guanai.core.store.indicators import cared_for
 from guanai.core.store.presence import (
     enrolled,
@@ -47,7 +48,7 @@ def segment_at(segs: Iterable[Segment], schools: list[str], day: date) -> dict[s
     return {school: seg for seg in segs if seg.start <= day <= seg.end for school in seg.schools if school in schools}
 
 
-def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> list[Cell]:
+def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date, kid: Any = child) -> list[Cell]:
     """Pupil and cared-for counts by school, class, grade, category and guardian type: one
     statement per programme segment in force (and one for schools without a programme, whose
     pupils no programme cares for)."""
@@ -56,23 +57,23 @@ def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date) 
     for school in schools:
         seg = where.get(school)
         groups.setdefault(id(seg), (seg, []))[1].append(school)
-    cols = (child.c.school, child.c.class_name, school_class.c.grade, child.c.category, child.c.guardian_type)
+    cols = (kid.c.school, kid.c.class_name, school_class.c.grade, kid.c.category, kid.c.guardian_type)
     out = []
     for seg, members in groups.values():
-        cared = func.sum(case((and_(*cared_for(seg, day)), 1), else_=0)) if seg is not None else literal(0)
+        cared = func.sum(case((and_(*cared_for(seg, day, kid)), 1), else_=0)) if seg is not None else literal(0)
         query = (select(*cols, func.count(), cared)
-                 .select_from(child.outerjoin(school_class, and_(school_class.c.school == child.c.school,
-                                                                  school_class.c.name == child.c.class_name)))
-                 .where(child.c.school.in_(members), *enrolled(child, day)).group_by(*cols))
+                 .select_from(kid.outerjoin(school_class, and_(school_class.c.school == kid.c.school,
+                                                                school_class.c.name == kid.c.class_name)))
+                 .where(kid.c.school.in_(members), *enrolled(kid, day)).group_by(*cols))
         out += [Cell(row[0], row[1], row[2], row[3], row[4], int(row[5]), int(row[6] or 0)) for row in conn.execute(query)]
     return out
 
 
-def staff_counts(conn: Connection, schools: list[str], day: date) -> tuple[int, int]:
+def staff_counts(conn: Connection, schools: list[str], day: date, people: Any = staff) -> tuple[int, int]:
     """(staff, 党员 staff) at the schools on `day`: joined by then (or always there) and not yet left."""
-    here = [staff.c.school.in_(schools), staff_joined(staff, day), staff_active(staff, day)]
-    total, party = conn.execute(select(func.count(), func.sum(case((staff.c.party_member, 1), else_=0)))
-                                .where(*here)).one()
+    here = [people.c.school.in_(schools), staff_joined(people, day), staff_active(people, day)]
+    total, party = conn.execute(select(func.count(), func.sum(case((people.c.party_member, 1), else_=0)))
+                                .select_from(people).where(*here)).one()
     return int(total or 0), int(party or 0)
 
 
@@ -81,16 +82,16 @@ def in_force(p: Any, day: date) -> list[Any]:
     return pairing_in_force(p, staff, day)
 
 
-def pair_counts(conn: Connection, schools: list[str], day: date) -> dict[str, int]:
+def pair_counts(conn: Connection, schools: list[str], day: date, kid: Any = child) -> dict[str, int]:
     """Pairings in force on `day` by role, of children enrolled at the schools then."""
     rows = conn.execute(select(pairing.c.role, func.count())
-                        .select_from(pairing.join(child, child.c.id == pairing.c.child))
-                        .where(child.c.school.in_(schools), *enrolled(child, day), *in_force(pairing, day))
+                        .select_from(pairing.join(kid, kid.c.id == pairing.c.child))
+                        .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day))
                         .group_by(pairing.c.role))
     return {role: int(n) for role, n in sorted(rows)}
 
 
-def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date) -> int:
+def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date, kid: Any = child) -> int:
     """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then —
     of those the programme's proxy_parent rule is for, when its `where` names them (小港中学 gives
     proxy parents to its 重点帮扶 pupils only: the others are not "unpaired")."""
@@ -99,16 +100,16 @@ def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: dat
     from guanai.core.store.pairings import pairing_rule
 
     p = pairing.alias("p")
-    has = exists().where(p.c.child == child.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
+    has = exists().where(p.c.child == kid.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
     total = 0
     by_seg: dict[int, tuple[Segment, list[str]]] = {}
     for school, seg in segment_at(segs, schools, day).items():
         by_seg.setdefault(id(seg), (seg, []))[1].append(school)
     for seg, members in by_seg.values():
         rule = pairing_rule(seg.programme, PROXY_ROLE)
-        named = [condition(child_field(c.field), c) for c in conditions_of(rule.where)] if rule is not None else []
-        total += conn.execute(select(func.count()).where(*cared_for(seg, day), child.c.school.in_(members),
-                                                        *named, ~has)).scalar() or 0
+        named = [condition(child_field(c.field, kid), c) for c in conditions_of(rule.where)] if rule is not None else []
+        total += conn.execute(select(func.count()).select_from(kid).where(
+            *cared_for(seg, day, kid), kid.c.school.in_(members), *named, ~has)).scalar() or 0
     return int(total)
 
 
@@ -148,15 +149,17 @@ def _value(c: Cell, key: str, orgs: dict[str, dict[str, Any]]) -> Any:
 
 
 def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date,
-            orgs: dict[str, dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
-    """Everything `guanai stats` shows: rows by `keys` and the totals."""
-    found = cells(conn, segs, schools, day)
-    people, party = staff_counts(conn, schools, day)
-    pairs = pair_counts(conn, schools, day)
+            orgs: dict[str, dict[str, Any]], keys: tuple[str, ...], known_at: datetime | None = None) -> dict[str, Any]:
+    """Everything `guanai stats` shows: rows by `keys` and the totals, with the facts of `day` as
+    known at `known_at` (SPEC §2: facts have a history)."""
+    kid = table_on(conn, "child", schools, day, known_at)
+    found = cells(conn, segs, schools, day, kid)
+    people, party = staff_counts(conn, schools, day, table_on(conn, "staff", schools, day, known_at))
+    pairs = pair_counts(conn, schools, day, kid)
     return {"rows": grouped(found, keys, orgs),
             "totals": {"pupils": sum(c.pupils for c in found), "cared_for": sum(c.cared_for for c in found),
                        "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
-                       "unpaired": unpaired(conn, segs, schools, day)},
+                       "unpaired": unpaired(conn, segs, schools, day, kid)},
             "cells": found}
 
 

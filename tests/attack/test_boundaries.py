@@ -56,8 +56,10 @@ PLANTED = {  # rows written under the attacker's own school, pointing into S001
     "pairing": "INSERT INTO {s}.pairing (role, child, staff, start) VALUES ('proxy_parent', 'K4', 'T001', '2025-09-01')",
     "contact": "INSERT INTO {s}.contact (kind, id, field, school, value) VALUES ('child', 'K1', 'profile.备用电话', "
                "'S002', '13812345678')",
-    "class change": "INSERT INTO {s}.past_class (child, school, class_name, start, \"end\") VALUES "
-                    "('K1', 'S002', '三年级1班', '2024-09-01', '2025-01-01')",
+    "class change": "INSERT INTO {s}.fact_history (kind, subject, school, field, value, valid_from, valid_to) "
+                    "VALUES ('child', 'K1', 'S002', 'class_name', '=三年级1班', '2024-09-01', '2025-01-01')",
+    "head teacher change": "INSERT INTO {s}.fact_history (kind, subject, school, field, value, valid_to) "
+                           "VALUES ('staff', 'T001', 'S002', 'head_of_class', '=三年级1班', '2025-01-01')",
     "enrolment span": "INSERT INTO {s}.past_enrolment (child, school, class_name, start, \"end\") VALUES "
                       "('K1', 'S002', '三年级1班', '2024-09-01', '2025-01-01')",
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -77,6 +77,7 @@ def test_a_late_census_shows_the_record_that_counted(school, tmp_path):
 @pytest.mark.parametrize("known_at", ["2025-09-12 14:00", "2025-09-13 00:00"])
 def test_evidence_respects_known_at(school, known_at):
     school.ok("record", "talk", "--child", KIDS[0], "--by", "T001", "--at", "2025-10-08 16:00")
+    school.execute("UPDATE child SET entered_at = :at", at=datetime(2025, 8, 20))  # the roster, entered before the term
     rows = json.loads(school.ok("explain", "--duty", "weekly-talk", "--child", KIDS[0], "--as-of", AS_OF,
                                 "--known-at", known_at, "--json"))
-    assert all(r["records"] == [] for r in rows)  # entered today: not known then
+    assert rows and all(r["records"] == [] for r in rows)  # the talk, entered today: not known then

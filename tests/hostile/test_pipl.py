@@ -50,7 +50,7 @@ def test_export_writes_everything_about_one_child_and_audits_it(left, tmp_path):
 
 def test_purge_shows_first_asks_and_deletes_only_who_left(left):
     plan = ("2025-11-01 以前离校的学生 1 人；将删除：学生 1 条、记录 2 条、跟进 0 条、结对 1 条、转学经历 0 条、"
-            "转班经历 0 条、联系方式 1 条。\n")
+            "事实变化 0 条、联系方式 1 条。\n")
     assert left.ok("purge", "--left-before", "2025-11-01", "--dry-run") == plan + "（试运行，未删除任何数据。）\n"
     assert left.count("child") == 3
     refused = left.run("purge", "--left-before", "2025-11-01", input="n\n")
@@ -62,7 +62,7 @@ def test_purge_shows_first_asks_and_deletes_only_who_left(left):
     purged = left.query("SELECT after FROM audit_log WHERE action = 'purge'")[0][0]
     after = json.loads(purged) if isinstance(purged, str) else purged
     assert after == {"children": 1, "follow_up": 0, "record": 2, "pairing": 1, "past_enrolment": 0,
-                     "past_class": 0, "contact": 1, "child": 1}  # counts, never the children's data
+                     "fact_history": 0, "contact": 1, "child": 1}  # counts, never the children's data
     assert left.query("SELECT id, value FROM contact WHERE kind = 'child'") == [("K1", "13900001111")]
     assert left.run("audit", "verify").exit_code == 0
     assert left.ok("purge", "--left-before", "2025-09-01", "--yes").startswith("2025-09-01 以前离校的学生 0 人")

@@ -165,8 +165,8 @@ def test_a_class_change_keeps_the_old_class_and_its_head_teacher_for_the_days_be
     store = Store(school.url)
     import_roster(store, str(f), "S001", today=date(2025, 11, 1))  # the school says so on 1 November
     store.engine.dispose()
-    assert school.rows("past_class", "class_name", "start", "end", child=LIU) == [
-        ("七(1)班", date(2024, 9, 1), date(2025, 11, 1))]
+    assert school.rows("fact_history", "field", "value", "valid_from", "valid_to", subject=LIU,
+                       superseded_at=None) == [("class_name", "=七(1)班", None, date(2025, 11, 1))]
     assert by_class("2025-10-31") == before  # October's windows stay with 七(1)班
     due_after = school.ok("due", "--org", "S001", "--class", "七(1)班", "--as-of", "2025-10-22", "--json")
     # 七(1)班 keeps what fell due while the child was in it; what falls due after 1 November moved with the child
