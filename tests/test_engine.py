@@ -177,7 +177,9 @@ def test_as_of_counts_history_entered_later_and_known_at_reproduces_the_old_repo
     at 10-22 did not have it."""
     record(term, "talk", "K1", "2025-10-14 16:00")
     term.execute("UPDATE record SET recorded_at = :at", at=datetime(2025, 10, 23, 2, 0))
-    term.execute("UPDATE child SET entered_at = :at", at=datetime(2025, 8, 20))  # the roster, entered before the term
+    for table in ("child", "staff"):  # the roster and staff list, entered before the term (the fixture enters them today)
+        term.execute(f"UPDATE {table} SET entered_at = :at", at=datetime(2025, 8, 20))
+    term.execute("UPDATE programme_binding SET bound_at = :at", at=datetime(2025, 8, 20))
     now = windows(term, "weekly-talk", "K1", "2025-10-22")["2025-10-13"]
     assert now["status"] == "met"
     then = json.loads(term.ok("explain", "--duty", "weekly-talk", "--child", "K1", "--as-of", "2025-10-22",

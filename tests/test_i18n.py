@@ -61,4 +61,4 @@ def test_help_follows_the_language_of_each_run(cli):
     assert "  --org CODE             county, township or school code\n" in english
     assert "县、乡镇或学校代码" not in english and "示例" not in english
     assert "到期和逾期的事项" in cli("--lang", "zh", "due", "--help").stdout
-    assert "count only records entered before this time" in cli("--lang", "en", "explain", "--help").stdout
+    assert "count only what was entered by this time" in cli("--lang", "en", "explain", "--help").stdout

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 from guanai.core.commands import app_of
-from guanai.core.commands.options import as_of_option, contacts_option
+from guanai.core.commands.options import as_of_option, contacts_option, known_at_option
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 
@@ -25,12 +25,13 @@ class ReportOptions:
     start: str | None = None
     end: str | None = None
     when: str | None = None
+    known_at: str | None = None
     template: str | None = None
     show_contacts: bool = False
 
 
 def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], click.Command]:
-    """`report NAME --org … [--term | --from --to] [--as-of] -o FILE` with `extra` options."""
+    """`report NAME --org … [--term | --from --to] [--as-of] [--known-at] -o FILE` with `extra` options."""
 
     def wrap(func: Any) -> click.Command:
         for option in reversed((click.option("--org", required=True, metavar="CODE", help="cli.opt.org"),
@@ -38,6 +39,7 @@ def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], c
                                 click.option("--from", "start", metavar="DATE", help="cli.opt.report_from"),
                                 click.option("--to", "end", metavar="DATE", help="cli.opt.report_to"),
                                 as_of_option,
+                                known_at_option,
                                 click.option("-o", "--output", required=True, metavar="FILE",
                                              type=click.Path(dir_okay=False), help="cli.opt.report_output"),
                                 *extra)):
@@ -80,7 +82,7 @@ def _period(ctx: click.Context, opts: ReportOptions) -> tuple[Any, Any]:
     from guanai.core.reports.summary import resolve_period
 
     first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")
-    c = prepare(ctx, opts.org, opts.when)
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
     return c, resolve_period(c, opts.term_id, first, last)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from guanai.core.commands.options import as_of_option, class_option, org_option
+from guanai.core.commands.options import as_of_option, class_option, known_at_option, org_option
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
@@ -31,6 +31,7 @@ class StatsOptions:
     org: str | None = None
     by: str | None = None
     when: str | None = None
+    known_at: str | None = None
     as_json: bool = False
     as_csv: bool = False
 
@@ -39,6 +40,7 @@ class StatsOptions:
 @org_option
 @click.option("--by", metavar="KEYS", help="cli.opt.stats_by")
 @as_of_option
+@known_at_option
 @output_options
 @click.pass_context
 def stats_command(ctx: click.Context, **options: Any) -> None:
@@ -53,7 +55,7 @@ def stats(ctx: click.Context, opts: StatsOptions) -> None:
 
     org, by, as_json, as_csv = opts.org, opts.by, opts.as_json, opts.as_csv
     keys = parse_keys(by, STAT_KEYS, ("category",))
-    c = prepare(ctx, org, opts.when)
+    c = prepare(ctx, org, opts.when, opts.known_at)
     found = counted(c, keys)
     if as_json:
         dump_json({"as_of": c.as_of_text(), "org": org, "rows": found["rows"], "totals": found["totals"]})

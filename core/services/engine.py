@@ -72,8 +72,13 @@ def scope(app: App, org: str | None, moment: date | datetime | None = None, know
     moment = moment or app.now(zone)
     if isinstance(known, date) and not isinstance(known, datetime):
         known = datetime.combine(known + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)
-    return Scope(app, store, orgs, schools, segs, zone, as_of(moment, zone, known), org,
-                 _missing_plugins(app, segs))
+    asof = as_of(moment, zone, known)
+    if asof.known_at_utc is not None:  # the programmes as published and bound by then
+        with store.read() as conn:
+            segs = segments(conn, schools, orgs, asof.known_at_utc)
+        if not segs:
+            raise Refusal("engine.no_programme", org=orgs[org]["name"] if org else t("due.everywhere"))
+    return Scope(app, store, orgs, schools, segs, zone, asof, org, _missing_plugins(app, segs))
 
 
 def _missing_plugins(app: App, segs: list[Any]) -> list[tuple[str, str]]:

@@ -186,20 +186,22 @@ _plans: dict[tuple[str, int], Plan] = {}  # per process, keyed by (sha256, versi
 _calendars: dict[tuple[str, int], Any] = {}
 
 
-def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any]] | None = None) -> list[Segment]:
+def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any]] | None = None,
+             known_at: datetime | None = None) -> list[Segment]:
     """The programme versions in force at `schools`, each with the schools and days it covers.
 
     A binding to a county or township reaches every school under it; on the same day the binding
     nearest the school wins, then the one bound last. A version is in force from its effective
     date until the next version's. Two queries, whatever the number of schools (one when the
-    caller has the org units already).
+    caller has the org units already). `known_at`: only the bindings made by then (--known-at).
     """
     orgs = orgs if orgs is not None else all_orgs(conn)
     rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
                                programme_binding.c.bound_at, programme_binding.c.id.label("binding"),
                                programme_binding.c.version_id,
                                programme_version.c.timezone, programme_version.c.sha256, programme_version.c.data)
-                        .join(programme_version, programme_version.c.id == programme_binding.c.version_id)).all()
+                        .join(programme_version, programme_version.c.id == programme_binding.c.version_id)
+                        .where(*([programme_binding.c.bound_at <= known_at] if known_at is not None else []))).all()
     by_org: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         by_org[r.org].append(r._mapping)

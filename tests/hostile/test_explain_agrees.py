@@ -77,7 +77,9 @@ def test_a_late_census_shows_the_record_that_counted(school, tmp_path):
 @pytest.mark.parametrize("known_at", ["2025-09-12 14:00", "2025-09-13 00:00"])
 def test_evidence_respects_known_at(school, known_at):
     school.ok("record", "talk", "--child", KIDS[0], "--by", "T001", "--at", "2025-10-08 16:00")
-    school.execute("UPDATE child SET entered_at = :at", at=datetime(2025, 8, 20))  # the roster, entered before the term
+    for table in ("child", "staff"):  # entered before the term (the fixture enters them today)
+        school.execute(f"UPDATE {table} SET entered_at = :at", at=datetime(2025, 8, 20))
+    school.execute("UPDATE programme_binding SET bound_at = :at", at=datetime(2025, 8, 20))
     rows = json.loads(school.ok("explain", "--duty", "weekly-talk", "--child", KIDS[0], "--as-of", AS_OF,
                                 "--known-at", known_at, "--json"))
     assert rows and all(r["records"] == [] for r in rows)  # the talk, entered today: not known then
