@@ -460,7 +460,7 @@ def _head_teacher(seg: Segment, school: Any, class_name: Any) -> Any:
         fh = fact_history.alias("fhh")
         conds.insert(1, or_(s.c.head_of_class == class_name, s.c.id.in_(select(fh.c.subject).where(
             fh.c.kind == "staff", fh.c.field == "head_of_class", fh.c.school == school,
-            fh.c.value == literal("=") + class_name))))
+            fh.c.value == literal("=") + class_name).correlate_except(fh))))
     return select(func.min(s.c.id)).where(*conds).scalar_subquery()
 
 
@@ -622,7 +622,7 @@ def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None
         h = seg.staff_src.alias("hs")
         return or_(exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls),
                    exists().where(fh.c.kind == "staff", fh.c.subject == staff_id, fh.c.field == "head_of_class",
-                                  fh.c.school == kid.c.school, fh.c.value == literal("=") + cls))
+                                  fh.c.school == kid.c.school, fh.c.value == literal("=") + cls).correlate_except(fh))
     if by == "head_teacher" and seg.staff_src is not staff:  # the classes headed at each school, over time
         h = seg.staff_src.alias("hs")
         return exists().where(h.c.id == staff_id, h.c.school == kid.c.school, h.c.head_of_class == cls)

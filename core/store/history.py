@@ -154,7 +154,8 @@ def field_at(kind: str, subject: Any, name: str, current: Any, day: Any, known_a
              *known(h, known_at)]
     if school is not None:
         conds.append(h.c.school == school)
-    found = select(h.c.value).where(*conds).limit(1).scalar_subquery()
+    # correlated to whatever encloses it, at any depth (a head teacher's lookup sits two levels in)
+    found = select(h.c.value).where(*conds).limit(1).correlate_except(h).scalar_subquery()
     text = func.nullif(func.substr(func.coalesce(found, literal("=") + cast(current, String)), 2), "")
     kind_of = TYPES.get(name)
     return cast(text, kind_of) if kind_of is not None else text
