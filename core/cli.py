@@ -28,7 +28,7 @@ def _lang_from_argv(argv: list[str]) -> str | None:
 COMMANDS: dict[str, Any] = {
     "programme": ("cli.programme.help", {
         "check": "programme:check_command", "schema": "programme:schema_command", "show": "programme:show_command",
-        "calendar": "programme:calendar_command", "simulate": "simulate:simulate_command",
+        "calendar": "programme:calendar_command", "next": "programme:next_command", "simulate": "simulate:simulate_command",
         "diff": "simulate:diff_command", "publish": "facts:publish_command",
         "versions": "facts:versions_command"}),
     "init": "facts:init_command",

@@ -299,3 +299,40 @@ def show_calendar(opts: CalendarOptions) -> None:
         out.print(table(None, [t("calendar.col.date"), t("calendar.col.weekday"), t("calendar.col.school_day"),
                                t("calendar.col.reason")], body))
         out.print(t("calendar.summary", n=sum(r["school_day"] for r in rows), total=len(rows)))
+
+
+@click.command("next", help="cli.next.help", epilog="cli.next.example")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
+              help="cli.opt.next_output")
+@click.option("--years", default=1, show_default=True, type=click.IntRange(1, 10), help="cli.opt.next_years")
+@click.pass_context
+def next_command(ctx: click.Context, file: str, output: str, years: int) -> None:
+    """Next school year's programme: this one's text with every date moved on, then checked."""
+    from pathlib import Path
+
+    from guanai.core.diagnostics import Refusal
+    from guanai.core.loader import load_programme
+    from guanai.core.nextyear import next_year
+    from guanai.core.render import weekday
+
+    target = Path(output)
+    if target.exists():
+        raise Refusal("next.exists", path=output)
+    moved = next_year(Path(file).read_text("utf-8"), years)
+    target.write_text(moved.text, encoding="utf-8")
+    loaded = load_programme(output, app_of(ctx).registry)
+    click.echo(t("next.written", path=output, version=moved.version or "—", dates=moved.dates, words=moved.words,
+                 years=years))
+    for note in moved.clamped:
+        click.echo(t("next.clamped", change=note))
+    if loaded.programme is not None:
+        for term in loaded.programme.calendar.terms:
+            click.echo(t("next.term", id=term.id, name=term.name, start=term.start.isoformat(),
+                         start_wd=weekday(term.start), end=term.end.isoformat(), end_wd=weekday(term.end)))
+    for d in loaded.diagnostics:
+        click.echo(d.render(), err=True)
+    if loaded.errors:
+        click.echo(t("diag.summary_errors", n=len(loaded.errors)), err=True)
+        sys.exit(1)
+    click.echo(t("next.check_calendar"))

@@ -38,6 +38,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
 
     sheets = []
     from guanai.core.store import contacts
+    from guanai.core.store.facts import children
 
     with c.store.write() if show_contacts else c.store.read() as conn:
         kids = cared_for_rows(conn, c.segs, list(c.schools), day, c.asof.known_at_utc)
@@ -55,7 +56,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
             rows.append([*school_of(k["school"]), *values])
         sheets.append(Sheet(t("ledger.roster"), headers, rows, title=t("ledger.roster_title", org=org_name),
                             subtitle=subtitle + t("ledger.masked" if not show_contacts else "ledger.unmasked")))
-        pairs = pairings(conn, c.schools, day)
+        pairs = pairings(conn, c.schools, day, known_at=c.asof.known_at_utc)
         # the partner is a teacher (代理家长) or a pupil (学习帮手): named as 帮扶人, with 工号 or 学籍号
         sheets.append(Sheet(t("ledger.pairs"), [*school_col, t("assign.col.partner"), t("ledger.col.partner_id"),
                                                 t("col.party_member"),
@@ -67,7 +68,8 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                             title=t("ledger.pairs_title", org=org_name), subtitle=subtitle))
         people = staff_names_at(conn, list(c.schools))
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme_at(c, day), c.zone,
-                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
+                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
+                             known_at=c.asof.known_at_utc)
         tabled = [(plugin, s) for plugin, s in sections_by_plugin(registry, rctx) if s.headers]
         sections = [s for _plugin, s in tabled]
         own = {plugin for plugin, _s in tabled}  # a plugin's own sheet (体检) replaces the plain ones of its steps
@@ -75,8 +77,11 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                                    if r.step in registry.steps and registry.steps[r.step].plugin not in own))
         for step in steps:
             kind = registry.steps[step]
-            found = records(conn, step, c.schools, period.first, period.last, c.zone, c.asof.instant_utc)
-            names = {k.id: k for k in _children(conn, {r.subject for r in found if r.subject_kind == "child"})}
+            found = records(conn, step, c.schools, period.first, period.last, c.zone, c.asof.instant_utc,
+                            c.asof.known_at_utc)
+            kids_then = children(conn, {r.subject for r in found if r.subject_kind == "child"}, day,
+                                 c.asof.known_at_utc, list(c.schools))  # each child's class on the ledger's day
+            names = dict(kids_then)
             rows = []
             for r in found:
                 kid = names.get(r.subject) if r.subject_kind == "child" else None
@@ -98,8 +103,3 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                                     subtitle=subtitle + "；".join(("", *section.lines))))
     return sheets
 
-
-def _children(conn: Any, ids: set[str]) -> list[Any]:
-    from guanai.core.store.facts import children
-
-    return list(children(conn, ids).values())

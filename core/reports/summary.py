@@ -94,13 +94,14 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("category",), c.asof.known_at_utc)
         by_guardian = _grouped(found, ("guardian_type",), c.orgs)
         by_school = _grouped(found, ("school",), c.orgs)
-        pairs = pairings(conn, c.schools, day)
+        pairs = pairings(conn, c.schools, day, known_at=c.asof.known_at_utc)
         done = _record_counts(conn, c, period)
         per_duty = _matching_counts(conn, c, period, done)
         unvisited = _never_visited(conn, c, period, day)
         programme = programme_at(c, day)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
-                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models)
+                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
+                             known_at=c.asof.known_at_utc)
         plugin_sections = report_sections(registry, rctx)
     detail, names = compliance(c, ("school", "class", "staff", "duty"), None, None, span)  # one pass, summed four ways
     by_duty = regroup(detail, ("duty",), names)

@@ -35,7 +35,7 @@ from guanai.core.obligations import (
     plan_to_json,
     settled,
 )
-from guanai.core.store.history import FactsOn, fact_history, relevant, row_known
+from guanai.core.store.history import FactsOn, class_when, fact_history, relevant, row_known
 from guanai.core.store.match import payload_condition
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.presence import (
@@ -484,9 +484,9 @@ def class_on_due(seg: Segment) -> Any:
     return kid_on(seg, window_table.c.due_d).c.class_name
 
 
-def _paired(kid: Any, role: str) -> Any:
+def _paired(seg: Segment, kid: Any, role: str) -> Any:
     p, s = pairing.alias("p"), staff.alias("ps")
-    holds = [p.c.child == kid.c.id, p.c.role == role, *pairing_holds(p, window_table.c.due_d)]
+    holds = [p.c.child == kid.c.id, p.c.role == role, *pairing_holds(p, window_table.c.due_d, seg.known_at)]
     if role == "buddy":
         return select(func.min(p.c.buddy)).where(*holds).scalar_subquery()
     return (select(func.min(p.c.staff)).select_from(p.join(s, s.c.id == p.c.staff))
@@ -530,7 +530,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
         elif rule.by and rule.by.startswith(POST):
             responsible = _post_holder(seg, kid.c.school, rule.by)
         elif rule.by:
-            responsible = _paired(kid, rule.by)
+            responsible = _paired(seg, kid, rule.by)
         else:
             responsible = null()
         query = (select(kid.c.school, cls.label("class_name"), kid.c.id.label("subject"), kid.c.name,
@@ -572,7 +572,7 @@ def obligations(seg: Segment, rule: Rule, question: Question, responsible_needed
             conds.append(_holds_post(due, rule.by))
         elif rule.by:
             p = pairing.alias("sp")
-            conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d)))
+            conds.append(exists().where(p.c.staff == s.c.id, p.c.role == rule.by, *pairing_holds(p, w.c.due_d, seg.known_at)))
         conds += [staff_condition(first, c) for c in rule.where]
         query = (select(s.c.school, due.c.head_of_class.label("class_name"), s.c.id.label("subject"), s.c.name,
                         w.c.wid, s.c.id.label("responsible"), done(subject).label("done"),
@@ -801,8 +801,9 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
                          f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
                 conds += [payload_condition(f.c.payload, k, v) for k, v in follow.match]
                 firsts.append(select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery().label(f"first{n}"))
+            cls = class_when(child, t.c.occurred_at, seg.zone, asof.known_at_utc)  # the class on the record's day
             query = (select(t.c.subject_kind, t.c.subject, t.c.school, t.c.by_staff, t.c.occurred_at,
-                            child.c.class_name, child.c.name, *firsts)
+                            cls.label("class_name"), child.c.name, *firsts)
                      .select_from(t.outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
                      .where(t.c.step == trig.step, t.c.school.in_(seg.schools),
                             t.c.occurred_at >= first_day, t.c.occurred_at < last_day, *_known(t, asof),
@@ -810,7 +811,7 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
             if question.staff:
                 query = query.where(t.c.by_staff == question.staff)
             if question.class_name:
-                query = query.where(child.c.class_name == question.class_name)
+                query = query.where(cls == question.class_name)
             if question.subject:
                 query = query.where(t.c.subject_kind == question.subject[0], t.c.subject == question.subject[1])
             due_from = due_to = None
@@ -868,14 +869,15 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
                  f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
         conds += [payload_condition(f.c.payload, k, v) for k, v in sorted(match.items())]
         first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
+        cls = class_when(child, t.c.occurred_at, next(iter(zones.values())), asof.known_at_utc)  # on the record's day
         query = (select(follow_up.c.rule, follow_up.c.name, follow_up.c.deadline, t.c.subject_kind, t.c.subject,
-                        t.c.school, t.c.by_staff, t.c.occurred_at, first.label("first"), child.c.class_name,
+                        t.c.school, t.c.by_staff, t.c.occurred_at, first.label("first"), cls.label("class_name"),
                         child.c.name.label("child_name"))
                  .select_from(follow_up.join(t, t.c.id == follow_up.c.record_id)
                               .outerjoin(child, and_(t.c.subject_kind == "child", child.c.id == t.c.subject)))
                  .where(*base, follow_up.c.step == step, cast(follow_up.c.match, String) == match_text))
         if question.class_name:
-            query = query.where(child.c.class_name == question.class_name)
+            query = query.where(cls == question.class_name)
         for r in conn.execute(query):
             out.append(Triggered(r.rule, r.rule, r.name, step, r.school, r.class_name, r.subject_kind, r.subject,
                                  r.child_name, r.by_staff, r.occurred_at, r.deadline, r.first, zones[r.school],

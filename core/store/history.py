@@ -32,21 +32,25 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from guanai.core.store.schema import child, fact_history, staff
+from guanai.core.store.schema import child, fact_history, pairing, staff
 from sqlalchemy import Boolean, Connection, Date, String, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 VALID_TIME = {
     "child": ("class_name", "category", "away_since", "guardian_type"),  # and every profile.<cell>
     "staff": ("head_of_class", "roles", "party_member"),
+    "pairing": (),
 }
 KNOWN_ONLY = {
     "child": ("name", "gender", "birth_date", "enrolled_on", "left_on", "guardian_name", "guardian_relation",
               "father_name", "father_workplace", "mother_name", "mother_workplace"),
     "staff": ("name", "left_on", "joined_on"),
+    "pairing": ("end",),  # a pairing's days are its own start and end; when it was ended is what --known-at asks
 }
 TYPES: dict[str, Any] = {"away_since": Date, "birth_date": Date, "enrolled_on": Date, "left_on": Date,
-                         "joined_on": Date, "party_member": Boolean}
-TABLES = {"child": child, "staff": staff}
+                         "joined_on": Date, "party_member": Boolean, "end": Date}
+TABLES = {"child": child, "staff": staff, "pairing": pairing}
 NONE = ""  # a value that was empty; any other is "=" and the value as text
 
 
@@ -68,7 +72,30 @@ def tracked(kind: str, name: str) -> bool:
 
 
 def valid_time(kind: str, name: str) -> bool:
-    return name in VALID_TIME[kind] or name.startswith("profile.")
+    return name in VALID_TIME[kind] or (kind == "child" and name.startswith("profile."))
+
+
+def pairing_end(p: Any, known_at: datetime | None) -> Any:
+    """A pairing's end as known at `known_at` (its stored end when None)."""
+    if known_at is None:
+        return p.c.end
+    return field_at("pairing", cast(p.c.id, String), "end", p.c.end, literal(date(2000, 1, 1)), known_at)
+
+
+def remember_pairings(conn: Connection, new: list[dict[str, Any]], ended: list[tuple[dict[str, Any], dict[str, Any]]],
+                      school: str | None, now: datetime, school_of: Any = None) -> None:
+    """New pairings say when they were made; an end set or moved is kept as it was known before.
+    `school_of`: the school of a pairing's child, where `school` is None."""
+    for row in new:
+        row["entered_at"] = now
+    if school is not None:
+        remember(conn, "pairing", ended, None, now, school)
+        return
+    by_school: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for before, after in ended:
+        by_school[school_of(before)].append((before, after))
+    for code, rows in by_school.items():
+        remember(conn, "pairing", rows, None, now, code)
 
 
 def _changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> Iterable[tuple[str, Any]]:
@@ -84,10 +111,11 @@ def _changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> Iterab
 
 
 def remember(conn: Connection, kind: str, updates: list[tuple[dict[str, Any], dict[str, Any]]],
-             effective: date, now: datetime) -> int:
+             effective: date | None, now: datetime, school: str | None = None) -> int:
     """Keep the values `updates` (before, after) replace: valid-time facts until `effective`,
-    known-only facts as known until `now` (see the module's note). Returns the facts changed."""
-    wanted = [(b["id"], b["school"], name, old) for b, a in updates for name, old in _changes(kind, b, a)]
+    known-only facts as known until `now` (see the module's note). `school`: where the rows are
+    kept, for rows that do not name one (a pairing: its child's school). Returns the facts changed."""
+    wanted = [(str(b["id"]), school or b["school"], name, old) for b, a in updates for name, old in _changes(kind, b, a)]
     if not wanted:
         return 0
     h = fact_history
@@ -106,6 +134,7 @@ def remember(conn: Connection, kind: str, updates: list[tuple[dict[str, Any], di
     for subject, school, name, old in wanted:
         key = (subject, name)
         day = effective if valid_time(kind, name) else None
+        assert day is not None or not valid_time(kind, name), "a valid-time fact changes on a day"
         last_end = max((r.valid_to for r in live[key]), default=None)
         for r in live[key]:
             if day is None or r.valid_to > day:
@@ -158,7 +187,59 @@ def field_at(kind: str, subject: Any, name: str, current: Any, day: Any, known_a
     found = select(h.c.value).where(*conds).limit(1).correlate_except(h).scalar_subquery()
     text = func.nullif(func.substr(func.coalesce(found, literal("=") + cast(current, String)), 2), "")
     kind_of = TYPES.get(name)
+    if kind_of is Date:
+        return as_date(text)
     return cast(text, kind_of) if kind_of is not None else text
+
+
+class local_day(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """The local calendar day of a naive-UTC time column, `minutes` east of UTC."""
+
+    type = Date()
+    name = "local_day"
+    inherit_cache = True
+
+
+@compiles(local_day)
+def _local_day(element: Any, compiler: Any, **kw: Any) -> str:
+    column, minutes = list(element.clauses)
+    return (f"CAST({compiler.process(column, **kw)} + make_interval(mins => {compiler.process(minutes, **kw)}) "
+            "AS DATE)")
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    column, minutes = list(element.clauses)
+    return f"date({compiler.process(column, **kw)}, ({compiler.process(minutes, **kw)}) || ' minutes')"
+
+
+def class_when(kid: Any, at: Any, zone: Any, known_at: datetime | None) -> Any:
+    """A child's class at the local day of the time column `at` (a trigger's record): the class an
+    incident's follow-ups are listed under. `zone`'s offset at that day is taken as fixed (China
+    keeps no summer time)."""
+    offset = zone.utcoffset(datetime(2000, 1, 1))
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return field_at("child", kid.c.id, "class_name", kid.c.class_name, local_day(at, minutes), known_at,
+                    kid.c.school)
+
+
+class as_date(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """Text holding a date, as a date: CAST on PostgreSQL; on SQLite, where dates are text already
+    (and CAST … AS DATE would make 2025-09-01 the number 2025), the text itself."""
+
+    type = Date()
+    name = "as_date"
+    inherit_cache = True
+
+
+@compiles(as_date)
+def _as_date(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(as_date, "sqlite")
+def _as_date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
 
 
 def relevant(conn: Connection, kind: str, schools: list[str], first: date, last: date,

@@ -248,6 +248,7 @@ class ReportContext:
     until: Any = None  # naive UTC: records that had happened by then (the report's as_of); None: all
     segments: list[Any] = field(default_factory=list)  # private: the programme versions in force
     models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    known_at: Any = None  # naive UTC: only what was entered by then (--known-at); None: all
 
     @property
     def settings(self) -> Any:
@@ -261,7 +262,7 @@ class ReportContext:
 
     def records(self, step: str) -> list[Any]:
         """The schools' records of ``step`` on the report's days (``Record``s, oldest first)."""
-        return records(self.conn, step, self.schools, self.first, self.last, self.zone, self.until)
+        return records(self.conn, step, self.schools, self.first, self.last, self.zone, self.until, self.known_at)
 
     def follow_ups(self) -> int:
         """How many follow-ups this plugin obliged for the schools' records on the report's days."""
@@ -274,12 +275,13 @@ class ReportContext:
         out: set[str] = set()
         for seg in self.segments:
             if seg.start <= day <= seg.end:
-                out |= enrolled(self.conn, [s for s in seg.schools if s in self.schools], day, seg)
+                out |= enrolled(self.conn, [s for s in seg.schools if s in self.schools], day, seg, self.known_at)
         return out
 
     def children(self, ids: Any) -> dict[str, Any]:
-        """The stored children among ``ids`` (``Child`` by id)."""
-        return children(self.conn, ids)
+        """The children among ``ids`` as they were on the report's last day (``Child`` by id): their
+        class then, not after a later 转班 or promotion."""
+        return children(self.conn, ids, self.last, self.known_at, self.schools)
 
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
-from guanai.core.store.db import Store
+from guanai.core.store.db import Store, utcnow
+from guanai.core.store.history import remember_pairings
 from guanai.core.store.hooks import Programmes
 from guanai.core.store.importing import parse_rows
 from guanai.core.store.orgs import require_school
@@ -85,7 +86,9 @@ def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
         existing = fetch_by(conn, pairing, "child", [r["child"] for r in rows])
         changes = diff(pairing, rows, existing, key=_key)  # stored rows carry the id updates match on
         if not dry_run:
-            apply(conn, changes, path, org=_school_of_child(conn, changes))
+            org = _school_of_child(conn, changes)
+            remember_pairings(conn, changes.new, changes.changed, None, utcnow(), org)  # --known-at sees them as they were
+            apply(conn, changes, path, org=org)
     return changes
 
 
@@ -251,6 +254,7 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
             made = _Allocation(role, day, rule, adults, kids, held, need_per_child,
                                children_within_limit(programme, role)).run()
         if not dry_run and made:
+            remember_pairings(conn, made, [], school, utcnow())
             apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}",
                   org=lambda _row: school)
     return made

@@ -230,6 +230,7 @@ def end_pairings(conn: Connection, kind: str, leavers: dict[str, date], school: 
         last = left - timedelta(days=1)
         if row["start"] <= last and (row["end"] is None or row["end"] > last):
             changed.append((row, {**row, "end": last}))
+    history.remember_pairings(conn, [], changed, school, utcnow())  # --known-at sees them open
     apply(conn, Changes(pairing, lambda r: r["id"], changed=changed), source, org=lambda _row: school)
 
 

@@ -35,7 +35,7 @@ def child_file(conn: Connection, child_id: str) -> dict[str, Any] | None:
                pairing.c.buddy, buddy.c.name.label("buddy_name"))
         .select_from(pairing.outerjoin(partner, partner.c.id == pairing.c.staff)
                      .outerjoin(buddy, buddy.c.id == pairing.c.buddy))
-        .where(or_(pairing.c.child == child_id, pairing.c.buddy == child_id)).order_by(pairing.c.start))]
+        .where(or_(pairing.c.child == child_id, pairing.c.buddy == child_id)).order_by(pairing.c.start, pairing.c.id))]
     records = [dict(r._mapping) for r in conn.execute(
         select(record.c.id, record.c.step, record.c.school, record.c.by_staff, record.c.occurred_at, record.c.payload,
                record.c.recorded_at, record.c.recorded_by, record.c.source)

@@ -17,10 +17,11 @@ each pair agrees.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from guanai.core.obligations import months_back
+from guanai.core.store.history import pairing_end, row_known
 from sqlalchemy import or_
 
 # —— Python forms ——
@@ -64,8 +65,12 @@ def staff_joined(s: Any, day: Any) -> Any:
     return or_(s.c.joined_on.is_(None), s.c.joined_on <= day)
 
 
-def pairing_holds(p: Any, day: Any) -> list[Any]:
-    return [p.c.start <= day, or_(p.c.end.is_(None), p.c.end >= day)]
+def pairing_holds(p: Any, day: Any, known_at: datetime | None = None) -> list[Any]:
+    """With `known_at`: the pairing as known then (made by then, its end as it was)."""
+    if known_at is None:
+        return [p.c.start <= day, or_(p.c.end.is_(None), p.c.end >= day)]
+    end = pairing_end(p, known_at)
+    return [*row_known(p, known_at), p.c.start <= day, or_(end.is_(None), end >= day)]
 
 
 def in_target(kid: Any, categories: Any, cutoff: Any) -> list[Any]:
@@ -82,9 +87,9 @@ def cared_for(kid: Any, target: Any, day: date) -> list[Any]:
     return [*enrolled(kid, day), *in_target(kid, target.categories, months_back(day, target.left_behind_min_months))]
 
 
-def pairing_in_force(p: Any, staff_table: Any, day: Any) -> list[Any]:
+def pairing_in_force(p: Any, staff_table: Any, day: Any, known_at: datetime | None = None) -> list[Any]:
     """The pairing holds on `day` and its staff partner (if any) has not left by then."""
     from sqlalchemy import exists
 
-    return [*pairing_holds(p, day), or_(p.c.staff.is_(None), exists().where(
+    return [*pairing_holds(p, day, known_at), or_(p.c.staff.is_(None), exists().where(
         staff_table.c.id == p.c.staff, staff_active(staff_table, day)))]

@@ -140,6 +140,7 @@ past_enrolment = Table(
 # held before, each on the days [valid_from, valid_to) (NULL: without bound) and as known from
 # entered_at until superseded_at (NULL: before anything / still). `child` and `staff` hold the
 # current value; a day with no row here has it. `value` is '=' and the value as text ('' for none).
+# A pairing's end is kept the same way (kind 'pairing', subject its id): --known-at sees it as it was.
 fact_history = Table(
     "fact_history", metadata,
     Column("id", ROW_ID, primary_key=True, autoincrement=True),
@@ -152,7 +153,7 @@ fact_history = Table(
     Column("valid_to", Date, nullable=True),
     Column("entered_at", DateTime, nullable=True),
     Column("superseded_at", DateTime, nullable=True),
-    CheckConstraint("kind IN ('child', 'staff')", name="kind"),
+    CheckConstraint("kind IN ('child', 'staff', 'pairing')", name="kind"),
     CheckConstraint("valid_from IS NULL OR valid_to IS NULL OR valid_to > valid_from", name="span"),
     Index(None, "kind", "subject", "field"),
 )
@@ -179,6 +180,7 @@ pairing = Table(
     Column("buddy", String(64), ForeignKey("child.id"), nullable=True),
     Column("start", Date, nullable=False),
     Column("end", Date, nullable=True),
+    Column("entered_at", DateTime, nullable=True),  # when guanai first knew the pairing (NULL: before 0008)
     CheckConstraint("(staff IS NULL) <> (buddy IS NULL)", name="one_partner"),
     UniqueConstraint("role", "child", "staff", "buddy", "start"),
 )

@@ -77,21 +77,23 @@ def staff_counts(conn: Connection, schools: list[str], day: date, people: Any = 
     return int(total or 0), int(party or 0)
 
 
-def in_force(p: Any, day: date) -> list[Any]:
+def in_force(p: Any, day: date, known_at: datetime | None = None) -> list[Any]:
     """A pairing in force on `day` (presence.pairing_in_force): the engine's rule for who is responsible."""
-    return pairing_in_force(p, staff, day)
+    return pairing_in_force(p, staff, day, known_at)
 
 
-def pair_counts(conn: Connection, schools: list[str], day: date, kid: Any = child) -> dict[str, int]:
+def pair_counts(conn: Connection, schools: list[str], day: date, kid: Any = child,
+                known_at: datetime | None = None) -> dict[str, int]:
     """Pairings in force on `day` by role, of children enrolled at the schools then."""
     rows = conn.execute(select(pairing.c.role, func.count())
                         .select_from(pairing.join(kid, kid.c.id == pairing.c.child))
-                        .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day))
+                        .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day, known_at))
                         .group_by(pairing.c.role))
     return {role: int(n) for role, n in sorted(rows)}
 
 
-def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date, kid: Any = child) -> int:
+def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date, kid: Any = child,
+             known_at: datetime | None = None) -> int:
     """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then —
     of those the programme's proxy_parent rule is for, when its `where` names them (小港中学 gives
     proxy parents to its 重点帮扶 pupils only: the others are not "unpaired")."""
@@ -100,7 +102,7 @@ def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: dat
     from guanai.core.store.pairings import pairing_rule
 
     p = pairing.alias("p")
-    has = exists().where(p.c.child == kid.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day))
+    has = exists().where(p.c.child == kid.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day, known_at))
     total = 0
     by_seg: dict[int, tuple[Segment, list[str]]] = {}
     for school, seg in segment_at(segs, schools, day).items():
@@ -155,19 +157,22 @@ def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date
     kid = table_on(conn, "child", schools, day, known_at)
     found = cells(conn, segs, schools, day, kid)
     people, party = staff_counts(conn, schools, day, table_on(conn, "staff", schools, day, known_at))
-    pairs = pair_counts(conn, schools, day, kid)
+    pairs = pair_counts(conn, schools, day, kid, known_at)
     return {"rows": grouped(found, keys, orgs),
             "totals": {"pupils": sum(c.pupils for c in found), "cared_for": sum(c.cared_for for c in found),
                        "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
-                       "unpaired": unpaired(conn, segs, schools, day, kid)},
+                       "unpaired": unpaired(conn, segs, schools, day, kid, known_at)},
             "cells": found}
 
 
 def pairings(conn: Connection, schools: list[str], day: date, role: str | None = None, staff_id: str | None = None,
-             class_name: str | None = None) -> list[dict[str, Any]]:
+             class_name: str | None = None, known_at: datetime | None = None) -> list[dict[str, Any]]:
     """The pairings in force on `day` of children enrolled at the schools then (the 帮扶档案): the
-    same rule as `pair_counts`, one row per pairing, by teacher then class then child."""
-    kid, partner, buddy = child.alias("k"), staff.alias("s"), child.alias("b")
+    same rule as `pair_counts`, one row per pairing, by teacher then class then child — each child
+    with its class that day."""
+    kid = table_on(conn, "child", schools, day, known_at)
+    kid = kid.alias("k") if kid is child else kid
+    partner, buddy = staff.alias("s"), child.alias("b")
     query = (select(pairing.c.role, pairing.c.start, pairing.c.end, kid.c.id.label("child"),
                     kid.c.name.label("child_name"), kid.c.class_name.label("class"), kid.c.school,
                     partner.c.id.label("staff"), partner.c.name.label("staff_name"), partner.c.party_member,
@@ -175,7 +180,7 @@ def pairings(conn: Connection, schools: list[str], day: date, role: str | None =
              .select_from(pairing.join(kid, kid.c.id == pairing.c.child)
                           .outerjoin(partner, partner.c.id == pairing.c.staff)
                           .outerjoin(buddy, buddy.c.id == pairing.c.buddy))
-             .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day))
+             .where(kid.c.school.in_(schools), *enrolled(kid, day), *in_force(pairing, day, known_at))
              .order_by(kid.c.school, partner.c.id.is_(None), partner.c.id, pairing.c.role, buddy.c.id, kid.c.class_name,
                        kid.c.id))
     if role:

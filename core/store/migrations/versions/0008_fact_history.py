@@ -1,6 +1,7 @@
 """fact_history: facts with a history (SPEC §2, issue 26). Every value a child's or staff member's
 fact held before, on the days it held and as known from when until when; child.entered_at and
-staff.entered_at say when guanai first knew a row. past_class (the one fact that had a history)
+staff.entered_at (and pairing.entered_at) say when guanai first knew a row; a pairing's end is kept
+there too. past_class (the one fact that had a history)
 moves into it: a class is one fact among the others (core/store/history.py). On PostgreSQL the
 table has the row-level policy of the tables it stands beside, and a row must be about a child or
 staff member of its school.
@@ -28,7 +29,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {s}, pg_temp AS 
 BEGIN
     IF EXISTS (SELECT 1 FROM guanai_new AS n WHERE NOT (
             (n.kind = 'child' AND EXISTS (SELECT 1 FROM {s}.child AS c WHERE c.id = n.subject AND c.school = n.school))
-            OR (n.kind = 'staff' AND EXISTS (SELECT 1 FROM {s}.staff AS t WHERE t.id = n.subject AND t.school = n.school))))
+            OR (n.kind = 'staff' AND EXISTS (SELECT 1 FROM {s}.staff AS t WHERE t.id = n.subject AND t.school = n.school))
+            OR (n.kind = 'pairing' AND EXISTS (SELECT 1 FROM {s}.pairing AS p JOIN {s}.child AS k ON k.id = p.child
+                                               WHERE p.id::text = n.subject AND k.school = n.school))))
     THEN
         PERFORM {s}.guanai_refuse('boundary.fact_history');
     END IF;
@@ -40,7 +43,7 @@ CREATE TRIGGER guanai_fact_history_in_school AFTER INSERT ON {s}.fact_history RE
 
 
 def upgrade() -> None:
-    for table in ('child', 'staff'):
+    for table in ('child', 'staff', 'pairing'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('entered_at', sa.DateTime(), nullable=True))
     op.create_table('fact_history',
@@ -54,7 +57,7 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.Date(), nullable=True),
     sa.Column('entered_at', sa.DateTime(), nullable=True),
     sa.Column('superseded_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("kind IN ('child', 'staff')", name=op.f('ck_fact_history_kind')),
+    sa.CheckConstraint("kind IN ('child', 'staff', 'pairing')", name=op.f('ck_fact_history_kind')),
     sa.CheckConstraint('valid_from IS NULL OR valid_to IS NULL OR valid_to > valid_from',
                        name=op.f('ck_fact_history_span')),
     sa.ForeignKeyConstraint(['school'], ['org_unit.code'], name=op.f('fk_fact_history_school')),
@@ -95,6 +98,7 @@ def _install_pg() -> None:
         f"GRANT INSERT, UPDATE (superseded_at) ON {schema}.fact_history TO {writers}",
         f"GRANT USAGE ON SEQUENCE {schema}.fact_history_id_seq TO {writers}",
         f"GRANT DELETE ON {schema}.fact_history TO {above}",  # purge (PIPL)
+        f"GRANT INSERT (entered_at) ON {schema}.pairing TO {writers}",  # a new pairing says when it was made
         CHECK.format(s=schema),
         f"REVOKE ALL ON FUNCTION {schema}.guanai_check_fact_history() FROM PUBLIC",
     ]))
@@ -129,7 +133,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_fact_history_school'))
         batch_op.drop_index(batch_op.f('ix_fact_history_kind_subject_field'))
     op.drop_table('fact_history')
-    for table in ('staff', 'child'):
+    for table in ('pairing', 'staff', 'child'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('entered_at')
     if postgres:

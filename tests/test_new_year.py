@@ -1,0 +1,131 @@
+"""A school's second year (issue 26, "done when"): the demo school's 2025–26 figures — compliance by
+teacher, class and duty, indicators, stats, the 总结 and 台账 of each term — are the same before
+and after next year's roster (promoted classes, graduates, new pupils, category changes), staff
+(head teachers rotated) and programme are imported; and `--known-at` a moment before those imports
+reproduces every report printed then, byte for byte (the workbook cell by cell)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import datetime
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import PROGRAMMES
+
+BEFORE = datetime(2026, 8, 1)  # when the demo's year was entered (set below; the demo enters it today)
+KNOWN = "2026-08-15 12:00"  # a moment after that and before next year's imports
+NEXT = "2026-09-01"
+GRADE_UP = {"七": "八", "八": "九"}
+TERMS = (("2025-autumn", "2026-01-16"), ("2026-spring", "2026-07-10"))
+
+
+def _cli(url: str, *args: str) -> str:
+    from guanai.core.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), ["--db", url, *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result.stdout
+
+
+def _reports(url: str, folder, tag: str, known_at: str | None = None) -> dict[str, object]:
+    """Every figure and document of 2025–26, and the present's stats and lists."""
+    from openpyxl import load_workbook
+
+    extra = ["--known-at", known_at] if known_at else []
+    out: dict[str, object] = {}
+    for term, last in TERMS:
+        for by in ("staff", "class", "duty", "school,class,staff,duty"):
+            out[term, by] = _cli(url, "compliance", "--org", "S001", "--term", term, "--by", by, "--as-of", "2026-08-31",
+                                 *extra, "--json")
+        out[term, "indicators"] = _cli(url, "indicators", "--org", "S001", "--as-of", last, *extra, "--json")
+        out[term, "stats"] = _cli(url, "stats", "--org", "S001", "--by", "class,category", "--as-of", last, *extra,
+                                  "--json")
+        summary = folder / f"{tag}-{term}.md"
+        _cli(url, "report", "summary", "--org", "S001", "--term", term, "--as-of", "2026-08-31", *extra,
+             "-o", str(summary))
+        out[term, "summary"] = summary.read_text("utf-8")
+        ledger = folder / f"{tag}-{term}.xlsx"
+        _cli(url, "report", "ledger", "--org", "S001", "--term", term, "--as-of", "2026-08-31", *extra,
+             "-o", str(ledger))
+        book = load_workbook(ledger)
+        out[term, "ledger"] = {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+        county = folder / f"{tag}-{term}-county.xlsx"
+        _cli(url, "report", "county", "--org", "C01", "--term", term, "--as-of", "2026-08-31", *extra,
+             "-o", str(county))
+        book = load_workbook(county)
+        out[term, "county"] = {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+    return out
+
+
+def _next_year(url: str, path, folder) -> dict[str, int]:
+    """Next year's roster, staff list and programme, as a school prepares them in the summer."""
+    db = sqlite3.connect(path)
+    kids = db.execute("SELECT id, name, class_name, category FROM child ORDER BY id").fetchall()
+    heads = db.execute("SELECT id, name, head_of_class FROM staff WHERE head_of_class IS NOT NULL ORDER BY id").fetchall()
+    db.close()
+    roster = folder / "roster-2026.csv"
+    moved = graduated = recategorised = 0
+    with roster.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["学籍号", "姓名", "班级", "留守类型"])
+        for n, (kid, name, cls, category) in enumerate(kids):
+            if cls[0] == "九":
+                graduated += 1
+                continue  # graduates: not in next year's file (--mark-left)
+            moved += 1
+            label = {"left_behind": "留守", "single_parent": "单亲", "orphan": "孤儿", "none": "非留守"}.get(
+                category, "非留守")
+            if category == "left_behind" and n % 17 == 0:  # parents came home: no longer left-behind
+                label, recategorised = "非留守", recategorised + 1
+            w.writerow([kid, name, GRADE_UP[cls[0]] + cls[1:], label])
+        for i in range(100):
+            w.writerow([f"N{i:04d}", f"新生{i}", f"七({i % 4 + 1})班", "留守" if i % 2 else "非留守"])
+    staff = folder / "staff-2026.csv"
+    with staff.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["工号", "姓名", "班主任班级"])
+        classes = [h[2] for h in heads]
+        for (sid, name, _), cls in zip(heads, classes[1:] + classes[:1], strict=True):  # every head teacher moves on
+            w.writerow([sid, name, cls])
+    _cli(url, "roster", "import", str(roster), "--school", "S001", "--effective", NEXT, "--mark-left", "--yes")
+    _cli(url, "staff", "import", str(staff), "--school", "S001", "--effective", NEXT, "--yes")
+    programme = folder / "xibei-2026.yaml"
+    _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(programme))
+    _cli(url, "programme", "publish", str(programme), "--to", "C01", "--from", NEXT, "--yes")
+    return {"moved": moved, "graduated": graduated, "recategorised": recategorised}
+
+
+@pytest.fixture
+def year(demo_db):
+    url = f"sqlite:///{demo_db}"
+    db = sqlite3.connect(demo_db)
+    with db:  # the demo enters its year today; say it was entered in the summer, before next year's files
+        db.execute("UPDATE record SET recorded_at = ?", (BEFORE.isoformat(sep=" "),))
+        db.execute("UPDATE programme_binding SET bound_at = ?", (BEFORE.isoformat(sep=" "),))
+        db.execute("UPDATE programme_version SET published_at = ?", (BEFORE.isoformat(sep=" "),))
+        db.execute("UPDATE child SET entered_at = ?", (BEFORE.isoformat(sep=" "),))
+        db.execute("UPDATE staff SET entered_at = ?", (BEFORE.isoformat(sep=" "),))
+        db.execute("UPDATE pairing SET entered_at = ?", (BEFORE.isoformat(sep=" "),))
+    db.close()
+    return url, demo_db
+
+
+def test_next_years_files_leave_last_years_figures_and_documents_as_they_were(year, tmp_path):
+    url, path = year
+    before = _reports(url, tmp_path, "before")
+    present = ("stats", "--org", "S001", "--by", "class", "--as-of", "2026-10-15")  # next year's autumn term
+    now_before = _cli(url, *present, "--json")
+    done = _next_year(url, path, tmp_path)
+    assert done == {"moved": 400, "graduated": 200, "recategorised": 12}
+    assert _cli(url, *present, "--json") != now_before  # the present did change
+    after = _reports(url, tmp_path, "after")
+    for key in before:
+        assert after[key] == before[key], key
+    known = _reports(url, tmp_path, "known", KNOWN)
+    for key in before:
+        assert known[key] == before[key], key
+    assert _cli(url, *present, "--known-at", KNOWN, "--json") == now_before
