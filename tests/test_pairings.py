@@ -199,16 +199,15 @@ def test_a_pairing_ends_when_its_child_is_no_longer_cared_for(db, tmp_path):
     # 10-20 is long past: figures closed since would change — shown, asked, nothing written
     preview = db.ok("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20",
                     "--dry-run")
-    assert preview.splitlines()[0] == ("将自 2025-10-20 起：类别变更 1 人（类别尚无历史：这些学生此前各周期也按新类别计算）"
-                                       "（未写入）。")
+    assert preview.splitlines()[0] == "将自 2025-10-20 起：类别变更 1 人（未写入）。"
     asked = db.run("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20")
     assert (asked.exit_code, asked.stderr) == (2, (
-        f"这次导入自 2025-10-20 起生效，早于今天（{date.today().isoformat()}）：1 项班级、类别或离校变更会改变其间"
-        "已截止的统计；确要改写请加 --yes，或把 --effective 设为今天\n"))
+        f"这次导入自 2025-10-20 起生效，早于今天（{date.today().isoformat()}）：1 项班级、类别或离校变更会改变 2025-10-20 "
+        "至今已截止周期的统计（2025-10-20 以前的不变）；确要改写请加 --yes，或把 --effective 设为今天\n"))
     assert db.rows("pairing", "child", "end") == [("K0", None), ("K1", None)]
     done = db.ok("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20",
                  "--yes")
-    assert done.splitlines()[0] == "自 2025-10-20 起：类别变更 1 人（类别尚无历史：这些学生此前各周期也按新类别计算）。"
+    assert done.splitlines()[0] == "自 2025-10-20 起：类别变更 1 人。"
     assert db.rows("pairing", "child", "end") == [("K0", date(2025, 10, 19)), ("K1", None)]
 
 

@@ -180,8 +180,10 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
     if result.facts:  # what the engine will judge differently, from which day
         parts = t("list.sep").join(t(f"import.fact.{kind}.{name}", n=n) for name, n in result.facts.items())
         click.echo(t("import.facts_dry" if dry_run else "import.facts", parts=parts, start=effective.isoformat()))
-    for row, code, params in result.outside_target:
+    for row, code, params in result.outside_target[:10]:  # the first ten: one glance, not a page
         click.echo(t(code, id=row["id"], name=row["name"], **params))
+    if len(result.outside_target) > 10:
+        click.echo(t("roster.outside_more", n=len(result.outside_target) - 10))
     if result.outside_target:
         click.echo(t("roster.outside_summary", n=len(result.outside_target)))
     if result.missing:
