@@ -132,7 +132,7 @@ def test_missing_children_reported_then_marked_left(school, tmp_path):
     assert "库中有 1 名学生不在这次的花名册里：孙悦（G510722201209120016）。如已离校，请加 --mark-left 重新导入。" in out
     assert school.rows("child", "left_on", id="G510722201209120016") == [(None,)]
     out = school.ok("roster", "import", str(short), "--school", "S001", "--mark-left")
-    assert "已将 1 名不在花名册里的学生标记为离校（今天）：孙悦（G510722201209120016）" in out
+    assert f"已将 1 名不在花名册里的学生标记为自 {date.today().isoformat()} 起离校：孙悦（G510722201209120016）" in out
     assert school.rows("child", "left_on", id="G510722201209120016") == [(date.today(),)]
 
 

@@ -95,7 +95,8 @@ def _next_year(url: str, path, folder) -> dict[str, int]:
     _cli(url, "staff", "import", str(staff), "--school", "S001", "--effective", NEXT, "--yes")
     programme = folder / "xibei-2026.yaml"
     _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(programme))
-    _cli(url, "programme", "publish", str(programme), "--to", "C01", "--from", NEXT, "--yes")
+    # last year's programme judged nothing after its last term: publishing from 09-01 asks nothing
+    _cli(url, "programme", "publish", str(programme), "--to", "C01", "--from", NEXT)
     return {"moved": moved, "graduated": graduated, "recategorised": recategorised}
 
 

@@ -190,7 +190,7 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
         names = "、".join(f"{m['name']}（{m['id']}）" for m in result.missing[:10])
         more = t("list.more", n=len(result.missing) - 10) if len(result.missing) > 10 else ""
         if result.marked_left:
-            click.echo(t(f"import.marked_left.{kind}", n=result.marked_left, names=names + more))
+            click.echo(t(f"import.marked_left.{kind}", n=result.marked_left, names=names + more, day=effective.isoformat()))
         elif dry_run and mark_left:
             click.echo(t(f"import.would_mark_left.{kind}", n=len(result.missing), names=names + more))
         else:

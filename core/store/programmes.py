@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,23 @@ def rewritten(conn: Connection, orgs: tuple[str, ...], effective: date, today: d
               version_id: int | None = None) -> list[str]:
     """The schools whose past a binding of `version_id` (None: a new version) from `effective` to
     `orgs` (default: every school) would judge again: another version in force there on some day
-    from `effective` to yesterday."""
+    from `effective` to yesterday whose calendar holds one of those days (a term or phase: last
+    year's programme in force over the summer and this autumn judged nothing then)."""
     if effective >= today:
         return []
     known = all_orgs(conn)
+    judged: dict[int, bool] = {}
+
+    def judges(b: dict[str, Any]) -> bool:
+        if b["id"] not in judged:
+            first, last = max(effective, b["effective_from"]), today - timedelta(days=1)
+            p = load_version(conn, b["id"])
+            spans = [(term.start, term.end) for term in p.calendar.terms] + [(ph.start, ph.end) for ph in p.phases]
+            judged[b["id"]] = any(start <= last and end >= first for start, end in spans)
+        return judged[b["id"]]
+
     return [school for school in _schools_under(known, orgs)
-            if any(b["id"] != version_id for b in _timeline(conn, known, school, effective, today))]
+            if any(b["id"] != version_id and judges(b) for b in _timeline(conn, known, school, effective, today))]
 
 
 def _schools_under(known: dict[str, Any], orgs: tuple[str, ...] | list[str]) -> list[str]:
