@@ -30,7 +30,7 @@ COMMANDS: dict[str, Any] = {
         "check": "programme:check_command", "schema": "programme:schema_command", "show": "programme:show_command",
         "calendar": "programme:calendar_command", "next": "programme:next_command", "simulate": "simulate:simulate_command",
         "diff": "simulate:diff_command", "publish": "facts:publish_command",
-        "versions": "facts:versions_command"}),
+        "versions": "facts:versions_command", "withdraw": "facts:withdraw_command"}),
     "init": "facts:init_command",
     "org": ("cli.org.help", {"import": "facts:org_import_command"}),
     "roster": ("cli.roster.help", {"import": "facts:roster_import_command"}),

@@ -73,7 +73,8 @@ def publish(ctx: click.Context, opts: PublishOptions) -> None:
         click.echo(t("publish.already", n=len(result["already"]), start=effective.isoformat()))
 
 
-VERSION_COLUMNS = ["programme", "version", "title", "org", "org_name", "effective_from", "bound_at", "published_at",
+VERSION_COLUMNS = ["programme", "version", "title", "org", "org_name", "effective_from", "bound_at", "withdrawn_at",
+                   "published_at",
                    "published_by"]
 
 
@@ -100,8 +101,9 @@ def versions_command(ctx: click.Context, org: str | None, as_json: bool, as_csv:
         rows = versions(conn, wanted)
     zone, utc = ZoneInfo(DEFAULT_TIMEZONE), ZoneInfo("UTC")
     for r in rows:  # stored in UTC; shown in the county's time
-        for key in ("bound_at", "published_at"):
-            r[key] = r[key].replace(tzinfo=utc).astimezone(zone).replace(tzinfo=None, microsecond=0)
+        for key in ("bound_at", "published_at", "withdrawn_at"):
+            if r[key] is not None:
+                r[key] = r[key].replace(tzinfo=utc).astimezone(zone).replace(tzinfo=None, microsecond=0)
     if as_json:
         dump_json(rows)
         return
@@ -112,9 +114,35 @@ def versions_command(ctx: click.Context, org: str | None, as_json: bool, as_csv:
     out.print(table(None, [t("versions.col.programme"), t("versions.col.title"), t("versions.col.org"),
                            t("versions.col.from"), t("versions.col.published")],
                     [(f"{r['programme']} v{r['version']}", r["title"], f"{r['org_name']}（{r['org']}）",
-                      r["effective_from"].isoformat(), f"{r['published_at']:%Y-%m-%d %H:%M} {r['published_by']}")
+                      r["effective_from"].isoformat() if r["withdrawn_at"] is None else
+                      t("versions.withdrawn", start=r["effective_from"].isoformat(), at=f"{r['withdrawn_at']:%Y-%m-%d}"),
+                      f"{r['published_at']:%Y-%m-%d %H:%M} {r['published_by']}")
                      for r in rows]))
     out.print(t("list.count", n=len(rows)))
+
+
+@click.command("withdraw", help="cli.withdraw.help", epilog="cli.withdraw.example")
+@click.argument("programme")
+@click.argument("version", type=int)
+@click.option("--org", required=True, metavar="CODE", help="cli.opt.withdraw_org")
+@click.option("--from", "start", metavar="DATE", help="cli.opt.withdraw_from")
+@click.pass_context
+def withdraw_command(ctx: click.Context, programme: str, version: int, org: str, start: str | None) -> None:
+    """Take back a publication nothing was recorded under: the unit returns to the version before."""
+    from guanai.core.commands.options import parse_cli_date
+    from guanai.core.store.orgs import all_orgs
+    from guanai.core.store.programmes import withdraw
+
+    effective = parse_cli_date(start, "--from")
+    with app_of(ctx).store.write() as conn:
+        orgs = all_orgs(conn)
+        if org not in orgs:
+            from guanai.core.diagnostics import Refusal
+
+            raise Refusal("org.unknown", code=org)
+        done = withdraw(conn, programme, version, org, effective)
+    click.echo(t("withdraw.done", programme=programme, version=version, org=orgs[org]["name"], code=org,
+                 start=done["effective_from"].isoformat(), n=len(done["schools"])))
 
 
 @import_command("cli.org_import")

@@ -45,7 +45,7 @@ from guanai.core.store.presence import (
     staff_active,
     staff_joined,
 )
-from guanai.core.store.programmes import chain_of, model_of, resolve
+from guanai.core.store.programmes import chain_of, live, model_of, resolve
 from guanai.core.store.schema import (
     child,
     child_days,
@@ -193,7 +193,7 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
     A binding to a county or township reaches every school under it; on the same day the binding
     nearest the school wins, then the one bound last. A version is in force from its effective
     date until the next version's. Two queries, whatever the number of schools (one when the
-    caller has the org units already). `known_at`: only the bindings made by then (--known-at).
+    caller has the org units already). `known_at`: the bindings as they stood then (--known-at): made by then, not withdrawn by then.
     """
     orgs = orgs if orgs is not None else all_orgs(conn)
     rows = conn.execute(select(programme_binding.c.org, programme_binding.c.effective_from,
@@ -201,7 +201,7 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
                                programme_binding.c.version_id,
                                programme_version.c.timezone, programme_version.c.sha256, programme_version.c.data)
                         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)
-                        .where(*([programme_binding.c.bound_at <= known_at] if known_at is not None else []))).all()
+                        .where(*live(known_at))).all()
     by_org: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         by_org[r.org].append(r._mapping)

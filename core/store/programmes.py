@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from guanai.core.diagnostics import Refusal
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import programme_binding, programme_version
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -58,14 +59,22 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         else:
             version_id, new_version = row["id"], False
         bound = set(conn.execute(select(programme_binding.c.org).where(
-            programme_binding.c.version_id == version_id,
-            programme_binding.c.effective_from == effective_from)).scalars())
+            programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
+            *live())).scalars())
+        taken_back = set(conn.execute(select(programme_binding.c.org).where(  # withdrawn: bound again below
+            programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
+            programme_binding.c.withdrawn_at.is_not(None))).scalars())
         # already in force there from that day on (bound to the county, published again): nothing to add
         bound |= {code for code in targets if _already(conn, known, code, version_id, effective_from)}
         rows = [{"version_id": version_id, "org": code, "effective_from": effective_from, "bound_at": utcnow()}
                 for code in targets if code not in bound]
-        if rows:
-            conn.execute(insert(programme_binding), rows)
+        again = [r for r in rows if r["org"] in taken_back]  # the unique key holds one row: it is bound again
+        for r in again:
+            conn.execute(update(programme_binding).where(
+                programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
+                programme_binding.c.org == r["org"]).values(bound_at=r["bound_at"], withdrawn_at=None))
+        if len(again) < len(rows):
+            conn.execute(insert(programme_binding), [r for r in rows if r["org"] not in taken_back])
         entries += [{"action": "insert", "table_name": "programme_binding",
                      "row_key": f"{r['org']}@{effective_from}", "after": r, "org": r["org"]} for r in rows]
         audit(conn, entries, loaded.file)
@@ -135,7 +144,7 @@ def versions(conn: Connection, orgs: list[str] | None = None) -> list[dict[str, 
 
     query = (select(programme_version.c.programme, programme_version.c.version, programme_version.c.title,
                     programme_binding.c.org, org_unit.c.name.label("org_name"), programme_binding.c.effective_from,
-                    programme_binding.c.bound_at, programme_version.c.published_at,
+                    programme_binding.c.bound_at, programme_binding.c.withdrawn_at, programme_version.c.published_at,
                     programme_version.c.published_by)
              .select_from(programme_binding.join(programme_version,
                                                  programme_version.c.id == programme_binding.c.version_id)
@@ -171,6 +180,14 @@ def resolve(rows: list[Any], chain: list[str]) -> list[Any]:
     return [chosen[d] for d in sorted(chosen)]
 
 
+def live(known_at: datetime | None = None) -> list[Any]:
+    """A binding in force as known at `known_at` (None: now): bound by then, not withdrawn by then."""
+    b = programme_binding
+    if known_at is None:
+        return [b.c.withdrawn_at.is_(None)]
+    return [b.c.bound_at <= known_at, or_(b.c.withdrawn_at.is_(None), b.c.withdrawn_at > known_at)]
+
+
 def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The versions in force at the school over time (resolve), latest effective date first. `orgs`:
     all_orgs, when the caller already holds it (a batch asks for every school)."""
@@ -181,7 +198,7 @@ def bindings_for(conn: Connection, school: str, orgs: dict[str, Any] | None = No
                programme_version.c.id, programme_version.c.programme, programme_version.c.version,
                programme_version.c.timezone)
         .join(programme_version, programme_version.c.id == programme_binding.c.version_id)
-        .where(programme_binding.c.org.in_(chain))
+        .where(programme_binding.c.org.in_(chain), *live())
     )
     return resolve([dict(r._mapping) for r in conn.execute(query)], chain)[::-1]
 
@@ -208,6 +225,41 @@ def model_of(sha: str, version_id: int, data: Any) -> Any:
     if key not in _models:
         _models[key] = Programme.model_validate(data)
     return _models[key]
+
+
+def withdraw(conn: Connection, programme: str, version: int, org: str, effective_from: date | None) -> dict[str, Any]:
+    """Take back the binding of `programme` version `version` to `org` (from `effective_from`, when
+    it has several): marked withdrawn, never deleted, so `--known-at` before now still sees it.
+    Refused once anything was recorded under it: a record at a school it reaches, on or after its
+    first day (its figures were reported; publish another version instead)."""
+    from guanai.core.obligations import local_midnight_utc
+    from guanai.core.store.schema import record
+
+    b, v = programme_binding, programme_version
+    found = [dict(r._mapping) for r in conn.execute(
+        select(b.c.id, b.c.org, b.c.effective_from, b.c.bound_at, b.c.withdrawn_at, v.c.timezone)
+        .join(v, v.c.id == b.c.version_id)
+        .where(v.c.programme == programme, v.c.version == version, b.c.org == org, *live(),
+               *([b.c.effective_from == effective_from] if effective_from else []))
+        .order_by(b.c.effective_from))]
+    if not found:
+        raise Refusal("withdraw.unknown", programme=programme, version=version, org=org)
+    if len(found) > 1:
+        raise Refusal("withdraw.which", days="、".join(r["effective_from"].isoformat() for r in found))
+    row = found[0]
+    schools = _schools_under(all_orgs(conn), [org])
+    since = local_midnight_utc(row["effective_from"], ZoneInfo(row["timezone"]))
+    n = conn.execute(select(func.count()).select_from(record).where(
+        record.c.school.in_(schools), record.c.occurred_at >= since)).scalar() or 0
+    if n:
+        raise Refusal("withdraw.recorded", n=n, start=row["effective_from"].isoformat())
+    now = utcnow()
+    conn.execute(update(b).where(b.c.id == row["id"]).values(withdrawn_at=now))
+    before = {k: row[k] for k in ("org", "effective_from", "bound_at")}
+    audit(conn, [{"action": "update", "table_name": "programme_binding", "org": org,
+                  "row_key": f"{org}@{row['effective_from']}", "before": before,
+                  "after": {**before, "withdrawn_at": now}}], f"programme withdraw {programme} {version}")
+    return {**row, "schools": schools}
 
 
 def load_version(conn: Connection, version_id: int) -> Any:

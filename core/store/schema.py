@@ -229,6 +229,7 @@ programme_binding = Table(
     Column("org", String(32), ForeignKey("org_unit.code"), nullable=False, index=True),
     Column("effective_from", Date, nullable=False),
     Column("bound_at", DateTime, nullable=False),
+    Column("withdrawn_at", DateTime, nullable=True),  # `programme withdraw`: not in force since (kept for --known-at)
     UniqueConstraint("org", "effective_from", "version_id"),
 )
 

@@ -36,3 +36,21 @@ def test_a_leaving_ends_pairings_as_the_school_user_and_only_its_own(county, tmp
     assert county.owner_sql(f"SELECT org FROM {s}.audit_log WHERE table_name = 'pairing' AND action = 'update'") == [
         ("S001",)]
     assert county.sql("school_s002", f"SELECT count(*) FROM {s}.audit_log WHERE table_name = 'pairing'") == [(0,)]
+
+
+def test_only_a_county_withdraws_a_publication_and_the_binding_stays_for_known_at(county, tmp_path):
+    """A school cannot take back the county's publication, even one bound to itself (no UPDATE of
+    withdrawn_at); the county can, and the binding row stays, marked, for --known-at."""
+    s = county.schema
+    v2 = tmp_path / "term-v2.yaml"
+    v2.write_text((ENGINE / "term.yaml").read_text("utf-8").replace("version: 1", "version: 2"), encoding="utf-8")
+    county.db.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2099-09-01")
+    school = county.guanai("school_s001", "programme", "withdraw", "engine-test", "2", "--org", "S001")
+    assert school.exit_code == 2 and "Traceback" not in school.stderr
+    assert county.owner_sql(f"SELECT count(*) FROM {s}.programme_binding WHERE withdrawn_at IS NOT NULL") == [(0,)]
+    other = county.guanai("county_c02", "programme", "withdraw", "engine-test", "2", "--org", "S001")
+    assert other.exit_code == 2  # another county's school: a code it does not know
+    done = county.guanai("county_c01", "programme", "withdraw", "engine-test", "2", "--org", "S001")
+    assert done.exit_code == 0, done.stderr
+    assert county.owner_sql(f"SELECT org, withdrawn_at IS NOT NULL FROM {s}.programme_binding "
+                            f"WHERE effective_from = '2099-09-01'") == [("S001", True)]

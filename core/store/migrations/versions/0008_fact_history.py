@@ -1,7 +1,7 @@
 """fact_history: facts with a history (SPEC §2, issue 26). Every value a child's or staff member's
 fact held before, on the days it held and as known from when until when; child.entered_at and
 staff.entered_at (and pairing.entered_at) say when guanai first knew a row; a pairing's end is kept
-there too. past_class (the one fact that had a history)
+there too; programme_binding.withdrawn_at marks a binding `programme withdraw` took back. past_class (the one fact that had a history)
 moves into it: a class is one fact among the others (core/store/history.py). On PostgreSQL the
 table has the row-level policy of the tables it stands beside, and a row must be about a child or
 staff member of its school.
@@ -46,6 +46,8 @@ def upgrade() -> None:
     for table in ('child', 'staff', 'pairing'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('entered_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table('programme_binding', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(), nullable=True))
     op.create_table('fact_history',
     sa.Column('id', ROW_ID, autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
@@ -99,6 +101,10 @@ def _install_pg() -> None:
         f"GRANT USAGE ON SEQUENCE {schema}.fact_history_id_seq TO {writers}",
         f"GRANT DELETE ON {schema}.fact_history TO {above}",  # purge (PIPL)
         f"GRANT INSERT (entered_at) ON {schema}.pairing TO {writers}",  # a new pairing says when it was made
+        # `programme withdraw`: a county marks a binding to a unit under it as withdrawn, never deletes it
+        f"GRANT UPDATE (withdrawn_at) ON {schema}.programme_binding TO {above}",
+        f"CREATE POLICY withdraws_under ON {schema}.programme_binding FOR UPDATE "
+        f"USING (org IN (SELECT {schema}.guanai_orgs_under())) WITH CHECK (org IN (SELECT {schema}.guanai_orgs_under()))",
         CHECK.format(s=schema),
         f"REVOKE ALL ON FUNCTION {schema}.guanai_check_fact_history() FROM PUBLIC",
     ]))
@@ -136,6 +142,10 @@ def downgrade() -> None:
     for table in ('pairing', 'staff', 'child'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('entered_at')
+    if postgres:
+        op.execute("DROP POLICY IF EXISTS withdraws_under ON programme_binding")
+    with op.batch_alter_table('programme_binding', schema=None) as batch_op:
+        batch_op.drop_column('withdrawn_at')
     if postgres:
         old = _previous('0007_hardened_access')
         schema, groups = old._schema(), old._groups()
