@@ -23,10 +23,14 @@ GRADE_UP = {"七": "八", "八": "九"}
 TERMS = (("2025-autumn", "2026-01-16"), ("2026-spring", "2026-07-10"))
 
 
-def _cli(url: str, *args: str) -> str:
+def _run(url: str, *args: str):
     from guanai.core.cli import build_cli
 
-    result = CliRunner().invoke(build_cli(), ["--db", url, *args], catch_exceptions=False)
+    return CliRunner().invoke(build_cli(), ["--db", url, *args], catch_exceptions=False)
+
+
+def _cli(url: str, *args: str) -> str:
+    result = _run(url, *args)
     assert result.exit_code == 0, result.output + (result.stderr or "")
     return result.stdout
 
@@ -130,3 +134,26 @@ def test_next_years_files_leave_last_years_figures_and_documents_as_they_were(ye
     for key in before:
         assert known[key] == before[key], key
     assert _cli(url, *present, "--known-at", KNOWN, "--json") == now_before
+
+
+def test_compare_puts_two_terms_side_by_side_each_as_counted_alone(year, tmp_path):
+    """`compliance --compare 2025-autumn,2026-autumn`: each term's columns are what `--term` gives
+    for it alone (each with its own programme version and the facts of its days), and the change
+    is in percentage points."""
+    url, path = year
+    _next_year(url, path, tmp_path)
+    both = json.loads(_cli(url, "compliance", "--org", "S001", "--compare", "2025-autumn,2026-autumn", "--by", "duty",
+                           "--as-of", "2026-12-06", "--json"))
+    assert both["compare"] == ["2025-autumn", "2026-autumn"]
+    for term in both["compare"]:
+        alone = json.loads(_cli(url, "compliance", "--org", "S001", "--term", term, "--by", "duty",
+                                "--as-of", "2026-12-06", "--json"))
+        assert {r["key"]["duty"]: r for r in alone["rows"]} == {
+            r["key"]["duty"]: {"key": r["key"], **r[term]} for r in both["rows"] if r[term]["expected"]}
+        assert {k: both["total"][term][k] for k in alone["total"]} == alone["total"]
+    talk = next(r for r in both["rows"] if r["key"]["duty"] == "weekly-talk")
+    assert talk["2025-autumn"]["expected"] == 5292 and talk["2026-autumn"]["expected"] == 2673
+    assert talk["change"] == round((talk["2026-autumn"]["rate"] - talk["2025-autumn"]["rate"]) * 100, 1)
+    one = _run(url, "compliance", "--compare", "2025-autumn")
+    assert (one.exit_code, one.stderr) == (
+        2, "--compare: 要两个不同的学期编号，用逗号隔开，如 2025-autumn,2026-autumn（收到 “2025-autumn”）\n")

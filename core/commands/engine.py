@@ -279,6 +279,7 @@ class ComplianceOptions:
     start: str | None = None
     end: str | None = None
     term: str | None = None
+    compare: str | None = None
     when: str | None = None
     known_at: str | None = None
     as_json: bool = False
@@ -294,6 +295,7 @@ class ComplianceOptions:
 @click.option("--from", "start", metavar="DATE", help="cli.opt.period_from")
 @click.option("--to", "end", metavar="DATE", help="cli.opt.period_to")
 @click.option("--term", metavar="ID", help="cli.opt.compliance_term")
+@click.option("--compare", metavar="ID,ID", help="cli.opt.compliance_compare")
 @as_of_option
 @known_at_option
 @output_options
@@ -312,6 +314,14 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
                                                                                 ("keys", "|".join(GROUP_KEYS))))])
     if opts.term is not None and (opts.start is not None or opts.end is not None):
         raise InputError([Diagnostic("--term", 0, 0, "", "compliance.term_and_period")])
+    if opts.compare is not None:
+        if opts.term is not None or opts.start is not None or opts.end is not None:
+            raise InputError([Diagnostic("--compare", 0, 0, "", "compliance.compare_and_period")])
+        ids = [x.strip() for x in opts.compare.split(",") if x.strip()]
+        if len(ids) != 2 or ids[0] == ids[1]:
+            raise InputError([Diagnostic("--compare", 0, 0, "", "compliance.compare_two", (("value", opts.compare),))])
+        compare(ctx, opts, keys, ids)
+        return
     period = period_option(opts.start, opts.end)
     c = prepare(ctx, opts.org, opts.when, opts.known_at)
     if opts.term is not None:
@@ -328,6 +338,63 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
         dump_csv(flat, [*keys, "expected", "met", "met_late", "rate"])
         return
     _print_compliance(c, keys, rows, summed, names, group)
+
+
+def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], ids: list[str]) -> None:
+    """`compliance --compare A,B`: the same grouping for two terms side by side (2025 autumn against
+    2026 autumn), each counted with the facts and the programme of its own days, and the change in
+    the on-time rate in percentage points."""
+    c = prepare(ctx, opts.org, opts.when, opts.known_at)
+    counted = [compliance_of(c, keys, opts.group, set(opts.duties) or None, term_period(c, term))
+               for term in ids]
+    names = {k: {**counted[0][1].get(k, {}), **counted[1][1].get(k, {})} for k in keys}
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for term, (rows, _) in zip(ids, counted, strict=True):
+        for r in rows:
+            key = tuple(r["key"][k] for k in keys)
+            merged.setdefault(key, {"key": r["key"]})[term] = {k: r[k] for k in ("expected", "met", "met_late", "rate")}
+    empty = {"expected": 0, "met": 0, "met_late": 0, "rate": None}
+    rows = []
+    for key in sorted(merged, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+        row = merged[key]
+        for term in ids:
+            row.setdefault(term, dict(empty))
+        row["change"] = _change(row[ids[0]]["rate"], row[ids[1]]["rate"])
+        rows.append(row)
+    totals = {term: total(found) for term, (found, _) in zip(ids, counted, strict=True)}
+    summed = {**totals, "change": _change(totals[ids[0]]["rate"], totals[ids[1]]["rate"])}
+    if opts.as_json:
+        dump_json({"as_of": c.as_of_text(), "compare": ids, "rows": rows, "total": summed})
+        return
+    if opts.as_csv:
+        flat = [{**r["key"], **{f"{term}_{k}": r[term][k] for term in ids for k in ("expected", "met", "rate")},
+                 "change": r["change"]} for r in rows]
+        dump_csv(flat, [*keys, *(f"{term}_{k}" for term in ids for k in ("expected", "met", "rate")), "change"])
+        return
+    out = console()
+    place = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
+    out.print(" · ".join(x for x in (place, opts.group, t("compliance.as_of", when=long_date(c.asof.day))) if x))
+    headers = [t(f"compliance.col.{k}") for k in keys]
+    for term in ids:
+        headers += [t("compliance.col.term_expected", term=term), t("compliance.col.term_rate", term=term)]
+    headers.append(t("compliance.col.change"))
+    body = []
+    for r in [*rows, {"key": None, **summed}]:
+        cells = [t("compliance.total")] + [""] * (len(keys) - 1) if r["key"] is None else [
+            names.get(k, {}).get(r["key"][k], r["key"][k]) if r["key"][k] else t("due.unassigned") for k in keys]
+        for term in ids:
+            cells += [f"{r[term]['expected']:,}", rate_text(r[term]["rate"])]
+        body.append([*cells, _change_text(r["change"])])
+    out.print(table(None, headers, body, justify=["left"] * len(keys) + ["right"] * (2 * len(ids) + 1)))
+
+
+def _change(before: float | None, after: float | None) -> float | None:
+    """The change of a rate, in percentage points (None when either is unknown)."""
+    return None if before is None or after is None else round((after - before) * 100, 1)
+
+
+def _change_text(points: float | None) -> str:
+    return "—" if points is None else t("compliance.points", n=f"{points:+.1f}")
 
 
 def term_period(c: Scope, term_id: str) -> tuple[date, date]:
