@@ -157,3 +157,23 @@ def test_compare_puts_two_terms_side_by_side_each_as_counted_alone(year, tmp_pat
     one = _run(url, "compliance", "--compare", "2025-autumn")
     assert (one.exit_code, one.stderr) == (
         2, "--compare: 要两个不同的学期编号，用逗号隔开，如 2025-autumn,2026-autumn（收到 “2025-autumn”）\n")
+
+
+def test_diff_across_years_compares_like_with_like(year, tmp_path):
+    """`programme diff` of last year's file and next year's (issue 26: it read "0 → 14,079"): the old
+    one is moved on a year first, so an unchanged programme shows no change at all and a renamed
+    duty shows exactly that."""
+    url, _ = year
+    nxt = tmp_path / "xibei-2026.yaml"
+    _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(nxt))
+    same = _cli(url, "programme", "diff", str(PROGRAMMES / "xibei.yaml"), str(nxt), "--org", "S001").splitlines()
+    assert same[1:3] == ["（两个方案属于不同学年：旧方案的日期先顺延 1 年再比较，只列出真正的改动。）",
+                         "两个方案的职责、任务、活动、触发和指标相同。"]
+    assert same[-1].startswith("任务 ") and "（+0）" in same[-1]
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(nxt.read_text("utf-8").replace("每一周至少谈心一次", "每一周至少谈心两次"), encoding="utf-8")
+    found = json.loads(_cli(url, "programme", "diff", str(PROGRAMMES / "xibei.yaml"), str(renamed), "--org", "S001",
+                            "--json"))
+    assert found["moved_on_years"] == 1 and found["windows"] == [] and found["load"]["totals"]["change"] == 0
+    assert [(i["id"], [(f["old"], f["new"]) for f in i["fields"]]) for i in found["items"]] == [
+        ("weekly-talk", [("每一周至少谈心一次", "每一周至少谈心两次")])]

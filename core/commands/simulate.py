@@ -3,6 +3,8 @@ before anything is published (core/services/simulate.py counts it with the engin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -210,14 +212,17 @@ def diff(ctx: click.Context, opts: DiffOptions) -> None:
 
     before, after = load_or_fail(opts.old, app_of(ctx).registry), load_or_fail(opts.new, app_of(ctx).registry)
     scope = _scope(ctx, after.programme, opts.org, opts.start, opts.end)
-    items = diff_items(before.programme, after.programme)
-    moved = diff_windows(before.programme, after.programme)
-    old_load, new_load = (load_of(ctx, loaded, scope, ("staff", "week")) for loaded in (before, after))
+    with _moved_on(ctx, before, after) as (compared, years):
+        items = diff_items(compared.programme, after.programme)
+        moved = diff_windows(compared.programme, after.programme)
+        old_load, new_load = (load_of(ctx, loaded, scope, ("staff", "week")) for loaded in (compared, after))
     load = diff_load(old_load, new_load)
     if opts.as_json:
-        dump_json({"items": items, "windows": moved, "load": load})
+        dump_json({"items": items, "windows": moved, "load": load, "moved_on_years": years})
         return
     click.echo(t("diff.title", old=before.programme.title, new=after.programme.title))
+    if years:
+        click.echo(t("diff.across_years", years=years))
     for item in items:
         head = t(f"diff.{item['change']}", section=t(f"diff.section.{item['section']}"), name=item["name"],
                  id=item["id"])
@@ -237,6 +242,31 @@ def diff(ctx: click.Context, opts: DiffOptions) -> None:
     if not items and not moved:
         click.echo(t("diff.same"))
     _print_load_change(scope, load, new_load)
+
+
+@contextmanager
+def _moved_on(ctx: click.Context, before: Any, after: Any) -> Iterator[tuple[Any, int]]:
+    """Two programmes of different school years (no term in common, the new one later) compare
+    like with like: the old one moved on by the years between them (`programme next`'s rule), so
+    its 2025-autumn meets the new 2026-autumn and only what a county changed shows. A file that
+    extends another is compared as it is (its parent cannot be moved with it)."""
+    import tempfile
+    from pathlib import Path
+
+    from guanai.core.commands.programme import load_or_fail
+    from guanai.core.nextyear import next_year
+
+    old_terms = sorted(before.programme.calendar.terms, key=lambda term: term.start)
+    new_terms = sorted(after.programme.calendar.terms, key=lambda term: term.start)
+    years = new_terms[0].start.year - old_terms[0].start.year
+    common = {term.id for term in old_terms} & {term.id for term in new_terms}
+    if common or years <= 0 or new_terms[0].start <= old_terms[-1].end or len(before.files) != 1:
+        yield before, 0
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        moved = Path(folder) / Path(before.files[0]).name
+        moved.write_text(next_year(Path(before.files[0]).read_text("utf-8"), years).text, encoding="utf-8")
+        yield load_or_fail(str(moved), app_of(ctx).registry), years
 
 
 def _value(value: Any) -> str:
