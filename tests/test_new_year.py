@@ -177,3 +177,17 @@ def test_diff_across_years_compares_like_with_like(year, tmp_path):
     assert found["moved_on_years"] == 1 and found["windows"] == [] and found["load"]["totals"]["change"] == 0
     assert [(i["id"], [(f["old"], f["new"]) for f in i["fields"]]) for i in found["items"]] == [
         ("weekly-talk", [("每一周至少谈心一次", "每一周至少谈心两次")])]
+
+
+def test_an_empty_list_in_a_vacation_says_why(year, tmp_path):
+    """A teacher's list in the autumn after last year's programme ended, before next year's is
+    published: not a bare 没有待办事项, but which term ended and what to do; once next year's programme
+    is published, the list of its first weeks."""
+    url, _ = year
+    empty = _cli(url, "due", "--staff", "T008", "--as-of", "2026-09-10").splitlines()
+    assert empty[1:] == ["没有待办事项。", "2026-09-10 不在方案的任何学期内（2026年春季学期已于 2026-07-10 结束）；"
+                         "还没有发布新学期的方案：用 guanai programme next 写出下一学年的方案，核对后发布。"]
+    nxt = tmp_path / "xibei-2026.yaml"
+    _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(nxt))
+    _cli(url, "programme", "publish", str(nxt), "--to", "C01", "--from", "2026-09-01")
+    assert _cli(url, "due", "--staff", "T008", "--as-of", "2026-09-10").splitlines()[1] != "没有待办事项。"

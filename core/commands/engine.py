@@ -51,6 +51,20 @@ def prepare(ctx: click.Context, org: str | None, when: str | None, known_at: str
     return found
 
 
+def say_vacation(c: Scope) -> None:
+    """Why a list is empty when the day is in no term: which term ended, which comes (or that next
+    year's programme is not published yet)."""
+    from guanai.core.services.engine import vacation
+
+    found = vacation(c)
+    if found is None:
+        return
+    ended = t("due.ended", name=found.ended.name, end=found.ended.end.isoformat()) if found.ended else ""
+    coming = (t("due.next_term", name=found.next.name, start=found.next.start.isoformat()) if found.next
+              else t("due.no_next_term"))
+    click.echo(t("due.vacation", day=c.asof.day.isoformat(), ended=ended, coming=coming))
+
+
 def say_missing_plugins(missing: list[tuple[str, str]]) -> None:
     """On stderr: each plugin a programme in force names that is not installed."""
     for programme, plugin in missing:
@@ -200,6 +214,7 @@ def _print_due(view: DueList, org: str | None, limit: int, class_name: str | Non
         click.echo(t("due.title_org", place=place, when=when))
     if not items:
         click.echo(t("due.nothing"))
+        say_vacation(c)
         return
     headers = [t("due.col.status"), t("due.col.due"), t("due.col.duty"), t("due.col.subject")]
     if person is None:

@@ -176,6 +176,27 @@ class DueList:
         return [item.as_json() for item in self.items]
 
 
+@dataclass(frozen=True)
+class Vacation:
+    """The scope's day falls in no term of the programmes in force: the term that ended last and
+    the next one published (None when none is)."""
+
+    ended: Any
+    next: Any
+
+
+def vacation(s: Scope) -> Vacation | None:
+    """None when a term of a programme in force holds the as-of day; else which terms surround it
+    (a list that says 没有待办事项 in August should say why)."""
+    day = s.asof.day
+    terms = [term for seg in s.segs for term in seg.programme.calendar.terms]
+    if not terms or any(term.start <= day <= term.end for term in terms):
+        return None
+    ended = max((term for term in terms if term.end < day), key=lambda term: term.end, default=None)
+    coming = min((term for term in terms if term.start > day), key=lambda term: term.start, default=None)
+    return Vacation(ended, coming)
+
+
 def due_items(s: Scope, staff_id: str | None = None, class_name: str | None = None,
               period: tuple[date, date] | None = None, subject: tuple[str, str] | None = None) -> DueList:
     """What is due and overdue at as_of in the scope, for a teacher (`staff_id`), a class or one
