@@ -486,3 +486,16 @@ def test_an_import_takes_effect_on_its_day_in_term_and_on_the_next_terms_first_d
     assert min(weeks) == "2025-10-20"  # the week of its first day, not the school year's
     bad = term.run("roster", "import", str(roster), "--school", "S001", "--effective", "2025-02-30")
     assert (bad.exit_code, bad.stderr) == (2, "--effective: 日期 2025-02-30 不存在（2月只有28天）\n")
+
+
+def test_the_compliance_title_names_what_the_figures_cover(term):
+    """A stranger read a table of figures since the programme began as this term's: the title says
+    which — the term, the days asked for, or since the programme's first day."""
+    def title(*args):
+        return term.ok("compliance", "--org", "S001", "--as-of", "2025-10-27", *args).splitlines()[0]
+
+    assert title() == "示例镇中学 · 自 2025-09-01 方案起用以来 · 截至 2025年10月27日 周一"
+    assert title("--term", "2025-autumn") == "示例镇中学 · 2025年秋季学期 · 截至 2025年10月27日 周一"
+    assert title("--from", "2025-10-01", "--to", "2025-10-31") == (
+        "示例镇中学 · 2025-10-01 至 2025-10-31 截止的 · 截至 2025年10月27日 周一")
+    assert title("--from", "2025-10-01") == "示例镇中学 · 2025-10-01 起截止的 · 截至 2025年10月27日 周一"

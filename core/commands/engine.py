@@ -341,6 +341,7 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
     c = prepare(ctx, opts.org, opts.when, opts.known_at)
     if opts.term is not None:
         period = term_period(c, opts.term)
+    span = _period_text(c, opts.term, period)
     rows, names = compliance_of(c, keys, group, set(opts.duties) or None, period)
     summed = total(rows)
     if opts.sort == "rate":
@@ -352,7 +353,23 @@ def compliance(ctx: click.Context, opts: ComplianceOptions) -> None:
         flat = [{**r["key"], **{k: r[k] for k in ("expected", "met", "met_late", "rate")}} for r in rows]
         dump_csv(flat, [*keys, "expected", "met", "met_late", "rate"])
         return
-    _print_compliance(c, keys, rows, summed, names, group)
+    _print_compliance(c, keys, rows, summed, names, group, span)
+
+
+def _period_text(c: Scope, term_id: str | None, period: tuple[date, date] | None) -> str:
+    """What the figures cover, for the title: the term, the days asked for, or since the first
+    programme's first day (SPEC: compliance counts every window due by as_of unless asked)."""
+    if term_id is not None:
+        names = {term.id: term.name for seg in c.segs for term in seg.programme.calendar.terms}
+        return names[term_id]
+    if period is not None:
+        first, last = period
+        if last.year >= 9998:
+            return t("compliance.period_from", first=first.isoformat())
+        if first.year <= 1970:
+            return t("compliance.period_to", last=last.isoformat())
+        return t("compliance.period", first=first.isoformat(), last=last.isoformat())
+    return t("compliance.since", first=min(seg.start for seg in c.segs).isoformat())
 
 
 def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], ids: list[str]) -> None:
@@ -433,10 +450,10 @@ def period_option(start: str | None, end: str | None) -> tuple[date, date] | Non
 
 
 def _print_compliance(c: Scope, keys: tuple[str, ...], rows: list[dict[str, Any]], total: dict[str, Any],
-                      names: dict[str, dict[str, str]], group: str | None) -> None:
+                      names: dict[str, dict[str, str]], group: str | None, span: str = "") -> None:
     out = console()
     place = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
-    title = " · ".join(x for x in (place, group, t("compliance.as_of", when=long_date(c.asof.day))) if x)
+    title = " · ".join(x for x in (place, group, span, t("compliance.as_of", when=long_date(c.asof.day))) if x)
     out.print(title)
     headers = [t(f"compliance.col.{k}") for k in keys]
     headers += [t("compliance.col.expected"), t("compliance.col.met"), t("compliance.col.met_late"),
