@@ -199,7 +199,8 @@ def test_a_pairing_ends_when_its_child_is_no_longer_cared_for(db, tmp_path):
     # 10-20 is long past: figures closed since would change — shown, asked, nothing written
     preview = db.ok("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20",
                     "--dry-run")
-    assert preview.splitlines()[0] == "将自 2025-10-20 起：类别变更 1 人（未写入）。"
+    assert preview.splitlines()[:2] == ["将自 2025-10-20 起：类别变更 1 人（未写入）。",
+                                        "生效日 2025-10-20 早于今天：正式导入时要加 --yes 确认改写其间已截止的统计。"]
     asked = db.run("roster", "import", str(tmp_path / "k2.csv"), "--school", "S001", "--effective", "2025-10-20")
     assert (asked.exit_code, asked.stderr) == (2, (
         f"这次导入自 2025-10-20 起生效，早于今天（{date.today().isoformat()}）：1 项班级、类别或离校变更会改变 2025-10-20 "
