@@ -75,7 +75,7 @@ def test_check_names_a_buddy_from_another_class(db, tmp_path):
     (tmp_path / "b.csv").write_text("学籍号,学习帮手,开始\nK1,K5,2025-09-01\n", encoding="utf-8")
     db.ok("assign", "import", str(tmp_path / "b.csv"), "--role", "buddy")
     lines = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30").stdout.splitlines()
-    assert "S001 · K1（七(1)班）：学习帮手 K5 不是同班同学" in lines
+    assert "S001 · 甲（K1）七(1)班：学习帮手 戊（K5）七(2)班 不是同班同学" in lines  # names, not only ids
 
 
 def test_a_rule_naming_an_unknown_field_is_refused_by_programme_check(cli, tmp_path):

@@ -416,10 +416,13 @@ def _not_classmates(conn: Connection, school: str, role: str, held: list[dict[st
                     classes: dict[str, str | None]) -> list[Violation]:
     """Peer buddies who are not pupils of the child's class (`partner: classmate`)."""
     buddies = [p for p in held if p["buddy"]]
-    of = {r.id: r.class_name for r in conn.execute(select(child.c.id, child.c.class_name).where(
-        child.c.id.in_([p["buddy"] for p in buddies])))} if buddies else {}
-    return [Violation(school, role, "buddy_not_classmate", p["child"], p["buddy"], 0, 0, classes[p["child"]])
-            for p in buddies if p["child"] in classes and of.get(p["buddy"]) != classes[p["child"]]]
+    ids = sorted({p["buddy"] for p in buddies} | {p["child"] for p in buddies})
+    rows = {r.id: r for part in chunks(ids, 500) for r in conn.execute(
+        select(child.c.id, child.c.name, child.c.class_name).where(child.c.id.in_(part)))}
+    return [Violation(school, role, "buddy_not_classmate", p["child"], rows[p["child"]].name, 0, 0, classes[p["child"]],
+                      partner=f"{rows[p['buddy']].name}（{p['buddy']}）{rows[p['buddy']].class_name or ''}")
+            for p in buddies if p["child"] in classes and p["buddy"] in rows
+            and rows[p["buddy"]].class_name != classes[p["child"]]]
 
 
 def _counts_off(school: str, rule: Any, held: list[dict[str, Any]], kids: list[dict[str, Any]],
