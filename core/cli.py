@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 from guanai.core.app import DEFAULT_DB, App
-from guanai.core.i18n import current_lang, set_lang, t
+from guanai.core.i18n import current_lang, set_lang, speak_for_click, t
 
 
 def _lang_from_argv(argv: list[str]) -> str | None:
@@ -213,7 +213,9 @@ def _use_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 
 
 def build_cli() -> click.Group:
-    """The click app; its commands are found in COMMANDS when used, their help in the run's language."""
+    """The click app; its commands are found in COMMANDS when used, their help in the run's language
+    (click's own words too: i18n.speak_for_click)."""
+    speak_for_click()
     @click.group("guanai", cls=GuanaiGroup, invoke_without_command=True, help=t("cli.help"), lazy=COMMANDS,
                  context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
     @click.version_option(None, "--version", package_name="guanai", prog_name="guanai",

@@ -62,3 +62,26 @@ def t(key: str, /, **params: object) -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def click_text(message: str) -> str:
+    """click's own English (usage, errors, "Show this message and exit.") in the run's language:
+    the catalogue's `click.<English>` entry, a template click then formats itself."""
+    return _catalogue(current_lang()).get(f"click.{message}") or message
+
+
+def click_plural(singular: str, plural: str, n: int) -> str:
+    return click_text(singular if n == 1 else plural)
+
+
+def speak_for_click() -> None:
+    """Route click's gettext calls through the catalogue (click has no translations of its own;
+    each of its modules calls the module-level `_` / `ngettext` it imported from gettext)."""
+    import importlib
+
+    for name in ("core", "exceptions", "types", "decorators", "formatting", "parser", "termui", "utils"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = click_text  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = click_plural  # type: ignore[attr-defined]

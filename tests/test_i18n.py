@@ -55,10 +55,22 @@ def test_every_command_says_what_it_does_in_chinese():
 def test_help_follows_the_language_of_each_run(cli):
     """Commands are built once per process; their help is put into the language of the run."""
     chinese = cli("due", "--help").stdout
-    assert "Usage: guanai due" in chinese and "  --org CODE             县、乡镇或学校代码\n" in chinese
+    assert "用法： guanai due" in chinese and "  --org CODE             县、乡镇或学校代码\n" in chinese
+    assert "  -h, --help             显示本帮助并退出。\n" in chinese  # click's own words too
     english = cli("--lang", "en", "due", "--help").stdout
     assert english.startswith("Usage: guanai due [OPTIONS]\n\n  What is due and overdue, overdue first")
     assert "  --org CODE             county, township or school code\n" in english
     assert "县、乡镇或学校代码" not in english and "示例" not in english
     assert "到期和逾期的事项" in cli("--lang", "zh", "due", "--help").stdout
     assert "count only what was entered by this time" in cli("--lang", "en", "explain", "--help").stdout
+
+
+def test_clicks_own_errors_speak_the_language_of_the_run(cli):
+    """A stranger's mistyped option got click's English ("Error: Invalid value for …") in a Chinese
+    run: click's messages go through the catalogue."""
+    zh = cli("due", "--limit", "0")
+    assert (zh.exit_code, zh.stderr.splitlines()[-1]) == (2, "错误：'--limit' 的值不对：0 不在 x>=1 范围内。")
+    assert zh.stderr.splitlines()[1] == "用 “guanai due --help” 查看帮助。"
+    assert cli("nosuch").stderr.splitlines()[-1] == "错误：没有 'nosuch' 这个命令。"
+    en = cli("--lang", "en", "due", "--limit", "0")
+    assert en.stderr.splitlines()[-1] == "Error: Invalid value for '--limit': 0 is not in the range x>=1."
