@@ -191,3 +191,24 @@ def test_an_empty_list_in_a_vacation_says_why(year, tmp_path):
     _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(nxt))
     _cli(url, "programme", "publish", str(nxt), "--to", "C01", "--from", "2026-09-01")
     assert _cli(url, "due", "--staff", "T008", "--as-of", "2026-09-10").splitlines()[1] != "没有待办事项。"
+
+
+def test_roster_promote_moves_every_class_up_and_graduates_the_top_grade(year):
+    """`roster promote`: 七→八, 八→九 from the new term's first day; 九年级 leaves the day after the last
+    term (2026-07-11); last year's figures by class stay; the history says what each class was."""
+    url, path = year
+    args = ("compliance", "--org", "S001", "--term", "2025-autumn", "--by", "class,staff", "--as-of", "2026-08-31",
+            "--json")
+    before = _cli(url, *args)
+    plan = _cli(url, "roster", "promote", "--school", "S001", "--effective", NEXT, "--dry-run").splitlines()
+    assert plan[0] == "升级：400 人升一个年级（自 2026-09-01 起），200 人毕业（自 2026-07-11 起离校）。"
+    _cli(url, "roster", "promote", "--school", "S001", "--effective", NEXT, "--yes")
+    db = sqlite3.connect(path)
+    classes = dict(db.execute("SELECT substr(class_name, 1, 1), count(*) FROM child WHERE left_on IS NULL "
+                              "GROUP BY 1").fetchall())
+    left = db.execute("SELECT count(*), min(left_on), max(left_on) FROM child WHERE left_on IS NOT NULL").fetchone()
+    history = db.execute("SELECT count(*) FROM fact_history WHERE field = 'class_name' AND superseded_at IS NULL "
+                         "AND valid_to = '2026-09-01'").fetchone()
+    db.close()
+    assert classes == {"八": 200, "九": 200} and left == (200, "2026-07-11", "2026-07-11") and history == (400,)
+    assert _cli(url, *args) == before

@@ -195,15 +195,41 @@ def staff_import_command(ctx: click.Context, **options: Any) -> None:
     import_people(ctx, "staff", PeopleImport(**options))
 
 
-def import_people(ctx: click.Context, kind: str, opts: PeopleImport) -> None:
+@click.command("promote", help="cli.promote.help", epilog="cli.promote.example")
+@click.option("--school", required=True, metavar="CODE", help="cli.opt.school")
+@click.option("--effective", metavar="DATE", help="cli.opt.promote_effective")
+@click.option("--graduate-on", "graduate_on", metavar="DATE", help="cli.opt.promote_graduate")
+@click.option("--yes", is_flag=True, help="cli.opt.import_yes")
+@click.option("--dry-run", is_flag=True, help="cli.opt.dry_run")
+@click.pass_context
+def roster_promote_command(ctx: click.Context, school: str, effective: str | None, graduate_on: str | None,
+                           yes: bool, dry_run: bool) -> None:
+    """A new school year's roster from the stored one: every class a grade up, the top grade leaving."""
+    from guanai.core.commands.options import parse_cli_date
+    from guanai.core.store.people import effective_day, last_term_end, promotion
+
+    store, today = app_of(ctx).store, app_of(ctx).today()
+    start = parse_cli_date(effective, "--effective") or effective_day(store, school, today)
+    leave = parse_cli_date(graduate_on, "--graduate-on") or last_term_end(store, school, start)
+    table, counts = promotion(store, school, leave)
+    click.echo(t("promote.plan", promoted=counts["promoted"], graduating=counts["graduating"],
+                 start=start.isoformat(), leave=leave.isoformat()))
+    if counts["unknown"]:
+        click.echo(t("promote.unknown", n=counts["unknown"]))
+    import_people(ctx, "child", PeopleImport(table.file, school, effective=start.isoformat(), yes=yes,
+                                             dry_run=dry_run), table=table)
+
+
+def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any = None) -> None:
     from guanai.core.commands.options import parse_cli_date
     from guanai.core.store.people import effective_day, import_roster, import_staff
 
     store, mark_left, dry_run = app_of(ctx).store, opts.mark_left, opts.dry_run
     run = import_roster if kind == "child" else import_staff
     effective = parse_cli_date(opts.effective, "--effective") or effective_day(store, opts.school, app_of(ctx).today())
+    more = {"table": table} if table is not None else {}  # a roster made by guanai (roster promote)
     result = run(store, opts.file, opts.school, mark_left=mark_left, dry_run=dry_run, transfer=opts.transfer,
-                 today=effective, asked_on=None if opts.yes else app_of(ctx).today())
+                 today=effective, asked_on=None if opts.yes else app_of(ctx).today(), **more)
     changes = result.changes
     if result.facts:  # what the engine will judge differently, from which day
         parts = t("list.sep").join(t(f"import.fact.{kind}.{name}", n=n) for name, n in result.facts.items())

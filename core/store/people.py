@@ -24,7 +24,7 @@ from guanai.core.store.schema import (
 )
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
-from guanai.core.tabular import Column, read_table
+from guanai.core.tabular import Column, Table, read_table
 from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 ROSTER_COLUMNS = (
@@ -117,8 +117,8 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
                    build: Any, mark_left: bool, dry_run: bool, today: date,
                    extra_checks: Any = None, extra_ok: bool = True, after: Any = None,
                    moves: list[tuple[dict[str, Any], date]] | None = None,
-                   asked_on: date | None = None) -> PeopleImport:
-    table = read_table(path, columns)
+                   asked_on: date | None = None, table: Table | None = None) -> PeopleImport:
+    table = table if table is not None else read_table(path, columns)
     parsed = parse_rows(table, columns)
     duplicates(parsed, "id")
     if not extra_ok:
@@ -288,8 +288,21 @@ def effective_day_at(conn: Connection, school: str, today: date) -> date:
     return min((term.start for term in terms if term.start > today), default=today)
 
 
+def last_term_end(store: Store, school: str, before: date) -> date:
+    """The first day after the last term (of any programme bound to the school) that ends before
+    `before`: the graduates' first day away. `before` itself when no term ends before it."""
+    from guanai.core.store.programmes import bindings_for, load_version
+
+    with store.read() as conn:
+        terms = [term for v in sorted({b["id"] for b in bindings_for(conn, school)})
+                 for term in load_version(conn, v).calendar.terms]
+    ends = [term.end for term in terms if term.end < before]
+    return max(ends) + timedelta(days=1) if ends else before
+
+
 def import_roster(store: Store, path: str, school: str, mark_left: bool = False, dry_run: bool = False,
-                  today: date | None = None, transfer: bool = False, asked_on: date | None = None) -> PeopleImport:
+                  today: date | None = None, transfer: bool = False, asked_on: date | None = None,
+                  table: Table | None = None) -> PeopleImport:
     """A school's roster (花名册). A child stored at another school and not left there is refused
     unless the row is a transfer (`transfer`, or 转入 = 是): then the old enrolment ends the day
     before the new one begins (入学, default today) and its open pairings end with it."""
@@ -335,9 +348,51 @@ def import_roster(store: Store, path: str, school: str, mark_left: bool = False,
         _end_pairings_of_no_longer_cared_for(conn, school, recategorised, today, path)
 
     result = _people_import(store, path, school, ROSTER_COLUMNS, child, build, mark_left, dry_run, today,
-                            after=after, moves=moves, asked_on=asked_on)
+                            after=after, moves=moves, asked_on=asked_on, table=table)
     result.outside_target = _outside_target(store, school, result, today)
     return result
+
+
+GRADES = "一二三四五六七八九"
+
+
+def promoted(class_name: str | None) -> tuple[int, str | None] | None:
+    """(grade number, the class's name a grade up) for 七(1)班 → (7, 八(1)班), 三年级2班 → (3,
+    四年级2班); None for a class whose name carries no grade."""
+    grade = grade_of(class_name) if class_name else None
+    if not grade or grade[0] not in GRADES or not class_name or not class_name.startswith(grade[0]):
+        return None
+    n = GRADES.index(grade[0]) + 1
+    return n, (GRADES[n] + class_name[1:] if n < len(GRADES) else None)
+
+
+def promotion(store: Store, school: str, graduate_on: date) -> tuple[Table, dict[str, int]]:
+    """The roster of a new school year, made from the stored one: every pupil in school one grade
+    up (七(1)班 → 八(1)班), the top grade held at the school leaving on `graduate_on` (its first day
+    away). A table for import_roster: the same checks, history and audit as a file. Also the counts
+    (promoted, graduating, without a grade in the class name: left as they are)."""
+    with store.read() as conn:
+        require_school(conn, school)
+        kids = conn.execute(select(child.c.id, child.c.name, child.c.class_name).where(
+            child.c.school == school, child.c.left_on.is_(None)).order_by(child.c.id)).all()
+    grades = [g for g in (promoted(k.class_name) for k in kids) if g is not None]
+    top = max((n for n, _ in grades), default=None)
+    rows, counts = [], {"promoted": 0, "graduating": 0, "unknown": 0}
+    for number, k in enumerate(kids, start=2):
+        found = promoted(k.class_name)
+        if found is None:
+            counts["unknown"] += 1
+            continue
+        n, up = found
+        if n == top or up is None:
+            rows.append((number, [k.id, k.name, k.class_name, graduate_on.isoformat()]))
+            counts["graduating"] += 1
+        else:
+            rows.append((number, [k.id, k.name, up, ""]))
+            counts["promoted"] += 1
+    table = Table(f"roster promote --school {school}", ["学籍号", "姓名", "班级", "离校"],
+                  {"id": 0, "name": 1, "class_name": 2, "left_on": 3}, {}, rows, text=True)
+    return table, counts
 
 
 def _take_in(row: Any, values: dict[str, Any], old: dict[str, Any], moving: bool, parsed: Parsed,
