@@ -245,3 +245,20 @@ def _weekly_school(db, tmp_path, kids: list[tuple[str, str]]) -> None:
     (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\n" + "".join(
         f"{kid},学生{kid[1:]},留守,2020-01,{enrolled}\n" for kid, enrolled in kids), encoding="utf-8")
     db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001")
+
+
+def test_an_import_says_from_when_and_warns_of_a_second_proxy_parent(db, tmp_path):
+    """From a stranger's run: assign import gave a child a second proxy parent without a word, and
+    did not say from which day rows without 开始 count."""
+    _weekly_school(db, tmp_path, [("K0", "2025-09-01")])
+    (tmp_path / "s2.csv").write_text("工号,姓名\nA1,甲\nA2,乙\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s2.csv"), "--school", "S001", "--effective", "2025-09-01", "--yes")
+    (tmp_path / "p1.csv").write_text("学籍号,工号,开始\nK0,A1,2025-09-01\n", encoding="utf-8")
+    first = db.run("assign", "import", str(tmp_path / "p1.csv"), "--role", "proxy_parent")
+    assert (first.exit_code, first.stderr) == (0, "")
+    (tmp_path / "p2.csv").write_text("学籍号,工号\nK0,A2\n", encoding="utf-8")
+    second = db.run("assign", "import", str(tmp_path / "p2.csv"), "--role", "proxy_parent", "--effective", "2025-10-08")
+    assert second.exit_code == 0
+    assert second.stdout.splitlines()[0] == "S001：没有填“开始”的行自 2025-10-08 起。"
+    assert second.stderr == ("学生0（K0）：加上 A2 共有 2 位代理家长，方案要求 1 位；已有 甲（A1，2025-09-01 起）。"
+                             "如是换人，请在文件里给原来的结对填“结束”日期。\n")

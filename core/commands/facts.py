@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import click
@@ -263,10 +264,22 @@ def assign_import_command(ctx: click.Context, file: str, role: str, dry_run: boo
 
 def import_pairings(ctx: click.Context, file: str, role: str, dry_run: bool, effective: str | None = None) -> None:
     from guanai.core.commands.options import parse_cli_date
+    from guanai.core.render import role as render_role
+    from guanai.core.store.pairings import crowded
     from guanai.core.store.pairings import import_pairings as do_import
 
+    days: dict[str, date] = {}
     changes = do_import(app_of(ctx).store, file, role, dry_run, today=app_of(ctx).today(),
-                        effective=parse_cli_date(effective, "--effective"))
+                        effective=parse_cli_date(effective, "--effective"), days=days)
+    for school, day in sorted(days.items()):  # rows without 开始: from which day, said once per school
+        click.echo(t("assign.start_used", school=school, start=day.isoformat()))
+    found = crowded(app_of(ctx).store, role, changes.new)
+    for c in found[:10]:
+        others = t("list.sep").join(f"{o['name']}（{o['staff']}，{o['start'].isoformat()} 起）" for o in c["others"])
+        click.echo(t("assign.crowded", name=c["name"], child=c["child"], role=render_role(role), n=len(c["others"]) + 1,
+                     need=c["need"], others=others, staff=c["staff"]), err=True)
+    if len(found) > 10:
+        click.echo(t("assign.crowded_more", n=len(found) - 10), err=True)
     _summary("pairing", len(changes.new) + len(changes.changed) + changes.same, changes, dry_run)
 
 

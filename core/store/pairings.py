@@ -48,15 +48,17 @@ def check_role(role: str) -> None:
 
 
 def import_pairings(store: Store, path: str, role: str, dry_run: bool = False,
-                    today: date | None = None, effective: date | None = None) -> Changes:
+                    today: date | None = None, effective: date | None = None,
+                    days: dict[str, date] | None = None) -> Changes:
     """A file of pairings of `role`. A row without 开始 starts on `effective` (default: the
     child's school's effective day — the import's day in term, the next term's first day in a
-    vacation, as for rosters), or the child's enrolment if later."""
+    vacation, as for rosters), or the child's enrolment if later. `days`: filled with the day
+    used for such rows, by school (the command says it)."""
     from guanai.core.store.people import effective_day_at
 
     check_role(role)
     today = today or date.today()
-    days: dict[str, date] = {}
+    days = days if days is not None else {}
     table = read_table(path, ASSIGN_COLUMNS)
     parsed = parse_rows(table, ASSIGN_COLUMNS)
     with store.write() as conn:
@@ -158,6 +160,32 @@ def partners_left(conn: Connection, school: str, day: date) -> list[Violation]:
     return [Violation(school, r.role, "partner_left", r.child, r.name, 0, 0, r.class_name,
                       partner=f"{r.staff_name}（{r.staff}）", left_on=r.left_on.isoformat())
             for r in conn.execute(query)]
+
+
+def crowded(store: Store, role: str, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """New staff pairings that give a child more partners of `role` than the programme in force
+    asks for (per_child): the child, the new partner and the ones it already had then — a second
+    proxy parent is usually a change of person whose old pairing was not ended."""
+    from guanai.core.store.programmes import in_force, load_version
+
+    out = []
+    with store.read() as conn:
+        for row in new:
+            if not row.get("staff"):
+                continue
+            kid = conn.execute(select(child.c.name, child.c.school).where(child.c.id == row["child"])).first()
+            binding = in_force(conn, kid.school, row["start"]) if kid else None
+            rule = pairing_rule(load_version(conn, binding["id"]), role) if binding else None
+            need = (rule.per_child if rule is not None else None) or 1
+            p, s = pairing.alias("p"), staff.alias("s")
+            others = conn.execute(select(p.c.staff, s.c.name, p.c.start).join(s, s.c.id == p.c.staff).where(
+                p.c.child == row["child"], p.c.role == role, p.c.staff != row["staff"],
+                *pairing_in_force(p, staff.alias("s2"), row["start"])).order_by(p.c.start, p.c.staff)).all()
+            if len(others) + 1 > need:
+                out.append({"child": row["child"], "name": kid.name if kid else row["child"], "staff": row["staff"],
+                            "start": row["start"], "need": need,
+                            "others": [{"staff": o.staff, "name": o.name, "start": o.start} for o in others]})
+    return out
 
 
 def pairing_rule(programme: Any, role: str) -> Any:
