@@ -71,7 +71,7 @@ def test_check_lists_violations_and_exits_1_then_0(big_school, tmp_path):
     buddies = ["学籍号,学习帮手"] + [f"G{i:04d},G{40 + i % 4:04d}" for i in range(40)]
     (tmp_path / "b.csv").write_text("\n".join(buddies), encoding="utf-8")
     out = big_school.ok("assign", "import", str(tmp_path / "b.csv"), "--role", "buddy")
-    assert out == "导入 40 条结对：新增 40，更新 0，未变 0。\n"
+    assert out == f"S001：没有填“开始”的行自 {date.today().isoformat()} 起。\n导入 40 条结对：新增 40，更新 0，未变 0。\n"
     result = big_school.run("assign", "check", "--org", "S001")
     assert (result.exit_code, result.stdout) == (0, "1 所学校的结对都符合方案要求。\n")
 
