@@ -212,3 +212,22 @@ def test_roster_promote_moves_every_class_up_and_graduates_the_top_grade(year):
     db.close()
     assert classes == {"八": 200, "九": 200} and left == (200, "2026-07-11", "2026-07-11") and history == (400,)
     assert _cli(url, *args) == before
+
+
+def test_the_county_report_shows_the_same_term_a_year_before(year, tmp_path):
+    """issue 26 item 7: the county's assessment of 2026 autumn carries each school's on-time rate of
+    2025 autumn, as `compliance --term 2025-autumn --by school` counts it."""
+    from openpyxl import load_workbook
+
+    url, path = year
+    _next_year(url, path, tmp_path)
+    out = tmp_path / "county.xlsx"
+    _cli(url, "report", "county", "--org", "C01", "--term", "2026-autumn", "--as-of", "2026-12-06", "-o", str(out))
+    sheet = load_workbook(out).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if "名次" in r)
+    column = header.index("去年同期（2025年秋季学期）按时率")
+    school = next(r for r in rows[rows.index(header) + 1:] if r[1] == "西北中学")
+    then = json.loads(_cli(url, "compliance", "--org", "S001", "--term", "2025-autumn", "--by", "school",
+                           "--as-of", "2026-12-06", "--json"))["rows"][0]["rate"]
+    assert school[column] == then and then > 0

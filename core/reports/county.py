@@ -73,6 +73,11 @@ def build(c: Any, period: Period, registry: Any) -> County:
     def ranked(items: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
         return sorted(items.items(), key=lambda kv: (rate(kv[1]) is None, -(rate(kv[1]) or 0), c.orgs[kv[0]]["name"]))
 
+    before = last_year_term(c, period)  # the same term a year earlier, when a programme held one
+    earlier: dict[str, float | None] = {}
+    if before is not None:
+        rows_then, _ = compliance(c, ("school",), None, None, (before.start, before.end))
+        earlier = {r["key"]["school"]: r["rate"] for r in rows_then}
     reached = {s: (sum(v.value is not None and v.value >= v.target for v in vs), len(vs)) for s, vs in values.items()}
     school_rows, order = [], []
     for i, (code, acc) in enumerate(ranked(sums), 1):
@@ -81,7 +86,8 @@ def build(c: Any, period: Period, registry: Any) -> County:
         ok, n = reached.get(code, (0, 0))
         town = township(code)
         school_rows.append([i, c.orgs[code]["name"], key_text("township", town, c.orgs) if town else "—", p["pupils"],
-                            p["cared_for"], acc[0], acc[1], rate(acc), f"{ok}/{n}" if n else "—"])
+                            p["cared_for"], acc[0], acc[1], rate(acc), f"{ok}/{n}" if n else "—",
+                            *([earlier.get(code)] if before is not None else [])])
     town_sums: dict[str, list[int]] = {}
     town_people: dict[str, list[int]] = {}
     for code, acc in sums.items():
@@ -101,7 +107,9 @@ def build(c: Any, period: Period, registry: Any) -> County:
         t("county.title", org=org_name, period=period.name), org_name, period, cn_date(c.asof.day),
         Table(t("county.schools"), [t("county.col.rank"), t("stats.col.school"), t("stats.col.township"),
                                     t("stats.col.pupils"), t("stats.col.cared_for"), t("col.expected"), t("col.met"),
-                                    t("col.rate"), t("county.col.reached_n")], school_rows, percent=[7]),
+                                    t("col.rate"), t("county.col.reached_n"),
+                                    *([t("county.col.last_year", term=before.name)] if before is not None else [])],
+                  school_rows, percent=[7, 9] if before is not None else [7]),
         Table(t("county.townships"), [t("county.col.rank"), t("stats.col.township"), t("county.col.schools"),
                                       t("stats.col.pupils"), t("stats.col.cared_for"), t("col.expected"),
                                       t("col.met"), t("col.rate")], town_rows, percent=[7]),
@@ -111,6 +119,20 @@ def build(c: Any, period: Period, registry: Any) -> County:
         Table(t("county.weakest"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                     t("col.met_late"), t("col.rate")], weak_rows, percent=[5]),
         {"expected": total[0], "met": total[1], "rate": rate(total), "schools": len(school_rows)})
+
+
+def last_year_term(c: Any, period: Period) -> Any:
+    """The term of a programme in force in the scope that began about a year before the period
+    (within six weeks of the same day): 2025年秋季学期 for 2026年秋季学期. None when there is none."""
+    from datetime import timedelta
+
+    try:
+        target = period.first.replace(year=period.first.year - 1)
+    except ValueError:  # 29 February
+        target = period.first - timedelta(days=365)
+    terms = {term.id: term for seg in c.segs for term in seg.programme.calendar.terms}
+    near = [term for term in terms.values() if abs((term.start - target).days) <= 42]
+    return min(near, key=lambda term: abs((term.start - target).days), default=None)
 
 
 def _add_school(town: list[int], town_people: list[int], school: list[int], people: dict[str, Any]) -> None:
