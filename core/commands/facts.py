@@ -228,9 +228,9 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any 
     store, mark_left, dry_run = app_of(ctx).store, opts.mark_left, opts.dry_run
     run = import_roster if kind == "child" else import_staff
     effective = parse_cli_date(opts.effective, "--effective") or effective_day(store, opts.school, app_of(ctx).today())
-    more = {"table": table} if table is not None else {}  # a roster made by guanai (roster promote)
+    made: dict[str, Any] = {"table": table} if table is not None else {}  # a roster made by guanai (roster promote)
     result = run(store, opts.file, opts.school, mark_left=mark_left, dry_run=dry_run, transfer=opts.transfer,
-                 today=effective, asked_on=None if opts.yes else app_of(ctx).today(), **more)
+                 today=effective, asked_on=None if opts.yes else app_of(ctx).today(), **made)
     changes = result.changes
     if result.facts:  # what the engine will judge differently, from which day
         parts = t("list.sep").join(t(f"import.fact.{kind}.{name}", n=n) for name, n in result.facts.items())

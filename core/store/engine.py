@@ -274,7 +274,9 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
     only windows begun by as_of (what `due` lists: a window to come has no open item yet)."""
     drop_windows(conn)
     window_table.create(conn)
-    rows, index, wid = [], {}, 0
+    rows: list[dict[str, Any]] = []
+    index: dict[int, Any] = {}
+    wid = 0
     # Excuses are rare: first one probe for any at all; a county-wide segment's schools would each
     # be probed (200 schools: ~8 ms of a teacher's `due`, measured at 40,000 children).
     excuses = conn.execute(select(exists().where(record.c.step == EXCUSE_STEP))).scalar()

@@ -33,7 +33,20 @@ from datetime import date, datetime
 from typing import Any
 
 from guanai.core.store.schema import child, fact_history, pairing, staff
-from sqlalchemy import Boolean, Connection, Date, String, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    String,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -145,8 +158,8 @@ def remember(conn: Connection, kind: str, updates: list[tuple[dict[str, Any], di
         rows.append({**opened, "superseded_at": now})
         if day is not None and (last_end is None or last_end < day):
             rows.append(_row(kind, subject, school, name, encode(old), last_end, day, now))
-    for part in (gone[i:i + 500] for i in range(0, len(gone), 500)):
-        conn.execute(update(h).where(h.c.id.in_(part)).values(superseded_at=now))
+    for ended in (gone[i:i + 500] for i in range(0, len(gone), 500)):
+        conn.execute(update(h).where(h.c.id.in_(ended)).values(superseded_at=now))
     conn.execute(insert(h), rows)
     return len(wanted)
 

@@ -25,7 +25,7 @@ from guanai.core.store.schema import (
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, Table, read_table
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, insert, or_, select, text, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
