@@ -19,7 +19,17 @@ if TYPE_CHECKING:
 
 ONE_DAY = timedelta(days=1)
 LUNAR_FESTIVALS = {"春节": (1, 1), "元宵节": (1, 15), "端午节": (5, 5), "中秋节": (8, 15), "重阳节": (9, 9)}
-SOLAR_FESTIVALS = {"元旦": (1, 1), "六一": (6, 1), "国庆节": (10, 1)}
+SOLAR_FESTIVALS = {"元旦": (1, 1), "六一": (6, 1), "国庆节": (10, 1),
+                   # the days school plans name (主题班会, 主题活动): fixed dates
+                   "学雷锋日": (3, 5), "妇女节": (3, 8), "植树节": (3, 12), "国家安全教育日": (4, 15),
+                   "世界读书日": (4, 23), "劳动节": (5, 1), "青年节": (5, 4), "世界环境日": (6, 5),
+                   "全国爱眼日": (6, 6), "国际禁毒日": (6, 26), "建党节": (7, 1), "建军节": (8, 1),
+                   "教师节": (9, 10), "国际消除贫困日": (10, 17), "世界艾滋病日": (12, 1), "国家宪法日": (12, 4),
+                   "国家公祭日": (12, 13)}
+# (month, weekday Monday=0, n-th; -1 = the last): 母亲节 is the second Sunday of May
+WEEKDAY_FESTIVALS = {"母亲节": (5, 6, 2), "父亲节": (6, 6, 3), "全国助残日": (5, 6, 3),
+                     "全国中小学生安全教育日": (3, 0, -1)}
+SOLAR_TERMS = {"清明节": "清明", "冬至": "冬至", "中国农民丰收节": "秋分"}  # 节气, via lunar-python
 FESTIVAL_YEARS = range(2000, 2051)
 
 
@@ -67,10 +77,19 @@ def festival_date(name: str, year: int) -> date:
     if name in SOLAR_FESTIVALS:
         month, day = SOLAR_FESTIVALS[name]
         return date(year, month, day)
+    if name in WEEKDAY_FESTIVALS:
+        month, weekday, nth = WEEKDAY_FESTIVALS[name]
+        first = date(year, month, 1)
+        if nth > 0:
+            return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - ONE_DAY
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
     from lunar_python import Lunar, Solar
 
-    if name == "清明节":
-        solar = Solar.fromYmd(year, 6, 1).getLunar().getJieQiTable()["清明"]
+    if name in SOLAR_TERMS:  # the table of a lunar year runs from one 冬至 to the next: take the one in `year`
+        table = Solar.fromYmd(year, 6, 1).getLunar().getJieQiTable()
+        keys = {SOLAR_TERMS[name], "DONG_ZHI"} if name == "冬至" else {SOLAR_TERMS[name]}  # DONG_ZHI: the year's last
+        solar = next(v for k, v in table.items() if k in keys and v.getYear() == year)
     else:
         month, day = LUNAR_FESTIVALS[name]
         solar = Lunar.fromYmd(year, month, day).getSolar()

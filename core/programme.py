@@ -66,7 +66,11 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Scope = Literal["child", "staff", "class", "school"]
 Period = Literal["week", "month", "quarter", "term", "year", "phase"]
 TermPoint = Literal["term_start", "midterm", "term_end"]
-Festival = Literal["元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节"]
+Festival = Literal["元旦", "春节", "元宵节", "清明节", "六一", "端午节", "中秋节", "国庆节", "重阳节",
+                   "学雷锋日", "妇女节", "植树节", "全国中小学生安全教育日", "国家安全教育日", "世界读书日", "劳动节",
+                   "青年节", "母亲节", "全国助残日", "世界环境日", "全国爱眼日", "父亲节", "国际禁毒日", "建党节",
+                   "建军节", "教师节", "中国农民丰收节", "国际消除贫困日", "世界艾滋病日", "国家宪法日", "国家公祭日",
+                   "冬至"]
 Scalar = str | int | float | bool | date
 
 

@@ -126,6 +126,26 @@ def test_festival_dates():
     assert festival_date("春节", 2050) == date(2050, 1, 23)
 
 
+def test_the_days_school_plans_name():
+    """issue 27 item 4: 植树节, 学雷锋日, 世界读书日, 母亲节 and 父亲节 (the n-th Sunday), 全国中小学生安全教育日 (the
+    last Monday of March), 国家安全教育日, 国际禁毒日, 教师节, 丰收节 and 冬至 (节气) …"""
+    assert festival_date("学雷锋日", 2026) == date(2026, 3, 5)
+    assert festival_date("植树节", 2026) == date(2026, 3, 12)
+    assert festival_date("世界读书日", 2026) == date(2026, 4, 23)
+    assert festival_date("国家安全教育日", 2026) == date(2026, 4, 15)
+    assert festival_date("母亲节", 2026) == date(2026, 5, 10)
+    assert festival_date("母亲节", 2025) == date(2025, 5, 11)
+    assert festival_date("父亲节", 2026) == date(2026, 6, 21)
+    assert festival_date("全国助残日", 2026) == date(2026, 5, 17)
+    assert festival_date("全国中小学生安全教育日", 2026) == date(2026, 3, 30)
+    assert festival_date("全国中小学生安全教育日", 2025) == date(2025, 3, 31)
+    assert festival_date("教师节", 2025) == date(2025, 9, 10)
+    assert festival_date("中国农民丰收节", 2025) == date(2025, 9, 23)
+    assert festival_date("冬至", 2025) == date(2025, 12, 21)
+    assert festival_date("冬至", 2026) == date(2026, 12, 22)
+    assert festival_date("清明节", 2025) == date(2025, 4, 4)
+
+
 def test_unknown_holiday_years_are_listed():
     far = {"id": "2027-autumn", "name": "秋", "start": "2027-09-01", "end": "2028-01-14"}
     assert SchoolCalendar(programme([], terms=[far]).calendar).unknown_holiday_years() == [2027, 2028]
