@@ -93,3 +93,13 @@ def test_a_childs_file_and_the_proxy_parent_in_the_list(cli, demo_db):
     assert " T001 " not in text
     unknown = cli("--db", url, "children", "show", "G0")
     assert (unknown.exit_code, unknown.stderr) == (2, "没有学籍号为 “G0” 的学生\n")
+
+
+def test_children_list_takes_a_category_in_words_or_as_its_code(cli, demo_db):
+    """issue 27 item 7: `--category 留守` once returned 0 rows without a word."""
+    url = f"sqlite:///{demo_db}"
+    words = json.loads(cli("--db", url, "children", "list", "--category", "留守", "--json").stdout)
+    code = json.loads(cli("--db", url, "children", "list", "--category", "left_behind", "--json").stdout)
+    assert words == code and len(words) == 265 and {k["category"] for k in words} == {"left_behind"}
+    wrong = cli("--db", url, "children", "list", "--category", "留守儿")
+    assert (wrong.exit_code, wrong.stderr) == (2, "--category: “留守儿” 不是可选值之一：留守、孤儿、遗弃、单亲、非留守\n")

@@ -71,7 +71,11 @@ def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
     from guanai.core.store import contacts, listings
     from guanai.core.store.orgs import resolve_schools
 
-    store, org, cls, category, show_contacts = app_of(ctx).store, opts.org, opts.cls, opts.category, opts.show_contacts
+    from guanai.core.commands.options import parse_cli_choice
+    from guanai.core.subjects import CATEGORY_SPELLINGS
+
+    category = parse_cli_choice(opts.category, CATEGORY_SPELLINGS, "--category")  # 留守 or left_behind
+    store, org, cls, show_contacts = app_of(ctx).store, opts.org, opts.cls, opts.show_contacts
     with store.write() if show_contacts else store.read() as conn:
         schools = resolve_schools(conn, org)
         found = listings.children(conn, schools, cls, category, opts.include_left, app_of(ctx).today())

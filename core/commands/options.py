@@ -69,6 +69,16 @@ def import_command(help_key: str, *extra: Callable[[Any], Any]) -> Callable[[Any
     return wrap
 
 
+def parse_cli_choice(value: str | None, choices: dict[str, str], option: str) -> str | None:
+    """A coded value typed in words or as its code (`--category 留守` or `left_behind`): the code."""
+    from guanai.core.cells import CellError, choice
+
+    try:
+        return choice(value, choices)
+    except CellError as exc:
+        raise InputError([diag(option, None, "", exc.code, **exc.params)]) from None
+
+
 def parse_cli_date(value: str | None, option: str) -> date | None:
     """A calendar date typed on the command line (`--from 2025-09-01`), in the years guanai keeps."""
     from guanai.core.dates import parse_day
