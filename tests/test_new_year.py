@@ -52,6 +52,9 @@ def _reports(url: str, folder, tag: str, known_at: str | None = None) -> dict[st
         _cli(url, "report", "summary", "--org", "S001", "--term", term, "--as-of", "2026-08-31", *extra,
              "-o", str(summary))
         out[term, "summary"] = summary.read_text("utf-8")
+        today = folder / f"{tag}-{term}-today.md"  # printed today, as the README says: indicators of the term's end
+        _cli(url, "report", "summary", "--org", "S001", "--term", term, *extra, "-o", str(today))
+        out[term, "summary_today"] = today.read_text("utf-8")
         ledger = folder / f"{tag}-{term}.xlsx"
         _cli(url, "report", "ledger", "--org", "S001", "--term", term, "--as-of", "2026-08-31", *extra,
              "-o", str(ledger))
@@ -231,3 +234,21 @@ def test_the_county_report_shows_the_same_term_a_year_before(year, tmp_path):
     then = json.loads(_cli(url, "compliance", "--org", "S001", "--term", "2025-autumn", "--by", "school",
                            "--as-of", "2026-12-06", "--json"))["rows"][0]["rate"]
     assert school[column] == then and then > 0
+
+
+def test_promote_twice_is_refused_and_a_past_leaving_day_asks(year, tmp_path):
+    """From a stranger's run: a second `roster promote` graduated this year's 九年级 back to 07-11 and
+    moved closed windows without a question. It is refused; and a file whose 离校 lies before today
+    asks for --yes like a past --effective does."""
+    url, path = year
+    _cli(url, "roster", "promote", "--school", "S001", "--effective", NEXT, "--yes")
+    again = _run(url, "roster", "promote", "--school", "S001")
+    assert (again.exit_code, again.stderr) == (2, "S001 自 2026-07-11 以来已有 400 名学生换过班级，看来已经升过级："
+                                                  "未作任何改动（个别学生转班请用花名册导入）\n")
+    db = sqlite3.connect(path)
+    kid, name, cls = db.execute("SELECT id, name, class_name FROM child WHERE left_on IS NULL ORDER BY id").fetchone()
+    db.close()
+    f = tmp_path / "left.csv"
+    f.write_text(f"学籍号,姓名,班级,离校\n{kid},{name},{cls},2026-10-01\n", encoding="utf-8")
+    asked = _run(url, "roster", "import", str(f), "--school", "S001")
+    assert asked.exit_code == 2 and asked.stderr.startswith("这次导入自 2026-10-01 起生效")

@@ -175,7 +175,9 @@ def test_a_pairing_ends_when_its_teacher_leaves_and_check_names_one_left_open(db
     db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
     assert db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-15").exit_code == 0
     (tmp_path / "s2.csv").write_text("工号,姓名,离职\nA1,甲,2025-10-20\n", encoding="utf-8")
-    db.ok("staff", "import", str(tmp_path / "s2.csv"), "--school", "S001")
+    asked = db.run("staff", "import", str(tmp_path / "s2.csv"), "--school", "S001")
+    assert asked.exit_code == 2 and asked.stderr.startswith("这次导入自 2025-10-20 起生效")  # a 离职 day gone by
+    db.ok("staff", "import", str(tmp_path / "s2.csv"), "--school", "S001", "--yes")
     assert db.rows("pairing", "child", "staff", "start", "end") == [("K0", "A1", date(2025, 9, 1), date(2025, 10, 19))]
     assert db.query("SELECT count(*) FROM audit_log WHERE table_name = 'pairing' AND action = 'update'") == [(1,)]
     result = db.run("assign", "check", "--org", "S001", "--as-of", "2025-10-21", "--from", "2025-10-21")

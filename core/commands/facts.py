@@ -234,9 +234,10 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any 
     changes = result.changes
     if result.facts:  # what the engine will judge differently, from which day
         parts = t("list.sep").join(t(f"import.fact.{kind}.{name}", n=n) for name, n in result.facts.items())
+        start = result.start or effective  # an earlier 离校 in the file: from then
         click.echo(t("import.facts_dry" if dry_run else "import.facts", parts=parts, start=effective.isoformat()))
-        if dry_run and not opts.yes and effective < app_of(ctx).today():  # the real run will ask
-            click.echo(t("import.dry_needs_yes", start=effective.isoformat()))
+        if dry_run and not opts.yes and start < app_of(ctx).today():  # the real run will ask
+            click.echo(t("import.dry_needs_yes", start=start.isoformat()))
     for row, code, params in result.outside_target[:10]:  # the first ten: one glance, not a page
         click.echo(t(code, id=row["id"], name=row["name"], **params))
     if len(result.outside_target) > 10:

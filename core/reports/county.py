@@ -47,11 +47,11 @@ def build(c: Any, period: Period, registry: Any) -> County:
     groups = duty_groups(c)
 
     def as_of_rows(window: tuple[Any, Any]) -> list[dict[str, Any]]:  # the indicators' duty_compliance
-        return compliance(c, ("school", "duty"), None, None, window)[0]
+        return compliance(c.on(day), ("school", "duty"), None, None, window)[0]
 
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",), c.asof.known_at_utc)
-        values = compute_by_school(conn, c.segs, c.asof, c.schools, as_of_rows, groups, registry.indicator_kinds,
+        values = compute_by_school(conn, c.segs, c.on(day).asof, c.schools, as_of_rows, groups, registry.indicator_kinds,
                                    registry.settings_models)
     people = {r["key"]["school"]: r for r in found["rows"]}
 

@@ -109,7 +109,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     by_staff_duty = regroup(detail, ("staff", "duty"), names)
     by_school_rate = regroup(detail, ("school",), names)
     staff_names = names
-    indicators = indicator_rows(c)
+    indicators = indicator_rows(c.on(day))  # a term gone by: its indicators on its last day
     totals = found["totals"]
     groups = duty_groups(c)
     total_expected = sum(r["expected"] for r in by_duty)

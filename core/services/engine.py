@@ -51,6 +51,16 @@ class Scope:
     def as_of_text(self) -> str:
         return local(self.asof.instant_utc, self.zone).isoformat(timespec="minutes")
 
+    def on(self, day: date) -> Scope:
+        """The same scope at the end of `day` (a report of a term gone by counts its indicators on the
+        term's last day, not on the day it is printed), with what was known at the same moment."""
+        if day >= self.asof.day:
+            return self
+        from dataclasses import replace
+
+        moved = as_of(day, self.zone)
+        return replace(self, asof=AsOf(moved.day, moved.instant_utc, self.asof.known_at_utc))
+
 
 def scope(app: App, org: str | None, moment: date | datetime | None = None, known: date | datetime | None = None,
           also: tuple[str, ...] = ()) -> Scope:

@@ -25,7 +25,7 @@ from guanai.core.store.schema import (
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, Table, read_table
-from sqlalchemy import Connection, insert, or_, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
@@ -75,6 +75,7 @@ class PeopleImport:
     marked_left: int = 0
     outside_target: list[tuple[dict[str, Any], str, dict[str, Any]]] = field(default_factory=list)
     facts: dict[str, int] = field(default_factory=dict)  # what the changes change: fact_changes
+    start: date | None = None  # the first day a change takes effect (the import's day, or an earlier 离校 in the file)
 
 
 # the facts whose change alters what the engine judges (class, category, leaving, head teacher)
@@ -158,9 +159,14 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         active = conn.execute(select(table_obj).where(table_obj.c.school == school, table_obj.c.left_on.is_(None)))
         missing = [dict(r._mapping) for r in active if r.id not in in_file]
         result = PeopleImport(changes, missing, facts=fact_changes(kind, changes, len(missing) if mark_left else 0))
-        if asked_on is not None and today < asked_on and result.facts and not dry_run:
+        # a 离校 / 离职 day written into the file takes effect on that day, whatever the import's day
+        left_days = [after["left_on"] for before, after in changes.changed
+                     if after.get("left_on") and after["left_on"] != before.get("left_on")]
+        start = min([today, *left_days]) if result.facts else today
+        result.start = start
+        if asked_on is not None and start < asked_on and result.facts and not dry_run:
             # facts that take effect on a day gone by change figures of windows already closed
-            raise Refusal(f"import.rewrites_past.{kind}", start=today.isoformat(), today=asked_on.isoformat(),
+            raise Refusal(f"import.rewrites_past.{kind}", start=start.isoformat(), today=asked_on.isoformat(),
                           n=sum(result.facts.values()))
         if not dry_run:
             classes = {r.get("class_name") or r.get("head_of_class") for r in rows}
@@ -371,10 +377,18 @@ def promotion(store: Store, school: str, graduate_on: date) -> tuple[Table, dict
     up (七(1)班 → 八(1)班), the top grade held at the school leaving on `graduate_on` (its first day
     away). A table for import_roster: the same checks, history and audit as a file. Also the counts
     (promoted, graduating, without a grade in the class name: left as they are)."""
+    from guanai.core.store.schema import fact_history
+
     with store.read() as conn:
         require_school(conn, school)
         kids = conn.execute(select(child.c.id, child.c.name, child.c.class_name).where(
             child.c.school == school, child.c.left_on.is_(None)).order_by(child.c.id)).all()
+        h = fact_history  # promoted already since the graduates left? (half the pupils changed class since)
+        moved = conn.execute(select(func.count(h.c.subject.distinct())).where(
+            h.c.kind == "child", h.c.school == school, h.c.field == "class_name", h.c.superseded_at.is_(None),
+            h.c.valid_to >= graduate_on, h.c.subject.in_([k.id for k in kids]))).scalar() or 0
+    if kids and moved * 2 >= len(kids):
+        raise Refusal("promote.done_already", school=school, n=moved, since=graduate_on.isoformat())
     grades = [g for g in (promoted(k.class_name) for k in kids) if g is not None]
     top = max((n for n, _ in grades), default=None)
     rows, counts = [], {"promoted": 0, "graduating": 0, "unknown": 0}

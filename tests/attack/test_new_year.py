@@ -27,10 +27,10 @@ def test_a_leaving_ends_pairings_as_the_school_user_and_only_its_own(county, tmp
     s = county.schema
     staff = tmp_path / "staff.csv"
     staff.write_text("工号,姓名,离职\nT001,王芳,2025-10-20\n", encoding="utf-8")
-    stranger = county.guanai("school_s002", "staff", "import", str(staff), "--school", "S002")
+    stranger = county.guanai("school_s002", "staff", "import", str(staff), "--school", "S002", "--yes")
     assert stranger.exit_code == 2
     assert county.owner_sql(f"SELECT \"end\"::text FROM {s}.pairing WHERE child = 'K1'") == [(None,)]
-    done = county.guanai("school_s001", "staff", "import", str(staff), "--school", "S001")
+    done = county.guanai("school_s001", "staff", "import", str(staff), "--school", "S001", "--yes")  # 离职 gone by
     assert done.exit_code == 0, done.stderr
     assert county.owner_sql(f"SELECT \"end\"::text FROM {s}.pairing WHERE child = 'K1'") == [("2025-10-19",)]
     assert county.owner_sql(f"SELECT org FROM {s}.audit_log WHERE table_name = 'pairing' AND action = 'update'") == [

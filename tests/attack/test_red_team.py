@@ -51,7 +51,7 @@ def test_a_pupil_who_left_is_taken_in_by_the_same_county_only(county, tmp_path):
     s = county.schema
     left = tmp_path / "left.csv"
     left.write_text("学籍号,姓名,离校\nK4,周小,2025-11-01\n", encoding="utf-8")
-    assert county.guanai("school_s002", "roster", "import", str(left), "--school", "S002").exit_code == 0
+    assert county.guanai("school_s002", "roster", "import", str(left), "--school", "S002", "--yes").exit_code == 0
     with pytest.raises(Exception, match="guanai:transfer.still_enrolled"):
         county.sql("admin_c02", f"SELECT {s}.guanai_transfer('child', 'K4', 'S004', DATE '2025-11-03', 'x')")
     county.sql("school_s001", f"SELECT {s}.guanai_transfer('child', 'K4', 'S001', DATE '2025-11-03', 'x')")
