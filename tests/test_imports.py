@@ -129,7 +129,7 @@ def test_missing_children_reported_then_marked_left(school, tmp_path):
     short = tmp_path / "short.csv"
     short.write_bytes("\r\n".join(lines).encode("gbk"))
     out = school.ok("roster", "import", str(short), "--school", "S001")
-    assert "库中有 1 名学生不在这次的花名册里：孙悦（G510722201209120016）。如已离校，请加 --mark-left 重新导入。" in out
+    assert "库中有 1 名学生不在这次的花名册里：孙悦（G510722201209120016）。如已离校，请加 --mark-left 重新导入（这次只导入新生或部分学生时不必理会）。" in out
     assert school.rows("child", "left_on", id="G510722201209120016") == [(None,)]
     out = school.ok("roster", "import", str(short), "--school", "S001", "--mark-left")
     assert f"已将 1 名不在花名册里的学生标记为自 {date.today().isoformat()} 起离校：孙悦（G510722201209120016）" in out

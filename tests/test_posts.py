@@ -65,7 +65,7 @@ def test_a_record_needs_its_doer_only_where_it_closes_a_duty_with_a_responsible(
     (tmp_path / "s.csv").write_text("工号,姓名,岗位\nF1,副组长甲,副组长\n", encoding="utf-8")
     db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001")
     said = db.ok("record", "meeting", "--school", "S001", "--at", "2025-10-10 15:00", "--set", "kind=主题班会")
-    assert said == "已记录：meeting · S001\n"
+    assert said == "已记录：会议 · S001\n"
     refused = db.run("record", "meeting", "--school", "S001", "--at", "2025-10-11 15:00", "--set", "kind=安全法制教育")
     assert (refused.exit_code, refused.stderr) == (
         2, "--by: “安全法制教育”有负责人，meeting 记录须写明是谁做的：请给出工号（--by 或“工号”列）\n")

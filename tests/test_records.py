@@ -13,7 +13,7 @@ LIU = "G510722201203150022"  # 七(1)班 at S001, enrolled 2024-09-01
 def test_record_one_stores_utc_and_payload(school):
     out = school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-22 16:00",
                     "--set", "minutes=20", "--set", "topic=学习")
-    assert out == f"已记录：talk · {LIU}\n"
+    assert out == f"已记录：谈心 · {LIU}\n"
     rows = school.rows("record", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload",
                        "source")
     # Asia/Shanghai is UTC+8: 16:00 there is 08:00 UTC.
@@ -54,7 +54,7 @@ def test_teacher_of_another_school_future_time_and_before_enrolment(school):
 
 def test_same_id_twice_is_one_record_and_different_content_is_an_error(school):
     args = ("record", "home_visit", "--child", LIU, "--by", "T001", "--at", "2025-10-23 09:00", "--id", "V-1")
-    assert school.ok(*args) == f"已记录：home_visit · {LIU}\n"
+    assert school.ok(*args) == f"已记录：家访 · {LIU}\n"
     assert school.ok(*args) == "编号 V-1 已记录过，内容相同，未重复记录。\n"
     result = school.run(*args[:-4], "--at", "2025-10-23 09:30", "--id", "V-1")
     assert (result.exit_code, result.stderr) == (2, "--id: 编号 “V-1” 已用于另一条内容不同的记录\n")

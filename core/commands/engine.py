@@ -387,7 +387,7 @@ def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], 
             merged.setdefault(key, {"key": r["key"]})[term] = {k: r[k] for k in ("expected", "met", "met_late", "rate")}
     empty = {"expected": 0, "met": 0, "met_late": 0, "rate": None}
     rows = []
-    for key in sorted(merged, key=lambda k: tuple("" if v is None else str(v) for v in k)):
+    for key in merged:  # in the order compliance gives each term (by duty, class order …), the earlier term first
         row = merged[key]
         for term in ids:
             row.setdefault(term, dict(empty))
@@ -407,8 +407,10 @@ def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], 
     place = c.orgs[c.org]["name"] if c.org else t("due.everywhere")
     out.print(" · ".join(x for x in (place, opts.group, t("compliance.as_of", when=long_date(c.asof.day))) if x))
     headers = [t(f"compliance.col.{k}") for k in keys]
+    term_names = {term.id: term.name for seg in c.segs for term in seg.programme.calendar.terms}
     for term in ids:
-        headers += [t("compliance.col.term_expected", term=term), t("compliance.col.term_rate", term=term)]
+        headers += [t("compliance.col.term_expected", term=term_names.get(term, term)),
+                    t("compliance.col.term_rate", term=term_names.get(term, term))]
     headers.append(t("compliance.col.change"))
     body = []
     for r in [*rows, {"key": None, **summed}]:

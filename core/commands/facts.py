@@ -70,8 +70,9 @@ def publish(ctx: click.Context, opts: PublishOptions) -> None:
     if result["bound"]:
         click.echo(t("publish.bound", n=len(result["bound"]), orgs="、".join(result["bound"][:10])
                      + ("…" if len(result["bound"]) > 10 else ""), start=effective.isoformat()))
-    if result["already"]:
-        click.echo(t("publish.already", n=len(result["already"]), start=effective.isoformat()))
+    if result["already"]:  # "另有" only beside units bound now
+        click.echo(t("publish.already" if result["bound"] else "publish.already_all", n=len(result["already"]),
+                     orgs="、".join(result["already"][:10]), start=effective.isoformat()))
 
 
 VERSION_COLUMNS = ["programme", "version", "title", "org", "org_name", "effective_from", "bound_at", "withdrawn_at",
@@ -189,7 +190,9 @@ def roster_import_command(ctx: click.Context, **options: Any) -> None:
     import_people(ctx, "child", PeopleImport(**options))
 
 
-@import_command("cli.staff_import", school_option, mark_left_option, effective_option, past_option,
+@import_command("cli.staff_import", school_option, mark_left_option,
+                click.option("--effective", metavar="DATE", help="cli.opt.effective_staff"),
+                click.option("--yes", is_flag=True, help="cli.opt.import_yes_staff"),
                 click.option("--transfer", is_flag=True, help="cli.opt.staff_transfer"))
 def staff_import_command(ctx: click.Context, **options: Any) -> None:
     """Import a school's staff (教职工): roles, posts, party members."""
@@ -243,7 +246,7 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any 
     if len(result.outside_target) > 10:
         click.echo(t("roster.outside_more", n=len(result.outside_target) - 10))
     if result.outside_target:
-        click.echo(t("roster.outside_summary", n=len(result.outside_target)))
+        click.echo(t("roster.outside_summary_dry" if dry_run else "roster.outside_summary", n=len(result.outside_target)))
     if result.missing:
         names = "、".join(f"{m['name']}（{m['id']}）" for m in result.missing[:10])
         more = t("list.more", n=len(result.missing) - 10) if len(result.missing) > 10 else ""

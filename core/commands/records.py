@@ -122,7 +122,8 @@ def record_one(ctx: click.Context, opts: RecordOptions) -> None:
     if saved.existing:
         click.echo(t("record.already", key=key))
     else:
-        click.echo(t("record.saved", step=step, subject=subject))
+        kind_of = app_of(ctx).registry.steps.get(step)  # the step in the plugin's words: 谈心, not talk
+        click.echo(t("record.saved", step=getattr(kind_of, "title", None) or step, subject=subject))
 
 
 def _option(option: str, value: str | None, problems: list[Diagnostic], read: Any = None) -> str | None:

@@ -450,7 +450,8 @@ def _check_child_dates(number: int, values: dict[str, Any], parsed: Parsed, toda
         parsed.problem(number, "left_on", "child.left_before_enrolment", left=values["left_on"].isoformat(),
                        enrolled=enrolled.isoformat())
     if values.get("away_since") and values["away_since"] > today:
-        parsed.problem(number, "away_since", "child.away_future", value=values["away_since"].isoformat())
+        parsed.problem(number, "away_since", "child.away_future", value=values["away_since"].isoformat(),
+                       day=today.isoformat())
 
 
 def keep_moved(conn: Connection, kind: str, moves: list[tuple[dict[str, Any], date]]) -> None:
