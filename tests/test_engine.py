@@ -499,3 +499,11 @@ def test_the_compliance_title_names_what_the_figures_cover(term):
     assert title("--from", "2025-10-01", "--to", "2025-10-31") == (
         "示例镇中学 · 2025-10-01 至 2025-10-31 截止的 · 截至 2025年10月27日 周一")
     assert title("--from", "2025-10-01") == "示例镇中学 · 2025-10-01 起截止的 · 截至 2025年10月27日 周一"
+
+
+def test_date_options_take_a_date_as_a_cell_would_hold_it(term):
+    """From a stranger's run: `--effective 2026/9/1` was refused though a roster cell takes it."""
+    slash = term.ok("compliance", "--org", "S001", "--from", "2025/10/1", "--to", "2025年10月31日", "--as-of", "2025-11-05")
+    assert slash.splitlines()[0] == "示例镇中学 · 2025-10-01 至 2025-10-31 截止的 · 截至 2025年11月5日 周三"
+    bad = term.run("compliance", "--from", "2025-13-01")
+    assert (bad.exit_code, bad.stderr) == (2, "--from: 日期 2025-13-01 不存在（没有 13 月）\n")

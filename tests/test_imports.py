@@ -187,3 +187,16 @@ def test_unknown_school_is_refused(db):
     assert (result.exit_code, result.stderr) == (2, "“T01”（示例镇）不是学校\n")
     result = db.run("roster", "import", str(FACTS / "roster_s001_gbk.csv"), "--school", "S999")
     assert (result.exit_code, result.stderr) == (2, "没有代码为 “S999” 的单位：请先用 guanai org import 导入\n")
+
+
+def test_a_header_one_slip_from_a_known_one_is_named(school, tmp_path):
+    """From a stranger's run: 班极 (for 班级) was kept silently as a roster cell and the pupil had no
+    class. The import still takes it (a county may have its own columns) but says which it is close to."""
+    f = tmp_path / "typo.csv"
+    f.write_text("学籍号,姓名,班极,留守类型\nN9999,测试,七(1)班,非留守\n", encoding="utf-8")
+    result = school.run("roster", "import", str(f), "--school", "S001", "--dry-run")
+    assert result.exit_code == 0
+    assert result.stderr == "表头“班极”不是已知的列，按档案字段处理；是不是“班级”？如是，请改好表头后重新导入。\n"
+    mine = tmp_path / "own.csv"
+    mine.write_text("学籍号,姓名,班级,爱好\nN9999,测试,七(1)班,篮球\n", encoding="utf-8")
+    assert school.run("roster", "import", str(mine), "--school", "S001", "--dry-run").stderr == ""

@@ -241,6 +241,8 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any 
         click.echo(t("import.facts_dry" if dry_run else "import.facts", parts=parts, start=effective.isoformat()))
         if dry_run and not opts.yes and start < app_of(ctx).today():  # the real run will ask
             click.echo(t("import.dry_needs_yes", start=start.isoformat()))
+    for label, known in result.near:
+        click.echo(t("import.near_header", label=label, known=known), err=True)
     for row, code, params in result.outside_target[:10]:  # the first ten: one glance, not a page
         click.echo(t(code, id=row["id"], name=row["name"], **params))
     if len(result.outside_target) > 10:

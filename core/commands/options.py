@@ -69,6 +69,16 @@ def import_command(help_key: str, *extra: Callable[[Any], Any]) -> Callable[[Any
     return wrap
 
 
+def _as_in_a_cell(value: str) -> date | None:
+    """A date written as an import's cells may write it (core/cells.day), or None."""
+    from guanai.core.cells import CellError, day
+
+    try:
+        return day(value)
+    except CellError:
+        return None
+
+
 def parse_cli_choice(value: str | None, choices: dict[str, str], option: str) -> str | None:
     """A coded value typed in words or as its code (`--category 留守` or `left_behind`): the code."""
     from guanai.core.cells import CellError, choice
@@ -91,7 +101,10 @@ def parse_cli_date(value: str | None, option: str) -> date | None:
     try:
         day = parse_day(value)
     except PydanticCustomError as exc:
-        raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
+        written = _as_in_a_cell(value) if exc.type == "date.format" else None  # 2026/9/1, 2026年9月1日
+        if written is None:
+            raise InputError([diag(option, None, "", exc.type, **(exc.context or {}))]) from None
+        day = written
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InputError([diag(option, None, "", "cell.year", value=day.isoformat(), first=FIRST_YEAR,
                                last=LAST_YEAR)])

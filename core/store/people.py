@@ -75,6 +75,7 @@ class PeopleImport:
     marked_left: int = 0
     outside_target: list[tuple[dict[str, Any], str, dict[str, Any]]] = field(default_factory=list)
     facts: dict[str, int] = field(default_factory=dict)  # what the changes change: fact_changes
+    near: list[tuple[str, str]] = field(default_factory=list)  # (a header kept as a roster cell, the known header it is close to)
     start: date | None = None  # the first day a change takes effect (the import's day, or an earlier 离校 in the file)
 
 
@@ -83,6 +84,20 @@ FACT_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "child": {"class": ("class_name",), "category": ("category", "away_since"), "left": ("left_on",)},
     "staff": {"head": ("head_of_class",), "posts": ("roles",), "left": ("left_on",)},
 }
+
+
+def near_headers(extra: list[str], columns: tuple[Column, ...]) -> list[tuple[str, str]]:
+    """Headers the import keeps as roster cells (profile) that are one slip from a header it knows
+    (班极 for 班级): said, so a typo does not leave every pupil without a class."""
+    import difflib
+
+    known = [h for c in columns for h in c.headers if not h.isascii()]
+    out = []
+    for label in extra:
+        close = difflib.get_close_matches(label, known, n=1, cutoff=0.5)
+        if close and label not in known:
+            out.append((label, close[0]))
+    return out
 
 
 def fact_changes(kind: str, changes: Changes, missing_left: int = 0) -> dict[str, int]:
@@ -158,7 +173,8 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         in_file = set(ids)
         active = conn.execute(select(table_obj).where(table_obj.c.school == school, table_obj.c.left_on.is_(None)))
         missing = [dict(r._mapping) for r in active if r.id not in in_file]
-        result = PeopleImport(changes, missing, facts=fact_changes(kind, changes, len(missing) if mark_left else 0))
+        result = PeopleImport(changes, missing, facts=fact_changes(kind, changes, len(missing) if mark_left else 0),
+                              near=near_headers(list(table.extra), columns))
         # a 离校 / 离职 day written into the file takes effect on that day, whatever the import's day
         left_days = [after["left_on"] for before, after in changes.changed
                      if after.get("left_on") and after["left_on"] != before.get("left_on")]
