@@ -169,6 +169,10 @@ def test_diff_across_years_compares_like_with_like(year, tmp_path):
     url, _ = year
     nxt = tmp_path / "xibei-2026.yaml"
     _cli(url, "programme", "next", str(PROGRAMMES / "xibei.yaml"), "-o", str(nxt))
+    modeline = nxt.read_text("utf-8").splitlines()[0]  # the editor's schema, found from the new file's folder
+    assert modeline.startswith("# yaml-language-server: $schema=")
+    assert (nxt.parent / modeline.split("=", 1)[1]).resolve() == (PROGRAMMES.parent / "schemas" /
+                                                                  "programme.schema.json").resolve()
     same = _cli(url, "programme", "diff", str(PROGRAMMES / "xibei.yaml"), str(nxt), "--org", "S001").splitlines()
     assert same[1:3] == ["（两个方案属于不同学年：旧方案的日期先顺延 1 年再比较，只列出真正的改动。）",
                          "两个方案的职责、任务、活动、触发和指标相同。"]

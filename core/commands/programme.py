@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -301,6 +302,22 @@ def show_calendar(opts: CalendarOptions) -> None:
         out.print(t("calendar.summary", n=sum(r["school_day"] for r in rows), total=len(rows)))
 
 
+def _schema_line(text: str, source: Path, target: Path) -> str:
+    """The editor's `# yaml-language-server: $schema=…` line, pointed at the same schema from the
+    new file's folder (a relative path meant the old file's)."""
+    import os
+    import re
+
+    def repoint(m: re.Match[str]) -> str:
+        ref = m.group(2)
+        if "://" in ref or os.path.isabs(ref):
+            return m.group(0)
+        schema = (source.resolve().parent / ref).resolve()
+        return m.group(1) + os.path.relpath(schema, target.resolve().parent)
+
+    return re.sub(r"^(#\s*yaml-language-server:\s*\$schema=)(\S+)", repoint, text, count=1, flags=re.MULTILINE)
+
+
 @click.command("next", help="cli.next.help", epilog="cli.next.example")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("-o", "--output", required=True, metavar="FILE", type=click.Path(dir_okay=False),
@@ -320,7 +337,7 @@ def next_command(ctx: click.Context, file: str, output: str, years: int) -> None
     if target.exists():
         raise Refusal("next.exists", path=output)
     moved = next_year(Path(file).read_text("utf-8"), years)
-    target.write_text(moved.text, encoding="utf-8")
+    target.write_text(_schema_line(moved.text, Path(file), target), encoding="utf-8")
     loaded = load_programme(output, app_of(ctx).registry)
     click.echo(t("next.written", path=output, version=moved.version or "—", dates=moved.dates, words=moved.words,
                  years=years))
