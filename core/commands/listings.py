@@ -67,11 +67,10 @@ def children_list_command(ctx: click.Context, **options: Any) -> None:
 
 
 def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
+    from guanai.core.commands.options import parse_cli_choice
     from guanai.core.privacy import masked
     from guanai.core.store import contacts, listings
     from guanai.core.store.orgs import resolve_schools
-
-    from guanai.core.commands.options import parse_cli_choice
     from guanai.core.subjects import CATEGORY_SPELLINGS
 
     category = parse_cli_choice(opts.category, CATEGORY_SPELLINGS, "--category")  # 留守 or left_behind
