@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -256,3 +256,18 @@ def test_promote_twice_is_refused_and_a_past_leaving_day_asks(year, tmp_path):
     f.write_text(f"学籍号,姓名,班级,离校\n{kid},{name},{cls},2026-10-01\n", encoding="utf-8")
     asked = _run(url, "roster", "import", str(f), "--school", "S001")
     assert asked.exit_code == 2 and asked.stderr.startswith("这次导入自 2026-10-01 起生效")
+
+
+def test_a_new_pupil_enrolled_on_days_already_counted_asks(year, tmp_path):
+    """From a stranger's run: four pupils backdated to the term's first day added closed windows with
+    no question. Where the school was already recording (its figures counted), it asks; a school's
+    first roster (nothing recorded yet) does not."""
+    url, _ = year
+    f = tmp_path / "late.csv"
+    f.write_text("学籍号,姓名,班级,留守类型,入学\nN0001,新生甲,七(1)班,留守,2025-09-01\n", encoding="utf-8")
+    dry = _cli(url, "roster", "import", str(f), "--school", "S001", "--dry-run").splitlines()
+    assert dry[:2] == [f"将自 {date.today().isoformat()} 起：新生 1 人（入学日早于今天）（未写入）。",
+                       "生效日 2025-09-01 早于今天：正式导入时要加 --yes 确认改写其间已截止的统计。"]
+    asked = _run(url, "roster", "import", str(f), "--school", "S001")
+    assert asked.exit_code == 2 and asked.stderr.startswith("这次导入自 2025-09-01 起生效")
+    _cli(url, "roster", "import", str(f), "--school", "S001", "--yes")

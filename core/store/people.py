@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from guanai.core.diagnostics import InputError, Refusal
@@ -19,13 +19,14 @@ from guanai.core.store.schema import (
     pairing,
     past_enrolment,
     past_staff,
+    record,
     school_class,
     staff,
 )
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
 from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
 from guanai.core.tabular import Column, Table, read_table
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, exists, func, insert, or_, select, text, update
 
 ROSTER_COLUMNS = (
     Column("id", ("学籍号", "学号", "学生编号", "id"), "id", required=True),
@@ -178,6 +179,14 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         # a 离校 / 离职 day written into the file takes effect on that day, whatever the import's day
         left_days = [after["left_on"] for before, after in changes.changed
                      if after.get("left_on") and after["left_on"] != before.get("left_on")]
+        # new pupils enrolled before today, on days whose figures the school was already counting
+        # (a record there since): they add obligations to windows already closed
+        joined = [r["enrolled_on"] for r in changes.new if kind == "child" and asked_on is not None
+                  and r.get("enrolled_on") and r["enrolled_on"] < asked_on]
+        if joined and conn.execute(select(exists().where(
+                record.c.school == school, record.c.occurred_at >= datetime.combine(min(joined), time())))).scalar():
+            result.facts["new"] = len(joined)
+            left_days.append(min(joined))
         start = min([today, *left_days]) if result.facts else today
         result.start = start
         if asked_on is not None and start < asked_on and result.facts and not dry_run:
