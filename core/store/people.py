@@ -176,19 +176,7 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
         missing = [dict(r._mapping) for r in active if r.id not in in_file]
         result = PeopleImport(changes, missing, facts=fact_changes(kind, changes, len(missing) if mark_left else 0),
                               near=near_headers(list(table.extra), columns))
-        # a 离校 / 离职 day written into the file takes effect on that day, whatever the import's day
-        left_days = [after["left_on"] for before, after in changes.changed
-                     if after.get("left_on") and after["left_on"] != before.get("left_on")]
-        # new pupils enrolled before today, on days whose figures the school was already counting
-        # (a record there since): they add obligations to windows already closed
-        joined = [r["enrolled_on"] for r in changes.new if kind == "child" and asked_on is not None
-                  and r.get("enrolled_on") and r["enrolled_on"] < asked_on]
-        if joined and conn.execute(select(exists().where(
-                record.c.school == school, record.c.occurred_at >= datetime.combine(min(joined), time())))).scalar():
-            result.facts["new"] = len(joined)
-            left_days.append(min(joined))
-        start = min([today, *left_days]) if result.facts else today
-        result.start = start
+        result.start = start = _first_day(conn, kind, school, changes, today, asked_on, result.facts)
         if asked_on is not None and start < asked_on and result.facts and not dry_run:
             # facts that take effect on a day gone by change figures of windows already closed
             raise Refusal(f"import.rewrites_past.{kind}", start=start.isoformat(), today=asked_on.isoformat(),
@@ -215,6 +203,22 @@ def _people_import(store: Store, path: str, school: str, columns: tuple[Column, 
             if after:
                 after(conn)
     return result
+
+
+def _first_day(conn: Connection, kind: str, school: str, changes: Changes, today: date, asked_on: date | None,
+               facts: dict[str, int]) -> date:
+    """The first day the import's changes take effect: its own day, or an earlier 离校 / 离职 day in
+    the file, or the 入学 of a new pupil on days the school was already recording (counted in
+    `facts` as new: they add obligations to windows already closed)."""
+    left_days = [after["left_on"] for before, after in changes.changed
+                 if after.get("left_on") and after["left_on"] != before.get("left_on")]
+    joined = [r["enrolled_on"] for r in changes.new if kind == "child" and asked_on is not None
+              and r.get("enrolled_on") and r["enrolled_on"] < asked_on]
+    if joined and conn.execute(select(exists().where(
+            record.c.school == school, record.c.occurred_at >= datetime.combine(min(joined), time())))).scalar():
+        facts["new"] = len(joined)
+        left_days.append(min(joined))
+    return min([today, *left_days]) if facts else today
 
 
 def _recategorised(old: dict[str, Any] | None, values: dict[str, Any], school: str) -> list[dict[str, Any]]:
