@@ -171,7 +171,7 @@ def test_a_school_takes_in_a_pupil_who_left_and_a_township_moves_a_teacher(count
     # S001 records the leaving; then S002 takes the pupil in
     left = tmp_path / "left.csv"
     left.write_text("学籍号,姓名,离校\nK1,刘小明,2025-10-31\n", encoding="utf-8")
-    gone = _guanai(db, names["s001"], "roster", "import", str(left), "--school", "S001")
+    gone = _guanai(db, names["s001"], "roster", "import", str(left), "--school", "S001", "--yes")  # a 离校 day gone by
     assert gone.exit_code == 0, gone.stderr
     done = _guanai(db, names["s002"], "roster", "import", str(move), "--school", "S002", "--transfer")
     assert done.exit_code == 0, done.stderr
