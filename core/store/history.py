@@ -281,8 +281,9 @@ class FactsOn:
     def value(self, name: str, current: Any) -> Any:
         if name in KNOWN_ONLY[self.kind] and self.known_at is None:
             return current  # a correction, the same on every day: the stored value is the one known now
-        school = self.table.c.school if name in ("class_name", "head_of_class") else None
-        return field_at(self.kind, self.table.c.id, name, current, self.day, self.known_at, school)
+        # only rows kept at the school of this row: a school writes the history of its own days (a
+        # pupil who moved on cannot have the old school's figures rewritten by the new one)
+        return field_at(self.kind, self.table.c.id, name, current, self.day, self.known_at, self.table.c.school)
 
     def profile(self, key: str) -> Any:
         return self.value(f"profile.{key}", self.table.c.profile[key].as_string())

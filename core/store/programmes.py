@@ -61,20 +61,13 @@ def publish(store: Store, loaded: Any, orgs: tuple[str, ...], effective_from: da
         bound = set(conn.execute(select(programme_binding.c.org).where(
             programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
             *live())).scalars())
-        taken_back = set(conn.execute(select(programme_binding.c.org).where(  # withdrawn: bound again below
-            programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
-            programme_binding.c.withdrawn_at.is_not(None))).scalars())
+
         # already in force there from that day on (bound to the county, published again): nothing to add
         bound |= {code for code in targets if _already(conn, known, code, version_id, effective_from)}
         rows = [{"version_id": version_id, "org": code, "effective_from": effective_from, "bound_at": utcnow()}
                 for code in targets if code not in bound]
-        again = [r for r in rows if r["org"] in taken_back]  # the unique key holds one row: it is bound again
-        for r in again:
-            conn.execute(update(programme_binding).where(
-                programme_binding.c.version_id == version_id, programme_binding.c.effective_from == effective_from,
-                programme_binding.c.org == r["org"]).values(bound_at=r["bound_at"], withdrawn_at=None))
-        if len(again) < len(rows):
-            conn.execute(insert(programme_binding), [r for r in rows if r["org"] not in taken_back])
+        if rows:  # a withdrawn binding stays as it was: this is a new one beside it
+            conn.execute(insert(programme_binding), rows)
         entries += [{"action": "insert", "table_name": "programme_binding",
                      "row_key": f"{r['org']}@{effective_from}", "after": r, "org": r["org"]} for r in rows]
         audit(conn, entries, loaded.file)
@@ -150,7 +143,7 @@ def versions(conn: Connection, orgs: list[str] | None = None) -> list[dict[str, 
                                                  programme_version.c.id == programme_binding.c.version_id)
                           .join(org_unit, org_unit.c.code == programme_binding.c.org))
              .order_by(programme_version.c.programme, programme_version.c.version,
-                       programme_binding.c.effective_from, programme_binding.c.org))
+                       programme_binding.c.effective_from, programme_binding.c.org, programme_binding.c.bound_at))
     if orgs is not None:
         query = query.where(programme_binding.c.org.in_(orgs))
     return [dict(r._mapping) for r in conn.execute(query)]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
@@ -230,7 +231,9 @@ programme_binding = Table(
     Column("effective_from", Date, nullable=False),
     Column("bound_at", DateTime, nullable=False),
     Column("withdrawn_at", DateTime, nullable=True),  # `programme withdraw`: not in force since (kept for --known-at)
-    UniqueConstraint("org", "effective_from", "version_id"),
+    # one live binding of a version to a unit from a day; a withdrawn one stays beside it (--known-at)
+    Index(None, "org", "effective_from", "version_id", unique=True,
+          sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
 )
 
 audit_log = Table(

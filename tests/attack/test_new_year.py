@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.attack.conftest import ENGINE
 
 
@@ -54,3 +56,51 @@ def test_only_a_county_withdraws_a_publication_and_the_binding_stays_for_known_a
     assert done.exit_code == 0, done.stderr
     assert county.owner_sql(f"SELECT org, withdrawn_at IS NOT NULL FROM {s}.programme_binding "
                             f"WHERE effective_from = '2099-09-01'") == [("S001", True)]
+
+
+def test_a_school_cannot_rewrite_the_history_of_a_pupils_days_at_another_school(county, tmp_path):
+    """From an attack: K4 leaves S002 and S001 takes the pupil in; S001 then wrote a history row about
+    K4's category on days K4 was at S002, and S002's figures in the county's report changed. A
+    history row counts only for the days at the school that kept it; a value that does not read as
+    its type is refused (it would stop every report of the county)."""
+    s = county.schema
+    county.db.execute(f"INSERT INTO {s}.fact_history (kind, subject, school, field, value, valid_from, valid_to) "
+                      "VALUES ('child', 'K4', 'S002', 'guardian_type', '=grandparents', '2024-01-01', '2025-10-01')")
+    left = tmp_path / "left.csv"
+    left.write_text("学籍号,姓名,离校\nK4,周小,2025-11-01\n", encoding="utf-8")
+    assert county.guanai("school_s002", "roster", "import", str(left), "--school", "S002", "--yes").exit_code == 0
+    county.sql("school_s001", f"SELECT {s}.guanai_transfer('child', 'K4', 'S001', DATE '2025-11-03', 'x')")
+
+    def s002():
+        result = county.guanai("county_c01", "compliance", "--org", "S002", "--as-of", "2025-10-31", "--json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)["total"]
+
+    before = s002()  # S002 has a history row of its own: the careful lane runs for it
+    county.sql("school_s001", f"INSERT INTO {s}.fact_history (kind, subject, school, field, value, valid_from, "
+               "valid_to) VALUES ('child', 'K4', 'S001', 'category', '=none', '2024-01-01', '2026-09-01')")
+    assert s002() == before and before["expected"] > 0
+    with pytest.raises(Exception, match="date|guanai_value_typed"):
+        county.sql("school_s001", f"INSERT INTO {s}.fact_history (kind, subject, school, field, value, valid_from, "
+                   "valid_to) VALUES ('child', 'K4', 'S001', 'away_since', '=garbage', '2024-01-01', '2026-09-01')")
+
+
+def test_a_withdrawal_is_dated_by_the_database_refused_with_records_and_final(county, tmp_path):
+    """From an attack: a county backdated withdrawn_at to 2000 on a binding with records under it
+    (the CLI's check is the client's) and could clear it again."""
+    s = county.schema
+    with pytest.raises(Exception, match="guanai:withdraw.recorded_db"):
+        county.sql("county_c01", f"UPDATE {s}.programme_binding SET withdrawn_at = '2000-01-01' WHERE org = 'C01'")
+    v2 = tmp_path / "term-v2.yaml"
+    v2.write_text((ENGINE / "term.yaml").read_text("utf-8").replace("version: 1", "version: 2"), encoding="utf-8")
+    county.db.ok("programme", "publish", str(v2), "--to", "S001", "--from", "2099-09-01")
+    county.sql("county_c01", f"UPDATE {s}.programme_binding SET withdrawn_at = '2000-01-01' "
+               "WHERE effective_from = '2099-09-01'")
+    [(year,)] = county.owner_sql(f"SELECT extract(year FROM withdrawn_at)::int FROM {s}.programme_binding "
+                                 "WHERE effective_from = '2099-09-01'")
+    assert year >= 2026  # the database's clock, not the one asked for
+    with pytest.raises(Exception, match="guanai:withdraw.final"):
+        county.sql("county_c01", f"UPDATE {s}.programme_binding SET withdrawn_at = NULL "
+                   "WHERE effective_from = '2099-09-01'")
+    again = county.guanai("county_c01", "programme", "publish", str(v2), "--to", "S001", "--from", "2099-09-01")
+    assert again.exit_code == 0, again.stderr  # a new binding beside the withdrawn one

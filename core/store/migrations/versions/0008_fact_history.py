@@ -42,12 +42,57 @@ CREATE TRIGGER guanai_fact_history_in_school AFTER INSERT ON {s}.fact_history RE
 """
 
 
+# A withdrawal is made by the database's clock and only while nothing was recorded under the
+# binding (the CLI asks first; this holds for psql too); it is final: publishing again adds a new
+# binding beside it. Values of typed facts must read as their type (a date that does not parse
+# would stop every report of the county).
+WITHDRAW = """
+CREATE FUNCTION {s}.guanai_withdraw_check() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {s}, pg_temp AS $$
+DECLARE
+    zone text;
+BEGIN
+    IF OLD.withdrawn_at IS NOT NULL THEN
+        PERFORM {s}.guanai_refuse('withdraw.final');
+    END IF;
+    IF NEW.withdrawn_at IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT v.timezone INTO zone FROM {s}.programme_version AS v WHERE v.id = NEW.version_id;
+    IF EXISTS (
+        WITH RECURSIVE under(code) AS (
+            SELECT NEW.org UNION SELECT o.code FROM {s}.org_unit AS o JOIN under AS u ON o.parent = u.code)
+        SELECT 1 FROM {s}.record AS r
+        WHERE r.school IN (SELECT code FROM under)
+          AND r.occurred_at >= (NEW.effective_from::timestamp AT TIME ZONE coalesce(zone, 'Asia/Shanghai')) AT TIME ZONE 'UTC')
+    THEN
+        PERFORM {s}.guanai_refuse('withdraw.recorded_db');
+    END IF;
+    NEW.withdrawn_at := now() AT TIME ZONE 'UTC';
+    RETURN NEW;
+END $$;
+CREATE TRIGGER guanai_withdraw_once BEFORE UPDATE OF withdrawn_at ON {s}.programme_binding
+    FOR EACH ROW EXECUTE FUNCTION {s}.guanai_withdraw_check();
+ALTER TABLE {s}.fact_history ADD CONSTRAINT guanai_value_typed CHECK (
+    value = '' OR (left(value, 1) = '=' AND CASE
+        WHEN field IN ('away_since', 'birth_date', 'enrolled_on', 'left_on', 'joined_on', 'end')
+            THEN substr(value, 2)::date IS NOT NULL
+        WHEN field = 'party_member' THEN substr(value, 2)::boolean IS NOT NULL
+        ELSE true END));
+"""
+
+
 def upgrade() -> None:
     for table in ('child', 'staff', 'pairing'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('entered_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('programme_binding', schema=None) as batch_op:
         batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(), nullable=True))
+        batch_op.drop_constraint('uq_programme_binding_org_effective_from_version_id', type_='unique')
+        batch_op.create_index('ix_programme_binding_org_effective_from_version_id',
+                              ['org', 'effective_from', 'version_id'], unique=True,
+                              sqlite_where=sa.text('withdrawn_at IS NULL'),
+                              postgresql_where=sa.text('withdrawn_at IS NULL'))
     op.create_table('fact_history',
     sa.Column('id', ROW_ID, autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
@@ -107,6 +152,8 @@ def _install_pg() -> None:
         f"USING (org IN (SELECT {schema}.guanai_orgs_under())) WITH CHECK (org IN (SELECT {schema}.guanai_orgs_under()))",
         CHECK.format(s=schema),
         f"REVOKE ALL ON FUNCTION {schema}.guanai_check_fact_history() FROM PUBLIC",
+        WITHDRAW.format(s=schema).strip().rstrip(";"),
+        f"REVOKE ALL ON FUNCTION {schema}.guanai_withdraw_check() FROM PUBLIC",
     ]))
 
 
@@ -116,6 +163,8 @@ def downgrade() -> None:
         schema = _previous('0007_hardened_access')._schema()
         op.execute(f"DROP TRIGGER IF EXISTS guanai_fact_history_in_school ON {schema}.fact_history")
         op.execute(f"DROP FUNCTION IF EXISTS {schema}.guanai_check_fact_history() CASCADE")
+        op.execute(f"DROP TRIGGER IF EXISTS guanai_withdraw_once ON {schema}.programme_binding")
+        op.execute(f"DROP FUNCTION IF EXISTS {schema}.guanai_withdraw_check() CASCADE")
     op.create_table('past_class',
     sa.Column('id', ROW_ID, autoincrement=True, nullable=False),
     sa.Column('child', sa.String(length=64), nullable=False),
@@ -144,7 +193,11 @@ def downgrade() -> None:
             batch_op.drop_column('entered_at')
     if postgres:
         op.execute("DROP POLICY IF EXISTS withdraws_under ON programme_binding")
+    op.execute("DELETE FROM programme_binding WHERE withdrawn_at IS NOT NULL")
     with op.batch_alter_table('programme_binding', schema=None) as batch_op:
+        batch_op.drop_index('ix_programme_binding_org_effective_from_version_id')
+        batch_op.create_unique_constraint('uq_programme_binding_org_effective_from_version_id',
+                                          ['org', 'effective_from', 'version_id'])
         batch_op.drop_column('withdrawn_at')
     if postgres:
         old = _previous('0007_hardened_access')
