@@ -19,7 +19,7 @@ def test_a_school_imports_a_new_pupil_with_a_phone_and_sees_its_audit(county, tm
     roster = tmp_path / "new.csv"
     roster.write_text("学籍号,姓名,班级,留守类型,外出开始,入学,监护人电话\nK5,李新,七(1)班,留守,2020-01,2025-09-01,13600005555\n",
                       encoding="utf-8")
-    result = county.guanai("school_s001", "roster", "import", str(roster), "--school", "S001")
+    result = county.guanai("school_s001", "roster", "import", str(roster), "--school", "S001", "--yes")  # 入学 on days already recorded
     assert result.exit_code == 0, result.stderr
     s = county.schema
     assert county.owner_sql(f"SELECT value FROM {s}.contact WHERE id = 'K5'") == [("13600005555",)]
