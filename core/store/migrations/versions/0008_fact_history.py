@@ -1,10 +1,12 @@
 """fact_history: facts with a history (SPEC §2, issue 26). Every value a child's or staff member's
-fact held before, on the days it held and as known from when until when; child.entered_at and
-staff.entered_at (and pairing.entered_at) say when guanai first knew a row; a pairing's end is kept
-there too; programme_binding.withdrawn_at marks a binding `programme withdraw` took back. past_class (the one fact that had a history)
-moves into it: a class is one fact among the others (core/store/history.py). On PostgreSQL the
-table has the row-level policy of the tables it stands beside, and a row must be about a child or
-staff member of its school.
+fact held before, on the days it held and as known from when until when; child.entered_at,
+staff.entered_at and pairing.entered_at say when guanai first knew a row; a pairing's end is kept
+there too; programme_binding.withdrawn_at marks a binding `programme withdraw` took back (one live
+binding per unit, day and version: a partial unique index). past_class (the one fact that had a
+history) moves into it: a class is one fact among the others (core/store/history.py). On
+PostgreSQL the table has the row-level policy of the tables it stands beside, a row must be about
+a child, staff member or pairing of its school, typed values must read as their type, and a
+withdrawal is dated by the database and refused while records exist under the binding.
 
 Revision ID: 0008
 Revises: 0007
