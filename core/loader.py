@@ -86,6 +86,9 @@ def load_programme(path: str | Path, registry: Any = None) -> Loaded:
     loaded.diagnostics = _sorted(diagnostics)
     if not loaded.errors:
         loaded.programme = programme
+        from guanai.core.render import name_roles
+
+        name_roles(programme.assignments)  # 爱心辅导员, not love_tutor, in what this command prints
     return loaded
 
 

@@ -130,6 +130,8 @@ class Assignment(Model):
     """结对规则，由 guanai assign check 检查。"""
 
     role: Id = Field(description="角色，如 proxy_parent 代理家长、buddy 学习帮手")
+    name: str | None = Field(None, min_length=1, max_length=40,
+                             description="角色的名称，如 爱心辅导员：各处输出都用它（默认按角色编号的通用名称）")
     per_child: int | None = Field(None, ge=1, description="每个孩子需要几位")
     per_staff_min: int | None = Field(None, ge=0, description="每位教职工至少结对几个孩子")
     party_member_min: int | None = Field(None, ge=0, description="党员教师至少结对几个孩子")

@@ -87,12 +87,28 @@ def scope(name: str) -> str:
     return t(f"scope.{name}")
 
 
+ROLE_NAMES: dict[str, str] = {}  # a programme's own names of its roles (love_tutor → 爱心辅导员)
+
+
+def name_roles(assignments: Any) -> None:
+    """Take the names a programme gives its roles (its `assignments`, as models or as the stored
+    JSON): every output then says 爱心辅导员, not love_tutor. One process reads one county's
+    programmes; where two name one role differently, the one read last is used."""
+    for rule in assignments or ():
+        role_id = rule.get("role") if isinstance(rule, dict) else getattr(rule, "role", None)
+        label = rule.get("name") if isinstance(rule, dict) else getattr(rule, "name", None)
+        if role_id and label:
+            ROLE_NAMES[str(role_id)] = str(label)
+
+
 def role(name: Any) -> str:
     if not name:
         return "—"
     name = getattr(name, "key", name)
     if name.startswith("post:"):  # a post (岗位) holds the duty: its own name
         return str(name.removeprefix("post:"))
+    if name in ROLE_NAMES:
+        return ROLE_NAMES[name]
     key = f"role.{name}"
     text = t(key)
     return name if text == key else text
@@ -122,6 +138,8 @@ def key_text(key: str, value: Any, orgs: dict[str, dict[str, Any]]) -> str:
         return t("stats.unknown")
     if key in ("school", "township"):
         return str(orgs.get(value, {}).get("name", value))
+    if key == "role":
+        return role(value)
     prefix = {"category": "category", "guardian_type": "guardian", "role": "role"}.get(key)
     if prefix and has(f"{prefix}.{value}"):
         return t(f"{prefix}.{value}")

@@ -264,3 +264,24 @@ def test_an_import_says_from_when_and_warns_of_a_second_proxy_parent(db, tmp_pat
     assert second.stdout.splitlines()[0] == "S001：没有填“开始”的行自 2025-10-08 起。"
     assert second.stderr == ("学生0（K0）：加上 A2 共有 2 位代理家长，方案要求 1 位；已有 甲（A1，2025-09-01 起）。"
                              "如是换人，请在文件里给原来的结对填“结束”日期。\n")
+
+
+def test_a_role_is_said_in_the_programmes_own_words(db, tmp_path):
+    """issue 27 item 1 (in part): a school's 爱心辅导员 (role love_tutor, `name: 爱心辅导员`) appears by
+    its name in `assign auto`, `assign check` and `stats` — never as love_tutor."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "tutor.yaml").write_text(WEEKLY.replace(
+        "{role: proxy_parent, per_child: 1}", "{role: love_tutor, name: 爱心辅导员, per_child: 2}").replace(
+        "by: proxy_parent", "by: love_tutor"), encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "tutor.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001", "--effective", "2025-09-01", "--yes")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\nK0,学生0,留守,2020-01,2025-09-01\n",
+                                    encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001", "--effective", "2025-09-01", "--yes")
+    made = db.ok("assign", "auto", "--school", "S001", "--role", "love_tutor", "--from", "2025-09-01")
+    assert "爱心辅导员" in made and "love_tutor" not in made
+    check = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-30")
+    assert "学生0（K0）：爱心辅导员 1 位，应为 2 位" in check.stdout and "love_tutor" not in check.stdout
+    stats = db.ok("stats", "--org", "S001", "--as-of", "2025-09-30")
+    assert "爱心辅导员 1" in stats and "love_tutor" not in stats

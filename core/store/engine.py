@@ -35,6 +35,7 @@ from guanai.core.obligations import (
     plan_to_json,
     settled,
 )
+from guanai.core.render import name_roles
 from guanai.core.store.history import FactsOn, class_when, fact_history, relevant, row_known
 from guanai.core.store.match import payload_condition
 from guanai.core.store.orgs import all_orgs
@@ -215,6 +216,8 @@ def segments(conn: Connection, schools: list[str], orgs: dict[str, dict[str, Any
         if timeline:
             timelines[timeline].append(school)
     out = []
+    for _sha, data in stored.values():  # the programmes' own names of their roles, for what is printed
+        name_roles(data.get("assignments") if isinstance(data, dict) else None)
     for timeline, members in timelines.items():
         for i, (start, version_id, zone) in enumerate(timeline):
             end = timeline[i + 1][0] - timedelta(days=1) if i + 1 < len(timeline) else date.max

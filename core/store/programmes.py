@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.diagnostics import Refusal
+from guanai.core.render import name_roles
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import programme_binding, programme_version
@@ -217,6 +218,7 @@ def model_of(sha: str, version_id: int, data: Any) -> Any:
     key = (sha, version_id)
     if key not in _models:
         _models[key] = Programme.model_validate(data)
+        name_roles(_models[key].assignments)
     return _models[key]
 
 
