@@ -285,3 +285,5 @@ def test_a_role_is_said_in_the_programmes_own_words(db, tmp_path):
     assert "学生0（K0）：爱心辅导员 1 位，应为 2 位" in check.stdout and "love_tutor" not in check.stdout
     stats = db.ok("stats", "--org", "S001", "--as-of", "2025-09-30")
     assert "爱心辅导员 1" in stats and "love_tutor" not in stats
+    # who lacks a partner is counted for the roles the rules ask for: never "没有代理家长" here
+    assert "没有爱心辅导员的关爱对象 0 人" in stats and "代理家长" not in stats

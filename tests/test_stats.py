@@ -31,13 +31,15 @@ def _stats(db, day: str, *more: str) -> dict:
 def test_figures_on_hand_worked_days(small):
     before = _stats(small, "2025-10-01")
     assert before["totals"] == {"pupils": 2, "cared_for": 1, "staff": 2, "party_staff": 1, "pairs": 1,
-                                "pairs_by_role": {"proxy_parent": 1}, "unpaired": 0}  # K2 not yet enrolled
+                                "pairs_by_role": {"proxy_parent": 1}, "unpaired": 0,
+                                "unpaired_by_role": {"proxy_parent": 0}}  # K2 not yet enrolled
     assert [(r["key"]["category"], r["pupils"], r["cared_for"], r["share"], r["of_cared"]) for r in before["rows"]] == [
         ("left_behind", 1, 1, 1.0, 1.0), ("none", 1, 0, 0.0, 0.0)]
     after = _stats(small, "2025-10-25")
     # K2 enrolled; T002 left on 10-20, so K2's pairing no longer counts: K2 has no proxy parent
     assert after["totals"] == {"pupils": 3, "cared_for": 2, "staff": 1, "party_staff": 1, "pairs": 1,
-                               "pairs_by_role": {"proxy_parent": 1}, "unpaired": 1}
+                               "pairs_by_role": {"proxy_parent": 1}, "unpaired": 1,
+                               "unpaired_by_role": {"proxy_parent": 1}}
     assert after["as_of"] == "2025-10-25T23:59" and after["org"] == "S001"
 
 

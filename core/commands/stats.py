@@ -73,7 +73,9 @@ def stats(ctx: click.Context, opts: StatsOptions) -> None:
                 share=percent(totals["cared_for"], totals["pupils"]), staff=totals["staff"],
                 party=totals["party_staff"]))
     roles = t("list.sep").join(f"{key_text('role', r, c.orgs)} {n:,}" for r, n in totals["pairs_by_role"].items())
-    out.print(t("stats.pairs", pairs=totals["pairs"], roles=roles or "—", unpaired=totals["unpaired"]))
+    lacking = t("list.sep").join(t("stats.unpaired_role", role=key_text("role", r, c.orgs), n=n)
+                                 for r, n in totals["unpaired_by_role"].items())
+    out.print(t("stats.pairs", pairs=totals["pairs"], roles=roles or "—", unpaired=lacking or t("stats.no_pair_rules")))
     shown = [keys] if by else [("category",), ("guardian_type",)]
     for ks in shown:
         rows = found["rows"] if ks == keys else grouped(found["cells"], ks, c.orgs)

@@ -15,6 +15,7 @@ from typing import Any
 
 from guanai.core.i18n import t
 from guanai.core.render import class_order, indicator_value, key_text
+from guanai.core.render import role as render_role
 from guanai.core.services.engine import compliance, indicator_rows, plugin_groups, regroup
 
 
@@ -315,8 +316,9 @@ def _pair_lines(c: Any, pairs: list[dict[str, Any]], totals: dict[str, Any]) -> 
                party=len(party))] if by_staff else []
     lines += [t("report.buddies", pairs=n, role=_label("role", role, c.orgs)) for role, n in by_classmate.items()]
     lines = lines or [t("report.no_pairs")]
-    if totals["unpaired"]:
-        lines.append(t("report.unpaired", n=totals["unpaired"]))
+    for role_id, n in totals["unpaired_by_role"].items():  # each staff role the pairing rules ask for, by its name
+        if n:
+            lines.append(t("report.unpaired", n=n, role=render_role(role_id)))
     return lines
 
 

@@ -93,26 +93,31 @@ def pair_counts(conn: Connection, schools: list[str], day: date, kid: Any = chil
 
 
 def unpaired(conn: Connection, segs: list[Segment], schools: list[str], day: date, kid: Any = child,
-             known_at: datetime | None = None) -> int:
-    """Children cared for on `day` with no proxy parent (a staff pairing of role proxy_parent) then —
-    of those the programme's proxy_parent rule is for, when its `where` names them (小港中学 gives
-    proxy parents to its 重点帮扶 pupils only: the others are not "unpaired")."""
+             known_at: datetime | None = None) -> dict[str, int]:
+    """Children cared for on `day` without a partner in force then, for each staff role the
+    programme's pairing rules ask for (a rule's `where` names its children: 小港中学 gives proxy
+    parents to its 重点帮扶 pupils only), by role. A programme without pairing rules asks for the
+    built-in proxy_parent (SPEC); one whose only staff role is 爱心辅导员 is never said to lack
+    代理家长. Peer roles (a classmate) are `assign check`'s."""
     from guanai.core.obligations import conditions_of
     from guanai.core.store.engine import child_field, condition
-    from guanai.core.store.pairings import pairing_rule
 
-    p = pairing.alias("p")
-    has = exists().where(p.c.child == kid.c.id, p.c.role == PROXY_ROLE, p.c.staff.is_not(None), *in_force(p, day, known_at))
-    total = 0
+    out: dict[str, int] = {}
     by_seg: dict[int, tuple[Segment, list[str]]] = {}
     for school, seg in segment_at(segs, schools, day).items():
         by_seg.setdefault(id(seg), (seg, []))[1].append(school)
     for seg, members in by_seg.values():
-        rule = pairing_rule(seg.programme, PROXY_ROLE)
-        named = [condition(child_field(c.field, kid), c) for c in conditions_of(rule.where)] if rule is not None else []
-        total += conn.execute(select(func.count()).select_from(kid).where(
-            *cared_for(seg, day, kid), kid.c.school.in_(members), *named, ~has)).scalar() or 0
-    return int(total)
+        rules = seg.programme.assignments
+        staff_rules = [(r.role, r.where) for r in rules if not r.with_classmate] if rules else [(PROXY_ROLE, ())]
+        for role, where in staff_rules:
+            p = pairing.alias("p")
+            has = exists().where(p.c.child == kid.c.id, p.c.role == role, p.c.staff.is_not(None),
+                                 *in_force(p, day, known_at))
+            named = [condition(child_field(c.field, kid), c) for c in conditions_of(where)]
+            n = conn.execute(select(func.count()).select_from(kid).where(
+                *cared_for(seg, day, kid), kid.c.school.in_(members), *named, ~has)).scalar() or 0
+            out[role] = out.get(role, 0) + int(n)
+    return out
 
 
 def grouped(found: list[Cell], keys: tuple[str, ...], orgs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -158,10 +163,11 @@ def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date
     found = cells(conn, segs, schools, day, kid)
     people, party = staff_counts(conn, schools, day, table_on(conn, "staff", schools, day, known_at))
     pairs = pair_counts(conn, schools, day, kid, known_at)
+    lacking = unpaired(conn, segs, schools, day, kid, known_at)
     return {"rows": grouped(found, keys, orgs),
             "totals": {"pupils": sum(c.pupils for c in found), "cared_for": sum(c.cared_for for c in found),
                        "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
-                       "unpaired": unpaired(conn, segs, schools, day, kid, known_at)},
+                       "unpaired": sum(lacking.values()), "unpaired_by_role": lacking},
             "cells": found}
 
 
