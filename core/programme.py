@@ -134,6 +134,7 @@ class Assignment(Model):
                              description="角色的名称，如 爱心辅导员：各处输出都用它（默认按角色编号的通用名称）")
     per_child: int | None = Field(None, ge=1, description="每个孩子需要几位")
     per_staff_min: int | None = Field(None, ge=0, description="每位教职工至少结对几个孩子")
+    per_staff_max: int | None = Field(None, ge=1, description="每位教职工至多结对几个孩子（如“一至两名”：min 1、max 2）")
     party_member_min: int | None = Field(None, ge=0, description="党员教师至少结对几个孩子")
     where: tuple[Condition, ...] = Field((), description="哪些孩子要结对（筛选条件，同职责的 where）")
     staff_where: tuple[Condition, ...] = Field(

@@ -287,3 +287,26 @@ def test_a_role_is_said_in_the_programmes_own_words(db, tmp_path):
     assert "爱心辅导员 1" in stats and "love_tutor" not in stats
     # who lacks a partner is counted for the roles the rules ask for: never "没有代理家长" here
     assert "没有爱心辅导员的关爱对象 0 人" in stats and "代理家长" not in stats
+
+
+def test_per_staff_max_is_respected_by_auto_and_checked(db, tmp_path):
+    """issue 27 item 1: "每位教师结对一至两名" — per_staff_max: 2. One teacher, five children: auto
+    gives the teacher two and leaves three for check to name; a file giving three is named too."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    (tmp_path / "max.yaml").write_text(WEEKLY.replace(
+        "{role: proxy_parent, per_child: 1}", "{role: proxy_parent, per_child: 1, per_staff_min: 1, per_staff_max: 2}"),
+        encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "max.yaml"))
+    (tmp_path / "s.csv").write_text("工号,姓名\nA1,甲\n", encoding="utf-8")
+    db.ok("staff", "import", str(tmp_path / "s.csv"), "--school", "S001", "--effective", "2025-09-01", "--yes")
+    (tmp_path / "k.csv").write_text("学籍号,姓名,留守类型,外出开始,入学\n" + "".join(
+        f"K{i},学生{i},留守,2020-01,2025-09-01\n" for i in range(5)), encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "k.csv"), "--school", "S001", "--effective", "2025-09-01", "--yes")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    assert len(db.rows("pairing", "child")) == 2
+    check = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-02")
+    assert check.exit_code == 1 and sum("代理家长 0 位，应为 1 位" in line for line in check.stdout.splitlines()) == 3
+    (tmp_path / "p.csv").write_text("学籍号,工号,开始\nK2,A1,2025-09-01\n", encoding="utf-8")
+    db.ok("assign", "import", str(tmp_path / "p.csv"), "--role", "proxy_parent")
+    over = db.run("assign", "check", "--org", "S001", "--as-of", "2025-09-02").stdout
+    assert "S001 · 甲（A1）：结对 3 名孩子（代理家长），至多应 2 名" in over

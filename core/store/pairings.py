@@ -295,6 +295,7 @@ class _Allocation:
     def __init__(self, role: str, day: date, rule: Any, adults: list[dict[str, Any]], kids: list[dict[str, Any]],
                  held: list[dict[str, Any]], need_per_child: int, cap: int | None):
         self.role, self.day, self.rule, self.adults, self.cap = role, day, rule, adults, cap
+        self.most = getattr(rule, "per_staff_max", None)  # per_staff_max: nobody takes more (一至两名)
         self.load = Counter(p["staff"] for p in held if p["staff"])
         have = Counter(p["child"] for p in held)
         pool = [k for k in kids for _ in range(max(0, need_per_child - have[k["id"]]))]
@@ -319,7 +320,7 @@ class _Allocation:
     def _minimums(self) -> None:
         """Each staff member below their minimum takes children first (party members first)."""
         for adult in sorted(self.adults, key=lambda a: (not a["party_member"], a["id"])):
-            while self.load[adult["id"]] < self._minimum(adult):
+            while self.load[adult["id"]] < self._minimum(adult) and self._room(adult):
                 kid = self._pick(adult)
                 if kid is None:
                     break
@@ -329,17 +330,22 @@ class _Allocation:
         """Head teachers take their own class, up to the balanced load."""
         for head in self.adults:
             for kid in list(self.by_class.get(head["head_of_class"], [])) if head["head_of_class"] else []:
-                if self.load[head["id"]] < self.ceiling and head["id"] not in self.paired[kid["id"]]:
+                if self.load[head["id"]] < self.ceiling and head["id"] not in self.paired[kid["id"]] \
+                        and self._room(head):
                     self._give(head, kid)
 
     def _the_rest(self) -> None:
         """The least loaded take the rest — those still under the programme's limit first."""
         for cls in sorted(self.by_class, key=lambda c: c or ""):
             for kid in list(self.by_class[cls]):
-                free = [a for a in self.adults if a["id"] not in self.paired[kid["id"]]]
+                free = [a for a in self.adults if a["id"] not in self.paired[kid["id"]] and self._room(a)]
                 if free:
                     self._give(min(free, key=lambda a: (self.cap is not None and self.load[a["id"]] >= self.cap,
                                                         self.load[a["id"]], a["id"])), kid)
+
+    def _room(self, adult: dict[str, Any]) -> bool:
+        """Below the rule's per_staff_max (a child left over is `assign check`'s to name)."""
+        return self.most is None or self.load[adult["id"]] < self.most
 
     def _give(self, adult: dict[str, Any], kid: dict[str, Any]) -> None:
         self.by_class[kid["class_name"]].remove(kid)
@@ -401,8 +407,8 @@ def children_within_limit(programme: Any, role: str) -> int | None:
 class Violation:
     school: str
     role: str
-    kind: str  # child_too_few, child_too_many, staff_below_min, party_below_min, duty_unassigned, staff_over_limit,
-    # post_vacant, partner_left
+    kind: str  # child_too_few, child_too_many, staff_below_min, staff_above_max, party_below_min, duty_unassigned,
+    # staff_over_limit, post_vacant, partner_left
     subject: str
     name: str
     have: int
@@ -473,6 +479,8 @@ def _counts_off(school: str, rule: Any, held: list[dict[str, Any]], kids: list[d
             out.append(Violation(school, rule.role, "party_below_min", a["id"], a["name"], n, party_min))
         elif rule.per_staff_min and n < rule.per_staff_min:
             out.append(Violation(school, rule.role, "staff_below_min", a["id"], a["name"], n, rule.per_staff_min))
+        if rule.per_staff_max and n > rule.per_staff_max:
+            out.append(Violation(school, rule.role, "staff_above_max", a["id"], a["name"], n, rule.per_staff_max))
     return out
 
 
