@@ -233,7 +233,7 @@ def test_the_county_report_shows_the_same_term_a_year_before(year, tmp_path):
     sheet = load_workbook(out).worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     header = next(r for r in rows if "名次" in r)
-    column = header.index("去年同期（2025年秋季学期）按时率")
+    column = header.index("去年同期按时率")  # 2025年秋季学期 for the 2026 autumn of the subtitle
     school = next(r for r in rows[rows.index(header) + 1:] if r[1] == "西北中学")
     then = json.loads(_cli(url, "compliance", "--org", "S001", "--term", "2025-autumn", "--by", "school",
                            "--as-of", "2026-12-06", "--json"))["rows"][0]["rate"]
