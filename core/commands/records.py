@@ -107,10 +107,12 @@ def record_one(ctx: click.Context, opts: RecordOptions) -> None:
         raise InputError([Diagnostic("--child", 0, 0, "", "record.one_subject")])
     kind, subject = next(iter(given.items()))
     payload: dict[str, Any] = {}
+    labels = _field_labels(app_of(ctx).registry, step) if settings else {}
     for item in settings:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError([Diagnostic("--set", 0, 0, "", "record.set_format", (("value", item),))])
+        name = labels.get(_norm(name.strip()), name)  # 时长=20, as a record file's column says it: minutes
         if name.strip() in payload:
             raise InputError([Diagnostic(f"--set {name.strip()}", 0, 0, "", "record.set_twice", (("key", name.strip()),))])
         payload[name.strip()] = value
@@ -139,6 +141,19 @@ def _option(option: str, value: str | None, problems: list[Diagnostic], read: An
     if found is None:
         problems.append(Diagnostic(option, 0, 0, "", "cell.required"))
     return found
+
+
+def _field_labels(registry: Any, step: str) -> dict[str, str]:
+    """The step's fields by every spelling a record file's header may use (时长 → minutes)."""
+    from guanai.core.store.record_import import step_headers
+
+    return {label: fields[step] for label, fields in step_headers(registry).items() if step in fields}
+
+
+def _norm(label: str) -> str:
+    from guanai.core.tabular import norm
+
+    return norm(label)
 
 
 def _now_text(ctx: click.Context) -> str:
