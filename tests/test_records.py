@@ -156,6 +156,6 @@ def test_set_takes_a_fields_label_as_a_record_file_does(school):
     """issue 27 item 7: `--set 时长=20` was refused though a record file takes 时长 as its column."""
     school.ok("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-22 16:00", "--set", "时长=20",
               "--set", "谈心主题=学习")
-    assert school.rows("record", "payload") == [({"minutes": 20, "topic": "学习"},)]
+    assert school.rows("record", "payload", order="id") == [({"minutes": 20, "topic": "学习"},)]
     wrong = school.run("record", "talk", "--child", LIU, "--by", "T001", "--at", "2025-10-23 16:00", "--set", "时常=20")
     assert wrong.exit_code == 2 and "时常" in wrong.stderr
