@@ -253,15 +253,31 @@ def term_points(duty: Duty, cal: SchoolCalendar) -> Iterator[tuple[date, date, s
             yield start, start + timedelta(days=width - 1), f"{point}@{term.id}"
 
 
+def day_in_year(calendar: Calendar, name: str, year: int) -> date | None:
+    """A festival's date in `year`, or a day the programme declares (`calendar.days`, by id or
+    name: 05-20 every year, 2026-05-20 once); None when it does not fall in that year."""
+    declared = calendar.day_named(name)
+    if declared is None:
+        return festival_date(name, year) if year in FESTIVAL_YEARS else None
+    parts = [int(p) for p in declared.date.split("-")]
+    if len(parts) == 3:
+        return date(*parts) if parts[0] == year else None
+    try:
+        return date(year, parts[0], parts[1])
+    except ValueError:  # 02-29 in a common year
+        return None
+
+
 def festival_windows(duty: Duty, cal: SchoolCalendar) -> Iterator[tuple[date, date, str]]:
     width = duty.window_days
     for year in range(cal.first.year, cal.last.year + 1):
         for name in duty.festivals or ():
-            if year not in FESTIVAL_YEARS:
+            middle = day_in_year(cal.calendar, name, year)
+            if middle is None:
                 continue
-            middle = festival_date(name, year)
             start = middle - timedelta(days=(width - 1) // 2)
-            yield start, start + timedelta(days=width - 1), f"{name}@{year}"
+            declared = cal.calendar.day_named(name)
+            yield start, start + timedelta(days=width - 1), f"{declared.name if declared else name}@{year}"
 
 
 def windows(programme: Programme, cal: SchoolCalendar, duty: Duty | Task, month: str | None = None) -> list[Window]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import difflib
 import zoneinfo
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.calendar import SchoolCalendar, clip, windows
 from guanai.core.cells import FIRST_YEAR, LAST_YEAR
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.i18n import t
-from guanai.core.programme import BUILTIN_ROLES, Condition, Programme
+from guanai.core.programme import BUILTIN_ROLES, FESTIVALS, Condition, Programme
 from guanai.core.registry import field_labels, labelled
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from guanai.core.validation import pydantic_diagnostics, value_message
@@ -72,6 +72,12 @@ class Checker:
             for i, day in enumerate(getattr(cal, key)):
                 if not first <= day <= last:
                     self.error(("calendar", key, i), "calendar.day_outside", day=day.isoformat())
+        self.no_duplicates(("calendar", "days"), [d.id for d in cal.days])
+        for i, day in enumerate(cal.days):
+            if day.name in FESTIVALS:
+                self.error(("calendar", "days", i, "name"), "calendar.days_duplicate", name=day.name)
+            elif len(day.date) == 10 and not first <= date.fromisoformat(day.date) <= last:
+                self.error(("calendar", "days", i, "date"), "calendar.day_outside", day=day.date)
         if bounded and all(t.start <= t.end for t in cal.terms):
             for year in SchoolCalendar(cal).unknown_holiday_years():
                 self.warning(("calendar", "public_holidays"), "calendar.holidays_unknown_year", year=year)
@@ -114,6 +120,19 @@ class Checker:
         last = max(t.end for t in self.p.calendar.terms)
         if start < first or end > last:
             self.error(path, "calendar.outside", name=name, first=first.isoformat(), last=last.isoformat())
+
+    def activity_month(self, path: tuple[Any, ...], first: date, last: date, activity: Any) -> None:
+        """A month with a day in the calendar keeps its in-term days (03-02 start: March is
+        03-02 … 03-31); one wholly outside is a mistake; one with no school day, a warning."""
+        start = min(t.start for t in self.p.calendar.terms)
+        end = max(t.end for t in self.p.calendar.terms)
+        if last < start or first > end:
+            self.error(path, "activities.month_outside", name=activity.name, month=activity.month,
+                       first=start.isoformat(), last=end.isoformat())
+        elif self.years_ok and all(t.start <= t.end for t in self.p.calendar.terms):
+            cal = SchoolCalendar(self.p.calendar)
+            if not cal.has_school_day(clip(cal.term_span, first, last)):
+                self.warning(path, "activities.month_no_school_day", name=activity.name, month=activity.month)
 
     # ids ----------------------------------------------------------------------
     def unique_ids(self) -> None:
@@ -303,6 +322,13 @@ class Checker:
             self.match_fields(path, step, duty.match)
             self.where_fields((*path, "where"), duty.where, duty.scope)
             self.role((*path, "by"), duty.by)
+            for j, name in enumerate(duty.festivals or ()):
+                if name not in FESTIVALS and self.p.calendar.day_named(name) is None:
+                    known = [*FESTIVALS, *(d.name for d in self.p.calendar.days), *(d.id for d in self.p.calendar.days)]
+                    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.3)
+                    self.error((*path, "festivals", j), "duties.unknown_festival", name=name,
+                               hint=guess[0] if guess else "—", festivals="、".join(FESTIVALS),
+                               days="、".join(d.name for d in self.p.calendar.days) or "—")
             for j, phase_id in enumerate(duty.during or ()):
                 if phase_id not in phase_ids:
                     guess = difflib.get_close_matches(phase_id, phase_ids, n=1)
@@ -315,7 +341,8 @@ class Checker:
                                      start=phase.start.isoformat(), end=phase.end.isoformat())
             if duty.every == "phase" and not self.p.phases:
                 self.error((*path, "every"), "duties.no_phases")
-            if cal and len(timings) == 1 and not any(
+            known = all(n in FESTIVALS or self.p.calendar.day_named(n) for n in duty.festivals or ())
+            if cal and known and len(timings) == 1 and not any(
                 pid not in phase_ids for pid in duty.during or ()
             ) and (duty.at or duty.festivals):
                 found = windows(self.p, cal, duty)
@@ -338,7 +365,7 @@ class Checker:
             year, month = (int(x) for x in activity.month.split("-"))
             first = date(year, month, 1)
             last = date(year + (month == 12), month % 12 + 1, 1)
-            self.inside_calendar(("activities", i, "month"), first, first, activity.name)
+            self.activity_month(("activities", i, "month"), first, last - timedelta(days=1), activity)
             for j, task in enumerate(activity.tasks):
                 path = ("activities", i, "tasks", j)
                 self.task(path, task)

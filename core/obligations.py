@@ -159,7 +159,7 @@ def _untag(value: Any) -> Any:
 
 def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
     """Every duty and task of the programme with its windows, in programme order."""
-    from guanai.core.calendar import windows
+    from guanai.core.calendar import clip, windows
 
     def periodic(item: Any, month: str | None = None) -> tuple[Window, ...]:
         return tuple(windows(programme, cal, item, month=month))
@@ -181,8 +181,10 @@ def rules_of(programme: Programme, cal: SchoolCalendar) -> list[Rule]:
             name = task.name or activity.name
             if task.every:
                 out.append(_rule(task, name, periodic(task, activity.month), False, programme.calendar.terms))
-            else:
-                out.append(_rule(task, name, one(Window(first, task.due or last, activity.month)), True,
+            else:  # a month partly outside the terms keeps its in-term days (03-02 … 03-31)
+                held = clip(cal.term_span, first, last) or ((first, last),)
+                due = task.due or held[-1][1]
+                out.append(_rule(task, name, one(Window(min(held[0][0], due), due, activity.month)), True,
                                  programme.calendar.terms))
     return out
 

@@ -71,6 +71,7 @@ Festival = Literal["元旦", "春节", "元宵节", "清明节", "六一", "端�
                    "青年节", "母亲节", "全国助残日", "世界环境日", "全国爱眼日", "父亲节", "国际禁毒日", "建党节",
                    "建军节", "教师节", "中国农民丰收节", "国际消除贫困日", "世界艾滋病日", "国家宪法日", "国家公祭日",
                    "冬至"]
+FESTIVALS: tuple[str, ...] = Festival.__args__  # type: ignore[attr-defined]
 Scalar = str | int | float | bool | date
 
 
@@ -105,6 +106,41 @@ class Break(Model):
     end: Day = Field(description="最后一天（含）")
 
 
+_DAY_RE = re.compile(r"^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$")
+
+
+def _check_day_date(value: Any) -> str:
+    """A declared day's date: MM-DD every year, or YYYY-MM-DD once."""
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    match = _DAY_RE.match(text)
+    if match:
+        year = int(match.group(1) or 2024)  # a leap year, so 02-29 passes as "every year"
+        try:
+            date(year, int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            match = None
+    if not match:
+        raise PydanticCustomError("day_date.format", "", {"value": text})
+    head = f"{int(match.group(1)):04d}-" if match.group(1) else ""
+    return f"{head}{int(match.group(2)):02d}-{int(match.group(3)):02d}"
+
+
+DayDate = Annotated[
+    str,
+    BeforeValidator(_check_day_date),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d{4}-)?\d{1,2}-\d{1,2}$",
+                    "description": "日期：MM-DD 每年这一天，或 YYYY-MM-DD 只这一次"}),
+]
+
+
+class CalendarDay(Model):
+    """方案自己的纪念日、活动日（如 校园文化节 05-20），可像节日一样写在 festivals 里。"""
+
+    id: Id = Field(description="编号，如 culture-fest")
+    name: str = Field(min_length=1, max_length=40, description="名称，如 校园文化节")
+    date: DayDate = Field(description="日期：05-20 每年这一天，或 2026-05-20 只这一次")
+
+
 class Calendar(Model):
     """校历：学期、假期、法定节假日与调休。"""
 
@@ -114,6 +150,11 @@ class Calendar(Model):
     breaks: tuple[Break, ...] = Field((), description="学期中的假期")
     extra_workdays: tuple[Day, ...] = Field((), description="节假日数据尚未收录的调休上班日")
     extra_holidays: tuple[Day, ...] = Field((), description="额外放假日（地方节日、雪天停课）")
+    days: tuple[CalendarDay, ...] = Field((), description="方案自己的纪念日、活动日，可写在职责的 festivals 里（写编号或名称）")
+
+    def day_named(self, name: str) -> CalendarDay | None:
+        """A declared day by its id or its name."""
+        return next((d for d in self.days if name in (d.id, d.name)), None)
 
 
 class Condition(Model):
@@ -195,7 +236,8 @@ class Duty(Model):
     step: Id = Field(description="满足职责的记录类型")
     every: Period | None = Field(None, description="周期：week 周 / month 月 / quarter 季 / term 学期 / year 学年 / phase 阶段")
     at: tuple[TermPoint, ...] | None = Field(None, description="学期节点：term_start 期初 / midterm 期中 / term_end 期末")
-    festivals: tuple[Festival, ...] | None = Field(None, description="节日：春节、端午节、中秋节 …")
+    festivals: tuple[Annotated[str, WithJsonSchema({"anyOf": [{"enum": list(FESTIVALS)}, {"type": "string"}]})], ...] | None = Field(
+        None, description="节日：春节、端午节、中秋节 …，或校历 days 中声明的日子（编号或名称）")
     times: int = Field(1, ge=1, description="每个周期需要的记录数")
     during: tuple[Id, ...] | None = Field(None, description="只在这些阶段内有效；默认整个校历")
     grace_days: int = Field(0, ge=0, le=366, description="宽限天数")

@@ -162,3 +162,66 @@ def test_programme_show_never_cuts_a_column_however_narrow_the_terminal(cli, mon
     long = cli("programme", "show", str(PROGRAMMES / "xiaogang.yaml")).stdout  # three long tasks in one phase
     assert "…" not in long
     assert "".join(line.strip() for line in long.splitlines()).count("健全关爱留守学生工作制度（09-12）") == 1
+
+
+SPRING_MONTHS = """id: spring
+title: 春季学期活动
+calendar:
+  terms:
+    - {id: spring, name: 2026年春季学期, start: 2026-03-02, end: 2026-07-10}
+    - {id: autumn, name: 2026年秋季学期, start: 2026-09-01, end: 2026-12-31}
+  days:
+    - {id: culture-fest, name: 校园文化节, date: 05-20}
+activities:
+  - {month: 2026-03, name: 学雷锋月, tasks: [{id: leifeng, step: meeting}]}
+  - {month: 2026-07, name: 暑假安全教育, tasks: [{id: summer-safety, step: meeting}]}
+  - {month: 2026-08, name: 暑期家访, tasks: [{id: summer-visit, step: meeting}]}
+  - {month: 2027-01, name: 寒假返校, tasks: [{id: back, step: meeting}]}
+duties:
+  - {id: fest, name: 文化节展示, scope: class, step: meeting, festivals: [校园文化节, 学雷锋日]}
+  - {id: bad, name: 读书, scope: class, step: meeting, festivals: [世界读书节]}
+"""
+
+
+def test_an_activity_month_keeps_its_school_days_and_a_month_without_one_is_named(cli, tmp_path):
+    """issue 27 item 4: a spring term starting 03-02 takes March activities (03-02 … 03-31); a
+    summer month is a warning that names the month; a month past the calendar an error naming it;
+    a festival nobody knows names the closest; a programme's own day is a festival."""
+    f = tmp_path / "spring.yaml"
+    f.write_text(SPRING_MONTHS, encoding="utf-8")
+    result = cli("programme", "check", str(f))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{f}:12:13: 警告：activities[2].month: 活动“暑期家访”的月份 2026-08 没有上学日（学期之外或全是假期），本月任务不会产生",
+        f"{f}:13:13: activities[3].month: 活动“寒假返校”的月份 2027-01 不在校历范围内（2026-03-02 至 2026-12-31）",
+        f"{f}:16:66: duties[1].festivals[0]: 没有叫 “世界读书节” 的节日或校历日子（最接近的：世界读书日）；可写的节日："
+        "元旦、春节、元宵节、清明节、六一、端午节、中秋节、国庆节、重阳节、学雷锋日、妇女节、植树节、全国中小学生安全教育日、"
+        "国家安全教育日、世界读书日、劳动节、青年节、母亲节、全国助残日、世界环境日、全国爱眼日、父亲节、国际禁毒日、建党节、"
+        "建军节、教师节、中国农民丰收节、国际消除贫困日、世界艾滋病日、国家宪法日、国家公祭日、冬至；校历 days 中声明的：校园文化节",
+        "发现 2 处错误。",
+        "共 1 条警告。",
+    ]
+
+
+def test_march_activities_and_declared_days_make_their_windows():
+    from datetime import date
+
+    from guanai.core.calendar import SchoolCalendar, windows
+    from guanai.core.obligations import rules_of
+    from guanai.core.programme import Programme
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(SPRING_MONTHS)
+    data["duties"] = data["duties"][:1]
+    data["activities"] = data["activities"][:2]
+    p = Programme.model_validate(data)
+    cal = SchoolCalendar(p.calendar)
+    rules = {r.id: r for r in rules_of(p, cal)}
+    leifeng, = rules["leifeng"].windows
+    assert (leifeng.start, leifeng.due) == (date(2026, 3, 2), date(2026, 3, 31))
+    summer, = rules["summer-safety"].windows
+    assert (summer.start, summer.due) == (date(2026, 7, 1), date(2026, 7, 10))  # the term ends 07-10
+    assert [(w.start, w.end, w.label) for w in windows(p, cal, p.duties[0])] == [
+        (date(2026, 3, 2), date(2026, 3, 8), "学雷锋日@2026"),
+        (date(2026, 5, 17), date(2026, 5, 23), "校园文化节@2026"),
+    ]
