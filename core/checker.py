@@ -307,6 +307,29 @@ class Checker:
         self.where_fields((*path, "where"), task.where, task.scope)
         self.role((*path, "by"), task.by)
 
+    def festivals(self, path: tuple[Any, ...], names: tuple[str, ...]) -> bool:
+        """Each name a festival or a day the calendar declares; False (and an error each) if not."""
+        days = self.p.calendar.days
+        unknown = [(j, n) for j, n in enumerate(names) if n not in FESTIVALS and self.p.calendar.day_named(n) is None]
+        for j, name in unknown:
+            guess = difflib.get_close_matches(name, [*FESTIVALS, *(d.name for d in days), *(d.id for d in days)],
+                                              n=1, cutoff=0.3)
+            self.error((*path, "festivals", j), "duties.unknown_festival", name=name, hint=guess[0] if guess else "—",
+                       festivals="、".join(FESTIVALS), days="、".join(d.name for d in days) or "—")
+        return not unknown
+
+    def during(self, path: tuple[Any, ...], duty: Any, phase_ids: list[str], cal: SchoolCalendar | None) -> None:
+        for j, phase_id in enumerate(duty.during or ()):
+            if phase_id not in phase_ids:
+                guess = difflib.get_close_matches(phase_id, phase_ids, n=1)
+                self.error((*path, "during", j), "duties.unknown_phase", phase=phase_id,
+                           phases=", ".join(phase_ids) or "—", hint=guess[0] if guess else "")
+            elif cal and not duty.festivals:  # school time only (SPEC §2): a phase all in the vacation is empty
+                phase = self.p.phase(phase_id)
+                if phase and not cal.has_school_day(clip(cal.term_span, phase.start, phase.end)):
+                    self.warning((*path, "during", j), "duties.phase_no_school_day", phase=phase_id,
+                                 start=phase.start.isoformat(), end=phase.end.isoformat())
+
     def duties(self) -> None:
         phase_ids = [p.id for p in self.p.phases]
         cal = None
@@ -322,26 +345,10 @@ class Checker:
             self.match_fields(path, step, duty.match)
             self.where_fields((*path, "where"), duty.where, duty.scope)
             self.role((*path, "by"), duty.by)
-            for j, name in enumerate(duty.festivals or ()):
-                if name not in FESTIVALS and self.p.calendar.day_named(name) is None:
-                    known = [*FESTIVALS, *(d.name for d in self.p.calendar.days), *(d.id for d in self.p.calendar.days)]
-                    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.3)
-                    self.error((*path, "festivals", j), "duties.unknown_festival", name=name,
-                               hint=guess[0] if guess else "—", festivals="、".join(FESTIVALS),
-                               days="、".join(d.name for d in self.p.calendar.days) or "—")
-            for j, phase_id in enumerate(duty.during or ()):
-                if phase_id not in phase_ids:
-                    guess = difflib.get_close_matches(phase_id, phase_ids, n=1)
-                    self.error((*path, "during", j), "duties.unknown_phase", phase=phase_id,
-                               phases=", ".join(phase_ids) or "—", hint=guess[0] if guess else "")
-                elif cal and not duty.festivals:  # school time only (SPEC §2): a phase all in the vacation is empty
-                    phase = self.p.phase(phase_id)
-                    if phase and not cal.has_school_day(clip(cal.term_span, phase.start, phase.end)):
-                        self.warning((*path, "during", j), "duties.phase_no_school_day", phase=phase_id,
-                                     start=phase.start.isoformat(), end=phase.end.isoformat())
+            known = self.festivals(path, duty.festivals or ())
+            self.during(path, duty, phase_ids, cal)
             if duty.every == "phase" and not self.p.phases:
                 self.error((*path, "every"), "duties.no_phases")
-            known = all(n in FESTIVALS or self.p.calendar.day_named(n) for n in duty.festivals or ())
             if cal and known and len(timings) == 1 and not any(
                 pid not in phase_ids for pid in duty.during or ()
             ) and (duty.at or duty.festivals):
