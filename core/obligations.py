@@ -200,8 +200,20 @@ POST = "post:"
 def _rule(item: Any, name: str, found: Any, one_off: bool = False, terms: Any = ()) -> Rule:
     windows = tuple(found)
     return Rule(item.id, name, getattr(item, "group", None), item.scope, by_key(item.by), item.step, item.times,
-                item.grace_days, tuple(sorted(item.match.items())), conditions_of(item.where), windows, one_off,
-                late_until(windows, terms))
+                item.grace_days, tuple(sorted(item.match.items())), people_conditions(item.scope, item.where), windows,
+                one_off, late_until(windows, terms))
+
+
+def people_conditions(scope: str, conditions: Any) -> tuple[Cond, ...]:
+    """A `where` as plain data; about staff (a duty's scope, a pairing rule's `staff_where`) it
+    takes 教职工 only unless it names a `kind`: volunteers sign no 安全责任书 and take no child
+    until a rule says so (`{field: kind, op: eq, value: 志愿者}`)."""
+    from guanai.core.subjects import STAFF_KIND
+
+    out = conditions_of(conditions)
+    if scope == "staff" and not any(c.field == "kind" for c in out):
+        out += (Cond("kind", "eq", STAFF_KIND),)
+    return out
 
 
 def school_year_of(day: date) -> int:

@@ -316,6 +316,9 @@ class Programme(Model):
     extends: str | None = Field(None, description="继承的基础方案（相对本文件的路径）")
     remove: tuple[str, ...] = Field((), description="从基础方案中删除的条目编号")
     plugins: tuple[Id, ...] = Field((), description="需要的插件（care_basics 默认包含）")
+    people_kinds: tuple[Annotated[str, StringConstraints(min_length=1, max_length=20, strip_whitespace=True)], ...] = Field(
+        (), description="教职工名单“类别”列还可以写的人员类别（已有：教职工、志愿者、校外辅导员、家长志愿者），"
+                        "如 巾帼志愿者、法治副校长、退休教师")
     target: Target = Field(Target(), description="工作对象")
     calendar: Calendar = Field(description="校历")
     assignments: tuple[Assignment, ...] = Field((), description="结对规则")

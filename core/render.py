@@ -114,6 +114,11 @@ def role(name: Any) -> str:
     return name if text == key else text
 
 
+def others_text(counts: dict[str, int]) -> str:
+    """People who are not staff, by kind: 志愿者 3 人、校外辅导员 1 人."""
+    return t("list.sep").join(t("people.kind_count", kind=kind, n=n) for kind, n in counts.items())
+
+
 def rate_text(value: Any) -> str:
     """A rate as people read it: 71.4%, or — when nothing was expected."""
     return "—" if value is None else f"{value * 100:.1f}%"

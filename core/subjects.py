@@ -10,7 +10,7 @@ CHILD_FIELDS = (
     "father_workplace", "mother_name", "mother_phone", "mother_workplace", "away_since",
     "address", "enrolled_on", "left_on",
 )
-STAFF_FIELDS = ("id", "name", "roles", "head_of_class", "party_member")
+STAFF_FIELDS = ("id", "name", "roles", "head_of_class", "party_member", "kind")
 CLASS_FIELDS = ("name", "grade")
 SCHOOL_FIELDS = ("code", "name")
 SUBJECT_FIELDS = {
@@ -27,6 +27,20 @@ def subject_has_field(scope: str, name: str) -> bool:
     if scope == "child" and name.startswith(PROFILE_PREFIX) and len(name) > len(PROFILE_PREFIX):
         return True
     return name in SUBJECT_FIELDS[scope]
+
+# Who a row of the staff list is: 教职工 (the default; the only people counted as 教职工 and 党员),
+# or a person who is not staff; a programme may list more words (`people_kinds`: 法治副校长 …).
+STAFF_KIND = "教职工"
+PEOPLE_KINDS = (STAFF_KIND, "志愿者", "校外辅导员", "家长志愿者")
+KIND_SPELLINGS = {"教师": STAFF_KIND, "老师": STAFF_KIND, "职工": STAFF_KIND, "教职员工": STAFF_KIND,
+                  "在编教师": STAFF_KIND, "staff": STAFF_KIND, "volunteer": "志愿者"}
+
+
+def people_kind(value: str | None) -> str:
+    """A 类别 cell as stored: 教师 → 教职工; an empty cell is 教职工."""
+    text = (value or "").strip()
+    return KIND_SPELLINGS.get(text.lower() if text.isascii() else text, text) or STAFF_KIND
+
 
 # Spellings a roster may use (compared without spaces, lower case) -> the stored value.
 CATEGORY_SPELLINGS = {

@@ -45,7 +45,7 @@ def _school(db, tmp_path):
 def test_auto_pairs_only_the_children_and_staff_the_rule_names_and_buddies_with_classmates(db, tmp_path):
     _school(db, tmp_path)
     said = db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
-    assert said == "已为 S001 新建 2 个结对（代理家长），分给 1 位教职工。\n"
+    assert said == "已为 S001 新建 2 个结对（代理家长），分给 1 位帮扶人。\n"
     assert db.rows("pairing", "child", "staff", order="child", role="proxy_parent") == [("K1", "P1"), ("K4", "P1")]
     said = db.ok("assign", "auto", "--school", "S001", "--role", "buddy", "--from", "2025-09-01")
     assert said == "已为 S001 新建 3 个结对（学习帮手），分给 2 名同班同学。\n"  # not "1 位教职工"

@@ -35,7 +35,7 @@ def big_school(db, tmp_path):
 
 def test_auto_pairs_every_child_balanced_with_head_teachers_and_party_members(big_school):
     out = big_school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
-    assert out == "已为 S001 新建 40 个结对（代理家长），分给 10 位教职工。\n"
+    assert out == "已为 S001 新建 40 个结对（代理家长），分给 10 位帮扶人。\n"
     pairs = big_school.rows("pairing", "child", "staff", "start", role="proxy_parent")
     assert len(pairs) == 40 and len({p[0] for p in pairs}) == 40  # every target child once, none other
     assert all(p[2] == date.today() for p in pairs)
@@ -45,7 +45,7 @@ def test_auto_pairs_every_child_balanced_with_head_teachers_and_party_members(bi
     assert {klass[c] for c, s, _ in pairs if s == "T000"} == {"七(1)班"}  # head teacher's own class
     assert {klass[c] for c, s, _ in pairs if s == "T001"} == {"七(2)班"}
     again = big_school.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent")
-    assert again == "已为 S001 新建 0 个结对（代理家长），分给 0 位教职工。\n"
+    assert again == "已为 S001 新建 0 个结对（代理家长），分给 0 位帮扶人。\n"
 
 
 def test_auto_gives_party_members_their_minimum_first(db, tmp_path):

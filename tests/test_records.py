@@ -128,7 +128,7 @@ def test_listings_mask_contacts_unless_asked_and_audit_the_asking(school):
     assert school.rows("audit_log", "row_key", "after", order="id", action="show_contacts") == [
         ("org=S001", {"ids": [r["id"] for r in rows]})]  # who asked, for whom: the five children listed
     staff = school.ok("staff", "list", "--csv")
-    assert staff.splitlines()[1] == "T001,王芳,S001,班主任;语文教师,七(1)班,True,138****5678,"
+    assert staff.splitlines()[1] == "T001,王芳,S001,教职工,班主任;语文教师,七(1)班,True,138****5678,"
 
 
 def test_records_list_filters_and_local_times(school):

@@ -39,7 +39,7 @@ def test_summary_figures_equal_the_commands(demo):
     pairs = json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout)
     teachers = {p["staff"] for p in pairs if p["staff"]}
     with_staff = [p for p in pairs if p["staff"]]
-    assert f"结成帮扶对子 {len(with_staff)} 对" in body and f"承担帮扶的教师 {len(teachers)} 人" in body
+    assert f"结成帮扶对子 {len(with_staff)} 对" in body and f"承担帮扶的教职工 {len(teachers)} 人" in body
     assert f"同学之间结成学习帮手对子 {len(pairs) - len(with_staff)} 对。" in body and len(pairs) > len(with_staff)
     duties = json.loads(run("compliance", "--org", "S001", "--by", "duty", *TERM, *asof, "--json").stdout)["rows"]
     table = next(tb for tb in tables if tb[0][0] == "职责")
@@ -271,7 +271,7 @@ def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_
           "--set", "channel=视频")
     db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s.md"))
     lines = [line for line in (tmp_path / "s.md").read_text("utf-8").splitlines() if line]
-    assert "全体教职工与关爱对象结成帮扶对子 1 对（代理家长 1 对），承担帮扶的教师 1 人，其中党员 1 人。" in lines
+    assert "与关爱对象结成帮扶对子 1 对（代理家长 1 对），承担帮扶的教职工 1 人，其中党员 1 人。" in lines
     assert "同学之间结成学习帮手对子 2 对。" in lines
     assert "主题班会、座谈开展思想教育：本期共记录会议 1 次；应完成 1 次，按时完成 1 次，按时率 100.0%。" in lines
     assert "安全法制教育：本期应完成 1 次，尚未记录会议。" in lines

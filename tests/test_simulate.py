@@ -177,6 +177,6 @@ def test_the_programmes_limit_in_assign_check_and_assign_auto(db, tmp_path):
         "S001 · 甲老师（A）：2025-W47 有 10 项任务，超过方案每周 9 项的上限"]
     assert result.exit_code == 1 and "教师超出每周上限 4" in result.stdout.splitlines()[-1]
     out = db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
-    assert out.splitlines() == ["已为 S001 新建 1 个结对（代理家长），分给 1 位教职工。",
+    assert out.splitlines() == ["已为 S001 新建 1 个结对（代理家长），分给 1 位帮扶人。",
                                 "按方案每周 9 项的上限，每位教师最多做 3 名孩子的代理家长；超出的教师 1 位（assign check 会逐周列出）。"]
     assert db.rows("pairing", "staff", child="K6") == [("B",)]  # to the teacher under the limit

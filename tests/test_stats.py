@@ -30,14 +30,14 @@ def _stats(db, day: str, *more: str) -> dict:
 
 def test_figures_on_hand_worked_days(small):
     before = _stats(small, "2025-10-01")
-    assert before["totals"] == {"pupils": 2, "cared_for": 1, "staff": 2, "party_staff": 1, "pairs": 1,
+    assert before["totals"] == {"pupils": 2, "cared_for": 1, "staff": 2, "party_staff": 1, "others_by_kind": {}, "pairs": 1,
                                 "pairs_by_role": {"proxy_parent": 1}, "unpaired": 0,
                                 "unpaired_by_role": {"proxy_parent": 0}}  # K2 not yet enrolled
     assert [(r["key"]["category"], r["pupils"], r["cared_for"], r["share"], r["of_cared"]) for r in before["rows"]] == [
         ("left_behind", 1, 1, 1.0, 1.0), ("none", 1, 0, 0.0, 0.0)]
     after = _stats(small, "2025-10-25")
     # K2 enrolled; T002 left on 10-20, so K2's pairing no longer counts: K2 has no proxy parent
-    assert after["totals"] == {"pupils": 3, "cared_for": 2, "staff": 1, "party_staff": 1, "pairs": 1,
+    assert after["totals"] == {"pupils": 3, "cared_for": 2, "staff": 1, "party_staff": 1, "others_by_kind": {}, "pairs": 1,
                                "pairs_by_role": {"proxy_parent": 1}, "unpaired": 1,
                                "unpaired_by_role": {"proxy_parent": 1}}
     assert after["as_of"] == "2025-10-25T23:59" and after["org"] == "S001"
@@ -70,13 +70,13 @@ def test_cared_for_equals_what_indicators_count_on_the_demo(cli, demo_db):
 def test_assign_list_is_the_pairings_stats_counts(small):
     rows = json.loads(small.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-25", "--json"))
     assert rows == [{"role": "proxy_parent", "start": "2025-09-01", "end": None, "child": "K1", "child_name": "刘小明",
-                     "class": "七(1)班", "school": "S001", "staff": "T001", "staff_name": "王芳", "party_member": True,
+                     "class": "七(1)班", "school": "S001", "staff": "T001", "staff_name": "王芳", "party_member": True, "staff_kind": "教职工",
                      "buddy": None, "buddy_name": None}]  # K2's partner T002 left on 10-20
     before = json.loads(small.ok("assign", "list", "--org", "S001", "--as-of", "2025-09-20", "--json"))
     assert [r["child"] for r in before] == ["K1"]  # K2 enrols on 10-15
     out = small.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-25")
     assert "王芳（T001）   党员   代理家长      1   七(1)班：刘小明" in out
-    assert out.endswith("结对 1 对，教师 1 人（其中党员 1 人）\n")
+    assert out.endswith("结对 1 对，教职工 1 人（其中党员 1 人）\n")
     assert json.loads(small.ok("assign", "list", "--staff", "T002", "--as-of", "2025-10-25", "--json")) == []
 
 

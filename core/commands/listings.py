@@ -21,7 +21,7 @@ CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "
                  "guardian_name", "guardian_relation", "guardian_phone", "father_name", "father_phone",
                  "father_workplace", "mother_name", "mother_phone", "mother_workplace", "away_since",
                  "address", "enrolled_on", "left_on", "profile", "proxy_parent", "proxy_parent_name")
-STAFF_COLUMNS = ("id", "name", "school", "roles", "head_of_class", "party_member", "phone", "left_on")
+STAFF_COLUMNS = ("id", "name", "school", "kind", "roles", "head_of_class", "party_member", "phone", "left_on")
 RECORD_COLUMNS = ("id", "key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload",
                   "recorded_at", "recorded_by", "source")
 
@@ -152,11 +152,11 @@ def list_staff(ctx: click.Context, opts: StaffOptions) -> None:
         rows = contacts.shown(conn, "staff", [r for r in rows if not role or role in r["roles"]], show_contacts,
                               _row_key({"org": org, "role": role}), org, "cli")
     rows = [masked(r, show_contacts) for r in rows]
-    headers = [t(f"col.staff.{c}") for c in ("id", "name", "school", "roles", "head_of_class", "party_member",
+    headers = [t(f"col.staff.{c}") for c in ("id", "name", "school", "kind", "roles", "head_of_class", "party_member",
                                              "phone")]
 
     def cells(r: dict[str, Any]) -> list[Any]:
-        return [r["id"], r["name"], r["school"], t("list.sep").join(r["roles"]), r["head_of_class"],
+        return [r["id"], r["name"], r["school"], r["kind"], t("list.sep").join(r["roles"]), r["head_of_class"],
                 t("bool.yes") if r["party_member"] else "", r["phone"]]
 
     _emit(rows, STAFF_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.staff_title"), "staff")

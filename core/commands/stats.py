@@ -10,7 +10,7 @@ from guanai.core.commands.options import as_of_option, class_option, known_at_op
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
-from guanai.core.render import key_text
+from guanai.core.render import key_text, others_text
 
 
 def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
@@ -72,6 +72,8 @@ def stats(ctx: click.Context, opts: StatsOptions) -> None:
     out.print(t("stats.people", pupils=totals["pupils"], cared=totals["cared_for"],
                 share=percent(totals["cared_for"], totals["pupils"]), staff=totals["staff"],
                 party=totals["party_staff"]))
+    if totals["others_by_kind"]:
+        out.print(t("stats.others", parts=others_text(totals["others_by_kind"])))
     roles = t("list.sep").join(f"{key_text('role', r, c.orgs)} {n:,}" for r, n in totals["pairs_by_role"].items())
     lacking = t("list.sep").join(t("stats.unpaired_role", role=key_text("role", r, c.orgs), n=n)
                                  for r, n in totals["unpaired_by_role"].items())
@@ -86,7 +88,7 @@ def stats(ctx: click.Context, opts: StatsOptions) -> None:
         out.print(table(None, headers, body, justify=["left"] * len(ks) + ["right"] * 4))
 
 
-PAIRING_COLUMNS = ["child", "child_name", "class", "school", "staff", "staff_name", "party_member", "role", "start",
+PAIRING_COLUMNS = ["child", "child_name", "class", "school", "staff", "staff_name", "staff_kind", "party_member", "role", "start",
                    "end", "buddy", "buddy_name"]
 
 
@@ -152,6 +154,10 @@ def assign_list(ctx: click.Context, opts: PairingsOptions) -> None:
         out.print(table(None, [t("assign.col.partner"), t("assign.col.party"), t("assign.col.role"),
                                t("assign.col.n"), t("assign.col.children")], body,
                         justify=["left", "left", "left", "right", "left"]))
-    teachers = {r["staff"] for r in rows if r["staff"]}
+    from guanai.core.subjects import STAFF_KIND
+
+    teachers = {r["staff"] for r in rows if r["staff"] and r["staff_kind"] == STAFF_KIND}
+    others = {r["staff"] for r in rows if r["staff"] and r["staff_kind"] != STAFF_KIND}
     out.print(t("assign.list_count", pairs=len(rows), teachers=len(teachers),
-                party=len({r["staff"] for r in rows if r["party_member"]})))
+                party=len({r["staff"] for r in rows if r["party_member"] and r["staff_kind"] == STAFF_KIND}))
+              + (t("assign.list_others", n=len(others)) if others else ""))

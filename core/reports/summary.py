@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from guanai.core.i18n import t
-from guanai.core.render import class_order, indicator_value, key_text
+from guanai.core.render import class_order, indicator_value, key_text, others_text
 from guanai.core.render import role as render_role
 from guanai.core.services.engine import compliance, indicator_rows, plugin_groups, regroup
 
@@ -117,7 +117,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     total_met = sum(r["met"] for r in by_duty)
     figures = {
         "pupils": totals["pupils"], "cared_for": totals["cared_for"], "staff": totals["staff"],
-        "party_staff": totals["party_staff"], "pairs": totals["pairs"], "pairs_by_role": totals["pairs_by_role"],
+        "party_staff": totals["party_staff"], "others_by_kind": totals["others_by_kind"], "pairs": totals["pairs"], "pairs_by_role": totals["pairs_by_role"],
         "unpaired": totals["unpaired"], "expected": total_expected, "met": total_met,
         "rate": round(total_met / total_expected, 4) if total_expected else None,
         "duties": {r["key"]["duty"]: {k: r[k] for k in ("expected", "met", "met_late", "rate")} for r in by_duty},
@@ -230,6 +230,8 @@ def _basic(kind: str, org_name: str, found: dict[str, Any], by_guardian: list[di
                 f"{_label('guardian_type', r['key']['guardian_type'], c.orgs)} {r['cared_for']} 人"
                 f"（{pct(r['cared_for'] / totals['cared_for'])}）" for r in guardians)))
         paragraphs.append(t("report.basic_staff", staff=totals["staff"], party=totals["party_staff"]))
+        if totals["others_by_kind"]:
+            paragraphs.append(t("report.basic_others", parts=others_text(totals["others_by_kind"])))
     archive = [r for r in indicators if r["id"] and _kind(c, r["id"]) == "profile_complete"]
     for r in archive:
         paragraphs.append(t("report.basic_archive", name=r["name"], value=pct(r["value"]), n=r["numerator"],
@@ -305,15 +307,22 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
 
 
 def _pair_lines(c: Any, pairs: list[dict[str, Any]], totals: dict[str, Any]) -> list[str]:
-    """（一）结对帮扶: staff with children (代理家长 …), then pupils with each other (学习帮手) — not
-    "教职工" pairs — and the children the proxy_parent rule is for who have none."""
-    teachers = {r["staff"] for r in pairs if r["staff"]}
-    party = {r["staff"] for r in pairs if r["party_member"]}
+    """（一）结对帮扶: adults with children (代理家长 …) — 教职工, and the volunteers and other people
+    who are not staff, each said as what they are — then pupils with each other (学习帮手), and
+    the children each pairing rule is for who have none."""
+    from guanai.core.subjects import STAFF_KIND
+
+    teachers = {r["staff"] for r in pairs if r["staff"] and r["staff_kind"] == STAFF_KIND}
+    party = {r["staff"] for r in pairs if r["party_member"] and r["staff_kind"] == STAFF_KIND}
+    others = Counter(kind for kind in {r["staff"]: r["staff_kind"] for r in pairs
+                                       if r["staff"] and r["staff_kind"] != STAFF_KIND}.values())
     by_staff = Counter(r["role"] for r in pairs if r["staff"])
     by_classmate = Counter(r["role"] for r in pairs if not r["staff"])
     roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in by_staff.items())
     lines = [t("report.pairs", pairs=sum(by_staff.values()), roles=roles, teachers=len(teachers),
                party=len(party))] if by_staff else []
+    if others:
+        lines.append(t("report.pairs_others", parts=others_text(dict(sorted(others.items())))))
     lines += [t("report.buddies", pairs=n, role=_label("role", role, c.orgs)) for role, n in by_classmate.items()]
     lines = lines or [t("report.no_pairs")]
     for role_id, n in totals["unpaired_by_role"].items():  # each staff role the pairing rules ask for, by its name

@@ -22,6 +22,12 @@ def stats(s: Scope, keys: tuple[str, ...]) -> dict[str, Any]:
 def pairings(app: App, org: str | None, day: date, role: str | None = None, staff_id: str | None = None,
              class_name: str | None = None) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """The org units, and the pairings in force on `day` at the schools of `org` (all: None)."""
+    from guanai.core.store.hooks import Programmes
+
     with app.store.read() as conn:
         orgs = all_orgs(conn)
-        return orgs, pairing_rows(conn, schools_in(orgs, org), day, role, staff_id, class_name)
+        schools = schools_in(orgs, org)
+        programmes = Programmes(conn)
+        for school in schools:  # each programme in force names its roles (爱心辅导员, not love_tutor)
+            programmes.at(school, day)
+        return orgs, pairing_rows(conn, schools, day, role, staff_id, class_name)

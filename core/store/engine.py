@@ -643,9 +643,9 @@ def _children_of(seg: Segment, kid: Any, cls: Any, staff_id: str, by: str | None
 
 
 def staff_condition(s: Any, cond: Cond) -> Any:
-    if cond.field == "roles":
-        value = cond.value if not isinstance(cond.value, (list, tuple)) else cond.value[0]
-        found = cast(s.c.roles, String).like(f'%"{value}"%')
+    if cond.field == "roles":  # a post held: `in` any of the listed posts, `not_in` none of them
+        values = cond.value if isinstance(cond.value, (list, tuple)) else (cond.value,)
+        found = or_(*(cast(s.c.roles, String).like(f'%"{v}"%') for v in values))
         return ~found if cond.op in ("ne", "not_in") else found
     return condition(s.c[cond.field], cond)
 

@@ -25,6 +25,7 @@ from guanai.core.store.presence import (
 )
 from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, chunks, diff, fetch_by
+from guanai.core.subjects import STAFF_KIND
 from guanai.core.tabular import Column, read_table
 from sqlalchemy import Connection, and_, select
 
@@ -208,7 +209,7 @@ def _context(conn: Connection, school: str, day: date, programmes: Programmes | 
     """The programme in force, the children to pair and the staff who may take them: the target
     children (and, under a rule for `role`, those its `where` names); the active staff (those its
     `staff_where` names)."""
-    from guanai.core.obligations import conditions_of
+    from guanai.core.obligations import conditions_of, people_conditions
     from guanai.core.store.engine import child_field, condition, staff_condition
 
     programme = (programmes or Programmes(conn)).at(school, day)  # a version is loaded once per call
@@ -221,7 +222,8 @@ def _context(conn: Connection, school: str, day: date, programmes: Programmes | 
         kids = [k for k in kids if is_cared_for(k["category"], k["away_since"], programme.target, day)]
     else:
         kids = [k for k in kids if k["category"] != "none"]
-    staff_conds = [staff_condition(staff, c) for c in conditions_of(rule.staff_where)] if rule else []
+    staff_conds = [staff_condition(staff, c) for c in people_conditions("staff", rule.staff_where if rule else ())
+                   ] if role else []  # a role's partners: 教职工 unless its rule's staff_where names a kind
     adults = [dict(r._mapping) for r in conn.execute(
         select(staff).where(staff.c.school == school, _active_staff(day), *staff_conds).order_by(staff.c.id))]
     return programme, kids, adults
@@ -435,8 +437,8 @@ def check_pairings(store: Store, schools: list[str], day: date | None = None) ->
             for post, name in posts_of(programme).items():  # a post nobody holds: its duties have no one
                 if post not in posts_held:
                     out.append(Violation(school, post, "post_vacant", post, name, 0, 1))
-            for rule in programme.assignments:
-                rule_kids, rule_adults = kids, adults
+            for rule in programme.assignments:  # a rule takes 教职工 unless its staff_where names a kind
+                rule_kids, rule_adults = kids, [a for a in adults if a["kind"] == STAFF_KIND]
                 if rule.where or rule.staff_where:  # the rule's own children and staff
                     _, rule_kids, rule_adults = _context(conn, school, day, programmes, rule.role)
                 held = holding(conn, school, rule.role, day)

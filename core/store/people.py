@@ -24,7 +24,13 @@ from guanai.core.store.schema import (
     staff,
 )
 from guanai.core.store.sync import Changes, apply, diff, fetch_by
-from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, months_between
+from guanai.core.subjects import (
+    CATEGORY_SPELLINGS,
+    GUARDIAN_SPELLINGS,
+    PEOPLE_KINDS,
+    months_between,
+    people_kind,
+)
 from guanai.core.tabular import Column, Table, read_table
 from sqlalchemy import Connection, exists, func, insert, or_, select, text, update
 
@@ -61,6 +67,7 @@ STAFF_COLUMNS = (
     Column("left_on", ("离职", "离职日期", "left_on"), "date"),
     Column("joined_on", ("入职", "入职日期", "调入日期", "joined_on"), "date"),
     Column("transfer", ("调入", "transfer"), "bool"),
+    Column("kind", ("类别", "人员类别", "身份", "kind"), "name", limit=20),
 )
 
 
@@ -572,11 +579,30 @@ def import_staff(store: Store, path: str, school: str, mark_left: bool = False, 
             values["roles"] = []
         if "party_member" not in values and old is None:
             values["party_member"] = False
+        if "kind" in values or old is None:
+            values["kind"] = people_kind(values.get("kind"))
         return values
 
     return _people_import(store, path, school, STAFF_COLUMNS, staff, build, mark_left, dry_run, today,
-                          functools.partial(_one_head_per_class, school), extra_ok=False,
+                          functools.partial(_check_staff_rows, school, today), extra_ok=False,
                           after=lambda conn: keep_moved(conn, "staff", moves), moves=moves, asked_on=asked_on)
+
+
+def _check_staff_rows(school: str, today: date, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
+    _one_head_per_class(school, conn, parsed, rows)
+    _known_kinds(school, today, conn, parsed, rows)
+
+
+def _known_kinds(school: str, today: date, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:
+    """Each 类别 one of PEOPLE_KINDS or a word the programme in force lists (`people_kinds`)."""
+    from guanai.core.store.hooks import Programmes
+
+    programme = Programmes(conn).at(school, today)
+    allowed = (*PEOPLE_KINDS, *(programme.people_kinds if programme is not None else ()))
+    for row, values in zip(parsed.rows, rows, strict=True):
+        kind = values and values.get("kind")
+        if kind and kind not in allowed:
+            parsed.problem(row.number, "kind", "staff.unknown_kind", kind=kind, kinds="、".join(allowed))
 
 
 def _one_head_per_class(school: str, conn: Connection, parsed: Parsed, rows: list[Any]) -> None:

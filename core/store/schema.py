@@ -31,8 +31,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0008"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0009"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")  # every migration this guanai has; another is a newer guanai's
 
 # The ids of rows a user may insert: 64-bit on PostgreSQL (a user holds the sequence, and could
 # spend two billion 32-bit ids by hand); SQLite's INTEGER PRIMARY KEY is 64-bit already.
@@ -76,6 +76,8 @@ staff = Table(
     Column("left_on", Date, nullable=True),
     Column("joined_on", Date, nullable=True),  # set by a transfer (调入): no days here before it
     Column("entered_at", DateTime, nullable=True),  # when guanai first knew the row (NULL: before 0008)
+    # 教职工, or a person who is not staff (志愿者, 校外辅导员, 家长志愿者, a word the programme lists)
+    Column("kind", String(20), nullable=False, server_default="教职工"),
     ForeignKeyConstraint(["school", "head_of_class"], ["school_class.school", "school_class.name"]),
 )
 

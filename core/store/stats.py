@@ -21,7 +21,7 @@ from guanai.core.store.presence import (
     staff_joined,
 )
 from guanai.core.store.schema import child, pairing, school_class, staff
-from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS
+from guanai.core.subjects import CATEGORY_SPELLINGS, GUARDIAN_SPELLINGS, STAFF_KIND
 from sqlalchemy import Connection, and_, case, exists, func, literal, select
 
 STAT_KEYS = ("category", "guardian_type", "class", "grade", "school", "township")
@@ -69,12 +69,16 @@ def cells(conn: Connection, segs: list[Segment], schools: list[str], day: date, 
     return out
 
 
-def staff_counts(conn: Connection, schools: list[str], day: date, people: Any = staff) -> tuple[int, int]:
-    """(staff, 党员 staff) at the schools on `day`: joined by then (or always there) and not yet left."""
+def staff_counts(conn: Connection, schools: list[str], day: date, people: Any = staff) -> tuple[int, int, dict[str, int]]:
+    """(教职工, 党员 among them, the people who are not staff by kind: 志愿者 …) at the schools on
+    `day`: joined by then (or always there) and not yet left. A volunteer who is a party member
+    is not a 党员教师."""
     here = [people.c.school.in_(schools), staff_joined(people, day), staff_active(people, day)]
-    total, party = conn.execute(select(func.count(), func.sum(case((people.c.party_member, 1), else_=0)))
-                                .select_from(people).where(*here)).one()
-    return int(total or 0), int(party or 0)
+    rows = conn.execute(select(people.c.kind, func.count(), func.sum(case((people.c.party_member, 1), else_=0)))
+                        .select_from(people).where(*here).group_by(people.c.kind)).all()
+    counted = {kind: (int(n), int(party or 0)) for kind, n, party in rows}
+    total, party = counted.pop(STAFF_KIND, (0, 0))
+    return total, party, {kind: n for kind, (n, _) in sorted(counted.items())}
 
 
 def in_force(p: Any, day: date, known_at: datetime | None = None) -> list[Any]:
@@ -161,12 +165,12 @@ def collect(conn: Connection, segs: list[Segment], schools: list[str], day: date
     known at `known_at` (SPEC §2: facts have a history)."""
     kid = table_on(conn, "child", schools, day, known_at)
     found = cells(conn, segs, schools, day, kid)
-    people, party = staff_counts(conn, schools, day, table_on(conn, "staff", schools, day, known_at))
+    people, party, others = staff_counts(conn, schools, day, table_on(conn, "staff", schools, day, known_at))
     pairs = pair_counts(conn, schools, day, kid, known_at)
     lacking = unpaired(conn, segs, schools, day, kid, known_at)
     return {"rows": grouped(found, keys, orgs),
             "totals": {"pupils": sum(c.pupils for c in found), "cared_for": sum(c.cared_for for c in found),
-                       "staff": people, "party_staff": party, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
+                       "staff": people, "party_staff": party, "others_by_kind": others, "pairs": sum(pairs.values()), "pairs_by_role": pairs,
                        "unpaired": sum(lacking.values()), "unpaired_by_role": lacking},
             "cells": found}
 
@@ -182,6 +186,7 @@ def pairings(conn: Connection, schools: list[str], day: date, role: str | None =
     query = (select(pairing.c.role, pairing.c.start, pairing.c.end, kid.c.id.label("child"),
                     kid.c.name.label("child_name"), kid.c.class_name.label("class"), kid.c.school,
                     partner.c.id.label("staff"), partner.c.name.label("staff_name"), partner.c.party_member,
+                    partner.c.kind.label("staff_kind"),
                     buddy.c.id.label("buddy"), buddy.c.name.label("buddy_name"))
              .select_from(pairing.join(kid, kid.c.id == pairing.c.child)
                           .outerjoin(partner, partner.c.id == pairing.c.staff)
@@ -195,5 +200,6 @@ def pairings(conn: Connection, schools: list[str], day: date, role: str | None =
         query = query.where(pairing.c.staff == staff_id)
     if class_name:
         query = query.where(kid.c.class_name == class_name)
-    return [{**dict(r._mapping), "party_member": bool(r.party_member) if r.staff else None}
+    return [{**dict(r._mapping), "party_member": bool(r.party_member) if r.staff else None,
+             "staff_kind": r.staff_kind if r.staff else None}
             for r in conn.execute(query)]
