@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ class App:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))  # the command's "now", aware
     _store: Store | None = None
     _init_store: Store | None = None
+    _declared: tuple[Any, ...] | None = None
 
     @property
     def store(self) -> Store:
@@ -52,9 +53,35 @@ class App:
 
     @property
     def registry(self) -> Registry:
-        from guanai.core.plugins import load_registry
+        """The plugins' step types, with the record types the published programmes declare
+        (`steps:`) once the database is there to say which (never created to find out)."""
+        from guanai.core.plugins import current_registry, remember_declared
 
-        return load_registry()
+        if self._declared is None:
+            self._declared = self._declared_steps()
+            remember_declared(self._declared)
+        return current_registry()
+
+    def _declared_steps(self) -> tuple[Any, ...]:
+        from guanai.core.diagnostics import Refusal
+        from guanai.core.store.db import sqlite_path
+        from guanai.core.store.programmes import declared_steps
+
+        if self._store is None:
+            try:
+                from sqlalchemy.engine import make_url
+
+                url = make_url(self.db_url)
+                path = sqlite_path(url.database) if url.get_backend_name() == "sqlite" else None
+                if url.get_backend_name() == "sqlite" and (path is None or not path.exists()):
+                    return ()
+                store = self.store
+            except (Refusal, ValueError, ImportError):  # no database yet, or not guanai's: the plugins' steps
+                return ()
+        else:
+            store = self._store
+        with store.read() as conn:
+            return declared_steps(conn)
 
     def now(self, zone: ZoneInfo | None = None) -> datetime:
         """The command's moment as a naive local time in `zone` (the machine's zone when None)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from guanai.core.calendar import SchoolCalendar, clip, windows
 from guanai.core.cells import FIRST_YEAR, LAST_YEAR
+from guanai.core.declared import DECLARED
 from guanai.core.diagnostics import Diagnostic, diag
 from guanai.core.i18n import t
 from guanai.core.programme import BUILTIN_ROLES, FESTIVALS, Condition, Programme
@@ -43,7 +44,10 @@ class Checker:
 
     years_ok = True  # set by calendar(): the terms lie in plausible years
 
+    plugin_steps: dict[str, Any] = {}  # the plugins' steps: a declared step may not take one's name
+
     def run(self) -> list[Diagnostic]:
+        self.declared_steps()
         self.calendar()
         self.unique_ids()
         self.plugins_and_settings()
@@ -53,6 +57,27 @@ class Checker:
         self.activities()
         self.indicators()
         return self.out
+
+    # declared steps -----------------------------------------------------------
+    def declared_steps(self) -> None:
+        self.no_duplicates(("steps",), [s.id for s in self.p.steps])
+        for i, spec in enumerate(self.p.steps):
+            owner = self.plugin_steps.get(spec.id)
+            if owner is not None:
+                self.error(("steps", i, "id"), "steps.declared_clash", step=spec.id, plugin=owner.plugin,
+                           title=owner.title)
+            self.no_duplicates(("steps", i, "fields"), [f.id for f in spec.fields])
+            for j, f in enumerate(spec.fields):
+                path = ("steps", i, "fields", j)
+                if f.type == "choice" and not f.values:
+                    self.error((*path, "values"), "steps.choice_without_values", field=f.name)
+                if f.type != "choice" and f.values:
+                    self.error((*path, "values"), "steps.values_not_choice", field=f.name, type=f.type)
+                if f.min is not None and f.max is not None and f.min > f.max:
+                    self.error((*path, "max"), "steps.min_above_max", field=f.name, min=f"{f.min:g}", max=f"{f.max:g}")
+                if (f.min is not None or f.max is not None) and f.type not in ("number", "integer"):
+                    self.error((*path, "min" if f.min is not None else "max"), "steps.range_not_number",
+                               field=f.name, type=f.type)
 
     # calendar ---------------------------------------------------------------
     def calendar(self) -> None:
@@ -219,7 +244,7 @@ class Checker:
             else:
                 self.error(path, "steps.unknown", step=name)
             return None
-        if step.plugin != ALWAYS_ON and step.plugin not in self.p.plugins:
+        if step.plugin not in (ALWAYS_ON, DECLARED) and step.plugin not in self.p.plugins:
             self.error(path, "steps.plugin_not_listed", step=name, plugin=step.plugin)
             return None
         return step
@@ -455,8 +480,16 @@ def _required_stub(step: Any) -> dict[str, Any]:
 
 
 def check_programme(programme: Programme, loaded: Any, registry: Any) -> list[Diagnostic]:
+    from dataclasses import replace
+
+    from guanai.core.declared import DECLARED, with_steps
+
     if registry is None:
         from guanai.core.plugins import load_registry
 
         registry = load_registry()
-    return Checker(programme, loaded, registry).run()
+    # the plugins' steps and this programme's own (never another programme's declared ones)
+    plugins_only = replace(registry, steps={k: v for k, v in registry.steps.items() if v.plugin != DECLARED})
+    checker = Checker(programme, loaded, with_steps(plugins_only, programme.steps))
+    checker.plugin_steps = plugins_only.steps
+    return checker.run()

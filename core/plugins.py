@@ -6,6 +6,7 @@ import importlib
 import os
 import sys
 from importlib import metadata
+from typing import Any
 
 import pluggy
 from guanai.core import hookspecs
@@ -173,3 +174,19 @@ def _bad_hook(plugin: str, exc: Exception) -> PluginProblem:
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}"
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_declared: tuple[Any, ...] = ()
+
+
+def remember_declared(specs: tuple[Any, ...]) -> None:
+    """The record types the command's database declares (App.registry reads them once)."""
+    global _declared
+    _declared = specs
+
+
+def current_registry() -> Registry:
+    """The plugins' registry with the declared record types the running command has read."""
+    from guanai.core.declared import with_steps
+
+    return with_steps(load_registry(), _declared)

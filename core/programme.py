@@ -306,6 +306,35 @@ class Limits(Model):
     per_staff_per_week: int | None = Field(None, ge=1, le=10_000, description="每位教职工每周最多几项任务")
 
 
+FieldId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+
+
+class StepFieldSpec(Model):
+    """记录类型的一个字段：填写时的名称、类型与取值范围。"""
+
+    id: FieldId = Field(description="字段编号（英文小写），如 content；记录文件的列与 --set 也可用 name")
+    name: str = Field(min_length=1, max_length=20, description="字段名称，如 内容、时长")
+    type: Literal["text", "number", "integer", "date", "yesno", "choice"] = Field(
+        "text", description="类型：text 文字 / number 数值 / integer 整数 / date 日期 / yesno 是否 / choice 选项")
+    required: bool = Field(False, description="是否必填")
+    min: float | None = Field(None, description="number、integer：最小值")
+    max: float | None = Field(None, description="number、integer：最大值")
+    unit: str | None = Field(None, max_length=10, description="单位，如 分钟、元、人")
+    values: tuple[Annotated[str, StringConstraints(min_length=1, max_length=40)], ...] = Field(
+        (), description="choice：可选的值，如 [心理, 学习, 生活]")
+
+
+class StepSpec(Model):
+    """方案自己声明的记录类型（不需要写插件）：成长日记、安全责任书、工作小组成立 …"""
+
+    id: FieldId = Field(description="记录类型编号（英文小写），如 growth_diary；用在职责的 step 与 guanai record 里")
+    name: str = Field(min_length=1, max_length=30, description="中文名称，如 成长日记")
+    description: str = Field("", max_length=200, description="说明")
+    scope: Scope = Field("child", description="关于谁：child 孩子 / staff 教职工 / class 班级 / school 学校")
+    recorder: bool = Field(True, description="是否需要记录人（--by 工号）")
+    fields: tuple[StepFieldSpec, ...] = Field((), max_length=30, description="字段")
+
+
 class Programme(Model):
     """关爱留守儿童实施方案。"""
 
@@ -326,6 +355,7 @@ class Programme(Model):
     duties: tuple[Duty, ...] = Field((), description="周期性职责")
     triggers: tuple[Trigger, ...] = Field((), description="触发的义务")
     activities: tuple[Activity, ...] = Field((), description="月度活动安排")
+    steps: tuple[StepSpec, ...] = Field((), description="方案自己声明的记录类型（字段、类型、取值范围），用法与插件的记录类型相同")
     settings: dict[str, dict[str, Any]] = Field({}, description="各插件的设置")
     indicators: tuple[Indicator, ...] = Field((), description="目标指标")
     limits: Limits = Field(Limits(), description="工作量上限")

@@ -27,11 +27,9 @@ class Record:
     @property
     def model(self) -> Any:
         """The payload as the step's own pydantic model (validated again from its stored form)."""
-        from guanai.core.plugins import (
-            load_registry,  # the registry, not this module's concern at import
-        )
+        from guanai.core.plugins import current_registry  # plugins' steps and the declared ones
 
-        return load_registry().steps[self.step].payload.model_validate(self.payload)
+        return current_registry().steps[self.step].payload.model_validate(self.payload)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "
                  "father_workplace", "mother_name", "mother_phone", "mother_workplace", "away_since",
                  "address", "enrolled_on", "left_on", "profile", "proxy_parent", "proxy_parent_name")
 STAFF_COLUMNS = ("id", "name", "school", "kind", "roles", "head_of_class", "party_member", "phone", "left_on")
-RECORD_COLUMNS = ("id", "key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload",
+RECORD_COLUMNS = ("id", "key", "step", "step_name", "subject_kind", "subject", "school", "by_staff", "occurred_at",
+                  "details", "payload",
                   "recorded_at", "recorded_by", "source")
 
 
@@ -210,17 +211,20 @@ def list_records(ctx: click.Context, opts: RecordsOptions) -> None:
         before = _utc(datetime.combine(last + timedelta(days=1), time()), zone) if last else None
         rows = listings.records(conn, schools, opts.child_id, opts.by, opts.step, after, before, opts.limit)
         zones = {s: ZoneInfo(timezone_of(conn, s, app_of(ctx).today())) for s in {r["school"] for r in rows}}
+    steps = app_of(ctx).registry.steps
     for r in rows:  # notes are free text: a phone or an ID number written into one is shown masked
         r["payload"] = mask_payload(r["payload"] or {})
+        kind = steps.get(r["step"])  # in words beside the codes: 成长日记, 情绪：开心（CSV and JSON keep both）
+        r["step_name"] = kind.title if kind else r["step"]
+        r["details"] = kind.describe(r["payload"]) if kind else " ".join(f"{k}={v}" for k, v in r["payload"].items())
     utc = ZoneInfo("UTC")
     for r in rows:
         r["occurred_at"] = r["occurred_at"].replace(tzinfo=utc).astimezone(zones[r["school"]])
         r["recorded_at"] = r["recorded_at"].replace(tzinfo=utc)
-    headers = [t(f"col.record.{c}") for c in ("occurred_at", "step", "subject", "by_staff", "payload", "key")]
+    headers = [t(f"col.record.{c}") for c in ("occurred_at", "step_name", "subject", "by_staff", "details", "key")]
 
     def cells(r: dict[str, Any]) -> list[Any]:
-        payload = " ".join(f"{k}={v}" for k, v in r["payload"].items())
-        return [r["occurred_at"].strftime("%Y-%m-%d %H:%M"), r["step"], r["subject"], r["by_staff"], payload,
+        return [r["occurred_at"].strftime("%Y-%m-%d %H:%M"), r["step_name"], r["subject"], r["by_staff"], r["details"],
                 r["key"]]
 
     _emit(rows, RECORD_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.records_title"), "record")

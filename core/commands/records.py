@@ -20,12 +20,15 @@ class RecordGroup(click.Group):
     """`record import FILE`, and `record STEP …` for every step type the plugins provide."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from guanai.core.plugins import load_registry
-
-        return ["import", *sorted(load_registry().steps)]
+        return ["import", *sorted(app_of(ctx).registry.steps)]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return localise(record_import_command) if name == "import" else step_command(name)
+        if name == "import":
+            return localise(record_import_command)
+        from guanai.core.store.record_import import step_titles
+
+        registry = app_of(ctx).registry
+        return step_command(step_titles(registry).get(name, name), registry)  # `record 成长日记` is `record growth_diary`
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         name = args[0]
@@ -60,11 +63,10 @@ class RecordOptions:
     key: str | None = None
 
 
-def step_command(step: str) -> click.Command:
-    """`record STEP`, its help made from the step's own fields and an example."""
-    from guanai.core.plugins import load_registry
-
-    known = load_registry().steps.get(step)
+def step_command(step: str, registry: Any) -> click.Command:
+    """`record STEP`, its help made from the step's own fields and an example (a plugin's step or
+    one a published programme declares)."""
+    known = registry.steps.get(step)
     title = f"{known.title}（{step}）" if known else step
     text, example = t("cli.record_step.help", step=title), t("cli.record.example")
     if known is not None:  # the step's own fields and an example made from them

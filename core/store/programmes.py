@@ -14,7 +14,7 @@ from guanai.core.render import name_roles
 from guanai.core.store.db import Store, actor, audit, new_id, utcnow
 from guanai.core.store.orgs import all_orgs
 from guanai.core.store.schema import programme_binding, programme_version
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, String, cast, func, insert, or_, select, update
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -220,6 +220,21 @@ def model_of(sha: str, version_id: int, data: Any) -> Any:
         _models[key] = Programme.model_validate(data)
         name_roles(_models[key].assignments)
     return _models[key]
+
+
+def declared_steps(conn: Connection) -> tuple[Any, ...]:
+    """The record types the stored programmes declare (`steps:`), the newest version's first
+    where two declare one id: what `record STEP`, imports and the 台账 may take."""
+    v = programme_version
+    seen: dict[str, Any] = {}
+    said = or_(v.c.text.like("%steps:%"), cast(v.c.files, String).like("%steps:%"))  # most declare none: skip their JSON
+    rows = conn.execute(select(v.c.sha256, v.c.id, v.c.data).where(said)
+                        .order_by(v.c.published_at.desc(), v.c.id.desc()))
+    for sha, version_id, data in rows:
+        if isinstance(data, dict) and data.get("steps"):
+            for spec in model_of(sha, version_id, data).steps:
+                seen.setdefault(spec.id, spec)
+    return tuple(seen.values())
 
 
 def withdraw(conn: Connection, programme: str, version: int, org: str, effective_from: date | None) -> dict[str, Any]:

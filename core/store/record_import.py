@@ -79,7 +79,8 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         lane_saved = lane.run(extra) if lane is not None else Saved()
         table.rows = lane.rest() if lane is not None else [row for row in table.rows if not blank_row(row[1])]
         problems: list[Diagnostic] = []
-        drafts = read_drafts(table, iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False), problems, headers)
+        drafts = read_drafts(table, iter_rows(table, RECORD_COLUMNS, problems, keep_extra=False), problems, headers,
+                             step_titles(registry))
         table.rows = []  # every cell is in the drafts now: the rows are freed before checking
         saved, fresh = check_drafts(conn, registry, drafts, now, problems)
         insert_checked(conn, fresh, extra)
@@ -93,9 +94,16 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
     return saved, len(drafts) + (lane.taken if lane is not None else 0)
 
 
+def step_titles(registry: Any) -> dict[str, str]:
+    """A step's title → its name, where the title names one step: a 类型 cell may say 成长日记."""
+    counts = Counter(s.title for s in registry.steps.values())
+    return {s.title: s.name for s in registry.steps.values() if counts[s.title] == 1 and s.title not in registry.steps}
+
+
 def read_drafts(table: Any, rows: Any, problems: list[Diagnostic],
-                headers: dict[str, dict[str, str]]) -> list[Draft]:
-    """The drafts of a record file's `rows` (parsed, in table order); problems are appended."""
+                headers: dict[str, dict[str, str]], titles: dict[str, str] | None = None) -> list[Draft]:
+    """The drafts of a record file's `rows` (parsed, in table order); problems are appended. A
+    类型 cell may give the step's title (谈心, 成长日记) as well as its name."""
     extras = _extras(table, headers)
     layouts: dict[str, Any] = {}
     drafts = []
@@ -108,7 +116,7 @@ def read_drafts(table: Any, rows: Any, problems: list[Diagnostic],
             problems.append(cell_problem(table, row.number, "child", "record.one_subject_row"))
             continue
         kind = subjects[0]
-        step = v["step"]
+        step = v["step"] = (titles or {}).get(v["step"], v["step"])
         layout = layouts.get(step) or layouts.setdefault(step, _layout(step, extras))
         payload = _step_cells(values, layout)
         if payload is None:  # a cell outside the step's columns, a blank-looking cell or a short row
