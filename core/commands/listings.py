@@ -23,7 +23,7 @@ CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "
                  "address", "enrolled_on", "left_on", "profile", "proxy_parent", "proxy_parent_name")
 STAFF_COLUMNS = ("id", "name", "school", "kind", "roles", "head_of_class", "party_member", "phone", "left_on")
 RECORD_COLUMNS = ("id", "key", "step", "step_name", "subject_kind", "subject", "school", "by_staff", "occurred_at",
-                  "details", "payload",
+                  "details", "purpose", "payload",
                   "recorded_at", "recorded_by", "source")
 
 

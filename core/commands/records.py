@@ -61,6 +61,7 @@ class RecordOptions:
     at: str | None = None
     settings: tuple[str, ...] = ()
     key: str | None = None
+    purpose: str | None = None
 
 
 def step_command(step: str, registry: Any) -> click.Command:
@@ -84,6 +85,7 @@ def step_command(step: str, registry: Any) -> click.Command:
     @click.option("--at", metavar="WHEN", help="cli.opt.at")
     @click.option("--set", "settings", multiple=True, metavar="K=V", help="cli.opt.set")
     @click.option("--id", "key", metavar="KEY", help="cli.opt.key")
+    @click.option("--for", "purpose", metavar="DUTY", help="cli.opt.for")
     @click.pass_context
     def command(ctx: click.Context, **options: Any) -> None:
         record_one(ctx, RecordOptions(step, **options))
@@ -119,9 +121,10 @@ def record_one(ctx: click.Context, opts: RecordOptions) -> None:
             raise InputError([Diagnostic(f"--set {name.strip()}", 0, 0, "", "record.set_twice", (("key", name.strip()),))])
         payload[name.strip()] = value
     store = app_of(ctx).store
-    options = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", **SUBJECT_OPTIONS}
+    options = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", "for_item": "--for", **SUBJECT_OPTIONS}
+    purpose = opts.purpose.strip() if opts.purpose and opts.purpose.strip() else None
     draft = Draft(step, kind, subject, at if at is not None else _now_text(ctx), payload, by,
-                  school if kind == "class" else None, key, option_where(options))
+                  school if kind == "class" else None, key, option_where(options), purpose)
     saved = save_records(store, app_of(ctx).registry, [draft], "cli")
     if saved.existing:
         click.echo(t("record.already", key=key))

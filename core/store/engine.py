@@ -102,6 +102,7 @@ window_table = Table(
     "guanai_window", _tmp,
     Column("wid", Integer, primary_key=True),
     Column("rule", String(200), nullable=False),
+    Column("rule_id", String(64), nullable=False),  # the duty's or task's id: a record `--for` it counts only here
     Column("step", String(64), nullable=False),  # the rule's step (rules of one shape share a statement)
     Column("label", String(100), nullable=False),
     Column("start_d", Date, nullable=False),
@@ -311,7 +312,7 @@ def load_windows(conn: Connection, segs: list[Segment], question: Question, only
                 wid += 1
                 index[wid] = (seg, rule, w)
                 rows.append({
-                    "wid": wid, "rule": seg.key(rule), "step": rule.step, "label": w.label, "start_d": w.start, "due_d": w.end,
+                    "wid": wid, "rule": seg.key(rule), "rule_id": rule.id, "step": rule.step, "label": w.label, "start_d": w.start, "due_d": w.end,
                     "start_s": w.start.isoformat(), "due_s": w.end.isoformat(),
                     "start_utc": local_midnight_utc(w.start, seg.zone),
                     "end_utc": local_midnight_utc(w.end + timedelta(days=1), seg.zone),
@@ -411,8 +412,9 @@ def _done(rule: Rule, asof: AsOf, subject: list[Any], late: bool = False, shared
     w = window_table
     inside = [r.c.occurred_at >= w.c.end_utc, r.c.occurred_at < w.c.late_until_utc] if late else [
         r.c.occurred_at >= w.c.start_utc, r.c.occurred_at < w.c.end_utc]
-    step = w.c.step if shared else rule.step
-    conds = [r.c.step == step, *[c(r) for c in subject], *inside, *_known(r, asof)]
+    step, rule_id = (w.c.step, w.c.rule_id) if shared else (rule.step, rule.id)
+    conds = [r.c.step == step, *[c(r) for c in subject], *inside, *_known(r, asof),
+             or_(r.c.purpose.is_(None), r.c.purpose == rule_id)]  # a record `--for` a duty counts for it alone
     conds += [payload_condition(r.c.payload, k, v) for k, v in rule.match]
     found = id_list(r.c.id) if ids else func.count()
     counted = select(found).select_from(r).where(*conds).scalar_subquery()
@@ -803,7 +805,8 @@ def triggered(conn: Connection, segs: list[Segment], question: Question) -> list
             for n, follow in enumerate(wanted):
                 f = record.alias(f"f{n}")
                 conds = [f.c.step == follow.step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
-                         f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
+                         f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof),
+                         or_(f.c.purpose.is_(None), f.c.purpose == follow.id)]
                 conds += [payload_condition(f.c.payload, k, v) for k, v in follow.match]
                 firsts.append(select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery().label(f"first{n}"))
             cls = class_when(child, t.c.occurred_at, seg.zone, asof.known_at_utc)  # the class on the record's day
@@ -871,7 +874,8 @@ def plugin_follow_ups(conn: Connection, segs: list[Segment], question: Question)
         match = json.loads(match_text or "{}")
         f = record.alias("f")
         conds = [f.c.step == step, f.c.subject_kind == t.c.subject_kind, f.c.subject == t.c.subject,
-                 f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof)]
+                 f.c.school == t.c.school, f.c.occurred_at >= t.c.occurred_at, *_known(f, asof),
+                 or_(f.c.purpose.is_(None), f.c.purpose == follow_up.c.rule)]
         conds += [payload_condition(f.c.payload, k, v) for k, v in sorted(match.items())]
         first = select(func.min(f.c.occurred_at)).where(*conds).scalar_subquery()
         cls = class_when(child, t.c.occurred_at, next(iter(zones.values())), asof.known_at_utc)  # on the record's day

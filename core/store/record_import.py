@@ -57,6 +57,7 @@ RECORD_COLUMNS = (
     Column("by", ("工号", "记录人", "by"), "id"),
     Column("at", ("时间", "日期", "at"), "text", required=True),
     Column("key", ("编号", "id"), "id", limit=128),
+    Column("for_item", ("事项", "职责", "任务", "for"), "name", limit=64),  # the duty or task it is for: it alone counts it
 )
 BLANK = {"", None}
 
@@ -74,7 +75,7 @@ def import_table(store: Store, registry: Any, table: Table, headers: dict[str, d
         savepoint = conn.begin_nested() if dry_run else None
         lock_records(conn)
         extra = stamp(source, conn)
-        use_lane = fast and table.text and store.dialect == "sqlite"
+        use_lane = fast and table.text and store.dialect == "sqlite" and "for_item" not in table.columns
         lane = FastLane(conn, registry, table, headers, now) if use_lane else None
         lane_saved = lane.run(extra) if lane is not None else Saved()
         table.rows = lane.rest() if lane is not None else [row for row in table.rows if not blank_row(row[1])]
@@ -136,7 +137,7 @@ def read_drafts(table: Any, rows: Any, problems: list[Diagnostic],
             where_label = {name: layout[2][name] for name in payload}
         drafts.append(Draft(step, kind, v[kind], v.get("at"), payload, v.get("by"),
                             v.get("school") if kind == "class" else None, v.get("key"),
-                            _row_where(table, row.number, where_label)))
+                            _row_where(table, row.number, where_label), v.get("for_item") or None))
     return drafts
 
 

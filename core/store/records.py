@@ -55,6 +55,7 @@ class Draft:
     school: str | None = None  # for a class subject: the class's school
     key: str | None = None
     where: Callable[[str, str, dict[str, Any]], Diagnostic] | None = None
+    purpose: str | None = None  # the duty or task it is for (--for, 事项): its id or its name
 
     def problem(self, field_name: str, code: str, **params: Any) -> Diagnostic:
         assert self.where is not None
@@ -86,8 +87,11 @@ PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
 def digest(values: dict[str, Any]) -> str:
     """The record's content (everything but its key and who entered it), hashed: a key sent again
     with the same content is the same record; with other content it is refused."""
-    return content_digest([values["step"], values["subject_kind"], values["subject"], values["school"],
-                           values["by_staff"], values["occurred_at"].isoformat()], DIGEST_JSON.encode(values["payload"]))
+    head = [values["step"], values["subject_kind"], values["subject"], values["school"], values["by_staff"],
+            values["occurred_at"].isoformat()]
+    if values.get("purpose"):  # a record for one duty is another record than one for any (digests before stay)
+        head.append(values["purpose"])
+    return content_digest(head, DIGEST_JSON.encode(values["payload"]))
 
 
 def content_digest(head: list[Any], payload_json: str) -> str:
@@ -195,7 +199,7 @@ def _stored_digests(conn: Connection, keys: list[str]) -> dict[str, dict[str, st
 
 
 RECORD_COLUMNS = ("key", "step", "subject_kind", "subject", "school", "by_staff", "occurred_at", "payload", "digest",
-                  "recorded_at", "recorded_by", "source")
+                  "recorded_at", "recorded_by", "source", "purpose")
 
 
 def _insert_sqlite(conn: Connection, rows: list[dict[str, Any]], extra: dict[str, Any]) -> None:
@@ -208,7 +212,7 @@ def _insert_sqlite(conn: Connection, rows: list[dict[str, Any]], extra: dict[str
         conn.exec_driver_sql(sql, [
             (r["key"], r["step"], r["subject_kind"], r["subject"], r["school"], r["by_staff"],
              r["occurred_at"].isoformat(" ", "microseconds"), PAYLOAD_JSON.encode(r["payload"]), r["digest"],
-             stamp, extra["recorded_by"], extra["source"]) for r in part])
+             stamp, extra["recorded_by"], extra["source"], r.get("purpose")) for r in part])
 
 
 def _check(conn: Connection, registry: Any, drafts: list[Draft],
@@ -333,13 +337,53 @@ def _check_one(programmes: Programmes, registry: Any, d: Draft, now: datetime, k
             problems.append(d.problem(field_name, "record.not_a_choice", value=value, allowed="、".join(allowed),
                                       setting=f"settings.{step.plugin}.{setting}"))
             payload = None
+    purpose = None
+    if d.purpose is not None and school is not None and occurred is not None:
+        purpose = _purpose(programmes.at(school, local_day), d, problems, registry)
+        if purpose is None:
+            return None
     if payload is None or school is None or occurred is None:
         return None
     values = {"key": d.key, "step": d.step, "subject_kind": d.subject_kind, "subject": d.subject,
-              "school": school, "by_staff": d.by, "occurred_at": occurred, "payload": payload}
+              "school": school, "by_staff": d.by, "occurred_at": occurred, "payload": payload, "purpose": purpose}
     values["digest"] = digest(values)
     values["_model"] = model  # plugins see the validated payload; removed before the row is stored
     return values
+
+
+def _purpose(programme: Any, d: Draft, problems: list[Diagnostic], registry: Any) -> str | None:
+    """The id of the duty, task or follow-up a record says it is for (`--for`, 事项: its id or its
+    name), when the programme in force has it and it takes this record's step; else a problem."""
+    items = purposes(programme)
+    named = [i for i, (name, _) in items.items() if name == d.purpose]
+    found = d.purpose if d.purpose in items else named[0] if len(named) == 1 else None
+    if found is None:
+        same = [f"{name}（{i}）" for i, (name, step) in items.items() if step == d.step]
+        problems.append(d.problem("for_item", "record.purpose_unknown", purpose=d.purpose,
+                                  items="、".join(same) or "—"))
+        return None
+    if items[found][1] != d.step:
+        def title(step: str) -> str:
+            return getattr(registry.steps.get(step), "title", None) or step
+
+        problems.append(d.problem("for_item", "record.purpose_other_step", purpose=items[found][0],
+                                  step=title(items[found][1]), given=title(d.step)))
+        return None
+    return found
+
+
+def purposes(programme: Any) -> dict[str, tuple[str, str]]:
+    """Every duty, task and follow-up of a programme a record may be for: id → (name, step)."""
+    if programme is None:
+        return {}
+    out = {d.id: (d.name, d.step) for d in programme.duties}
+    for phase in programme.phases:
+        out.update({t.id: (t.name or phase.name, t.step) for t in phase.tasks})
+    for activity in programme.activities:
+        out.update({t.id: (t.name or activity.name, t.step) for t in activity.tasks})
+    for trigger in programme.triggers:
+        out.update({f.id: (f.name or f.id, f.step) for f in trigger.then})
+    return out
 
 
 def school_on(conn: Connection, child_id: str, day: Any) -> str | None:

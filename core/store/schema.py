@@ -203,6 +203,7 @@ record = Table(
     Column("recorded_at", DateTime, nullable=False),
     Column("recorded_by", String(100), nullable=False),
     Column("source", String(300), nullable=False),
+    Column("purpose", String(64), nullable=True),  # the duty or task it is for (--for, 事项): it counts for that one only
     CheckConstraint("subject_kind IN ('child', 'school', 'staff', 'class')", name="subject_kind"),
     Index(None, "step", "subject_kind", "subject", "occurred_at"),
     Index(None, "school", "step", "occurred_at"),
