@@ -20,7 +20,7 @@ from guanai.core.validation import pydantic_diagnostics, value_message
 from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
-BUILTIN_INDICATORS = ("profile_complete", "profile_share", "record_share", "score_mean", "coverage",
+BUILTIN_INDICATORS = ("profile_complete", "profile_share", "record_share", "score_mean", "coverage", "count",
                       "duty_compliance")
 
 MAX_SPAN_YEARS = 10  # the longest programme seen is a three-year plan (抓建示范年 … 巩固提高年)
@@ -408,10 +408,10 @@ class Checker:
         kinds = {*BUILTIN_INDICATORS, *(getattr(self.registry, "indicator_kinds", {}) or {})}
         checks = {"profile_complete": self._profile_complete, "profile_share": self._profile_share,
                   "record_share": self._record_figure, "score_mean": self._record_figure,
-                  "coverage": self._coverage, "duty_compliance": self._duty_compliance}
+                  "coverage": self._coverage, "duty_compliance": self._duty_compliance, "count": self._count}
         for i, ind in enumerate(self.p.indicators):
             path = ("indicators", i)
-            if ind.kind in BUILTIN_INDICATORS and ind.kind != "score_mean" and ind.target > 1:  # shares: 1.0 is 100%
+            if ind.kind in BUILTIN_INDICATORS and ind.kind not in ("score_mean", "count") and ind.target > 1:  # shares: 1.0 is 100%
                 self.error((*path, "target"), "indicators.target_share", target=ind.target,
                            percent=f"{ind.target * 100:g}")
             if ind.kind not in kinds:
@@ -446,6 +446,18 @@ class Checker:
         if step is not None and ind.fields[0] not in {i.alias or n for n, i in step.payload.model_fields.items()}:
             self.error((*path, "fields", 0), "match.unknown_field", field=ind.fields[0], step=step.name,
                        fields=", ".join(sorted(step.fields())))
+
+    def _count(self, path: tuple[Any, ...], ind: Any) -> None:
+        """count: pairs (of a role the programme pairs), records (of a step), people (cared for)."""
+        if ind.count is None:
+            self.error(path, "indicators.needs", at_key=True, key="count: pairs | records | people", kind=ind.kind)
+        elif ind.count == "records":
+            if ind.step is None:
+                self.error(path, "indicators.needs", at_key=True, key="step", kind="count: records")
+            else:
+                self.match_fields(path, self.step((*path, "step"), ind.step), ind.match)
+        elif ind.count == "pairs" and ind.role is not None:
+            self.role((*path, "role"), ind.role)
 
     def _coverage(self, path: tuple[Any, ...], ind: Any) -> None:
         if ind.step is None or ind.period is None:

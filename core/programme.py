@@ -288,7 +288,11 @@ class Indicator(Model):
     id: Id = Field(description="编号")
     name: str = Field(description="名称，如 建档率")
     kind: Id = Field(description="种类：profile_complete、profile_share、record_share、score_mean、coverage、"
-                           "duty_compliance 或插件提供的种类")
+                           "duty_compliance、count 或插件提供的种类")
+    count: Literal["pairs", "records", "people"] | None = Field(
+        None, description="count：数什么——pairs 结对（可写 role）、records 记录（写 step，可写 match、period）、"
+                          "people 关爱对象人数；target 是个数，如 全镇 71 对")
+    role: Id | None = Field(None, description="count: pairs：只数这个角色的结对")
     target: float = Field(ge=0, description="目标值，如 1.0 表示 100%")
     fields: tuple[str, ...] = Field((), description="profile_complete：必须填写的档案字段；profile_share：一个字段")
     values: tuple[Scalar, ...] = Field((), description="profile_share、record_share：算作“是”的取值，如 在读")

@@ -128,6 +128,8 @@ def indicator_value(value: Any, unit: str) -> str:
     """An indicator's value or target as people read it: a share 71.4%, a ratio of shares 1.18 倍."""
     if value is None:
         return "—"
+    if unit in ("pairs", "records", "people"):  # a count: 71 对, 12 条, 54 人
+        return t(f"indicators.count.{unit}", n=int(value))
     return t("indicators.ratio", value=value) if unit == "ratio" else f"{value:.1f}" if unit == "mean" else rate_text(value)
 
 

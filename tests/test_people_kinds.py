@@ -78,3 +78,16 @@ def test_a_post_listed_with_in_matches_any_of_its_values(db, tmp_path):
     db.ok("assign", "auto", "--school", "S001", "--role", "love_tutor", "--from", "2025-09-01")
     pairs = json.loads(db.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-10", "--json"))
     assert sorted({p["staff"] for p in pairs}) == ["C1", "R1"]
+
+
+def test_count_indicators_give_the_number_and_its_target(home):
+    """issue 27 item 5: a `count` indicator (全镇 71 对): pairs of a role, records, people."""
+    home.ok("assign", "auto", "--school", "S001", "--role", "love_tutor", "--from", "2025-09-01")
+    home.ok("record", "talk", "--child", "K1", "--by", "V001", "--at", "2025-09-03 16:00")
+    rows = {r["id"]: r for r in json.loads(home.ok("indicators", "--org", "S001", "--as-of", "2025-10-10", "--json"))}
+    assert {k: (r["value"], r["target"], r["ok"], r["unit"]) for k, r in rows.items()} == {
+        "tutor-pairs": (3, 3, True, "pairs"), "talks": (1, 10, False, "records"), "cared": (3, 3, True, "people")}
+    text = home.ok("indicators", "--org", "S001", "--as-of", "2025-10-10")
+    assert text.splitlines()[3:6] == ["爱心辅导员结对数   3 对    3 对      —   达标  ",
+                                      "谈心次数           1 条   10 条      —   未达标",
+                                      "关爱对象人数       3 人    3 人      —   达标  "]

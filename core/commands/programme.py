@@ -120,8 +120,9 @@ def programme_view(programme: Any, month: str | None, registry: Any) -> Programm
                        "by": duty.by, "step": duty.step, "timing": timing(duty), "windows": per_term,
                        "times": duty.times})
     kinds = registry.indicator_kinds
-    indicators = [{**i.model_dump(), "unit": "mean" if i.kind == "score_mean" else
-                   getattr(kinds.get(i.kind), "unit", "share"), "kind_title": _kind_title(i.kind, kinds)}
+    indicators = [{**i.model_dump(), "unit": "mean" if i.kind == "score_mean" else (i.count or "people")
+                   if i.kind == "count" else getattr(kinds.get(i.kind), "unit", "share"),
+                   "kind_title": _kind_title(i.kind, kinds)}
                   for i in p.indicators] if not month else []
     return ProgrammeView(
         p, list(cal.terms), month,

@@ -147,10 +147,12 @@ def _add_school(town: list[int], town_people: list[int], school: list[int], peop
 
 def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> Table:
     """Each school (in ranking order) with each indicator's value and whether it reaches its target."""
-    indicator_names: dict[str, tuple[str, float]] = {}
+    from guanai.core.render import indicator_value
+
+    indicator_names: dict[str, tuple[str, float, str]] = {}
     for vs in values.values():
         for v in vs:
-            indicator_names.setdefault(v.id, (v.name, v.target))
+            indicator_names.setdefault(v.id, (v.name, v.target, v.unit))
     rows = []
     for code in order:
         mine = {v.id: v for v in values.get(code, [])}
@@ -163,9 +165,10 @@ def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> 
         rows.append(row)
     headers = [t("stats.col.school")]
     percent_cols = []
-    for name, target in indicator_names.values():
-        percent_cols.append(len(headers))
-        headers += [t("county.col.indicator", name=name, target=pct(target) if target <= 1 else f"{target:g}"),
+    for name, target, unit in indicator_names.values():
+        if unit == "share":  # a count, a mean or a ratio is a number, not a percentage
+            percent_cols.append(len(headers))
+        headers += [t("county.col.indicator", name=name, target=indicator_value(target, unit)),
                     t("county.col.reached")]
     return Table(t("county.indicators"), headers, rows, percent=percent_cols)
 

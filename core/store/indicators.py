@@ -28,13 +28,19 @@ class Value:
     numerator: float  # a count; for a mean, the sum of the scores
     denominator: int
     error: str | None = None  # the plugin whose compute failed, and why (the value is then unknown)
-    unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit), "mean" (score_mean)
+    unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit), "mean" (score_mean), "pairs",
+    # "records" or "people" (count: the value is the number itself, the target a number: 全镇 71 对)
 
     @property
     def value(self) -> float | None:
         if self.error is not None:
             return None
+        if self.unit in COUNT_UNITS:
+            return self.numerator
         return round(self.numerator / self.denominator, 4) if self.denominator else None
+
+
+COUNT_UNITS = ("pairs", "records", "people")
 
 
 def cared_for(seg: Segment, day: date, kid: Any = child) -> list[Any]:
@@ -61,6 +67,37 @@ def _records_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> tup
     score = record.c.payload[name].as_float()
     total, summed = conn.execute(select(func.count(score), func.sum(score)).where(*base)).one()
     return float(summed or 0), int(total or 0)
+
+
+def _count(conn: Connection, seg: Segment, ind: Any, asof: AsOf) -> int:
+    """count: the pairings in force on as_of (of `role`, else every role) of children enrolled
+    then; the records of `step` holding `match` in the period (default the term) up to as_of; or
+    the children cared for on as_of — at the segment's schools, facts as known at --known-at."""
+    from guanai.core.store.presence import enrolled as enrolled_on
+    from guanai.core.store.presence import pairing_in_force
+    from guanai.core.store.schema import pairing, staff
+
+    day = asof.day
+    kid = table_on(conn, "child", seg.schools, day, asof.known_at_utc)
+    if ind.count == "people":
+        return int(conn.execute(select(func.count()).select_from(kid).where(*cared_for(seg, day, kid))).scalar() or 0)
+    if ind.count == "pairs":
+        p = pairing
+        query = (select(func.count()).select_from(p.join(kid, kid.c.id == p.c.child))
+                 .where(kid.c.school.in_(seg.schools), *enrolled_on(kid, day),
+                        *pairing_in_force(p, staff, day, asof.known_at_utc)))
+        if ind.role:
+            query = query.where(p.c.role == ind.role)
+        return int(conn.execute(query).scalar() or 0)
+    first, last = period_of(seg, ind.period or "term", day)
+    query = select(func.count()).select_from(record).where(
+        record.c.step == ind.step, record.c.school.in_(seg.schools),
+        record.c.occurred_at >= local_midnight_utc(first, seg.zone),
+        record.c.occurred_at < local_midnight_utc(last + timedelta(days=1), seg.zone),
+        record.c.occurred_at <= asof.instant_utc,
+        *([record.c.recorded_at <= asof.known_at_utc] if asof.known_at_utc else []),
+        *(payload_condition(record.c.payload, k, v) for k, v in sorted(ind.match.items())))
+    return int(conn.execute(query).scalar() or 0)
 
 
 def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
@@ -141,25 +178,8 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             continue
         for ind in seg.programme.indicators:
             found = out.setdefault(ind.id, Value(ind.id, ind.name, ind.kind, ind.target, 0, 0))
-            if ind.kind == "duty_compliance":
-                continue  # counted once below, over all segments
-            if ind.kind in ("record_share", "score_mean"):  # over the records of the period, not children
-                hit, total = _records_figure(conn, seg, ind, asof)
-                found.numerator += hit
-                found.denominator += total
-                if ind.kind == "score_mean":
-                    found.unit = "mean"
-                continue
-            kid = table_on(conn, "child", seg.schools, day, asof.known_at_utc)  # the facts of as_of's day
-            yes = _children_counted(seg, ind, asof, kid)
-            if yes is not None:  # a share of the children cared for
-                total, hit = conn.execute(select(func.count(), yes).select_from(kid).where(
-                    *cared_for(seg, day, kid))).one()
-                found.denominator += total or 0
-                found.numerator += hit or 0
-            elif kinds and ind.kind in kinds:
-                _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], models or {}, found)
-            # else a plugin that is not installed: `programme check` already said so
+            if ind.kind != "duty_compliance":  # counted once below, over all segments
+                _figure(conn, seg, ind, asof, found, kinds, models)
     for seg in segs:
         for ind in seg.programme.indicators:
             if ind.kind == "duty_compliance" and out[ind.id].denominator == 0 and seg.start <= day <= seg.end:
@@ -168,6 +188,33 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 out[ind.id].denominator = sum(r["expected"] for r in rows)
                 out[ind.id].numerator = sum(r["met"] for r in rows)
     return list(out.values())
+
+
+def _figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, found: Value, kinds: dict[str, Any] | None,
+            models: dict[str, Any] | None) -> None:
+    """One segment's part of an indicator (not duty_compliance), added to `found`."""
+    day = asof.day
+    if ind.kind == "count":  # a number, summed over the schools: pairs, records, people
+        found.unit = ind.count or "people"
+        found.numerator += _count(conn, seg, ind, asof)
+        found.denominator = 1
+        return
+    if ind.kind in ("record_share", "score_mean"):  # over the records of the period, not children
+        hit, total = _records_figure(conn, seg, ind, asof)
+        found.numerator += hit
+        found.denominator += total
+        if ind.kind == "score_mean":
+            found.unit = "mean"
+        return
+    kid = table_on(conn, "child", seg.schools, day, asof.known_at_utc)  # the facts of as_of's day
+    yes = _children_counted(seg, ind, asof, kid)
+    if yes is not None:  # a share of the children cared for
+        total, hit = conn.execute(select(func.count(), yes).select_from(kid).where(*cared_for(seg, day, kid))).one()
+        found.denominator += total or 0
+        found.numerator += hit or 0
+    elif kinds and ind.kind in kinds:
+        _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], models or {}, found)
+    # else a plugin that is not installed: `programme check` already said so
 
 
 def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: Any, models: dict[str, Any],
