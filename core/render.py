@@ -114,6 +114,28 @@ def role(name: Any) -> str:
     return name if text == key else text
 
 
+def window_name(label: str, terms: Any = ()) -> str:
+    """A window's label as people say it: 2025年第41周, 2025年10月, 2025年第4季度, 2025—2026学年,
+    2025年秋季学期 (a term's id), 期初·2025年秋季学期 (a term point), 2026年春节 (a festival);
+    a phase's name stays as written."""
+    import re
+
+    names = {getattr(term, "id", None): getattr(term, "name", None) for term in terms}
+    point, sep, where = label.partition("@")
+    if sep and point in ("term_start", "midterm", "term_end"):
+        return t("window.point", point=t(f"timing.at.{point}"), term=names.get(where) or where)
+    if sep and where.isdigit():
+        return t("window.festival", year=where, name=point)
+    if label in names and names[label]:
+        return str(names[label])
+    for pattern, key in ((r"^(\d{4})-W(\d{2})$", "window.week"), (r"^(\d{4})-(\d{2})$", "window.month"),
+                         (r"^(\d{4})-Q(\d)$", "window.quarter"), (r"^(\d{4})-(\d{4})$", "window.year")):
+        found = re.match(pattern, label)
+        if found:
+            return t(key, a=int(found.group(1)), b=int(found.group(2)))
+    return label
+
+
 def others_text(counts: dict[str, int]) -> str:
     """People who are not staff, by kind: 志愿者 3 人、校外辅导员 1 人."""
     return t("list.sep").join(t("people.kind_count", kind=kind, n=n) for kind, n in counts.items())

@@ -195,3 +195,15 @@ def test_windows_never_overlap_hold_a_school_day_and_lie_inside_the_span(p):
         assert any(s <= w.start <= e for s, e in span) and any(s <= w.end <= e for s, e in span)
     for s, e in span:  # school time only, `during` or not (SPEC §2)
         assert any(a <= s and e <= b for a, b in cal.term_span)
+
+
+def test_window_labels_read_as_words():
+    """issue 27 item 7: explain's 周期 column says 2025年第41周, not 2025-W41."""
+    from guanai.core.render import window_name
+
+    p = programme([])
+    terms = p.calendar.terms
+    assert [window_name(label, terms) for label in (
+        "2025-W41", "2025-10", "2025-Q4", "2025-2026", "2025-autumn", "term_start@2025-autumn", "中秋节@2025",
+        "组织实施阶段")] == ["2025年第41周", "2025年10月", "2025年第4季度", "2025—2026学年", "2025年秋季学期",
+                          "期初·2025年秋季学期", "2025年中秋节", "组织实施阶段"]

@@ -88,7 +88,7 @@ def _explain_text(view: ExplainView) -> None:
 
     out = console()
     out.print(t("explain.title", duty=view.name, subject=view.subject, when=long_date(view.day)))
-    body = [[r["window"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
+    body = [[r["window_name"], f"{r['start']} — {r['due']}", t(f"status.{r['status']}"), f"{r['done']}/{r['required']}",
              responsible_text(view.staff_names.get(r["responsible"], r["responsible"]), view.by), t("list.sep").join(x[5:16].replace("T", " ") for x in r["records"])]
             for r in view.rows]
     out.print(table(None, [t("explain.col.window"), t("explain.col.dates"), t("explain.col.status"),

@@ -12,6 +12,7 @@ from guanai.core.app import App
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 from guanai.core.obligations import MET_LATE, status, trigger_status
+from guanai.core.render import window_name
 from guanai.core.services.engine import Scope, local, plugin_groups, scope
 from guanai.core.store import facts
 from guanai.core.store.engine import Question, obligation_rows, triggered
@@ -95,19 +96,21 @@ def _windows(c: Scope, duty: str, kind: str, subject: str) -> list[dict[str, Any
         ids = {int(i) for _, _, _, data in found for text in (data["ids"], data["late_ids"]) if text
                for i in text.split(",")}
         occurred = facts.occurred(conn, ids)
-        for _seg, rl, window, data in found:
+        for seg, rl, window, data in found:
             state = status(window, rl.grace_days, rl.times, data["done"], bool(data["excused"]), c.asof.day,
                            data["late"])
             counted = [data["ids"], data["late_ids"] if state == MET_LATE else None]  # met late: the late ones too
             used = sorted(local(occurred[int(i)], c.zone).isoformat(timespec="minutes")
                           for text in counted if text for i in text.split(","))
-            rows.append({"duty": rl.id, "window": window.label, "start": window.start.isoformat(),
+            rows.append({"duty": rl.id, "window": window.label,
+                         "window_name": window_name(window.label, seg.programme.calendar.terms),
+                         "start": window.start.isoformat(),
                          "due": window.end.isoformat(), "grace_days": rl.grace_days, "status": state,
                          "required": rl.times, "done": data["done"], "responsible": data["responsible"],
                          "records": used})
         for ob in triggered(conn, c.segs, question):
             state = trigger_status(ob.occurred, ob.deadline, ob.first, c.asof.instant_utc)
-            rows.append({"duty": ob.rule_id, "window": ob.name,
+            rows.append({"duty": ob.rule_id, "window": ob.name, "window_name": ob.name,
                          "start": local(ob.occurred, ob.zone).isoformat(timespec="minutes"),
                          "due": local(ob.deadline, ob.zone).isoformat(timespec="minutes"), "grace_days": 0,
                          "status": state, "required": 1, "done": int(ob.first is not None),

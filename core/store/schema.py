@@ -31,8 +31,8 @@ from sqlalchemy import (
 
 # The revision `guanai init` upgrades to; a test checks it is the Alembic head. Kept here so that
 # ordinary commands can check the database without importing Alembic (start-up time).
-SCHEMA_REVISION = "0009"
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")  # every migration this guanai has; another is a newer guanai's
+SCHEMA_REVISION = "0010"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")  # every migration this guanai has; another is a newer guanai's
 
 # The ids of rows a user may insert: 64-bit on PostgreSQL (a user holds the sequence, and could
 # spend two billion 32-bit ids by hand); SQLite's INTEGER PRIMARY KEY is 64-bit already.

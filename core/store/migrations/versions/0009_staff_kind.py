@@ -1,10 +1,8 @@
-"""staff.kind: people who are not staff; record.purpose: the duty a record is for (issue 27). A row of the staff list is 教职工 (the
+"""staff.kind: people who are not staff (issue 27). A row of the staff list is 教职工 (the
 default, every row before this revision), 志愿者, 校外辅导员, 家长志愿者 or a word the programme
 lists (`people_kinds`). Such people can make records and be pairing partners where a rule's
 `staff_where` names their kind; they are never counted as 教职工 or 党员. On PostgreSQL the
-writers' column grant on staff takes the new column. A record may name the duty or task it is
-for (`--for`, a 事项 column): then it counts for that one alone (one 制定方案 record no longer
-closes four plan tasks).
+writers' column grant on staff takes the new column.
 
 Revision ID: 0009
 Revises: 0008
@@ -25,8 +23,6 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=False, server_default='教职工'))
-    with op.batch_alter_table('record', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('purpose', sa.String(length=64), nullable=True))
     if op.get_bind().dialect.name == 'postgresql':
         old = _previous('0007_hardened_access')
         schema, groups = old._schema(), old._groups()
@@ -35,8 +31,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('record', schema=None) as batch_op:
-        batch_op.drop_column('purpose')
     with op.batch_alter_table('staff', schema=None) as batch_op:
         batch_op.drop_column('kind')
 
