@@ -75,6 +75,7 @@ def load_programme(path: str | Path, registry: Any = None) -> Loaded:
         diagnostics.append(diag(display, (1, 1), "", "programme.not_mapping"))
         loaded.diagnostics = diagnostics
         return loaded
+    _codes_for_words(data, registry)
     try:
         programme = Programme.model_validate(data)
     except ValidationError as exc:
@@ -90,6 +91,34 @@ def load_programme(path: str | Path, registry: Any = None) -> Loaded:
 
         name_roles(programme.assignments)  # 爱心辅导员, not love_tutor, in what this command prints
     return loaded
+
+
+def _codes_for_words(data: dict[str, Any], registry: Any) -> None:
+    """A `match` may give a coded field's value in words, as a record may (`with: 父母` is
+    `with: parents`): the code is what is kept, so the engine compares like with like."""
+    if registry is None:
+        from guanai.core.plugins import load_registry
+
+        registry = load_registry()
+    steps = getattr(registry, "steps", {}) or {}
+
+    def items() -> Any:
+        for key in ("duties", "indicators"):
+            yield from data.get(key) or ()
+        for holder, inner in (("phases", "tasks"), ("activities", "tasks"), ("triggers", "then")):
+            for outer in data.get(holder) or ():
+                yield from (outer.get(inner) or ()) if isinstance(outer, dict) else ()
+
+    for item in items():
+        if not isinstance(item, dict) or not isinstance(item.get("match"), dict):
+            continue
+        step = steps.get(item.get("step")) if isinstance(item.get("step"), str) else None
+        if step is None:
+            continue
+        words = {f.name: {v: k for k, v in f.labels.items()} for f in step.field_info() if f.labels}
+        for key, value in list(item["match"].items()):
+            if isinstance(value, str) and value in words.get(key, {}):
+                item["match"][key] = words[key][value]
 
 
 @dataclass

@@ -91,3 +91,16 @@ def test_count_indicators_give_the_number_and_its_target(home):
     assert text.splitlines()[3:6] == ["爱心辅导员结对数   3 对    3 对      —   达标  ",
                                       "谈心次数           1 条   10 条      —   未达标",
                                       "关爱对象人数       3 人    3 人      —   达标  "]
+
+
+def test_a_category_outside_the_target_is_named_in_words(db, tmp_path):
+    """issue 27 item 7: “类别 单亲 不在方案的关爱对象之内”, not single_parent."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    plan = tmp_path / "p.yaml"
+    plan.write_text((PEOPLE / "home.yaml").read_text("utf-8").replace(
+        "people_kinds: [巾帼志愿者]", "people_kinds: [巾帼志愿者]\ntarget: {categories: [left_behind]}"), encoding="utf-8")
+    db.ok("programme", "publish", str(plan), "--to", "S001", "--from", "2025-09-01", "--yes")
+    roster = tmp_path / "r.csv"
+    roster.write_text("学籍号,姓名,班级,留守类型,入学\nK9,周晓,七(1)班,单亲,2024-09-01\n", encoding="utf-8")
+    out = db.ok("roster", "import", str(roster), "--school", "S001", "--yes")
+    assert "周晓（K9）：类别 单亲 不在方案的关爱对象之内" in out.splitlines()

@@ -225,3 +225,22 @@ def test_march_activities_and_declared_days_make_their_windows():
         (date(2026, 3, 2), date(2026, 3, 8), "学雷锋日@2026"),
         (date(2026, 5, 17), date(2026, 5, 23), "校园文化节@2026"),
     ]
+
+
+def test_a_match_in_words_is_kept_as_its_code(tmp_path):
+    """issue 27 item 7: `match: {with: 父母}` is accepted like `--set with=父母`, and kept as parents."""
+    from guanai.core.loader import load_programme
+
+    f = tmp_path / "words.yaml"
+    f.write_text("""id: words
+title: 词
+calendar:
+  terms:
+    - {id: t, name: 秋季学期, start: 2025-09-01, end: 2026-01-16}
+duties:
+  - {id: call, name: 一月一电话, step: phone_call, match: {with: 父母}, every: month}
+  - {id: visit, name: 家访, step: home_visit, match: {met: 监护人}, every: term}
+""", encoding="utf-8")
+    loaded = load_programme(f)
+    assert loaded.errors == []
+    assert [dict(d.match) for d in loaded.programme.duties] == [{"with": "parents"}, {"met": "guardian"}]

@@ -244,7 +244,8 @@ def import_people(ctx: click.Context, kind: str, opts: PeopleImport, table: Any 
     for label, known in result.near:
         click.echo(t("import.near_header", label=label, known=known), err=True)
     for row, code, params in result.outside_target[:10]:  # the first ten: one glance, not a page
-        click.echo(t(code, id=row["id"], name=row["name"], **params))
+        words = {"category": t(f"category.{params['category']}")} if "category" in params else {}  # 单亲, not single_parent
+        click.echo(t(code, id=row["id"], name=row["name"], **{**params, **words}))
     if len(result.outside_target) > 10:
         click.echo(t("roster.outside_more", n=len(result.outside_target) - 10))
     if result.outside_target:
