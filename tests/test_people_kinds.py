@@ -104,3 +104,15 @@ def test_a_category_outside_the_target_is_named_in_words(db, tmp_path):
     roster.write_text("学籍号,姓名,班级,留守类型,入学\nK9,周晓,七(1)班,单亲,2024-09-01\n", encoding="utf-8")
     out = db.ok("roster", "import", str(roster), "--school", "S001", "--yes")
     assert "周晓（K9）：类别 单亲 不在方案的关爱对象之内" in out.splitlines()
+
+
+def test_assign_auto_from_a_day_pairs_a_pupil_who_joined_later_from_their_first_day(db):
+    """issue 27 item 7: `assign auto --from 2025-09-01` run later pairs K2 (joined 10-15) from 10-15."""
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    db.ok("programme", "publish", str(PEOPLE / "home.yaml"), "--to", "S001", "--from", "2025-09-01", "--yes")
+    db.ok("staff", "import", str(PEOPLE / "staff.csv"), "--school", "S001", "--yes")
+    db.ok("roster", "import", str(FACTS.parent / "engine" / "roster.csv"), "--school", "S001", "--yes")
+    out = db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+    assert out.splitlines()[0] == "已为 S001 新建 2 个结对（代理家长），分给 2 位帮扶人。"
+    pairs = json.loads(db.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-20", "--json"))
+    assert sorted((p["child"], p["start"]) for p in pairs) == [("K1", "2025-09-01"), ("K2", "2025-10-15")]

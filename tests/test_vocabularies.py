@@ -139,13 +139,3 @@ def test_a_coverage_counts_only_the_records_its_match_names(db, tmp_path):
         f"{tmp_path / 'bad.yaml'}:8:85: indicators[0].match.channel: 字段 “channel”：“微信” 不是可选值之一：电话, 视频")
 
 
-def test_a_match_in_words_is_told_the_code_to_write(cli, tmp_path):
-    """A bureau writes `match: {with: 父母}`: the programme keeps codes, so check names each code
-    with its words (parents（父母）) — the record side accepts the words, the programme the code."""
-    f = _programme(tmp_path).with_name("words2.yaml")
-    f.write_text(_programme(tmp_path).read_text("utf-8").replace("match: {channel: 电话}", "match: {with: 父母}"),
-                 encoding="utf-8")
-    result = cli("programme", "check", str(f))
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        f"{f}:11:106: duties[1].match.with: 字段 “with”：“父母” 不是可选值之一：parents（父母）, guardian（监护人）, child（孩子）")

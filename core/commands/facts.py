@@ -317,7 +317,7 @@ def auto_pairings(ctx: click.Context, opts: AutoOptions) -> None:
     school, role, dry_run = opts.school, opts.role, opts.dry_run
     # pairings for a school year start on its first day (--from), not on the day they are made
     day = parse_cli_date(opts.start, "--from") or app_of(ctx).today()
-    made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run)
+    made = auto_assign(app_of(ctx).store, school, role, day=day, dry_run=dry_run, until=app_of(ctx).today())
     partners = {p["staff"] or p["buddy"] for p in made}  # a teacher, or a classmate (partner: classmate)
     key = "assign.auto_dry" if dry_run else "assign.auto_done"
     classmates = made[0]["staff"] is None if made else role == "buddy"  # nothing made: buddies are pupils

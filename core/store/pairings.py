@@ -27,7 +27,7 @@ from guanai.core.store.schema import child, pairing, staff
 from guanai.core.store.sync import Changes, apply, chunks, diff, fetch_by
 from guanai.core.subjects import STAFF_KIND
 from guanai.core.tabular import Column, read_table
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 ASSIGN_COLUMNS = (
     Column("child", ("学籍号", "学生学籍号", "child"), "id", required=True),
@@ -260,7 +260,7 @@ def _classmates(conn: Connection, school: str, role: str, kids: list[dict[str, A
 
 
 def auto_assign(store: Store, school: str, role: str, day: date | None = None,
-                dry_run: bool = False) -> list[dict[str, Any]]:
+                dry_run: bool = False, until: date | None = None) -> list[dict[str, Any]]:
     """Pair every unpaired target child with a staff member.
 
     Order of preference: first each staff member below their minimum (party members:
@@ -270,6 +270,7 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
     """
     check_role(role)
     day = day or date.today()
+    until = until or date.today()
     with store.write() as conn:
         require_school(conn, school)
         programme, kids, adults = _context(conn, school, day, role=role)
@@ -283,11 +284,36 @@ def auto_assign(store: Store, school: str, role: str, day: date | None = None,
         else:
             made = _Allocation(role, day, rule, adults, kids, held, need_per_child,
                                children_within_limit(programme, role)).run()
+        made += _joiners(conn, school, role, day, until, made)
         if not dry_run and made:
             remember_pairings(conn, made, [], school, utcnow())
             apply(conn, Changes(pairing, _key, new=made), f"assign auto --school {school} --role {role}",
                   org=lambda _row: school)
     return made
+
+
+def _joiners(conn: Connection, school: str, role: str, day: date, until: date,
+             made: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pairings for the children who joined after `day` (and by `until`), each from their own
+    first day, by the same rules, with the staff there then: `assign auto --from 2025-09-01` run
+    in November leaves no pupil of 10-20 without a partner."""
+    firsts = sorted(set(conn.execute(select(child.c.enrolled_on).distinct().where(
+        child.c.school == school, child.c.enrolled_on > day, child.c.enrolled_on <= until,
+        or_(child.c.left_on.is_(None), child.c.left_on > child.c.enrolled_on))).scalars()))
+    out: list[dict[str, Any]] = []
+    for first in firsts:
+        programme, kids, adults = _context(conn, school, first, role=role)
+        kids = [k for k in kids if k["enrolled_on"] == first]
+        rule = pairing_rule(programme, role)
+        if not kids or rule is None:
+            continue
+        held = holding(conn, school, role, first) + made + out  # what this run made holds from its start
+        need = rule.per_child or 1
+        if rule.with_classmate:
+            out += _classmates(conn, school, role, kids, held, need, first)
+        elif adults:
+            out += _Allocation(role, first, rule, adults, kids, held, need, children_within_limit(programme, role)).run()
+    return out
 
 
 class _Allocation:
