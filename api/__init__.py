@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-API_VERSION = "1.2"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels
+API_VERSION = "1.3"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels; 1.3: ShareRatio
 
 # Where each name lives; imported on first use, so that a plugin importing a few names does not
 # load the engine (start-up time of every command that loads plugins).
@@ -31,6 +31,7 @@ _EXPORTS = {
     "FollowUp": "guanai.core.registry",
     "Rejected": "guanai.core.registry",
     "ReportSection": "guanai.core.registry",
+    "ShareRatio": "guanai.core.registry",
     "Record": "guanai.core.views",
     "Child": "guanai.core.views",
     "RecordView": "guanai.core.store.hooks",
@@ -62,6 +63,7 @@ __all__ = [  # the API; a test checks it lists exactly _EXPORTS
     "Rejected",
     "ReportContext",
     "ReportSection",
+    "ShareRatio",
     "Sheet",
     "StepType",
     "command_context",
@@ -101,7 +103,14 @@ if TYPE_CHECKING:
         write_json,
     )
     from guanai.core.hookspecs import for_steps, hookimpl
-    from guanai.core.registry import FollowUp, IndicatorKind, Rejected, ReportSection, StepType
+    from guanai.core.registry import (
+        FollowUp,
+        IndicatorKind,
+        Rejected,
+        ReportSection,
+        ShareRatio,
+        StepType,
+    )
     from guanai.core.store.hooks import RecordContext, RecordView, ReportContext
     from guanai.core.store.indicators import IndicatorContext
     from guanai.core.views import Child, Record

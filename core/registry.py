@@ -158,8 +158,29 @@ def _example(info: Any) -> str:
 
 
 @dataclass(frozen=True)
+class ShareRatio:
+    """A ratio of two shares of people, as a plugin's `compute` may return it instead of
+    (numerator, denominator): 留守儿童占参赛 58/100, 占全校 294/600 → 1.18 倍. guanai shows both
+    shares and their ratio, sums each count over the schools, and puts the shares in JSON."""
+
+    part: int  # those counted among the first group (left-behind participants)
+    of: int  # the first group (participants)
+    base_part: int  # those counted among the second group (left-behind pupils)
+    base_of: int  # the second group (pupils)
+    among: str = ""  # the first group in words: 参赛
+    base_among: str = ""  # the second group in words: 全校
+
+    @property
+    def value(self) -> float | None:
+        if not self.of or not self.base_of or not self.base_part:
+            return None
+        return round((self.part / self.of) / (self.base_part / self.base_of), 4)
+
+
+@dataclass(frozen=True)
 class IndicatorKind:
-    """An indicator kind a plugin computes: ``compute(ctx) -> (numerator, denominator)``."""
+    """An indicator kind a plugin computes: ``compute(ctx) -> (numerator, denominator)``, or a
+    ShareRatio (unit "ratio": a ratio of two shares of people)."""
 
     name: str
     title: str

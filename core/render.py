@@ -136,6 +136,13 @@ def window_name(label: str, terms: Any = ()) -> str:
     return label
 
 
+def shares_text(shares: dict[str, Any]) -> str:
+    """A ratio's two shares in words: 占参赛 58.0%（58/100），占全校 49.0%（294/600）."""
+    return t("indicators.shares", among=shares["among"], share=rate_text(shares["share"]), part=shares["part"],
+             of=shares["of"], base_among=shares["base_among"], base_share=rate_text(shares["base_share"]),
+             base_part=shares["base_part"], base_of=shares["base_of"])
+
+
 def others_text(counts: dict[str, int]) -> str:
     """People who are not staff, by kind: 志愿者 3 人、校外辅导员 1 人."""
     return t("list.sep").join(t("people.kind_count", kind=kind, n=n) for kind, n in counts.items())

@@ -149,10 +149,13 @@ def test_contest_participants_and_priority_participation(care):
     # participants 2/3 left-behind; school 2/4 → (2/3)/(2/4) = 4/3
     assert rows["activity-priority"]["value"] == round(4 / 3, 4) and rows["activity-priority"]["ok"] is True
     assert rows["activity-priority"]["unit"] == "ratio"
-    # a ratio of two shares, shown as such: never "133.3%" with products of counts in the people column
+    # a ratio of two shares, shown with both shares of people (issue 27 item 7), never products of counts
+    assert (rows["activity-priority"]["numerator"], rows["activity-priority"]["denominator"]) == (2, 3)
+    assert rows["activity-priority"]["shares"] == {"among": "参赛", "part": 2, "of": 3, "share": 0.6667,
+                                                   "base_among": "全校", "base_part": 2, "base_of": 4, "base_share": 0.5}
     line = next(ln for ln in care.ok("indicators", "--org", "S001", "--as-of", "2025-10-31").splitlines()
                 if ln.lstrip().startswith(rows["activity-priority"]["name"]))
-    assert line.split()[1:] == ["1.33", "倍", "1.00", "倍", "—", "达标"]
+    assert line.split()[1:] == ["1.33", "倍", "1.00", "倍", "占参赛", "66.7%（2/3），占全校", "50.0%（2/4）", "达标"]
     results = json.loads(care.ok("contest", "results", "--org", "S001", "--json"))
     assert results == [{"school": "S001", "date": "2025-10-24", "name": "校园十佳歌手赛", "category": "歌手赛",
                         "participants": 3, "left_behind": 2, "awards": ["K1:一等奖"]}]

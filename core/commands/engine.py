@@ -20,7 +20,14 @@ from guanai.core.diagnostics import Diagnostic, InputError, Refusal
 from guanai.core.i18n import t
 from guanai.core.obligations import OVERDUE
 from guanai.core.output import console, dump_csv, dump_json, output_options, plain_table, table
-from guanai.core.render import indicator_value, long_date, rate_text, responsible_text, short_date
+from guanai.core.render import (
+    indicator_value,
+    long_date,
+    rate_text,
+    responsible_text,
+    shares_text,
+    short_date,
+)
 from guanai.core.services.engine import (
     DUE_COLUMNS,
     DueItem,
@@ -516,7 +523,8 @@ def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
     body = [[r["name"], indicator_value(r["value"], r["unit"]), indicator_value(r["target"], r["unit"]),
              f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else
-             t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else "—",
+             t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else
+             shares_text(r["shares"]) if r.get("shares") else "—",
              t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else t("indicators.not_ok")]
             for r in rows]
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),

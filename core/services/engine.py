@@ -358,4 +358,18 @@ def indicator_rows(s: Scope) -> list[dict[str, Any]]:
                         s.registry.indicator_kinds, s.registry.settings_models)
     return [{"id": r.id, "name": r.name, "org": s.code, "value": r.value, "target": r.target,
              "ok": r.value is not None and r.value >= r.target, "kind": r.kind, "numerator": r.numerator,
-             "denominator": r.denominator, "error": r.error, "unit": r.unit} for r in found]
+             "denominator": r.denominator, "error": r.error, "unit": r.unit, "shares": _shares(r.shares)}
+            for r in found]
+
+
+def _shares(found: Any) -> dict[str, Any] | None:
+    """A ratio's two shares of people, as JSON: 参赛 58/100 and 全校 294/600."""
+    if found is None:
+        return None
+
+    def share(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    return {"among": found.among, "part": found.part, "of": found.of, "share": share(found.part, found.of),
+            "base_among": found.base_among, "base_part": found.base_part, "base_of": found.base_of,
+            "base_share": share(found.base_part, found.base_of)}

@@ -4,11 +4,12 @@ duty_compliance — each a count in SQL over the children cared for at as_of."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.obligations import AsOf, local_midnight_utc
+from guanai.core.registry import ShareRatio
 from guanai.core.store import presence
 from guanai.core.store.engine import Segment, child_field
 from guanai.core.store.facts import children, enrolled, records
@@ -30,6 +31,7 @@ class Value:
     error: str | None = None  # the plugin whose compute failed, and why (the value is then unknown)
     unit: str = "share"  # or "ratio" (a plugin kind's IndicatorKind.unit), "mean" (score_mean), "pairs",
     # "records" or "people" (count: the value is the number itself, the target a number: 全镇 71 对)
+    shares: Any = None  # a ShareRatio's counts summed over the schools: the two shares a ratio is made of
 
     @property
     def value(self) -> float | None:
@@ -37,6 +39,8 @@ class Value:
             return None
         if self.unit in COUNT_UNITS:
             return self.numerator
+        if self.shares is not None:
+            return self.shares.value
         return round(self.numerator / self.denominator, 4) if self.denominator else None
 
 
@@ -225,14 +229,20 @@ def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: A
     trace_call(kind.plugin, f"{kind.name}.compute", ind.id)
     try:
         with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
-            hit, total = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, models,
-                                                       kind.plugin))
+            got = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, models, kind.plugin))
     except Exception as exc:  # contained: this indicator's row says so, the others still count
         found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
         return
+    found.unit = kind.unit
+    if isinstance(got, ShareRatio):  # two shares of people: each count summed over the schools
+        old = found.shares or ShareRatio(0, 0, 0, 0, got.among, got.base_among)
+        found.shares = replace(old, part=old.part + got.part, of=old.of + got.of,
+                               base_part=old.base_part + got.base_part, base_of=old.base_of + got.base_of)
+        found.numerator, found.denominator = found.shares.part, found.shares.of
+        return
+    hit, total = got
     found.numerator += hit or 0
     found.denominator += total or 0
-    found.unit = kind.unit
 
 
 def _children_counted(seg: Segment, ind: Any, asof: AsOf, kid: Any = child) -> Any:
