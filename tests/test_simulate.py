@@ -180,3 +180,46 @@ def test_the_programmes_limit_in_assign_check_and_assign_auto(db, tmp_path):
     assert out.splitlines() == ["已为 S001 新建 1 个结对（代理家长），分给 1 位帮扶人。",
                                 "按方案每周 9 项的上限，每位教师最多做 3 名孩子的代理家长；超出的教师 1 位（assign check 会逐周列出）。"]
     assert db.rows("pairing", "staff", child="K6") == [("B",)]  # to the teacher under the limit
+
+
+def test_a_post_nobody_holds_and_a_class_without_head_are_named_never_counted_as_children(db, tmp_path):
+    """issue 27 item 6: a school duty of a post nobody holds (视频室) was listed among children
+    ("S001（S001）"); a class duty with no head teacher likewise. Each is named for what it is."""
+    draft = _county(db, tmp_path)
+    draft.write_text(DRAFT.replace("triggers:", """  - {id: video, name: 亲情视频室开放, scope: school, by: {post: 视频室}, step: home_open, every: week}
+  - {id: class-meeting, name: 主题班会, scope: class, by: head_teacher, step: meeting, every: month}
+triggers:"""), encoding="utf-8")
+    load = json.loads(db.ok("programme", "simulate", str(draft), "--org", "S001", "--from", "2025-09-29",
+                            "--to", "2025-10-26", "--json"))
+    assert [k["child"] for k in load["unassigned_children"]] == ["K6"]
+    assert load["vacant_posts"] == [{"post": "视频室", "duties": ["亲情视频室开放"], "obligations": 4}]
+    assert load["unassigned_other"] == [{"scope": "class", "school": "S001", "subject": "七(1)班",
+                                         "duties": ["主题班会"], "obligations": 1}]
+    text = db.ok("programme", "simulate", str(draft), "--org", "S001", "--from", "2025-09-29", "--to", "2025-10-26")
+    assert "岗位“视频室”还没有人担任：亲情视频室开放 共 4 项任务无人负责（在教职工名单的“岗位/职务”列写明）" in text
+    assert "班级 七(1)班：主题班会 共 1 项任务无人负责" in text
+
+
+GAP = DRAFT.replace("  - {role: proxy_parent, per_child: 1}",
+                    "  - {role: proxy_parent, per_child: 1, where: [{field: profile.重点帮扶, op: eq, value: 是}]}")
+
+
+def test_check_with_facts_and_publish_warn_of_a_duty_its_rule_leaves_without_anyone(db, tmp_path):
+    """issue 27 item 6: a weekly talk for every child by a 代理家长 given only to the 重点帮扶 ones is
+    found before publishing, with the counts, not only in simulate."""
+    _county(db, tmp_path)
+    (tmp_path / "roster.csv").write_text(ROSTER.replace("入学\n", "入学,重点帮扶\n").replace("2025-09-01\n", "2025-09-01,是\n", 2)
+                                         .replace("2025-09-01\n", "2025-09-01,\n").replace("2025-10-15\n", "2025-10-15,\n"),
+                                         encoding="utf-8")
+    db.ok("roster", "import", str(tmp_path / "roster.csv"), "--school", "S001", "--yes")
+    draft = tmp_path / "gap.yaml"
+    draft.write_text(GAP, encoding="utf-8")
+    result = db.run("programme", "check", str(draft), "--with-facts", "--org", "S001")
+    assert result.exit_code == 0
+    warning = ("警告：S001 职责“{}”（{}）面向 5 名孩子，但结对规则只给其中 2 名配了代理家长：另 3 名孩子的这项职责无人负责"
+               "（2025-09-01 的花名册；改结对规则的 where 或职责的 where）")
+    assert result.stderr.splitlines() == [warning.format("谈心", "talk"), warning.format("电话", "call"),
+                                          warning.format("辅导作业", "homework")]
+    published = db.run("programme", "publish", str(draft), "--to", "S001", "--from", "2025-09-01", "--yes")
+    assert published.exit_code == 0 and published.stderr.splitlines()[0] == warning.format("谈心", "talk")
+    assert db.count("programme_version") == 1

@@ -73,6 +73,10 @@ def publish(ctx: click.Context, opts: PublishOptions) -> None:
     if result["already"]:  # "另有" only beside units bound now
         click.echo(t("publish.already" if result["bound"] else "publish.already_all", n=len(result["already"]),
                      orgs="、".join(result["already"][:10]), start=effective.isoformat()))
+    from guanai.core.commands.programme import say_rule_gaps
+
+    for org in result["bound"]:  # published all the same: a warning, with the counts
+        say_rule_gaps(ctx, programme, org, max(effective, min(t.start for t in programme.calendar.terms)))
 
 
 VERSION_COLUMNS = ["programme", "version", "title", "org", "org_name", "effective_from", "bound_at", "withdrawn_at",

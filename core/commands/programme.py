@@ -14,6 +14,7 @@ from guanai.core.commands.options import parse_cli_date
 from guanai.core.diagnostics import InputError, diag
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
+from guanai.core.render import role as render_role
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,45 @@ class CheckOptions:
     files: tuple[str, ...]
     as_json: bool = False
     as_csv: bool = False
+    with_facts: bool = False
+    org: str | None = None
 
 
 @click.command("check", help="cli.check.help", epilog="cli.check.example")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--with-facts", is_flag=True, help="cli.opt.with_facts")
+@click.option("--org", metavar="CODE", help="cli.opt.with_facts_org")
 @output_options
 @click.pass_context
 def check_command(ctx: click.Context, **options: Any) -> None:
-    """Check programme files: every error at once, by position; exit 1 when there is one."""
-    sys.exit(check_files(app_of(ctx).registry, CheckOptions(**options)))
+    """Check programme files: every error at once, by position; exit 1 when there is one. With
+    --with-facts, also against the database's rosters and pairing rules (warnings)."""
+    opts = CheckOptions(**options)
+    code = check_files(app_of(ctx).registry, opts)
+    if opts.with_facts and code == 0:
+        for file in opts.files:
+            loaded = load_or_fail(file, app_of(ctx).registry)
+            say_rule_gaps(ctx, loaded.programme, opts.org)
+    sys.exit(code)
+
+
+def say_rule_gaps(ctx: click.Context, programme: Any, org: str | None, day: Any = None) -> int:
+    """Warn of duties whose responsible role is given to fewer children than they are for (the
+    rosters of `day`: today when it falls in the calendar, else its first day); how many."""
+    from guanai.core.store.orgs import resolve_schools
+    from guanai.core.store.pairings import rule_gaps
+
+    app = app_of(ctx)
+    if day is None:
+        first, last = min(t.start for t in programme.calendar.terms), max(t.end for t in programme.calendar.terms)
+        day = app.today() if first <= app.today() <= last else first
+    with app.store.read() as conn:
+        gaps = rule_gaps(conn, programme, resolve_schools(conn, org), day)
+    for gap in gaps:
+        click.echo(t("check.rule_gap", school=gap.school, duty=gap.duty_name, id=gap.duty, targets=gap.targets,
+                     role=render_role(gap.role), covered=gap.covered, missing=gap.targets - gap.covered,
+                     day=day.isoformat()), err=True)
+    return len(gaps)
 
 
 @click.command("schema", help="cli.schema.help", epilog="cli.schema.example")

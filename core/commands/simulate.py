@@ -148,6 +148,12 @@ def print_load(programme: Any, scope: Scope, load: Any) -> None:
         kids = load.unassigned_children
         click.echo(t("simulate.unassigned_children", n=len(kids), items="、".join(
             f"{k['name']}（{k['child']}）" for k in kids[:10]) + ("……" if len(kids) > 10 else "")))
+    for post in load.vacant_posts:  # a post nobody holds: its duties have no one
+        click.echo(t("simulate.vacant_post", post=post["post"], duties="、".join(post["duties"]),
+                     n=post["obligations"]))
+    for item in load.unassigned_other:
+        click.echo(t("simulate.unassigned_other", scope=t(f"simulate.kind.{item['scope']}"), subject=item["subject"],
+                     duties="、".join(item["duties"]), n=item["obligations"]))
 
 
 def _shown(load: Any, key: str, value: Any) -> str:

@@ -33,6 +33,10 @@ class Load:
     total: int
     unassigned: int
     unassigned_children: list[dict[str, Any]] = field(default_factory=list)
+    # {"post", "duties", "obligations"}: posts a duty names that nobody at the schools holds
+    vacant_posts: list[dict[str, Any]] = field(default_factory=list)
+    # {"scope", "school", "subject", "duties", "obligations"}: classes (and the like) nobody answers for
+    unassigned_other: list[dict[str, Any]] = field(default_factory=list)
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     weeks: list[str] = field(default_factory=list)  # every ISO week of the period, in order
     limit: int | None = None  # limits.per_staff_per_week of the draft
@@ -41,7 +45,8 @@ class Load:
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"from": self.first.isoformat(), "to": self.last.isoformat(), "rows": self.rows,
                                "totals": {"obligations": self.total, "unassigned": self.unassigned},
-                               "unassigned_children": self.unassigned_children}
+                               "unassigned_children": self.unassigned_children, "vacant_posts": self.vacant_posts,
+                               "unassigned_other": self.unassigned_other}
         if self.limit is not None:
             out["limits"] = {"per_staff_per_week": self.limit, "over": self.over}
         return out
@@ -103,8 +108,7 @@ def simulate(conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any
     load = Load(first, last, keys, rows, total, unassigned, names=names, weeks=weeks_between(first, last),
                 limit=limit)
     if unassigned:
-        load.unassigned_children = _unassigned_children(conn, segs, schools, orgs, asof, first, last, with_role,
-                                                        names)
+        _who_is_left(load, conn, segs, schools, orgs, asof, first, last, with_role)
     if limit is not None:
         load.over = sorted(({"staff": s, "name": names["staff"].get(s, s), "week": w, "obligations": n}
                             for (s, w), n in per_staff_week.items() if n > limit),
@@ -112,27 +116,41 @@ def simulate(conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any
     return load
 
 
-def _unassigned_children(conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any], asof: Any,
-                         first: date, last: date, rules: set[str], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
-    """The subjects of the obligations nobody would be responsible for, with their duties."""
+def _who_is_left(load: Load, conn: Any, segs: list[Any], schools: list[str], orgs: dict[str, Any], asof: Any,
+                 first: date, last: date, rules: set[str]) -> None:
+    """The obligations nobody would answer for, by what they are about: children (with their
+    duties), posts a duty names that nobody holds (视频室), and classes or other subjects without
+    their responsible (a class with no head teacher) — a school is never counted as a child."""
+    from guanai.core.obligations import POST
     from guanai.core.store.engine import Question, compliance_rows
     from guanai.core.store.facts import children
 
     question = Question(schools, asof, rules=rules, orgs=orgs, period=(first, last), every_window=True)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    kids: dict[tuple[str, str], dict[str, Any]] = {}
+    posts: dict[str, dict[str, Any]] = {}
+    other: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in compliance_rows(conn, segs, question, ("school", "subject", "staff")):
+        rule = row["rule"]
         if row["staff"] is not None or not row["expected"]:
             continue
-        item = found.setdefault((row["school"], row["subject"]), {"school": row["school"], "child": row["subject"],
-                                                                  "duties": [], "obligations": 0})
-        item["duties"].append(names["duty"].get(row["rule"].id, row["rule"].id))
+        duty = load.names["duty"].get(rule.id, rule.name)
+        if rule.by and rule.by.startswith(POST):
+            item = posts.setdefault(rule.by[len(POST):], {"post": rule.by[len(POST):], "duties": [], "obligations": 0})
+        elif rule.scope == "child":
+            item = kids.setdefault((row["school"], row["subject"]), {"school": row["school"], "child": row["subject"],
+                                                                     "duties": [], "obligations": 0})
+        else:
+            item = other.setdefault((rule.scope, row["school"], row["subject"]), {
+                "scope": rule.scope, "school": row["school"], "subject": row["subject"], "duties": [], "obligations": 0})
+        if duty not in item["duties"]:
+            item["duties"].append(duty)
         item["obligations"] += row["expected"]
-    kids = {k.id: (k.name, k.class_name) for k in children(conn, [kid for _, kid in found]).values()}
-    out = []
-    for (_, kid), item in sorted(found.items()):
-        item["name"], item["class"] = kids.get(kid, (kid, None))
-        out.append(item)
-    return out
+    found = {k.id: (k.name, k.class_name) for k in children(conn, [kid for _, kid in kids]).values()}
+    for (_, kid), item in sorted(kids.items()):
+        item["name"], item["class"] = found.get(kid, (kid, None))
+        load.unassigned_children.append(item)
+    load.vacant_posts = [posts[p] for p in sorted(posts)]
+    load.unassigned_other = [other[k] for k in sorted(other)]
 
 
 def weeks_between(first: date, last: date) -> list[str]:

@@ -196,6 +196,46 @@ def pairing_rule(programme: Any, role: str) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class RuleGap:
+    """A duty whose responsible role's pairing rule covers fewer children than the duty is for."""
+
+    school: str
+    duty: str
+    duty_name: str
+    role: str
+    targets: int  # children cared for the duty is for (its `where`)
+    covered: int  # of them, those the role's pairing rule is for (its `where`)
+
+
+def rule_gaps(conn: Connection, programme: Any, schools: list[str], day: date) -> list[RuleGap]:
+    """Duties on children whose `by` role is given to fewer children than the duty targets, with
+    the counts, on `day`'s rosters: a weekly talk for all 54 by a 代理家长 given only to the 18 重点
+    帮扶 children leaves 36 children's talks with nobody (programme check --with-facts, publish)."""
+    from guanai.core.obligations import conditions_of
+    from guanai.core.store.engine import child_field, condition
+
+    items = [(d.id, d.name, d.by, d.where) for d in programme.duties if d.scope == "child"]
+    for holder in (*programme.phases, *programme.activities):
+        items += [(t.id, t.name or holder.name, t.by, t.where) for t in holder.tasks if t.scope == "child"]
+    out = []
+    for duty_id, name, by, where in items:
+        rule = pairing_rule(programme, by) if isinstance(by, str) else None
+        if rule is None or not rule.where:
+            continue
+        for school in schools:
+            def cared(conds: Any, school: str = school) -> set[str]:
+                rows = conn.execute(select(child).where(child.c.school == school, _enrolled(day), *[
+                    condition(child_field(c.field), c) for c in conditions_of(conds)]))
+                return {r.id for r in rows if is_cared_for(r.category, r.away_since, programme.target, day)}
+
+            targets = cared(where)
+            covered = targets & cared(rule.where)
+            if len(covered) < len(targets):
+                out.append(RuleGap(school, duty_id, name, by, len(targets), len(covered)))
+    return out
+
+
 def _enrolled(day: date) -> Any:
     return and_(*enrolled(child, day))
 
