@@ -116,3 +116,10 @@ def test_assign_auto_from_a_day_pairs_a_pupil_who_joined_later_from_their_first_
     assert out.splitlines()[0] == "已为 S001 新建 2 个结对（代理家长），分给 2 位帮扶人。"
     pairs = json.loads(db.ok("assign", "list", "--org", "S001", "--as-of", "2025-10-20", "--json"))
     assert sorted((p["child"], p["start"]) for p in pairs) == [("K1", "2025-09-01"), ("K2", "2025-10-15")]
+
+
+def test_children_csv_says_categories_in_words(home):
+    """issue 27 item 7: a sheet people read says 留守, not left_behind; --category takes the word."""
+    rows = home.ok("children", "list", "--org", "S001", "--category", "留守", "--csv").splitlines()
+    header = rows[0].split(",")
+    assert [r.split(",")[header.index("category")] for r in rows[1:]] == ["留守", "留守", "留守"]

@@ -97,6 +97,9 @@ def list_children(ctx: click.Context, opts: ChildrenOptions) -> None:
                 t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else "", r["proxy_parent_name"] or "",
                 r["guardian_name"], r["guardian_phone"], r["father_phone"], r["mother_phone"], r["address"]]
 
+    if opts.as_csv:  # a sheet people read (and roster import reads back): 留守, 祖辈监护, not their codes
+        rows = [{**r, "category": t(f"category.{r['category']}") if r["category"] else "",
+                 "guardian_type": t(f"guardian.{r['guardian_type']}") if r["guardian_type"] else ""} for r in rows]
     _emit(rows, CHILD_COLUMNS, opts.as_json, opts.as_csv, headers, cells, t("list.children_title"), "child")
 
 
