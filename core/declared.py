@@ -39,7 +39,7 @@ def step_type(spec: Any) -> StepType:
         elif f.type == "yesno":
             annotation = bool
         elif f.values:
-            annotation = Literal[tuple(f.values)]  # type: ignore[valid-type]
+            annotation = Literal[tuple(f.values)]
         else:  # a choice without values: the checker says so; meanwhile any text
             annotation = str
         if f.required:
@@ -47,7 +47,7 @@ def step_type(spec: Any) -> StepType:
         else:
             fields[f.id] = (annotation | None, Field(None, description=description, **extra))
     fields.setdefault("notes", (str | None, Field(None, description="备注", max_length=TEXT_LIMIT)))
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"Declared_{spec.id}", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
     return StepType(spec.id, spec.name, model, spec.description or spec.name, plugin=DECLARED, scope=spec.scope,
                     needs_recorder=spec.recorder)

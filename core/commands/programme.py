@@ -47,7 +47,7 @@ def check_command(ctx: click.Context, **options: Any) -> None:
 def say_rule_gaps(ctx: click.Context, programme: Any, org: str | None, day: Any = None) -> int:
     """Warn of duties whose responsible role is given to fewer children than they are for (the
     rosters of `day`: today when it falls in the calendar, else its first day); how many."""
-    from guanai.core.store.orgs import resolve_schools
+    from guanai.core.store.orgs import all_orgs, schools_in
     from guanai.core.store.pairings import rule_gaps
 
     app = app_of(ctx)
@@ -55,7 +55,7 @@ def say_rule_gaps(ctx: click.Context, programme: Any, org: str | None, day: Any 
         first, last = min(t.start for t in programme.calendar.terms), max(t.end for t in programme.calendar.terms)
         day = app.today() if first <= app.today() <= last else first
     with app.store.read() as conn:
-        gaps = rule_gaps(conn, programme, resolve_schools(conn, org), day)
+        gaps = rule_gaps(conn, programme, schools_in(all_orgs(conn), org), day)
     for gap in gaps:
         click.echo(t("check.rule_gap", school=gap.school, duty=gap.duty_name, id=gap.duty, targets=gap.targets,
                      role=render_role(gap.role), covered=gap.covered, missing=gap.targets - gap.covered,
