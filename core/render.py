@@ -148,15 +148,39 @@ def others_text(counts: dict[str, int]) -> str:
     return t("list.sep").join(t("people.kind_count", kind=kind, n=n) for kind, n in counts.items())
 
 
-def rate_text(value: Any) -> str:
-    """A rate as people read it: 71.4%, or — when nothing was expected."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def indicator_value(value: Any, unit: str) -> str:
-    """An indicator's value or target as people read it: a share 71.4%, a ratio of shares 1.18 倍."""
+def rate_text(value: Any, target: Any = None) -> str:
+    """A rate as people read it: 71.4%, or — when nothing was expected. Rounded half up to one
+    decimal, once; a value below its target (or below 100%) never shows as reaching it: 89.97%
+    against 90% is 89.9%, 2,999 of 3,000 is 99.9% (issue 28: one rule for every output)."""
     if value is None:
         return "—"
+    from fractions import Fraction
+
+    exact = value if isinstance(value, Fraction) else Fraction(str(value))
+    tenths = (exact * 1000 + Fraction(1, 2)).__floor__()  # half up, in tenths of a per cent
+    for ceiling in (target, 1):
+        if ceiling is not None and exact < Fraction(str(ceiling)) and Fraction(tenths, 1000) >= Fraction(str(ceiling)):
+            tenths = (exact * 1000).__floor__()
+    sign = "-" if tenths < 0 else ""
+    return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
+
+
+def percent_of(n: int, d: int, target: Any = None) -> str:
+    """n of d as a rate (rate_text), from the exact fraction: 2,195/3,240 is 67.7%, not 67.8%."""
+    from fractions import Fraction
+
+    return rate_text(Fraction(n, d), target) if d else "—"
+
+
+def indicator_value(value: Any, unit: str, target: Any = None, n: Any = None, d: Any = None) -> str:
+    """An indicator's value or target as people read it: a share 71.4% (from n/d when given, never
+    shown reaching a target it misses), a ratio of shares 1.18 倍, a count 71 对."""
+    if value is None:
+        return "—"
+    if unit == "share" and isinstance(n, int) and isinstance(d, int) and d:
+        return percent_of(n, d, target)
+    if unit == "share":
+        return rate_text(value, target)
     if unit in ("pairs", "records", "people"):  # a count: 71 对, 12 条, 54 人
         return t(f"indicators.count.{unit}", n=int(value))
     return t("indicators.ratio", value=value) if unit == "ratio" else f"{value:.1f}" if unit == "mean" else rate_text(value)

@@ -23,7 +23,7 @@ from guanai.core.output import console, dump_csv, dump_json, output_options, pla
 from guanai.core.render import (
     indicator_value,
     long_date,
-    rate_text,
+    percent_of,
     responsible_text,
     shares_text,
     short_date,
@@ -424,7 +424,7 @@ def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], 
         cells = [t("compliance.total")] + [""] * (len(keys) - 1) if r["key"] is None else [
             names.get(k, {}).get(r["key"][k], r["key"][k]) if r["key"][k] else t("due.unassigned") for k in keys]
         for term in ids:
-            cells += [f"{r[term]['expected']:,}", rate_text(r[term]["rate"])]
+            cells += [f"{r[term]['expected']:,}", percent_of(r[term]["met"], r[term]["expected"])]
         body.append([*cells, _change_text(r["change"])])
     out.print(table(None, headers, body, justify=["left"] * len(keys) + ["right"] * (2 * len(ids) + 1)))
 
@@ -474,12 +474,14 @@ def _print_compliance(c: Scope, keys: tuple[str, ...], rows: list[dict[str, Any]
             value = r["key"][k]
             shown = names.get(k, {}).get(value, value) if value else t("due.unassigned")
             cells.append(f"{shown}（{value}）" if k == "staff" and value and shown != value else shown)
-        body.append([*cells, f"{r['expected']:,}", f"{r['met']:,}", f"{r['met_late']:,}", rate_text(r["rate"])])
+        body.append([*cells, f"{r['expected']:,}", f"{r['met']:,}", f"{r['met_late']:,}", percent_of(r["met"], r["expected"])])
     if keys:
         body.append([t("compliance.total")] + [""] * (len(keys) - 1) + [
-            f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}", rate_text(total["rate"])])
+            f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}",
+            percent_of(total["met"], total["expected"])])
     else:
-        body.append([f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}", rate_text(total["rate"])])
+        body.append([f"{total['expected']:,}", f"{total['met']:,}", f"{total['met_late']:,}",
+                     percent_of(total["met"], total["expected"])])
     out.print(table(None, headers, body, justify=["left"] * len(keys) + ["right"] * 4))
 
 
@@ -521,7 +523,8 @@ def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
         return
     out = console()
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
-    body = [[r["name"], indicator_value(r["value"], r["unit"]), indicator_value(r["target"], r["unit"]),
+    body = [[r["name"], indicator_value(r["value"], r["unit"], r["target"], r["numerator"], r["denominator"]),
+             indicator_value(r["target"], r["unit"]),
              f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else
              t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else
              shares_text(r["shares"]) if r.get("shares") else "—",

@@ -23,7 +23,9 @@ def parse_keys(by: str | None, allowed: tuple[str, ...], default: tuple[str, ...
 
 
 def percent(n: int, d: int) -> str:
-    return f"{n / d:.1%}" if d else "—"
+    from guanai.core.render import percent_of
+
+    return percent_of(n, d)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def build(c: Any, period: Period, registry: Any) -> County:
     if before is not None:
         rows_then, _ = compliance(c, ("school",), None, None, (before.start, before.end))
         earlier = {r["key"]["school"]: r["rate"] for r in rows_then}
-    reached = {s: (sum(v.value is not None and v.value >= v.target for v in vs), len(vs)) for s, vs in values.items()}
+    reached = {s: (sum(v.ok for v in vs), len(vs)) for s, vs in values.items()}
     school_rows, order = [], []
     for i, (code, acc) in enumerate(ranked(sums), 1):
         order.append(code)
@@ -161,7 +161,7 @@ def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> 
             found_value = mine.get(ind_id)
             value = found_value.value if found_value is not None else None
             row += [value, "—" if found_value is None or value is None else
-                    t("county.ok") if value >= found_value.target else t("county.not_ok")]
+                    t("county.ok") if found_value.ok else t("county.not_ok")]
         rows.append(row)
     headers = [t("stats.col.school")]
     percent_cols = []

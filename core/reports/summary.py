@@ -14,7 +14,14 @@ from datetime import date
 from typing import Any
 
 from guanai.core.i18n import t
-from guanai.core.render import class_order, indicator_value, key_text, others_text
+from guanai.core.render import (
+    class_order,
+    indicator_value,
+    key_text,
+    others_text,
+    percent_of,
+    rate_text,
+)
 from guanai.core.render import role as render_role
 from guanai.core.services.engine import compliance, indicator_rows, plugin_groups, regroup
 
@@ -57,8 +64,8 @@ def cn_date(day: date) -> str:
 
 
 def pct(value: float | None) -> str:
-    """A rate to one decimal, as UX.md asks (71.4%)."""
-    return "—" if value is None else f"{value:.1%}"
+    """A rate to one decimal, as UX.md asks (71.4%): render.rate_text, the one rule."""
+    return rate_text(value)
 
 
 def resolve_period(c: Any, term_id: str | None, start: date | None, end: date | None) -> Period:
@@ -223,18 +230,18 @@ def _basic(kind: str, org_name: str, found: dict[str, Any], by_guardian: list[di
         parts = t("list.sep").join(f"{_label('category', r['key']['category'], c.orgs)} {r['cared_for']} 人"
                                    for r in found["rows"] if r["cared_for"])
         paragraphs.append(t("report.basic_people", who=who, pupils=totals["pupils"], cared=totals["cared_for"],
-                            share=pct(totals["cared_for"] / totals["pupils"]), parts=parts or "—"))
+                            share=percent_of(totals["cared_for"], totals["pupils"]), parts=parts or "—"))
         guardians = [r for r in by_guardian if r["cared_for"]]
         if guardians and totals["cared_for"]:
             paragraphs.append(t("report.basic_guardians", parts=t("list.sep").join(
                 f"{_label('guardian_type', r['key']['guardian_type'], c.orgs)} {r['cared_for']} 人"
-                f"（{pct(r['cared_for'] / totals['cared_for'])}）" for r in guardians)))
+                f"（{percent_of(r['cared_for'], totals['cared_for'])}）" for r in guardians)))
         paragraphs.append(t("report.basic_staff", staff=totals["staff"], party=totals["party_staff"]))
         if totals["others_by_kind"]:
             paragraphs.append(t("report.basic_others", parts=others_text(totals["others_by_kind"])))
     archive = [r for r in indicators if r["id"] and _kind(c, r["id"]) == "profile_complete"]
     for r in archive:
-        paragraphs.append(t("report.basic_archive", name=r["name"], value=pct(r["value"]), n=r["numerator"],
+        paragraphs.append(t("report.basic_archive", name=r["name"], value=percent_of(r["numerator"], r["denominator"], r["target"]), n=r["numerator"],
                             d=r["denominator"]))
     tables = [Table(t("report.table_categories"), [t("stats.col.category"), t("stats.col.pupils"),
                                                    t("stats.col.cared_for"), t("stats.col.of_cared")],
@@ -275,7 +282,7 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
             continue
         exp, met = sum(r["expected"] for r in members), sum(r["met"] for r in members)
         if exp:
-            lines.append(t("report.group", group=group, expected=exp, met=met, rate=pct(met / exp)) if met else
+            lines.append(t("report.group", group=group, expected=exp, met=met, rate=percent_of(met, exp)) if met else
                          t("report.group_none_met", group=group, expected=exp))
     planned = {r.id for seg in c.segs for r in seg.rules}  # duties and tasks; the rest are follow-ups
     for r in by_duty:
@@ -286,7 +293,8 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
         if duty in planned:
             lines.append(_duty_sentence(name, title, per_duty.get(duty, 0), r))  # records its match counts
         else:  # a follow-up: records of its step serve several rules, so only its own counts are told
-            lines.append(t("report.follow_up", name=name, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
+            lines.append(t("report.follow_up", name=name, expected=r["expected"], met=r["met"],
+                           rate=percent_of(r["met"], r["expected"]),
                            late=t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""))
         rows.append([name, groups.get(duty) or "—", r["expected"], r["met"], r["met_late"], r["rate"]])
     if not by_duty:
@@ -351,7 +359,8 @@ def _duty_sentence(name: str, title: str, n: int, r: dict[str, Any]) -> str:
     late = t("report.duty_late", n=r["met_late"]) if r["met_late"] else ""
     if n == 0:
         return t("report.duty_not_done", name=name, title=title, expected=r["expected"])
-    return t("report.duty", name=name, title=title, n=n, expected=r["expected"], met=r["met"], rate=pct(r["rate"]),
+    return t("report.duty", name=name, title=title, n=n, expected=r["expected"], met=r["met"],
+             rate=percent_of(r["met"], r["expected"]),
              late=late)
 
 
@@ -381,14 +390,15 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
     lines = []
     below = [r for r in indicators if r["value"] is not None and not r["ok"]]
     for r in below:
-
-        lines.append(t("report.indicator_below", name=r["name"], value=indicator_value(r["value"], r["unit"]),
+        lines.append(t("report.indicator_below", name=r["name"],
+                       value=indicator_value(r["value"], r["unit"], r["target"], r["numerator"], r["denominator"]),
                        target=indicator_value(r["target"], r["unit"])))
     weak = sorted((r for r in by_duty if r["expected"] and r["rate"] is not None and r["rate"] < 0.9),
                   key=lambda r: r["rate"])
     if weak:
         lines.append(t("report.weak_duties", items="、".join(
-            f"{names['duty'].get(r['key']['duty'], r['key']['duty'])}（{pct(r['rate'])}）" for r in weak[:5])))
+            f"{names['duty'].get(r['key']['duty'], r['key']['duty'])}（{percent_of(r['met'], r['expected'])}）"
+            for r in weak[:5])))
 
     def missed(r: dict[str, Any]) -> int:
         return r["expected"] - r["met"] - r["met_late"]

@@ -43,6 +43,22 @@ class Value:
             return self.shares.value
         return round(self.numerator / self.denominator, 4) if self.denominator else None
 
+    @property
+    def ok(self) -> bool:
+        """Whether the target is reached, from the exact figures (89,997 of 100,000 is below 90%,
+        though its value rounds to 0.9)."""
+        from fractions import Fraction
+
+        if self.value is None:
+            return False
+        target = Fraction(str(self.target))
+        if self.unit in COUNT_UNITS:
+            return Fraction(str(self.numerator)) >= target
+        if self.shares is not None:
+            sh = self.shares
+            return Fraction(sh.part * sh.base_of, sh.of * sh.base_part) >= target
+        return Fraction(str(self.numerator)) / self.denominator >= target
+
 
 COUNT_UNITS = ("pairs", "records", "people")
 

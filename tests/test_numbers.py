@@ -1,0 +1,28 @@
+"""One rule for every rate a person reads (issue 28 item 2): rounded half up once, from the exact
+fraction; a value below its target (or below 100%) never shows as reaching it."""
+
+from __future__ import annotations
+
+from guanai.core.render import indicator_value, percent_of, rate_text
+from guanai.core.store.indicators import Value
+
+
+def test_rates_are_rounded_once_from_the_exact_fraction():
+    assert percent_of(2195, 3240) == "67.7%"  # 67.747…%: was 67.8% (rounded to 0.6775 first)
+    assert percent_of(1, 3) == "33.3%" and percent_of(2, 3) == "66.7%" and percent_of(1, 8) == "12.5%"
+    assert percent_of(0, 5) == "0.0%" and percent_of(5, 5) == "100.0%" and percent_of(3, 0) == "—"
+    assert rate_text(None) == "—" and rate_text(0.714) == "71.4%"
+
+
+def test_a_value_below_its_target_never_shows_reaching_it():
+    assert percent_of(16187, 17992) == "90.0%"  # no target: the nearest tenth
+    assert percent_of(16187, 17992, 0.9) == "89.9%"  # 89.97% against 90%: below, and shown below
+    assert percent_of(2999, 3000) == "99.9%"  # never 100.0% short of everyone
+    assert percent_of(18, 20, 0.9) == "90.0%"  # exactly the target: reached
+
+
+def test_an_indicator_rounded_to_its_target_is_still_below_it():
+    near = Value("five-ones", "五个一完成率", "duty_compliance", 0.9, 89997, 100000)
+    assert near.value == 0.9 and near.ok is False  # its JSON value rounds to 0.9; it is not reached
+    assert indicator_value(near.value, near.unit, near.target, near.numerator, near.denominator) == "89.9%"
+    assert Value("x", "x", "count", 71, 71, 1, unit="pairs").ok is True
