@@ -32,7 +32,7 @@ COMMANDS: dict[str, Any] = {
         "diff": "simulate:diff_command", "publish": "facts:publish_command",
         "versions": "facts:versions_command", "withdraw": "facts:withdraw_command"}),
     "init": "facts:init_command",
-    "org": ("cli.org.help", {"import": "facts:org_import_command"}),
+    "org": ("cli.org.help", {"import": "facts:org_import_command", "list": "listings:org_list_command"}),
     "roster": ("cli.roster.help", {"import": "facts:roster_import_command", "promote": "facts:roster_promote_command"}),
     "staff": ("cli.staff.help", {"import": "facts:staff_import_command", "list": "listings:staff_list_command"}),
     "assign": ("cli.assign.help", {

@@ -20,9 +20,18 @@ PRIVATE = 0o600
 def private_target(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside `path` (mode 0600) to write the whole file to; renamed onto `path`
     when the block ends without an error, removed otherwise."""
+    from guanai.core.diagnostics import Refusal
+
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE))
+    try:  # -o 报告/2025秋/总结.docx: the folders are made; one that cannot be is said, exit 2
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE))
+    except OSError as exc:
+        raise Refusal("output.cannot_write", path=str(target), reason=exc.strerror or type(exc).__name__) from None
+    if target.is_dir():
+        tmp.unlink(missing_ok=True)
+        raise Refusal("output.is_folder", path=str(target))
     try:
         yield tmp
         os.chmod(tmp, PRIVATE)  # a writer that made the file anew (rather than opening ours) gets it too

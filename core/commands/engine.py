@@ -509,6 +509,13 @@ def indicators_command(ctx: click.Context, **options: Any) -> None:
 
 def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
     c = prepare(ctx, opts.org, opts.when, opts.known_at)
+    start = c.before_start()
+    if start is not None:  # no duty yet, so no target to measure: said, never an error
+        if opts.as_json or opts.as_csv:
+            dump_json([]) if opts.as_json else dump_csv([], ["id", "name", "org", "value", "target", "ok"])
+        else:
+            click.echo(t("asof.before_programme", day=c.asof.day.isoformat(), start=start.isoformat()))
+        return
     rows = indicator_rows(c)
     code = c.code
     for r in rows:
@@ -528,7 +535,8 @@ def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
              f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else
              t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else
              shares_text(r["shares"]) if r.get("shares") else "—",
-             t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else t("indicators.not_ok")]
+             t("indicators.failed") if r["error"] else t("indicators.ok") if r["ok"] else
+             t("indicators.no_data") if r["value"] is None else t("indicators.not_ok")]
             for r in rows]
     out.print(table(None, [t("indicators.col.name"), t("indicators.col.value"), t("indicators.col.target"),
                            t("indicators.col.count"), t("indicators.col.ok")], body,

@@ -374,3 +374,33 @@ def _child_text(view: ChildView) -> None:
                          for f in found["follow_ups"]]))
     out.print(t("child.summary", records=len(found["records"]), open=len(open_items),
                 overdue=sum(r["status"] == OVERDUE for r in open_items)))
+
+
+@click.command("list", help="cli.org_list.help", epilog="cli.org_list.example")
+@output_options
+@click.pass_context
+def org_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """The org units this user sees, the county first, each township with its schools under it."""
+    from guanai.core.store.orgs import all_orgs
+
+    with app_of(ctx).store.read() as conn:
+        orgs = all_orgs(conn)
+    children: dict[str | None, list[str]] = {}
+    for code, o in sorted(orgs.items()):
+        parent = o["parent"] if o["parent"] in orgs else None
+        children.setdefault(parent, []).append(code)
+    rows: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for code in children.get(parent, []):
+            o = orgs[code]
+            rows.append({"code": code, "name": o["name"], "kind": o["kind"], "parent": o["parent"], "depth": depth})
+            walk(code, depth + 1)
+
+    walk(None, 0)
+    headers = [t("org.col.code"), t("org.col.name"), t("org.col.kind"), t("org.col.parent")]
+
+    def cells(r: dict[str, Any]) -> list[Any]:
+        return [r["code"], "　" * r["depth"] + r["name"], t(f"org.kind.{r['kind']}"), r["parent"] or ""]
+
+    _emit(rows, ("code", "name", "kind", "parent"), as_json, as_csv, headers, cells, t("org.list_title"), "org")

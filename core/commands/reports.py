@@ -83,6 +83,9 @@ def _period(ctx: click.Context, opts: ReportOptions) -> tuple[Any, Any]:
 
     first, last = parse_cli_date(opts.start, "--from"), parse_cli_date(opts.end, "--to")
     c = prepare(ctx, opts.org, opts.when, opts.known_at)
+    start = c.before_start()
+    if start is not None and first is None and opts.term_id is None:  # a report of a time with no programme yet
+        raise Refusal("report.before_programme", day=c.asof.day.isoformat(), start=start.isoformat())
     return c, resolve_period(c, opts.term_id, first, last)
 
 

@@ -46,10 +46,11 @@ def rows_text(table: Table) -> list[list[str]]:
 def write(doc: Document, path: str, template: str | None = None) -> None:
     """Write `doc` to `path` (a temporary file first, then renamed: never half a file)."""
     target = Path(path)
+    suffix = target.suffix.lower()  # X.DOCX is a .docx
     with private_target(target) as tmp:
-        if target.suffix == ".docx":
+        if suffix == ".docx":
             to_docx(doc, tmp, template)
-        elif target.suffix == ".md":
+        elif suffix == ".md":
             tmp.write_text(to_markdown(doc), encoding="utf-8")
         else:
             tmp.write_text(to_html(doc), encoding="utf-8")

@@ -48,6 +48,11 @@ class Scope:
         """The org unit asked about, or the county when none was."""
         return self.org or self.root(self.schools[0])
 
+    def before_start(self) -> date | None:
+        """The first day a programme is in force at these schools, when as_of falls before it."""
+        first = min((seg.start for seg in self.segs), default=None)
+        return first if first is not None and self.asof.day < first else None
+
     def as_of_text(self) -> str:
         return local(self.asof.instant_utc, self.zone).isoformat(timespec="minutes")
 

@@ -110,6 +110,9 @@ class Store:
 
     def ready(self) -> Store:
         """Refuse to work on a database that `guanai init` has not created or upgraded."""
+        path = sqlite_path(self.engine.url.database) if self.dialect == "sqlite" else None
+        if path is not None and not path.exists():  # asking never creates an empty database file
+            raise Refusal("db.not_initialised", url=self.url)
         current = self.revision()
         if current is None:
             self._refuse_unstamped()

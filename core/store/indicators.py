@@ -202,7 +202,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
                 _figure(conn, seg, ind, asof, found, kinds, models)
     for seg in segs:
         for ind in seg.programme.indicators:
-            if ind.kind == "duty_compliance" and out[ind.id].denominator == 0 and seg.start <= day <= seg.end:
+            if ind.kind == "duty_compliance" and seg.start <= day <= seg.end and out[ind.id].denominator == 0:
                 # over its period holding as_of (the term by default), never since the programme began
                 rows = compliance(ind.group, set(ind.duties) or None, period_of(seg, ind.period or "term", day))
                 out[ind.id].denominator = sum(r["expected"] for r in rows)
