@@ -277,5 +277,11 @@ def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_
     assert "安全法制教育：本期应完成 1 次，尚未记录会议。" in lines
     assert "视频室组织留守学生与父母视频交流：本期共记录电话联系 1 次；应完成 2 次，按时完成 1 次，按时率 50.0%。" in lines
     assert "亲情对话室组织留守学生与父母电话交流：本期应完成 2 次，尚未记录电话联系。" in lines
-    assert "按照月度活动安排，本期开展了：10月校歌赛（合唱队）。" in lines
+    assert "按计划安排但尚无记录：10月校歌赛（合唱队）。" in lines  # no record: never "开展了" (issue 28)
     assert "本期尚待开展：11月作文竞赛（文学社）；12月板报展、手抄报展。" in lines
+    db.ok("record", "contest", "--school", "S001", "--by", "P1", "--at", "2025-10-24 15:00", "--set", "name=校歌赛",
+          "--set", "category=校歌赛", "--set", "participants=K1")
+    db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s2.md"))
+    lines = [line for line in (tmp_path / "s2.md").read_text("utf-8").splitlines() if line]
+    assert "按照月度活动安排，本期开展了：10月校歌赛（合唱队）。" in lines  # its record makes it so
+    assert not any(line.startswith("按计划安排但尚无记录") for line in lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.i18n import t
@@ -107,6 +107,7 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         per_duty = _matching_counts(conn, c, period, done)
         unvisited = _never_visited(conn, c, period, day)
         programme = programme_at(c, day)
+        held = _activities_held(conn, c, period, programme)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
                              known_at=c.asof.known_at_utc)
@@ -134,7 +135,8 @@ def build(c: Any, period: Period, registry: Any) -> Document:
     }
     sections = [
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
-        _practice(c, registry, by_duty, names, groups, per_duty, pairs, totals, plugin_sections, period, programme),
+        _practice(c, registry, by_duty, names, groups, per_duty, pairs, totals, plugin_sections, period, programme,
+                  held),
         _problems(c, by_duty, names, indicators, by_class, by_staff_duty, staff_names, unvisited),
         Section(t("report.h.next"), [t("report.next_hint")],
                 subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
@@ -269,7 +271,8 @@ def _kind(c: Any, indicator_id: str) -> str | None:
 
 def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
               groups: dict[str, str | None], per_duty: dict[str, int], pairs: list[dict[str, Any]],
-              totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any) -> Section:
+              totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any,
+              held: set[str]) -> Section:
     subs = [Section(t("report.h.pairs"), _pair_lines(c, pairs, totals))]  # （一）结对帮扶
     # （二）职责落实：each group, then each duty, with what was done and its rate
     steps = _steps(c)
@@ -302,7 +305,7 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
     table = Table(t("report.table_duties"), [t("col.duty"), t("show.col.group"), t("col.expected"), t("col.met"),
                                              t("col.met_late"), t("col.rate")], rows, percent=[5])
     subs.append(Section(t("report.h.duties"), lines, [table] if rows else []))
-    activities = _activity_lines(c, programme, period)  # （三）活动安排
+    activities = _activity_lines(c, programme, period, held)  # （三）活动安排
     if activities:
         subs.append(Section(t("report.h.activities"), activities))
     # each plugin's section (体检, 资助, 比赛与展演 …)
@@ -339,17 +342,44 @@ def _pair_lines(c: Any, pairs: list[dict[str, Any]], totals: dict[str, Any]) -> 
     return lines
 
 
-def _activity_lines(c: Any, programme: Any, period: Period) -> list[str]:
-    """（三）活动安排: the programme's monthly activities in the period — those of months after as_of
-    (a report made mid-term) are still to come, not "开展了"."""
+def _activities_held(conn: Any, c: Any, period: Period, programme: Any) -> set[str]:
+    """The ids of the activity tasks of the period with a record in their month by as_of (a task
+    recorded --for another one does not count)."""
+    from guanai.core.store.reporting import matching_count
+
+    out = set()
+    for activity in programme.activities if programme is not None else ():
+        year, month = (int(x) for x in activity.month.split("-"))
+        first = max(date(year, month, 1), period.first)
+        last = min(date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1), period.last)
+        if first > last:
+            continue
+        out |= {task.id for task in activity.tasks if matching_count(
+            conn, list(c.schools), first, last, c.zone, c.asof, task.step, tuple(sorted(task.match.items())), task.id)}
+    return out
+
+
+def _activity_lines(c: Any, programme: Any, period: Period, held: set[str]) -> list[str]:
+    """（三）活动安排: the programme's monthly activities in the period. "开展了" only for those whose
+    tasks have a record (on time or late); one whose month has passed without any is named as
+    planned and not recorded; those of months after as_of (a report made mid-term) are to come."""
     if programme is None:
         return []
     months = [a for a in programme.activities
               if period.first.strftime("%Y-%m") <= a.month <= period.last.strftime("%Y-%m")]
     now = c.asof.day.strftime("%Y-%m")
-    return [t(key, items="；".join(f"{int(a.month[5:])}月{a.name}" for a in chosen))
-            for key, chosen in (("report.activities", [a for a in months if a.month <= now]),
-                                ("report.activities_to_come", [a for a in months if a.month > now])) if chosen]
+
+    def recorded(a: Any) -> bool:
+        return any(task.id in held for task in a.tasks)
+
+    def text(chosen: list[Any]) -> str:
+        return "；".join(f"{int(a.month[5:])}月{a.name}" for a in chosen)
+
+    past = [a for a in months if a.month <= now]
+    groups = (("report.activities", [a for a in months if recorded(a)]),
+              ("report.activities_unrecorded", [a for a in past if not recorded(a)]),
+              ("report.activities_to_come", [a for a in months if a.month > now and not recorded(a)]))
+    return [t(key, items=text(chosen)) for key, chosen in groups if chosen]
 
 
 def _duty_sentence(name: str, title: str, n: int, r: dict[str, Any]) -> str:

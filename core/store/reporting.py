@@ -16,7 +16,7 @@ from guanai.core.store.indicators import cared_for
 from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record, staff
 from guanai.core.store.stats import segment_at
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 
 def _in_period(schools: list[str], first: date, last: date, zone: ZoneInfo, asof: AsOf) -> list[Any]:
@@ -38,10 +38,12 @@ def record_counts(conn: Connection, schools: list[str], first: date, last: date,
 
 
 def matching_count(conn: Connection, schools: list[str], first: date, last: date, zone: ZoneInfo, asof: AsOf,
-                   step: str, match: tuple[tuple[str, Any], ...]) -> int:
-    """Records of `step` in the period holding `match` as the engine counts them."""
+                   step: str, match: tuple[tuple[str, Any], ...], rule_id: str | None = None) -> int:
+    """Records of `step` in the period holding `match` as the engine counts them (for `rule_id`:
+    not those recorded --for another duty)."""
+    mine = [or_(record.c.purpose.is_(None), record.c.purpose == rule_id)] if rule_id else []
     return int(conn.execute(select(func.count()).where(
-        *_in_period(schools, first, last, zone, asof), record.c.step == step,
+        *_in_period(schools, first, last, zone, asof), record.c.step == step, *mine,
         *(payload_condition(record.c.payload, k, v) for k, v in match))).scalar() or 0)
 
 
