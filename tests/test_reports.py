@@ -285,3 +285,20 @@ def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_
     lines = [line for line in (tmp_path / "s2.md").read_text("utf-8").splitlines() if line]
     assert "按照月度活动安排，本期开展了：10月校歌赛（合唱队）。" in lines  # its record makes it so
     assert not any(line.startswith("按计划安排但尚无记录") for line in lines)
+
+
+def test_an_areas_summary_speaks_of_schools_and_teachers_are_named_only_when_asked(demo):
+    """issue 28 item 1: a county's 总结 never names classes (八(1)班 of which school?) nor teachers,
+    never says 本校; a school's names its teachers only with --name-staff."""
+    run, folder = demo
+    asof = ("--as-of", "2025-10-27")
+    assert run("report", "summary", "--org", "C01", *asof, "-o", str(folder / "c.md")).exit_code == 0
+    county = (folder / "c.md").read_text("utf-8")
+    assert "逾期未完成较多的学校：西北中学 " in county and "班：" not in county and "本校" not in county
+    assert "（请结合本地实际填写。）" in county and "逾期未完成较多的教师" not in county
+    assert run("report", "summary", "--org", "S001", *asof, "-o", str(folder / "s.md")).exit_code == 0
+    own = (folder / "s.md").read_text("utf-8")
+    assert "逾期未完成较多的班级：七(4)班 " in own and "逾期未完成较多的教师" not in own
+    assert "有 40 位教师有逾期未完成的任务（学校自己的总结加 --name-staff 列出姓名）。" in own
+    assert run("report", "summary", "--org", "S001", *asof, "--name-staff", "-o", str(folder / "n.md")).exit_code == 0
+    assert "逾期未完成较多的教师：" in (folder / "n.md").read_text("utf-8")

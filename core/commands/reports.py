@@ -28,6 +28,7 @@ class ReportOptions:
     known_at: str | None = None
     template: str | None = None
     show_contacts: bool = False
+    name_staff: bool = False
 
 
 def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], click.Command]:
@@ -50,7 +51,8 @@ def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], c
     return wrap
 
 
-@report_command("summary", click.option("--template", metavar="FILE.docx", help="cli.opt.report_template"))
+@report_command("summary", click.option("--template", metavar="FILE.docx", help="cli.opt.report_template"),
+                click.option("--name-staff", is_flag=True, help="cli.opt.name_staff"))
 def summary_command(ctx: click.Context, **options: Any) -> None:
     """The term's 总结 (.docx/.md/.html): figures from the engine, prose a school edits."""
     summary(ctx, ReportOptions(**options))
@@ -98,7 +100,7 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
     if template is not None and (Path(output).suffix.lower() != ".docx" or not Path(template).is_file()):
         raise Refusal("report.bad_template", template=template)
     c, period = _period(ctx, opts)
-    doc = build(c, period, app_of(ctx).registry)
+    doc = build(c, period, app_of(ctx).registry, name_staff=opts.name_staff)
     try:
         render.write(doc, output, template)
     except Refusal:

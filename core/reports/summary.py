@@ -89,8 +89,10 @@ def resolve_period(c: Any, term_id: str | None, start: date | None, end: date | 
     return Period(chosen.start, chosen.end, chosen.name)
 
 
-def build(c: Any, period: Period, registry: Any) -> Document:
-    """The summary of `c`'s schools over `period`, at `c.asof`."""
+def build(c: Any, period: Period, registry: Any, name_staff: bool = False) -> Document:
+    """The summary of `c`'s schools over `period`, at `c.asof`. A school's own document may name
+    its teachers (`name_staff`); a township's or county's speaks of schools, never of classes
+    summed across schools by name, nor of teachers."""
     from guanai.core.store.hooks import ReportContext, report_sections
     from guanai.core.store.stats import collect, pairings
 
@@ -137,8 +139,9 @@ def build(c: Any, period: Period, registry: Any) -> Document:
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
         _practice(c, registry, by_duty, names, groups, per_duty, pairs, totals, plugin_sections, period, programme,
                   held),
-        _problems(c, by_duty, names, indicators, by_class, by_staff_duty, staff_names, unvisited),
-        Section(t("report.h.next"), [t("report.next_hint")],
+        _problems(c, by_duty, names, indicators, by_class if kind == "school" else by_school_rate, by_staff_duty,
+                  staff_names, unvisited, kind == "school", name_staff and kind == "school"),
+        Section(t("report.h.next"), [t("report.next_hint" if kind == "school" else "report.next_hint_area")],
                 subsections=[Section(t("report.next_1")), Section(t("report.next_2")), Section(t("report.next_3"))]),
     ]
     title = t("report.title", org=org_name, period=period.name)
@@ -399,9 +402,34 @@ def _cn_number(n: int) -> str:
     return digits[n] if n < 10 else f"十{digits[n - 10] if n > 10 else ''}" if n < 20 else str(n)
 
 
+def _overdue_lines(by_place: list[dict[str, Any]], by_staff: list[dict[str, Any]], names: dict[str, dict[str, str]],
+                   staff_names: dict[str, dict[str, str]], school_level: bool, name_staff: bool) -> list[str]:
+    """Where the overdue items are: classes (a school's document) or schools (an area's); teachers
+    by name only in a school's own document with --name-staff, else how many."""
+    lines: list[str] = []
+
+    def missed(r: dict[str, Any]) -> int:
+        return r["expected"] - r["met"] - r["met_late"]
+
+    unit = "class" if school_level else "school"  # an area's document speaks of schools, never classes by name
+    places = sorted((r for r in by_place if missed(r) > 0 and r["key"].get(unit)), key=lambda r: -missed(r))
+    if places:
+        lines.append(t(f"report.overdue_{'classes' if school_level else 'schools'}", items="、".join(
+            f"{names.get('school', {}).get(r['key'][unit], r['key'][unit]) if unit == 'school' else r['key'][unit]}"
+            f" {missed(r)} 项" for r in places[:5])))
+    teachers = sorted((r for r in by_staff if missed(r) > 0 and r["key"]["staff"]), key=lambda r: -missed(r))
+    if teachers and name_staff:  # names only in a school's own document, and only when asked for
+        lines.append(t("report.overdue_teachers", items="、".join(
+            f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r)} 项" for r in teachers[:5])))
+    elif teachers:
+        lines.append(t("report.overdue_teachers_count", n=len(teachers)))
+    return lines
+
+
 def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
               indicators: list[dict[str, Any]], by_class: list[dict[str, Any]], by_staff_duty: list[dict[str, Any]],
-              staff_names: dict[str, dict[str, str]], unvisited: dict[str, int]) -> Section:
+              staff_names: dict[str, dict[str, str]], unvisited: dict[str, int], school_level: bool = True,
+              name_staff: bool = False) -> Section:
 
     with_role = {r.id for seg in c.segs for r in seg.rules if r.by and r.scope in ("child", "class")}
     sums: dict[Any, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -430,20 +458,12 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
             f"{names['duty'].get(r['key']['duty'], r['key']['duty'])}（{percent_of(r['met'], r['expected'])}）"
             for r in weak[:5])))
 
-    def missed(r: dict[str, Any]) -> int:
-        return r["expected"] - r["met"] - r["met_late"]
-
-    classes = sorted((r for r in by_class if missed(r) > 0 and r["key"]["class"]), key=lambda r: -missed(r))
-    if classes:
-        lines.append(t("report.overdue_classes", items="、".join(f"{r['key']['class']} {missed(r)} 项"
-                                                                for r in classes[:5])))
-    teachers = sorted((r for r in by_staff if missed(r) > 0 and r["key"]["staff"]), key=lambda r: -missed(r))
-    if teachers:
-        lines.append(t("report.overdue_teachers", items="、".join(
-            f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r)} 项" for r in teachers[:5])))
+    lines += _overdue_lines(by_class, by_staff, names, staff_names, school_level, name_staff)
     if unassigned:
         lines.append(t("report.overdue_unassigned", n=unassigned))
-    if unvisited:
+    if unvisited and not school_level:
+        lines.append(t("report.never_visited_area", n=sum(unvisited.values())))
+    elif unvisited:
         total = sum(unvisited.values())
         lines.append(t("report.never_visited", n=total, items="、".join(
             f"{cls} {n} 人" for cls, n in sorted(unvisited.items(), key=lambda kv: class_order(kv[0])))))
