@@ -284,6 +284,11 @@ def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_
     db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s2.md"))
     lines = [line for line in (tmp_path / "s2.md").read_text("utf-8").splitlines() if line]
     assert "按照月度活动安排，本期开展了：10月校歌赛（合唱队）。" in lines  # its record makes it so
+    assert not any(line.startswith("方案职责之外") for line in lines)
+    db.ok("record", "letter", "--child", "K1", "--by", "P1", "--at", "2025-10-20 15:00")
+    db.ok("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s3.md"))
+    lines = [line for line in (tmp_path / "s3.md").read_text("utf-8").splitlines() if line]
+    assert "方案职责之外，本期还记录了：亲情书信 1 次。" in lines  # work no duty counts is never left out
     assert not any(line.startswith("按计划安排但尚无记录") for line in lines)
 
 

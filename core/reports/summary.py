@@ -138,7 +138,7 @@ def build(c: Any, period: Period, registry: Any, name_staff: bool = False) -> Do
     sections = [
         _basic(kind, org_name, found, by_guardian, indicators, by_school, by_school_rate, c, figures),
         _practice(c, registry, by_duty, names, groups, per_duty, pairs, totals, plugin_sections, period, programme,
-                  held),
+                  held, done),
         _problems(c, by_duty, names, indicators, by_class if kind == "school" else by_school_rate, by_staff_duty,
                   staff_names, unvisited, kind == "school", name_staff and kind == "school"),
         Section(t("report.h.next"), [t("report.next_hint" if kind == "school" else "report.next_hint_area")],
@@ -275,7 +275,7 @@ def _kind(c: Any, indicator_id: str) -> str | None:
 def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, str]],
               groups: dict[str, str | None], per_duty: dict[str, int], pairs: list[dict[str, Any]],
               totals: dict[str, Any], plugin_sections: list[Any], period: Period, programme: Any,
-              held: set[str]) -> Section:
+              held: set[str], done: dict[str, int] | None = None) -> Section:
     subs = [Section(t("report.h.pairs"), _pair_lines(c, pairs, totals))]  # （一）结对帮扶
     # （二）职责落实：each group, then each duty, with what was done and its rate
     steps = _steps(c)
@@ -311,6 +311,9 @@ def _practice(c: Any, registry: Any, by_duty: list[dict[str, Any]], names: dict[
     activities = _activity_lines(c, programme, period, held)  # （三）活动安排
     if activities:
         subs.append(Section(t("report.h.activities"), activities))
+    other = _other_work(c, registry, done or {})  # what was recorded that no duty counts: never left out
+    if other:
+        subs.append(Section(t("report.h.other"), [other]))
     # each plugin's section (体检, 资助, 比赛与展演 …)
     for s in plugin_sections:
         tables = [Table(s.title, list(s.headers), [list(r) for r in s.rows])] if s.headers and s.rows else []
@@ -360,6 +363,23 @@ def _activities_held(conn: Any, c: Any, period: Period, programme: Any) -> set[s
         out |= {task.id for task in activity.tasks if matching_count(
             conn, list(c.schools), first, last, c.zone, c.asof, task.step, tuple(sorted(task.match.items())), task.id)}
     return out
+
+
+def _other_work(c: Any, registry: Any, done: dict[str, int]) -> str:
+    """The records of the period no duty, task or trigger of the programmes counts (8 亲情电话 a
+    teacher made beyond the plan, a volunteers' activity), by step in its own words; a plugin's
+    steps are its section's."""
+    from guanai.core.declared import DECLARED
+
+    used = {r.step for seg in c.segs for r in seg.rules}
+    used |= {x for seg in c.segs for tr in seg.programme.triggers for x in (tr.when.step, *(f.step for f in tr.then))}
+    items = []
+    for step, n in sorted(done.items(), key=lambda kv: -kv[1]):
+        kind = registry.steps.get(step)
+        if step in used or not n or kind is None or kind.plugin not in ("care_basics", DECLARED):
+            continue
+        items.append(t("report.other_item", title=kind.title, n=n))
+    return t("report.other", items="、".join(items)) if items else ""
 
 
 def _activity_lines(c: Any, programme: Any, period: Period, held: set[str]) -> list[str]:
