@@ -168,8 +168,8 @@ def test_hook_report_sections(care, tmp_path):
             "--set", "amount_yuan=12.34", "--set", "fund=lmyb")
     care.ok("report", "summary", "--org", "S001", "--as-of", "2025-11-01", "-o", str(tmp_path / "s.md"))
     text = (tmp_path / "s.md").read_text("utf-8")
-    assert "### （四）体检\n\n共为 1 名学生完成健康体检，其中关爱对象 1 人，占关爱对象的 50.0%；发现异常、需报送上一级医疗部门 1 人次。" in text
-    assert "### （五）资助\n\n两免一补：资助 1 人，1 笔，共 12.34 元。\n\n合计资助 1 人，1 笔，共 12.34 元。" in text
+    assert "### （四）体检\n\n共为1名学生完成健康体检，其中关爱对象1人，占关爱对象的50.0%；发现异常、需报送上一级医疗部门1人次。" in text
+    assert "### （五）资助\n\n两免一补：资助1人，1笔，共12.34元。\n\n合计资助1人，1笔，共12.34元。" in text
     assert "### （六）比赛与展演\n\n本期未记录比赛或展演。" in text
     assert "| 2025-10-20 | K1 | 刘小明 | 七(1)班 |  |  | 4.5 |  |  | 左眼视力 4.5 |" in text
 

@@ -21,7 +21,9 @@ def cell_text(value: Any, percent: bool = False) -> str:
     if value is None:
         return "—" if percent else ""
     if percent and isinstance(value, (int, float)):
-        return f"{value:.1%}"
+        from guanai.core.render import rate_text
+
+        return rate_text(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int):
@@ -31,6 +33,31 @@ def cell_text(value: Any, percent: bool = False) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+_CJK = "\u3400-\u9fff\uff08\uff09\u3001-\u3003\uff0c\uff1a\uff1b\u201c\u201d"
+
+
+def tight(text: str) -> str:
+    """A sentence as Chinese is typeset (GB/T 9704 practice): no half-width space between Chinese
+    and a number ("学生 600 人" → "学生600人", "1,470 次" → "1,470次"); words and options in Latin
+    letters (guanai, --name-staff) keep theirs."""
+    import re
+
+    text = re.sub(f"(?<=[{_CJK}]) +(?=[0-9])", "", text)
+    return re.sub(f"(?<=[0-9%]) +(?=[{_CJK}])", "", text)
+
+
+def tightened(doc: Document) -> Document:
+    """The document with every sentence, heading and table title tight (tables' cells are data)."""
+    from dataclasses import replace
+
+    def section(s: Section) -> Section:
+        return replace(s, heading=tight(s.heading), paragraphs=[tight(p) for p in s.paragraphs],
+                       tables=[replace(tb, title=tight(tb.title)) for tb in s.tables],
+                       subsections=[section(x) for x in s.subsections])
+
+    return replace(doc, title=tight(doc.title), sections=[section(s) for s in doc.sections])
 
 
 def _is_number(value: Any) -> bool:
@@ -47,6 +74,7 @@ def write(doc: Document, path: str, template: str | None = None) -> None:
     """Write `doc` to `path` (a temporary file first, then renamed: never half a file)."""
     target = Path(path)
     suffix = target.suffix.lower()  # X.DOCX is a .docx
+    doc = tightened(doc)
     with private_target(target) as tmp:
         if suffix == ".docx":
             to_docx(doc, tmp, template)
