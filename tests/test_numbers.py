@@ -26,3 +26,24 @@ def test_an_indicator_rounded_to_its_target_is_still_below_it():
     assert near.value == 0.9 and near.ok is False  # its JSON value rounds to 0.9; it is not reached
     assert indicator_value(near.value, near.unit, near.target, near.numerator, near.denominator) == "89.9%"
     assert Value("x", "x", "count", 71, 71, 1, unit="pairs").ok is True
+
+
+def test_a_long_title_breaks_into_balanced_lines_never_inside_a_number():
+    """issue 28 item 3: "总结" was left alone on the .docx title's second line."""
+    from guanai.core.reports.render import balanced_title, tight
+
+    assert balanced_title("西北中学2025年秋季学期关爱留守儿童工作总结") == "西北中学2025年秋季学期\n关爱留守儿童工作总结"
+    assert balanced_title("示例镇中心小学2025年10月1日至2025年12月31日关爱留守儿童工作总结") == (
+        "示例镇中心小学2025年10月1日至2025年\n12月31日关爱留守儿童工作总结")
+    assert balanced_title("短标题") == "短标题"
+    assert tight("本校现有在校学生 600 人，占 49.0%：留守 265 人") == "本校现有在校学生600人，占49.0%：留守265人"
+    assert tight("加 --name-staff 列出 guanai report") == "加 --name-staff 列出 guanai report"  # Latin keeps its spaces
+
+
+def test_the_docx_title_holds_its_line_break(demo):
+    from docx import Document
+
+    run, folder = demo
+    assert run("report", "summary", "--org", "S001", "--as-of", "2025-12-20", "-o", str(folder / "t.docx")).exit_code == 0
+    first = next(p.text for p in Document(str(folder / "t.docx")).paragraphs if p.text.strip())
+    assert first == "西北中学2025年秋季学期\n关爱留守儿童工作总结"

@@ -60,6 +60,24 @@ def tightened(doc: Document) -> Document:
     return replace(doc, title=tight(doc.title), sections=[section(s) for s in doc.sections])
 
 
+TITLE_WIDTH = 18  # characters of 22 pt 小标宋 on a line of an A4 page with GB/T 9704 margins
+
+
+def balanced_title(title: str, width: int = TITLE_WIDTH) -> str:
+    """A title too long for one line, broken into two of near-equal length ("西北中学2025年秋季学期" /
+    "关爱留守儿童工作总结"), never leaving a word alone on the second line: after a 学期/学年/年/学校
+    name nearest the middle, else at the middle."""
+    if len(title) <= width:
+        return title
+    middle = len(title) / 2
+    marks = [m.end() for m in __import__("re").finditer(r"学期|学年|中学|小学|学校|年", title)]
+    good = [i for i in marks if 4 <= i <= len(title) - 4]
+    at = min(good, key=lambda i: abs(i - middle)) if good else round(middle)
+    while 0 < at < len(title) and title[at - 1].isdigit() and title[at].isdigit():  # never inside 2025
+        at += 1
+    return f"{title[:at]}\n{title[at:]}"
+
+
 def _is_number(value: Any) -> bool:
     from decimal import Decimal
 
@@ -208,7 +226,9 @@ def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
                             "rows": rows_text(tb)} for tb in s.tables],
                 "subsections": [section(sub) for sub in s.subsections]}
 
-    context = {"title": doc.title, "org_name": doc.org_name, "date_text": doc.date_text,
+    from docxtpl import Listing
+
+    context = {"title": Listing(balanced_title(doc.title)), "org_name": doc.org_name, "date_text": doc.date_text,
                "period_text": doc.period_text, "figures": doc.figures,
                "sections": [section(s) for s in doc.sections]}
     try:
