@@ -108,18 +108,42 @@ def _heading(ws: Any, spec: Sheet) -> int:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8EEF4")
         cell.alignment = Alignment(vertical="center", wrap_text=True)
+        cell.border = _thin()
     return first
+
+
+def _thin() -> Any:
+    """The thin border every table cell prints with (one object: openpyxl keeps one style)."""
+    global _THIN
+    if _THIN is None:
+        from openpyxl.styles import Border, Side
+
+        side = Side(style="thin", color="808080")
+        _THIN = Border(left=side, right=side, top=side, bottom=side)
+    return _THIN
+
+
+_THIN: Any = None
 
 
 def _body(ws: Any, spec: Sheet, first: int) -> list[float]:
     """The rows under the header, each cell typed and formatted; returns each column's width."""
     widths: list[float] = [text_width(str(h)) for h in spec.headers]
+    border = _thin()
     for r, row in enumerate(spec.rows, first + 1):
         for col, raw in enumerate(row, 1):
             value = value_of(raw)
             cell = ws.cell(row=r, column=col, value=value)
+            cell.border = border
             widths[col - 1] = max(widths[col - 1], _format(cell, value, col - 1 in spec.percent))
+    if not spec.rows and spec.headers:  # an empty sheet says so, rather than printing a bare header
+        ws.cell(row=first + 1, column=1, value=EMPTY_SHEET).border = border
+        if len(spec.headers) > 1:
+            ws.merge_cells(start_row=first + 1, start_column=1, end_row=first + 1, end_column=len(spec.headers))
     return widths
+
+
+EMPTY_SHEET = "本期无记录"
 
 
 def _format(cell: Any, value: Any, percent: bool) -> float:
@@ -150,6 +174,9 @@ def _page(ws: Any, header_row: int) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
+    for footer in (ws.oddFooter, ws.evenFooter):  # 第 1 页 共 12 页 at the foot of every page
+        footer.center.text = "第 &P 页 共 &N 页"
+        footer.center.size = 9
 
 
 def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> None:

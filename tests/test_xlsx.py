@@ -61,3 +61,23 @@ def test_identifiers_and_phones_stay_text(demo):
     for name in ("学籍号", "监护人电话"):
         cell = first[header.index(name)]
         assert isinstance(cell.value, str) and cell.number_format == "@", name
+
+
+def test_every_sheet_prints_with_page_numbers_borders_and_says_when_it_is_empty(tmp_path):
+    """issue 28 item 4: 第 &P 页 共 &N 页 in every footer, thin borders, 本期无记录 on an empty sheet."""
+    from guanai.core.spreadsheet import Sheet, write
+    from openpyxl import load_workbook
+
+    target = tmp_path / "b.xlsx"
+    write(target, [Sheet("谈心记录", ["时间", "对象"], [["2025-10-22 16:00", "K1"]], title="谈心记录"),
+                   Sheet("家访记录", ["时间", "对象", "记录人"], [], title="家访记录")])
+    book = load_workbook(target)
+    for ws in book.worksheets:
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+        assert ws.page_setup.orientation == "landscape" and ws.print_title_rows
+    talks, visits = book["谈心记录"], book["家访记录"]
+    header = next(r for r in talks.iter_rows() if r[0].value == "时间")
+    assert header[0].border.left.style == "thin"
+    assert talks.cell(row=header[0].row + 1, column=2).border.bottom.style == "thin"
+    empty = next(r for r in visits.iter_rows() if r[0].value == "时间")[0].row + 1
+    assert visits.cell(row=empty, column=1).value == "本期无记录"
