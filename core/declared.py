@@ -8,6 +8,7 @@ for it, and a plugin's step of the same name is an error at the declaration."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import date
 from typing import Any, Literal
@@ -19,8 +20,10 @@ DECLARED = "programme"  # the owner a declared step shows in `plugins show`, the
 TEXT_LIMIT = 2000
 
 
+@functools.lru_cache(maxsize=512)
 def step_type(spec: Any) -> StepType:
-    """The StepType of a programme's `steps:` item."""
+    """The StepType of a programme's `steps:` item (made once per process: a record's model is
+    asked for per record)."""
     fields: dict[str, Any] = {}
     for f in spec.fields:
         description = f"{f.name}（{f.unit}）" if f.unit else f.name

@@ -185,8 +185,16 @@ def remember_declared(specs: tuple[Any, ...]) -> None:
     _declared = specs
 
 
+_merged: dict[tuple[int, tuple[Any, ...]], Registry] = {}
+
+
 def current_registry() -> Registry:
-    """The plugins' registry with the declared record types the running command has read."""
+    """The plugins' registry with the declared record types the running command has read (one
+    merged registry per set of them, not one per call)."""
     from guanai.core.declared import with_steps
 
-    return with_steps(load_registry(), _declared)
+    base = load_registry()
+    key = (id(base), _declared)
+    if key not in _merged:
+        _merged[key] = with_steps(base, _declared)
+    return _merged[key]
