@@ -82,3 +82,21 @@ def test_rows_pointing_across_the_boundary_are_refused(shared_county, who, what)
     assert shared_county.figures() == before
     shown = shared_county.guanai("county_c01", "children", "show", "K1", "--show-contacts")
     assert "13812345678" not in shown.stdout
+
+
+@pytest.mark.parametrize("who", ATTACKERS)
+def test_nobody_outside_a_school_nor_its_teacher_turns_its_staff_into_volunteers(shared_county, who):
+    """staff.kind (issue 27) decides who counts as 教职工 and 党员: a teacher, another school, a
+    township or county elsewhere, with psql, cannot change it at S001 (only S001's writers can)."""
+    s = shared_county.schema
+    with contextlib.suppress(Exception):  # refused outright, or no row it could reach: what follows checks
+        shared_county.sql(who, f"UPDATE {s}.staff SET kind = '志愿者' WHERE id = 'T001'")
+    assert shared_county.owner_sql(f"SELECT kind FROM {s}.staff WHERE id = 'T001'") == [("教职工",)]
+
+
+def test_the_schools_own_writer_may_say_who_is_a_volunteer(county):
+    """The control of the attack above: the statement works for S001's own writer (the grant on
+    the new column is there), so the attackers were refused, not mistaken."""
+    s = county.schema
+    county.sql("school_s001", f"UPDATE {s}.staff SET kind = '志愿者' WHERE id = 'T002'")
+    assert county.owner_sql(f"SELECT kind FROM {s}.staff WHERE id = 'T002'") == [("志愿者",)]
