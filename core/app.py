@@ -66,6 +66,7 @@ class App:
         from guanai.core.diagnostics import Refusal
         from guanai.core.store.db import sqlite_path
         from guanai.core.store.programmes import declared_steps
+        from sqlalchemy.exc import SQLAlchemyError
 
         if self._store is None:
             try:
@@ -76,12 +77,15 @@ class App:
                 if url.get_backend_name() == "sqlite" and (path is None or not path.exists()):
                     return ()
                 store = self.store
-            except (Refusal, ValueError, ImportError):  # no database yet, or not guanai's: the plugins' steps
-                return ()
+            except (Refusal, ValueError, ImportError, SQLAlchemyError):  # no database (yet), or not guanai's,
+                return ()  # or a server that does not answer: the plugins' steps (programme check needs no database)
         else:
             store = self._store
-        with store.read() as conn:
-            return declared_steps(conn)
+        try:
+            with store.read() as conn:
+                return declared_steps(conn)
+        except SQLAlchemyError:
+            return ()
 
     def now(self, zone: ZoneInfo | None = None) -> datetime:
         """The command's moment as a naive local time in `zone` (the machine's zone when None)."""
