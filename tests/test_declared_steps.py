@@ -92,10 +92,3 @@ def test_declared_steps_count_in_duties_matches_and_imports(declared, tmp_path):
     low = declared.ok("explain", "--duty", "low-mood", "--child", "K1", "--as-of", "2025-12-30")
     assert "按时完成   1/1" in low
 
-
-def test_programme_check_needs_no_database_even_when_one_is_named_and_down(cli, monkeypatch):
-    """The registry reads declared steps from the database when there is one; a server that does
-    not answer leaves the plugins' steps, and a file check never depends on it."""
-    monkeypatch.setenv("GUANAI_DB", "postgresql+psycopg://nobody@127.0.0.1:1/none")
-    result = cli("programme", "check", str(HERE / "home.yaml"))
-    assert result.exit_code == 0 and result.stdout.endswith("home.yaml：检查通过。\n")
