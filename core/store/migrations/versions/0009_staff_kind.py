@@ -9,8 +9,6 @@ Revises: 0008
 Create Date: 2026-12-06
 """
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -35,11 +33,8 @@ def downgrade() -> None:
         batch_op.drop_column('kind')
 
 
-def _previous(name: str):  # noqa: ANN202 — a migration module (Alembic loads them by path, not as a package)
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"guanai_migration_{name}", Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _previous(name: str):  # noqa: ANN202 — a migration module, by its package path (no second loader)
+    import importlib
+
+    return importlib.import_module(f"guanai.core.store.migrations.versions.{name}")
