@@ -8,7 +8,22 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
+
+
+class Rate(Fraction):
+    """A share kept exact (met/expected, 1,122/4,998): shown once, rounded once (render.rate_text,
+    22.4%); written to JSON and CSV with four decimals (0.2245), as SPEC's `rate`. Never rounded
+    before it is shown: a rate rounded to 0.2245 and then to 22.5% was rounded twice (issue 28)."""
+
+    def __repr__(self) -> str:
+        return f"Rate({self.numerator}, {self.denominator})"
+
+
+def rate(n: int, d: int) -> Rate | None:
+    """n of d as a Rate; None when nothing was expected."""
+    return Rate(n, d) if d else None
 
 
 def json_default(value: Any) -> Any:
@@ -18,6 +33,8 @@ def json_default(value: Any) -> Any:
         return value.model_dump(mode="json")
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Fraction):
+        return round(float(value), 4)
     raise TypeError(type(value).__name__)
 
 
@@ -52,7 +69,7 @@ def cell_value(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False, default=json_default)
     if value is None:
         return ""
-    return json_default(value) if isinstance(value, (date, datetime, Decimal)) else value
+    return json_default(value) if isinstance(value, (date, datetime, Decimal, Fraction)) else value
 
 
 def text_width(text: str) -> int:

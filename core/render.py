@@ -148,12 +148,10 @@ def others_text(counts: dict[str, int]) -> str:
     return t("list.sep").join(t("people.kind_count", kind=kind, n=n) for kind, n in counts.items())
 
 
-def rate_text(value: Any, target: Any = None) -> str:
-    """A rate as people read it: 71.4%, or — when nothing was expected. Rounded half up to one
-    decimal, once; a value below its target (or below 100%) never shows as reaching it: 89.97%
-    against 90% is 89.9%, 2,999 of 3,000 is 99.9% (issue 28: one rule for every output)."""
-    if value is None:
-        return "—"
+def rate_tenths(value: Any, target: Any = None) -> int:
+    """A rate in tenths of a per cent as shown (224 for 22.4%): rounded half up once from the exact
+    value; below its target (or below 100%) never reaching it. The one rule behind rate_text and
+    the workbooks' percent cells."""
     from fractions import Fraction
 
     exact = value if isinstance(value, Fraction) else Fraction(str(value))
@@ -161,6 +159,16 @@ def rate_text(value: Any, target: Any = None) -> str:
     for ceiling in (target, 1):
         if ceiling is not None and exact < Fraction(str(ceiling)) and Fraction(tenths, 1000) >= Fraction(str(ceiling)):
             tenths = (exact * 1000).__floor__()
+    return int(tenths)
+
+
+def rate_text(value: Any, target: Any = None) -> str:
+    """A rate as people read it: 71.4%, or — when nothing was expected. Rounded half up to one
+    decimal, once; a value below its target (or below 100%) never shows as reaching it: 89.97%
+    against 90% is 89.9%, 2,999 of 3,000 is 99.9% (issue 28: one rule for every output)."""
+    if value is None:
+        return "—"
+    tenths = rate_tenths(value, target)
     sign = "-" if tenths < 0 else ""
     return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from guanai.core.celltext import cell_value, safe_cell, text_width
@@ -53,6 +54,10 @@ def value_of(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones: the local time as shown elsewhere
+    if isinstance(value, Fraction):  # a Rate: the figure the documents show (22.4%), not 22.45%
+        from guanai.core.render import rate_tenths
+
+        return rate_tenths(value) / 1000
     if isinstance(value, (int, float, Decimal, date, datetime)):
         return float(value) if isinstance(value, Decimal) else value
     plain = cell_value(value)

@@ -23,7 +23,7 @@ def test_demo_builds_and_prints_due_and_compliance(cli, tmp_path):
     from docx import Document
 
     text = "\n".join(p.text for p in Document(str(tmp_path / "demo-总结.docx")).paragraphs)
-    assert "每一周至少谈心一次：本期共记录谈心1259次；应完成1470次，按时完成1049次，按时率71.4%。" in text
+    assert "每一周至少谈心一次：本期共记录谈心1,259次；按孩子·周计，应完成1,470项，按时完成1,049项，按时率71.4%。" in text
     again = cli("demo", "--db", str(path))  # rebuilt from scratch: the same numbers
     assert again.stdout.splitlines()[0] == out[0]
     by_township = json.loads(cli("--db", f"sqlite:///{path}", "compliance", "--by", "township,school",

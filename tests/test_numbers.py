@@ -47,3 +47,36 @@ def test_the_docx_title_holds_its_line_break(demo):
     assert run("report", "summary", "--org", "S001", "--as-of", "2025-12-20", "-o", str(folder / "t.docx")).exit_code == 0
     first = next(p.text for p in Document(str(folder / "t.docx")).paragraphs if p.text.strip())
     assert first == "西北中学2025年秋季学期\n关爱留守儿童工作总结"
+
+
+def test_a_rate_is_kept_exact_until_shown_and_written_with_four_decimals():
+    """1,122 of 4,998 is 22.449%: its rate was stored as 0.2245 and the 总结's table then showed
+    22.5% beside the sentence's 22.4% (rounded twice). A Rate stays exact: every table, sentence and
+    workbook cell shows 22.4%; JSON and CSV still carry 0.2245 (SPEC's `rate`)."""
+    import json
+
+    from guanai.core.celltext import cell_value, json_default, rate
+    from guanai.core.reports.render import cell_text
+    from guanai.core.spreadsheet import value_of
+
+    r = rate(1122, 4998)
+    assert rate(3, 0) is None
+    assert cell_text(r, percent=True) == rate_text(r) == percent_of(1122, 4998) == "22.4%"
+    assert json.dumps({"rate": r}, default=json_default) == '{"rate": 0.2245}' and cell_value(r) == 0.2245
+    assert value_of(r) == 0.224 and value_of(rate(89997, 100000)) == 0.9  # the cell holds what is shown
+    assert value_of(rate(2999, 3000)) == 0.999  # never 100.0% short of everyone
+
+
+def test_the_summary_table_and_its_sentence_show_one_rate(cli, demo_db, tmp_path):
+    """The 总结's 职责落实 table and the duty's sentence show the same figure for every duty."""
+    import re
+
+    out = tmp_path / "s.md"
+    cli("--db", f"sqlite:///{demo_db}", "report", "summary", "--org", "S001", "--as-of", "2025-12-20", "-o", str(out))
+    text = out.read_text("utf-8")
+    rows = re.findall(r"^\| (\S+) \|[^\n]*\| ([\d.]+%) \|$", text, re.M)
+    assert len(rows) >= 5
+    for name, shown in rows:
+        said = re.search(rf"^{re.escape(name)}：[^\n]*按时率([\d.]+%)", text, re.M)
+        assert said is None or said.group(1) == shown, name
+    assert any(re.search(rf"^{re.escape(name)}：[^\n]*按时率", text, re.M) for name, _ in rows)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from guanai.core.render import percent_of
+
 from tests.conftest import FACTS
 
 ENGINE = FACTS.parent / "engine"
@@ -25,6 +27,9 @@ def _docx_text(path) -> tuple[list[str], list[list[list[str]]]]:
         [[c.text for c in row.cells] for row in table.rows] for table in doc.tables]
 
 
+
+
+
 def _pct(value) -> str:
     return f"{value:.1%}"
 
@@ -34,7 +39,8 @@ def test_summary_figures_equal_the_commands(demo):
     asof = ("--as-of", "2025-12-20")
     out = run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "s.docx"))
     assert out.exit_code == 0, out.output
-    assert out.stdout == f"已写入 {folder / 's.docx'}：西北中学2025年秋季学期关爱留守儿童工作总结\n"
+    assert out.stdout == (f"已写入 {folder / 's.docx'}：西北中学2025年秋季学期关爱留守儿童工作总结\n"
+                          f"核对文件 {folder / 's.evidence.json'}：文中每个数字的出处\n")
     text, tables = _docx_text(folder / "s.docx")
     body = "\n".join(text)
     assert not re.search(r"[\u4e00-\u9fff] +[0-9]|[0-9%] +[\u4e00-\u9fff]", body)  # typeset: 学生600人 (issue 28)
@@ -51,9 +57,10 @@ def test_summary_figures_equal_the_commands(demo):
     duties = json.loads(run("compliance", "--org", "S001", "--by", "duty", *TERM, *asof, "--json").stdout)["rows"]
     table = next(tb for tb in tables if tb[0][0] == "职责")
     assert len(table) - 1 == len(duties) > 5
-    for row, duty in zip(table[1:], duties, strict=True):
-        assert row[2:] == [f"{duty['expected']:,}", f"{duty['met']:,}", f"{duty['met_late']:,}", _pct(duty["rate"])]
-        assert _sp(f"应完成 {duty['expected']} 次，按时完成 {duty['met']} 次，按时率 {_pct(duty['rate'])}") in body
+    for row, duty in zip(table[1:], duties, strict=True):  # one rate, rounded once from met/expected
+        rate = percent_of(duty["met"], duty["expected"])
+        assert row[3:] == [f"{duty['expected']:,}", f"{duty['met']:,}", f"{duty['met_late']:,}", rate]
+        assert f"应完成{duty['expected']:,}项，按时完成{duty['met']:,}项，按时率{rate}" in body
     values = {v["id"]: v for v in json.loads(run("indicators", "--org", "S001", *asof, "--json").stdout)}
     archive = values["archive-rate"]
     assert _sp(f"{archive['name']} {_pct(archive['value'])}（{archive['numerator']}/{archive['denominator']}）") in body
@@ -91,7 +98,7 @@ def test_a_school_with_no_records_reads_well(db, tmp_path):
     text = (tmp_path / "empty.md").read_text("utf-8")
     assert "—%" not in text and "按时完成 0 次" not in text
     assert "本期尚未建立帮扶结对。" in text
-    assert "一周一谈心：本期应完成4次，尚未记录谈心。" in text  # K1, the four weeks of September
+    assert "一周一谈心：本期按孩子·周计，应完成4项，尚未记录谈心。" in text  # K1, the four weeks of September
     assert "本期未记录" not in text  # no plugin is listed: no plugin section at all
 
 
@@ -178,8 +185,8 @@ def test_the_ledger_holds_what_the_summary_counts(demo):
     assert len(rows("结对帮扶名单")) == len(json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout))
     run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "l.md"))
     summary = (folder / "l.md").read_text("utf-8")
-    talks = re.search(r"本期共记录谈心(\d+)次", summary).group(1)
-    assert len(rows("谈心记录")) == int(talks)
+    talks = re.search(r"本期共记录谈心([\d,]+)次", summary).group(1)
+    assert len(rows("谈心记录")) == int(talks.replace(",", ""))
     payments = re.search(r"合计资助\d+人，(\d+)笔", summary).group(1)
     assert len(rows("资助")) == int(payments)
 
@@ -204,6 +211,16 @@ def test_the_ledger_shows_contacts_only_when_asked_and_audits_it(demo):
     assert found[-1]["show_contacts"] is True and found[-1]["file"] == "c.xlsx"
 
 
+def shown(met: int, expected: int) -> float | None:
+    """A rate as a workbook's percent cell holds it: the figure shown (3.2% is 0.032), rounded once
+    from met/expected by the rule every output uses."""
+    from fractions import Fraction
+
+    from guanai.core.render import rate_tenths
+
+    return rate_tenths(Fraction(met, expected)) / 1000 if expected else None
+
+
 def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_path):
     from openpyxl import load_workbook
 
@@ -212,7 +229,8 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
     school.ok("record", "talk", "--child", "K1", "--by", "P001", "--at", "2025-10-20 10:00")
     asof = ("--as-of", "2025-11-20")
     out = school.ok("report", "county", "--org", "C01", "--term", "2025-autumn", *asof, "-o", str(tmp_path / "k.xlsx"))
-    assert out == f"已写入 {tmp_path / 'k.xlsx'}：示例县2025年秋季学期关爱留守儿童工作考核\n"
+    assert out == (f"已写入 {tmp_path / 'k.xlsx'}：示例县2025年秋季学期关爱留守儿童工作考核\n"
+                   f"核对文件 {tmp_path / 'k.evidence.json'}：文中每个数字的出处\n")
     book = load_workbook(tmp_path / "k.xlsx")
     assert book.sheetnames == ["学校排名", "乡镇排名", "指标达标", "月度按时率", "薄弱职责"]
     ranked = list(book["学校排名"].iter_rows(min_row=4, values_only=True))
@@ -220,7 +238,7 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
     names = {"S001": "示例镇中学", "S002": "示例镇中心小学", "S003": "河口乡小学"}
     expected = sorted(by_school, key=lambda r: (r["rate"] is None, -(r["rate"] or 0), names[r["key"]["school"]]))
     assert [(r[1], r[5], r[6], r[7]) for r in ranked[:len(expected)]] == [
-        (names[r["key"]["school"]], r["expected"], r["met"], r["rate"]) for r in expected]
+        (names[r["key"]["school"]], r["expected"], r["met"], shown(r["met"], r["expected"])) for r in expected]
     assert [r[0] for r in ranked] == list(range(1, len(ranked) + 1))
     targets = list(book["指标达标"].iter_rows(min_row=4, values_only=True))
     header = [c.value for c in book["指标达标"][3]]
@@ -229,13 +247,15 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
         values = {v["name"]: v for v in json.loads(school.ok("indicators", "--org", code, *asof, "--json"))}
         for i, title in enumerate(header[1::2]):
             name = title.rsplit("（目标", 1)[0]
-            assert row[1 + 2 * i] == values[name]["value"], (code, name)
+            v = values[name]
+            assert row[1 + 2 * i] == (shown(v["numerator"], v["denominator"]) if v["unit"] == "share" and v["denominator"]
+                                      else v["value"]), (code, name)
             assert row[2 + 2 * i] == ("达标" if values[name]["ok"] else "未达标" if values[name]["value"] is not None
                                       else "—")
     months = list(book["月度按时率"].iter_rows(min_row=4, values_only=True))
     by_month = json.loads(school.ok("compliance", "--org", "C01", "--by", "month", *TERM, *asof, "--json"))["rows"]
     assert [(m[0], m[1], m[2], m[4]) for m in months] == [
-        (r["key"]["month"], r["expected"], r["met"], r["rate"]) for r in by_month]
+        (r["key"]["month"], r["expected"], r["met"], shown(r["met"], r["expected"])) for r in by_month]
     assert len(book["学校排名"]._charts) == 1 and len(book["月度按时率"]._charts) == 1
     school.ok("report", "county", "--org", "C01", *asof, "-o", str(tmp_path / "k.html"))
     page = (tmp_path / "k.html").read_text("utf-8")
@@ -280,10 +300,10 @@ def test_a_summary_counts_each_duty_by_its_match_and_pairs_by_who_pairs(db, tmp_
     lines = [line for line in (tmp_path / "s.md").read_text("utf-8").splitlines() if line]
     assert "与关爱对象结成帮扶对子1对（代理家长1对），承担帮扶的教职工1人，其中党员1人。" in lines
     assert "同学之间结成学习帮手对子2对。" in lines
-    assert "主题班会、座谈开展思想教育：本期共记录会议1次；应完成1次，按时完成1次，按时率100.0%。" in lines
-    assert "安全法制教育：本期应完成1次，尚未记录会议。" in lines
-    assert "视频室组织留守学生与父母视频交流：本期共记录电话联系1次；应完成2次，按时完成1次，按时率50.0%。" in lines
-    assert "亲情对话室组织留守学生与父母电话交流：本期应完成2次，尚未记录电话联系。" in lines
+    assert "主题班会、座谈开展思想教育：本期共记录会议1次；按学校·月计，应完成1项，按时完成1项，按时率100.0%。" in lines
+    assert "安全法制教育：本期按学校·月计，应完成1项，尚未记录会议。" in lines
+    assert "视频室组织留守学生与父母视频交流：本期共记录电话联系1次；按孩子·月计，应完成2项，按时完成1项，按时率50.0%。" in lines
+    assert "亲情对话室组织留守学生与父母电话交流：本期按孩子·月计，应完成2项，尚未记录电话联系。" in lines
     assert "按计划安排但尚无记录：10月校歌赛（合唱队）。" in lines  # no record: never "开展了" (issue 28)
     assert "本期尚待开展：11月作文竞赛（文学社）；12月板报展、手抄报展。" in lines
     db.ok("record", "contest", "--school", "S001", "--by", "P1", "--at", "2025-10-24 15:00", "--set", "name=校歌赛",

@@ -57,7 +57,7 @@ def run_demo(ctx: click.Context, target: str) -> None:
     indicators(ctx, IndicatorsOptions(org=made.school, when=day))
     click.echo()
     folder = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:///") else Path()
-    summary(ctx, ReportOptions(made.school, str(folder / "demo-总结.docx"), when=day))
-    ledger(ctx, ReportOptions(made.school, str(folder / "demo-台账.xlsx"), when=day))
+    summary(ctx, ReportOptions(made.school, str(folder / "demo-总结.docx"), when=day, force=True))  # the demo's own
+    ledger(ctx, ReportOptions(made.school, str(folder / "demo-台账.xlsx"), when=day, force=True))
     click.echo()
     click.echo(t("demo.next", db=target, teacher=made.teacher, day=day, child=made.child))

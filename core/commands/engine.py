@@ -431,7 +431,7 @@ def compare(ctx: click.Context, opts: ComplianceOptions, keys: tuple[str, ...], 
 
 def _change(before: float | None, after: float | None) -> float | None:
     """The change of a rate, in percentage points (None when either is unknown)."""
-    return None if before is None or after is None else round((after - before) * 100, 1)
+    return None if before is None or after is None else round(float((after - before) * 100), 1)
 
 
 def _change_text(points: float | None) -> str:

@@ -29,6 +29,8 @@ class ReportOptions:
     template: str | None = None
     show_contacts: bool = False
     name_staff: bool = False
+    force: bool = False
+    evidence: str | None = None
 
 
 def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], click.Command]:
@@ -43,6 +45,7 @@ def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], c
                                 known_at_option,
                                 click.option("-o", "--output", required=True, metavar="FILE",
                                              type=click.Path(dir_okay=False), help="cli.opt.report_output"),
+                                click.option("--force", is_flag=True, help="cli.opt.report_force"),
                                 *extra)):
             func = option(func)
         return click.command(name, help=f"cli.report_{name}.help", epilog=f"cli.report_{name}.example")(
@@ -51,8 +54,11 @@ def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], c
     return wrap
 
 
+EVIDENCE = click.option("--evidence", metavar="FILE.json", type=click.Path(dir_okay=False), help="cli.opt.evidence")
+
+
 @report_command("summary", click.option("--template", metavar="FILE.docx", help="cli.opt.report_template"),
-                click.option("--name-staff", is_flag=True, help="cli.opt.name_staff"))
+                click.option("--name-staff", is_flag=True, help="cli.opt.name_staff"), EVIDENCE)
 def summary_command(ctx: click.Context, **options: Any) -> None:
     """The term's 总结 (.docx/.md/.html): figures from the engine, prose a school edits."""
     summary(ctx, ReportOptions(**options))
@@ -64,17 +70,52 @@ def ledger_command(ctx: click.Context, **options: Any) -> None:
     ledger(ctx, ReportOptions(**options))
 
 
-@report_command("county")
+@report_command("county", EVIDENCE)
 def county_command(ctx: click.Context, **options: Any) -> None:
     """The bureau's assessment of its schools (.xlsx/.html)."""
     county(ctx, ReportOptions(**options))
 
 
-def _suffix(path: str, allowed: tuple[str, ...]) -> str:
+def _suffix(path: str, allowed: tuple[str, ...], force: bool = False) -> str:
+    """The format `path` asks for (its suffix, any case); refused before anything is computed when
+    it is none of `allowed`, or when the file is there already and --force was not given (a 总结 a
+    head teacher has edited by hand is never overwritten silently)."""
     suffix = Path(path).suffix.lower()
     if suffix not in allowed:
         raise Refusal("report.bad_suffix", path=path, allowed="、".join(allowed))
+    if Path(path).is_file() and not force:
+        raise Refusal("report.exists", path=path)
     return suffix
+
+
+def evidence_path(opts: ReportOptions) -> Path:
+    """Where the evidence goes: --evidence FILE, else beside the document (总结.docx → 总结.evidence.json)."""
+    out = Path(opts.output)
+    return Path(opts.evidence) if opts.evidence else out.with_name(f"{out.stem}.evidence.json")
+
+
+def write_evidence(c: Any, opts: ReportOptions, period: Any, title: str, figures: dict[str, Any],
+                   items: list[dict[str, Any]]) -> Path:
+    """The evidence file: the document, when and as of when it was made, its period, and each
+    sentence (or table) with its figures and the engine call and command that give them."""
+    import json
+    from datetime import datetime
+    from importlib.metadata import version
+
+    from guanai.core.celltext import json_default
+    from guanai.core.files import write_private
+    from guanai.core.reports.render import tight
+
+    path = evidence_path(opts)
+    known = c.asof.known_at_utc
+    data = {"document": Path(opts.output).name, "title": title, "org": c.org, "guanai": version("guanai"),
+            "made_at": datetime.now().astimezone().isoformat(timespec="seconds"), "as_of": c.as_of_text(),
+            "known_at": known.isoformat(timespec="seconds") if known is not None else None,
+            "period": {"name": period.name, "first": period.first, "last": period.last},
+            "figures": figures,
+            "items": [{**item, "text": tight(item["text"])} if "text" in item else item for item in items]}
+    write_private(path, json.dumps(data, ensure_ascii=False, indent=2, default=json_default) + "\n")
+    return path
 
 
 def _period(ctx: click.Context, opts: ReportOptions) -> tuple[Any, Any]:
@@ -96,7 +137,7 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core.reports.summary import build
 
     output, template = opts.output, opts.template
-    _suffix(output, render.SUFFIXES)
+    _suffix(output, render.SUFFIXES, opts.force)
     if template is not None and (Path(output).suffix.lower() != ".docx" or not Path(template).is_file()):
         raise Refusal("report.bad_template", template=template)
     c, period = _period(ctx, opts)
@@ -109,7 +150,9 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
         if template is None:
             raise
         raise Refusal("report.template_failed", template=template, error=f"{type(exc).__name__}: {exc}") from exc
+    proof = write_evidence(c, opts, period, doc.title, doc.figures, doc.evidence)
     click.echo(t("report.written", path=output, title=doc.title))
+    click.echo(t("report.evidence_written", path=str(proof)))
 
 
 def ledger(ctx: click.Context, opts: ReportOptions) -> None:
@@ -118,7 +161,7 @@ def ledger(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core.store.db import audit
 
     org, output, show_contacts = opts.org, opts.output, opts.show_contacts
-    _suffix(output, (".xlsx",))
+    _suffix(output, (".xlsx",), opts.force)
     c, period = _period(ctx, opts)
     sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts)
     spreadsheet.write(output, sheets)
@@ -136,11 +179,13 @@ def county(ctx: click.Context, opts: ReportOptions) -> None:
     from guanai.core.reports import county as build_county
 
     output = opts.output
-    suffix = _suffix(output, (".xlsx", ".html"))
+    suffix = _suffix(output, (".xlsx", ".html"), opts.force)
     c, period = _period(ctx, opts)
     report = build_county.build(c, period, app_of(ctx).registry)
     if suffix == ".xlsx":
         spreadsheet.write(output, build_county.sheets(report))
     else:
         write_private(output, build_county.to_html(report))
+    proof = write_evidence(c, opts, period, report.title, report.figures, build_county.evidence(c, report))
     click.echo(t("report.written", path=output, title=report.title))
+    click.echo(t("report.evidence_written", path=str(proof)))

@@ -13,6 +13,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+from guanai.core.celltext import rate as exact_rate
 from guanai.core.i18n import t
 from guanai.core.render import key_text
 from guanai.core.reports.summary import Period, Table, cn_date, pct
@@ -67,8 +68,8 @@ def build(c: Any, period: Period, registry: Any) -> County:
             acc[1] += r["met"]
             acc[2] += r["met_late"]
 
-    def rate(acc: list[int]) -> float | None:
-        return round(acc[1] / acc[0], 4) if acc[0] else None
+    def rate(acc: list[int]) -> Any:
+        return exact_rate(acc[1], acc[0])
 
     def ranked(items: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
         return sorted(items.items(), key=lambda kv: (rate(kv[1]) is None, -(rate(kv[1]) or 0), c.orgs[kv[0]]["name"]))
@@ -160,6 +161,8 @@ def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> 
         for ind_id in indicator_names:
             found_value = mine.get(ind_id)
             value = found_value.value if found_value is not None else None
+            if found_value is not None and value is not None and found_value.unit == "share" and found_value.denominator:
+                value = exact_rate(found_value.numerator, found_value.denominator)  # shown once, from n/d
             row += [value, "—" if found_value is None or value is None else
                     t("county.ok") if found_value.ok else t("county.not_ok")]
         rows.append(row)
@@ -171,6 +174,17 @@ def _indicator_table(c: Any, values: dict[str, list[Any]], order: list[str]) -> 
         headers += [t("county.col.indicator", name=name, target=indicator_value(target, unit)),
                     t("county.col.reached")]
     return Table(t("county.indicators"), headers, rows, percent=percent_cols)
+
+
+def evidence(c: Any, report: County) -> list[dict[str, Any]]:
+    """Each table of the assessment with the engine call and the command that give its figures."""
+    from guanai.core.reports.summary import Trail
+
+    trail = Trail(c, report.period)
+    sources = ((report.schools, "compliance", {"by": "school"}), (report.townships, "compliance", {"by": "township"}),
+               (report.indicators, "indicators", {"each": "school"}), (report.months, "compliance", {"by": "month"}),
+               (report.weakest, "compliance", {"by": "duty"}))
+    return [{"table": tb.title, "rows": len(tb.rows), **trail.source(kind, dict(params))} for tb, kind, params in sources]
 
 
 # —— .xlsx ——
@@ -200,13 +214,13 @@ def sheets(report: County) -> list[Any]:
 # —— .html ——
 
 def to_html(report: County) -> str:
-    from guanai.core.reports.render import rows_text
+    from guanai.core.reports.render import is_number, rows_text
     from jinja2.sandbox import SandboxedEnvironment
 
     env = SandboxedEnvironment(autoescape=True)
     tables = [{"title": tb.title, "headers": tb.headers, "rows": rows_text(tb),
                "numeric": {i for i in range(len(tb.headers)) if tb.rows and all(
-                   isinstance(r[i], (int, float)) or r[i] is None for r in tb.rows)}}
+                   is_number(r[i]) or r[i] is None for r in tb.rows)}}
               for tb in (report.schools, report.townships, report.indicators, report.months, report.weakest)]
     rows = report.schools.rows
     weakest = len(rows) > CHART_MAX
@@ -236,7 +250,7 @@ def bar_svg(items: list[tuple[str, float | None]], title: str) -> Any:
                      f'<text x="{gx}" y="14" text-anchor="middle" fill="#666">{x}%</text>')
     for i, (name, value) in enumerate(items):
         y = 24 + i * row
-        width = bar_w * (value or 0)
+        width = bar_w * float(value or 0)
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{html.escape(name)}</text>'
                      f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" fill="#4a7ab7"/>'
                      f'<text x="{label_w + width + 4:.1f}" y="{y + 14}" fill="#333">{pct(value)}</text>')
@@ -259,7 +273,7 @@ def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
                      f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#666">{grid}%</text>')
     coords = []
     for i, (label, value) in enumerate(points):
-        x, y = left + i * step, top + plot_h * (1 - (value or 0))
+        x, y = left + i * step, top + plot_h * (1 - float(value or 0))
         coords.append(f"{x:.1f},{y:.1f}")
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#c0392b"/>'
                      f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle">{pct(value)}</text>'

@@ -7,7 +7,8 @@ numbers at the foot. Fonts are named (East Asian font set on each style), never 
     python -m guanai.core.reports.make_template      # rewrites templates/summary.docx
 
 A county's own template uses the same variables (docs/reports.md): `title`, `org_name`,
-`date_text`, `period_text`, `figures`, and `sections` — each with `heading`, `paragraphs`,
+`date_text`, `period_text`, `figures`, `opening` and `closing` (paragraphs before the first
+heading and after the last section), and `sections` — each with `heading`, `paragraphs`,
 `tables` (inserted with {{p table }}) and `subsections` of the same shape.
 """
 
@@ -97,6 +98,9 @@ def build(path: Path = HERE) -> Path:
     if first is not None:
         first._p.getparent().remove(first._p)
     para("{{ title }}", "GA Title")
+    para("{%p for text in opening %}", "GA Body")
+    para("{{ text }}", "GA Body")
+    para("{%p endfor %}", "GA Body")
     para("{%p for s in sections %}", "GA Body")
     para("{{ s.heading }}", "GA Heading 1")
     para("{%p for text in s.paragraphs %}", "GA Body")
@@ -116,6 +120,9 @@ def build(path: Path = HERE) -> Path:
     para("{{p tb.doc }}", "GA Body")
     para("{%p endfor %}", "GA Body")
     para("{%p endfor %}", "GA Body")
+    para("{%p endfor %}", "GA Body")
+    para("{%p for text in closing %}", "GA Body")
+    para("{{ text }}", "GA Body")
     para("{%p endfor %}", "GA Body")
     para("", "GA Body")
     para("{{ org_name }}", "GA Signature")

@@ -17,10 +17,11 @@ def cell_text(value: Any, percent: bool = False) -> str:
     """A table cell as printed: shares to one decimal (71.4%), numbers with thousands separators
     (UX.md: separators only in tables), nothing for None."""
     from decimal import Decimal
+    from fractions import Fraction
 
     if value is None:
         return "—" if percent else ""
-    if percent and isinstance(value, (int, float)):
+    if percent and isinstance(value, (int, float, Fraction)):
         from guanai.core.render import rate_text
 
         return rate_text(value)
@@ -57,7 +58,8 @@ def tightened(doc: Document) -> Document:
                        tables=[replace(tb, title=tight(tb.title)) for tb in s.tables],
                        subsections=[section(x) for x in s.subsections])
 
-    return replace(doc, title=tight(doc.title), sections=[section(s) for s in doc.sections])
+    return replace(doc, title=tight(doc.title), sections=[section(s) for s in doc.sections],
+                   opening=[tight(p) for p in doc.opening], closing=[tight(p) for p in doc.closing])
 
 
 TITLE_WIDTH = 18  # characters of 22 pt 小标宋 on a line of an A4 page with GB/T 9704 margins
@@ -78,10 +80,11 @@ def balanced_title(title: str, width: int = TITLE_WIDTH) -> str:
     return f"{title[:at]}\n{title[at:]}"
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     from decimal import Decimal
+    from fractions import Fraction
 
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    return isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool)
 
 
 def rows_text(table: Table) -> list[list[str]]:
@@ -108,7 +111,7 @@ def to_markdown(doc: Document) -> str:
     out = [f"# {doc.title}", ""]
 
     def table(tb: Table) -> None:
-        right = {i for i, row in enumerate(zip(*tb.rows, strict=False)) if all(_is_number(v) or v is None
+        right = {i for i, row in enumerate(zip(*tb.rows, strict=False)) if all(is_number(v) or v is None
                                                                               for v in row)} if tb.rows else set()
         out.extend([f"**{_md(tb.title)}**", "", "| " + " | ".join(_md(h) for h in tb.headers) + " |",
                     "| " + " | ".join("---:" if i in right else "---" for i in range(len(tb.headers))) + " |"])
@@ -124,8 +127,12 @@ def to_markdown(doc: Document) -> str:
         for sub in s.subsections:
             section(sub, level + 1)
 
+    for text in doc.opening:
+        out.extend([_md(text), ""])
     for s in doc.sections:
         section(s, 2)
+    for text in doc.closing:
+        out.extend([_md(text), ""])
     out.extend([f"<p align=\"right\">{_md(doc.org_name)}<br>{_md(doc.date_text)}</p>", ""])
     return "\n".join(out)
 
@@ -167,14 +174,16 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in tb.text_rows %}<tr>{% for v in row %}<td{% if loop.index0 in tb.numeric %} class="n"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>{% endmacro %}
-{% for s in doc.sections %}<h2>{{ s.heading }}</h2>
+{% for text in doc.opening %}<p>{{ text }}</p>
+{% endfor %}{% for s in doc.sections %}<h2>{{ s.heading }}</h2>
 {% for text in s.paragraphs %}<p>{{ text }}</p>
 {% endfor %}{% for tb in s.tables %}{{ table(tb) }}{% endfor %}
 {% for sub in s.subsections %}<h3>{{ sub.heading }}</h3>
 {% for text in sub.paragraphs %}<p>{{ text }}</p>
 {% endfor %}{% for tb in sub.tables %}{{ table(tb) }}{% endfor %}
 {% endfor %}{% endfor %}
-<p class="sign">&nbsp;</p>
+{% for text in doc.closing %}<p>{{ text }}</p>
+{% endfor %}<p class="sign">&nbsp;</p>
 <p class="sign">{{ doc.org_name }}</p>
 <p class="sign">{{ doc.date_text }}</p>
 </body></html>
@@ -188,7 +197,7 @@ def _with_text(data: Any, tables: list[Table]) -> Any:
             if "headers" in node and "rows" in node:
                 tb = Table(node["title"], node["headers"], node["rows"], node.get("percent", []))
                 numeric = {i for i in range(len(tb.headers))
-                           if tb.rows and all(_is_number(r[i]) or r[i] is None for r in tb.rows)}
+                           if tb.rows and all(is_number(r[i]) or r[i] is None for r in tb.rows)}
                 return {**node, "text_rows": rows_text(tb), "numeric": numeric}
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
@@ -230,12 +239,27 @@ def to_docx(doc: Document, path: Path, template: str | None = None) -> None:
 
     context = {"title": Listing(balanced_title(doc.title)), "org_name": doc.org_name, "date_text": doc.date_text,
                "period_text": doc.period_text, "figures": doc.figures,
+               "opening": list(doc.opening), "closing": list(doc.closing),
                "sections": [section(s) for s in doc.sections]}
     try:
         tpl.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
     except Exception as exc:
         raise _template_refusal(exc, template) from exc
+    _properties(tpl.docx.core_properties, doc)
     tpl.save(str(path))
+
+
+def _properties(props: Any, doc: Document) -> None:
+    """The file's properties as the document's, not the template's: its title, the school (or
+    bureau) as author, made today — never "（模板）", python-docx or 2013."""
+    from datetime import datetime
+
+    now = datetime.now().replace(microsecond=0)
+    props.title, props.author, props.last_modified_by = doc.title, doc.org_name, doc.org_name
+    props.subject, props.keywords, props.category = doc.period_text, "", ""
+    props.comments = ""
+    props.created, props.modified = now, now
+    props.revision = 1
 
 
 def _template_refusal(exc: Exception, template: str | None) -> Exception:
@@ -308,7 +332,7 @@ def _table(tpl: Any, tb: Table) -> Any:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     numeric = {i for i in range(len(tb.headers))
-               if tb.rows and all(_is_number(r[i]) or r[i] is None for r in tb.rows)}
+               if tb.rows and all(is_number(r[i]) or r[i] is None for r in tb.rows)}
     table.autofit = False
     for i, width in enumerate(column_widths(list(tb.headers), text)):
         table.columns[i].width = Mm(width)  # the grid (LibreOffice reads it) and each cell (Word does)

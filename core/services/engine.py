@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from guanai.core.celltext import rate
 from guanai.core.diagnostics import Refusal
 from guanai.core.i18n import t
 from guanai.core.obligations import DUE, MET, MET_LATE, OVERDUE, AsOf, as_of, status, trigger_status
@@ -311,7 +312,7 @@ def _rows_of(sums: dict[tuple[Any, ...], list[int]], keys: tuple[str, ...],
                      for k, x in zip(keys, item[0], strict=True))
 
     return [{"key": dict(zip(keys, key, strict=True)), "expected": exp, "met": met, "met_late": late,
-             "rate": round(met / exp, 4) if exp else None} for key, (exp, met, late) in sorted(sums.items(), key=sort_key)]
+             "rate": rate(met, exp)} for key, (exp, met, late) in sorted(sums.items(), key=sort_key)]
 
 
 def regroup(rows: list[dict[str, Any]], keys: tuple[str, ...], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
@@ -331,7 +332,7 @@ def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
     exp = sum(r["expected"] for r in rows)
     met = sum(r["met"] for r in rows)
     return {"expected": exp, "met": met, "met_late": sum(r["met_late"] for r in rows),
-            "rate": round(met / exp, 4) if exp else None}
+            "rate": rate(met, exp)}
 
 
 def plugin_groups(registry: Any) -> dict[str, str | None]:
@@ -372,8 +373,8 @@ def _shares(found: Any) -> dict[str, Any] | None:
     if found is None:
         return None
 
-    def share(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
+    def share(n: int, d: int) -> Any:
+        return rate(n, d)
 
     return {"among": found.among, "part": found.part, "of": found.of, "share": share(found.part, found.of),
             "base_among": found.base_among, "base_part": found.base_part, "base_of": found.base_of,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from guanai.core.celltext import rate
 from guanai.core.store.engine import Segment
 from guanai.core.store.history import table_on
 from guanai.core.store.indicators import cared_for
@@ -134,7 +135,7 @@ def grouped(found: list[Cell], keys: tuple[str, ...], orgs: dict[str, dict[str, 
         sums[key][0] += c.pupils
         sums[key][1] += c.cared_for
     return [{"key": dict(zip(keys, key, strict=True)), "pupils": p, "cared_for": n,
-             "share": round(n / p, 4) if p else None, "of_cared": round(n / cared, 4) if cared else None}
+             "share": rate(n, p), "of_cared": rate(n, cared)}
             for key, (p, n) in sorted(sums.items(), key=lambda item: _order(keys, item[0]))]
 
 
