@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint links typecheck check schema docs clean
+.PHONY: demo test bench lint links typecheck check schema docs clean render
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ typecheck: $(TSTAMP) links
 	$(BIN)/mypy -p guanai.api -p guanai.core -p guanai.plugins -p guanai.testing
 
 check: lint typecheck test
+
+# the demo's documents rendered to PDF and PNG (LibreOffice, Chromium, pdftoppm), to look at
+render: $(STAMP)
+	bash docs/render.sh
 
 docs: $(STAMP)
 	$(BIN)/python -c "from pathlib import Path; from guanai.core.apidoc import updated; p = Path('docs/plugins.md'); p.write_text(updated(p.read_text('utf-8')), 'utf-8')"

@@ -19,7 +19,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-API_VERSION = "1.3"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels; 1.3: ShareRatio
+API_VERSION = "1.4"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels; 1.3: ShareRatio;
+# 1.4: number_text, percent_of (the documents' one way of writing figures), ReportContext.staff_names
 
 # Where each name lives; imported on first use, so that a plugin importing a few names does not
 # load the engine (start-up time of every command that loads plugins).
@@ -47,6 +48,8 @@ _EXPORTS = {
     "read_sheet": "guanai.core.commands.plugin_api",
     "save": "guanai.core.commands.plugin_api",
     "write_json": "guanai.core.commands.plugin_api",
+    "number_text": "guanai.core.render",
+    "percent_of": "guanai.core.render",
 }
 
 __all__ = [  # the API; a test checks it lists exactly _EXPORTS
@@ -70,6 +73,8 @@ __all__ = [  # the API; a test checks it lists exactly _EXPORTS
     "context_options",
     "for_steps",
     "hookimpl",
+    "number_text",
+    "percent_of",
     "print_table",
     "read_sheet",
     "save",

@@ -77,7 +77,13 @@ class StepType:
             if isinstance(value, bool):
                 return "是" if value else "否"
             values = value if isinstance(value, (list, tuple)) else (value,)
-            return "、".join(f.labels.get(str(v), str(v)) for v in values)
+            return "、".join(f.labels.get(str(v), str(v)) for v in values) + unit(f)
+
+        def unit(f: StepField) -> str:
+            """The unit a field's description gives in brackets: 时长（分钟） → 分钟, 金额（元，精确到分） → 元."""
+            inside = f.description.partition("（")[2].partition("）")[0].split("，")[0].strip()
+            numeric = f.type in ("整数", "数值")
+            return inside if numeric and 0 < len(inside) <= 4 else ""
 
         from guanai.core.privacy import mask_payload
 

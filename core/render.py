@@ -173,6 +173,16 @@ def rate_text(value: Any, target: Any = None) -> str:
     return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}%"
 
 
+def number_text(value: Any) -> str:
+    """A count or an amount as every document writes it, in text and in tables alike: 1,470;
+    10,625.00 (an amount keeps its cents) — issue 28: one way for both."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
 def percent_of(n: int, d: int, target: Any = None) -> str:
     """n of d as a rate (rate_text), from the exact fraction: 2,195/3,240 is 67.7%, not 67.8%."""
     from fractions import Fraction

@@ -17,6 +17,7 @@ from guanai.core.celltext import cell_value, safe_cell, text_width
 from guanai.core.files import private_target
 
 MAX_WIDTH = 60  # characters; longer text wraps
+LINE_HEIGHT = 15  # points: one line of 11 pt text
 
 
 @dataclass
@@ -77,15 +78,24 @@ def write(path: str | os.PathLike[str], sheets: Sequence[Sheet]) -> None:
         ws = book.create_sheet(_sheet_name(spec.name))
         first = _heading(ws, spec)
         widths = _body(ws, spec, first)
+        header_lines = 1
         for col, width in enumerate(widths, 1):
             chosen = spec.widths.get(col - 1, min(width, MAX_WIDTH * 2) / 2 * 2.1 + 3)
             ws.column_dimensions[get_column_letter(col)].width = chosen
+            header_lines = max(header_lines, -(-int(text_width(str(spec.headers[col - 1])) * 1.05) // int(chosen)))
+        if header_lines > 1:  # a header wider than its column wraps: its row shows every line
+            ws.row_dimensions[first].height = LINE_HEIGHT * header_lines
         ws.freeze_panes = ws.cell(row=first + 1, column=1)
-        for i, chart in enumerate(spec.charts):
-            _chart(ws, chart, first, len(spec.headers) + 2, i)
         if spec.headers:
             ws.auto_filter.ref = f"A{first}:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
+            ws.print_area = f"A1:{get_column_letter(len(spec.headers))}{first + max(len(spec.rows), 1)}"
         _page(ws, first)
+        for chart in spec.charts:  # each chart on a sheet of its own, after its table: printed whole, never over it
+            sheet = book.create_sheet(_sheet_name(f"{spec.name}{CHART_SUFFIX}"))
+            drawn = _chart(ws, chart, first)
+            drawn.width, drawn.height = 25, max(drawn.height, 15)  # cm: a landscape A4 page
+            sheet.add_chart(drawn, "A1")
+            _page(sheet, 0)
     with private_target(path) as tmp:
         book.save(tmp)
 
@@ -133,14 +143,24 @@ _THIN: Any = None
 
 def _body(ws: Any, spec: Sheet, first: int) -> list[float]:
     """The rows under the header, each cell typed and formatted; returns each column's width."""
+    from openpyxl.styles import Alignment
+
     widths: list[float] = [text_width(str(h)) for h in spec.headers]
     border = _thin()
     for r, row in enumerate(spec.rows, first + 1):
+        lines = 1
         for col, raw in enumerate(row, 1):
             value = value_of(raw)
             cell = ws.cell(row=r, column=col, value=value)
             cell.border = border
-            widths[col - 1] = max(widths[col - 1], _format(cell, value, col - 1 in spec.percent))
+            widths[col - 1] = max(widths[col - 1], _format(cell, value, col - 1 in spec.percent, raw))
+            if isinstance(value, str):
+                lines = max(lines, value.count("\n") + 1)
+        if lines > 1:  # a cell of several lines (a parent's name, phone, workplace): the row shows them all,
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines  # and its other cells stand in the middle
+            for cell in ws[r]:
+                cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="center",
+                                           wrap_text=cell.alignment.wrap_text)
     if not spec.rows and spec.headers:  # an empty sheet says so, rather than printing a bare header
         ws.cell(row=first + 1, column=1, value=EMPTY_SHEET).border = border
         if len(spec.headers) > 1:
@@ -151,15 +171,15 @@ def _body(ws: Any, spec: Sheet, first: int) -> list[float]:
 EMPTY_SHEET = "本期无记录"
 
 
-def _format(cell: Any, value: Any, percent: bool) -> float:
+def _format(cell: Any, value: Any, percent: bool, raw: Any = None) -> float:
     """Format one cell for its value; returns the width the value needs."""
     from openpyxl.styles import Alignment
 
     if isinstance(value, str):
         cell.number_format = "@"  # text: 学籍号 and phones keep their digits
-        if text_width(value) > MAX_WIDTH * 2:
+        if "\n" in value or text_width(value) > MAX_WIDTH * 2:  # lines of their own, or too long: wrapped
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return min(text_width(value), MAX_WIDTH * 2)
+        return min(max(text_width(line) for line in value.split("\n")), MAX_WIDTH * 2)
     if isinstance(value, (date, datetime)):
         cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
         cell.alignment = Alignment(horizontal="center")
@@ -167,12 +187,20 @@ def _format(cell: Any, value: Any, percent: bool) -> float:
     if percent and isinstance(value, (int, float)):
         cell.number_format = "0.0%"
         return 7
+    if isinstance(value, int) and not isinstance(value, bool):  # 11,605: as the documents write it
+        cell.number_format = "#,##0"
+        return len(f"{value:,}")
+    if isinstance(raw, Decimal):  # an amount (312.50 元), a measure (150.5 厘米): its decimals as recorded, grouped
+        places = max(-int(raw.as_tuple().exponent), 0)
+        cell.number_format = "#,##0" + ("." + "0" * places if places else "")
+        return len(f"{raw:,}")
     return len(str(value)) if value is not None else 0
 
 
 def _page(ws: Any, header_row: int) -> None:
-    """A4 landscape, one page wide, the header on every printed page."""
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    """A4 landscape, one page wide, the header (row `header_row`, 0 for none) on every printed page."""
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -184,7 +212,10 @@ def _page(ws: Any, header_row: int) -> None:
         footer.center.size = 9
 
 
-def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> None:
+CHART_SUFFIX = "图"  # 学校排名 → 学校排名图
+
+
+def _chart(ws: Any, spec: Chart, header_row: int) -> Any:
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.utils import get_column_letter
 
@@ -211,7 +242,7 @@ def _chart(ws: Any, spec: Chart, header_row: int, column: int, index: int) -> No
     chart.set_categories(labels)
     if spec.kind == "bar":
         chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top
-    ws.add_chart(chart, f"{get_column_letter(column)}{header_row + index * 20}")
+    return chart
 
 
 def _sheet_name(name: str) -> str:

@@ -17,6 +17,8 @@ from guanai.api import (
     context_options,
     for_steps,
     hookimpl,
+    number_text,
+    percent_of,
     print_table,
     write_json,
 )
@@ -160,11 +162,12 @@ def report_sections(ctx):
         ours = sum(k in cared for k in people)
         day = r.occurred_at.date()
         parts.append(f"{r.payload['name']}（{day.month}月{day.day}日，参加 {len(people)} 人，其中关爱对象 {ours} 人，"
-                     f"占 {ours / len(people):.1%}）")
+                     f"占 {percent_of(ours, len(people))}）")
         rows.append((day.isoformat(), r.payload["name"], r.payload["category"], len(people), ours,
                      "、".join(award(a) for a in r.payload.get("awards", ())) or ""))
     everyone = [k for r in found for k in r.payload["participants"]]
     ours = sum(k in cared for k in everyone)
     lines = (f"举办比赛和展演 {len(found)} 场：{'；'.join(parts)}。",
-             f"参加共 {len(everyone)} 人次，其中关爱对象 {ours} 人次，占 {ours / len(everyone):.1%}。")
+             f"参加共 {number_text(len(everyone))} 人次，其中关爱对象 {number_text(ours)} 人次，"
+             f"占 {percent_of(ours, len(everyone))}。")
     return [ReportSection("比赛与展演", lines, ("日期", "名称", "类别", "参加人数", "其中关爱对象", "获奖"), tuple(rows))]

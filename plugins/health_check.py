@@ -17,6 +17,8 @@ from guanai.api import (
     context_options,
     for_steps,
     hookimpl,
+    number_text,
+    percent_of,
     read_sheet,
     save,
 )
@@ -177,9 +179,9 @@ def report_sections(ctx):
     cared = ctx.cared_for()
     kids = ctx.children(checked)
     settings = ctx.settings
-    share = f"，占关爱对象的 {len(checked & cared) / len(cared):.1%}" if cared else ""
-    line = (f"共为 {len(checked)} 名学生完成健康体检，其中关爱对象 {len(checked & cared)} 人{share}；"
-            f"发现异常、需报送上一级医疗部门 {ctx.follow_ups()} 人次。")
+    share = f"，占关爱对象的 {percent_of(len(checked & cared), len(cared))}" if cared else ""
+    line = (f"共为 {number_text(len(checked))} 名学生完成健康体检，其中关爱对象 {number_text(len(checked & cared))} 人"
+            f"{share}；发现异常、需报送上一级医疗部门 {number_text(ctx.follow_ups())} 人次。")
     rows = []
     for r in found:
         kid = kids.get(r.subject)
@@ -188,5 +190,6 @@ def report_sections(ctx):
                      m.height_cm, m.weight_kg, m.vision_left, m.vision_right,
                      f"{m.systolic}/{m.diastolic}" if m.systolic and m.diastolic else "",
                      "、".join(abnormal(m, settings)) or "正常"))
-    return [ReportSection("体检", (line,), ("日期", "学籍号", "姓名", "班级", "身高", "体重", "左眼", "右眼", "血压", "结果"),
+    return [ReportSection("体检", (line,), ("日期", "学籍号", "姓名", "班级", "身高（厘米）", "体重（千克）", "左眼视力",
+                                               "右眼视力", "血压（mmHg）", "结果"),
                           tuple(rows))]

@@ -18,6 +18,7 @@ from guanai.api import (
     context_options,
     for_steps,
     hookimpl,
+    number_text,
     print_table,
     write_json,
 )
@@ -196,12 +197,15 @@ def report_sections(ctx):
     for fund in sorted({r.payload["fund"] for r in found}, key=lambda f: (f not in names, list(names).index(f)
                                                                           if f in names else 0, f)):
         paid = [r for r in found if r.payload["fund"] == fund]
-        lines.append(f"{names.get(fund, fund)}：资助 {len({r.subject for r in paid})} 人，{len(paid)} 笔，"
-                     f"共 {spent(paid, fund):.2f} 元。")
+        lines.append(f"{names.get(fund, fund)}：资助 {number_text(len({r.subject for r in paid}))} 人，"
+                     f"{number_text(len(paid))} 笔，共 {number_text(spent(paid, fund))} 元。")
     total = sum((Decimal(r.payload["amount_yuan"]) for r in found), Decimal("0.00"))
-    lines.append(f"合计资助 {len({r.subject for r in found})} 人，{len(found)} 笔，共 {total:.2f} 元。")
+    lines.append(f"合计资助 {number_text(len({r.subject for r in found}))} 人，{number_text(len(found))} 笔，"
+                 f"共 {number_text(total)} 元。")
     kids = ctx.children({r.subject for r in found})
+    staff = ctx.staff_names({r.by for r in found})
     rows = tuple((r.occurred_at.date().isoformat(), r.subject, kids[r.subject].name if r.subject in kids else "",
                   kids[r.subject].class_name if r.subject in kids else "", names.get(r.payload["fund"], r.payload["fund"]),
-                  Decimal(r.payload["amount_yuan"]), r.payload.get("purpose") or "", r.by or "") for r in found)
+                  Decimal(r.payload["amount_yuan"]), r.payload.get("purpose") or "", staff.get(r.by or "", r.by or ""))
+                 for r in found)
     return [ReportSection("资助", tuple(lines), ("日期", "学籍号", "姓名", "班级", "资金", "金额（元）", "用途", "经办人"), rows)]

@@ -35,7 +35,7 @@ def test_the_api_lists_exactly_what_it_exports_and_each_resolves():
     import guanai.api as api
 
     assert set(api.__all__) == {"API_VERSION", *api._EXPORTS}
-    assert api.API_VERSION == "1.3"
+    assert api.API_VERSION == "1.4"
     for name in api.__all__:
         assert getattr(api, name) is not None, name
 

@@ -72,7 +72,7 @@ def test_a_declared_step_records_by_its_labels_and_refuses_what_it_does_not_allo
                                            "--set mood: “难过” 不是可选值之一：开心, 平稳, 低落",
                                            "发现 3 处错误。"]
     rows = json.loads(declared.ok("records", "list", "--json"))
-    assert [(r["step_name"], r["details"]) for r in rows] == [("成长日记", "内容：今天很开心；情绪：开心；时长：20")]
+    assert [(r["step_name"], r["details"]) for r in rows] == [("成长日记", "内容：今天很开心；情绪：开心；时长：20分钟")]
     assert rows[0]["payload"] == {"content": "今天很开心", "mood": "开心", "minutes": 20}
 
 

@@ -19,7 +19,7 @@ def test_demo_builds_and_prints_due_and_compliance(cli, tmp_path):
     assert any(" ".join(line.split()) == "合计 3,240 2,195 2 67.7%" for line in out)
     assert any(" ".join(line.split()) == "体检率 88.4% 95.0% 260/294 未达标" for line in out)  # a plugin's kind
     assert f"已写入 {tmp_path / 'demo-总结.docx'}：西北中学2025年秋季学期关爱留守儿童工作总结" in out
-    assert any(line.startswith(f"已写入 {tmp_path / 'demo-台账.xlsx'}：14 张表（留守儿童花名册") for line in out)
+    assert any(line.startswith(f"已写入 {tmp_path / 'demo-台账.xlsx'}：15 张表（留守儿童花名册") for line in out)
     from docx import Document
 
     text = "\n".join(p.text for p in Document(str(tmp_path / "demo-总结.docx")).paragraphs)

@@ -111,3 +111,74 @@ def test_counts_say_what_they_count_and_work_done_before_its_duty_is_due_is_told
                        "按时完成1项，按时率16.7%。")
     assert "委托监护人培训：本期已记录会议1次，要求尚未到期（10月21日截止）。" in lines
     assert "| 留守儿童之家每周开放2次 | — | 学校·周 | 6 | 1 | 0 | 16.7% |" in lines
+
+
+def test_what_can_be_checked_without_eyes_holds_in_every_document(demo):
+    """issue 28 item 6: every sheet of every workbook has page numbers and prints A4 landscape one
+    page wide; no chart lies over a table; the 总结's text has no half-width space between Chinese
+    and a figure; its title breaks into two lines, neither a word alone; table headers wrap only
+    between words; counts carry thousands separators in the text as in the tables."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    run, folder = demo
+    asof = ("--as-of", "2026-01-16")
+    for args, name in ((("ledger", "--org", "S001"), "w1.xlsx"), (("county", "--org", "C01"), "w2.xlsx")):
+        assert run("report", *args, *asof, "-o", str(folder / name)).exit_code == 0
+        for ws in load_workbook(folder / name):
+            assert ws.oddFooter.center.text == "第 &P 页 共 &N 页", ws.title
+            assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, ws.title
+            assert ws._charts == [] or ws.max_row == 1, ws.title  # a chart has a sheet of its own
+    run("report", "summary", "--org", "S001", *asof, "-o", str(folder / "w.docx"))
+    doc = Document(str(folder / "w.docx"))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert not re.search(r"[\u4e00-\u9fff，。：；（）] +[0-9]|[0-9%] +[\u4e00-\u9fff，。；]", body)
+    assert doc.paragraphs[0].text == "西北中学2025年秋季学期\n关爱留守儿童工作总结"
+    assert "本期共记录谈心1,259次" in body and not re.search(r"[^\d,.]\d{4,}次", body)
+    headers = [cell.text for table in doc.tables for cell in table.rows[0].cells]
+    assert "按时\n完成" in headers and not any(h in ("按时完\n成", "逾期完\n成") for h in headers)
+    assert all(len(line) >= 2 for h in headers for line in h.split("\n"))  # never one character alone
+
+
+def test_the_ledger_files_each_incident_with_its_notices_and_whether_in_time(demo):
+    """突发事件与报告: the demo's incident of 10-14 10:00 and its four notices, as compliance counts
+    them: 30 minutes (in time), 1 hour (given at 11:01: late), 2 hours to the bureau (never given)."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    run, folder = demo
+    run("report", "ledger", "--org", "S001", "--as-of", "2026-01-16", "-o", str(folder / "i.xlsx"))
+    sheet = load_workbook(folder / "i.xlsx")["突发事件与报告"]
+    assert [c.value for c in sheet[3]] == ["事件", "发生时间", "对象", "班级", "记录人", "应报告事项", "时限", "报告时间", "结果"]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True)]
+    at = datetime(2025, 10, 14, 10, 0)
+    assert [(r[1], r[5], r[6], r[7], r[8]) for r in rows] == [
+        (at, "30分钟内告知委托监护人", datetime(2025, 10, 14, 10, 30), datetime(2025, 10, 14, 10, 25), "按时完成"),
+        (at, "1小时内告知在外务工家长", datetime(2025, 10, 14, 11, 0), datetime(2025, 10, 14, 11, 1), "逾期完成"),
+        (at, "2小时内报告上级教育主管部门", datetime(2025, 10, 14, 12, 0), None, "逾期未报告"),
+        (at, "2小时内报告乡党委政府", datetime(2025, 10, 14, 12, 0), datetime(2025, 10, 14, 11, 40), "按时完成")]
+    assert all(r[4] and not r[4].startswith("T0") for r in rows)  # 记录人 by name, never 工号
+    by_duty = {r["key"]["duty"]: r for r in json.loads(run("compliance", "--org", "S001", "--by", "duty", "--as-of",
+                                                           "2026-01-16", "--json").stdout)["rows"]}
+    assert [by_duty[f"incident-chain.{d}"]["met"] for d in ("tell-guardian", "tell-parents", "tell-bureau",
+                                                             "tell-township")] == [1, 0, 0, 1]
+
+
+def test_the_rosters_parents_fit_one_cell_each_and_amounts_keep_their_cents(demo):
+    from openpyxl import load_workbook
+
+    run, folder = demo
+    run("report", "ledger", "--org", "S001", "--as-of", "2026-01-16", "-o", str(folder / "r.xlsx"))
+    book = load_workbook(folder / "r.xlsx")
+    roster = book["留守儿童花名册"]
+    header = [c.value for c in roster[3]]
+    assert len(header) == 13 and header[9:11] == ["父亲（电话、务工地）", "母亲（电话、务工地）"]
+    father = roster.cell(row=4, column=10)
+    assert father.value.count("\n") == 2 and "****" in father.value and father.alignment.wrap_text
+    assert roster.row_dimensions[4].height == 45  # three lines shown
+    money = book["资助"]
+    assert [c.value for c in money[3]][5] == "金额（元）" and money.cell(row=4, column=6).number_format == "#,##0.00"
+    assert "。；" not in money["A2"].value and "资助34人" in money["A2"].value
+    health = [c.value for c in book["体检"][3]]
+    assert health[4:6] == ["身高（厘米）", "体重（千克）"]

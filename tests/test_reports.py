@@ -180,7 +180,7 @@ def test_the_ledger_holds_what_the_summary_counts(demo):
     assert [c.value for c in book["结对帮扶名单"][3]][:2] == ["帮扶人", "工号或学籍号"]  # a teacher or a pupil
     calls = [r[-1] for r in rows("电话联系记录")]
     # coded values in words, as the plugin labels them — not "通话对象：parents"
-    assert calls[:2] == ["通话对象：父母；时长：10", "通话对象：监护人；时长：5"]
+    assert calls[:2] == ["通话对象：父母；时长：10分钟", "通话对象：监护人；时长：5分钟"]  # the field's unit
     assert not any("parents" in c or "guardian" in c for c in calls)
     assert len(rows("结对帮扶名单")) == len(json.loads(run("assign", "list", "--org", "S001", *asof, "--json").stdout))
     run("report", "summary", "--org", "S001", "--term", "2025-autumn", *asof, "-o", str(folder / "l.md"))
@@ -232,7 +232,8 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
     assert out == (f"已写入 {tmp_path / 'k.xlsx'}：示例县2025年秋季学期关爱留守儿童工作考核\n"
                    f"核对文件 {tmp_path / 'k.evidence.json'}：文中每个数字的出处\n")
     book = load_workbook(tmp_path / "k.xlsx")
-    assert book.sheetnames == ["学校排名", "乡镇排名", "指标达标", "月度按时率", "薄弱职责"]
+    assert book.sheetnames == ["学校排名", "学校排名图", "乡镇排名", "乡镇排名图", "指标达标", "月度按时率", "月度按时率图",
+                               "薄弱职责"]  # each chart on a sheet of its own: never printed over a table
     ranked = list(book["学校排名"].iter_rows(min_row=4, values_only=True))
     by_school = json.loads(school.ok("compliance", "--org", "C01", "--by", "school", *TERM, *asof, "--json"))["rows"]
     names = {"S001": "示例镇中学", "S002": "示例镇中心小学", "S003": "河口乡小学"}
@@ -256,7 +257,8 @@ def test_the_county_report_ranks_what_compliance_and_indicators_say(school, tmp_
     by_month = json.loads(school.ok("compliance", "--org", "C01", "--by", "month", *TERM, *asof, "--json"))["rows"]
     assert [(m[0], m[1], m[2], m[4]) for m in months] == [
         (r["key"]["month"], r["expected"], r["met"], shown(r["met"], r["expected"])) for r in by_month]
-    assert len(book["学校排名"]._charts) == 1 and len(book["月度按时率"]._charts) == 1
+    assert len(book["学校排名图"]._charts) == 1 and len(book["月度按时率图"]._charts) == 1
+    assert book["学校排名"]._charts == [] and book["学校排名"].print_area == "'学校排名'!$A$1:$I$6"
     school.ok("report", "county", "--org", "C01", *asof, "-o", str(tmp_path / "k.html"))
     page = (tmp_path / "k.html").read_text("utf-8")
     assert page.count("<svg") == 2 and "<script" not in page
@@ -331,6 +333,6 @@ def test_an_areas_summary_speaks_of_schools_and_teachers_are_named_only_when_ask
     assert run("report", "summary", "--org", "S001", *asof, "-o", str(folder / "s.md")).exit_code == 0
     own = (folder / "s.md").read_text("utf-8")
     assert "逾期未完成较多的班级：七(4)班1" in own and "逾期未完成较多的教师" not in own
-    assert "有40位教师有逾期未完成的任务（学校自己的总结加 --name-staff 列出姓名）。" in own
+    assert "有40位教师有逾期未完成的任务。" in own
     assert run("report", "summary", "--org", "S001", *asof, "--name-staff", "-o", str(folder / "n.md")).exit_code == 0
     assert "逾期未完成较多的教师：" in (folder / "n.md").read_text("utf-8")

@@ -218,7 +218,7 @@ def to_html(report: County) -> str:
     from jinja2.sandbox import SandboxedEnvironment
 
     env = SandboxedEnvironment(autoescape=True)
-    tables = [{"title": tb.title, "headers": tb.headers, "rows": rows_text(tb),
+    tables = [{"title": tb.title, "headers": [_header(h) for h in tb.headers], "rows": rows_text(tb),
                "numeric": {i for i in range(len(tb.headers)) if tb.rows and all(
                    is_number(r[i]) or r[i] is None for r in tb.rows)}}
               for tb in (report.schools, report.townships, report.indicators, report.months, report.weakest)]
@@ -234,6 +234,13 @@ def to_html(report: County) -> str:
                                                           period=report.period.name,
                                                           first=cn_date(report.period.first),
                                                           last=cn_date(report.period.last)))
+
+
+def _header(text: str) -> tuple[str, str]:
+    """A header as two lines in the page: the name, and its target or unit in brackets under it
+    (本月谈心覆盖率 / （目标 100.0%）): the columns stay narrow enough for A4."""
+    name, bracket, rest = text.partition("（")
+    return (name, bracket + rest) if bracket and name else (text, "")
 
 
 def bar_svg(items: list[tuple[str, float | None]], title: str) -> Any:
@@ -264,7 +271,7 @@ def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
 
     width, height, left, top, bottom = 560, 240, 50, 20, 40
     plot_w, plot_h = width - left - 20, height - top - bottom
-    step = plot_w / max(len(points) - 1, 1)
+    step = plot_w / max(len(points), 1)  # each point in the middle of its month: no label on the axis's
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
              f'width="{width}" height="{height}" font-size="12">']
     for grid in range(0, 101, 25):
@@ -273,10 +280,13 @@ def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
                      f'<text x="{left - 6}" y="{gy + 4}" text-anchor="end" fill="#666">{grid}%</text>')
     coords = []
     for i, (label, value) in enumerate(points):
-        x, y = left + i * step, top + plot_h * (1 - float(value or 0))
+        x, y = left + (i + 0.5) * step, top + plot_h * (1 - float(value or 0))
         coords.append(f"{x:.1f},{y:.1f}")
+        label_y = y - 8 if y - 8 > top + 12 else y + 16  # near the top: under the point, clear of the title
+        label_y = min(label_y, top + plot_h - 6)  # near 0%: above the axis line
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#c0392b"/>'
-                     f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle">{pct(value)}</text>'
+                     f'<text x="{x:.1f}" y="{label_y:.1f}" text-anchor="middle" fill="#222" stroke="#fff" '
+                     f'stroke-width="3" paint-order="stroke">{pct(value)}</text>'
                      f'<text x="{x:.1f}" y="{height - 18}" text-anchor="middle" fill="#444">{html.escape(label)}</text>')
     if len(coords) > 1:
         parts.insert(1, f'<polyline points="{" ".join(coords)}" fill="none" stroke="#c0392b" stroke-width="2"/>')
@@ -289,26 +299,37 @@ COUNTY_HTML = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ report.title }}</title>
 <style>
+@page { size: A4 landscape; margin: 14mm 12mm 16mm; }
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #222;
        max-width: 1000px; margin: 2em auto; padding: 0 1em; line-height: 1.6; }
 h1 { font-size: 1.6em; text-align: center; margin-bottom: 0.2em; }
 p.meta { text-align: center; color: #555; margin-top: 0; }
 h2 { font-size: 1.2em; border-left: 4px solid #4a7ab7; padding-left: 0.5em; margin-top: 1.6em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; word-break: keep-all; }
 th { background: #eef2f6; font-weight: 600; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th small { font-weight: normal; color: #555; white-space: nowrap; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure { margin: 1em 0; overflow-x: auto; }
-@media print { h2 { page-break-after: avoid; } table { page-break-inside: auto; } tr { page-break-inside: avoid; } }
+svg { max-width: 100%; height: auto; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  section + section { break-before: page; }
+  h2 { break-after: avoid; margin-top: 0; }
+  figure { overflow: visible; break-inside: avoid; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  th, td { padding: 2px 5px; }
+}
 </style></head><body>
 <h1>{{ report.title }}</h1>
 <p class="meta">{{ subtitle }}　　{{ report.date_text }}</p>
-{% for tb in tables %}<h2>{{ tb.title }}</h2>
+{% for tb in tables %}<section><h2>{{ tb.title }}</h2>
 {% if loop.index0 == 0 %}<figure>{{ bars }}<figcaption>{{ bars_title }}</figcaption></figure>{% endif %}
 {% if loop.index0 == 3 %}<figure>{{ line }}</figure>{% endif %}
-<table><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<table><thead><tr>{% for h in tb.headers %}<th>{{ h[0] }}{% if h[1] %}<br><small>{{ h[1] }}</small>{% endif %}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in tb.rows %}<tr>{% for v in row %}<td{% if loop.index0 in tb.numeric %} class="n"{% endif %}>{{ v }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
+{% endfor %}</tbody></table></section>
 {% endfor %}
 </body></html>
 """

@@ -88,7 +88,10 @@ def build(path: Path = HERE) -> Path:
     h2.paragraph_format.keep_with_next = True
     _style(doc, "GA Body", FONTS["body"], 16, indent=True)
     _style(doc, "GA Caption", FONTS["h1"], 12, align=WD_ALIGN_PARAGRAPH.CENTER, spacing=22)
-    _style(doc, "GA Signature", FONTS["body"], 16, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    closing = _style(doc, "GA Closing", FONTS["body"], 16, indent=True)
+    closing.paragraph_format.keep_with_next = True  # the closing paragraph stays on the page of the signature
+    sign = _style(doc, "GA Signature", FONTS["body"], 16, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    sign.paragraph_format.keep_with_next = True  # the unit never on one page and the date on the next
     _page_number(section)
 
     def para(text: str, style: str = "GA Body") -> None:
@@ -122,9 +125,9 @@ def build(path: Path = HERE) -> Path:
     para("{%p endfor %}", "GA Body")
     para("{%p endfor %}", "GA Body")
     para("{%p for text in closing %}", "GA Body")
-    para("{{ text }}", "GA Body")
+    para("{{ text }}", "GA Closing")
     para("{%p endfor %}", "GA Body")
-    para("", "GA Body")
+    para("", "GA Signature")
     para("{{ org_name }}", "GA Signature")
     para("{{ date_text }}", "GA Signature")
     path.parent.mkdir(parents=True, exist_ok=True)

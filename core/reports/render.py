@@ -289,33 +289,80 @@ def name_font(item: Any, font: str) -> None:
 
 
 TYPE_AREA_MM = 156  # GB/T 9704: the type area is 156 mm wide
-MM_PER_COLUMN = 2.8  # one terminal column (half a Chinese character) at 12 pt, room for a wider substitute font
+MM_PER_COLUMN = 2.4  # one terminal column (half a Chinese character, 2.1 mm) at 12 pt, room for a wider substitute font
+DIGIT_EXTRA = 0.25  # a digit or Latin letter at 12 pt is about 2.9 mm in the substitute fonts, not 2.4
 CELL_PADDING_MM = 5  # both cell margins and the grid lines
 
 
-def column_widths(headers: list[str], rows: list[list[str]]) -> list[float]:
-    """Column widths in mm that fit the text. When the table must shrink to the type area, the
-    columns of running text give way (they wrap); numbers, dates and ids never wrap, and a header
-    may wrap at two lines."""
+HEADER_BREAKS = ("其中", "按时", "逾期", "去年同期", "是否", "学籍", "应", "占")  # a header wraps after these
+
+
+def header_lines(header: str) -> str:
+    """A table header as it may wrap: at a word's end, never inside one ("按时完成" → "按时\n完成",
+    "其中关爱对象" → "其中\n关爱对象"); a four-character compound between its two words; else whole."""
+    if len(header) < 4:  # 应完成, 按时率: short enough to stand whole
+        return header
+    for head in HEADER_BREAKS:
+        if header.startswith(head) and len(header) - len(head) >= 2:
+            return f"{head}\n{header[len(head):]}"
+    if len(header) == 4 and all("\u4e00" <= ch <= "\u9fff" for ch in header):
+        return f"{header[:2]}\n{header[2:]}"
+    return header
+
+
+def fit_columns(headers: list[str], rows: list[list[str]]) -> tuple[list[str], list[float]]:
+    """The headers as printed and the column widths in mm, to fit the type area. Numbers, dates,
+    ids and short words never wrap; headers wrap only between words (header_lines), and only when
+    the table would not fit otherwise; running text (a duty's name) gives way first. A table that
+    fits keeps its natural size, centred."""
     from guanai.core.celltext import text_width
 
     def mm(columns: float) -> float:
         return columns * MM_PER_COLUMN + CELL_PADDING_MM
 
-    need = [mm(max([text_width(h)] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
-    if sum(need) > TYPE_AREA_MM:  # headers may wrap at two lines before any cell does
-        need = [mm(max([text_width(h) / 2] + [text_width(r[i]) for r in rows])) for i, h in enumerate(headers)]
-    solid = [all(text_width(r[i]) == len(r[i]) and len(r[i]) <= 20 for r in rows) for i in range(len(headers))]
-    floor = [need[i] if solid[i] else mm(max(text_width(h) / 2, 8)) for i, h in enumerate(headers)]
-    while sum(need) > TYPE_AREA_MM:
-        widest = max(range(len(need)), key=lambda i: need[i] - floor[i])
-        if need[widest] <= floor[widest]:
-            break
-        need[widest] = max(floor[widest], need[widest] - (sum(need) - TYPE_AREA_MM))
-    if sum(need) < TYPE_AREA_MM * 0.6:  # a small table: centred at its natural size
+    def width(text: str) -> float:  # in columns of a Chinese half-character; Latin letters and digits run wider
+        return text_width(text) + sum(DIGIT_EXTRA for ch in text if ch.isascii())
+
+    def widest_line(text: str) -> float:
+        return max(width(line) for line in text.split("\n"))
+
+    cells = [max([0.0] + [width(r[i]) for r in rows]) for i in range(len(headers))]
+    running = [any(text_width(r[i]) > 10 and text_width(r[i]) != len(r[i]) for r in rows) for i in range(len(headers))]
+
+    def fitted(shown: list[str]) -> list[float]:
+        need = [mm(max(widest_line(h), cells[i])) for i, h in enumerate(shown)]
+        floor = [mm(max(widest_line(h), 8)) if running[i] else need[i] for i, h in enumerate(shown)]
+        while sum(need) > TYPE_AREA_MM:
+            widest = max(range(len(need)), key=lambda i: need[i] - floor[i])
+            if need[widest] <= floor[widest]:
+                break
+            need[widest] = max(floor[widest], need[widest] - (sum(need) - TYPE_AREA_MM))
         return need
-    scale = TYPE_AREA_MM / sum(need)
-    return [w * scale for w in need]
+
+    shown = list(headers)
+    widths = fitted(shown)
+    def cramped(widths: list[float]) -> bool:
+        return sum(widths) > TYPE_AREA_MM or any(running[i] and widths[i] < mm(cells[i]) for i in range(len(widths)))
+
+    # room for running text: a header wider than its column's cells wraps between its words, the
+    # one that gains most first, until the running text fits or no header can wrap
+    gains = sorted(((widest_line(h) - max(widest_line(header_lines(h)), cells[i]), i) for i, h in enumerate(headers)),
+                   reverse=True)
+    for gain, i in gains:
+        if gain <= 0 or not cramped(widths):
+            break
+        shown[i] = header_lines(headers[i])
+        widths = fitted(shown)
+    if any(running) and sum(widths) < TYPE_AREA_MM:  # running text takes the room left, wrapping less
+        spare = TYPE_AREA_MM - sum(widths)
+        for i in range(len(widths)):
+            if running[i]:
+                grow = min(spare, mm(cells[i]) - widths[i])
+                widths[i] += max(grow, 0)
+                spare -= max(grow, 0)
+    if sum(widths) > TYPE_AREA_MM:
+        widths = [w * TYPE_AREA_MM / sum(widths) for w in widths]
+    return shown, widths
 
 
 def _table(tpl: Any, tb: Table) -> Any:
@@ -334,11 +381,12 @@ def _table(tpl: Any, tb: Table) -> Any:
     numeric = {i for i in range(len(tb.headers))
                if tb.rows and all(is_number(r[i]) or r[i] is None for r in tb.rows)}
     table.autofit = False
-    for i, width in enumerate(column_widths(list(tb.headers), text)):
+    headers, widths = fit_columns(list(tb.headers), text)
+    for i, width in enumerate(widths):
         table.columns[i].width = Mm(width)  # the grid (LibreOffice reads it) and each cell (Word does)
         for cell in table.columns[i].cells:
             cell.width = Mm(width)
-    for r, values in enumerate([list(tb.headers), *text]):
+    for r, values in enumerate([headers, *text]):
         row = table.rows[r]
         if r == 0:  # the header repeats at the top of each page
             trpr = row._tr.get_or_add_trPr()

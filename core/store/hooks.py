@@ -283,6 +283,14 @@ class ReportContext:
         class then, not after a later 转班 or promotion."""
         return children(self.conn, ids, self.last, self.known_at, self.schools)
 
+    def staff_names(self, ids: Any) -> dict[str, str]:
+        """The names of the staff among ``ids`` (工号 → 姓名) at the report's schools: a 台账 names
+        经办人 and teachers, never by 工号 alone (API 1.4)."""
+        from guanai.core.store.reporting import staff_names_at
+
+        wanted = {i for i in ids if i}
+        return {k: v for k, v in staff_names_at(self.conn, self.schools).items() if k in wanted}
+
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
     """Every plugin's sections for the report, in plugin registration order."""
