@@ -217,7 +217,6 @@ CHART_SUFFIX = "图"  # 学校排名 → 学校排名图
 
 def _chart(ws: Any, spec: Chart, header_row: int) -> Any:
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.utils import get_column_letter
 
     chart: Any = BarChart() if spec.kind == "bar" else LineChart()
     if spec.kind == "bar":
