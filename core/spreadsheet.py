@@ -18,6 +18,8 @@ from guanai.core.files import private_target
 
 MAX_WIDTH = 60  # characters; longer text wraps
 LINE_HEIGHT = 15  # points: one line of 11 pt text
+TEXT_ALIGN: Any = None  # set on first use
+NUMBER_ALIGN: Any = None  # set on first use (openpyxl is imported only when a workbook is written)
 
 
 @dataclass
@@ -178,23 +180,37 @@ def _format(cell: Any, value: Any, percent: bool, raw: Any = None) -> float:
     if isinstance(value, str):
         cell.number_format = "@"  # text: 学籍号 and phones keep their digits
         if "\n" in value or text_width(value) > MAX_WIDTH * 2:  # lines of their own, or too long: wrapped
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return min(max(text_width(line) for line in value.split("\n")), MAX_WIDTH * 2)
+            cell.alignment = Alignment(wrap_text=True, vertical="top", indent=1)
+        else:  # a space after the previous column's number: 92.6% never runs into 3/3
+            global TEXT_ALIGN
+            TEXT_ALIGN = TEXT_ALIGN or Alignment(horizontal="left", indent=1)
+            cell.alignment = TEXT_ALIGN
+        return min(max(text_width(line) for line in value.split("\n")) + 2, MAX_WIDTH * 2)
     if isinstance(value, (date, datetime)):
         cell.number_format = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
         cell.alignment = Alignment(horizontal="center")
         return 16 if isinstance(value, datetime) else 11
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        global NUMBER_ALIGN
+        NUMBER_ALIGN = NUMBER_ALIGN or _number_align()
+        cell.alignment = NUMBER_ALIGN  # a space before the next column's text: 92.6% never runs into 3/3
     if percent and isinstance(value, (int, float)):
         cell.number_format = "0.0%"
-        return 7
+        return 9
     if isinstance(value, int) and not isinstance(value, bool):  # 11,605: as the documents write it
         cell.number_format = "#,##0"
-        return len(f"{value:,}")
+        return len(f"{value:,}") + 2
     if isinstance(raw, Decimal):  # an amount (312.50 元), a measure (150.5 厘米): its decimals as recorded, grouped
         places = max(-int(raw.as_tuple().exponent), 0)
         cell.number_format = "#,##0" + ("." + "0" * places if places else "")
-        return len(f"{raw:,}")
+        return len(f"{raw:,}") + 2
     return len(str(value)) if value is not None else 0
+
+
+def _number_align() -> Any:
+    from openpyxl.styles import Alignment
+
+    return Alignment(horizontal="right", indent=1)
 
 
 def _page(ws: Any, header_row: int) -> None:

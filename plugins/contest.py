@@ -142,6 +142,9 @@ def register_commands(cli):
         results(gctx, as_json)
 
 
+LISTED = 5  # contests named one by one in a sentence; more are counted, and the table lists them
+
+
 @hookimpl
 def report_sections(ctx):
     """比赛与展演: each contest with its date, participants and the share of children cared for; the
@@ -167,7 +170,11 @@ def report_sections(ctx):
                      "、".join(award(a) for a in r.payload.get("awards", ())) or ""))
     everyone = [k for r in found for k in r.payload["participants"]]
     ours = sum(k in cared for k in everyone)
-    lines = (f"举办比赛和展演 {len(found)} 场：{'；'.join(parts)}。",
+    schools = len({r.school for r in found})
+    held = (f"举办比赛和展演 {number_text(len(found))} 场：{'；'.join(parts)}。" if len(found) <= LISTED else
+            f"{number_text(schools)} 所学校共举办比赛和展演 {number_text(len(found))} 场，逐场见下表。" if schools > 1 else
+            f"举办比赛和展演 {number_text(len(found))} 场，逐场见下表。")  # a county's 总结 lists no 30 contests in a sentence
+    lines = (held,
              f"参加共 {number_text(len(everyone))} 人次，其中关爱对象 {number_text(ours)} 人次，"
              f"占 {percent_of(ours, len(everyone))}。")
     return [ReportSection("比赛与展演", lines, ("日期", "名称", "类别", "参加人数", "其中关爱对象", "获奖"), tuple(rows))]

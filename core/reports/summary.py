@@ -365,14 +365,14 @@ def _basic(kind: str, org_name: str, found: dict[str, Any], by_guardian: list[di
     if totals["pupils"] == 0:
         paragraphs.append(say("report.no_pupils", who=who))
     else:
-        parts = t("list.sep").join(f"{_label('category', r['key']['category'], c.orgs)} {r['cared_for']} 人"
+        parts = t("list.sep").join(f"{_label('category', r['key']['category'], c.orgs)} {r['cared_for']:,} 人"
                                    for r in found["rows"] if r["cared_for"])
         paragraphs.append(say("report.basic_people", ("stats", {"by": ["--by", "category"], "totals": True}), who=who, pupils=totals["pupils"], cared=totals["cared_for"],
                             share=percent_of(totals["cared_for"], totals["pupils"]), parts=parts or "—"))
         guardians = [r for r in by_guardian if r["cared_for"]]
         if guardians and totals["cared_for"]:
             paragraphs.append(say("report.basic_guardians", ("stats", {"by": ["--by", "guardian_type"]}), parts=t("list.sep").join(
-                f"{_label('guardian_type', r['key']['guardian_type'], c.orgs)} {r['cared_for']} 人"
+                f"{_label('guardian_type', r['key']['guardian_type'], c.orgs)} {r['cared_for']:,} 人"
                 f"（{percent_of(r['cared_for'], totals['cared_for'])}）" for r in guardians)))
         paragraphs.append(say("report.basic_staff", ("stats", {"totals": True}), staff=totals["staff"], party=totals["party_staff"]))
         if totals["others_by_kind"]:
@@ -497,7 +497,7 @@ def _pair_lines(c: Any, pairs: list[dict[str, Any]], totals: dict[str, Any]) -> 
                                        if r["staff"] and r["staff_kind"] != STAFF_KIND}.values())
     by_staff = Counter(r["role"] for r in pairs if r["staff"])
     by_classmate = Counter(r["role"] for r in pairs if not r["staff"])
-    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n} 对" for role, n in by_staff.items())
+    roles = t("list.sep").join(f"{_label('role', role, c.orgs)} {n:,} 对" for role, n in by_staff.items())
     lines = [say("report.pairs", ("pairs", {}), pairs=sum(by_staff.values()), roles=roles, teachers=len(teachers),
                party=len(party))] if by_staff else []
     if others:
@@ -611,11 +611,11 @@ def _overdue_lines(by_place: list[dict[str, Any]], by_staff: list[dict[str, Any]
         lines.append(say(f"report.overdue_{'classes' if school_level else 'schools'}",
                          ("compliance", {"by": unit}), items="、".join(
             f"{names.get('school', {}).get(r['key'][unit], r['key'][unit]) if unit == 'school' else r['key'][unit]}"
-            f" {missed(r)} 项" for r in places[:5])))
+            f" {missed(r):,} 项" for r in places[:5])))
     teachers = sorted((r for r in by_staff if missed(r) > 0 and r["key"]["staff"]), key=lambda r: -missed(r))
     if teachers and name_staff:  # names only in a school's own document, and only when asked for
         lines.append(say("report.overdue_teachers", ("compliance", {"by": "staff"}), items="、".join(
-            f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r)} 项" for r in teachers[:5])))
+            f"{staff_names['staff'].get(r['key']['staff'], r['key']['staff'])} {missed(r):,} 项" for r in teachers[:5])))
     elif teachers:
         lines.append(say("report.overdue_teachers_count", ("compliance", {"by": "staff"}), n=len(teachers)))
     return lines
@@ -661,7 +661,7 @@ def _problems(c: Any, by_duty: list[dict[str, Any]], names: dict[str, dict[str, 
     elif unvisited:
         total = sum(unvisited.values())
         lines.append(say("report.never_visited", ("never_visited", {"step": VISIT_STEP}), n=total, items="、".join(
-            f"{cls} {n} 人" for cls, n in sorted(unvisited.items(), key=lambda kv: class_order(kv[0])))))
+            f"{cls} {n:,} 人" for cls, n in sorted(unvisited.items(), key=lambda kv: class_order(kv[0])))))
     if not lines:
         lines.append(say("report.no_problems"))
     return Section(say("report.h.problems"), lines)
