@@ -9,6 +9,7 @@ import re
 import sys
 
 import pytest
+
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
