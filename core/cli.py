@@ -48,7 +48,7 @@ COMMANDS: dict[str, Any] = {
     "explain": "explain:explain_command",
     "stats": "stats:stats_command",
     "report": ("cli.report.help", {"summary": "reports:summary_command", "ledger": "reports:ledger_command",
-                                   "county": "reports:county_command"}),
+                                   "county": "reports:county_command", "template": "reports:template_command"}),
     "audit": ("cli.audit.help", {"list": "audit:audit_list_command", "verify": "audit:audit_verify_command",
                                   "checkpoint": "audit:audit_checkpoint_command"}),
     "export": "pipl:export_command",

@@ -182,3 +182,20 @@ def test_the_rosters_parents_fit_one_cell_each_and_amounts_keep_their_cents(demo
     assert "。；" not in money["A2"].value and "资助34人" in money["A2"].value
     health = [c.value for c in book["体检"][3]]
     assert health[4:6] == ["身高（厘米）", "体重（千克）"]
+
+
+def test_the_sample_template_keeps_every_section_of_the_summary(demo, tmp_path):
+    """`report template` writes the default template, a county's starting point; a summary through
+    it holds every paragraph the default gives — opening, 一 to 四, closing, unit and date."""
+    from docx import Document
+
+    run, folder = demo
+    out = run("report", "template", "-o", str(tmp_path / "本县模板.docx"))
+    assert out.stdout.startswith(f"已写入 {tmp_path / '本县模板.docx'}：默认的工作总结模板。")
+    assert run("report", "template", "-o", str(tmp_path / "本县模板.docx")).exit_code == 2  # kept
+    asof = ("--as-of", "2025-12-20")
+    run("report", "summary", "--org", "S001", *asof, "-o", str(tmp_path / "a.docx"))
+    run("report", "summary", "--org", "S001", *asof, "--template", str(tmp_path / "本县模板.docx"),
+        "-o", str(tmp_path / "b.docx"))
+    plain, through = ([p.text for p in Document(str(tmp_path / name)).paragraphs] for name in ("a.docx", "b.docx"))
+    assert through == plain and "一、基本情况" in through and through[-1] == "2025年12月20日"

@@ -76,6 +76,21 @@ def county_command(ctx: click.Context, **options: Any) -> None:
     county(ctx, ReportOptions(**options))
 
 
+@click.command("template", help="cli.report_template.help", epilog="cli.report_template.example")
+@click.option("-o", "--output", required=True, metavar="FILE.docx", type=click.Path(dir_okay=False),
+              help="cli.opt.report_output")
+@click.option("--force", is_flag=True, help="cli.opt.report_force")
+def template_command(output: str, force: bool) -> None:
+    """The default 工作总结 template, to start a county's own from: every section and variable in
+    place, laid out after GB/T 9704; edit it in Word, then `report summary --template FILE.docx`."""
+    from guanai.core.files import write_private_bytes
+    from guanai.core.reports.render import default_template
+
+    _suffix(output, (".docx",), force)
+    write_private_bytes(output, default_template().read_bytes())
+    click.echo(t("report.template_written", path=output))
+
+
 def _suffix(path: str, allowed: tuple[str, ...], force: bool = False) -> str:
     """The format `path` asks for (its suffix, any case); refused before anything is computed when
     it is none of `allowed`, or when the file is there already and --force was not given (a 总结 a
