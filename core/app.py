@@ -30,6 +30,8 @@ class App:
     _store: Store | None = None
     _init_store: Store | None = None
     _declared: tuple[Any, ...] | None = None
+    quiet_plugins: bool = False  # `plugins check` and `plugins list` tell the plugins' problems themselves
+    _told: bool = False
 
     @property
     def store(self) -> Store:
@@ -60,7 +62,14 @@ class App:
         if self._declared is None:
             self._declared = self._declared_steps()
             remember_declared(self._declared)
-        return current_registry()
+        found = current_registry()
+        if not self._told and not self.quiet_plugins:  # every command says, once, which plugins it left out
+            import click
+
+            self._told = True
+            for problem in found.problems:
+                click.echo(problem.line(), err=True)
+        return found
 
     def _declared_steps(self) -> tuple[Any, ...]:
         from guanai.core.diagnostics import Refusal

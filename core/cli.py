@@ -160,23 +160,39 @@ class GuanaiGroup(LazyGroup):
         if self._plugin_commands_loaded:
             return
         self._plugin_commands_loaded = True
-        from guanai.core.plugins import load_registry
+        from guanai.core.plugins import (
+            Contained,
+            call_plugin,
+            contained,
+            implementing,
+            load_registry,
+        )
 
         pm = load_registry().pm
-        for impl in pm.hook.register_commands.get_hookimpls():
+        claimed: dict[str, str] = {}  # command name -> the plugin that added it
+        taken: set[str] = set()  # names two plugins want: neither gets them
+        for plugin in implementing(pm, "register_commands"):
             before = dict(self.commands)
             try:
-                impl.function(cli=self)
-            except Exception as exc:  # a broken plugin must not take the CLI down
+                with contained(plugin, "register"):
+                    call_plugin(pm, "register_commands", plugin, cli=self)
+            except Contained as exc:  # a broken plugin must not take the CLI down
                 self.commands = before
-                click.echo(t("plugin.register_failed", plugin=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"),
-                           err=True)
+                click.echo(exc.problem.line(), err=True)
                 continue
             for name in [n for n in self.commands if n in self.lazy]:  # a built-in name: the built-in stays
                 del self.commands[name]
-                click.echo(t("plugin.command_clash", plugin=impl.plugin_name, command=name), err=True)
-            self._owners = {**self._owners, **{name: impl.plugin_name for name in self.commands
-                                               if name not in before}}
+                click.echo(t("plugin.command_clash", plugin=plugin, command=name), err=True)
+            for name in [n for n in self.commands if n not in before or self.commands[n] is not before[n]]:
+                if name in claimed or name in taken:  # a second plugin's command of the same name
+                    click.echo(t("plugin.command_taken", plugin=plugin, other=claimed.get(name, "?"),
+                                 command=name), err=True)
+                    taken.add(name)
+                    self.commands.pop(name, None)
+                    claimed.pop(name, None)
+                else:
+                    claimed[name] = plugin
+        self._owners = {**self._owners, **claimed}
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         click.echo(t("cli.overview"), nl=False)
@@ -206,6 +222,13 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _plugins_dir(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """--plugins-dir DIR: try the plugin modules in DIR (NAME.py) without packaging them; the same
+    as GUANAI_PLUGINS_DIR (core/plugins.py reads it when the plugins are loaded)."""
+    if value:
+        os.environ["GUANAI_PLUGINS_DIR"] = value
+
+
 def _use_lang(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value:
         set_lang(value)
@@ -223,6 +246,8 @@ def build_cli() -> click.Group:
     @click.option("--lang", type=click.Choice(["zh", "en"]), help=t("cli.opt.lang"), is_eager=True,
                   callback=_use_lang)  # eager: the subcommand is looked up (and localised) before cli() runs
     @click.option("--db", envvar="GUANAI_DB", default=DEFAULT_DB, show_default=True, help=t("cli.opt.db"))
+    @click.option("--plugins-dir", metavar="DIR", is_eager=True, expose_value=False, callback=_plugins_dir,
+                  type=click.Path(file_okay=False, exists=True), help=t("cli.opt.plugins_dir"))
     @click.pass_context
     def cli(ctx: click.Context, lang: str | None, db: str) -> None:
         app = ctx.obj = App(db, lang or current_lang())  # the one App of this command (core/app.py)

@@ -242,6 +242,7 @@ class ReportSection:
     lines: tuple[str, ...]
     headers: tuple[str, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
+    failed: bool = False  # set by guanai when the plugin's hook failed: the section is marked 未生成
 
 
 @dataclass
@@ -251,6 +252,17 @@ class PluginProblem:
     plugin: str
     code: str
     params: dict[str, object] = field(default_factory=dict)
+    where: str = ""  # file:line in the plugin's code, when known
+
+    def line(self) -> str:
+        """The problem in one line: the plugin, the cause, where, and the switch to leave it out."""
+        from guanai.core.i18n import t
+
+        cause = t(self.code, plugin=self.plugin, **self.params)
+        where = t("plugin.where", where=self.where) if self.where else ""
+        if self.code in ("plugin.reserved", "plugin.name_clash"):  # the switch would name the other one too
+            return t("plugin.problem_line_named", cause=cause, where=where)
+        return t("plugin.problem_line", cause=cause, plugin=self.plugin, where=where)
 
 
 @dataclass

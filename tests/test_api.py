@@ -283,10 +283,11 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
     result = care.run("fragile")
     assert (result.exit_code, result.stderr) == (2, "插件 guanai_fragile 的命令 fragile 出错（RuntimeError: boom）；"
                                                  "可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它\n")
-    care.ok("report", "summary", "--org", "S001", "--as-of", "2025-11-01", "-o", str(tmp_path / "s.md"))
+    made = care.run("report", "summary", "--org", "S001", "--as-of", "2025-11-01", "-o", str(tmp_path / "s.md"))
+    assert made.exit_code == 1 and made.stderr == ("插件 guanai_fragile 的一节未能生成（RuntimeError: no section），"
+                                                   "文档中已标为“未生成”；设 GUANAI_DISABLE_PLUGINS=guanai_fragile 可不用它\n")
     text = (tmp_path / "s.md").read_text("utf-8")
-    assert ("### （七）guanai\\_fragile\n\n（插件 guanai\\_fragile 未能写出这一节：RuntimeError: no section；"
-            "可设置 GUANAI\\_DISABLE\\_PLUGINS=guanai\\_fragile 跳过它）") in text
+    assert "### （七）guanai\\_fragile（未生成）\n\n本节未生成：插件 guanai\\_fragile 运行出错，请联系插件的维护者。" in text
     assert "### （四）体检" in text  # the others are there
 
 
@@ -411,7 +412,9 @@ def test_installed_plugin_hygiene(cli, tmp_path, monkeypatch):
         """)
     result = cli("plugins", "check")
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == "插件 guanai_typo 实现了不存在的钩子 on_recrod：是否想写 on_record？"
+    assert result.stdout.splitlines()[0] == (  # one line: the plugin, the cause, where, the switch
+        f"插件 guanai_typo 实现了不存在的钩子 on_recrod：是否想写 on_record？（{tmp_path / 'guanai_typo.py'}:5）；"
+        "本次已停用；要不再加载它，设 GUANAI_DISABLE_PLUGINS=guanai_typo")
     assert result.stdout.splitlines()[-1] == "1 个插件未能加载，4 个正常。"
     programme = tmp_path / "p.yaml"
     programme.write_text((PLUGINS / "care.yaml").read_text("utf-8").replace(

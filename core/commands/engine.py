@@ -532,6 +532,7 @@ def indicators(ctx: click.Context, opts: IndicatorsOptions) -> None:
     out.print(t("indicators.title", place=c.orgs[code]["name"], when=long_date(c.asof.day)))
     body = [[r["name"], indicator_value(r["value"], r["unit"], r["target"], r["numerator"], r["denominator"]),
              indicator_value(r["target"], r["unit"]),
+             "—" if r["error"] else  # no figures for what could not be computed
              f"{r['numerator']:,}/{r['denominator']:,}" if r["unit"] == "share" else
              t("indicators.records", n=r["denominator"]) if r["unit"] == "mean" else
              shares_text(r["shares"]) if r.get("shares") else "—",

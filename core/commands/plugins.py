@@ -17,6 +17,7 @@ from guanai.core.output import console, dump_csv, dump_json, output_options, tab
 @click.pass_context
 def plugins_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """Installed plugins with their steps, indicator kinds and commands."""
+    app_of(ctx).quiet_plugins = True
     list_plugins(app_of(ctx).registry, as_json, as_csv)
 
 
@@ -24,6 +25,7 @@ def plugins_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> Non
 @click.pass_context
 def plugins_check_command(ctx: click.Context) -> None:
     """Every plugin that could not be loaded, and how to go on; exit 1 when any."""
+    app_of(ctx).quiet_plugins = True
     sys.exit(check_plugins(app_of(ctx).registry))
 
 
@@ -74,20 +76,23 @@ def list_plugins(registry: Any, as_json: bool, as_csv: bool) -> None:
                             commands=t("list.sep").join(f"guanai {c}" for c in row["commands"]) or "—",
                             indicators=t("list.sep").join(row["indicators"]) or "—"))
     for problem in registry.problems:
-        click.echo(t(problem.code, plugin=problem.plugin, **problem.params), err=True)
-        click.echo(t("plugin.disable_hint", plugin=problem.plugin), err=True)
+        click.echo(problem.line(), err=True)
 
 
 def _commands_by_plugin(registry: object) -> dict[str, list[str]]:
     """The command names each plugin's register_commands adds, found on a scratch group."""
+    from guanai.core.plugins import Contained, call_plugin, contained, implementing
+
     out: dict[str, list[str]] = {}
-    for impl in registry.pm.hook.register_commands.get_hookimpls():  # type: ignore[attr-defined]
+    pm = registry.pm  # type: ignore[attr-defined]
+    for plugin in implementing(pm, "register_commands"):
         scratch = click.Group()
         try:
-            impl.function(cli=scratch)
-        except Exception:  # reported when the command is used; the list must still show
+            with contained(plugin, "register"):
+                call_plugin(pm, "register_commands", plugin, cli=scratch)
+        except Contained:  # reported when the command is used; the list must still show
             continue
-        out[impl.plugin_name] = sorted(scratch.commands)
+        out[plugin] = sorted(scratch.commands)
     return out
 
 
@@ -159,13 +164,22 @@ def _jsonable(value: object) -> object:
 
 
 def check_plugins(registry: Any) -> int:
-    """Every installed plugin that could not be loaded, with why and how to go on: exit 1 when any."""
+    """Every installed plugin that could not be loaded, and every command two plugins (or a plugin
+    and guanai) both want, with why and how to go on: exit 1 when any."""
+    from guanai.core.cli import COMMANDS
 
     for problem in registry.problems:
-        click.echo(t(problem.code, plugin=problem.plugin, **problem.params))
-        click.echo(t("plugin.disable_hint", plugin=problem.plugin))
-    if registry.problems:
-        click.echo(t("plugins.check_failed", n=len(registry.problems), ok=len(registry.plugins)))
+        click.echo(problem.line())
+    owners: dict[str, list[str]] = {}
+    for plugin, names in _commands_by_plugin(registry).items():
+        for name in names:
+            owners.setdefault(name, []).append(plugin)
+    clashes = [(name, who) for name, who in owners.items() if len(who) > 1 or name in COMMANDS]
+    for name, who in clashes:
+        click.echo(t("plugin.command_taken", plugin=who[-1], other=who[0], command=name) if len(who) > 1 else
+                   t("plugin.command_clash", plugin=who[0], command=name))
+    if registry.problems or clashes:
+        click.echo(t("plugins.check_failed", n=len(registry.problems) + len(clashes), ok=len(registry.plugins)))
         return 1
     click.echo(t("plugins.check_ok", n=len(registry.plugins), names=t("list.sep").join(registry.plugins)))
     return 0

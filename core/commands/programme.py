@@ -77,7 +77,6 @@ def check_files(registry: Any, opts: CheckOptions) -> int:
     from guanai.core.loader import load_programme
 
     files, as_json, as_csv = opts.files, opts.as_json, opts.as_csv
-    _report_plugin_problems(registry)
     diagnostics = []
     for file in files:
         diagnostics.extend(load_programme(file, registry).diagnostics)
@@ -99,12 +98,6 @@ def check_files(registry: Any, opts: CheckOptions) -> int:
         if warnings:
             click.echo(t("diag.summary_warnings", n=len(warnings)), err=True)
     return 1 if errors else 0
-
-
-def _report_plugin_problems(registry: Any) -> None:
-    for problem in registry.problems:
-        click.echo(t(problem.code, plugin=problem.plugin, **problem.params), err=True)
-        click.echo(t("plugin.disable_hint", plugin=problem.plugin), err=True)
 
 
 def load_or_fail(file: str, registry: Any = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class ReportOptions:
     name_staff: bool = False
     force: bool = False
     evidence: str | None = None
+    strict: bool = False
 
 
 def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], click.Command]:
@@ -46,6 +48,7 @@ def report_command(name: str, *extra: Callable[[Any], Any]) -> Callable[[Any], c
                                 click.option("-o", "--output", required=True, metavar="FILE",
                                              type=click.Path(dir_okay=False), help="cli.opt.report_output"),
                                 click.option("--force", is_flag=True, help="cli.opt.report_force"),
+                                click.option("--strict", is_flag=True, help="cli.opt.report_strict"),
                                 *extra)):
             func = option(func)
         return click.command(name, help=f"cli.report_{name}.help", epilog=f"cli.report_{name}.example")(
@@ -89,6 +92,18 @@ def template_command(output: str, force: bool) -> None:
     _suffix(output, (".docx",), force)
     write_private_bytes(output, default_template().read_bytes())
     click.echo(t("report.template_written", path=output))
+
+
+def _failed_sections(failures: list[tuple[str, str]], written: bool = True) -> None:
+    """A plugin's section that failed: named on stderr with why, and exit 1 — the document was
+    written with the section marked 未生成, or (--strict) not written at all (exit 2)."""
+    if not failures:
+        return
+    for plugin, error in failures:
+        click.echo(t("report.plugin_failed", plugin=plugin, error=error), err=True)
+    if not written:
+        raise Refusal("report.strict_not_written")
+    sys.exit(1)
 
 
 def _suffix(path: str, allowed: tuple[str, ...], force: bool = False) -> str:
@@ -157,6 +172,8 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
         raise Refusal("report.bad_template", template=template)
     c, period = _period(ctx, opts)
     doc = build(c, period, app_of(ctx).registry, name_staff=opts.name_staff)
+    if doc.failures and opts.strict:
+        _failed_sections(doc.failures, written=False)
     try:
         render.write(doc, output, template)
     except Refusal:
@@ -168,6 +185,7 @@ def summary(ctx: click.Context, opts: ReportOptions) -> None:
     proof = write_evidence(c, opts, period, doc.title, doc.figures, doc.evidence)
     click.echo(t("report.written", path=output, title=doc.title))
     click.echo(t("report.evidence_written", path=str(proof)))
+    _failed_sections(doc.failures)
 
 
 def ledger(ctx: click.Context, opts: ReportOptions) -> None:
@@ -178,7 +196,10 @@ def ledger(ctx: click.Context, opts: ReportOptions) -> None:
     org, output, show_contacts = opts.org, opts.output, opts.show_contacts
     _suffix(output, (".xlsx",), opts.force)
     c, period = _period(ctx, opts)
-    sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts)
+    failures: list[tuple[str, str]] = []
+    sheets = build_ledger.build(c, period, app_of(ctx).registry, show_contacts, failures)
+    if failures and opts.strict:
+        _failed_sections(failures, written=False)
     spreadsheet.write(output, sheets)
     with c.store.write() as conn:  # children's names (and, when asked for, contacts) leave the database
         audit(conn, [{"action": "export_ledger", "table_name": "child", "row_key": f"org={org}", "org": org,
@@ -186,6 +207,7 @@ def ledger(ctx: click.Context, opts: ReportOptions) -> None:
                                 "from": period.first.isoformat(), "to": period.last.isoformat(),
                                 "sheets": len(sheets)}}], "cli")
     click.echo(t("ledger.written", path=output, n=len(sheets), names="、".join(s.name for s in sheets)))
+    _failed_sections(failures)
 
 
 def county(ctx: click.Context, opts: ReportOptions) -> None:

@@ -33,7 +33,9 @@ def _roster_cell(kid: dict[str, Any], col: Any, orgs: dict[str, Any]) -> Any:
     return kid[col]
 
 
-def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sheet]:
+def build(c: Any, period: Period, registry: Any, show_contacts: bool,
+          failures: list[tuple[str, str]] | None = None) -> list[Sheet]:
+    """The sheets; `failures` gets (plugin, error) of each plugin whose sheet could not be made."""
     from guanai.core.privacy import masked
     from guanai.core.reports.render import tight
     from guanai.core.reports.summary import programme_at
@@ -82,6 +84,8 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool) -> list[Sh
                              until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
                              known_at=c.asof.known_at_utc)
         tabled = [(plugin, s) for plugin, s in sections_by_plugin(registry, rctx) if s.headers]
+        if failures is not None:
+            failures.extend(rctx.failures)
         sections = [s for _plugin, s in tabled]
         own = {plugin for plugin, _s in tabled}  # a plugin's own sheet (体检) replaces the plain ones of its steps
         steps = list(dict.fromkeys(r.step for seg in c.segs for r in seg.rules  # a school's own too (会议)

@@ -54,6 +54,7 @@ class Document:
     figures: dict[str, Any]  # the key numbers, for templates and tests (documented in docs/reports.md)
     opening: list[str] = field(default_factory=list)  # before 一、: the programme, the term, what it is about
     evidence: list[dict[str, Any]] = field(default_factory=list)  # each sentence's figures and their source
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (plugin, error): sections marked 未生成
     closing: list[str] = field(default_factory=list)  # after the last section, before the unit and the date
 
 
@@ -232,7 +233,7 @@ def _build(c: Any, period: Period, registry: Any, name_staff: bool) -> Document:
                 subsections=[Section(say("report.next_1")), Section(say("report.next_2")), Section(say("report.next_3"))]),
     ]
     title = say("report.title", org=org_name, period=period.name)
-    return Document(title, org_name, cn_date(c.asof.day), period.name, sections, figures,
+    return Document(title, org_name, cn_date(c.asof.day), period.name, sections, figures, failures=rctx.failures,
                     opening=[_opening(c, kind, org_name, period, programme, groups)],
                     closing=[say("report.closing", day=cn_date(min(c.asof.day, period.last)))])
 

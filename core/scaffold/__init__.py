@@ -14,8 +14,12 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 def new_plugin(name: str, title: str, parent: Path) -> Path:
     """Write the package ``parent/<dist>``; returns its folder. Refuses a bad name or an existing folder."""
+    from guanai.core.builtins import BUILTIN_PLUGINS
+
     if not NAME.match(name):
         raise Refusal("scaffold.bad_name", name=name)
+    if name in BUILTIN_PLUGINS:  # a built-in's name is reserved: a package under it would never load
+        raise Refusal("scaffold.reserved", name=name)
     dist = name.replace("_", "-")
     folder = parent / dist
     if folder.exists():

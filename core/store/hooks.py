@@ -3,6 +3,7 @@ plugin needs (the programme in force, its settings, the child, the rest of the b
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ class RecordContext:
     models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
     steps: Any = None  # the registered steps by name: a follow-up must be declared on one (None: not checked)
+    pm: Any = None  # private: the plugin manager whose hook caller calls the plugins
 
     @property
     def settings(self) -> Any:
@@ -178,32 +180,45 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
     joins them when every hook accepts it. Raises Rejected (with the plugin's name added) when a
     plugin refuses the record.
     """
+    from guanai.core.plugins import call_plugin
+
     out = []
     listed = _listed(ctx.programme)
-    for impl in impls:
-        if impl.plugin_name not in listed:
+    plugins = list(dict.fromkeys(impl.plugin_name for impl in impls))  # a plugin's implementations are called together
+    for plugin in plugins:
+        if plugin not in listed:
             continue  # a plugin acts only where the programme in force names it
-        ctx.pending = pendings.setdefault(impl, [])
-        ctx.plugin = impl.plugin_name
-        trace_call(impl.plugin_name, "on_record", f"{view.step} {view.subject_kind} {view.subject}")
+        ctx.pending = pendings.setdefault(plugin, [])
+        ctx.plugin = plugin
+        trace_call(plugin, "on_record", f"{view.step} {view.subject_kind} {view.subject}")
         try:
-            found = impl.function(record=view, ctx=ctx)
+            with _stdout_to_stderr():
+                results = call_plugin(ctx.pm, "on_record", plugin, record=view, ctx=ctx)
         except Rejected as exc:
-            exc.plugin = impl.plugin_name  # type: ignore[attr-defined]
+            exc.plugin = plugin  # type: ignore[attr-defined]
             raise
-        except Exception as exc:  # a broken plugin: refuse rather than guess, and say how to go on
+        except (Exception, SystemExit) as exc:  # a broken plugin: refuse rather than guess, and say how to go on
             failed = Rejected(f"{type(exc).__name__}: {exc}")
-            failed.plugin, failed.broken = impl.plugin_name, True  # type: ignore[attr-defined]
+            failed.plugin, failed.broken = plugin, True  # type: ignore[attr-defined]
             raise failed from exc
-        for follow in found or ():
+        found = [follow for result in results for follow in (result or ())]
+        for follow in found:
             if ctx.steps is not None:
-                _check_declared(impl.plugin_name, follow, ctx.steps)
+                _check_declared(plugin, follow, ctx.steps)
             due = (view.occurred_at + follow.within_for(ctx.settings)).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-            out.append((impl.plugin_name, follow, due))
-    for impl in impls:
-        if impl.plugin_name in listed:
-            pendings[impl].append(view)
+            out.append((plugin, follow, due))
+    for plugin in plugins:
+        if plugin in listed:
+            pendings[plugin].append(view)
     return out
+
+
+def _stdout_to_stderr() -> Any:
+    """A hook's prints go to stderr: a plugin's debugging line never lands in a command's --json."""
+    import contextlib
+    import sys
+
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def _check_declared(plugin: str, follow: FollowUp, steps: dict[str, Any]) -> None:
@@ -249,6 +264,7 @@ class ReportContext:
     segments: list[Any] = field(default_factory=list)  # private: the programme versions in force
     models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
     known_at: Any = None  # naive UTC: only what was entered by then (--known-at); None: all
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (plugin, error) of the sections that failed
 
     @property
     def settings(self) -> Any:
@@ -300,18 +316,30 @@ def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:
 def sections_by_plugin(registry: Any, ctx: ReportContext) -> list[tuple[str, Any]]:
     """(plugin, section) for every plugin's sections, in plugin registration order."""
     from guanai.core.i18n import t
+    from guanai.core.plugins import call_plugin, implementing
     from guanai.core.registry import ReportSection
 
     sections: list[tuple[str, Any]] = []
     listed = _listed(ctx.programme)
-    for impl in registry.pm.hook.report_sections.get_hookimpls():  # registration order
-        if impl.plugin_name not in listed:
+    for plugin in implementing(registry.pm, "report_sections"):  # registration order
+        if plugin not in listed:
             continue  # a plugin writes sections only where the programme in force names it
-        ctx.plugin = impl.plugin_name
-        trace_call(impl.plugin_name, "report_sections", ",".join(ctx.schools))
+        ctx.plugin = plugin
+        trace_call(plugin, "report_sections", ",".join(ctx.schools))
         try:
-            sections.extend((impl.plugin_name, s) for s in impl.function(ctx=ctx) or ())
-        except Exception as exc:  # contained: the report says which section is missing and why
-            sections.append((impl.plugin_name, ReportSection(impl.plugin_name, (t(
-                "plugin.section_failed", plugin=impl.plugin_name, error=f"{type(exc).__name__}: {exc}"),))))
+            with _stdout_to_stderr():
+                found = [s for result in call_plugin(registry.pm, "report_sections", plugin, ctx=ctx) for s in result or ()]
+            for s in found:
+                if not isinstance(s, ReportSection):
+                    raise TypeError(f"report_sections returned {type(s).__name__}, not ReportSection")
+            sections.extend((plugin, s) for s in found)
+        except (Exception, SystemExit) as exc:  # contained: the report marks the section 未生成 and exits 1
+            if os.environ.get("GUANAI_DEBUG") == "1":
+                import traceback
+
+                traceback.print_exception(exc)
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            ctx.failures.append((plugin, error))
+            sections.append((plugin, ReportSection(t("report.section_failed_title", plugin=plugin),
+                                                   (t("report.section_failed", plugin=plugin),), failed=True)))
     return sections

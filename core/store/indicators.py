@@ -234,7 +234,10 @@ def _figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, found: Value, 
         found.numerator += hit or 0
     elif kinds and ind.kind in kinds:
         _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], models or {}, found)
-    # else a plugin that is not installed: `programme check` already said so
+    else:  # no plugin provides the kind (not installed, or left out for this run): 无法计算, never 0/0
+        from guanai.core.i18n import t
+
+        found.error = f"{t('indicators.no_plugin_name')}: {t('indicators.kind_missing', kind=ind.kind)}"
 
 
 def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: Any, models: dict[str, Any],

@@ -472,7 +472,8 @@ class FastLane:
             view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
                               self.models[step, payload])
             ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo,
-                                self.registry.settings_models, steps=self.registry.steps)
+                                self.registry.settings_models, steps=self.registry.steps,
+                                pm=self.registry.pm)
             try:
                 found = on_record(self.hooks.wanting(step), view, ctx, pendings)
             except Rejected:

@@ -254,7 +254,7 @@ def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, ki
                       row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
     ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo,
-                        registry.settings_models, steps=registry.steps)
+                        registry.settings_models, steps=registry.steps, pm=registry.pm)
     try:
         follows = on_record(impls, view, ctx, pendings)
     except Rejected as exc:

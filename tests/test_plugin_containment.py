@@ -1,0 +1,185 @@
+"""Plugins that cannot hurt each other (issue 29): beside a working plugin, plugins that make a
+common mistake or misbehave — a hook with a wrong argument, sys.exit() or a print while loading,
+a built-in's name, a step or a command two plugins claim, a report section that fails. Each is
+loaded from a plugins folder (--plugins-dir / GUANAI_PLUGINS_DIR), as an author tries one."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from tests.conftest import FACTS
+
+PLUGINS = FACTS.parent / "plugins"
+ENGINE = FACTS.parent / "engine"
+
+GOOD = '''
+from pydantic import BaseModel
+from guanai.api import hookimpl, IndicatorKind, StepType, ReportSection
+
+class Meal(BaseModel):
+    ate: bool = True
+
+@hookimpl
+def register_step_types(register):
+    register(StepType("meal_check", "营养餐检查", Meal, "营养餐是否吃完", scope="child"))
+
+@hookimpl
+def register_indicator_kinds(register):
+    register(IndicatorKind("meal_rate", "营养餐覆盖率", lambda ctx: (1, 2)))
+
+@hookimpl
+def report_sections(ctx):
+    return [ReportSection("营养餐", (f"检查营养餐 {len(ctx.records('meal_check'))} 次。",))]
+'''
+
+
+@pytest.fixture
+def plugins_dir(tmp_path, monkeypatch):
+    """A folder of plugin modules for this test, as GUANAI_PLUGINS_DIR; `add(name, source)`."""
+    from guanai.core import plugins
+
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    monkeypatch.setenv("GUANAI_PLUGINS_DIR", str(folder))
+    plugins._registries.clear()
+
+    def add(name: str, source: str) -> str:
+        path = folder / f"{name}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        plugins._registries.clear()  # as a new process would see the folder
+        return str(path)
+
+    yield add
+    plugins._registries.clear()
+
+
+def _school(db, tmp_path, plugins=("nutrition",)):
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    plan = (ENGINE / "term.yaml").read_text("utf-8").replace("id: engine-test", f"id: engine-test\nplugins: {list(plugins)}")
+    (tmp_path / "p.yaml").write_text(plan, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"), "--to", "S001", "--yes")
+    db.ok("staff", "import", str(ENGINE / "staff.csv"), "--school", "S001")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    db.ok("assign", "auto", "--school", "S001", "--role", "proxy_parent", "--from", "2025-09-01")
+
+
+def test_a_hook_with_a_wrong_argument_leaves_out_that_plugin_only(cli, plugins_dir, tmp_path):
+    plugins_dir("nutrition", GOOD)
+    where = plugins_dir("typo", '''
+        from guanai.api import hookimpl
+
+        @hookimpl
+        def on_record(rec, ctx):
+            return None
+        ''')
+    line = (f"插件 typo 的钩子 on_record 有规范里没有的参数 rec（可用的参数：ctx、record）（{where}:5）；"
+            "本次已停用；要不再加载它，设 GUANAI_DISABLE_PLUGINS=typo")
+    check = cli("plugins", "check")
+    assert (check.exit_code, check.stdout.splitlines()) == (1, [line, "1 个插件未能加载，5 个正常。"])
+    listed = cli("plugins", "list", "--json")
+    assert listed.exit_code == 0 and "nutrition" in [p["name"] for p in json.loads(listed.stdout)]
+    checked = cli("programme", "check", str(PLUGINS / "care.yaml"))  # any other command works, and says
+    assert checked.exit_code == 0 and checked.stderr.splitlines()[0] == line  # once what it left out
+
+
+def test_exiting_or_printing_while_loading_breaks_nothing_else(cli, plugins_dir, db, tmp_path):
+    plugins_dir("nutrition", GOOD)
+    exits = plugins_dir("quitter", "import sys\nsys.exit(3)\n")
+    plugins_dir("chatty", "print('debug: loaded')\n")
+    _school(db, tmp_path)
+    out = db.run("due", "--staff", "T001", "--as-of", "2025-10-27", "--json")
+    assert out.exit_code == 0 and isinstance(json.loads(out.stdout), list)  # --json intact
+    assert out.stderr.splitlines() == [
+        "插件 chatty 在加载时向标准输出写了字（“debug: loaded”），会弄乱 --json 等输出；本次已停用；"
+        "要不再加载它，设 GUANAI_DISABLE_PLUGINS=chatty",
+        f"插件 quitter 无法加载（SystemExit: 3）（{exits}:2）；本次已停用；要不再加载它，设 GUANAI_DISABLE_PLUGINS=quitter"]
+    assert db.run("record", "meal_check", "--child", "K1", "--by", "T001", "--at", "2025-10-20 12:00").exit_code == 0
+
+
+def test_a_builtin_name_is_reserved_for_loading_and_for_plugin_new(cli, plugins_dir, tmp_path):
+    where = plugins_dir("care_basics", "from guanai.api import hookimpl\n")
+    check = cli("plugins", "check")
+    assert check.exit_code == 1
+    assert check.stdout.splitlines()[0] == (f"插件 care_basics（{where}）用了内置插件的名字，不能替换内置插件；请换一个名字；本次未加载")
+    assert "talk" in cli("plugins", "show", "care_basics", "--json").stdout  # the built-in stands
+    made = cli("plugin", "new", "care_basics", "--dir", str(tmp_path))
+    assert (made.exit_code, made.stderr) == (2, "“care_basics” 是内置插件的名字，请换一个（如 care_basics_县名）\n")
+    assert not (tmp_path / "guanai-care_basics").exists()
+
+
+def test_a_step_two_plugins_claim_is_refused_for_both_never_by_load_order(cli, plugins_dir, monkeypatch):
+    plugins_dir("nutrition", GOOD)
+    plugins_dir("aaa_intruder", GOOD.replace("营养餐检查", "抢注"))  # loads first by name
+    check = cli("plugins", "check")
+    assert check.exit_code == 1
+    assert check.stdout.splitlines()[:2] == [
+        "插件 nutrition 注册的 “meal_check” 插件 aaa_intruder 也注册了，无法分辨用哪一个；本次已停用；"
+        "要不再加载它，设 GUANAI_DISABLE_PLUGINS=nutrition",
+        "插件 aaa_intruder 注册的 “meal_check” 插件 nutrition 也注册了，无法分辨用哪一个；本次已停用；"
+        "要不再加载它，设 GUANAI_DISABLE_PLUGINS=aaa_intruder"]
+    assert "meal_check" not in cli("programme", "schema").stdout  # neither serves it
+    monkeypatch.setenv("GUANAI_DISABLE_PLUGINS", "aaa_intruder")  # the county leaves the intruder out
+    assert cli("plugins", "check").exit_code == 0 and "meal_check" in cli("programme", "schema").stdout
+
+
+def test_a_command_two_plugins_add_is_added_for_neither(cli, plugins_dir):
+    command = '''
+        import click
+        from guanai.api import hookimpl
+
+        @hookimpl
+        def register_commands(cli):
+            @cli.command("psych")
+            def psych():
+                click.echo("{name}")
+        '''
+    plugins_dir("nutrition", command.replace("{name}", "nutrition"))
+    plugins_dir("zzz_later", command.replace("{name}", "later"))
+    out = cli("psych")
+    assert out.exit_code == 2 and "nutrition" not in out.stdout and "later" not in out.stdout
+    assert "插件 zzz_later 和 nutrition 都想提供命令 “psych”，无法分辨用哪一个，两个都不提供" in out.stderr
+    check = cli("plugins", "check")
+    assert check.exit_code == 1 and "都想提供命令 “psych”" in check.stdout
+
+
+def test_a_failing_report_section_is_marked_and_the_report_exits_1(cli, plugins_dir, db, tmp_path):
+    plugins_dir("nutrition", GOOD.replace("len(ctx.records('meal_check'))", "ctx.records('meal_check')[0].payload['score']"))
+    _school(db, tmp_path)
+    db.ok("record", "meal_check", "--child", "K1", "--by", "T001", "--at", "2025-10-20 12:00")
+    out = db.run("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s.md"))
+    assert out.exit_code == 1
+    assert out.stderr == ("插件 nutrition 的一节未能生成（KeyError: 'score'），文档中已标为“未生成”；"
+                          "设 GUANAI_DISABLE_PLUGINS=nutrition 可不用它\n")
+    text = (tmp_path / "s.md").read_text("utf-8")
+    assert "### （三）nutrition（未生成）\n\n本节未生成：插件 nutrition 运行出错，请联系插件的维护者。" in text
+    assert "KeyError" not in text  # the county reads no traceback text
+    strict = db.run("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "t.md"),
+                    "--strict")
+    assert strict.exit_code == 2 and not (tmp_path / "t.md").exists()
+    assert strict.stderr.splitlines()[-1] == "有插件的一节未能生成，按 --strict 未写入文件"
+
+
+def test_an_indicator_whose_plugin_is_missing_cannot_be_computed_and_shows_no_figures(plugins_dir, db, tmp_path,
+                                                                                     monkeypatch):
+    from guanai.core import plugins
+
+    plugins_dir("nutrition", GOOD)
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    plan = (ENGINE / "term.yaml").read_text("utf-8").replace("id: engine-test", "id: engine-test\nplugins: [nutrition]")
+    plan += "  - {id: meals, name: 营养餐覆盖率, kind: meal_rate, target: 0.9}\n"
+    (tmp_path / "p.yaml").write_text(plan, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"), "--to", "S001", "--yes")
+    db.ok("roster", "import", str(ENGINE / "roster.csv"), "--school", "S001")
+    asked = ("indicators", "--org", "S001", "--as-of", "2025-10-27")
+    rows = {r["id"]: r for r in json.loads(db.run(*asked, "--json").stdout)}
+    assert (rows["meals"]["numerator"], rows["meals"]["denominator"], rows["meals"]["error"]) == (1, 2, None)
+    monkeypatch.setenv("GUANAI_DISABLE_PLUGINS", "nutrition")  # uninstalled, or left out: never 0/0 未达标
+    plugins._registries.clear()
+    rows = {r["id"]: r for r in json.loads(db.run(*asked, "--json").stdout)}
+    assert (rows["meals"]["value"], rows["meals"]["ok"]) == (None, False)
+    assert rows["meals"]["error"] == "（无）: 没有可用的插件提供指标类型 “meal_rate”（未安装，或本次已停用）"
+    shown = [line.split() for line in db.run(*asked).stdout.splitlines() if line.startswith("营养餐覆盖率")]
+    assert shown == [["营养餐覆盖率", "—", "90.0%", "—", "无法计算"]]
