@@ -19,8 +19,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-API_VERSION = "1.4"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels; 1.3: ShareRatio;
-# 1.4: number_text, percent_of (the documents' one way of writing figures), ReportContext.staff_names
+API_VERSION = "2.0"  # 1.1: StepType(choices=…), open vocabularies; 1.2: a field's value labels; 1.3: ShareRatio;
+# 1.4: number_text, percent_of (the documents' one way of writing figures), ReportContext.staff_names;
+# 2.0: one Context for every hook and command — records(step, first=None, last=None, schools=None),
+# settings a property, term(day=None), dates or ISO text — no `conn`; one Record type; READS; REQUIRES_API
 
 # Where each name lives; imported on first use, so that a plugin importing a few names does not
 # load the engine (start-up time of every command that loads plugins).
@@ -36,10 +38,11 @@ _EXPORTS = {
     "Record": "guanai.core.views",
     "Child": "guanai.core.views",
     "RecordView": "guanai.core.store.hooks",
+    "Context": "guanai.core.store.context",
     "RecordContext": "guanai.core.store.hooks",
     "ReportContext": "guanai.core.store.hooks",
     "IndicatorContext": "guanai.core.store.indicators",
-    "CommandContext": "guanai.core.commands.plugin_api",
+    "CommandContext": "guanai.core.store.context",
     "NewRecord": "guanai.core.commands.plugin_api",
     "Sheet": "guanai.core.commands.plugin_api",
     "command_context": "guanai.core.commands.plugin_api",
@@ -56,6 +59,7 @@ __all__ = [  # the API; a test checks it lists exactly _EXPORTS
     "API_VERSION",
     "Child",
     "CommandContext",
+    "Context",
     "FollowUp",
     "IndicatorContext",
     "IndicatorKind",
@@ -97,7 +101,6 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from guanai.core.commands.plugin_api import (
-        CommandContext,
         NewRecord,
         Sheet,
         command_context,
@@ -116,6 +119,8 @@ if TYPE_CHECKING:
         ShareRatio,
         StepType,
     )
+    from guanai.core.render import number_text, percent_of
+    from guanai.core.store.context import CommandContext, Context
     from guanai.core.store.hooks import RecordContext, RecordView, ReportContext
     from guanai.core.store.indicators import IndicatorContext
     from guanai.core.views import Child, Record

@@ -5,17 +5,18 @@ reads them (guanai.core.store.facts)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Record:
-    """A stored record: `occurred_at` is local (the school's time zone) and aware; `payload` is the
-    step's payload in its JSON form (decimals as text), as validated when it was recorded."""
+    """A record — stored, or about to be (``on_record`` sees it with ``id`` None): `occurred_at` is
+    local (the school's time zone) and aware; `payload` is the step's payload in its JSON form
+    (decimals as text), as validated when it was recorded. The one record type plugins see."""
 
-    id: int
+    id: int | None
     step: str
     subject_kind: str
     subject: str
@@ -23,10 +24,13 @@ class Record:
     by: str | None
     occurred_at: datetime
     payload: dict[str, Any]
+    checked: Any = field(default=None, repr=False, compare=False)  # the model the record was just checked into
 
     @property
     def model(self) -> Any:
         """The payload as the step's own pydantic model (validated again from its stored form)."""
+        if self.checked is not None:
+            return self.checked
         from guanai.core.plugins import current_registry  # plugins' steps and the declared ones
 
         return current_registry().steps[self.step].payload.model_validate(self.payload)

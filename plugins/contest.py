@@ -111,11 +111,12 @@ def results(gctx, as_json: bool) -> None:
     """Every contest of the term with participants, left-behind participants and awards."""
     rows = []
     for school in gctx.schools:
-        term = gctx.term(school)
+        here = gctx.at(school)
+        term = here.term()
         if term is None:
             continue
-        cared = gctx.cared_for(school)
-        for r in gctx.records(STEP, [school], *term):
+        cared = here.cared_for()
+        for r in here.records(STEP, *term):
             rows.append({"school": school, "date": r.occurred_at.date().isoformat(), "name": r.payload["name"],
                          "category": r.payload["category"], "participants": len(r.payload["participants"]),
                          "left_behind": sum(k in cared for k in r.payload["participants"]),

@@ -99,7 +99,7 @@ def on_record(record, ctx):
     # (the batch is stored all or nothing, so counting accepted payments as spent is exact).
     key = ("subsidy", record.school, fund.id, term)
     if key not in ctx.memo:
-        ctx.memo[key] = spent(ctx.records(STEP, record.school, *term), fund.id)
+        ctx.memo[key] = spent(ctx.records(STEP, *term, schools=[record.school]), fund.id)
     left = fund.budget_yuan - ctx.memo[key]
     if record.model.amount_yuan > left:
         raise Rejected(f"“{fund.name}”本学期余额 ¥{left:,.2f}，不足以支付 ¥{record.model.amount_yuan:,.2f}"
@@ -141,19 +141,20 @@ def summary(gctx, per_child: bool, as_json: bool) -> None:
     """Per fund (budget, spent, balance in the term) or, with --by-child, per child, for each school."""
     out_rows = []
     for school in gctx.schools:
-        term = gctx.term(school)
+        here = gctx.at(school)
+        term = here.term()
         if term is None:
             continue
-        found = gctx.records(STEP, [school], *term)
+        found = here.records(STEP, *term)
         if per_child:
-            names = {k: c.name for k, c in gctx.children({r.subject for r in found}).items()}
+            names = {k: c.name for k, c in here.children({r.subject for r in found}).items()}
             sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
             for r in found:
                 sums[(r.subject, names.get(r.subject, ""))] += Decimal(r.payload["amount_yuan"])
             out_rows += [{"school": school, "child": k, "name": n, "total_yuan": f"{v:.2f}"}
                          for (k, n), v in sorted(sums.items())]
             continue
-        for fund in gctx.settings("subsidy", school).funds:
+        for fund in here.settings.funds:
             used = spent(found, fund.id)
             out_rows.append({"school": school, "fund": fund.id, "name": fund.name,
                              "term": f"{term[0]}—{term[1]}", "budget_yuan": f"{fund.budget_yuan:.2f}",

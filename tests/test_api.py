@@ -35,7 +35,7 @@ def test_the_api_lists_exactly_what_it_exports_and_each_resolves():
     import guanai.api as api
 
     assert set(api.__all__) == {"API_VERSION", *api._EXPORTS}
-    assert api.API_VERSION == "1.4"
+    assert api.API_VERSION == "2.0"
     for name in api.__all__:
         assert getattr(api, name) is not None, name
 
@@ -69,11 +69,13 @@ def test_plugin_commands_take_org_as_of_and_term(db):
 
 def test_a_hooks_settings_are_its_own_model_with_defaults():
     from datetime import date
+    from types import SimpleNamespace
 
     from guanai.core.store.hooks import RecordContext
     from guanai.plugins.health_check import Settings
 
-    ctx = RecordContext(None, None, None, models={"health_check": Settings}, plugin="health_check")
+    registry = SimpleNamespace(settings_models={"health_check": Settings}, steps={}, pm=None)
+    ctx = RecordContext(None, None, None, _registry=registry, plugin="health_check")
     assert ctx.settings == Settings()  # no programme: the model's defaults
     assert ctx.child is None and ctx.term(date(2025, 10, 1)) is None
 
@@ -351,7 +353,8 @@ def test_the_reference_in_docs_plugins_md_is_current():
 
     page = (ROOT / "docs" / "plugins.md").read_text("utf-8")
     assert updated(page) == page, "docs/plugins.md is stale: run `make docs`"
-    assert "`.cared_for(on: date | None = None) -> set[str]`" in page
+    assert "`.cared_for(on: date | str | None = None) -> set[str]`" in page
+    assert "`.records(step: str, first: date | str | None = None, last: date | str | None = None, schools: Iterable[str] | None = None) -> list[Any]`" in page
 
 
 def _fresh_venv(folder: Path) -> Path:
@@ -431,15 +434,16 @@ def test_records_from_contexts_carry_the_steps_model(db):
     from datetime import date
     from decimal import Decimal
 
-    from guanai.core.commands.plugin_api import CommandContext
+    from guanai.api import CommandContext
     from guanai.core.store.db import Store
 
     care = _care(db)
     care.ok("record", "subsidy", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00",
             "--set", "amount_yuan=12.34", "--set", "fund=lmyb")
     store = Store(care.url)
-    found = CommandContext(["S001"], date(2025, 10, 31), _store=store).records(
-        "subsidy", ["S001"], date(2025, 9, 1), date(2026, 1, 16))
+    asked = CommandContext(["S001"], date(2025, 10, 31), _store=store, plugin="subsidy")
+    found = asked.records("subsidy", date(2025, 9, 1), date(2026, 1, 16), schools=["S001"])
+    assert asked.records("subsidy", "2025-09-01", "2026-01-16") == found  # ISO text is a date too
     store.engine.dispose()
     assert [(r.subject, r.payload["amount_yuan"], r.model.amount_yuan) for r in found] == [
         ("K1", "12.34", Decimal("12.34"))]

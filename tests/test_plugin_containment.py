@@ -183,3 +183,46 @@ def test_an_indicator_whose_plugin_is_missing_cannot_be_computed_and_shows_no_fi
     assert rows["meals"]["error"] == "（无）: 没有可用的插件提供指标类型 “meal_rate”（未安装，或本次已停用）"
     shown = [line.split() for line in db.run(*asked).stdout.splitlines() if line.startswith("营养餐覆盖率")]
     assert shown == [["营养餐覆盖率", "—", "90.0%", "—", "无法计算"]]
+
+
+NOSY = '''
+from guanai.api import hookimpl, ReportSection
+{reads}
+@hookimpl
+def report_sections(ctx):
+    talks = ctx.records("talk")
+    return [ReportSection("谈心统计", (f"谈心 {{len(talks)}} 次。",))]
+'''
+
+
+def test_a_plugin_reads_other_plugins_records_only_when_it_declares_it(cli, plugins_dir, db, tmp_path):
+    """No context carries a connection; another plugin's records are read only when declared
+    (READS), and `plugins show` tells a county so before it lists the plugin."""
+    plugins_dir("nosy", NOSY.format(reads=""))
+    _school(db, tmp_path, plugins=("nosy",))
+    db.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-20 12:00")
+    out = db.run("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s.md"))
+    assert out.exit_code == 1 and "插件 nosy 的一节未能生成（NotDeclared: plugin nosy reads records of “talk”" in out.stderr
+    assert "只读取自己的记录类型" in cli("plugins", "show", "nosy").stdout
+    plugins_dir("nosy", NOSY.format(reads='READS = ("talk",)'))
+    out = db.run("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "t.md"))
+    assert out.exit_code == 0 and "谈心1次。" in (tmp_path / "t.md").read_text("utf-8")
+    shown = json.loads(cli("plugins", "show", "nosy", "--json").stdout)
+    assert shown["reads"] == [{"step": "talk", "title": "谈心", "plugin": "care_basics"}]
+    assert "还读取其他插件的记录：谈心（talk）" in cli("plugins", "show", "nosy").stdout
+
+
+def test_every_context_answers_the_same_questions_and_carries_no_connection():
+    import inspect
+
+    from guanai import api
+
+    for name in ("RecordContext", "ReportContext", "IndicatorContext", "CommandContext"):
+        kind = getattr(api, name)
+        assert issubclass(kind, api.Context), name
+        assert not hasattr(kind, "conn") and "conn" not in inspect.signature(kind).parameters, name
+        for question in ("records", "children", "cared_for", "staff_names", "term"):
+            params = list(inspect.signature(getattr(kind, question)).parameters)
+            assert params == list(inspect.signature(getattr(api.Context, question)).parameters), (name, question)
+        assert isinstance(inspect.getattr_static(kind, "settings"), property), name
+    assert api.RecordView is api.Record  # one record type

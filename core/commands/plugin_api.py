@@ -4,97 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import click
-from guanai.core.store.facts import children, enrolled, records
-from guanai.core.views import settings_of
-
-
-@dataclass
-class CommandContext:
-    """The schools a plugin command is about (``--org``), the day it asks about (``--as-of``,
-    default today), the term (``--term ID``, default the term holding that day), and questions
-    about the stored facts. Each method reads in its own transaction."""
-
-    schools: list[str]
-    as_of: date
-    term_id: str | None = None
-    _store: Any = None
-    _segments: list[Any] = field(default_factory=list)
-    _models: dict[str, Any] = field(default_factory=dict)
-    _registry: Any = None  # the registry of the run (saving records checks them with it)
-
-    def _segment(self, school: str) -> Any:
-        for seg in self._segments:
-            if school in seg.schools and seg.start <= self.as_of <= seg.end:
-                return seg
-        return None
-
-    def programme(self, school: str) -> Any:
-        """The programme in force at ``school`` on as_of (a validated Programme), or None."""
-        seg = self._segment(school)
-        return seg.programme if seg is not None else None
-
-    def settings(self, plugin: str, school: str) -> Any:
-        """``settings.<plugin>`` of the programme in force at ``school``, validated by the plugin's model."""
-        return settings_of(self._models, plugin, self.programme(school))
-
-    def term(self, school: str) -> tuple[date, date] | None:
-        """(first, last) day of the term asked about at ``school``: ``--term ID``, else the term
-        holding as_of, else the programme's last term before it; None without a programme."""
-        programme = self.programme(school)
-        if programme is None:
-            return None
-        terms = programme.calendar.terms
-        if self.term_id is not None:
-            found = [t for t in terms if t.id == self.term_id]
-            if not found:
-                from guanai.core.diagnostics import Refusal
-
-                raise Refusal("plugin.no_term", term=self.term_id, terms="、".join(t.id for t in terms))
-            return found[0].start, found[0].end
-        before = [t for t in terms if t.start <= self.as_of] or list(terms[:1])
-        return before[-1].start, before[-1].end
-
-    def records(self, step: str, schools: Iterable[str], first: date, last: date) -> list[Any]:
-        """Records of ``step`` at ``schools`` on the local days first … last (``Record``s)."""
-        schools = list(schools)
-        seg = next((self._segment(s) for s in schools if self._segment(s) is not None), None)
-        zone = seg.zone if seg is not None else _default_zone()
-        with self._store.read() as conn:
-            return records(conn, step, schools, first, last, zone)
-
-    def cared_for(self, school: str, on: date | None = None) -> set[str]:
-        """Ids of the children the programme in force at ``school`` cares for on ``on`` (default as_of)."""
-        seg = self._segment(school)
-        if seg is None:
-            return set()
-        with self._store.read() as conn:
-            return enrolled(conn, [school], on or self.as_of, seg)
-
-    def children(self, ids: Iterable[str]) -> dict[str, Any]:
-        """The stored children among ``ids`` (``Child`` by id)."""
-        with self._store.read() as conn:
-            return children(conn, ids)
-
-
-def _default_zone() -> Any:
-    from zoneinfo import ZoneInfo
-
-    from guanai.core.store.programmes import DEFAULT_TIMEZONE
-
-    return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def command_context(ctx: click.Context, org: str | None = None, as_of: str | None = None,
-                    term: str | None = None) -> CommandContext:
+                    term: str | None = None) -> Any:
     """The CommandContext for a plugin command's options (as ``context_options`` adds them)."""
     from guanai.core.commands.engine import prepare
+    from guanai.core.store.context import CommandContext
 
     c = prepare(ctx, org, as_of)
-    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, c.registry.settings_models, c.registry)
+    return CommandContext(c.schools, c.asof.day, term, c.store, c.segs, c.registry, _owner(ctx, c.registry))
+
+
+def _owner(ctx: click.Context, registry: Any) -> str:
+    """The plugin whose command is running (its `settings` are the context's)."""
+    root = ctx.find_root().command
+    name = ctx.command_path.split()[1] if len(ctx.command_path.split()) > 1 else ""
+    return getattr(root, "_owners", {}).get(name, "")
 
 
 def context_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,7 +109,7 @@ def read_sheet(path: str, columns: dict[str, tuple[str, ...]], required: Iterabl
     return Sheet(table.file, [(row.number, dict(row.values)) for row in parsed.rows], table, list(parsed.problems))
 
 
-def save(gctx: CommandContext, found: Sequence[NewRecord], source: str, dry_run: bool = False,
+def save(gctx: Any, found: Sequence[NewRecord], source: str, dry_run: bool = False,
          sheet: Sheet | None = None) -> tuple[int, int]:
     """Check and store ``found`` all or nothing (nothing with ``dry_run``); every problem — the
     sheet's and the records' — is reported at once and nothing is stored. Returns (new, existing)."""

@@ -101,6 +101,7 @@ def show_plugin(registry: Any, name: str, as_json: bool) -> None:
     from guanai.core.diagnostics import Refusal
     from guanai.core.programme import parse_duration
     from guanai.core.render import within
+    from guanai.core.store.context import reads_of
 
     if name not in registry.plugins:
         raise Refusal("plugins.unknown", plugin=name, plugins="、".join(registry.plugins))
@@ -120,6 +121,10 @@ def show_plugin(registry: Any, name: str, as_json: bool) -> None:
         "indicators": [{"name": k.name, "title": k.title} for k in registry.indicator_kinds.values() if k.plugin == name],
         "commands": _commands_by_plugin(registry).get(name, []),
         "hooks": hooks,
+        "reads": [{"step": step, "title": registry.steps[step].title if step in registry.steps else step,
+                   "plugin": registry.steps[step].plugin if step in registry.steps else None}
+                  for step in reads_of(registry, name)],  # other plugins' records it declares it reads
+        "requires_api": str(getattr(plugin, "REQUIRES_API", "") or "") or None,
     }
     if as_json:
         dump_json(data)
@@ -143,6 +148,8 @@ def show_plugin(registry: Any, name: str, as_json: bool) -> None:
     out.print(t("plugins.show_rest", indicators=t("list.sep").join(k["name"] for k in data["indicators"]) or "—",
                 commands=t("list.sep").join(f"guanai {c}" for c in data["commands"]) or "—",
                 hooks=t("list.sep").join(hooks)))
+    out.print(t("plugins.show_reads", steps=t("list.sep").join(f"{r['title']}（{r['step']}）" for r in data["reads"])
+                if data["reads"] else t("plugins.reads_own")), markup=False)
 
 
 def _within(follow: Any, settings: Any) -> str | None:

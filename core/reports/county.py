@@ -53,7 +53,7 @@ def build(c: Any, period: Period, registry: Any) -> County:
     with c.store.read() as conn:
         found = collect(conn, c.segs, c.schools, day, c.orgs, ("school",), c.asof.known_at_utc)
         values = compute_by_school(conn, c.segs, c.on(day).asof, c.schools, as_of_rows, groups, registry.indicator_kinds,
-                                   registry.settings_models)
+                                   registry)
     people = {r["key"]["school"]: r for r in found["rows"]}
 
     def township(code: str) -> str | None:

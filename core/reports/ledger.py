@@ -41,7 +41,8 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool,
     from guanai.core.reports.summary import programme_at
     from guanai.core.store.facts import records
     from guanai.core.store.hooks import ReportContext, sections_by_plugin
-    from guanai.core.store.reporting import cared_for_rows, staff_names_at
+    from guanai.core.store.facts import staff_names_at
+    from guanai.core.store.reporting import cared_for_rows
     from guanai.core.store.stats import pairings
 
     day = min(c.asof.day, period.last)
@@ -81,7 +82,7 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool,
                             title=t("ledger.pairs_title", org=org_name), subtitle=subtitle))
         people = staff_names_at(conn, list(c.schools))
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme_at(c, day), c.zone,
-                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
+                             until=c.asof.instant_utc, segments=c.segs, _registry=registry,
                              known_at=c.asof.known_at_utc)
         tabled = [(plugin, s) for plugin, s in sections_by_plugin(registry, rctx) if s.headers]
         if failures is not None:

@@ -199,7 +199,7 @@ def _build(c: Any, period: Period, registry: Any, name_staff: bool) -> Document:
         programme = programme_at(c, day)
         held = _activities_held(conn, c, period, programme)
         rctx = ReportContext(conn, list(c.schools), period.first, period.last, programme, c.zone,
-                             until=c.asof.instant_utc, segments=c.segs, models=registry.settings_models,
+                             until=c.asof.instant_utc, segments=c.segs, _registry=registry,
                              known_at=c.asof.known_at_utc)
         plugin_sections = sections_by_plugin(registry, rctx)
     detail, names = compliance(c, ("school", "class", "staff", "duty"), None, None, span)  # one pass, summed four ways

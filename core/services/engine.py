@@ -361,7 +361,7 @@ def indicator_rows(s: Scope) -> list[dict[str, Any]]:
 
     with s.store.read() as conn:
         found = compute(conn, s.segs, s.asof, lambda g, d, period: compliance(s, (), g, d, period=period)[0],
-                        s.registry.indicator_kinds, s.registry.settings_models)
+                        s.registry.indicator_kinds, s.registry)
     return [{"id": r.id, "name": r.name, "org": s.code, "value": r.value, "target": r.target,
              "ok": r.ok, "kind": r.kind, "numerator": r.numerator,
              "denominator": r.denominator, "error": r.error, "unit": r.unit, "shares": _shares(r.shares)}

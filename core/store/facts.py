@@ -132,3 +132,8 @@ def occurred(conn: Any, ids: Iterable[int]) -> dict[int, datetime]:
     """When each record among `ids` happened (naive UTC), by id."""
     return {r.id: r.occurred_at for part in chunks(sorted(set(ids)))
             for r in conn.execute(select(record.c.id, record.c.occurred_at).where(record.c.id.in_(part)))}
+
+
+def staff_names_at(conn: Any, schools: list[str]) -> dict[str, str]:
+    """The names of the staff of `schools`, by 工号."""
+    return {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(staff.c.school.in_(schools)))}

@@ -5,72 +5,59 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from guanai.core.registry import FollowUp, Rejected, trace_call
-from guanai.core.store.facts import children, enrolled, follow_ups, records
+from guanai.core.store.context import Context, as_date, reading_in
+from guanai.core.store.facts import enrolled, follow_ups
 from guanai.core.store.match import payload_matches
-from guanai.core.views import Child, settings_of, term_of
+from guanai.core.views import Child, Record, term_of
 from sqlalchemy import Connection
 
-
-@dataclass(frozen=True)
-class RecordView:
-    """A checked record as plugins see it; `occurred_at` is local and time-zone aware."""
-
-    step: str
-    subject_kind: str
-    subject: str
-    school: str
-    by: str | None
-    occurred_at: datetime
-    payload: dict[str, Any]  # JSON form (decimals as text)
-    model: Any  # the validated payload model
+RecordView = Record  # the one record type: a record about to be stored has id None (API < 2.0 name)
 
 
 @dataclass
-class RecordContext:
-    """What an ``on_record`` hook gets beside the record: the programme in force for the record's
-    school and day, the hook's own settings, the child, and questions about stored facts."""
+class RecordContext(Context):
+    """What an ``on_record`` hook gets beside the record (a ``Context``): the programme in force for
+    the record's school and day, the hook's own settings, the child, the rest of the batch; its
+    questions default to the record's school and day."""
 
-    conn: Connection  # private: plugins ask through the methods below
+    _conn: Connection  # private: plugins ask through the methods
     programme: Any  # the Programme in force for the school on the record's day, or None
     child_row: dict[str, Any] | None
-    pending: list[RecordView] = field(default_factory=list)  # this hook's records accepted earlier in the batch
+    pending: list[Record] = field(default_factory=list)  # this hook's records accepted earlier in the batch
     memo: dict[Any, Any] = field(default_factory=dict)  # plugins' scratch space for this batch (running sums)
-    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    _registry: Any = None  # private: the run's registry (settings models, steps, the plugin manager)
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
-    steps: Any = None  # the registered steps by name: a follow-up must be declared on one (None: not checked)
-    pm: Any = None  # private: the plugin manager whose hook caller calls the plugins
+    school: str = ""  # the record's school
+    day: date | None = None  # the record's local day
 
-    @property
-    def settings(self) -> Any:
-        """The programme's ``settings.<this plugin>`` validated by the plugin's settings model, with
-        its defaults (a dict when the plugin registered no model)."""
-        return settings_of(self.models, self.plugin, self.programme)
+    def _reading(self) -> Any:
+        return reading_in(self._conn)
+
+    def _about(self) -> tuple[list[str], date, date, date]:
+        day = self.day or date.today()
+        span = term_of(self.programme, day) or (day, day)
+        return [self.school], span[0], span[1], day
+
+    def _programme(self) -> Any:
+        return self.programme
 
     @property
     def child(self) -> Any:
         """The record's child (a ``Child``), or None for a school, class or staff record."""
         return None if self.child_row is None else Child.of(self.child_row)
 
-    def records(self, step: str, school: str, first: Any, last: Any) -> list[Any]:
-        """Stored records of ``step`` at ``school`` on the local days first … last (``Record``s)."""
-        zone = self.programme_zone()
-        return records(self.conn, step, [school], first, last, zone)
+    @property
+    def steps(self) -> Any:  # the registered steps: a follow-up must be declared on one
+        return getattr(self._registry, "steps", None)
 
-    def children(self, ids: Any) -> dict[str, Any]:
-        """The stored children among ``ids`` (``Child`` by id); unknown ids are left out."""
-        return children(self.conn, ids)
-
-    def term(self, day: Any) -> tuple[Any, Any] | None:
-        """The first and last day of the programme's term holding ``day`` (None in a vacation)."""
-        return term_of(self.programme, day)
-
-    def programme_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.programme.calendar.timezone) if self.programme is not None else ZoneInfo("Asia/Shanghai")
+    @property
+    def pm(self) -> Any:
+        return getattr(self._registry, "pm", None)
 
 
 class Programmes:
@@ -249,11 +236,12 @@ def _listed(programme: Any) -> set[str]:
 
 
 @dataclass
-class ReportContext:
-    """What report_sections hooks get: the schools a report covers (one school's 工作总结 or 台账,
-    or a township's or county's), the days it covers (inclusive) and the moment it is drawn up."""
+class ReportContext(Context):
+    """What report_sections hooks get (a ``Context``): the schools a report covers (one school's
+    工作总结 or 台账, or a township's or county's), the days it covers (inclusive) and the moment it
+    is drawn up; its questions default to those schools and days, children as on the last day."""
 
-    conn: Connection  # private: plugins ask through the methods below
+    _conn: Connection  # private: plugins ask through the methods
     schools: list[str]
     first: Any  # date
     last: Any  # date
@@ -262,50 +250,47 @@ class ReportContext:
     plugin: str = ""  # the plugin whose hook is being called (set for each hook)
     until: Any = None  # naive UTC: records that had happened by then (the report's as_of); None: all
     segments: list[Any] = field(default_factory=list)  # private: the programme versions in force
-    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    _registry: Any = None  # private: the run's registry
     known_at: Any = None  # naive UTC: only what was entered by then (--known-at); None: all
     failures: list[tuple[str, str]] = field(default_factory=list)  # (plugin, error) of the sections that failed
 
-    @property
-    def settings(self) -> Any:
-        """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
-        return settings_of(self.models, self.plugin, self.programme)
+    def _reading(self) -> Any:
+        return reading_in(self._conn)
+
+    def _about(self) -> tuple[list[str], date, date, date]:
+        return list(self.schools), self.first, self.last, self.last
+
+    def _programme(self) -> Any:
+        return self.programme
+
+    def _zone(self) -> ZoneInfo:
+        return self.zone
+
+    def _until(self) -> Any:
+        return self.until
+
+    def _known_at(self) -> Any:
+        return self.known_at
 
     @property
     def school(self) -> str | None:
         """The school, when the report is one school's."""
         return self.schools[0] if len(self.schools) == 1 else None
 
-    def records(self, step: str) -> list[Any]:
-        """The schools' records of ``step`` on the report's days (``Record``s, oldest first)."""
-        return records(self.conn, step, self.schools, self.first, self.last, self.zone, self.until, self.known_at)
-
     def follow_ups(self) -> int:
         """How many follow-ups this plugin obliged for the schools' records on the report's days."""
-        return sum(follow_ups(self.conn, self.plugin, school, self.first, self.last, self.zone)
+        return sum(follow_ups(self._conn, self.plugin, school, self.first, self.last, self.zone)
                    for school in self.schools)
 
-    def cared_for(self, on: Any = None) -> set[str]:
-        """Ids of the children the programme in force cares for on ``on`` (default the last day)."""
-        day = on or self.last
+    def cared_for(self, on: date | str | None = None) -> set[str]:
+        """Ids of the children the programme in force cares for on ``on`` (default the last day),
+        each school under the programme version in force there that day."""
+        day = as_date(on, "on") or self.last
         out: set[str] = set()
         for seg in self.segments:
             if seg.start <= day <= seg.end:
-                out |= enrolled(self.conn, [s for s in seg.schools if s in self.schools], day, seg, self.known_at)
+                out |= enrolled(self._conn, [s for s in seg.schools if s in self.schools], day, seg, self.known_at)
         return out
-
-    def children(self, ids: Any) -> dict[str, Any]:
-        """The children among ``ids`` as they were on the report's last day (``Child`` by id): their
-        class then, not after a later 转班 or promotion."""
-        return children(self.conn, ids, self.last, self.known_at, self.schools)
-
-    def staff_names(self, ids: Any) -> dict[str, str]:
-        """The names of the staff among ``ids`` (工号 → 姓名) at the report's schools: a 台账 names
-        经办人 and teachers, never by 工号 alone (API 1.4)."""
-        from guanai.core.store.reporting import staff_names_at
-
-        wanted = {i for i in ids if i}
-        return {k: v for k, v in staff_names_at(self.conn, self.schools).items() if k in wanted}
 
 
 def report_sections(registry: Any, ctx: ReportContext) -> list[Any]:

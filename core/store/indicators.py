@@ -4,19 +4,19 @@ duty_compliance — each a count in SQL over the children cared for at as_of."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from guanai.core.obligations import AsOf, local_midnight_utc
 from guanai.core.registry import ShareRatio
 from guanai.core.store import presence
+from guanai.core.store.context import Context, as_date, reading_in
 from guanai.core.store.engine import Segment, child_field
-from guanai.core.store.facts import children, enrolled, records
+from guanai.core.store.facts import enrolled
 from guanai.core.store.history import table_on
 from guanai.core.store.match import payload_condition
 from guanai.core.store.schema import child, record
-from guanai.core.views import settings_of
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 
@@ -146,50 +146,56 @@ def period_of(seg: Segment, kind: str | None, day: date) -> tuple[date, date]:
 
 
 @dataclass
-class IndicatorContext:
-    """What a plugin's indicator kind gets: the schools under one programme version, the
-    indicator as written, the moment asked about, and questions about the stored facts."""
+class IndicatorContext(Context):
+    """What a plugin's indicator kind gets (a ``Context``): the schools under one programme
+    version, the indicator as written, the moment asked about; its questions default to those
+    schools, the term holding as_of, and as_of."""
 
-    conn: Connection  # private: plugins ask through the methods below
+    _conn: Connection  # private: plugins ask through the methods
     schools: list[str]
     programme: Any
     indicator: Any  # the programme's Indicator (its `params` are the plugin's)
     as_of: AsOf
     segment: Segment
-    models: dict[str, Any] = field(default_factory=dict)  # plugin -> settings model (the registry's)
+    _registry: Any = None  # private: the run's registry
     plugin: str = ""  # the plugin that owns the indicator kind
 
-    @property
-    def settings(self) -> Any:
-        """The programme's ``settings.<this plugin>`` validated by the plugin's model, defaults applied."""
-        return settings_of(self.models, self.plugin, self.programme)
+    def _reading(self) -> Any:
+        return reading_in(self._conn)
 
-    def cared_for(self, on: date | None = None) -> set[str]:
+    def _about(self) -> tuple[list[str], date, date, date]:
+        first, last = period_of(self.segment, "term", self.as_of.day)
+        return list(self.schools), first, last, self.as_of.day
+
+    def _programme(self) -> Any:
+        return self.programme
+
+    def _zone(self) -> Any:
+        return self.segment.zone
+
+    def _until(self) -> Any:
+        return self.as_of.instant_utc
+
+    def _known_at(self) -> Any:
+        return self.as_of.known_at_utc
+
+    def cared_for(self, on: date | str | None = None) -> set[str]:
         """Ids of the children the programme cares for, enrolled on ``on`` (default as_of)."""
-        return enrolled(self.conn, self.schools, on or self.as_of.day, self.segment, self.as_of.known_at_utc)
+        return enrolled(self._conn, self.schools, as_date(on, "on") or self.as_of.day, self.segment,
+                        self.as_of.known_at_utc)
 
-    def pupils(self, on: date | None = None) -> set[str]:
+    def pupils(self, on: date | str | None = None) -> set[str]:
         """Ids of every pupil enrolled on ``on`` (default as_of), cared for or not."""
-        return enrolled(self.conn, self.schools, on or self.as_of.day, known_at=self.as_of.known_at_utc)
+        return enrolled(self._conn, self.schools, as_date(on, "on") or self.as_of.day, known_at=self.as_of.known_at_utc)
 
     def period(self, kind: str | None) -> tuple[date, date]:
         """The week/month/quarter/term/year/phase holding as_of, as local first and last days."""
         return period_of(self.segment, kind, self.as_of.day)
 
-    def children(self, ids: Any) -> dict[str, Any]:
-        """The children among ``ids`` as they were on as_of (``Child`` by id)."""
-        return children(self.conn, ids, self.as_of.day, self.as_of.known_at_utc, self.schools)
-
-    def records(self, step: str, first: date, last: date) -> list[Any]:
-        """Records of ``step`` at the schools on the local days first … last that had happened by
-        as_of (and, with --known-at, were entered by then): ``Record``s, oldest first."""
-        return records(self.conn, step, self.schools, first, last, self.segment.zone, self.as_of.instant_utc,
-                       self.as_of.known_at_utc)
-
 
 def compute(conn: Connection, segs: list[Segment], asof: AsOf,
             compliance: Callable[[str | None, set[str] | None, tuple[date, date]], list[dict[str, Any]]],
-            kinds: dict[str, Any] | None = None, models: dict[str, Any] | None = None) -> list[Value]:
+            kinds: dict[str, Any] | None = None, registry: Any = None) -> list[Value]:
     """Every indicator of the programmes in force at as_of, summed over their schools."""
     out: dict[str, Value] = {}
     day = asof.day
@@ -199,7 +205,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
         for ind in seg.programme.indicators:
             found = out.setdefault(ind.id, Value(ind.id, ind.name, ind.kind, ind.target, 0, 0))
             if ind.kind != "duty_compliance":  # counted once below, over all segments
-                _figure(conn, seg, ind, asof, found, kinds, models)
+                _figure(conn, seg, ind, asof, found, kinds, registry)
     for seg in segs:
         for ind in seg.programme.indicators:
             if ind.kind == "duty_compliance" and seg.start <= day <= seg.end and out[ind.id].denominator == 0:
@@ -211,7 +217,7 @@ def compute(conn: Connection, segs: list[Segment], asof: AsOf,
 
 
 def _figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, found: Value, kinds: dict[str, Any] | None,
-            models: dict[str, Any] | None) -> None:
+            registry: Any) -> None:
     """One segment's part of an indicator (not duty_compliance), added to `found`."""
     day = asof.day
     if ind.kind == "count":  # a number, summed over the schools: pairs, records, people
@@ -233,14 +239,14 @@ def _figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, found: Value, 
         found.denominator += total or 0
         found.numerator += hit or 0
     elif kinds and ind.kind in kinds:
-        _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], models or {}, found)
+        _plugin_figure(conn, seg, ind, asof, kinds[ind.kind], registry, found)
     else:  # no plugin provides the kind (not installed, or left out for this run): 无法计算, never 0/0
         from guanai.core.i18n import t
 
         found.error = f"{t('indicators.no_plugin_name')}: {t('indicators.kind_missing', kind=ind.kind)}"
 
 
-def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: Any, models: dict[str, Any],
+def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: Any, registry: Any,
                    found: Value) -> None:
     """A plugin's indicator kind, added to `found`; a failure is contained to its own row."""
     from guanai.core.registry import trace_call
@@ -248,7 +254,7 @@ def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: A
     trace_call(kind.plugin, f"{kind.name}.compute", ind.id)
     try:
         with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
-            got = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, models, kind.plugin))
+            got = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, registry, kind.plugin))
     except Exception as exc:  # contained: this indicator's row says so, the others still count
         found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
         return
@@ -303,7 +309,7 @@ def _flag(cond: Any) -> Any:
 def compute_by_school(conn: Connection, segs: list[Segment], asof: AsOf, schools: list[str],
                       rows_by_school_duty: Callable[[tuple[date, date]], list[dict[str, Any]]],
                       groups: dict[str, str | None], kinds: dict[str, Any] | None = None,
-                      models: dict[str, Any] | None = None) -> dict[str, list[Value]]:
+                      registry: Any = None) -> dict[str, list[Value]]:
     """Each school's indicators, exactly as `indicators --org SCHOOL` gives them: `compute` over the
     school's share of each segment, its duty_compliance counts taken from one compliance pass per
     period grouped by school and duty (`rows_by_school_duty(period)`, `groups`: rule id → group)
@@ -331,5 +337,5 @@ def compute_by_school(conn: Connection, segs: list[Segment], asof: AsOf, schools
                     if (group is None or groups.get(r["key"]["duty"]) == group)
                     and (duties is None or r["key"]["duty"] in duties)]
 
-        out[school] = compute(conn, own, asof, compliance, kinds, models)
+        out[school] = compute(conn, own, asof, compliance, kinds, registry)
     return out

@@ -469,11 +469,10 @@ class FastLane:
         memo: dict[Any, Any] = {}
         for n, step, subject, school, by, at, payload in rows:
             local = datetime.fromisoformat(at).replace(tzinfo=UTC).astimezone(self.programmes.zone(school))
-            view = RecordView(step, "child", subject, school, by, local, json.loads(payload),
+            view = RecordView(None, step, "child", subject, school, by, local, json.loads(payload),
                               self.models[step, payload])
             ctx = RecordContext(self.conn, self.programmes.at(school, local.date()), kids.get(subject), [], memo,
-                                self.registry.settings_models, steps=self.registry.steps,
-                                pm=self.registry.pm)
+                                _registry=self.registry, school=school, day=local.date())
             try:
                 found = on_record(self.hooks.wanting(step), view, ctx, pendings)
             except Rejected:

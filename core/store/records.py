@@ -250,11 +250,11 @@ def _plugins(impls: list[Any], d: Draft, row: dict[str, Any], zone: ZoneInfo, ki
              registry: Any) -> dict[str, Any] | None:
     """Let plugins refuse the record or oblige follow-ups (kept on the row until it is inserted)."""
     local = row["occurred_at"].replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
-    view = RecordView(row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
+    view = RecordView(None, row["step"], row["subject_kind"], row["subject"], row["school"], row["by_staff"], local,
                       row["payload"], row["_model"])
     kid = kids.get(row["subject"]) if row["subject_kind"] == "child" else None
     ctx = RecordContext(programmes.conn, programmes.at(row["school"], local.date()), kid, [], memo,
-                        registry.settings_models, steps=registry.steps, pm=registry.pm)
+                        _registry=registry, school=row["school"], day=local.date())
     try:
         follows = on_record(impls, view, ctx, pendings)
     except Rejected as exc:

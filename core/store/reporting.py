@@ -14,7 +14,7 @@ from guanai.core.store.engine import Segment
 from guanai.core.store.history import table_on
 from guanai.core.store.indicators import cared_for
 from guanai.core.store.match import payload_condition
-from guanai.core.store.schema import child, record, staff
+from guanai.core.store.schema import child, record
 from guanai.core.store.stats import segment_at
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
@@ -74,11 +74,6 @@ def never_visited(conn: Connection, segs: list[Segment], schools: list[str], fir
                 *cared_for(seg, day, kid), kid.c.school.in_(members), ~visited).group_by(kid.c.class_name)):
             out[cls or "—"] += int(n)
     return dict(out)
-
-
-def staff_names_at(conn: Connection, schools: list[str]) -> dict[str, str]:
-    """The names of the staff of `schools`, by 工号."""
-    return {r.id: r.name for r in conn.execute(select(staff.c.id, staff.c.name).where(staff.c.school.in_(schools)))}
 
 
 def _by_segment(segs: list[Segment], schools: list[str], day: date) -> list[tuple[Segment, list[str]]]:

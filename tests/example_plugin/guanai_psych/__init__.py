@@ -79,8 +79,8 @@ def register_commands(cli):
     def summary(gctx):
         rows = []
         for school in gctx.schools:
-            first, last = gctx.term(school)
-            found = gctx.records("psych_screening", [school], first, last)
+            here = gctx.at(school)  # its programme, settings and term
+            found = here.records("psych_screening", *here.term())
             rows.append((school, len(found), sum(r.payload["score"] >= 65 for r in found)))
         print_table("心理筛查", ["学校", "筛查", "阳性"], rows)
 
