@@ -44,7 +44,25 @@ def reference() -> str:
                     out.append(f"  - `.{member}{params}` — {_first_paragraph(value)}")
         else:
             out.append(f"- **`{name}{_signature(obj)}`** — {_first_paragraph(obj)}")
+    out += ["", "### Hooks", "", "Every hook a plugin may implement (``@hookimpl``), from guanai's hook specifications, in",
+            "the order guanai calls them; arguments are passed by keyword, an implementation may take fewer.", ""]
+    out += hooks()
     return "\n".join(out) + "\n"
+
+
+def hooks() -> list[str]:
+    """Markdown for each hook spec: its signature and its whole docstring."""
+    from guanai.core import hookspecs
+
+    out = []
+    for name, spec in vars(hookspecs).items():
+        if not hasattr(spec, "guanai_spec"):
+            continue
+        out.append(f"- **`{name}{_signature(spec)}`**")
+        for paragraph in (inspect.getdoc(spec) or "").split("\n\n"):
+            out.append(f"  {' '.join(paragraph.split())}")
+            out.append("")
+    return out
 
 
 def updated(page: str) -> str:

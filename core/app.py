@@ -64,32 +64,40 @@ class App:
             remember_declared(self._declared)
         found = current_registry()
         if not self._told and not self.quiet_plugins:  # every command says, once, which plugins it left out
-            import click
+            import sys
 
             self._told = True
             for problem in found.problems:
-                click.echo(problem.line(), err=True)
+                print(problem.line(), file=sys.stderr)
         return found
 
-    def _declared_steps(self) -> tuple[Any, ...]:
+    def existing_store(self) -> Store | None:
+        """The database when it is there and guanai's; None when there is none (yet), it is not
+        guanai's, or its server does not answer — never created to find out."""
         from guanai.core.diagnostics import Refusal
         from guanai.core.store.db import sqlite_path
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if self._store is not None:
+            return self._store
+        try:
+            from sqlalchemy.engine import make_url
+
+            url = make_url(self.db_url)
+            path = sqlite_path(url.database) if url.get_backend_name() == "sqlite" else None
+            if url.get_backend_name() == "sqlite" and (path is None or not path.exists()):
+                return None
+            return self.store
+        except (Refusal, ValueError, ImportError, SQLAlchemyError):
+            return None
+
+    def _declared_steps(self) -> tuple[Any, ...]:
         from guanai.core.store.programmes import declared_steps
         from sqlalchemy.exc import SQLAlchemyError
 
-        if self._store is None:
-            try:
-                from sqlalchemy.engine import make_url
-
-                url = make_url(self.db_url)
-                path = sqlite_path(url.database) if url.get_backend_name() == "sqlite" else None
-                if url.get_backend_name() == "sqlite" and (path is None or not path.exists()):
-                    return ()
-                store = self.store
-            except (Refusal, ValueError, ImportError, SQLAlchemyError):  # no database (yet), or not guanai's,
-                return ()  # or a server that does not answer: the plugins' steps (programme check needs no database)
-        else:
-            store = self._store
+        store = self.existing_store()  # none: the plugins' steps (programme check needs no database)
+        if store is None:
+            return ()
         try:
             with store.read() as conn:
                 return declared_steps(conn)

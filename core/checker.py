@@ -17,6 +17,7 @@ from guanai.core.programme import BUILTIN_ROLES, FESTIVALS, Condition, Programme
 from guanai.core.registry import field_labels, labelled
 from guanai.core.subjects import CHILD_FIELDS, SUBJECT_FIELDS, subject_has_field
 from guanai.core.validation import pydantic_diagnostics, value_message
+from guanai.core.views import validate_settings
 from pydantic import ValidationError
 
 ALWAYS_ON = "care_basics"
@@ -225,7 +226,7 @@ class Checker:
                 self.error(("settings", name), "settings.no_model", plugin=name, at_key=True)
                 continue
             try:
-                model.model_validate(value)
+                validate_settings(model, value)
             except ValidationError as exc:
 
                 sub = self.loaded.data["settings"][name]

@@ -203,8 +203,39 @@ class GuanaiGroup(LazyGroup):
         command's key is cli.<name>.help, a group's its own) without importing its module; a test
         checks each line is the command's own help."""
         listing = LazyGroup(self.name, lazy={name: (key, {}) for name, key in listing_keys().items()})
-        listing.commands = self.commands  # plugins' commands, when loaded
         listing.format_commands(ctx, formatter)
+        by_plugin: dict[str, list[tuple[str, str]]] = {}
+        for owner, name, text in self._plugin_listing():  # each plugin's commands under its name
+            by_plugin.setdefault(owner, []).append((name, text))
+        for owner, rows in by_plugin.items():
+            with formatter.section(t("cli.plugin_commands", plugin=owner)):
+                formatter.write_dl(rows)
+
+    def _plugin_listing(self) -> list[list[str]]:
+        """(plugin, command, help) of every plugin command, for --help: cached under a key made of
+        the installed plugins (entry points, the plugins folder's files and their times, the
+        built-ins' files), so that --help does not import every plugin each time."""
+        import hashlib
+        import json
+        from importlib import metadata
+        from pathlib import Path
+
+        from guanai.core.cache import cached_json
+        from guanai.core.i18n import current_lang
+
+        def compute() -> list[list[str]]:
+            self._load_plugin_commands()
+            return [[owner, name, self.commands[name].get_short_help_str(limit=80)]
+                    for name, owner in sorted(self._owners.items()) if name in self.commands]
+
+        here = Path(__file__).resolve().parent.parent / "plugins"
+        folder = os.environ.get("GUANAI_PLUGINS_DIR")
+        files = sorted([*here.glob("*.py"), *(Path(folder).glob("*.py") if folder else ())])
+        key = json.dumps([sorted((ep.name, ep.value) for ep in metadata.entry_points(group="guanai")),
+                          [(str(f), f.stat().st_mtime_ns) for f in files], os.environ.get("GUANAI_DISABLE_PLUGINS"),
+                          current_lang()])
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return cached_json(f"help-plugins-{digest}", compute, stale="help-plugins-*")
 
 
 def listing_keys() -> dict[str, str]:

@@ -57,12 +57,50 @@ class Child:
                    row["enrolled_on"], row["left_on"], dict(row["profile"] or {}))
 
 
+class SettingsInvalid(ValueError):
+    """A programme's settings the installed plugin no longer accepts (a setting renamed in an
+    upgrade without a migration): said in Chinese, with each field's path."""
+
+
+def validate_settings(model: Any, raw: dict[str, Any]) -> Any:
+    """`raw` (a programme's `settings.<plugin>`) as the plugin's model: first through the model's
+    ``migrate(raw) -> dict`` when it has one — how a plugin that renamed or reshaped a setting
+    reads programmes published before — then validated."""
+    migrate = getattr(model, "migrate", None)
+    return model.model_validate(migrate(dict(raw)) if callable(migrate) else raw)
+
+
+def settings_problems(model: Any, raw: dict[str, Any], prefix: str = "") -> list[str]:
+    """Why `raw` does not pass `model` (after its migration), one "path：message" in Chinese per
+    field; empty when it passes."""
+    from guanai.core.i18n import t
+    from guanai.core.validation import pydantic_diagnostics
+    from pydantic import ValidationError
+
+    try:
+        validate_settings(model, raw)
+    except ValidationError as exc:
+        from guanai.core.yamlsafe import Positions
+
+        return [f"{'.'.join(p for p in (prefix, d.path) if p) or '—'}：{t(d.code, **dict(d.params))}"
+                for d in pydantic_diagnostics(exc, raw, Positions(), "", model)]
+    return []
+
+
 def settings_of(models: dict[str, Any], plugin: str, programme: Any) -> Any:
     """The programme's `settings.<plugin>` validated by the plugin's model, defaults applied (the raw
-    dict when the plugin registered no model; None without a programme)."""
+    dict when the plugin registered no model; None without a programme). Settings the plugin no
+    longer accepts raise SettingsInvalid, in words, never pydantic's English."""
     raw = dict((programme.settings.get(plugin) or {}) if programme is not None else {})
     model = models.get(plugin)
-    return model.model_validate(raw) if model is not None else raw
+    if model is None:
+        return raw
+    problems = settings_problems(model, raw, f"settings.{plugin}")
+    if problems:
+        from guanai.core.i18n import t
+
+        raise SettingsInvalid(t("settings.no_longer_valid", plugin=plugin, problems="；".join(problems)))
+    return validate_settings(model, raw)
 
 
 def term_of(programme: Any, day: date) -> tuple[date, date] | None:

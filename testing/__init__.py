@@ -55,6 +55,10 @@ def run(*args: str, input: str | None = None) -> Result:
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
+class Refused(AssertionError):
+    """guanai refused a record a test meant to store: its message is guanai's."""
+
+
 @dataclass
 class School:
     """A database with one school and a published programme; helpers ask what a user would."""
@@ -72,14 +76,31 @@ class School:
 
     def record(self, step: str, child: str | None = None, school: str | None = None, by: str | None = "T001",
                at: str = "2025-10-09 10:00", key: str | None = None, **fields: Any) -> Result:
-        """``guanai record STEP``; the payload fields as keyword arguments (``score=72``)."""
+        """``guanai record STEP``; the payload fields as keyword arguments (``score=72``). A record
+        guanai refuses raises ``Refused`` with guanai's message: a test never goes on as if it
+        were stored (``refusal(…)`` is for testing the refusal itself)."""
+        result = self.run(*self._record_args(step, child, school, by, at, key, fields))
+        if result.exit_code != 0:
+            raise Refused(result.stderr.strip() or result.stdout.strip())
+        return result
+
+    def refusal(self, step: str, child: str | None = None, school: str | None = None, by: str | None = "T001",
+                at: str = "2025-10-09 10:00", key: str | None = None, **fields: Any) -> str:
+        """The message guanai refuses the record with; fails the test when the record is stored."""
+        result = self.run(*self._record_args(step, child, school, by, at, key, fields))
+        assert result.exit_code != 0, f"the record was stored: {result.stdout}"
+        return result.stderr.strip()
+
+    @staticmethod
+    def _record_args(step: str, child: str | None, school: str | None, by: str | None, at: str, key: str | None,
+                     fields: dict[str, Any]) -> list[str]:
         args = ["record", step, "--at", at]
         args += ["--child", child] if child else ["--school", school or "S001"]
         args += ["--by", by] if by else []
         args += ["--id", key] if key else []
         for name, value in fields.items():
             args += ["--set", f"{name.rstrip('_')}={value}"]
-        return self.run(*args)
+        return args
 
     def due(self, as_of: str, staff: str | None = None) -> list[dict[str, Any]]:
         """``guanai due --json`` for the school (or one teacher) on ``as_of``."""
@@ -164,3 +185,37 @@ def guanai_school(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guanai_templa
         return School(f"sqlite:///{target}")
 
     return build
+
+
+class Plugins:
+    """Plugin modules for one test, loaded as guanai loads a plugins folder (GUANAI_PLUGINS_DIR):
+    ``add(name, source)`` writes ``name.py``; the next guanai run sees exactly these, beside the
+    installed ones — for testing how a plugin behaves next to others (clashes, failures)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def add(self, name: str, source: str) -> Path:
+        """Write plugin module ``name`` (its source, dedented); returns its path."""
+        import textwrap
+
+        from guanai.core import plugins
+
+        path = self.folder / f"{name}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        plugins._registries.clear()  # as a new process would see the folder
+        return path
+
+
+@pytest.fixture
+def guanai_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A plugins folder of this test's own (GUANAI_PLUGINS_DIR), like pytest's ``pytester``:
+    ``guanai_plugins.add("nutrition", SOURCE)``, then run guanai."""
+    from guanai.core import plugins
+
+    folder = tmp_path / "guanai-plugins"
+    folder.mkdir()
+    monkeypatch.setenv("GUANAI_PLUGINS_DIR", str(folder))
+    plugins._registries.clear()
+    yield Plugins(folder)
+    plugins._registries.clear()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FACTS, ROOT
 
 PLUGINS = ROOT / "tests" / "data" / "plugins"
@@ -376,20 +378,24 @@ def test_plugin_new_scaffolds_a_package_whose_tests_pass_when_installed(tmp_path
     """`guanai plugin new`: pip installs the package into a fresh venv (as a distribution, with its
     entry point) and its generated tests pass there with guanai.testing's fixtures."""
     result = cli("plugin", "new", "nutrition", "--title", "营养餐检查", "--dir", str(tmp_path))
-    folder = tmp_path / "nutrition"
+    folder = tmp_path / "guanai-nutrition"
     assert result.exit_code == 0 and f"已新建插件 nutrition：{folder}" in result.stdout
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
-        "README.md", "nutrition/__init__.py", "pyproject.toml", "tests/programme.yaml", "tests/test_nutrition.py"]
+        "README.md", "guanai_nutrition/__init__.py", "pyproject.toml", "tests/programme.yaml",
+        "tests/test_nutrition.py"]
     python = _fresh_venv(tmp_path / "fresh")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
                     "--no-build-isolation", str(folder)], check=True, capture_output=True)
-    where = subprocess.run([str(python), "-c", "import nutrition; print(nutrition.__file__)"],
+    where = subprocess.run([str(python), "-c", "import guanai_nutrition; print(guanai_nutrition.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path).stdout
     assert where.startswith(str(tmp_path / "fresh")), where  # the installed copy, not the source folder
     run = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests")],
                          capture_output=True, text=True, cwd=tmp_path)
-    assert "2 passed" in run.stdout, run.stdout + run.stderr
-    assert _guanai_imports(folder / "nutrition" / "__init__.py") == [(5, "guanai.api")]
+    assert "4 passed" in run.stdout, run.stdout + run.stderr  # a step, follow-up, setting, indicator, command, section
+    assert _guanai_imports(folder / "guanai_nutrition" / "__init__.py") == [(9, "guanai.api")]  # and nothing else
+    shown = subprocess.run([str(python), "-m", "guanai.core.cli", "plugins", "show", "nutrition", "--json"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
     again = cli("plugin", "new", "nutrition", "--dir", str(tmp_path))
     assert (again.exit_code, again.stderr) == (2, f"{folder} 已存在，未改动\n")
     assert cli("plugin", "new", "Bad-Name").exit_code == 2
@@ -459,3 +465,18 @@ def test_the_schema_includes_installed_outside_plugins_unless_builtin_only(cli, 
     builtin = json.loads(cli("programme", "schema", "--builtin-only").stdout)
     assert "psych_screening" not in builtin["definitions"]["Duty"]["properties"]["step"]["examples"]
     assert builtin == json.loads((ROOT / "schemas" / "programme.schema.json").read_text("utf-8"))
+
+
+def test_a_refused_record_fails_the_authors_test_rather_than_passing_unseen(guanai_school):
+    """guanai.testing's `school.record` raises `Refused` with guanai's message; `refusal` gives the
+    message of a record meant to be refused, and fails when the record is stored."""
+    from guanai.testing import Refused
+
+    school = guanai_school(PLUGINS / "care.yaml")
+    with pytest.raises(Refused) as refused:
+        school.record("health_check", child="K1", by=None, at="2025-10-20 09:00", vision_left="9.9")
+    assert "vision_left" in str(refused.value) or "左眼" in str(refused.value)
+    assert school.refusal("health_check", child="K1", by=None, at="2025-10-20 09:00", vision_left="9.9") == \
+        str(refused.value)
+    with pytest.raises(AssertionError, match="the record was stored"):
+        school.refusal("health_check", child="K1", by=None, at="2025-10-20 09:00", vision_left="4.7")

@@ -6,7 +6,6 @@ loaded from a plugins folder (--plugins-dir / GUANAI_PLUGINS_DIR), as an author 
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
@@ -37,23 +36,9 @@ def report_sections(ctx):
 
 
 @pytest.fixture
-def plugins_dir(tmp_path, monkeypatch):
-    """A folder of plugin modules for this test, as GUANAI_PLUGINS_DIR; `add(name, source)`."""
-    from guanai.core import plugins
-
-    folder = tmp_path / "plugins"
-    folder.mkdir()
-    monkeypatch.setenv("GUANAI_PLUGINS_DIR", str(folder))
-    plugins._registries.clear()
-
-    def add(name: str, source: str) -> str:
-        path = folder / f"{name}.py"
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        plugins._registries.clear()  # as a new process would see the folder
-        return str(path)
-
-    yield add
-    plugins._registries.clear()
+def plugins_dir(guanai_plugins):
+    """guanai.testing's plugins folder: `add(name, source)` → the module's path as text."""
+    return lambda name, source: str(guanai_plugins.add(name, source))
 
 
 def _school(db, tmp_path, plugins=("nutrition",)):
@@ -226,3 +211,56 @@ def test_every_context_answers_the_same_questions_and_carries_no_connection():
             assert params == list(inspect.signature(getattr(api.Context, question)).parameters), (name, question)
         assert isinstance(inspect.getattr_static(kind, "settings"), property), name
     assert api.RecordView is api.Record  # one record type
+
+
+SETTINGS = '''
+from pydantic import BaseModel, ConfigDict
+from guanai.api import hookimpl
+{requires}
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    {field}: int = 10
+{migrate}
+
+@hookimpl
+def register_settings_model(register):
+    register(Settings)
+'''
+MIGRATE = '''
+    @classmethod
+    def migrate(cls, raw):  # 2.0 renamed threshold to limit: programmes published before still read
+        if "threshold" in raw:
+            raw["limit"] = raw.pop("threshold")
+        return raw
+'''
+
+
+def test_a_renamed_setting_is_found_in_published_programmes_and_a_migration_keeps_them(cli, plugins_dir, db,
+                                                                                      tmp_path):
+    plugins_dir("nutri", SETTINGS.format(requires="", field="threshold", migrate=""))
+    db.ok("org", "import", str(FACTS / "org.csv"))
+    plan = (ENGINE / "term.yaml").read_text("utf-8").replace(
+        "id: engine-test", "id: engine-test\nplugins: [nutri]\nsettings: {nutri: {threshold: 5}}")
+    (tmp_path / "p.yaml").write_text(plan, encoding="utf-8")
+    db.ok("programme", "publish", str(tmp_path / "p.yaml"), "--to", "S001", "--yes")
+    assert db.run("plugins", "check").exit_code == 0
+    plugins_dir("nutri", SETTINGS.format(requires="", field="limit", migrate=""))  # the upgrade renames it
+    check = db.run("plugins", "check")
+    assert check.exit_code == 1 and check.stdout.splitlines()[0] == (
+        "已发布的方案 engine-test 第 1 版里插件 nutri 的设置，所装的 nutri 0 已不接受：settings.nutri：未知字段 "
+        "“threshold”。请发布修改后的方案，或由插件提供设置的迁移（migrate）")
+    plugins_dir("nutri", SETTINGS.format(requires="", field="limit", migrate=MIGRATE))
+    assert db.run("plugins", "check").exit_code == 0  # the migration reads the old name
+
+
+def test_a_plugin_needing_a_newer_api_is_refused_with_a_clear_line(cli, plugins_dir):
+    from guanai.api import API_VERSION
+
+    plugins_dir("future", SETTINGS.format(requires='REQUIRES_API = "9.1"', field="x", migrate=""))
+    check = cli("plugins", "check")
+    assert check.exit_code == 1 and check.stdout.splitlines()[0] == (
+        f"插件 future 需要 guanai 插件接口 9.1 或更新，当前是 {API_VERSION}；请升级 guanai；本次已停用；"
+        "要不再加载它，设 GUANAI_DISABLE_PLUGINS=future")
+    plugins_dir("future", SETTINGS.format(requires='REQUIRES_API = "2.0"', field="x", migrate=""))
+    assert cli("plugins", "check").exit_code == 0

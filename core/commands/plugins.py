@@ -25,8 +25,10 @@ def plugins_list_command(ctx: click.Context, as_json: bool, as_csv: bool) -> Non
 @click.pass_context
 def plugins_check_command(ctx: click.Context) -> None:
     """Every plugin that could not be loaded, and how to go on; exit 1 when any."""
-    app_of(ctx).quiet_plugins = True
-    sys.exit(check_plugins(app_of(ctx).registry))
+    app = app_of(ctx)
+    app.quiet_plugins = True
+    builtin = set(getattr(ctx.find_root().command, "lazy", {}))  # the built-in commands' names
+    sys.exit(check_plugins(app.registry, app.existing_store(), builtin))
 
 
 @click.command("show", help="cli.plugins_show.help", epilog="cli.plugins_show.example")
@@ -170,23 +172,47 @@ def _jsonable(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def check_plugins(registry: Any) -> int:
+def _published_settings_problems(registry: Any, store: Any) -> list[str]:
+    """Each published programme version whose settings an installed plugin (after its settings
+    migration) no longer accepts: one line naming the programme, the version, the plugin and each
+    field's problem in Chinese. Nothing when there is no database."""
+    from guanai.core.store.programmes import published_settings
+    from guanai.core.views import settings_problems
+
+    if store is None:
+        return []
+    with store.read() as conn:
+        found = published_settings(conn)
+    out = []
+    for programme, version, settings in found:
+        for plugin, raw in settings.items():
+            model = registry.settings_models.get(plugin)
+            problems = settings_problems(model, raw or {}, f"settings.{plugin}") if model is not None else []
+            if problems:
+                out.append(t("plugins.settings_stale", programme=programme, version=version, plugin=plugin,
+                             installed=registry.plugins.get(plugin, "?"), problems="；".join(problems)))
+    return out
+
+
+def check_plugins(registry: Any, store: Any = None, builtin: set[str] | None = None) -> int:
     """Every installed plugin that could not be loaded, and every command two plugins (or a plugin
     and guanai) both want, with why and how to go on: exit 1 when any."""
-    from guanai.core.cli import COMMANDS
-
     for problem in registry.problems:
         click.echo(problem.line())
     owners: dict[str, list[str]] = {}
     for plugin, names in _commands_by_plugin(registry).items():
         for name in names:
             owners.setdefault(name, []).append(plugin)
-    clashes = [(name, who) for name, who in owners.items() if len(who) > 1 or name in COMMANDS]
+    clashes = [(name, who) for name, who in owners.items() if len(who) > 1 or name in (builtin or set())]
     for name, who in clashes:
         click.echo(t("plugin.command_taken", plugin=who[-1], other=who[0], command=name) if len(who) > 1 else
                    t("plugin.command_clash", plugin=who[0], command=name))
-    if registry.problems or clashes:
-        click.echo(t("plugins.check_failed", n=len(registry.problems) + len(clashes), ok=len(registry.plugins)))
+    stale = _published_settings_problems(registry, store)
+    for line in stale:
+        click.echo(line)
+    if registry.problems or clashes or stale:
+        click.echo(t("plugins.check_failed", n=len(registry.problems) + len(clashes) + len(stale),
+                     ok=len(registry.plugins)))
         return 1
     click.echo(t("plugins.check_ok", n=len(registry.plugins), names=t("list.sep").join(registry.plugins)))
     return 0

@@ -39,9 +39,8 @@ def build(c: Any, period: Period, registry: Any, show_contacts: bool,
     from guanai.core.privacy import masked
     from guanai.core.reports.render import tight
     from guanai.core.reports.summary import programme_at
-    from guanai.core.store.facts import records
+    from guanai.core.store.facts import records, staff_names_at
     from guanai.core.store.hooks import ReportContext, sections_by_plugin
-    from guanai.core.store.facts import staff_names_at
     from guanai.core.store.reporting import cared_for_rows
     from guanai.core.store.stats import pairings
 

@@ -1,5 +1,6 @@
-"""`guanai plugin new NAME`: an installable plugin package — pyproject with the entry point, one
-step, one indicator, a programme and tests with guanai.testing — whose tests pass as generated."""
+"""`guanai plugin new NAME`: an installable plugin package `guanai-NAME` (module guanai_NAME, entry
+point NAME) — a step, a follow-up, a setting, an indicator kind, a command and a report section,
+a programme and tests with guanai.testing — whose tests pass as generated."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ def new_plugin(name: str, title: str, parent: Path) -> Path:
     if name in BUILTIN_PLUGINS:  # a built-in's name is reserved: a package under it would never load
         raise Refusal("scaffold.reserved", name=name)
     dist = name.replace("_", "-")
-    folder = parent / dist
+    folder = parent / f"guanai-{dist}"
     if folder.exists():
         raise Refusal("scaffold.exists", folder=str(folder))
     values = {"name": name, "dist": dist, "title": title}
     files = {
         "pyproject.toml": "pyproject.toml.tmpl",
         "README.md": "README.md.tmpl",
-        f"{name}/__init__.py": "plugin.py.tmpl",
+        f"guanai_{name}/__init__.py": "plugin.py.tmpl",
         "tests/programme.yaml": "programme.yaml.tmpl",
         f"tests/test_{name}.py": "test_plugin.py.tmpl",
     }

@@ -279,3 +279,9 @@ def load_version(conn: Connection, version_id: int) -> Any:
     return model_of(row.sha256, version_id, row.data)
 
 
+def published_settings(conn: Connection) -> list[tuple[str, int, dict[str, Any]]]:
+    """Each published version's plugin settings: (programme, version, settings), oldest first —
+    what `plugins check` validates against the installed plugins."""
+    rows = conn.execute(select(programme_version.c.id, programme_version.c.programme, programme_version.c.version)
+                        .order_by(programme_version.c.programme, programme_version.c.version))
+    return [(r.programme, r.version, dict(load_version(conn, r.id).settings)) for r in rows]
