@@ -211,6 +211,21 @@ def _where_function(function: Any) -> str:
     return f"{inspect.getsourcefile(function)}:{first + offset}"
 
 
+def t_where(where: str) -> str:
+    from guanai.core.i18n import t
+
+    return t("plugin.at", where=where)
+
+
+def failure_text(exc: BaseException) -> str:
+    """A plugin's failure in one line — "KeyError: 'score'，位于 /srv/plugins/nutrition.py:42" — where
+    it began in the plugin's code; with GUANAI_DEBUG=1 the whole traceback goes to stderr too."""
+    if os.environ.get("GUANAI_DEBUG") == "1":
+        traceback.print_exception(exc)
+    where = _where(exc)
+    return _one_line(exc) + (t_where(where) if where else "")
+
+
 def _where(exc: BaseException) -> str:
     """Where an error began, as file:line: the line a SyntaxError names, else the innermost frame."""
     if isinstance(exc, SyntaxError) and exc.filename:

@@ -226,7 +226,8 @@ def test_a_plugin_that_raises_in_on_record_refuses_with_its_name(care, tmp_path,
     care.ok("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-09 10:00")
     _listing(care, tmp_path, "guanai_buggy")
     result = care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00")
-    assert (result.exit_code, result.stderr) == (2, "STEP: 插件 guanai_buggy 处理这条记录时出错（KeyError: 'oops'），"
+    assert (result.exit_code, result.stderr) == (2, "STEP: 插件 guanai_buggy 处理这条记录时出错（KeyError: 'oops'，位于 "
+                                                 f"{tmp_path / 'guanai_buggy.py'}:7），"  # where, in the plugin's file
                                                  "未记录；可设置 GUANAI_DISABLE_PLUGINS=guanai_buggy 跳过它\n")
     monkeypatch.setenv("GUANAI_DISABLE_PLUGINS", "guanai_buggy")
     assert care.run("record", "talk", "--child", "K1", "--by", "T001", "--at", "2025-10-10 10:00").exit_code == 0

@@ -278,7 +278,8 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
     care.ok("programme", "publish", str(programme), "--to", "S001", "--yes")
     result = care.run("indicators", "--org", "S001", "--as-of", "2025-10-31", "--json")
     assert result.exit_code == 0
-    assert result.stderr == ("指标“脆弱指标”没有算出：插件 guanai_fragile 出错（ZeroDivisionError: division by zero）；"
+    assert result.stderr == ("指标“脆弱指标”没有算出：插件 guanai_fragile 出错（ZeroDivisionError: division by zero，"
+                             f"位于 {tmp_path / 'guanai_fragile.py'}:6）；"
                              "其余指标照常。可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它\n")
     rows = {r["id"]: r for r in json.loads(result.stdout)}
     assert rows["fragile"]["value"] is None and rows["fragile"]["ok"] is False
@@ -288,7 +289,8 @@ def test_a_failing_plugin_is_named_and_contained(db, tmp_path, monkeypatch):
     assert (result.exit_code, result.stderr) == (2, "插件 guanai_fragile 的命令 fragile 出错（RuntimeError: boom）；"
                                                  "可设置 GUANAI_DISABLE_PLUGINS=guanai_fragile 跳过它\n")
     made = care.run("report", "summary", "--org", "S001", "--as-of", "2025-11-01", "-o", str(tmp_path / "s.md"))
-    assert made.exit_code == 1 and made.stderr == ("插件 guanai_fragile 的一节未能生成（RuntimeError: no section），"
+    assert made.exit_code == 1 and made.stderr == ("插件 guanai_fragile 的一节未能生成（RuntimeError: no section，位于 "
+                                                   f"{tmp_path / 'guanai_fragile.py'}:20），"
                                                    "文档中已标为“未生成”；设 GUANAI_DISABLE_PLUGINS=guanai_fragile 可不用它\n")
     text = (tmp_path / "s.md").read_text("utf-8")
     assert "### （七）guanai\\_fragile（未生成）\n\n本节未生成：插件 guanai\\_fragile 运行出错，请联系插件的维护者。" in text

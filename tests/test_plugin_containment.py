@@ -131,12 +131,13 @@ def test_a_command_two_plugins_add_is_added_for_neither(cli, plugins_dir):
 
 
 def test_a_failing_report_section_is_marked_and_the_report_exits_1(cli, plugins_dir, db, tmp_path):
-    plugins_dir("nutrition", GOOD.replace("len(ctx.records('meal_check'))", "ctx.records('meal_check')[0].payload['score']"))
+    where = plugins_dir("nutrition", GOOD.replace("len(ctx.records('meal_check'))",
+                                                  "ctx.records('meal_check')[0].payload['score']"))
     _school(db, tmp_path)
     db.ok("record", "meal_check", "--child", "K1", "--by", "T001", "--at", "2025-10-20 12:00")
     out = db.run("report", "summary", "--org", "S001", "--as-of", "2025-10-27", "-o", str(tmp_path / "s.md"))
     assert out.exit_code == 1
-    assert out.stderr == ("插件 nutrition 的一节未能生成（KeyError: 'score'），文档中已标为“未生成”；"
+    assert out.stderr == (f"插件 nutrition 的一节未能生成（KeyError: 'score'，位于 {where}:18），文档中已标为“未生成”；"
                           "设 GUANAI_DISABLE_PLUGINS=nutrition 可不用它\n")
     text = (tmp_path / "s.md").read_text("utf-8")
     assert "### （三）nutrition（未生成）\n\n本节未生成：插件 nutrition 运行出错，请联系插件的维护者。" in text

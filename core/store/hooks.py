@@ -3,7 +3,6 @@ plugin needs (the programme in force, its settings, the child, the rest of the b
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -185,7 +184,9 @@ def on_record(impls: list[Any], view: RecordView, ctx: RecordContext,
             exc.plugin = plugin  # type: ignore[attr-defined]
             raise
         except (Exception, SystemExit) as exc:  # a broken plugin: refuse rather than guess, and say how to go on
-            failed = Rejected(f"{type(exc).__name__}: {exc}")
+            from guanai.core.plugins import failure_text
+
+            failed = Rejected(failure_text(exc))
             failed.plugin, failed.broken = plugin, True  # type: ignore[attr-defined]
             raise failed from exc
         found = [follow for result in results for follow in (result or ())]
@@ -319,11 +320,9 @@ def sections_by_plugin(registry: Any, ctx: ReportContext) -> list[tuple[str, Any
                     raise TypeError(f"report_sections returned {type(s).__name__}, not ReportSection")
             sections.extend((plugin, s) for s in found)
         except (Exception, SystemExit) as exc:  # contained: the report marks the section 未生成 and exits 1
-            if os.environ.get("GUANAI_DEBUG") == "1":
-                import traceback
+            from guanai.core.plugins import failure_text
 
-                traceback.print_exception(exc)
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            error = failure_text(exc)
             ctx.failures.append((plugin, error))
             sections.append((plugin, ReportSection(t("report.section_failed_title", plugin=plugin),
                                                    (t("report.section_failed", plugin=plugin),), failed=True)))

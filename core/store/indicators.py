@@ -256,7 +256,9 @@ def _plugin_figure(conn: Connection, seg: Segment, ind: Any, asof: AsOf, kind: A
         with conn.begin_nested():  # a failing plugin leaves the transaction usable for the others
             got = kind.compute(IndicatorContext(conn, seg.schools, seg.programme, ind, asof, seg, registry, kind.plugin))
     except Exception as exc:  # contained: this indicator's row says so, the others still count
-        found.error = f"{kind.plugin}: {type(exc).__name__}: {exc}"
+        from guanai.core.plugins import failure_text
+
+        found.error = f"{kind.plugin}: {failure_text(exc)}"
         return
     found.unit = kind.unit
     if isinstance(got, ShareRatio):  # two shares of people: each count summed over the schools
