@@ -452,6 +452,8 @@ def test_records_from_contexts_carry_the_steps_model(db):
     asked = CommandContext(["S001"], date(2025, 10, 31), _store=store, plugin="subsidy")
     found = asked.records("subsidy", date(2025, 9, 1), date(2026, 1, 16), schools=["S001"])
     assert asked.records("subsidy", "2025-09-01", "2026-01-16") == found  # ISO text is a date too
+    assert CommandContext(["S001"], date(2025, 10, 9), _store=store, plugin="subsidy").records(
+        "subsidy", "2025-09-01", "2026-01-16") == []  # --as-of 10-09: the record of 10-10 had not happened
     store.engine.dispose()
     assert [(r.subject, r.payload["amount_yuan"], r.model.amount_yuan) for r in found] == [
         ("K1", "12.34", Decimal("12.34"))]

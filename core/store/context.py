@@ -198,6 +198,14 @@ class CommandContext(Context):
         seg = next((self._segment(s) for s in self.schools if self._segment(s) is not None), None)
         return seg.zone if seg is not None else super()._zone()
 
+    def _until(self) -> datetime | None:
+        """The end of the --as-of day: a command asked about 10-31 sees no record of 11-02."""
+        from datetime import timedelta
+
+        from guanai.core.obligations import local_midnight_utc
+
+        return local_midnight_utc(self.as_of + timedelta(days=1), self._zone())
+
     def programme(self, school: str) -> Any:
         """The programme in force at ``school`` on as_of (a validated Programme), or None."""
         seg = self._segment(school)
