@@ -39,7 +39,7 @@ def upgrade() -> None:
 def install_pg() -> None:
     """This revision's roles, functions, policies and grants (also 0007's downgrade, back to these)."""
     for group in GROUPS:
-        op.execute(f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        op.execute(f"DO $$ BEGIN CREATE ROLE {group} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
     op.execute("""
 CREATE FUNCTION guanai_schools() RETURNS SETOF varchar LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path FROM CURRENT AS $$

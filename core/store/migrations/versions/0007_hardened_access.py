@@ -67,7 +67,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     schema, groups = _schema(), _groups()
     for name in groups.values():
-        _run(f"DO $$ BEGIN CREATE ROLE {name} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        _run(f"DO $$ BEGIN CREATE ROLE {name} NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
     _drop_policies(schema)
     for fn in OLD_FUNCTIONS:
         _run(f"DROP FUNCTION IF EXISTS {schema}.{fn} CASCADE")
