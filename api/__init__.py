@@ -43,14 +43,14 @@ _EXPORTS = {
     "ReportContext": "guanai.core.store.hooks",
     "IndicatorContext": "guanai.core.store.indicators",
     "CommandContext": "guanai.core.store.context",
-    "NewRecord": "guanai.core.commands.plugin_api",
-    "Sheet": "guanai.core.commands.plugin_api",
-    "command_context": "guanai.core.commands.plugin_api",
-    "context_options": "guanai.core.commands.plugin_api",
-    "print_table": "guanai.core.commands.plugin_api",
-    "read_sheet": "guanai.core.commands.plugin_api",
-    "save": "guanai.core.commands.plugin_api",
-    "write_json": "guanai.core.commands.plugin_api",
+    "NewRecord": "guanai.api.commands",
+    "Sheet": "guanai.api.commands",
+    "command_context": "guanai.api.commands",
+    "context_options": "guanai.api.commands",
+    "print_table": "guanai.api.commands",
+    "read_sheet": "guanai.api.commands",
+    "save": "guanai.api.commands",
+    "write_json": "guanai.api.commands",
     "number_text": "guanai.core.render",
     "percent_of": "guanai.core.render",
 }
@@ -100,7 +100,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from guanai.core.commands.plugin_api import (
+    from guanai.api.commands import (
         NewRecord,
         Sheet,
         command_context,

@@ -287,13 +287,13 @@ def reports(url: str, folder: Path, runs: int) -> dict[str, Any]:
     compliance = median_of(runs, lambda: wall([*base, "compliance", "--org", county_code, "--by", "school",
                                               "--as-of", AS_OF, "--json"], ENV)[0])
     county = median_of(runs, lambda: wall([*base, "report", "county", "--org", county_code, "--as-of", AS_OF,
-                                          "-o", str(folder / "county.xlsx")], ENV)[0])
+                                          "-o", str(folder / "county.xlsx"), "--force"], ENV)[0])
     conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     school, pupils = min(conn.execute("SELECT school, COUNT(*) FROM child GROUP BY school").fetchall(),
                          key=lambda r: abs(r[1] - 600))
     conn.close()
     summary = median_of(runs, lambda: wall([*base, "report", "summary", "--org", school, "--as-of", AS_OF,
-                                           "-o", str(folder / "summary.docx")], ENV)[0])
+                                           "-o", str(folder / "summary.docx"), "--force"], ENV)[0])
     return {"report_county_s": round(county, 3), "compliance_by_school_s": round(compliance, 3),
             "report_vs_compliance": round(county / compliance, 2), "report_summary_s": round(summary, 3),
             "report_summary_pupils": pupils}

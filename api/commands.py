@@ -1,5 +1,7 @@
-"""What a plugin's command gets: `CommandContext`, built from the options guanai adds (`--org`,
-`--as-of`, `--term`) by `context_options`, and the output helpers every command uses."""
+"""guanai.api's helpers for a plugin's commands (part of the API, owned by guanai.api): the
+`CommandContext` built from the options guanai adds (`--org`, `--as-of`, `--term`) by
+`context_options`, the output helpers every command uses, and the one way a plugin writes —
+`NewRecord` and `save`, checked, stored and audited like `guanai record`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
