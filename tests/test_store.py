@@ -11,9 +11,9 @@ from tests.conftest import BACKENDS
 def test_init_creates_then_reports_current(db_url, cli):
     first = cli("--db", db_url, "init")
     assert first.exit_code == 0
-    assert first.stdout == f"已创建数据库 {db_url}（结构版本 0010）。\n"
+    assert first.stdout == f"已创建数据库 {db_url}（结构版本 0011）。\n"
     again = cli("--db", db_url, "init")
-    assert again.stdout == f"数据库 {db_url} 已是最新结构（0010），无需改动。\n"
+    assert again.stdout == f"数据库 {db_url} 已是最新结构（0011），无需改动。\n"
 
 
 def test_commands_refuse_an_uninitialised_database(db_url, cli):
@@ -87,6 +87,6 @@ def test_init_upgrades_an_older_database_and_commands_ask_for_it(db_url, cli):
     store.engine.dispose()
     result = cli("--db", db_url, "children", "list")
     assert (result.exit_code, result.stderr) == (
-        2, f"数据库 {db_url} 的结构是旧版本（0001，最新 0010）：请运行 guanai init 升级\n")
-    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0001 升级到 0010。\n"
+        2, f"数据库 {db_url} 的结构是旧版本（0001，最新 0011）：请运行 guanai init 升级\n")
+    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0001 升级到 0011。\n"
     assert cli("--db", db_url, "children", "list").exit_code == 0

@@ -98,7 +98,7 @@ def test_the_upgrade_chains_rows_written_before_it(db_url, cli):
                               "VALUES (:i, :at, 'old', 'insert', 'child', :k, 'before the chain')"),
                          {"i": i, "at": f"2025-09-0{i} 08:00:00", "k": f"K{i}"})
     store.engine.dispose()
-    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0003 升级到 0010。\n"
+    assert cli("--db", db_url, "init").stdout == f"数据库 {db_url} 已从 0003 升级到 0011。\n"
     assert cli("--db", db_url, "audit", "verify").stdout == (
         "审计日志完整：3 条，哈希链逐条相连，没有改动、删除或事后插入的痕迹。\n")
 

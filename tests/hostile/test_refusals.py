@@ -182,7 +182,7 @@ def test_a_database_stamped_by_a_newer_guanai(school):
     for command in (("due",), ("init",)):
         result = school.run(*command)
         assert result.exit_code == 2
-        assert "由更新版本的 guanai 建立（结构版本 0099，本程序只认识到 0010）" in result.stderr
+        assert "由更新版本的 guanai 建立（结构版本 0099，本程序只认识到 0011）" in result.stderr
     assert school.query("SELECT version_num FROM alembic_version") == [("0099",)]
 
 
