@@ -81,8 +81,10 @@ class Context(ABC):
         """The programme in force for the settings and the terms (None without one)."""
 
     def _zone(self) -> ZoneInfo:
+        from guanai.core.store.programmes import DEFAULT_TIMEZONE
+
         programme = self._programme()
-        return ZoneInfo(programme.calendar.timezone if programme is not None else "Asia/Shanghai")
+        return ZoneInfo(programme.calendar.timezone if programme is not None else DEFAULT_TIMEZONE)
 
     def _until(self) -> datetime | None:
         return None
