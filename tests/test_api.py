@@ -144,7 +144,7 @@ def test_a_time_limited_item_reads_in_days_and_hours(db):
     care.ok("record", "health_check", "--child", "K1", "--at", "2025-10-20 09:00", "--set", "vision_left=4.7")
     out = care.ok("due", "--org", "S001", "--as-of", "2025-10-25 09:00")
     assert "还剩9天" in out and "分钟" not in out  # 14 days after 10-20 09:00, seen on 10-25 09:00
-    from guanai.core.commands.engine import span_text
+    from guanai.core.services.engine import span_text
 
     assert [span_text(m, "left") for m in (90, 150, 2 * 1440, 9 * 1440 + 180)] == [
         "还剩90分钟", "还剩2小时", "还剩2天", "还剩9天3小时"]

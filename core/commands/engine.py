@@ -35,8 +35,10 @@ from guanai.core.services.engine import (
     Scope,
     TriggeredItem,
     due_items,
+    due_label,
     indicator_rows,
     local,
+    school_year,
     scope,
     total,
 )
@@ -130,15 +132,6 @@ def due_view(ctx: click.Context, opts: DueOptions) -> DueList:
     return due_items(c, opts.staff_id, opts.class_name, period or school_year(c.asof.day))
 
 
-def school_year(day: date) -> tuple[date, date]:
-    """The school year holding `day` (1 September – 31 August): what `due` lists by default, so a
-    teacher's list never opens with last year's graduates."""
-    from guanai.core.obligations import school_year_of
-
-    year = school_year_of(day)
-    return date(year, 9, 1), date(year + 1, 8, 31)
-
-
 def write_ics(view: DueList, path: str) -> None:
     """The open items as an iCalendar file (RFC 5545, by the icalendar library): one all-day event
     per item on its due date — an overdue one on the day asked about, marked 逾期, so that it
@@ -181,32 +174,6 @@ def _day_of(item: DueItem) -> date:
     return item.due.date() if isinstance(item, TriggeredItem) else item.due
 
 
-def span_text(minutes: int, kind: str) -> str:
-    """A time-limited item's lateness or time left (`kind`: overdue | left) as people say it: minutes
-    under two hours, hours under two days, else days and hours ("还剩9天", never "还剩14401分钟")."""
-    if minutes < 120:
-        return t(f"due.{kind}_minutes", n=minutes)
-    if minutes < 48 * 60:
-        return t(f"due.{kind}_hours", n=minutes // 60)
-    days, hours = minutes // 1440, minutes % 1440 // 60
-    return t(f"due.{kind}_days_hours", days=days, hours=hours) if hours else t(f"due.{kind}_days", n=days)
-
-
-def _due_label(item: DueItem, today: date) -> tuple[str, str]:
-    if isinstance(item, TriggeredItem):
-        if item.status == OVERDUE:
-            return span_text(item.minutes_overdue, "overdue"), "red"
-        return span_text(-item.minutes_overdue, "left"), "yellow"
-    if item.status == OVERDUE:
-        return t("due.overdue_days", n=item.days_overdue), "red"
-    end = _day_of(item)
-    if end.isocalendar()[:2] == today.isocalendar()[:2]:
-        return t("due.this_week"), "yellow"
-    if (end.year, end.month) == (today.year, today.month):
-        return t("due.this_month"), ""
-    return t("due.later"), ""
-
-
 def _print_due(view: DueList, org: str | None, limit: int, class_name: str | None = None) -> None:
     c, items, person = view.scope, view.items, view.person
     when = long_date(c.asof.day)
@@ -230,7 +197,7 @@ def _print_due(view: DueList, org: str | None, limit: int, class_name: str | Non
     counts: dict[str, int] = {"overdue": 0, t("due.this_week"): 0, t("due.this_month"): 0, t("due.later"): 0}
     body, styles = [], []
     for n, item in enumerate(items):
-        label, style = _due_label(item, c.asof.day)
+        label, style = due_label(item, c.asof.day)
         timed = isinstance(item, TriggeredItem)
         # a time-limited item's label is its own countdown: in the summary they are one bucket
         key = "overdue" if item.status == OVERDUE else t("due.time_limited") if timed else label

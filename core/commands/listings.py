@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from guanai.core.commands import app_of
@@ -16,6 +16,9 @@ from guanai.core.commands.options import (
 )
 from guanai.core.i18n import t
 from guanai.core.output import console, dump_csv, dump_json, output_options, table
+
+if TYPE_CHECKING:
+    from guanai.core.services.children import ChildView
 
 CHILD_COLUMNS = ("id", "name", "gender", "birth_date", "school", "class_name", "category", "guardian_type",
                  "guardian_name", "guardian_relation", "guardian_phone", "father_name", "father_phone",
@@ -261,72 +264,20 @@ def children_show_command(ctx: click.Context, **options: Any) -> None:
 def show_child(ctx: click.Context, opts: ChildOptions) -> None:
     view = child_view(ctx, opts)
     if opts.as_json:
-        dump_json({**view.file, "child": view.child, "open": view.open})
+        dump_json(view.public)
     else:
         _child_text(view)
 
 
-@dataclass
-class ChildView:
-    """一人一档 as plain data: the stored file (pairings, records, follow-ups, past schools), the
-    child's row as shown (masked unless asked), the items open on as_of, and the engine's context."""
-
-    file: dict[str, Any]
-    child: dict[str, Any]
-    open: list[dict[str, Any]]
-    context: Any
-    staff_names: dict[str, str]  # who is responsible or recorded, by 工号, as the text shows them
-
-
 def child_view(ctx: click.Context, opts: ChildOptions) -> ChildView:
-    """The child's profile, pairings over time, every record, the follow-ups they obliged and the
-    items open on as_of (due and overdue), from the engine's own derivation."""
-    from guanai.core.commands.engine import prepare, school_year
-    from guanai.core.diagnostics import Refusal
-    from guanai.core.obligations import OVERDUE
-    from guanai.core.privacy import masked
-    from guanai.core.services.engine import due_items
-    from guanai.core.store import contacts
-    from guanai.core.store.facts import staff_names
-    from guanai.core.store.pipl import child_file
+    """The child's file for the command's options (the service: services/children.py)."""
+    from guanai.core.commands.engine import say_missing_plugins
+    from guanai.core.commands.options import parse_when
+    from guanai.core.services.children import child_view as view_of
 
-    store, child_id, when, show_contacts = app_of(ctx).store, opts.child_id, opts.when, opts.show_contacts
-    with store.write() if show_contacts else store.read() as conn:
-        found = child_file(conn, child_id)
-        if found is None:
-            raise Refusal("record.child_unknown", value=child_id)
-        kid = masked(contacts.shown(conn, "child", [found["child"]], show_contacts,
-                                    _row_key({"org": found["child"]["school"], "child": child_id}),
-                                    found["child"]["school"], "cli")[0], show_contacts)
-    earlier = tuple(dict.fromkeys(p["school"] for p in found["past_schools"]))
-    c = prepare(ctx, kid["school"], when, also=earlier)
-    # the items `due` lists for the child (the same service, the same default period)
-    listed = due_items(c, period=school_year(c.asof.day), subject=("child", child_id))
-    keys = ("duty", "name", "window_start", "due", "status", "responsible", "done", "required")
-    open_items = [{k: item[k] for k in keys} for item in listed.public]
-    found["history"] = history(found, c.orgs)
-    with store.read() as conn:
-        names = staff_names(conn, [*(r["responsible"] for r in open_items), *(r["by_staff"] for r in found["records"])])
-    open_items.sort(key=lambda r: (r["status"] != OVERDUE, r["due"], r["name"]))
-    return ChildView(found, kid, open_items, c, names)
-
-
-def history(found: dict[str, Any], orgs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The child's schools and classes over time, oldest first: the spans kept by the schools it
-    left (转学) and the classes it left (转班), then where it is now (`last` None)."""
-    from datetime import timedelta
-
-    kid = found["child"]
-    spans = [{"school": p["school"], "class": p["class_name"], "start": p["start"], "end": p["end"]}
-             for p in (*found["past_schools"], *found["past_classes"])]
-    here = [p["end"] for p in found["past_classes"] if p["school"] == kid["school"]]
-    spans.append({"school": kid["school"], "class": kid["class_name"],
-                  "start": max([kid["enrolled_on"], *here]), "end": kid["left_on"]})
-    spans.sort(key=lambda p: (p["start"], p["end"] is None, p["end"] or p["start"]))
-    # stored ends are first days away; a child's file shows the last day there, as pairings do
-    return [{"school": p["school"], "school_name": orgs.get(p["school"], {}).get("name", p["school"]),
-             "class": p["class"], "start": p["start"], "last": p["end"] - timedelta(days=1) if p["end"] else None}
-            for p in spans]
+    view = view_of(app_of(ctx), opts.child_id, parse_when(opts.when, "--as-of"), opts.show_contacts)
+    say_missing_plugins(view.context.missing_plugins)
+    return view
 
 
 def _child_text(view: ChildView) -> None:

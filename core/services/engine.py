@@ -261,6 +261,43 @@ def _due_day(item: DueItem) -> date:
     return item.due.date() if isinstance(item, TriggeredItem) else item.due
 
 
+def school_year(day: date) -> tuple[date, date]:
+    """The school year holding `day` (1 September – 31 August): what `due` lists by default, so a
+    teacher's list never opens with last year's graduates."""
+    from guanai.core.obligations import school_year_of
+
+    year = school_year_of(day)
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
+def span_text(minutes: int, kind: str) -> str:
+    """A time-limited item's lateness or time left (`kind`: overdue | left) as people say it: minutes
+    under two hours, hours under two days, else days and hours ("还剩9天", never "还剩14401分钟")."""
+    if minutes < 120:
+        return t(f"due.{kind}_minutes", n=minutes)
+    if minutes < 48 * 60:
+        return t(f"due.{kind}_hours", n=minutes // 60)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    return t(f"due.{kind}_days_hours", days=days, hours=hours) if hours else t(f"due.{kind}_days", n=days)
+
+
+def due_label(item: DueItem, today: date) -> tuple[str, str]:
+    """How `due` and the teacher's page say when an item is due: (label, tone) — 逾期3天 (red), a
+    time-limited item's countdown, 本周 (yellow), 本月, 以后."""
+    if isinstance(item, TriggeredItem):
+        if item.status == OVERDUE:
+            return span_text(item.minutes_overdue, "overdue"), "red"
+        return span_text(-item.minutes_overdue, "left"), "yellow"
+    if item.status == OVERDUE:
+        return t("due.overdue_days", n=item.days_overdue), "red"
+    end = _due_day(item)
+    if end.isocalendar()[:2] == today.isocalendar()[:2]:
+        return t("due.this_week"), "yellow"
+    if (end.year, end.month) == (today.year, today.month):
+        return t("due.this_month"), ""
+    return t("due.later"), ""
+
+
 # —— compliance ——
 
 def compliance(s: Scope, keys: tuple[str, ...], group: str | None = None, duties: set[str] | None = None,
