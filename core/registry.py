@@ -70,26 +70,39 @@ class StepType:
 
     def describe(self, payload: dict[str, Any]) -> str:
         """A record's payload in words, as the 台账 and a child's file show it: 时长：20；主题：学习."""
-        def label(f: StepField) -> str:
-            return f.description.split("（")[0].split("，")[0].split("：")[0].strip() or f.name
-
         def text(f: StepField, value: Any) -> str:
             if isinstance(value, bool):
                 return "是" if value else "否"
             values = value if isinstance(value, (list, tuple)) else (value,)
-            return "、".join(f.labels.get(str(v), str(v)) for v in values) + unit(f)
-
-        def unit(f: StepField) -> str:
-            """The unit a field's description gives in brackets: 时长（分钟） → 分钟, 金额（元，精确到分） → 元."""
-            inside = f.description.partition("（")[2].partition("）")[0].split("，")[0].strip()
-            numeric = f.type in ("整数", "数值")
-            return inside if numeric and 0 < len(inside) <= 4 else ""
+            return "、".join(f.labels.get(str(v), str(v)) for v in values) + field_unit(f)
 
         from guanai.core.privacy import mask_payload
 
         payload = mask_payload(payload)  # a note naming a phone shows it masked, like every listing
-        return "；".join(f"{label(f)}：{text(f, payload[f.name])}" for f in self.field_info()
+        return "；".join(f"{field_label(f)}：{text(f, payload[f.name])}" for f in self.field_info()
                         if payload.get(f.name) not in (None, "", []))
+
+    def form(self) -> list[FormField]:
+        """The payload's fields as a form asks for them (the teacher's page): a label and unit in
+        words, choices as (value, words), and what kind of input each wants."""
+        import typing
+
+        out = []
+        for info, f in zip(self.payload.model_fields.values(), self.field_info(), strict=True):
+            inner, options = _options(info.annotation)
+            many = typing.get_origin(inner) in (tuple, list)
+            if many:  # tuple[Literal[…], …]: several of the choices
+                options = _options(typing.get_args(inner)[0])[1] if typing.get_args(inner) else []
+            choices = tuple((str(o), f.labels.get(str(o), str(o))) for o in options)
+            if inner is bool:
+                kind, choices = "choice", (("是", "是"), ("否", "否"))
+            elif choices:
+                kind = "multi" if many else "choice"
+            else:
+                kind = {"int": "int", "Decimal": "number", "float": "number", "date": "date"}.get(
+                    getattr(inner, "__name__", ""), "list" if many else "text")
+            out.append(FormField(f.name, field_label(f), f.description, kind, f.required, choices, field_unit(f)))
+        return out
 
     def example(self) -> str:
         """A command that records one such thing, made from the step's own fields."""
@@ -99,6 +112,31 @@ class StepType:
         sets = "".join(f" --set {f.name}={f.example}" for f in chosen if f.example)
         by = " --by 工号" if self.needs_recorder else ""
         return f'guanai record {self.name} {subject}{by} --at "2025-10-22 16:00"{sets}'
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A payload field as a form asks for it: 时长 (分钟), a number; 对象, one of 父母 / 监护人 / 孩子."""
+
+    name: str
+    label: str  # 时长
+    description: str  # 时长（分钟）: the plugin's words in full
+    kind: str  # choice, multi, int, number, date, list, text
+    required: bool
+    choices: tuple[tuple[str, str], ...] = ()  # (value, words)
+    unit: str = ""  # 分钟
+
+
+def field_label(f: StepField) -> str:
+    """A field's name in words: its description up to the first bracket or comma (时长（分钟） → 时长)."""
+    return f.description.split("（")[0].split("，")[0].split("：")[0].strip() or f.name
+
+
+def field_unit(f: StepField) -> str:
+    """The unit a field's description gives in brackets: 时长（分钟） → 分钟, 金额（元，精确到分） → 元."""
+    inside = f.description.partition("（")[2].partition("）")[0].split("，")[0].strip()
+    numeric = f.type in ("整数", "数值")
+    return inside if numeric and 0 < len(inside) <= 4 else ""
 
 
 def _options(annotation: Any) -> tuple[Any, list[Any]]:

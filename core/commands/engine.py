@@ -36,6 +36,7 @@ from guanai.core.services.engine import (
     TriggeredItem,
     due_items,
     due_label,
+    due_summary,
     indicator_rows,
     local,
     school_year,
@@ -194,14 +195,9 @@ def _print_due(view: DueList, org: str | None, limit: int, class_name: str | Non
     if person is None:
         headers.append(t("due.col.responsible"))
     headers.append(t("due.col.progress"))
-    counts: dict[str, int] = {"overdue": 0, t("due.this_week"): 0, t("due.this_month"): 0, t("due.later"): 0}
     body, styles = [], []
     for n, item in enumerate(items):
         label, style = due_label(item, c.asof.day)
-        timed = isinstance(item, TriggeredItem)
-        # a time-limited item's label is its own countdown: in the summary they are one bucket
-        key = "overdue" if item.status == OVERDUE else t("due.time_limited") if timed else label
-        counts[key] = counts.get(key, 0) + 1
         if n >= limit:
             continue
         due_text = short_date(_day_of(item)) + (f" {item.due:%H:%M}" if isinstance(item, TriggeredItem) else "")
@@ -216,10 +212,7 @@ def _print_due(view: DueList, org: str | None, limit: int, class_name: str | Non
     click.echo(plain_table(headers, body, right=(len(headers) - 1,), styles=styles))
     if len(items) > limit:
         click.echo(t("due.more", n=len(items) - limit))
-    counts = {k: n for k, n in counts.items() if n}
-    parts = [t("due.sum_overdue", n=counts.pop("overdue"))] if "overdue" in counts else []
-    parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
-    click.echo(t("due.summary", n=len(items), parts=t("list.sep").join(parts)))
+    click.echo(due_summary(items, c.asof.day))
     hint = next_step(items, person, local(c.asof.instant_utc, c.zone))
     if hint is not None:
         click.echo(hint)

@@ -298,6 +298,20 @@ def due_label(item: DueItem, today: date) -> tuple[str, str]:
     return t("due.later"), ""
 
 
+def due_summary(items: list[DueItem], today: date) -> str:
+    """The line under a due list: 共 12 项：逾期 3 项、本周 4 项、限时 1 项 …"""
+    counts: dict[str, int] = {"overdue": 0, t("due.this_week"): 0, t("due.this_month"): 0, t("due.later"): 0}
+    for item in items:
+        # a time-limited item's label is its own countdown: in the summary they are one bucket
+        key = ("overdue" if item.status == OVERDUE else t("due.time_limited") if isinstance(item, TriggeredItem)
+               else due_label(item, today)[0])
+        counts[key] = counts.get(key, 0) + 1
+    counts = {k: n for k, n in counts.items() if n}
+    parts = [t("due.sum_overdue", n=counts.pop("overdue"))] if "overdue" in counts else []
+    parts += [t("due.sum_other", label=label, n=n) for label, n in counts.items()]
+    return t("due.summary", n=len(items), parts=t("list.sep").join(parts))
+
+
 # —— compliance ——
 
 def compliance(s: Scope, keys: tuple[str, ...], group: str | None = None, duties: set[str] | None = None,

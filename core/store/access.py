@@ -93,3 +93,12 @@ def remove_user(conn: Any, name: str) -> bool:
         return False
     conn.execute(text("SELECT guanai_user_remove(:n)"), {"n": name})
     return True
+
+
+def me(conn: Any) -> dict[str, Any]:
+    """The session's own app_user row in this database (role, org, staff; all None for a stranger)
+    and whether it is trusted (the owner, a superuser): what the web page shows it."""
+    from sqlalchemy import text
+
+    row = conn.execute(text("SELECT role, org, staff, trusted FROM guanai_me()")).one()
+    return dict(row._mapping)

@@ -51,7 +51,10 @@ def utcnow() -> datetime:
 class Store:
     """One database. `read()` and `write()` give a connection inside a transaction."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, password: str | None = None, pool_size: int | None = None):
+        """`password` (PostgreSQL): given to libpq when connecting, never part of the URL this
+        store shows in messages (a web session's login); `pool_size`: the connections kept open
+        (SQLAlchemy's default when None)."""
         self.url = url
         try:
             parsed = make_url(url)
@@ -65,8 +68,12 @@ class Store:
         else:
             try:
                 # hide_parameters: an error never prints a row's values (phones, names)
-                self.engine = create_engine(url, connect_args={"application_name": "guanai"},
-                                            json_serializer=_json, hide_parameters=True)
+                connect: dict[str, Any] = {"application_name": "guanai"}
+                if password is not None:
+                    connect["password"] = password
+                sizes: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0} if pool_size else {}
+                self.engine = create_engine(url, connect_args=connect, json_serializer=_json,
+                                            hide_parameters=True, pool_pre_ping=password is not None, **sizes)
                 event.listen(self.engine, "connect", _bounded_waits)
             except ModuleNotFoundError as exc:
                 raise Refusal("db.no_driver", url=url) from exc
@@ -324,3 +331,41 @@ def chain_rows(conn: Connection, entries: list[dict[str, Any]], source: str) -> 
         for i, e in enumerate(entries)
     ]
     return [{**row, "prev_hash": p, "hash": h} for row, p, h in chained(rows, prev)]
+
+
+def login(url: str, name: str, password: str, pool_size: int = 2) -> Store:
+    """A store of `url` connected as the PostgreSQL user `name` with `password`, which the server
+    checks (the first connection is made here): the web page's session, in which row-level security
+    and the audit see that user (session_user), exactly as through psql. A refused login is
+    `web.bad_login` whatever the reason (no such user, wrong password): the page tells no more."""
+    parsed = make_url(url).set(username=name, password=None)
+    store = Store(parsed.render_as_string(hide_password=False), password=password, pool_size=pool_size)
+    try:
+        with store.engine.connect():
+            pass
+    except OperationalError as exc:
+        store.engine.dispose()
+        if getattr(exc.orig, "sqlstate", None) in ("28P01", "28000"):
+            raise Refusal("web.bad_login") from None
+        raise explain(exc, url) or Refusal("db.cannot_open", url=url, error=str(exc.orig).strip()) from None
+    return store
+
+
+def checks_passwords(url: str) -> str | None:
+    """None when the server of `url` asks a login for its password (it refuses a made-up user with
+    a wrong one: SQLSTATE 28P01); else what it said instead — a `trust` line in pg_hba.conf lets
+    anyone in as anyone, and a web page signing people in there would check nothing."""
+    import secrets
+
+    probe = f"guanai_probe_{secrets.token_hex(6)}"
+    engine = create_engine(make_url(url).set(username=probe, password=None),
+                           connect_args={"password": secrets.token_urlsafe(12), "application_name": "guanai"})
+    try:
+        with engine.connect():
+            return "connected"
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "28P01":
+            return None
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
