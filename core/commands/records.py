@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
 import click
-from guanai.core import cells
 from guanai.core.commands import app_of
 from guanai.core.commands.options import dry_run_option, localise, sheet_option
 from guanai.core.diagnostics import Diagnostic, InputError
 from guanai.core.i18n import t
-
-SUBJECT_OPTIONS = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}
 
 
 class RecordGroup(click.Group):
@@ -94,71 +90,24 @@ def step_command(step: str, registry: Any) -> click.Command:
 
 
 def record_one(ctx: click.Context, opts: RecordOptions) -> None:
-    from guanai.core.store.records import Draft, option_where, save_records
+    from guanai.core.store.records import CLI_NAMES, draft_of, save_records
 
-    step, at, settings = opts.step, opts.at, opts.settings
-    problems: list[Diagnostic] = []
-    child, staff, school, by, key = (_option(option, value, problems) for option, value in (
-        ("--child", opts.child), ("--staff", opts.staff), ("--school", opts.school), ("--by", opts.by),
-        ("--id", opts.key)))
-    cls = _option("--class", opts.cls, problems, cells.name)
-    if problems:
-        raise InputError(problems)
-    given = {k: v for k, v in (("child", child), ("staff", staff), ("class", cls)) if v}
-    if school and not cls:
-        given["school"] = school
-    if len(given) != 1:
-        raise InputError([Diagnostic("--child", 0, 0, "", "record.one_subject")])
-    kind, subject = next(iter(given.items()))
-    payload: dict[str, Any] = {}
-    labels = _field_labels(app_of(ctx).registry, step) if settings else {}
-    for item in settings:
+    pairs: list[tuple[str, str]] = []
+    for item in opts.settings:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InputError([Diagnostic("--set", 0, 0, "", "record.set_format", (("value", item),))])
-        name = labels.get(_norm(name.strip()), name)  # 时长=20, as a record file's column says it: minutes
-        if name.strip() in payload:
-            raise InputError([Diagnostic(f"--set {name.strip()}", 0, 0, "", "record.set_twice", (("key", name.strip()),))])
-        payload[name.strip()] = value
-    store = app_of(ctx).store
-    options = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", "for_item": "--for", **SUBJECT_OPTIONS}
-    purpose = opts.purpose.strip() if opts.purpose and opts.purpose.strip() else None
-    draft = Draft(step, kind, subject, at if at is not None else _now_text(ctx), payload, by,
-                  school if kind == "class" else None, key, option_where(options), purpose)
-    saved = save_records(store, app_of(ctx).registry, [draft], "cli")
+        pairs.append((name.strip(), value))
+    registry = app_of(ctx).registry
+    given = {"child": opts.child, "staff": opts.staff, "school": opts.school, "class": opts.cls, "by": opts.by,
+             "key": opts.key, "at": opts.at, "for_item": opts.purpose}
+    draft = draft_of(registry, opts.step, given, pairs, CLI_NAMES, _now_text(ctx))
+    saved = save_records(app_of(ctx).store, registry, [draft], "cli")
     if saved.existing:
-        click.echo(t("record.already", key=key))
+        click.echo(t("record.already", key=draft.key))
     else:
-        kind_of = app_of(ctx).registry.steps.get(step)  # the step in the plugin's words: 谈心, not talk
-        click.echo(t("record.saved", step=getattr(kind_of, "title", None) or step, subject=subject))
-
-
-def _option(option: str, value: str | None, problems: list[Diagnostic], read: Any = None) -> str | None:
-    """An option's text through the same reader as an imported cell (trimmed, NFKC for ids,
-    no control characters, bounded); an option given but blank is refused, not ignored."""
-    if value is None:
-        return None
-    try:
-        found = (read or functools.partial(cells.identifier, limit=128 if option == "--id" else cells.LIMITS["id"]))(value)
-    except cells.CellError as exc:
-        problems.append(Diagnostic(option, 0, 0, "", exc.code, tuple(exc.params.items())))
-        return None
-    if found is None:
-        problems.append(Diagnostic(option, 0, 0, "", "cell.required"))
-    return found
-
-
-def _field_labels(registry: Any, step: str) -> dict[str, str]:
-    """The step's fields by every spelling a record file's header may use (时长 → minutes)."""
-    from guanai.core.store.record_import import step_headers
-
-    return {label: fields[step] for label, fields in step_headers(registry).items() if step in fields}
-
-
-def _norm(label: str) -> str:
-    from guanai.core.tabular import norm
-
-    return norm(label)
+        kind_of = registry.steps.get(opts.step)  # the step in the plugin's words: 谈心, not talk
+        click.echo(t("record.saved", step=getattr(kind_of, "title", None) or opts.step, subject=draft.subject))
 
 
 def _now_text(ctx: click.Context) -> str:

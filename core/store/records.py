@@ -80,6 +80,71 @@ def option_where(options: dict[str, str]) -> Callable[[str, str, dict[str, Any]]
     return where
 
 
+# how a record's parts are named where it was given: options of `record STEP`, fields of the web API
+CLI_NAMES = {"step": "STEP", "by": "--by", "at": "--at", "key": "--id", "for_item": "--for", "child": "--child",
+             "school": "--school", "staff": "--staff", "class": "--class", "set": "--set {name}"}
+API_NAMES = {"step": "step", "by": "by", "at": "at", "key": "id", "for_item": "for", "child": "child",
+             "school": "school", "staff": "staff", "class": "class", "set": "{name}"}
+
+
+def draft_of(registry: Any, step: str, given: dict[str, str | None], pairs: list[tuple[str, Any]],
+             names: dict[str, str], now_text: str) -> Draft:
+    """One record as a person gave it (`record STEP` options, the web page's form, `POST /api/records`):
+    each id read as an imported cell is (trimmed, NFKC, no control characters, bounded; given but
+    blank is refused, not ignored), exactly one subject, each field once — by its name or as a
+    record file's header says it (时长 = minutes). Every problem at once (InputError), named as
+    `names` names the parts; `now_text` when no time was given."""
+    problems: list[Diagnostic] = []
+
+    def read(part: str, reader: Any) -> str | None:
+        value = given.get(part)
+        if value is None:
+            return None
+        try:
+            found = reader(value)
+        except cells.CellError as exc:
+            problems.append(Diagnostic(names[part], 0, 0, "", exc.code, tuple(exc.params.items())))
+            return None
+        if found is None:
+            problems.append(Diagnostic(names[part], 0, 0, "", "cell.required"))
+        return found
+
+    def identifier(limit: int) -> Any:
+        return lambda value: cells.identifier(value, limit=limit)
+
+    child, staff, school, by = (read(part, identifier(cells.LIMITS["id"])) for part in ("child", "staff", "school", "by"))
+    key = read("key", identifier(128))
+    cls = read("class", cells.name)
+    if problems:
+        raise InputError(problems)
+    subjects = {k: v for k, v in (("child", child), ("staff", staff), ("class", cls)) if v}
+    if school and not cls:
+        subjects["school"] = school
+    if len(subjects) != 1:
+        raise InputError([Diagnostic(names["child"], 0, 0, "", "record.one_subject")])
+    kind, subject = next(iter(subjects.items()))
+    from guanai.core.store.record_import import step_headers
+    from guanai.core.tabular import norm
+
+    labels = {label: fields[step] for label, fields in step_headers(registry).items() if step in fields} if pairs else {}
+    payload: dict[str, Any] = {}
+    for given_name, value in pairs:
+        name = labels.get(norm(given_name), given_name)
+        if name in payload:
+            raise InputError([Diagnostic(names["set"].format(name=name), 0, 0, "", "record.set_twice", (("key", name),))])
+        payload[name] = value
+    purpose = (given.get("for_item") or "").strip() or None
+    at = given.get("at")
+    where = {part: label for part, label in names.items() if part != "set"}
+
+    def position(field_name: str, code: str, params: dict[str, Any]) -> Diagnostic:
+        return Diagnostic(where.get(field_name, names["set"].format(name=field_name)), 0, 0, "", code,
+                          tuple(params.items()))
+
+    return Draft(step, kind, subject, at if at is not None else now_text, payload, by,
+                 school if kind == "class" else None, key, position, purpose)
+
+
 DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # = json.dumps(…, sort_keys, ensure_ascii)
 PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False)
 
