@@ -56,6 +56,7 @@ COMMANDS: dict[str, Any] = {
     "user": ("cli.user.help", {"add": "users:user_add_command", "list": "users:user_list_command",
                                "remove": "users:user_remove_command"}),
     "demo": "demo:demo_command",
+    "serve": "serve:serve_command",
     "plugins": ("cli.plugins.help", {"list": "plugins:plugins_list_command", "check": "plugins:plugins_check_command",
                                      "show": "plugins:plugins_show_command"}),
     "plugin": ("cli.plugin.help", {"new": "plugins:plugin_new_command"}),

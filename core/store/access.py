@@ -95,10 +95,18 @@ def remove_user(conn: Any, name: str) -> bool:
     return True
 
 
-def me(conn: Any) -> dict[str, Any]:
-    """The session's own app_user row in this database (role, org, staff; all None for a stranger)
-    and whether it is trusted (the owner, a superuser): what the web page shows it."""
-    from sqlalchemy import text
+def me(conn: Any) -> dict[str, Any] | None:
+    """The session's own app_user row in this database (role, org, staff) — each user may read
+    their own row (policy `own`) — or None: a login guanai did not make here (the owner, a
+    superuser, another database's user)."""
+    from guanai.core.store.schema import app_user
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import ProgrammingError
 
-    row = conn.execute(text("SELECT role, org, staff, trusted FROM guanai_me()")).one()
-    return dict(row._mapping)
+    try:  # a login of another guanai database may not even see this one's tables
+        with conn.begin_nested():
+            row = conn.execute(select(app_user.c.role, app_user.c.org, app_user.c.staff)
+                               .where(app_user.c.name == func.session_user())).first()
+    except ProgrammingError:
+        return None
+    return dict(row._mapping) if row is not None else None

@@ -168,10 +168,12 @@ class Backend:
         try:
             with store.read() as conn:
                 me = access.me(conn)
-            if me["role"] is None and not me["trusted"]:  # a login of the server, not of this database
+            # a login guanai did not make in this database — another database's user, or the owner,
+            # whose password stays offline (docs/security.md) — has no page here
+            if me is None:
                 raise Refusal("web.bad_login")
             store = store.ready()
         except BaseException:
             store.engine.dispose()
             raise
-        return me["role"] or "owner", me["org"], me["staff"], store
+        return me["role"], me["org"], me["staff"], store
