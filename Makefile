@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint links typecheck check schema docs clean render
+.PHONY: demo test bench lint links typecheck check schema docs clean render screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ check: lint typecheck test
 # the demo's documents rendered to PDF and PNG (LibreOffice, Chromium, pdftoppm), to look at
 render: $(STAMP)
 	bash docs/render.sh
+
+# the teachers' page on a phone (headless Chromium, tests/attack/test_phone.py) as PNGs in docs/img/web/
+screenshots: $(TSTAMP)
+	GUANAI_TEST_PG=$${GUANAI_TEST_PG:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	GUANAI_SCREENSHOTS=docs/img/web $(BIN)/python -m pytest -p no:cacheprovider tests/attack/test_phone.py
 
 docs: $(STAMP)
 	$(BIN)/python -c "from pathlib import Path; from guanai.core.apidoc import updated; p = Path('docs/plugins.md'); p.write_text(updated(p.read_text('utf-8')), 'utf-8')"

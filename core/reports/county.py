@@ -250,7 +250,8 @@ def bar_svg(items: list[tuple[str, float | None]], title: str) -> Any:
     row, label_w, bar_w = 22, 180, 420
     height = 30 + row * len(items)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
-             f'width="{label_w + bar_w + 70}" height="{height}" font-size="13">']
+             f'width="{label_w + bar_w + 70}" height="{height}" viewBox="0 0 {label_w + bar_w + 70} {height}" '
+             'font-size="13">']  # viewBox: on a phone the chart shrinks whole rather than being cut
     for x in range(0, 101, 25):
         gx = label_w + bar_w * x / 100
         parts.append(f'<line x1="{gx}" y1="20" x2="{gx}" y2="{height - 5}" stroke="#ddd"/>'
@@ -273,7 +274,7 @@ def line_svg(points: list[tuple[str, float | None]], title: str) -> Any:
     plot_w, plot_h = width - left - 20, height - top - bottom
     step = plot_w / max(len(points), 1)  # each point in the middle of its month: no label on the axis's
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
-             f'width="{width}" height="{height}" font-size="12">']
+             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-size="12">']
     for grid in range(0, 101, 25):
         gy = top + plot_h * (1 - grid / 100)
         parts.append(f'<line x1="{left}" y1="{gy}" x2="{width - 20}" y2="{gy}" stroke="#ddd"/>'

@@ -38,7 +38,7 @@ log = logging.getLogger("guanai.web")
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
 CSP_REPORT = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
+HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "referrer-policy": "same-origin",
            "x-frame-options": "DENY", "cross-origin-opener-policy": "same-origin",
            "permissions-policy": "camera=(), microphone=(), geolocation=()"}
 
@@ -102,7 +102,9 @@ def signed_in(web: Web, request: Request) -> Session | None:
 
 
 def same_origin(request: Request) -> bool:
-    """A write comes from our own page: its Origin (or Referer) is this host, when the browser says."""
+    """A write comes from our own page: its Origin (or Referer) is this host, when the browser says.
+    (Referrer-Policy is same-origin, not no-referrer: under no-referrer a browser sends "Origin: null"
+    even from our own form.)"""
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return True  # not a browser's cross-site request (those carry Origin); the CSRF token still decides

@@ -204,6 +204,17 @@ class Group:
     child: str | None  # the child's handle, for its file
     tasks: list[Task] = field(default_factory=list)
 
+    @property
+    def open(self) -> list[Task]:
+        """What a record can still close (overdue but late-not-lost, due): shown first."""
+        return [task for task in self.tasks if task.can_record]
+
+    @property
+    def lost(self) -> list[Task]:
+        """Overdue windows no record closes any more (a later record counts for the next window):
+        listed as `due` lists them, folded under one line."""
+        return [task for task in self.tasks if not task.can_record]
+
 
 def due_list(web: Web, session: Session) -> Any:
     """The session's due list: `due --staff` for a teacher, `due` for anyone else (what they may see)."""
