@@ -323,30 +323,56 @@ def pg_form(sql: str) -> str:
     return query
 
 
+def pg_county(county: generate.County, imported: str, schema: str = "bench") -> str:
+    """The county on PostgreSQL (GUANAI_TEST_PG) in a schema of its own, with the records guanai
+    stored in the SQLite county (streamed by COPY); its URL."""
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    base = os.environ["GUANAI_TEST_PG"]
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    generate.prepare_db(county, url)
+    dsn = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, options=f"-csearch_path={schema}") as conn, conn.cursor() as cur:
+        stored = sqlite3.connect(imported.removeprefix("sqlite:///"))
+        with cur.copy(f"COPY record ({generate.INSERT_COLUMNS}) FROM STDIN") as copy:
+            for row in stored.execute(f"SELECT {generate.INSERT_COLUMNS} FROM record ORDER BY id"):
+                copy.write_row(row)
+        stored.close()
+        cur.execute("ANALYZE")
+        conn.commit()
+    return url
+
+
+def pg_drop(schema: str = "bench") -> None:
+    """Drop the county's schema and the group roles guanai made for it."""
+    from guanai.core.store.access import group_names
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(os.environ["GUANAI_TEST_PG"])
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        for role in group_names(conn.execute(text("SELECT current_database()")).scalar(), schema).values():
+            if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                conn.execute(text(f"DROP OWNED BY {role}"))
+                conn.execute(text(f"DROP ROLE {role}"))
+    admin.dispose()
+
+
 def pg_ratio(county: generate.County, imported: str, runs: int) -> dict[str, Any] | None:
     base = os.environ.get("GUANAI_TEST_PG")
     if not base:
         return None
     import psycopg
-    from sqlalchemy import create_engine, text
 
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS bench CASCADE"))
-        conn.execute(text("CREATE SCHEMA bench"))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench"
-    generate.prepare_db(county, url)
+    url = pg_county(county, imported)
     dsn = base.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, options="-csearch_path=bench") as conn:
-        with conn.cursor() as cur:
-            # Set-up, not timed: the records guanai stored in the SQLite county, streamed by COPY.
-            stored = sqlite3.connect(imported.removeprefix("sqlite:///"))
-            with cur.copy(f"COPY record ({generate.INSERT_COLUMNS}) FROM STDIN") as copy:
-                for row in stored.execute(f"SELECT {generate.INSERT_COLUMNS} FROM record ORDER BY id"):
-                    copy.write_row(row)
-            stored.close()
-            cur.execute("ANALYZE")
-        conn.commit()
         with conn.cursor() as cur:
             windows_table(cur, "format")
         conn.commit()
@@ -369,15 +395,7 @@ def pg_ratio(county: generate.County, imported: str, runs: int) -> dict[str, Any
         best = median_of(runs, lambda: once(fastest))
     ours_s, _, mine = ours(url, runs)
     rls = rls_overhead(url, county.schools[0].code, runs)
-    with admin.begin() as conn:
-        conn.execute(text("DROP SCHEMA bench CASCADE"))
-        from guanai.core.store.access import group_names
-
-        for role in group_names(conn.execute(text("SELECT current_database()")).scalar(), "bench").values():
-            if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
-                conn.execute(text(f"DROP OWNED BY {role}"))
-                conn.execute(text(f"DROP ROLE {role}"))
-    admin.dispose()
+    pg_drop()
     assert mine == answer, "PostgreSQL: guanai and the hand-written SQL disagree"
     return {"pg_compliance_s": round(ours_s, 3), "pg_sql_s": round(best, 3),
             "pg_compliance_vs_sql": round(ours_s / best, 2), **rls}
