@@ -50,3 +50,21 @@ def test_generator_is_deterministic_and_its_files_import(cli, tmp_path):
     copies = {(r["key"]["school"], r["key"]["duty"]): (r["expected"], r["met"]) for r in doubled["rows"] if r["expected"]}
     assert copies == {**ours, **{(f"{school}-1", duty): v for (school, duty), v in ours.items()}}
     assert copies == run.hand_sql_sqlite(grown.removeprefix("sqlite:///"), 1)[1]
+
+
+def test_the_web_benchmark_runs_and_stops_by_itself_without_errors():
+    """bench/web.py on a small county: the page answers each teacher, the bounded load ends, no error."""
+    import os
+    import subprocess
+
+    import pytest
+
+    if not os.environ.get("GUANAI_TEST_PG"):
+        pytest.skip("bench/web.py measures the page on PostgreSQL: set GUANAI_TEST_PG (.ci/run does)")
+    pytest.importorskip("starlette", reason="the web extra is in the test extra")
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "web.py"), "--children", "600", "--teachers", "3",
+                           "--requests", "2", "--runs", "2"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (found["load_teachers"], found["load_requests"], found["load_errors"]) == (3, 6, 0)
+    assert found["items"] > 0 and found["page_ms"] > 0

@@ -117,7 +117,8 @@ def _now_text(ctx: click.Context) -> str:
 
 def import_records(ctx: click.Context, file: str, dry_run: bool) -> None:
     from guanai.core.store.importing import cell_problem, gc_paused
-    from guanai.core.store.record_import import RECORD_COLUMNS, import_table, step_headers
+    from guanai.core.store.record_import import RECORD_COLUMNS, import_table
+    from guanai.core.store.records import step_headers
     from guanai.core.tabular import norm, read_table
 
     store = app_of(ctx).store

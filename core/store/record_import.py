@@ -184,19 +184,6 @@ def _row_where(table: Any, number: int, labels: dict[str, str]) -> Any:
     return where
 
 
-def step_headers(registry: Any) -> dict[str, dict[str, str]]:
-    """Normalised header -> {step: field} for every payload field of every step type."""
-    out: dict[str, dict[str, str]] = {}
-    for step in registry.steps.values():
-        for name, info in step.payload.model_fields.items():
-            spellings = {name, info.alias or name}
-            if info.description:
-                spellings.add(info.description.split("：")[0].split("（")[0])
-            for spelling in spellings:
-                out.setdefault(norm(spelling), {})[step.name] = info.alias or name
-    return out
-
-
 SEP = "\x1f"  # between a row's payload cells in the staging table (a row holding it takes the careful path)
 FAST_TIME = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-2][0-9]:[0-5][0-9]"  # 2025-10-22 16:00
 FIRST_YEAR, END_YEAR = 2000, 2050  # fast-lane times; zones are checked for one UTC offset over these years

@@ -123,7 +123,6 @@ def draft_of(registry: Any, step: str, given: dict[str, str | None], pairs: list
     if len(subjects) != 1:
         raise InputError([Diagnostic(names["child"], 0, 0, "", "record.one_subject")])
     kind, subject = next(iter(subjects.items()))
-    from guanai.core.store.record_import import step_headers
     from guanai.core.tabular import norm
 
     labels = {label: fields[step] for label, fields in step_headers(registry).items() if step in fields} if pairs else {}
@@ -143,6 +142,21 @@ def draft_of(registry: Any, step: str, given: dict[str, str | None], pairs: list
 
     return Draft(step, kind, subject, at if at is not None else now_text, payload, by,
                  school if kind == "class" else None, key, position, purpose)
+
+
+def step_headers(registry: Any) -> dict[str, dict[str, str]]:
+    """Normalised header -> {step: field} for every payload field of every step type."""
+    from guanai.core.tabular import norm
+
+    out: dict[str, dict[str, str]] = {}
+    for step in registry.steps.values():
+        for name, info in step.payload.model_fields.items():
+            spellings = {name, info.alias or name}
+            if info.description:
+                spellings.add(info.description.split("：")[0].split("（")[0])
+            for spelling in spellings:
+                out.setdefault(norm(spelling), {})[step.name] = info.alias or name
+    return out
 
 
 DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # = json.dumps(…, sort_keys, ensure_ascii)

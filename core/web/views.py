@@ -46,7 +46,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 MAX_BODY = 64 * 1024  # a record is a few fields: a larger body is refused unread
 
 
-def page_view(web: Web, work: Callable[[Request, Session], Response], write: bool = False) -> Endpoint:
+def page_view(web: Web, work: Callable[[Request, Session], Response]) -> Endpoint:
     """A page for a signed-in session (else to /login); a write checks origin and CSRF token first."""
 
     async def endpoint(request: Request) -> Response:
@@ -316,7 +316,7 @@ def task(web: Web) -> Endpoint:
                         fields=fields, fixed=fixed_text, values=values, errors=errors, subject=subject,
                         window=(start, end), handle=request.path_params["handle"])
 
-    return page_view(web, work, write=True)
+    return page_view(web, work)
 
 
 def _save(web: Web, session: Session, view: Any, item: Any, step: Any, fields: list[Any],
@@ -397,7 +397,7 @@ def child(web: Web) -> Endpoint:
                             handle=request.path_params["handle"])
         return response
 
-    return page_view(web, work, write=True)
+    return page_view(web, work)
 
 
 # —— 本校, 县 ——
