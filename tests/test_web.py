@@ -43,7 +43,7 @@ def county_file(cli, tmp_path):
     return url
 
 
-def web_of(url: str, base: str = "http://127.0.0.1:8000"):
+def web_of(url: str, base: str = "http://127.0.0.1:8000", raise_server_exceptions: bool = True):
     from guanai.core.app import App
     from guanai.core.web.sessions import Backend
     from guanai.core.web.views import make_app
@@ -51,7 +51,7 @@ def web_of(url: str, base: str = "http://127.0.0.1:8000"):
 
     store = App(url).store
     return TestClient(make_app(Backend(store.url, "sqlite", "owner", "right-password", store), clock=lambda: AS_OF),
-                      base_url=base)
+                      base_url=base, raise_server_exceptions=raise_server_exceptions)
 
 
 def sign_in(web) -> str:
@@ -157,3 +157,26 @@ def test_the_owner_records_from_the_form_and_sees_it_done(cli, county_file):
         ({"with": "parents", "minutes": 15, "channel": "视频"}, "monthly-call", "T001", "web")]
     again = web.post(f"/tasks/{handle}", data={"csrf": csrf, "at": "2025-11-20T09:30", "key": "f-2"})
     assert again.status_code == 404 and "没有找到这一项" in again.text  # done: no longer open
+
+
+def test_a_body_too_large_is_refused_unread_and_a_failure_is_a_calm_page(county_file, monkeypatch, caplog):
+    web = web_of(county_file, raise_server_exceptions=False)
+    csrf = sign_in(web)
+
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 1024  # 100 KB, chunked: no Content-Length to trust
+
+    big = web.post("/api/records", headers={"x-csrf-token": csrf, "content-type": "application/json"}, content=chunks())
+    assert big.status_code == 413
+    from guanai.core.web import views
+
+    def broken(*_args):
+        raise RuntimeError("connection lost to 13900001111")
+
+    monkeypatch.setattr(views, "due_list", broken)
+    with caplog.at_level(logging.INFO, logger="guanai.web"):
+        page = web.get("/tasks")
+    assert page.status_code == 500 and "出错了，这次没有完成" in page.text and "Traceback" not in page.text
+    failed = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert failed == ["GET /tasks failed: RuntimeError: connection lost to 139****1111"]

@@ -26,6 +26,7 @@ from guanai.core.web.app import (
     day_end,
     errors_json,
     fresh_key,
+    log_path,
     new_cookie,
     problem_page,
     refused_json,
@@ -54,7 +55,7 @@ def page_view(web: Web, work: Callable[[Request, Session], Response]) -> Endpoin
         if session is None:
             return RedirectResponse("/login", 303)
         if request.method == "POST":
-            if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            if not await bounded(request):
                 return problem_page(web, request, session, t("web.too_large"), 413)
             form = await request.form()
             if not same_origin(request) or not csrf_ok(session, str(form.get("csrf") or "")):
@@ -66,6 +67,20 @@ def page_view(web: Web, work: Callable[[Request, Session], Response]) -> Endpoin
             return problem_page(web, request, session, exc.message, 404 if exc.code.endswith("unknown") else 400)
 
     return endpoint
+
+
+async def bounded(request: Request) -> bool:
+    """Read the body, at most MAX_BODY bytes (whatever Content-Length says, chunked or not); False
+    when there is more. The body read is the one request.form() and request.body() then give."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return False
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return False
+    request._body = body  # Starlette's cache of the body: form() and body() read it, not the stream
+    return True
 
 
 def _locked(session: Session, work: Callable[[Request, Session], Response], request: Request) -> Response:
@@ -83,7 +98,7 @@ def api_view(web: Web, work: Callable[[Request, Session], Response], write: bool
         if write:
             if not same_origin(request) or not csrf_ok(session, request.headers.get("x-csrf-token")):
                 return JSONResponse({"error": "csrf", "message": t("web.csrf")}, status_code=403)
-            if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            if not await bounded(request):
                 return JSONResponse({"error": "too_large", "message": t("web.too_large")}, status_code=413)
             try:
                 request.state.body = json.loads(await request.body())
@@ -114,7 +129,7 @@ def login(web: Web) -> Endpoint:
     """POST /login (username, password): a session cookie, or the form again with why not."""
 
     async def endpoint(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        if not await bounded(request):
             return problem_page(web, request, None, t("web.too_large"), 413)
         form = await request.form()
         user, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
@@ -242,7 +257,7 @@ def _groups(view: Any, session: Session, today: date) -> list[Group]:
             title = item.subject_name or item.subject
             if item.scope == "school":
                 title = view.scope.orgs.get(item.subject, {}).get("name", item.subject)
-            detail = item.class_name or "" if item.scope == "child" else t(f"web.scope.{item.scope}")
+            detail = (item.class_name or "") if item.scope == "child" else t(f"web.scope.{item.scope}")
             groups[key] = Group(title, detail, session.handle(item.subject) if item.scope == "child" else None)
         label, tone = due_label(item, today)
         timed = isinstance(item, TriggeredItem)
@@ -551,7 +566,15 @@ def make_app(backend: Backend, clock: Callable[[], datetime] | None = None) -> S
         yield
         web.sessions.close()  # every session's connections close with the server
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def failed(request: Request, exc: Exception) -> Response:
+        """What no view expected (a lost database connection …): a calm page, the kind in the log."""
+        from guanai.core.privacy import redact
+
+        log.error("%s %s failed: %s: %s", request.method, log_path(request.url.path), type(exc).__name__,
+                  redact(str(exc).splitlines()[0] if str(exc) else ""))
+        return problem_page(web, request, None, t("web.failed"), 500)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: failed})
     app.state.web = web
     app.add_middleware(SecureHeaders)
     return app
