@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[web,postgres]'  # the CLI, the teachers' page, PostgreSQL
 	touch $@
 
 $(TSTAMP): pyproject.toml | $(BIN)/python
