@@ -346,7 +346,7 @@ def pg_county(county: generate.County, imported: str, schema: str = "bench") -> 
         stored.close()
         conn.commit()
     # VACUUM as well as ANALYZE: 2 million rows just copied in would otherwise wake autovacuum in
-    # the middle of the measurements (seen: one teacher's page 173 ms, then 443 ms while it ran)
+    # the middle of the measurements
     with psycopg.connect(dsn, options=f"-csearch_path={schema}", autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     return url

@@ -180,3 +180,36 @@ def test_a_body_too_large_is_refused_unread_and_a_failure_is_a_calm_page(county_
     assert page.status_code == 500 and "出错了，这次没有完成" in page.text and "Traceback" not in page.text
     failed = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert failed == ["GET /tasks failed: RuntimeError: connection lost to 139****1111"]
+
+
+def test_an_idle_session_ends_and_its_connections_close(monkeypatch):
+    from guanai.core.web import sessions
+
+    disposed: list[str] = []
+
+    class Engine:
+        def dispose(self) -> None:
+            disposed.append("closed")
+
+    class Store:
+        engine = Engine()
+
+    found = sessions.Sessions(owned_store=False)
+    first = found.add("t1", "teacher", "S001", "T001", Store())
+    assert found.get(first.id) is first and found.get("guessed") is None
+    monkeypatch.setattr(sessions, "IDLE_S", -1)  # every session is now past its idle time
+    assert found.get(first.id) is None and disposed == ["closed"] and len(found) == 0
+
+
+def test_sign_in_is_limited_per_address_across_user_names():
+    from guanai.core.web.sessions import Limiter
+
+    limiter = Limiter()
+    for i in range(19):
+        limiter.failed(f"user{i}", "10.0.0.9")
+    assert limiter.wait_s("another", "10.0.0.9") == 0
+    limiter.failed("user19", "10.0.0.9")
+    assert 899 <= limiter.wait_s("another", "10.0.0.9") <= 901  # the 21st attempt: 15 minutes
+    assert limiter.wait_s("another", "10.0.0.8") == 0  # another address is not held up
+    limiter.succeeded("user3")
+    assert limiter.wait_s("user3", "10.0.0.8") == 0

@@ -70,6 +70,7 @@ class Sessions:
         if not sid:
             return None
         with self._lock:
+            self._sweep()  # every request ends the sessions gone idle: their connections close
             found = self._by_id.get(sid)
             if found is None:
                 return None
