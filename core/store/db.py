@@ -346,8 +346,7 @@ def login(url: str, name: str, password: str, pool_size: int = 2) -> Store:
     parsed = make_url(url).set(username=name, password=None)
     store = Store(parsed.render_as_string(hide_password=False), password=password, pool_size=pool_size)
     try:
-        with store.engine.connect():
-            pass
+        store.engine.connect().close()  # the server checks the password now, not at the first page
     except OperationalError as exc:
         store.engine.dispose()
         if getattr(exc.orig, "sqlstate", None) in ("28P01", "28000"):
