@@ -346,8 +346,7 @@ def _save(web: Web, session: Session, view: Any, item: Any, step: Any, fields: l
             pairs.append((f.name, ",".join(value)))
         elif value not in (None, "", []):
             pairs.append((f.name, value))
-    subject_part = {"child": "child", "staff": "staff", "school": "school", "class": "class"}[item.scope]
-    given = {subject_part: item.subject, "by": session.staff if session.role == "teacher" else item.responsible,
+    given = {item.scope: item.subject, "by": session.staff if session.role == "teacher" else item.responsible,
              "at": values["at"].replace("T", " ") if values["at"] else None, "key": values["key"],
              "for_item": item.duty}
     if item.scope == "class":
@@ -368,13 +367,17 @@ def _save(web: Web, session: Session, view: Any, item: Any, step: Any, fields: l
 
 def my_children(web: Web) -> Endpoint:
     def work(request: Request, session: Session) -> Response:
+        from zoneinfo import ZoneInfo
+
         from guanai.core.render import key_text
         from guanai.core.services.stats import pairings
+        from guanai.core.store.programmes import DEFAULT_TIMEZONE
 
-        app = web.app_of(session)
-        orgs, rows = pairings(app, None, app.today(), staff_id=session.staff if session.role == "teacher" else None)
-        if session.role != "teacher":
-            rows = []  # 结对 is a teacher's own; a school sees its pairings in `assign list`
+        orgs: dict[str, Any] = {}
+        rows: list[dict[str, Any]] = []
+        if session.role == "teacher":  # 结对 is a teacher's own; a school sees its pairings in `assign list`
+            app = web.app_of(session)  # today where the schools are, whatever the server's zone
+            orgs, rows = pairings(app, None, app.today(ZoneInfo(DEFAULT_TIMEZONE)), staff_id=session.staff)
         children = [{"handle": session.handle(r["child"]), "name": r["child_name"], "class": r["class"],
                      "role": key_text("role", r["role"], orgs), "since": r["start"]} for r in rows]
         return web.page(request, "children.html", session, children=children)
