@@ -223,18 +223,10 @@ def next_step(items: list[DueItem], person: Any, now: datetime) -> str | None:
     the duty's `match` fields and an `--at` inside its window. An overdue window of a recurring duty
     cannot be closed any more (a record after its due date counts for the next window, SPEC §2), so
     the hint goes to the next item that can; a triggered or one-off item closes late (met_late)."""
-    for item in items:
-        if item.status == OVERDUE and not item.closes_late:
-            continue
-        if isinstance(item, TriggeredItem):
-            start, end = item.window_start, item.due
-        else:
-            start = datetime.combine(item.window_start, datetime.min.time())
-            end = datetime.combine(item.due, datetime.max.time())
-        at = now if item.closes_late else min(max(now, start), end)
-        break
-    else:
+    item = next((i for i in items if i.recordable), None)
+    if item is None:
         return None
+    at = item.record_at(now)
     option = {"child": "--child", "school": "--school", "staff": "--staff", "class": "--class"}[item.scope]
     doer = person["id"] if person is not None else item.responsible
     parts = [f"guanai record {item.step} {option} {item.subject}"]

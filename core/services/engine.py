@@ -150,6 +150,23 @@ class WindowItem(OpenItem):
     def as_json(self) -> dict[str, Any]:
         return _public(self, self.window_start.isoformat(), self.due.isoformat())
 
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The window as moments: its first day's start to its due day's end."""
+        return datetime.combine(self.window_start, datetime.min.time()), datetime.combine(self.due, datetime.max.time())
+
+    @property
+    def recordable(self) -> bool:
+        """Whether a record can still close it: not an overdue window of a recurring duty, whose
+        record now counts for the next window (SPEC §2, late, not lost)."""
+        return self.status != OVERDUE or self.closes_late
+
+    def record_at(self, now: datetime) -> datetime:
+        """When a record made now is dated by default (the `--at` of `due`'s hint, the page's form):
+        now, moved into the window — unless a record now closes it late, then now."""
+        start, end = self.window
+        return now if self.closes_late else min(max(now, start), end)
+
 
 @dataclass(frozen=True)
 class TriggeredItem(OpenItem):
@@ -163,6 +180,17 @@ class TriggeredItem(OpenItem):
 
     def as_json(self) -> dict[str, Any]:
         return _public(self, self.window_start.isoformat(timespec="minutes"), self.due.isoformat(timespec="minutes"))
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        return self.window_start, self.due
+
+    @property
+    def recordable(self) -> bool:
+        return True  # a time-limited obligation closes late (met_late)
+
+    def record_at(self, now: datetime) -> datetime:
+        return now
 
 
 DueItem = WindowItem | TriggeredItem

@@ -16,7 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,15 +142,6 @@ def by_field(diagnostics: list[Diagnostic]) -> dict[str, list[str]]:
     return out
 
 
-def clamp_now(now: datetime, start: datetime, end: datetime, late: bool) -> datetime:
-    """When a record made now is dated by default: now, moved into the window unless it closes late."""
-    return now if late else min(max(now, start), end)
-
-
 def fresh_key() -> str:
     """A record's key for one form: sent twice (a double tap), it is stored once."""
     return f"web-{secrets.token_urlsafe(12)}"
-
-
-def day_end(day: Any) -> datetime:
-    return datetime.combine(day, datetime.min.time()) + timedelta(days=1) - timedelta(minutes=1)

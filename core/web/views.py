@@ -21,9 +21,7 @@ from guanai.core.web.app import (
     SecureHeaders,
     Web,
     by_field,
-    clamp_now,
     csrf_ok,
-    day_end,
     errors_json,
     fresh_key,
     log_path,
@@ -266,7 +264,7 @@ def _groups(view: Any, session: Session, today: date) -> list[Group]:
         groups[key].tasks.append(Task(
             item_handle(session, item), item.name, label, tone,
             short_date(due_day) + (f" {item.due:%H:%M}" if timed else ""), f"{item.done}/{item.required}",
-            step.title if step else item.step, step is not None and (item.closes_late or item.status != "overdue")))
+            step.title if step else item.step, step is not None and item.recordable))
     return list(groups.values())
 
 
@@ -299,7 +297,7 @@ def task(web: Web) -> Endpoint:
     step's model, the duty's fixed fields (`match`) shown, not asked."""
 
     def work(request: Request, session: Session) -> Response:
-        from guanai.core.services.engine import TriggeredItem, local
+        from guanai.core.services.engine import local
 
         view, item = _find(web, session, request.path_params["handle"])
         step = view.scope.registry.steps.get(item.step)
@@ -311,12 +309,8 @@ def task(web: Web) -> Endpoint:
                         next((dict(f.choices).get(str(v), str(v)) for f in step.form() if f.name == k), str(v)))
                       for k, v in fixed.items()]
         now = local(view.scope.asof.instant_utc, view.scope.zone)
-        if isinstance(item, TriggeredItem):
-            start, end = item.window_start, item.due
-        else:
-            start, end = datetime.combine(item.window_start, datetime.min.time()), day_end(item.due)
-        values: dict[str, Any] = {"at": clamp_now(now, start, end, item.closes_late).strftime("%Y-%m-%dT%H:%M"),
-                                  "key": fresh_key()}
+        start, end = item.window
+        values: dict[str, Any] = {"at": item.record_at(now).strftime("%Y-%m-%dT%H:%M"), "key": fresh_key()}
         errors: dict[str, list[str]] = {}
         if request.method == "POST":
             form = request.state.form
