@@ -303,10 +303,9 @@ def task(web: Web) -> Endpoint:
         step = view.scope.registry.steps.get(item.step)
         if step is None:
             raise Refusal("web.item_unknown")
-        fixed = dict(item.match)
-        fields = [f for f in sorted(step.form(), key=lambda f: f.name in ("notes",)) if f.name not in fixed]
-        fixed_text = [(next((f.label for f in step.form() if f.name == k), k),
-                        next((dict(f.choices).get(str(v), str(v)) for f in step.form() if f.name == k), str(v)))
+        fixed, form = dict(item.match), {f.name: f for f in step.form()}
+        fields = [f for f in sorted(form.values(), key=lambda f: f.name == "notes") if f.name not in fixed]
+        fixed_text = [(form[k].label, dict(form[k].choices).get(str(v), str(v))) if k in form else (k, str(v))
                       for k, v in fixed.items()]
         now = local(view.scope.asof.instant_utc, view.scope.zone)
         start, end = item.window
